@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { Command, CommanderError, Option } from 'commander';
+
+import { check } from '../commands/check.js';
+import type { ExportEvent } from '../commands/export.js';
+import { init } from '../commands/init.js';
+import { push } from '../commands/push.js';
+import { loadConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/normalize.js';
+import { Redactor } from '../config/secrets.js';
+import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { renderCheck, renderPush } from './render.js';
+import { errorReport, pushReport, type RunReport } from './report.js';
+import { Ui } from './ui.js';
+
+/** Where the CLI reads and writes; the real process by default, replaceable in tests. */
+export interface CliIo {
+  /** Data stream. */
+  stdout: NodeJS.WritableStream;
+  /** Human stream. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Environment. */
+  env: NodeJS.ProcessEnv;
+  /** Working directory. */
+  cwd: string;
+}
+
+interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function describeEvent(event: ExportEvent): string {
+  switch (event.type) {
+    case 'connected': {
+      const c = event.connection;
+      return `connected to ${c.url}${c.tlsVersion ? ` (${c.tlsVersion})` : ' (no TLS)'} as ${c.boundAs}`;
+    }
+    case 'search':
+      return `searching ${event.base} for location ${event.location || '(all)'} with ${event.filter}`;
+    case 'entries':
+      return `${event.total} entries read`;
+    case 'reference':
+      return `ignoring search reference ${event.uri}`;
+  }
+}
+
+/**
+ * Run the adsync command line. The only place that prints and decides the exit code.
+ * @param argv full argv (node, script, args…)
+ * @param io streams, environment and working directory
+ * @returns the process exit code
+ */
+export async function main(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
+  const env = io?.env ?? process.env;
+  const cwd = io?.cwd ?? process.cwd();
+  const stdout = io?.stdout ?? process.stdout;
+  const stderr = io?.stderr ?? process.stderr;
+  const redactor = new Redactor();
+  let ui = new Ui({ stdout, stderr, env, quiet: false, verbose: false, redactor });
+  let exitCode: ExitCodeValue = ExitCode.Ok;
+  let jsonMode = false;
+  let command = 'adsync';
+  const startedAt = new Date();
+
+  const setup = (cmd: Command): { opts: GlobalOptions } => {
+    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    jsonMode = opts.json === true;
+    command = cmd.name();
+    ui = new Ui({ stdout, stderr, env, quiet: opts.quiet === true, verbose: opts.verbose === true, redactor });
+    return { opts };
+  };
+  const load = async (opts: GlobalOptions): Promise<ResolvedConfig> => {
+    const loaded = await loadConfig({ configPath: opts.config, cwd, env });
+    redactor.add(...loaded.secrets);
+    ui.debug(`config: ${loaded.config.filepath}`);
+    return loaded.config;
+  };
+  const onEvent = (event: ExportEvent): void => {
+    const text = describeEvent(event);
+    if (event.type === 'search' || event.type === 'reference' || event.type === 'connected') ui.debug(text);
+    ui.progress(text);
+  };
+  const emitReport = (report: RunReport): void => {
+    if (jsonMode) ui.data(JSON.stringify(report, null, 2));
+  };
+
+  const program = new Command('adsync')
+    .description('Sync people from Active Directory or LDAP to a visitor-management address book, safely.')
+    .version(version(), '--version', 'print the version')
+    .option('-c, --config <file>', 'config file (default: adsync.yaml, adsync.yml, .adsyncrc.yaml or adsync.config.yaml here)')
+    .option('--json', 'print a machine-readable JSON report on stdout')
+    .addOption(new Option('-v, --verbose', 'show details (searches, filters, references)').conflicts('quiet'))
+    .option('-q, --quiet', 'only print errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => {
+        ui.raw(text);
+      },
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  adsync init --kind ad --profile receptionist   write a starter adsync.yaml
+  adsync check                                   test the config against the directory
+  adsync push --dry-run                          build the CSV and the rejects file, upload nothing
+  adsync push --dry-run --json > report.json     the same, with a JSON report for monitoring
+
+Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
+            3 a safety guard stopped the run, 4 another run holds the lock.`,
+    );
+
+  program
+    .command('push')
+    .description('read the directory, write the vendor CSV (and upload it)')
+    .option('-n, --dry-run', 'stop before the upload; the CSV is written for inspection')
+    .option('-o, --output <file>', 'write the CSV here instead of a timestamped file in output.dir')
+    .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
+    .action(async (options: { dryRun?: boolean; output?: string }, cmd: Command) => {
+      const { opts } = setup(cmd);
+      const config = await load(opts);
+      const result = await push(config, {
+        dryRun: options.dryRun === true,
+        output: options.output === undefined ? undefined : resolve(cwd, options.output),
+        now: startedAt,
+        onEvent,
+      });
+      ui.stopSpinner();
+      renderPush(ui, result, opts.verbose === true);
+      if (!jsonMode) ui.data(result.csvPath);
+      emitReport(pushReport(result, startedAt));
+    });
+
+  program
+    .command('check')
+    .description('validate the config, reach each directory server, bind, and preview each location')
+    .action(async (_options: unknown, cmd: Command) => {
+      const { opts } = setup(cmd);
+      const config = await load(opts);
+      const result = await check(config, { previewRows: 5, onEvent });
+      ui.stopSpinner();
+      renderCheck(ui, result);
+      const failed = result.urls.some((u) => !u.ok);
+      exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
+      if (jsonMode) {
+        ui.data(
+          JSON.stringify(
+            { command: 'check', status: failed ? 'error' : 'ok', exitCode, ...result, configPath: result.configPath },
+            null,
+            2,
+          ),
+        );
+      }
+    });
+
+  program
+    .command('init')
+    .description('write a commented starter config (never overwrites)')
+    .addOption(new Option('--kind <kind>', 'directory kind').choices(['ad', 'ldap']).default('ad'))
+    .addOption(
+      new Option('--profile <profile>', 'vendor profile').choices(['receptionist', 'ilobby', 'custom']).default('receptionist'),
+    )
+    .option('--file <path>', 'where to write it', 'adsync.yaml')
+    .action(
+      async (
+        options: { kind: 'ad' | 'ldap'; profile: 'receptionist' | 'ilobby' | 'custom'; file: string },
+        cmd: Command,
+      ) => {
+        setup(cmd);
+        const written = await init({ kind: options.kind, profile: options.profile, path: options.file, cwd });
+        ui.info(`wrote ${written.path}; edit it, then run \`adsync check\``);
+        if (jsonMode) ui.data(JSON.stringify({ command: 'init', status: 'ok', exitCode: 0, path: written.path }));
+        else ui.data(written.path);
+      },
+    );
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    ui.stopSpinner();
+    if (error instanceof CommanderError) {
+      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      return ok ? ExitCode.Ok : ExitCode.Config;
+    }
+    if (error instanceof AdsyncError) {
+      exitCode = error.exitCode;
+      ui.error(error.message);
+      if (error.hint) ui.info(`${ui.color.cyan('hint:')} ${error.hint}`);
+      if (error.cause !== undefined) ui.debug(`cause: ${String(error.cause instanceof Error ? error.cause.stack : error.cause)}`);
+      emitReport(errorReport(command, error, startedAt));
+      return exitCode;
+    }
+    // A bug, not a user error: say so, with the stack, and fail.
+    exitCode = ExitCode.Runtime;
+    ui.error(`unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    ui.info('This is a bug in adsync; please report it with the output above (check it holds no secrets).');
+    emitReport(errorReport(command, error, startedAt));
+    return exitCode;
+  }
+  return exitCode;
+}

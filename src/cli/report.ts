@@ -1,0 +1,89 @@
+import type { PushResult } from '../commands/push.js';
+import { AdsyncError, ExitCode } from '../errors.js';
+
+/** The `--json` run report: one JSON object on stdout. */
+export interface RunReport {
+  /** Command that ran. */
+  command: string;
+  /** ok, or error. */
+  status: 'ok' | 'error';
+  /** The process exit code. */
+  exitCode: number;
+  /** ISO time the run started. */
+  startedAt: string;
+  /** Wall time. */
+  durationMs: number;
+  /** Whether nothing was uploaded by design. */
+  dryRun?: boolean;
+  /** CSV written. */
+  csvPath?: string;
+  /** Rejects written. */
+  rejectsPath?: string;
+  /** Rows in the CSV. */
+  rows?: number;
+  /** Rows rejected. */
+  rejected?: number;
+  /** Rows per location slug ('' = all locations). */
+  locations?: Record<string, number>;
+  /** Rejected rows per location slug. */
+  rejectedByLocation?: Record<string, number>;
+  /** Warnings, each with the entry's DN where there is one. */
+  warnings?: { message: string; dn?: string; location?: string }[];
+  /** The directory server used. */
+  directory?: { url: string; tlsVersion: string | null; boundAs: string; failedOver: { url: string; error: string }[] };
+  /** Entries read from the directory. */
+  entriesRead?: number;
+  /** Search references seen and ignored. */
+  references?: string[];
+  /** The error, when status is error. */
+  error?: { code: string; message: string; hint?: string };
+}
+
+/**
+ * @param result what the push did
+ * @param startedAt run start
+ */
+export function pushReport(result: PushResult, startedAt: Date): RunReport {
+  return {
+    command: 'push',
+    status: 'ok',
+    exitCode: ExitCode.Ok,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    dryRun: result.dryRun,
+    csvPath: result.csvPath,
+    rejectsPath: result.rejectsPath,
+    rows: result.rows,
+    rejected: result.rejected,
+    locations: Object.fromEntries(result.locations.map((l) => [l.slug, l.rows])),
+    rejectedByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.rejected])),
+    warnings: result.warnings,
+    directory: {
+      url: result.connection.url,
+      tlsVersion: result.connection.tlsVersion ?? null,
+      boundAs: result.connection.boundAs,
+      failedOver: result.connection.failedOver,
+    },
+    entriesRead: result.entriesRead,
+    references: result.references,
+  };
+}
+
+/**
+ * @param command the command that failed
+ * @param error what was thrown
+ * @param startedAt run start
+ */
+export function errorReport(command: string, error: unknown, startedAt: Date): RunReport {
+  const known = error instanceof AdsyncError;
+  return {
+    command,
+    status: 'error',
+    exitCode: known ? error.exitCode : ExitCode.Runtime,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    error: known
+      ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+      : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
+  };
+}

@@ -1,0 +1,93 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora, { type Ora } from 'ora';
+
+import type { Redactor } from '../config/secrets.js';
+
+/** Streams and switches the terminal UI works with. */
+export interface UiOptions {
+  /** Data goes here (CSV path, JSON report). */
+  stdout: NodeJS.WritableStream;
+  /** Everything for humans goes here. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Environment (NO_COLOR, FORCE_COLOR). */
+  env: NodeJS.ProcessEnv;
+  /** Only errors. */
+  quiet: boolean;
+  /** Debug details too. */
+  verbose: boolean;
+  /** Applied to every line written. */
+  redactor: Redactor;
+}
+
+/**
+ * The only writer to the terminal. Humans read stderr (colours and a spinner only on a TTY,
+ * never with NO_COLOR); stdout carries data. Every line passes through the redactor.
+ */
+export class Ui {
+  /** Colours, disabled off-TTY and with NO_COLOR. */
+  public readonly color: ChalkInstance;
+  private spinner: Ora | undefined;
+  private readonly interactive: boolean;
+
+  /**
+   * @param options streams and switches
+   */
+  public constructor(private readonly options: UiOptions) {
+    const tty = options.stderr.isTTY === true;
+    const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
+    this.color = new Chalk({ level: tty && !noColor ? 1 : 0 });
+    this.interactive = tty && !options.quiet && options.env.CI === undefined;
+  }
+
+  private write(stream: NodeJS.WritableStream, text: string): void {
+    const hadSpinner = this.spinner?.isSpinning === true;
+    if (hadSpinner) this.spinner?.clear();
+    stream.write(`${this.options.redactor.redact(text)}\n`);
+    if (hadSpinner) this.spinner?.render();
+  }
+
+  /** @param text data for stdout (a path, the JSON report) */
+  public data(text: string): void {
+    this.write(this.options.stdout, text);
+  }
+
+  /** @param text progress or results, hidden by --quiet */
+  public info(text: string): void {
+    if (!this.options.quiet) this.write(this.options.stderr, text);
+  }
+
+  /** @param text details shown with --verbose */
+  public debug(text: string): void {
+    if (this.options.verbose && !this.options.quiet) this.write(this.options.stderr, this.color.dim(text));
+  }
+
+  /** @param text a warning, hidden by --quiet */
+  public warn(text: string): void {
+    if (!this.options.quiet) this.write(this.options.stderr, `${this.color.yellow('warning:')} ${text}`);
+  }
+
+  /** @param text an error, always shown */
+  public error(text: string): void {
+    this.stopSpinner();
+    this.write(this.options.stderr, `${this.color.red('error:')} ${text}`);
+  }
+
+  /** @param text raw text from commander (usage, help) */
+  public raw(text: string): void {
+    this.options.stderr.write(this.options.redactor.redact(text));
+  }
+
+  /** @param text what is going on now; a spinner on a TTY, nothing otherwise */
+  public progress(text: string): void {
+    if (!this.interactive) return;
+    const safe = this.options.redactor.redact(text);
+    if (this.spinner) this.spinner.text = safe;
+    else this.spinner = ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
+  }
+
+  /** Remove the spinner, if any. */
+  public stopSpinner(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import type { ResolvedConfig } from '../config/normalize.js';
+import { LdapDirectory, type ConnectionInfo } from '../directory/ldap-source.js';
+import { AdsyncError } from '../errors.js';
+import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
+
+/** Reachability of one configured URL. */
+export interface UrlCheck {
+  /** The URL. */
+  url: string;
+  /** Whether connect (+TLS) and bind worked. */
+  ok: boolean;
+  /** Negotiated TLS version. */
+  tlsVersion?: string | undefined;
+  /** Who we bound as. */
+  boundAs?: string;
+  /** What failed. */
+  error?: { code: string; message: string; hint?: string | undefined };
+}
+
+/** What `adsync check` found. */
+export interface CheckResult {
+  /** The config file. */
+  configPath: string;
+  /** Each URL on its own. */
+  urls: UrlCheck[];
+  /** Per location: count and a preview, when the directory could be read. */
+  locations: { slug: string; rows: number; rejected: number; preview: string[][] }[];
+  /** Header row of the preview. */
+  headers: string[];
+  /** Warnings from mapping. */
+  warnings: ExportWarning[];
+  /** The server used for the preview. */
+  connection?: ConnectionInfo;
+}
+
+/** Options for {@link check}. */
+export interface CheckOptions {
+  /** Rows shown per location. */
+  previewRows: number;
+  /** Progress callback. */
+  onEvent?: ((event: ExportEvent) => void) | undefined;
+}
+
+/**
+ * Check a config against the real directory without writing anything: each URL's reachability,
+ * TLS version and bind, then each location's count and first mapped rows.
+ * @param config the resolved config
+ * @param options preview size and progress
+ * @throws {AdsyncError} when the directory cannot be read at all
+ */
+export async function check(config: ResolvedConfig, options: CheckOptions): Promise<CheckResult> {
+  const urls: UrlCheck[] = [];
+  for (const url of config.directory.urls) {
+    const probe = new LdapDirectory({ ...config.directory, urls: [url] });
+    try {
+      const info = await probe.open();
+      urls.push({ url, ok: true, tlsVersion: info.tlsVersion, boundAs: info.boundAs });
+    } catch (error) {
+      if (!(error instanceof AdsyncError)) throw error;
+      urls.push({ url, ok: false, error: { code: error.code, message: error.message, hint: error.hint } });
+    } finally {
+      await probe.close();
+    }
+  }
+  const result: CheckResult = { configPath: config.filepath, urls, locations: [], headers: config.layout.headers, warnings: [] };
+  if (!urls.some((u) => u.ok)) return result;
+  const exported = await exportContacts(config, { onEvent: options.onEvent });
+  result.connection = exported.connection;
+  result.warnings = exported.warnings;
+  result.locations = exported.locations.map((l) => ({
+    slug: l.slug,
+    rows: l.rows.length,
+    rejected: l.rejected.length,
+    preview: l.rows.slice(0, options.previewRows),
+  }));
+  return result;
+}

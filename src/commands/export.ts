@@ -1,0 +1,190 @@
+import type { ResolvedConfig } from '../config/normalize.js';
+import { buildLocationFilter } from '../directory/filter.js';
+import { LdapDirectory, type ConnectionInfo, type SearchRequest } from '../directory/ldap-source.js';
+import { mapEntry, type ColumnSet } from '../mapping/columns.js';
+import { findDuplicates, validateRow } from '../validation/validate.js';
+
+/** Progress reported while exporting, for spinners and `--verbose`. */
+export type ExportEvent =
+  | { type: 'connected'; connection: ConnectionInfo }
+  | { type: 'search'; location: string; base: string; filter: string }
+  | { type: 'entries'; total: number }
+  | { type: 'reference'; uri: string };
+
+/** A warning about one contact (or the run), shown and put in the report. */
+export interface ExportWarning {
+  /** What it is about. */
+  message: string;
+  /** The entry's DN, when about an entry. */
+  dn?: string;
+  /** The location, when about a row. */
+  location?: string;
+}
+
+/** A row that will not be sent, with every reason. */
+export interface RejectedRow {
+  /** The mapped cells. */
+  cells: string[];
+  /** The entry's DN. */
+  dn: string;
+  /** Location slug. */
+  location: string;
+  /** Why. */
+  reasons: string[];
+}
+
+/** The rows of one location. */
+export interface LocationRows {
+  /** Slug ('' = all locations). */
+  slug: string;
+  /** Valid rows in output order. */
+  rows: string[][];
+  /** Rejected rows. */
+  rejected: RejectedRow[];
+}
+
+/** Everything read and mapped, before any file is written. */
+export interface ExportResult {
+  /** Which server answered. */
+  connection: ConnectionInfo;
+  /** Header row. */
+  headers: string[];
+  /** Locations in output order. */
+  locations: LocationRows[];
+  /** Warnings. */
+  warnings: ExportWarning[];
+  /** Directory entries read (an entry matched by two searches counts twice). */
+  entriesRead: number;
+  /** Search continuation references seen and ignored. */
+  references: string[];
+}
+
+/** Options for {@link exportContacts}. */
+export interface ExportOptions {
+  /** Progress callback. */
+  onEvent?: ((event: ExportEvent) => void) | undefined;
+}
+
+interface MappedOk {
+  cells: string[];
+  dn: string;
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+const compareText = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** Output order within a location: last name, first name, identification, then DN. */
+function sortKeyIndexes(layout: ColumnSet): number[] {
+  const { roles } = layout;
+  const keyed = [roles.lastName, roles.firstName, roles.identification ?? roles.email].filter(
+    (i): i is number => i !== undefined,
+  );
+  return keyed.length > 0 ? keyed : layout.columns.map((_, i) => i);
+}
+
+/**
+ * The directory-specific part of a run: the searches of each location.
+ * @param config the resolved config
+ */
+export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: string })[] {
+  const d = config.directory;
+  return config.locations.flatMap((location) => {
+    const bases = location.ous.length > 0 ? location.ous : d.baseDN !== undefined ? [d.baseDN] : [];
+    const filter = buildLocationFilter({ userFilter: d.userFilter, filter: d.filter, groups: location.groups });
+    return bases.map((base) => ({
+      slug: location.slug,
+      location: location.slug,
+      base,
+      scope: location.scope,
+      filter,
+      attributes: config.layout.attributes,
+      bufferAttributes: config.layout.bufferAttributes,
+    }));
+  });
+}
+
+/**
+ * Read every location from the directory, map and validate each person, and return the rows in
+ * their deterministic order. Reads everything before returning: any directory error throws, so a
+ * partial read never turns into a shorter CSV.
+ * @param config the resolved config
+ * @param options progress callback
+ */
+export async function exportContacts(config: ResolvedConfig, options: ExportOptions = {}): Promise<ExportResult> {
+  const emit = options.onEvent ?? ((): void => undefined);
+  const layout = config.layout;
+  const directory = new LdapDirectory({
+    urls: config.directory.urls,
+    bindDN: config.directory.bindDN,
+    bindPassword: config.directory.bindPassword,
+    startTLS: config.directory.startTLS,
+    caFile: config.directory.caFile,
+    tlsMinVersion: config.directory.tlsMinVersion,
+    connectTimeoutMs: config.directory.connectTimeoutMs,
+    timeoutMs: config.directory.timeoutMs,
+    pageSize: config.directory.pageSize,
+  });
+  const warnings: ExportWarning[] = [];
+  const references: string[] = [];
+  // Per slug: each DN (case-insensitive) once, so a person found twice in one location is one row.
+  // Entries are mapped as they arrive; only the compact rows are kept.
+  const bySlug = new Map<string, { dns: Set<string>; valid: MappedOk[]; rejected: RejectedRow[] }>();
+  let entriesRead = 0;
+
+  const connection = await directory.open();
+  try {
+    emit({ type: 'connected', connection });
+    for (const search of planSearches(config)) {
+      emit({ type: 'search', location: search.slug, base: search.base, filter: search.filter });
+      let bucket = bySlug.get(search.slug);
+      if (!bucket) bySlug.set(search.slug, (bucket = { dns: new Set(), valid: [], rejected: [] }));
+      for await (const entry of directory.search(search, (uri) => {
+        references.push(uri);
+        emit({ type: 'reference', uri });
+      })) {
+        entriesRead++;
+        const key = entry.dn.toLowerCase();
+        if (!bucket.dns.has(key)) {
+          bucket.dns.add(key);
+          const row = mapEntry(layout, entry, { location: search.slug, defaultCountry: config.phone.defaultCountry });
+          const verdict = validateRow(layout, row);
+          for (const message of verdict.warnings) warnings.push({ message, dn: entry.dn, location: search.slug });
+          if (verdict.reasons.length > 0) {
+            bucket.rejected.push({ cells: row.cells, dn: entry.dn, location: search.slug, reasons: verdict.reasons });
+          } else bucket.valid.push({ cells: row.cells, dn: entry.dn });
+        }
+        if (entriesRead % 500 === 0) emit({ type: 'entries', total: entriesRead });
+      }
+    }
+  } finally {
+    await directory.close();
+  }
+  emit({ type: 'entries', total: entriesRead });
+
+  const keys = sortKeyIndexes(layout);
+  const locations: LocationRows[] = [];
+  const slugs = [...bySlug.keys()].sort(compareText);
+  for (const slug of slugs) {
+    const bucket = bySlug.get(slug);
+    const valid = bucket?.valid ?? [];
+    const rejected: RejectedRow[] = bucket?.rejected ?? [];
+    const order = (a: MappedOk, b: MappedOk): number => {
+      for (const k of keys) {
+        const c = compareText(a.cells[k] ?? '', b.cells[k] ?? '');
+        if (c !== 0) return c;
+      }
+      return compareText(a.dn, b.dn);
+    };
+    valid.sort(order);
+    const duplicates = findDuplicates(layout, valid);
+    const rows: string[][] = [];
+    valid.forEach((row, i) => {
+      const reasons = duplicates.get(i);
+      if (reasons) rejected.push({ ...row, location: slug, reasons });
+      else rows.push(row.cells);
+    });
+    rejected.sort(order);
+    locations.push({ slug, rows, rejected });
+  }
+  return { connection, headers: layout.headers, locations, warnings, entriesRead, references };
+}

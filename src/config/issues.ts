@@ -1,0 +1,40 @@
+/** One problem found in a config file, located by its key path. */
+export interface ConfigIssue {
+  /** Key path inside the file, e.g. ['locations', 0, 'ous']. */
+  path: (string | number)[];
+  /** What is wrong and what is expected. */
+  message: string;
+}
+
+/**
+ * Nearest candidate to a mistyped key, if one is close enough to be a likely typo.
+ * @param key the key as written
+ * @param candidates the valid keys at that place
+ */
+export function suggest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const limit = Math.max(1, Math.floor(key.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** Levenshtein distance, small inputs only. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}

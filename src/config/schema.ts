@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * The config file's schema (stage 1 of validation: shape and types). Normalisation and
+ * cross-field rules live in `normalize.ts`. Every object is strict so that a typo is an error
+ * with a suggestion, not a silently ignored key.
+ */
+
+const ldapUrl = z
+  .string()
+  .regex(/^ldaps?:\/\/[^\s/]+\/?$/i, 'an LDAP URL such as ldaps://dc1.corp.example.com or ldap://127.0.0.1:389');
+
+/** Value formats a column can apply, in order. */
+export const FORMATS = ['phone', 'lower', 'upper', 'trim', 'digits', 'guid', 'sid'] as const;
+/** One value format. */
+export type FormatName = (typeof FORMATS)[number];
+
+const formatSchema = z.enum(FORMATS);
+
+/** A column mapping in object form. Exactly one of `from`, `template`, `value`. */
+export const columnObjectSchema = z
+  .strictObject({
+    from: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe('Attribute name, or a list of attributes tried in order (first non-empty wins).'),
+    template: z.string().optional().describe('A template such as "{givenName} {sn}".'),
+    value: z.string().optional().describe('A constant value for every row.'),
+    format: z
+      .union([formatSchema, z.array(formatSchema)])
+      .optional()
+      .describe('Formats applied in order: phone (E.164), lower, upper, trim, digits, guid, sid.'),
+    multi: z
+      .enum(['first', 'join'])
+      .optional()
+      .describe('Multi-valued attributes: take the first value (default) or join them all.'),
+    separator: z.string().optional().describe('Separator for multi: join (default "; ").'),
+    required: z.boolean().optional().describe('Reject rows where this column is empty (custom profile).'),
+    unique: z.boolean().optional().describe('Reject later rows repeating this value in a location (custom profile).'),
+  })
+  .refine(
+    (c) => [c.from, c.template, c.value].filter((v) => v !== undefined).length === 1,
+    'give exactly one of "from", "template" or "value"',
+  );
+
+/**
+ * A column mapping: an attribute name, a template (a string containing `{attr}`), a list of
+ * fallback attributes, or the object form.
+ */
+export const columnSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), columnObjectSchema]);
+
+const directorySchema = z.strictObject({
+  kind: z.enum(['ad', 'ldap']).describe('ad | ldap: picks the default user filter and attribute mapping.'),
+  url: z
+    .union([ldapUrl, z.array(ldapUrl).min(1)])
+    .describe('Directory server URL, or a list tried in order when a server cannot be reached.'),
+  bindDN: z.string().min(1).optional().describe('DN (or UPN on AD) to bind as; omit for an anonymous bind.'),
+  bindPassword: z.string().optional().describe('Bind password; use ${env:NAME} or ${file:PATH}.'),
+  startTLS: z.boolean().optional().describe('Upgrade an ldap:// connection with StartTLS before binding.'),
+  caFile: z.string().min(1).optional().describe('PEM file with the CA(s) that issued the server certificate.'),
+  tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional().describe('Lowest TLS version accepted (default TLSv1.2).'),
+  baseDN: z.string().min(1).optional().describe('Search base for locations that list groups but no OUs.'),
+  userFilter: z.string().min(1).optional().describe("Replaces the kind's default user filter."),
+  filter: z.string().min(1).optional().describe("Extra LDAP filter ANDed with the kind's user filter."),
+  pageSize: z.int().min(1).max(10000).optional().describe('Entries per page for paged searches (default 500).'),
+  connectTimeoutSeconds: z.number().positive().max(600).optional().describe('Connect timeout (default 10).'),
+  timeoutSeconds: z.number().positive().max(3600).optional().describe('Timeout for each LDAP operation (default 60).'),
+});
+
+const dnList = z.array(z.string().min(1)).min(1);
+
+const locationSchema = z.strictObject({
+  slug: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Vendor location slug / site name; omit for a single account (all locations).'),
+  ous: dnList.optional().describe('Search bases (OU DNs) whose people belong to this location.'),
+  groups: dnList.optional().describe('Only members of these groups (any of them) belong to this location.'),
+  scope: z.enum(['sub', 'one']).optional().describe('sub (default): the whole subtree; one: direct children only.'),
+});
+
+const targetSchema = z.strictObject({
+  profile: z.enum(['receptionist', 'ilobby', 'custom']).describe('Vendor CSV layout.'),
+  locationColumn: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('custom profile: the header of the column that receives the location slug.'),
+  tokenUrl: z.url().optional().describe('OAuth2 token endpoint (client credentials).'),
+  uploadUrl: z.url().optional().describe('Upload endpoint for the CSV.'),
+  clientId: z.string().optional().describe('OAuth2 client id.'),
+  clientSecret: z.string().optional().describe('OAuth2 client secret; use ${env:NAME} or ${file:PATH}.'),
+  scope: z.string().optional().describe('OAuth2 scope, when the vendor needs one.'),
+});
+
+/** The whole config file. */
+export const configSchema = z.strictObject({
+  $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
+  directory: directorySchema,
+  locations: z.array(locationSchema).min(1).describe('Locations: one CSV row per contact per matching location.'),
+  target: targetSchema,
+  columns: z
+    .record(z.string().min(1), columnSchema)
+    .optional()
+    .describe("Override or extend the profile's column mapping (custom profile: define every column)."),
+  phone: z
+    .strictObject({
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as CA or US')
+        .optional()
+        .describe('Country used to read national numbers such as (416) 555-0101.'),
+    })
+    .optional(),
+  output: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('Directory for CSVs and reject files (default ./adsync-output).'),
+      keep: z.int().min(1).max(10000).optional().describe('How many runs to keep in the output directory (default 30).'),
+      bom: z.boolean().optional().describe('Start CSV files with a UTF-8 byte order mark (default false).'),
+    })
+    .optional(),
+});
+
+/** The config file as written (after secret references are resolved). */
+export type ConfigInput = z.infer<typeof configSchema>;
+/** A column mapping as written in the config. */
+export type ColumnInput = z.infer<typeof columnSchema>;

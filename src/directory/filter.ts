@@ -1,0 +1,56 @@
+import { FilterParser } from 'ldapts';
+
+/**
+ * Escape a value for use inside an LDAP filter (RFC 4515): `*`, `(`, `)`, `\` and NUL.
+ * @param value a literal value, such as a group DN
+ */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[*()\\\u0000]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * Wrap a filter written without outer parentheses (`mail=*`) the way admins often write it.
+ * @param filter a filter from config
+ */
+export function normalizeFilter(filter: string): string {
+  const f = filter.trim();
+  return f.startsWith('(') ? f : `(${f})`;
+}
+
+/**
+ * Check that a filter parses; returns the parser's complaint when it does not.
+ * @param filter an LDAP filter string
+ */
+export function filterProblem(filter: string): string | undefined {
+  try {
+    FilterParser.parseString(normalizeFilter(filter));
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** What a location search selects. */
+export interface FilterParts {
+  /** The directory kind's user filter (or its configured replacement). */
+  userFilter: string;
+  /** The configured extra filter. */
+  filter?: string | undefined;
+  /** Group DNs; a person must be a direct member of at least one. */
+  groups: readonly string[];
+}
+
+/**
+ * Build the search filter of a location: user filter AND extra filter AND (member of any group).
+ * Group DNs are escaped, so a DN containing parentheses cannot change the filter's meaning.
+ * @param parts the pieces to combine
+ */
+export function buildLocationFilter(parts: FilterParts): string {
+  const clauses = [normalizeFilter(parts.userFilter)];
+  if (parts.filter !== undefined) clauses.push(normalizeFilter(parts.filter));
+  if (parts.groups.length === 1) clauses.push(`(memberOf=${escapeFilterValue(parts.groups[0] ?? '')})`);
+  if (parts.groups.length > 1) {
+    clauses.push(`(|${parts.groups.map((g) => `(memberOf=${escapeFilterValue(g)})`).join('')})`);
+  }
+  return clauses.length === 1 ? (clauses[0] ?? '') : `(&${clauses.join('')})`;
+}

@@ -1,0 +1,331 @@
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+
+import { Client, type Entry } from 'ldapts';
+
+import { DirectoryError, describeError } from '../errors.js';
+import type { EntryLike } from '../mapping/columns.js';
+
+/** Connection settings for {@link LdapDirectory}. */
+export interface LdapDirectoryOptions {
+  /** Server URLs, tried in order while a server cannot be reached. */
+  urls: readonly string[];
+  /** DN or UPN to bind as; undefined = anonymous. */
+  bindDN?: string | undefined;
+  /** Bind password. */
+  bindPassword?: string | undefined;
+  /** Upgrade ldap:// with StartTLS. */
+  startTLS: boolean;
+  /** PEM file with trusted CA certificates (added to the system roots' place). */
+  caFile?: string | undefined;
+  /** Lowest accepted TLS version. */
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Connect timeout in ms. */
+  connectTimeoutMs: number;
+  /** Per-operation timeout in ms. */
+  timeoutMs: number;
+  /** Page size of paged searches. */
+  pageSize: number;
+}
+
+/** What {@link LdapDirectory.open} found out. */
+export interface ConnectionInfo {
+  /** The URL that answered. */
+  url: string;
+  /** Negotiated TLS version, or undefined for a plain connection. */
+  tlsVersion: string | undefined;
+  /** The identity bound as, or 'anonymous'. */
+  boundAs: string;
+  /** URLs that were tried first and failed, with why. */
+  failedOver: { url: string; error: string }[];
+}
+
+/** One search of one location. */
+export interface SearchRequest {
+  /** Search base. */
+  base: string;
+  /** Scope. */
+  scope: 'sub' | 'one';
+  /** Complete filter. */
+  filter: string;
+  /** Attributes to return. */
+  attributes: readonly string[];
+  /** Attributes to return as bytes. */
+  bufferAttributes: readonly string[];
+  /** For messages: which location asked. */
+  location: string;
+}
+
+/** An LDAP entry with case-insensitive attribute access. */
+export class DirectoryEntry implements EntryLike {
+  public readonly dn: string;
+  private readonly values = new Map<string, readonly (string | Uint8Array)[]>();
+
+  /**
+   * @param entry an entry as ldapts returns it (single value, array, or empty array)
+   */
+  public constructor(entry: Entry) {
+    this.dn = entry.dn;
+    for (const [key, value] of Object.entries(entry)) {
+      if (key === 'dn') continue;
+      this.values.set(key.toLowerCase(), Array.isArray(value) ? (value as (string | Buffer)[]) : [value]);
+    }
+  }
+
+  /**
+   * @param attribute attribute name in any case
+   */
+  public get(attribute: string): readonly (string | Uint8Array)[] {
+    return this.values.get(attribute.toLowerCase()) ?? [];
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function ldapCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function isTlsError(error: unknown): boolean {
+  const code = errorCode(error) ?? '';
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/i.test(code);
+}
+
+function tlsHint(caFile: string | undefined): string {
+  return caFile
+    ? `The server's certificate does not verify against ${caFile}, or its name does not match the URL's host. Use the CA that issued the directory server's certificate and a host name listed in the certificate.`
+    : 'The server certificate is not trusted by this system. Set directory.caFile to the PEM file of the CA that issued it (on AD: the enterprise root CA), and use a host name listed in the certificate.';
+}
+
+/**
+ * A directory read through ldapts: connects (with failover across URLs), binds, and streams
+ * paged search results entry by entry, so memory does not grow with the directory.
+ */
+export class LdapDirectory {
+  private client: Client | undefined;
+  private info: ConnectionInfo | undefined;
+  private readonly ca: Buffer | undefined;
+
+  /**
+   * @param options connection settings
+   */
+  public constructor(private readonly options: LdapDirectoryOptions) {
+    if (options.caFile !== undefined) {
+      try {
+        this.ca = readFileSync(options.caFile);
+      } catch (error) {
+        throw new DirectoryError('LDAP_TLS', `cannot read directory.caFile ${options.caFile}: ${describeError(error)}`, {
+          hint: 'Point caFile at a readable PEM file with the CA certificate(s).',
+        });
+      }
+    }
+  }
+
+  private tlsOptions(host: string): tls.ConnectionOptions {
+    return {
+      minVersion: this.options.tlsMinVersion,
+      rejectUnauthorized: true,
+      servername: host,
+      host,
+      ...(this.ca ? { ca: [...tls.rootCertificates, this.ca.toString('utf8')] } : {}),
+    };
+  }
+
+  /**
+   * Connect and bind, trying each URL in order while servers cannot be reached. A server that
+   * answers but refuses the bind stops the run: trying the next one with the same bad password
+   * would only lock the service account out sooner.
+   * @returns which server answered and how
+   */
+  public async open(): Promise<ConnectionInfo> {
+    const failedOver: { url: string; error: string }[] = [];
+    let firstError: DirectoryError | undefined;
+    for (const url of this.options.urls) {
+      try {
+        const info = await this.openOne(url);
+        this.info = { ...info, failedOver };
+        return this.info;
+      } catch (error) {
+        if (!(error instanceof DirectoryError) || (error.code !== 'LDAP_CONNECT' && error.code !== 'LDAP_TLS')) throw error;
+        failedOver.push({ url, error: error.message });
+        firstError ??= error;
+      }
+    }
+    if (this.options.urls.length === 1 && firstError) throw firstError;
+    throw new DirectoryError(
+      firstError?.code === 'LDAP_TLS' ? 'LDAP_TLS' : 'LDAP_CONNECT',
+      `no directory server could be reached:\n${failedOver.map((f) => `  - ${f.error}`).join('\n')}`,
+      { hint: firstError?.hint ?? 'Check directory.url.', cause: firstError },
+    );
+  }
+
+  private async openOne(url: string): Promise<Omit<ConnectionInfo, 'failedOver'>> {
+    const parsed = new URL(url);
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    const secure = parsed.protocol === 'ldaps:';
+    let tlsSocket: tls.TLSSocket | undefined;
+    // Wrap tls.connect to see the negotiated protocol; ldapts uses it for ldaps:// and StartTLS.
+    const createSecureConnection = ((...args: unknown[]) => {
+      tlsSocket = (tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args);
+      return tlsSocket;
+    }) as typeof tls.connect;
+    // TLS options go to the constructor only for ldaps://: given for ldap:// they would make
+    // ldapts open direct TLS on the plain port instead of StartTLS.
+    const client = new Client({
+      url,
+      connectTimeout: this.options.connectTimeoutMs,
+      timeout: this.options.timeoutMs,
+      createSecureConnection,
+      ...(secure ? { tlsOptions: this.tlsOptions(host) } : {}),
+    });
+    const fail = (error: unknown, phase: string): DirectoryError => {
+      void client.unbind().catch(() => undefined);
+      return this.wrapConnectError(url, error, phase);
+    };
+    if (this.options.startTLS) {
+      try {
+        await client.startTLS(this.tlsOptions(host));
+      } catch (error) {
+        throw fail(error, 'StartTLS');
+      }
+    }
+    const bindDN = this.options.bindDN;
+    try {
+      if (bindDN !== undefined) {
+        await client.bind(bindDN, this.options.bindPassword ?? '');
+      } else {
+        // An anonymous session: read the root DSE so that an unreachable server fails here.
+        await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
+      }
+    } catch (error) {
+      throw fail(error, bindDN === undefined ? 'connect' : 'bind');
+    }
+    this.client = client;
+    return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs: bindDN ?? 'anonymous' };
+  }
+
+  private wrapConnectError(url: string, error: unknown, phase: string): DirectoryError {
+    const code = errorCode(error);
+    const result = ldapCode(error);
+    const text = describeError(error);
+    if (isTlsError(error) || (phase === 'StartTLS' && result === undefined && !NETWORK_CODES.has(code ?? ''))) {
+      return new DirectoryError('LDAP_TLS', `TLS with ${url} failed during ${phase}: ${text}`, {
+        hint: /version|protocol/i.test(`${code ?? ''} ${text}`)
+          ? `The server does not offer ${this.options.tlsMinVersion} or newer. Enable TLS 1.2+ on the directory server.`
+          : tlsHint(this.options.caFile),
+        cause: error,
+      });
+    }
+    if (result === undefined && (NETWORK_CODES.has(code ?? '') || /timeout|socket|closed/i.test(text))) {
+      return new DirectoryError('LDAP_CONNECT', `cannot reach ${url}: ${code ?? text}`, {
+        hint: 'Check directory.url (host and port: 389 for ldap://, 636 for ldaps://), DNS, and firewalls between this machine and the server.',
+        cause: error,
+      });
+    }
+    if (result === 49) {
+      return new DirectoryError('LDAP_BIND', `bind failed for ${this.options.bindDN ?? 'anonymous'} at ${url}: invalid credentials`, {
+        hint: 'Check directory.bindDN and directory.bindPassword (and that the account is not locked or expired).',
+        cause: error,
+      });
+    }
+    if (result === 8 || result === 13) {
+      return new DirectoryError('LDAP_BIND', `${url} refused a simple bind over an unencrypted connection: ${text}`, {
+        hint: 'Use ldaps:// (port 636) or set directory.startTLS: true.',
+        cause: error,
+      });
+    }
+    if (result === 2 && phase === 'StartTLS') {
+      return new DirectoryError('LDAP_TLS', `${url} does not support StartTLS: ${text}`, {
+        hint: 'Use ldaps:// instead, or enable TLS on the server.',
+        cause: error,
+      });
+    }
+    return new DirectoryError('LDAP_BIND', `${phase} at ${url} failed: ${text}`, {
+      hint: 'Check directory.bindDN, bindPassword and the server logs.',
+      cause: error,
+    });
+  }
+
+  /**
+   * Stream the entries of one search, page by page. Any failure (missing base, size or time
+   * limit, lost connection) throws: a shorter export must never look like a complete one.
+   * @param request base, scope, filter and attributes
+   * @param onReference called for each search continuation reference (ignored, not chased)
+   */
+  public async *search(request: SearchRequest, onReference?: (uri: string) => void): AsyncGenerator<DirectoryEntry> {
+    const client = this.client;
+    const url = this.info?.url ?? this.options.urls[0] ?? '';
+    if (!client) throw new Error('LdapDirectory.search called before open()');
+    const pages = client.searchPaginated(request.base, {
+      scope: request.scope,
+      filter: request.filter,
+      attributes: [...request.attributes],
+      explicitBufferAttributes: [...request.bufferAttributes],
+      paged: { pageSize: this.options.pageSize },
+    });
+    try {
+      for await (const page of pages) {
+        for (const uri of page.searchReferences) onReference?.(uri);
+        for (const entry of page.searchEntries) yield new DirectoryEntry(entry);
+      }
+    } catch (error) {
+      throw this.wrapSearchError(url, request, error);
+    }
+  }
+
+  private wrapSearchError(url: string, request: SearchRequest, error: unknown): DirectoryError {
+    const where = `location ${request.location ? `"${request.location}"` : '(all locations)'}: search of ${request.base} on ${url}`;
+    const text = describeError(error);
+    switch (ldapCode(error)) {
+      case 32:
+        return new DirectoryError('LDAP_NO_SUCH_OBJECT', `${where} failed: the base does not exist (noSuchObject, 32)`, {
+          hint: 'The OU may have been renamed, moved or deleted. Check the DN in locations[].ous (or directory.baseDN).',
+          cause: error,
+        });
+      case 4:
+        return new DirectoryError('LDAP_SIZE_LIMIT', `${where} hit the server's size limit (sizeLimitExceeded, 4); the export would be incomplete`, {
+          hint: 'The server refuses to return all entries to this account. Raise the size limit for the service account (OpenLDAP: limits … size.prtotal=unlimited; AD: MaxPageSize is fine with paging) or make sure paged results are allowed.',
+          cause: error,
+        });
+      case 3:
+        return new DirectoryError('LDAP_TIMEOUT', `${where} hit the server's time limit (timeLimitExceeded, 3)`, {
+          hint: 'Narrow the search (OU, filter) or raise the server time limit for this account.',
+          cause: error,
+        });
+      case 50:
+        return new DirectoryError('LDAP_ACCESS', `${where} was refused: insufficient access rights (50)`, {
+          hint: 'Grant the service account read access to this OU and the mapped attributes.',
+          cause: error,
+        });
+      case undefined:
+        if (/timeout/i.test(text)) {
+          return new DirectoryError('LDAP_TIMEOUT', `${where} timed out: ${text}`, {
+            hint: 'The server did not answer within directory.timeoutSeconds. Check its load, or raise the timeout.',
+            cause: error,
+          });
+        }
+        return new DirectoryError('LDAP_SEARCH', `${where} failed: connection lost (${text.split('\n').pop() ?? text})`, {
+          hint: 'The connection to the directory dropped during the search. Nothing was written; run again, and check the network and server logs if it repeats.',
+          cause: error,
+        });
+      default:
+        return new DirectoryError('LDAP_SEARCH', `${where} failed: ${text}`, {
+          hint: 'Check the filter, the OU and the server logs.',
+          cause: error,
+        });
+    }
+  }
+
+  /** Unbind and close the connection (never throws). */
+  public async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.unbind().catch(() => undefined);
+  }
+}

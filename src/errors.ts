@@ -1,0 +1,138 @@
+/**
+ * The one error family of adsync. Every failure the user can act on is an {@link AdsyncError}
+ * with a machine `code`, a human `message`, a `hint` saying what to do, and the library error
+ * it wraps as `cause`. Only `src/cli` turns these into text and exit codes.
+ */
+
+/** Exit codes, as documented in the README. */
+export const ExitCode = {
+  Ok: 0,
+  Runtime: 1,
+  Config: 2,
+  Guard: 3,
+  Locked: 4,
+} as const;
+
+/** One of the documented process exit codes. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Machine-readable error codes. The prefix says which family (and exit code) an error belongs to. */
+export type ErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_SYNTAX'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_SECRET'
+  | 'CONFIG_EXISTS'
+  | 'USAGE'
+  | 'NOT_AVAILABLE'
+  | 'LDAP_CONNECT'
+  | 'LDAP_TLS'
+  | 'LDAP_BIND'
+  | 'LDAP_SEARCH'
+  | 'LDAP_NO_SUCH_OBJECT'
+  | 'LDAP_SIZE_LIMIT'
+  | 'LDAP_TIMEOUT'
+  | 'LDAP_ACCESS'
+  | 'OUTPUT_WRITE';
+
+/** Options accepted by every {@link AdsyncError}. */
+export interface AdsyncErrorOptions {
+  /** What the user should do about it; one or two sentences. */
+  hint?: string;
+  /** The underlying error (kept for `--verbose`, never shown by default). */
+  cause?: unknown;
+  /** Extra structured facts for the JSON report (never secrets). */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** Base class: never thrown directly, use a subclass so the exit code follows from the type. */
+export abstract class AdsyncError extends Error {
+  /** Machine-readable code. */
+  public readonly code: ErrorCode;
+  /** What to do about it. */
+  public readonly hint: string | undefined;
+  /** Structured facts for the JSON report. */
+  public readonly details: Record<string, string | number | boolean> | undefined;
+  /** The process exit code this error leads to. */
+  public abstract readonly exitCode: ExitCodeValue;
+
+  protected constructor(code: ErrorCode, message: string, options: AdsyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid, missing or unreadable configuration (exit 2). */
+export class ConfigError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Config;
+
+  /**
+   * @param code which configuration problem
+   * @param message what is wrong, naming the file and key
+   * @param options hint and cause
+   */
+  public constructor(
+    code: Extract<ErrorCode, `CONFIG_${string}`>,
+    message: string,
+    options: AdsyncErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Wrong command-line usage, or a command that is not available (exit 2). */
+export class UsageError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Config;
+
+  /**
+   * @param message what is wrong with the invocation
+   * @param options hint and cause
+   * @param code USAGE, or NOT_AVAILABLE for a feature this build does not have yet
+   */
+  public constructor(
+    message: string,
+    options: AdsyncErrorOptions = {},
+    code: 'USAGE' | 'NOT_AVAILABLE' = 'USAGE',
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The directory could not be read completely (exit 1). */
+export class DirectoryError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param code which directory failure
+   * @param message what failed, naming the URL, base DN or location and the LDAP result
+   * @param options hint and cause
+   */
+  public constructor(code: Extract<ErrorCode, `LDAP_${string}`>, message: string, options: AdsyncErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** Local files could not be written (exit 1). */
+export class OutputError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param message which file could not be written and why
+   * @param options hint and cause
+   */
+  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+    super('OUTPUT_WRITE', message, options);
+  }
+}
+
+/**
+ * Short text of any thrown value, for wrapping library errors into ours.
+ * @param error anything that was thrown
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

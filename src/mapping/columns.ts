@@ -1,0 +1,349 @@
+import type { CountryCode } from 'libphonenumber-js';
+
+import type { ColumnInput, FormatName } from '../config/schema.js';
+import { suggest, type ConfigIssue } from '../config/issues.js';
+import { applyFormat } from './formats.js';
+import { PROFILES, type ColumnRole, type DirectoryKind } from './profiles.js';
+
+/** Where a column's value comes from. */
+export type ColumnSource =
+  | { kind: 'attributes'; attributes: string[] }
+  | { kind: 'template'; parts: ({ text: string } | { attribute: string })[] }
+  | { kind: 'constant'; value: string }
+  | { kind: 'location' }
+  | { kind: 'empty' };
+
+/** A column ready to evaluate against entries. */
+export interface CompiledColumn {
+  /** Header text. */
+  header: string;
+  /** Meaning for validation (custom columns have none). */
+  role: ColumnRole | undefined;
+  /** Value source. */
+  source: ColumnSource;
+  /** Formats, applied in order. */
+  formats: FormatName[];
+  /** How multi-valued attributes are read. */
+  multi: 'first' | 'join';
+  /** Separator for `multi: join`. */
+  separator: string;
+  /** Reject rows where this column is empty. */
+  required: boolean;
+  /** Reject later rows in a location repeating this value. */
+  unique: boolean;
+}
+
+/** The compiled layout: columns in file order plus what to ask the directory for. */
+export interface ColumnSet {
+  /** Profile name. */
+  profile: 'receptionist' | 'ilobby' | 'custom';
+  /** Columns in file order. */
+  columns: CompiledColumn[];
+  /** Header row. */
+  headers: string[];
+  /** Index of the location column, if any. */
+  locationIndex: number | undefined;
+  /** Index of each role's column. */
+  roles: Partial<Record<ColumnRole, number>>;
+  /** How a contact must be reachable. */
+  reach: 'email-or-sms' | 'email' | 'none';
+  /** Attributes to request from the directory. */
+  attributes: string[];
+  /** Attributes to request as raw bytes (GUIDs, SIDs). */
+  bufferAttributes: string[];
+}
+
+/** Target settings that shape the layout. */
+export interface LayoutOptions {
+  /** Vendor profile. */
+  profile: 'receptionist' | 'ilobby' | 'custom';
+  /** custom profile: header that receives the location. */
+  locationColumn?: string | undefined;
+  /** Directory flavour, for default mappings. */
+  kind: DirectoryKind;
+  /** Column overrides from config. */
+  columns?: Record<string, ColumnInput> | undefined;
+}
+
+const PHONE_ROLES = new Set<ColumnRole>(['smsPhone', 'mobile', 'deskPhone']);
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function parseTemplate(template: string): ColumnSource & { kind: 'template' } {
+  const parts: ({ text: string } | { attribute: string })[] = [];
+  const re = /\{\{|\}\}|\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    if (m.index > last) parts.push({ text: template.slice(last, m.index) });
+    if (m[0] === '{{') parts.push({ text: '{' });
+    else if (m[0] === '}}') parts.push({ text: '}' });
+    else parts.push({ attribute: (m[1] ?? '').trim() });
+    last = re.lastIndex;
+  }
+  if (last < template.length) parts.push({ text: template.slice(last) });
+  return { kind: 'template', parts };
+}
+
+function compileOne(
+  header: string,
+  role: ColumnRole | undefined,
+  input: ColumnInput | undefined,
+  path: (string | number)[],
+  issues: ConfigIssue[],
+): CompiledColumn {
+  const column: CompiledColumn = {
+    header,
+    role,
+    source: { kind: 'empty' },
+    formats: [],
+    multi: 'first',
+    separator: '; ',
+    required: false,
+    unique: false,
+  };
+  if (input === undefined) return column;
+  if (typeof input === 'string') {
+    column.source = input.includes('{') ? parseTemplate(input) : { kind: 'attributes', attributes: [input] };
+  } else if (Array.isArray(input)) {
+    column.source = { kind: 'attributes', attributes: input };
+  } else {
+    if (input.from !== undefined) column.source = { kind: 'attributes', attributes: asArray(input.from) };
+    else if (input.template !== undefined) column.source = parseTemplate(input.template);
+    else if (input.value !== undefined) column.source = { kind: 'constant', value: input.value };
+    column.formats = asArray(input.format);
+    column.multi = input.multi ?? 'first';
+    column.separator = input.separator ?? '; ';
+    column.required = input.required ?? false;
+    column.unique = input.unique ?? false;
+  }
+  if (column.source.kind === 'template') {
+    const empty = column.source.parts.some((p) => 'attribute' in p && p.attribute === '');
+    if (empty) issues.push({ path, message: 'template has an empty {} placeholder; write {attributeName}' });
+  }
+  return column;
+}
+
+/**
+ * Build the column layout from a profile, the directory kind and the config's `columns:`.
+ * Problems (an unknown column for a built-in profile, a custom profile without columns…) are
+ * returned as config issues so they are reported with the rest of the config's problems.
+ * @param options profile, kind and overrides
+ */
+export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const overrides = options.columns ?? {};
+  const columns: CompiledColumn[] = [];
+  let reach: ColumnSet['reach'] = 'none';
+
+  if (options.profile === 'custom') {
+    if (Object.keys(overrides).length === 0) {
+      issues.push({ path: ['columns'], message: 'the custom profile needs its columns defined under columns:' });
+    }
+    if (options.locationColumn !== undefined && options.locationColumn in overrides) {
+      issues.push({
+        path: ['columns', options.locationColumn],
+        message: `"${options.locationColumn}" is target.locationColumn: it is filled from the location and cannot also be mapped`,
+      });
+    }
+    for (const [header, input] of Object.entries(overrides)) {
+      columns.push(compileOne(header, undefined, input, ['columns', header], issues));
+    }
+    if (options.locationColumn !== undefined) {
+      columns.push({ ...compileOne(options.locationColumn, 'location', undefined, [], issues), source: { kind: 'location' } });
+    }
+  } else {
+    const profile = PROFILES[options.profile];
+    reach = profile.reach;
+    if (options.locationColumn !== undefined) {
+      issues.push({
+        path: ['target', 'locationColumn'],
+        message: `only the custom profile takes locationColumn; ${profile.name} always uses its own location column`,
+      });
+    }
+    const headers = profile.columns.map((c) => c.header);
+    for (const key of Object.keys(overrides)) {
+      const known = profile.columns.find((c) => c.header === key);
+      if (!known) {
+        const hint = suggest(key, headers);
+        issues.push({
+          path: ['columns', key],
+          message: `"${key}" is not a ${profile.name} column${hint ? `; did you mean "${hint}"?` : ''} (columns: ${headers.join(', ')})`,
+        });
+      } else if (known.role === 'location') {
+        issues.push({ path: ['columns', key], message: `"${key}" is filled from the location's slug and cannot be mapped` });
+      }
+    }
+    for (const pc of profile.columns) {
+      if (pc.role === 'location') {
+        columns.push({ ...compileOne(pc.header, pc.role, undefined, [], issues), source: { kind: 'location' } });
+        continue;
+      }
+      const input = overrides[pc.header] ?? pc.defaults?.[options.kind];
+      const compiled = compileOne(pc.header, pc.role, input, ['columns', pc.header], issues);
+      // The vendors need dialable numbers: phone columns are always read as phone numbers.
+      if (PHONE_ROLES.has(pc.role) && !compiled.formats.includes('phone')) compiled.formats.push('phone');
+      compiled.unique = compiled.unique || profile.unique.includes(pc.role);
+      columns.push(compiled);
+    }
+  }
+
+  const roles: Partial<Record<ColumnRole, number>> = {};
+  columns.forEach((c, i) => {
+    if (c.role) roles[c.role] ??= i;
+  });
+  const attributes = new Set<string>();
+  const bufferAttributes = new Set<string>();
+  for (const c of columns) {
+    const attrs =
+      c.source.kind === 'attributes'
+        ? c.source.attributes
+        : c.source.kind === 'template'
+          ? c.source.parts.flatMap((p) => ('attribute' in p ? [p.attribute] : []))
+          : [];
+    for (const a of attrs) {
+      attributes.add(a);
+      if (c.formats[0] === 'guid' || c.formats[0] === 'sid') bufferAttributes.add(a);
+    }
+  }
+
+  return {
+    set: {
+      profile: options.profile,
+      columns,
+      headers: columns.map((c) => c.header),
+      locationIndex: roles.location,
+      roles,
+      reach,
+      attributes: [...attributes],
+      bufferAttributes: [...bufferAttributes],
+    },
+    issues,
+  };
+}
+
+/** A directory entry as mapping sees it. */
+export interface EntryLike {
+  /** Distinguished name. */
+  dn: string;
+  /**
+   * All values of an attribute (case-insensitive name); text, or bytes when the value is binary
+   * or not valid UTF-8.
+   */
+  get(attribute: string): readonly (string | Uint8Array)[];
+}
+
+/** A problem with one cell, decided on by validation. */
+export interface CellIssue {
+  /** Column index. */
+  column: number;
+  /** What went wrong. */
+  kind: 'invalid-utf8' | 'phone' | 'guid' | 'sid';
+  /** The attribute the value came from. */
+  attribute?: string;
+  /** The value as read (lossy text for bytes). */
+  raw: string;
+}
+
+/** One mapped row before validation. */
+export interface MappedRow {
+  /** Cells in column order. */
+  cells: string[];
+  /** Cell problems. */
+  issues: CellIssue[];
+}
+
+/** Evaluation context shared by all rows. */
+export interface RowContext {
+  /** Location slug ('' for all locations). */
+  location: string;
+  /** Country for national phone numbers. */
+  defaultCountry: CountryCode | undefined;
+}
+
+function readValue(
+  entry: EntryLike,
+  column: CompiledColumn,
+  attribute: string,
+): { value: string | Uint8Array; binaryText: boolean } | undefined {
+  const values = entry.get(attribute).filter((v) => (typeof v === 'string' ? v !== '' : v.length > 0));
+  if (values.length === 0) return undefined;
+  const wantsBytes = column.formats[0] === 'guid' || column.formats[0] === 'sid';
+  const first = values[0] as string | Uint8Array;
+  if (wantsBytes || column.multi === 'first') return { value: first, binaryText: typeof first !== 'string' && !wantsBytes };
+  const hasBytes = values.some((v) => typeof v !== 'string');
+  const text = values.map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('utf8'))).join(column.separator);
+  return { value: text, binaryText: hasBytes };
+}
+
+/**
+ * Map one directory entry to one row for one location. Pure: no I/O, no mutation of inputs.
+ * @param set the compiled layout
+ * @param entry the directory entry
+ * @param context location and phone country
+ */
+export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext): MappedRow {
+  const cells: string[] = [];
+  const issues: CellIssue[] = [];
+  set.columns.forEach((column, index) => {
+    const source = column.source;
+    let value: string | Uint8Array = '';
+    let attribute: string | undefined;
+    switch (source.kind) {
+      case 'empty':
+        break;
+      case 'location':
+        value = context.location;
+        break;
+      case 'constant':
+        value = source.value;
+        break;
+      case 'attributes':
+        for (const a of source.attributes) {
+          const read = readValue(entry, column, a);
+          if (!read) continue;
+          attribute = a;
+          value = read.value;
+          if (read.binaryText) {
+            value = Buffer.from(read.value).toString('utf8');
+            issues.push({ column: index, kind: 'invalid-utf8', attribute: a, raw: value });
+          }
+          break;
+        }
+        break;
+      case 'template': {
+        let any = false;
+        value = source.parts
+          .map((p) => {
+            if ('text' in p) return p.text;
+            const read = readValue(entry, column, p.attribute);
+            if (!read) return '';
+            any = true;
+            const text = typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
+            if (read.binaryText || typeof read.value !== 'string') {
+              issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: text });
+            }
+            return text;
+          })
+          .join('')
+          .replace(/\s+/g, ' ')
+          .trim();
+        // A template of attributes that are all missing is empty, not its literal separators.
+        if (!any) value = '';
+        break;
+      }
+    }
+    for (const format of column.formats) {
+      if (value === '') break;
+      const out = applyFormat(format, value, context);
+      if (!out.ok) {
+        const raw = typeof value === 'string' ? value : Buffer.from(value).toString('hex');
+        issues.push({ column: index, kind: out.problem, raw, ...(attribute ? { attribute } : {}) });
+        value = '';
+        break;
+      }
+      value = out.value;
+    }
+    cells.push(typeof value === 'string' ? value : Buffer.from(value).toString('hex'));
+  });
+  return { cells, issues };
+}

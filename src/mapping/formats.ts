@@ -1,0 +1,94 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+import type { FormatName } from '../config/schema.js';
+
+/** Context that formats need. */
+export interface FormatContext {
+  /** Country for reading national phone numbers. */
+  defaultCountry: CountryCode | undefined;
+}
+
+/** Outcome of formatting one value: the text, or why it could not be formatted. */
+export type FormatOutcome = { ok: true; value: string } | { ok: false; problem: 'phone' | 'guid' | 'sid' };
+
+/**
+ * Render a 16-byte objectGUID the way Windows shows it: the first three groups are little-endian.
+ * @param bytes the raw attribute value
+ */
+export function formatGuid(bytes: Uint8Array): string | undefined {
+  if (bytes.length !== 16) return undefined;
+  const hex = (i: number): string => (bytes[i] ?? 0).toString(16).padStart(2, '0');
+  const group = (indexes: number[]): string => indexes.map(hex).join('');
+  return [
+    group([3, 2, 1, 0]),
+    group([5, 4]),
+    group([7, 6]),
+    group([8, 9]),
+    group([10, 11, 12, 13, 14, 15]),
+  ].join('-');
+}
+
+/**
+ * Render a binary objectSid as `S-1-5-21-…`.
+ * @param bytes the raw attribute value
+ */
+export function formatSid(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const revision = view.getUint8(0);
+  const count = view.getUint8(1);
+  if (bytes.length !== 8 + count * 4) return undefined;
+  let authority = 0;
+  for (let i = 2; i < 8; i++) authority = authority * 256 + view.getUint8(i);
+  const parts = [`S-${revision}-${authority}`];
+  for (let i = 0; i < count; i++) parts.push(String(view.getUint32(8 + i * 4, true)));
+  return parts.join('-');
+}
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Read a phone number and render it as E.164 (`+14165550101`).
+ * @param text the value from the directory
+ * @param defaultCountry country for national numbers
+ */
+export function formatPhone(text: string, defaultCountry: CountryCode | undefined): string | undefined {
+  const parsed = parsePhoneNumberFromString(text, defaultCountry);
+  if (!parsed?.isValid()) return undefined;
+  return parsed.number;
+}
+
+/**
+ * Apply one format to a value. Binary values are only meaningful to `guid` and `sid`.
+ * @param format the format's name
+ * @param value text, or the raw bytes of a binary attribute
+ * @param context phone country
+ */
+export function applyFormat(format: FormatName, value: string | Uint8Array, context: FormatContext): FormatOutcome {
+  if (format === 'guid' || format === 'sid') {
+    if (typeof value === 'string') {
+      // OpenLDAP's entryUUID and values already rendered by a previous step arrive as text.
+      if (format === 'guid' && GUID_TEXT.test(value)) return { ok: true, value: value.toLowerCase() };
+      if (format === 'sid' && /^S-\d+-\d+(-\d+)*$/.test(value)) return { ok: true, value };
+      return { ok: false, problem: format };
+    }
+    const text = format === 'guid' ? formatGuid(value) : formatSid(value);
+    return text === undefined ? { ok: false, problem: format } : { ok: true, value: text };
+  }
+  if (typeof value !== 'string') return { ok: true, value: Buffer.from(value).toString('latin1') };
+  switch (format) {
+    case 'trim':
+      return { ok: true, value: value.trim() };
+    case 'lower':
+      return { ok: true, value: value.toLowerCase() };
+    case 'upper':
+      return { ok: true, value: value.toUpperCase() };
+    case 'digits':
+      return { ok: true, value: value.replace(/\D+/g, '') };
+    case 'phone': {
+      if (value.trim() === '') return { ok: true, value: '' };
+      const phone = formatPhone(value, context.defaultCountry);
+      return phone === undefined ? { ok: false, problem: 'phone' } : { ok: true, value: phone };
+    }
+  }
+}

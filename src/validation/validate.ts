@@ -1,0 +1,139 @@
+import type { CellIssue, ColumnSet, MappedRow } from '../mapping/columns.js';
+
+/** The outcome of validating one row on its own. */
+export interface RowVerdict {
+  /** Why the row cannot be sent; empty when it can. */
+  reasons: string[];
+  /** Things worth a look that do not stop the row. */
+  warnings: string[];
+}
+
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\].]+(\.[^\s@"<>(),;:\\[\].]+)+$/;
+const PIN = /^\d{4,6}$/;
+const NUMBER_LIKE = /^[+-]?[\d\s().-]+$/;
+
+const quote = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
+function describeIssue(set: ColumnSet, issue: CellIssue): string {
+  const header = set.headers[issue.column] ?? '?';
+  const from = issue.attribute ? ` (from ${issue.attribute})` : '';
+  switch (issue.kind) {
+    case 'invalid-utf8':
+      return `${header}${from} is not valid UTF-8 text: ${quote(issue.raw)}; fix the value in the directory`;
+    case 'phone':
+      return `${header} ${quote(issue.raw)}${from} is not a phone number`;
+    case 'guid':
+      return `${header}${from} is not a GUID (16 bytes or xxxxxxxx-xxxx-… text): ${quote(issue.raw)}`;
+    case 'sid':
+      return `${header}${from} is not a SID: ${quote(issue.raw)}`;
+  }
+}
+
+/**
+ * Check one mapped row against the vendor's rules. Pure.
+ * @param set the compiled layout (profile rules and column roles)
+ * @param row the mapped row
+ */
+export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  const cell = (index: number | undefined): string => (index === undefined ? '' : (row.cells[index] ?? ''));
+  const { roles } = set;
+
+  for (const issue of row.issues) {
+    if (issue.kind === 'phone') continue; // decided below: blank with a warning, or reject
+    reasons.push(describeIssue(set, issue));
+  }
+
+  row.cells.forEach((value, i) => {
+    const column = set.columns[i];
+    if (!column) return;
+    const header = column.header;
+    const control = CONTROL.exec(value);
+    if (control) {
+      const code = (control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      reasons.push(`${header} contains a control character (U+${code}) in ${quote(value)}; fix the value in the directory`);
+    } else if (!value.isWellFormed()) {
+      reasons.push(`${header} contains an unpaired surrogate (not valid Unicode); fix the value in the directory`);
+    }
+    if (column.required && value === '') reasons.push(`${header} is required but empty`);
+    const first = value[0];
+    if (first === '=' || first === '@' || ((first === '+' || first === '-') && !NUMBER_LIKE.test(value))) {
+      warnings.push(`${header} ${quote(value)} starts with "${first}": a spreadsheet would run it as a formula`);
+    }
+  });
+
+  for (const role of ['firstName', 'lastName'] as const) {
+    const index = roles[role];
+    if (index !== undefined && cell(index) === '') reasons.push(`${set.headers[index] ?? role} is required but empty`);
+  }
+
+  const emailIndex = roles.email;
+  const email = cell(emailIndex);
+  if (email !== '' && !EMAIL.test(email)) {
+    reasons.push(`${set.headers[emailIndex ?? 0] ?? 'Email'} ${quote(email)} is not a valid email address`);
+  }
+  const pin = cell(roles.pin);
+  if (pin !== '' && !PIN.test(pin)) reasons.push(`PIN ${quote(pin)} must be 4 to 6 digits`);
+
+  const phoneIssues = row.issues.filter((i) => i.kind === 'phone');
+  const sms = cell(roles.smsPhone);
+  const emailHeader = emailIndex === undefined ? 'Email' : (set.headers[emailIndex] ?? 'Email');
+  if (set.reach === 'email-or-sms' && email === '' && sms === '') {
+    const smsIssue = phoneIssues.find((i) => i.column === roles.smsPhone);
+    reasons.push(
+      smsIssue
+        ? `${describeIssue(set, smsIssue)} and there is no ${emailHeader}: no way to reach the contact`
+        : `no ${emailHeader} and no SMS Phone: the contact needs one of them`,
+    );
+  } else if (set.reach === 'email' && email === '') {
+    reasons.push(`${emailHeader} is required but empty (the vendor matches contacts by email)`);
+  }
+  for (const issue of phoneIssues) {
+    const decisive = set.reach === 'email-or-sms' && email === '' && sms === '' && issue.column === roles.smsPhone;
+    if (!decisive) warnings.push(`${describeIssue(set, issue)}; left empty`);
+  }
+  return { reasons, warnings };
+}
+
+/** A row that passed {@link validateRow}, as needed for duplicate checks. */
+export interface KeyedRow {
+  /** Cells in column order. */
+  cells: readonly string[];
+  /** The entry's DN. */
+  dn: string;
+}
+
+/**
+ * Find rows that repeat a unique value (Email, SMS Phone, Identification…) within one location.
+ * The first row in the given order keeps the value; every later one is reported.
+ * @param set the compiled layout
+ * @param rows the valid rows of one location, in output order
+ * @returns reasons by row index
+ */
+export function findDuplicates(set: ColumnSet, rows: readonly KeyedRow[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const unique = set.columns.flatMap((column, c) => (column.unique ? [{ column, c, seen: new Map<string, string>() }] : []));
+  rows.forEach((row, r) => {
+    const keys = unique.map(({ column, c }) => {
+      const raw = row.cells[c] ?? '';
+      return column.role === 'email' ? raw.toLowerCase() : raw;
+    });
+    const reasons: string[] = [];
+    unique.forEach(({ column, seen }, u) => {
+      const key = keys[u] ?? '';
+      const owner = key === '' ? undefined : seen.get(key);
+      if (owner !== undefined) reasons.push(`duplicate ${column.header} ${quote(key)}: already used by ${owner}`);
+    });
+    if (reasons.length > 0) {
+      out.set(r, reasons);
+      return; // a rejected row claims none of its values
+    }
+    unique.forEach(({ seen }, u) => {
+      const key = keys[u] ?? '';
+      if (key !== '') seen.set(key, row.dn);
+    });
+  });
+  return out;
+}
