@@ -54,6 +54,16 @@ function parseYaml(filepath: string, content: string): ParsedYaml {
   return { doc, lines };
 }
 
+function loadYaml(filepath: string, content: string): unknown {
+  const value = parseYaml(filepath, content).doc.toJS() as unknown;
+  if (value === null || value === undefined) {
+    throw new ConfigError('CONFIG_INVALID', `the config file ${filepath} is empty`, {
+      hint: 'Start from `adsync init` or config.example.yaml.',
+    });
+  }
+  return value;
+}
+
 /** Where a key path sits in the file, as `line:col`, if it can be found. */
 function locate(parsed: ParsedYaml | undefined, path: readonly (string | number)[], key?: string): string {
   if (!parsed) return '';
@@ -154,10 +164,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     searchStrategy: 'none',
     ignoreEmptySearchPlaces: false,
     cache: false,
-    loaders: {
-      '.yaml': (filepath, content) => parseYaml(filepath, content).doc.toJS() as unknown,
-      '.yml': (filepath, content) => parseYaml(filepath, content).doc.toJS() as unknown,
-    },
+    loaders: { '.yaml': loadYaml, '.yml': loadYaml },
   });
 
   let result: Awaited<ReturnType<typeof explorer.search>>;
@@ -184,11 +191,6 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     });
   }
   const filepath = result.filepath;
-  if (result.isEmpty === true || result.config === null || result.config === undefined) {
-    throw new ConfigError('CONFIG_INVALID', `the config file ${filepath} is empty`, {
-      hint: 'Start from `adsync init` or config.example.yaml.',
-    });
-  }
   if (typeof result.config !== 'object' || Array.isArray(result.config)) {
     throw new ConfigError('CONFIG_INVALID', `${filepath} must contain a mapping of keys (directory:, locations:, target:…)`, {
       hint: 'Start from `adsync init` or config.example.yaml.',

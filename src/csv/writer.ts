@@ -38,7 +38,9 @@ export async function writeCsv(
     }
     await pipeline(
       Readable.from(records()),
-      stringify({ record_delimiter: 'windows', bom: options.bom, quoted_match: /^\s|\s$/ }),
+      // csv-stringify only quotes a field containing the record delimiter itself (CRLF), so a bare
+      // LF or CR would split the record for RFC 4180 readers: quote those explicitly.
+      stringify({ record_delimiter: 'windows', bom: options.bom, quoted_match: /[\r\n]|^\s|\s$/ }),
       createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true }),
     );
     await rename(tmp, path);

@@ -1,0 +1,282 @@
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Where Debian puts slapd and its modules. */
+const SLAPD = ['/usr/sbin/slapd', '/usr/local/sbin/slapd'].find((p) => existsSync(p));
+const SCHEMA_DIR = '/etc/ldap/schema';
+const MODULE_DIR = ['/usr/lib/ldap', '/usr/lib/x86_64-linux-gnu/ldap', '/usr/lib/aarch64-linux-gnu/ldap'].find((p) =>
+  existsSync(join(p, 'back_mdb.la')) || existsSync(join(p, 'back_mdb.so')),
+);
+
+/** The shared Planet Express fixtures (MIT), beside the repository. */
+export const PLANET_EXPRESS_DIR = new URL('../../../shared/fixtures/planetexpress/', import.meta.url).pathname;
+
+/**
+ * Why slapd cannot be used here, or undefined when it can. On CI a missing slapd is a failure,
+ * not a skip: `.ci/run` installs it.
+ */
+export function slapdUnavailable(): string | undefined {
+  if (!SLAPD) return 'slapd is not installed (Debian: apt-get install slapd ldap-utils)';
+  if (!MODULE_DIR) return 'slapd modules (back_mdb) not found';
+  if (spawnSync('ldapadd', ['-VV']).error) return 'ldapadd (ldap-utils) is not installed';
+  if (spawnSync('openssl', ['version']).error) return 'openssl is not installed';
+  return undefined;
+}
+
+/** A database served by the test slapd. */
+export interface DatabaseSpec {
+  /** Suffix, e.g. dc=example,dc=com. */
+  suffix: string;
+  /** Object class of groups, for the memberOf overlay. */
+  groupClass: string;
+  /** LDIF files or texts loaded in order through ldapadd (so the memberOf overlay sees them). */
+  ldif: { file?: string; text?: string }[];
+  /** Extra slapd.conf lines inside the database section (limits…). */
+  extra?: string[];
+}
+
+/** A running slapd. */
+export interface Slapd {
+  /** ldap:// URL (plain and StartTLS). */
+  url: string;
+  /** ldaps:// URL. */
+  ldapsUrl: string;
+  /** Port of the plain listener. */
+  port: number;
+  /** PEM of the CA that issued the server certificate. */
+  caFile: string;
+  /** PEM of an unrelated CA (for "wrong CA" tests). */
+  otherCaFile: string;
+  /** Root DN per suffix: cn=admin,<suffix>. */
+  rootDN(suffix: string): string;
+  /** The root password. */
+  rootPassword: string;
+  /** Temporary directory holding everything. */
+  dir: string;
+  /** Stop slapd and remove its files. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function makeCa(dir: string, name: string): Promise<{ key: string; cert: string }> {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`]);
+  return { key, cert };
+}
+
+async function makeServerCert(dir: string, ca: { key: string; cert: string }): Promise<{ key: string; cert: string }> {
+  const key = join(dir, 'server.key');
+  const csr = join(dir, 'server.csr');
+  const cert = join(dir, 'server.pem');
+  const ext = join(dir, 'server.ext');
+  await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost']);
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+  return { key, cert };
+}
+
+/** Planet Express uses AD's `Group` class; this is its schema in slapd.conf form. */
+const MSAD_SCHEMA = `attributetype ( 1.2.840.113556.1.4.750 NAME 'groupType'
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.2.840.113556.1.5.8 NAME 'Group' DESC 'a group of users'
+  SUP top STRUCTURAL MUST ( groupType $ cn ) MAY ( member ) )
+`;
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}:\n${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`slapd did not listen on ${port}:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Start a slapd on free loopback ports with a CA of its own, the given databases (each with the
+ * memberOf overlay) and their LDIF loaded.
+ * @param databases the suffixes and their data
+ */
+export async function startSlapd(databases: DatabaseSpec[]): Promise<Slapd> {
+  const problem = slapdUnavailable();
+  if (problem) throw new Error(problem);
+  const dir = await mkdtemp(join(tmpdir(), 'adsync-slapd-'));
+  const ca = await makeCa(dir, 'test-ca');
+  const other = await makeCa(dir, 'other-ca');
+  const server = await makeServerCert(dir, ca);
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const rootPassword = 'root-secret';
+  await writeFile(join(dir, 'msad.schema'), MSAD_SCHEMA);
+
+  const dbSections: string[] = [];
+  for (const [i, db] of databases.entries()) {
+    const dbDir = join(dir, `db${i}`);
+    await mkdir(dbDir);
+    dbSections.push(`database mdb
+suffix "${db.suffix}"
+rootdn "cn=admin,${db.suffix}"
+rootpw ${rootPassword}
+directory ${dbDir}
+maxsize 268435456
+index objectClass eq
+index memberOf eq
+${(db.extra ?? []).join('\n')}
+overlay memberof
+memberof-group-oc ${db.groupClass}
+memberof-member-ad member
+memberof-memberof-ad memberOf
+memberof-refint true
+`);
+  }
+  const conf = `include ${SCHEMA_DIR}/core.schema
+include ${SCHEMA_DIR}/cosine.schema
+include ${SCHEMA_DIR}/inetorgperson.schema
+include ${SCHEMA_DIR}/nis.schema
+include ${join(dir, 'msad.schema')}
+modulepath ${MODULE_DIR ?? ''}
+moduleload back_mdb
+moduleload memberof
+pidfile ${join(dir, 'slapd.pid')}
+TLSCACertificateFile ${ca.cert}
+TLSCertificateFile ${server.cert}
+TLSCertificateKeyFile ${server.key}
+TLSProtocolMin 3.3
+sizelimit unlimited
+${dbSections.join('\n')}
+`;
+  const confFile = join(dir, 'slapd.conf');
+  await writeFile(confFile, conf);
+
+  let output = '';
+  const child = spawn(SLAPD ?? 'slapd', ['-f', confFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r(undefined);
+        }, 3000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r(undefined);
+        });
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, () => output);
+    await waitForPort(tlsPort, child, () => output);
+    for (const db of databases) {
+      const suffixRdn = /^dc=([^,]+)/i.exec(db.suffix)?.[1] ?? 'example';
+      const base = `dn: ${db.suffix}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${suffixRdn}\no: ${suffixRdn}\n`;
+      for (const item of [{ text: base }, ...db.ldif]) {
+        const file = item.file ?? join(dir, `load-${Math.random().toString(36).slice(2)}.ldif`);
+        if (item.text !== undefined) await writeFile(file, item.text);
+        try {
+          await run('ldapadd', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', `cn=admin,${db.suffix}`, '-w', rootPassword, '-f', file]);
+        } catch (error) {
+          const e = error as { stderr?: string };
+          throw new Error(`ldapadd ${item.file ?? '(inline)'} failed: ${e.stderr ?? String(error)}\n${await readFile(file, 'utf8').then((t) => t.slice(0, 400))}`);
+        }
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url: `ldap://127.0.0.1:${port}`,
+    ldapsUrl: `ldaps://127.0.0.1:${tlsPort}`,
+    port,
+    caFile: ca.cert,
+    otherCaFile: other.cert,
+    rootDN: (suffix) => `cn=admin,${suffix}`,
+    rootPassword,
+    dir,
+    stop,
+  };
+}
+
+/**
+ * A TCP proxy on loopback that forwards to a port and cuts every connection after the server
+ * has sent `cutAfterBytes` bytes: a real dropped connection in the middle of a search.
+ * @param targetPort where to forward
+ * @param cutAfterBytes server-to-client bytes before the cut
+ */
+export async function startCuttingProxy(targetPort: number, cutAfterBytes: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    let sent = 0;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      sent += d.length;
+      if (sent > cutAfterBytes) {
+        client.write(d.subarray(0, d.length - (sent - cutAfterBytes)));
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(d);
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+    upstream.on('close', end);
+  });
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    }),
+  );
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

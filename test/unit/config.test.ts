@@ -1,0 +1,212 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { buildJsonSchema } from '../../src/config/json-schema.js';
+import { loadConfig } from '../../src/config/load.js';
+import { Redactor } from '../../src/config/secrets.js';
+import { starterConfig } from '../../src/config/starter.js';
+import { ConfigError } from '../../src/errors.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+
+const minimal = {
+  directory: { kind: 'ldap', url: 'ldap://127.0.0.1:389' },
+  locations: [{ slug: 'hq', ous: ['ou=hq,dc=example,dc=com'] }],
+  target: { profile: 'receptionist' },
+};
+
+async function loadError(config: string | object, env: NodeJS.ProcessEnv = {}): Promise<ConfigError> {
+  const dir = await tempDir();
+  await writeConfig(dir, config);
+  const error: unknown = await loadConfig({ cwd: dir, env }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(error)}`);
+  return error;
+}
+
+describe('config loading', () => {
+  it('finds adsync.yaml and applies defaults, resolving paths against the config file', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, { ...minimal, directory: { ...minimal.directory, caFile: 'ca.pem' } });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.filepath).toBe(join(dir, 'adsync.yaml'));
+    expect(config.directory.urls).toEqual(['ldap://127.0.0.1:389']);
+    expect(config.directory.userFilter).toBe('(objectClass=inetOrgPerson)');
+    expect(config.directory.pageSize).toBe(500);
+    expect(config.directory.caFile).toBe(join(dir, 'ca.pem'));
+    expect(config.output).toEqual({ dir: join(dir, 'adsync-output'), keep: 30, bom: false });
+    expect(config.layout.headers).toEqual([
+      'First Name', 'Last Name', 'Email', 'SMS Phone', 'Business Title', 'Department', 'Image', 'PIN',
+      'Location Slug', 'Identification', 'Slack',
+    ]);
+  });
+
+  it.each(['adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'])('finds %s', async (name) => {
+    const dir = await tempDir();
+    await writeConfig(dir, minimal, name);
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.filepath).toBe(join(dir, name));
+  });
+
+  it('loads an explicit --config path and reports a missing one by name', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, minimal, 'other.yaml');
+    await expect(loadConfig({ cwd: dir, env: {}, configPath: 'other.yaml' })).resolves.toBeDefined();
+    await expect(loadConfig({ cwd: dir, env: {}, configPath: 'nope.yaml' })).rejects.toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      exitCode: 2,
+      message: expect.stringContaining('nope.yaml') as string,
+    });
+  });
+
+  it('says where it looked when there is no config', async () => {
+    const dir = await tempDir();
+    await expect(loadConfig({ cwd: dir, env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      hint: expect.stringContaining('adsync init') as string,
+    });
+  });
+
+  it('reports a YAML syntax error with line and column', async () => {
+    const error = await loadError('directory:\n  kind: ldap\n  url: [ldap://x\nlocations: []\n');
+    expect(error.code).toBe('CONFIG_SYNTAX');
+    expect(error.message).toMatch(/adsync\.yaml:\d+:\d+/);
+  });
+
+  it('reports duplicate keys as a syntax error', async () => {
+    const error = await loadError('directory:\n  kind: ldap\n  kind: ad\n');
+    expect(error.code).toBe('CONFIG_SYNTAX');
+    expect(error.message).toContain(':3:');
+  });
+
+  it('names an unknown key, its line, and the nearest valid key', async () => {
+    const error = await loadError(
+      'directory:\n  kind: ldap\n  url: ldap://127.0.0.1\n  bindDn: cn=x\nlocations:\n  - slug: hq\n    ous: [ou=a]\ntarget:\n  profile: receptionist\n',
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('directory.bindDn (line 4:3): unknown key; did you mean "bindDN"?');
+  });
+
+  it('names a wrong type with the key path and what is expected', async () => {
+    const error = await loadError({ ...minimal, directory: { ...minimal.directory, pageSize: 'big' } });
+    expect(error.message).toMatch(/directory\.pageSize \(line \d+:\d+\): expected number, got string "big"/);
+  });
+
+  it('names a missing required key', async () => {
+    const error = await loadError({ directory: minimal.directory, locations: minimal.locations });
+    expect(error.message).toMatch(/- target \(line 1:1\): is required \(expected object\)/);
+  });
+
+  it('explains a bad enum value', async () => {
+    const error = await loadError({ ...minimal, target: { profile: 'receptionst' } });
+    expect(error.message).toMatch(/target\.profile.*expected one of "receptionist", "ilobby", "custom"/);
+  });
+
+  it('rejects unknown receptionist columns with a suggestion, and mapping the location column', async () => {
+    const error = await loadError({ ...minimal, columns: { 'SMS phone': 'mobile', 'Location Slug': 'l' } });
+    expect(error.message).toContain('"SMS phone" is not a receptionist column; did you mean "SMS Phone"?');
+    expect(error.message).toContain('"Location Slug" is filled from the location');
+  });
+
+  it('checks cross-field rules', async () => {
+    const error = await loadError({
+      ...minimal,
+      directory: { ...minimal.directory, url: 'ldaps://x', startTLS: true, bindDN: 'cn=a', filter: '(mail=*' },
+      locations: [{ slug: 'a', groups: ['cn=g'] }, { ous: ['ou=x'] }],
+      phone: { defaultCountry: 'XX' },
+    });
+    expect(error.message).toContain('already TLS');
+    expect(error.message).toContain('bindPassword is missing');
+    expect(error.message).toContain('directory.baseDN, which is not set');
+    expect(error.message).toContain('cannot be mixed with slugged locations');
+    expect(error.message).toContain('XX is not a country code');
+    expect(error.message).toContain('directory.filter');
+  });
+
+  it('resolves ${env:} and ${file:} references and collects them as secrets', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'pw.txt'), 'file-secret\n');
+    await writeConfig(dir, {
+      ...minimal,
+      directory: { ...minimal.directory, bindDN: 'cn=${env:WHO}', bindPassword: '${file:pw.txt}' },
+      target: { profile: 'receptionist', clientSecret: '${env:SECRET}' },
+    });
+    const { config, secrets } = await loadConfig({ cwd: dir, env: { WHO: 'svc', SECRET: 'env-secret' } });
+    expect(config.directory.bindDN).toBe('cn=svc');
+    expect(config.directory.bindPassword).toBe('file-secret');
+    expect(secrets.sort()).toEqual(['env-secret', 'file-secret']);
+  });
+
+  it('names a missing variable or unreadable file without printing any value', async () => {
+    const env = await loadError({ ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:NOPE_PW}' } });
+    expect(env.code).toBe('CONFIG_SECRET');
+    expect(env.message).toContain('directory.bindPassword: environment variable NOPE_PW is not set');
+    const file = await loadError({ ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${file:missing.txt}' } });
+    expect(file.message).toContain('cannot read secret file');
+    expect(file.message).toContain('missing.txt');
+  });
+
+  it('never shows a secret value in a validation error', async () => {
+    const error = await loadError(
+      { ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:PW}', pageSize: 'x' }, target: { profile: 'receptionist', clientSecret: 42 } },
+      { PW: 'hunter2-secret' },
+    );
+    expect(error.message).not.toContain('hunter2-secret');
+    expect(error.message).toContain('target.clientSecret');
+    expect(error.message).not.toContain('42');
+  });
+
+  it('an empty file is a clear error', async () => {
+    const error = await loadError('# nothing\n');
+    expect(error.message).toContain('is empty');
+  });
+});
+
+describe('redactor', () => {
+  it('hides every secret, longest first', () => {
+    const r = new Redactor();
+    r.add('abc123', 'abc123xyz');
+    expect(r.redact('token abc123xyz and abc123')).toBe('token *** and ***');
+  });
+});
+
+describe('JSON Schema and examples', () => {
+  it('schema/adsync.schema.json is current (run `npm run schema` to update)', async () => {
+    const file = await readFile(new URL('../../schema/adsync.schema.json', import.meta.url), 'utf8');
+    expect(JSON.parse(file)).toEqual(buildJsonSchema());
+  });
+
+  it('config.example.yaml passes validation and points editors at the schema', async () => {
+    const path = new URL('../../config.example.yaml', import.meta.url).pathname;
+    const text = await readFile(path, 'utf8');
+    expect(text).toContain('$schema=./schema/adsync.schema.json');
+    const { config } = await loadConfig({
+      cwd: '/',
+      configPath: path,
+      env: { ADSYNC_BIND_PASSWORD: 'x', ADSYNC_CLIENT_ID: 'id', ADSYNC_CLIENT_SECRET: 'secret' },
+    });
+    expect(config.locations.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['ad', 'receptionist'],
+    ['ad', 'ilobby'],
+    ['ldap', 'receptionist'],
+    ['ldap', 'ilobby'],
+    ['ldap', 'custom'],
+    ['ad', 'custom'],
+  ] as const)('the %s/%s starter config passes validation', async (kind, profile) => {
+    const dir = await tempDir();
+    await writeConfig(dir, starterConfig({ kind, profile }));
+    const { config } = await loadConfig({
+      cwd: dir,
+      env: { ADSYNC_BIND_PASSWORD: 'x', ADSYNC_CLIENT_ID: 'id', ADSYNC_CLIENT_SECRET: 'secret' },
+    });
+    expect(config.layout.profile).toBe(profile);
+    expect(config.directory.kind).toBe(kind);
+  });
+});

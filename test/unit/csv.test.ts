@@ -1,0 +1,74 @@
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+
+import { buildLocationFilter, escapeFilterValue } from '../../src/directory/filter.js';
+import { pruneRuns, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
+import { tempDir } from '../harness/files.js';
+
+describe('CSV writer', () => {
+  const tricky = [
+    ['Zoë', 'Ångström', 'Head of "Quality", Europe'],
+    ['李', '小龍', 'multi\nline'],
+    ['Sam 🚀', 'O\'Neil', ' padded '],
+    ['', 'a,b', 'tab\there'],
+  ];
+
+  it('round-trips quotes, commas, newlines, accents, CJK and emoji with CRLF line ends', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.csv');
+    await writeCsv(path, ['A', 'B', 'C'], tricky, { bom: false });
+    const bytes = await readFile(path);
+    const text = bytes.toString('utf8');
+    expect(text.startsWith('A,B,C\r\n')).toBe(true);
+    expect(text).toContain('"Head of ""Quality"", Europe"');
+    expect(text.endsWith('\r\n')).toBe(true);
+    // Five records end in CRLF; the one bare LF is inside the quoted multi-line value.
+    expect(text.split('\r\n')).toHaveLength(6);
+    expect(text).toContain('"multi\nline"');
+    expect(text.replace('"multi\nline"', '').replace(/\r\n/g, '')).not.toContain('\n');
+    expect(parse(text, { relax_column_count: false })).toEqual([['A', 'B', 'C'], ...tricky]);
+  });
+
+  it('writes a BOM only when asked, and files readable by the owner only', async () => {
+    const dir = await tempDir();
+    await writeCsv(join(dir, 'bom.csv'), ['A'], [['x']], { bom: true });
+    expect([...(await readFile(join(dir, 'bom.csv'))).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    if (process.platform !== 'win32') expect((await stat(join(dir, 'bom.csv'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('leaves no file under the final name when writing fails', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'missing-dir-is-a-file');
+    await writeFile(path, 'not a directory');
+    await expect(writeCsv(join(path, 'x.csv'), ['A'], [['x']], { bom: false })).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+  });
+
+  it('names run files by time and keeps the newest runs only', async () => {
+    const dir = await tempDir();
+    const stamps = ['20260101T000000000Z', '20260102T000000000Z', '20260103T000000000Z'];
+    for (const stamp of stamps) {
+      const f = runFiles({ dir, profile: 'receptionist', stamp });
+      await writeFile(f.csvPath, '');
+      await writeFile(f.rejectsPath, '');
+    }
+    await writeFile(join(dir, 'notes.txt'), 'keep me');
+    const deleted = await pruneRuns(dir, 2);
+    expect(deleted.sort()).toEqual(['adsync-receptionist-20260101T000000000Z.csv', 'adsync-receptionist-20260101T000000000Z.rejects.csv']);
+    expect((await readdir(dir)).sort()).toContain('notes.txt');
+    expect(runStamp(new Date('2026-11-21T19:18:00.123Z'))).toBe('20261121T191800123Z');
+    expect(runFiles({ dir, output: '/x/my.csv', profile: 'p', stamp: 's' })).toEqual({ csvPath: '/x/my.csv', rejectsPath: '/x/my.rejects.csv' });
+  });
+});
+
+describe('LDAP filters', () => {
+  it('escapes values and combines user filter, extra filter and groups', () => {
+    expect(escapeFilterValue('cn=a(b)*\\')).toBe('cn=a\\28b\\29\\2a\\5c');
+    expect(buildLocationFilter({ userFilter: '(objectClass=person)', groups: [] })).toBe('(objectClass=person)');
+    expect(buildLocationFilter({ userFilter: '(objectClass=person)', filter: 'mail=*', groups: ['cn=g1', 'cn=(g2)'] })).toBe(
+      '(&(objectClass=person)(mail=*)(|(memberOf=cn=g1)(memberOf=cn=\\28g2\\29)))',
+    );
+  });
+});
