@@ -66,6 +66,12 @@ export function formatPhone(text: string, defaultCountry: CountryCode | undefine
  */
 export function applyFormat(format: FormatName, value: string | Uint8Array, context: FormatContext): FormatOutcome {
   if (format === 'guid' || format === 'sid') {
+    // Requested as bytes, a GUID or SID stored as text (OpenLDAP's entryUUID) arrives as its
+    // UTF-8 encoding; binary GUIDs are exactly 16 bytes.
+    if (typeof value !== 'string' && !(format === 'guid' && value.length === 16)) {
+      const text = Buffer.from(value).toString('utf8');
+      if (GUID_TEXT.test(text) || /^S-\d+-\d+(-\d+)*$/.test(text)) value = text;
+    }
     if (typeof value === 'string') {
       // OpenLDAP's entryUUID and values already rendered by a previous step arrive as text.
       if (format === 'guid' && GUID_TEXT.test(value)) return { ok: true, value: value.toLowerCase() };
