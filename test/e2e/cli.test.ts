@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { describe, expect, inject, it } from 'vitest';
+
+import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+
+const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
+const skip = inject('slapdSkip');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawn the real CLI as a scheduler would: no TTY, no stdin. */
+function adsync(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: options.cwd, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('adsync CLI without a directory', () => {
+  it('prints help with examples, and the version', async () => {
+    const cwd = await tempDir();
+    const help = await adsync(['--help'], { cwd });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('adsync push --dry-run');
+    expect(help.stdout).toContain('Exit codes');
+    const version = await adsync(['--version'], { cwd });
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('exits 2 on an unknown option or command', async () => {
+    const cwd = await tempDir();
+    const run = await adsync(['push', '--dryrun'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown option '--dryrun'");
+    expect((await adsync(['pusj'], { cwd })).code).toBe(2);
+  });
+
+  it('exits 2 with the key path for a bad config, in text and in the JSON report', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, { ...exampleConfig(), directory: { kind: 'ldap', url: 'ldap://127.0.0.1:1', pagesize: 10 } });
+    const run = await adsync(['push', '--dry-run'], { cwd, env: BIND_ENV });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/directory\.pagesize \(line \d+:3\): unknown key; did you mean "pageSize"\?/);
+    expect(run.stderr).toContain('hint:');
+    expect(run.stderr).not.toMatch(/\u001b\[/); // no colours without a TTY
+    const json = await adsync(['push', '--dry-run', '--json'], { cwd, env: BIND_ENV });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'push', status: 'error', exitCode: 2, error: { code: 'CONFIG_INVALID' } });
+  });
+
+  it('exits 2 when a secret reference cannot be resolved', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const run = await adsync(['push', '--dry-run'], { cwd, env: {} });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('environment variable TEST_BIND_PASSWORD is not set');
+  });
+
+  it('init writes a starter config that check understands, and refuses to overwrite it', async () => {
+    const cwd = await tempDir();
+    const first = await adsync(['init', '--kind', 'ldap', '--profile', 'ilobby'], { cwd });
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim()).toBe(join(cwd, 'adsync.yaml'));
+    const text = await readFile(join(cwd, 'adsync.yaml'), 'utf8');
+    expect(text).toContain('profile: ilobby');
+    expect((await stat(join(cwd, 'adsync.yaml'))).mode & 0o777).toBe(0o600);
+    const again = await adsync(['init'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists; not overwriting it');
+    expect(await readFile(join(cwd, 'adsync.yaml'), 'utf8')).toBe(text);
+    expect((await adsync(['init', '--kind', 'novell'], { cwd })).code).toBe(2);
+  });
+
+  it('push without --dry-run is not available yet: exit 2 before touching anything', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const run = await adsync(['push'], { cwd, env: BIND_ENV });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('uploading is not available');
+    expect(run.stderr).toContain('adsync push --dry-run');
+    expect(await readdir(cwd)).toEqual(['adsync.yaml']);
+  });
+});
+
+describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
+  it('push --dry-run writes the CSV and rejects, prints the CSV path on stdout and a summary on stderr', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const run = await adsync(['push', '--dry-run'], { cwd, env: BIND_ENV });
+    expect(run.code).toBe(0);
+    const csvPath = run.stdout.trim();
+    expect(await readFile(csvPath, 'utf8')).toBe(EXPECTED_RECEPTIONIST_CSV);
+    expect(run.stderr).toMatch(/hq\s+8 rows\s+5 rejected/);
+    expect(run.stderr).toMatch(/warehouse\s+3 rows/);
+    expect(run.stderr).toContain('Dry run: nothing was uploaded.');
+    expect(run.stderr).toContain('uid=eve,ou=hq,ou=people,dc=example,dc=com: Business Title');
+    expect(run.stderr).not.toContain('svc-password-123');
+    const rejects = await readFile(csvPath.replace(/\.csv$/, '.rejects.csv'), 'utf8');
+    expect(rejects.split('\r\n')[0]).toBe(
+      'First Name,Last Name,Email,SMS Phone,Business Title,Department,Image,PIN,Location Slug,Identification,Slack,Source DN,Reasons',
+    );
+    expect(rejects.split('\r\n').filter(Boolean)).toHaveLength(6);
+  });
+
+  it('--json prints one report with counts, paths and warnings with DNs', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const run = await adsync(['push', '--dry-run', '--json', '--output', 'export.csv'], { cwd, env: BIND_ENV });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      command: 'push',
+      status: 'ok',
+      exitCode: 0,
+      dryRun: true,
+      csvPath: join(cwd, 'export.csv'),
+      rejectsPath: join(cwd, 'export.rejects.csv'),
+      rows: 11,
+      rejected: 5,
+      locations: { hq: 8, warehouse: 3 },
+      directory: { url: inject('ldapUrl'), tlsVersion: null },
+    });
+    expect(report.warnings).toContainEqual({
+      dn: 'uid=badphone,ou=hq,ou=people,dc=example,dc=com',
+      location: 'hq',
+      message: 'SMS Phone "call me maybe" (from mobile) is not a phone number; left empty',
+    });
+    expect(await readFile(join(cwd, 'export.csv'), 'utf8')).toBe(EXPECTED_RECEPTIONIST_CSV);
+    expect(run.stdout).not.toContain('svc-password-123');
+  });
+
+  it('keeps only output.keep runs', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, { ...exampleConfig(), output: { dir: './out', keep: 2 } });
+    for (let i = 0; i < 3; i++) expect((await adsync(['push', '--dry-run', '-q'], { cwd, env: BIND_ENV })).code).toBe(0);
+    const files = await readdir(join(cwd, 'out'));
+    expect(files.filter((f) => f.endsWith('.rejects.csv'))).toHaveLength(2);
+    expect(files).toHaveLength(4);
+  });
+
+  it('exits 1 on bad credentials with a clear message and never prints the password', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const run = await adsync(['push', '--dry-run', '--verbose'], { cwd, env: { TEST_BIND_PASSWORD: 'not-the-password' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: bind failed for cn=adsync,ou=services,dc=example,dc=com');
+    expect(run.stderr).toContain('hint: Check directory.bindDN and directory.bindPassword');
+    expect(run.stderr + run.stdout).not.toContain('not-the-password');
+    expect(await readdir(cwd)).toEqual(['adsync.yaml']);
+  });
+
+  it('exits 1 on a missing OU, naming it', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, { ...exampleConfig(), locations: [{ slug: 'gone', ous: ['ou=gone,dc=example,dc=com'] }] });
+    const run = await adsync(['push', '--dry-run', '--json'], { cwd, env: BIND_ENV });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('location "gone": search of ou=gone,dc=example,dc=com');
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'error', exitCode: 1, error: { code: 'LDAP_NO_SUCH_OBJECT' } });
+    expect(await readdir(cwd)).toEqual(['adsync.yaml']);
+  });
+
+  it('check shows reachability, TLS and a preview; exit 1 when a URL fails', async () => {
+    const cwd = await tempDir();
+    const config = exampleConfig();
+    await writeConfig(cwd, { ...config, directory: { ...config.directory, url: inject('ldapsUrl'), caFile: inject('caFile') } });
+    const ok = await adsync(['check'], { cwd, env: BIND_ENV });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/reachable, TLSv1\.[23], bound as cn=adsync/);
+    expect(ok.stderr).toContain('hq: 8 rows, 5 rejected');
+    expect(ok.stderr).toContain('First Name');
+    await writeConfig(cwd, { ...config, directory: { ...config.directory, url: [config.directory.url, 'ldap://127.0.0.1:1'] } });
+    const partial = await adsync(['check', '--json'], { cwd, env: BIND_ENV });
+    expect(partial.code).toBe(1);
+    expect(JSON.parse(partial.stdout)).toMatchObject({ status: 'error', urls: [{ ok: true }, { ok: false }] });
+  });
+});
