@@ -110,7 +110,11 @@ export class DirectoryError extends AdsyncError {
    * @param message what failed, naming the URL, base DN or location and the LDAP result
    * @param options hint and cause
    */
-  public constructor(code: Extract<ErrorCode, `LDAP_${string}`>, message: string, options: AdsyncErrorOptions = {}) {
+  public constructor(
+    code: Extract<ErrorCode, `LDAP_${string}`>,
+    message: string,
+    options: AdsyncErrorOptions = {},
+  ) {
     super(code, message, options);
   }
 }

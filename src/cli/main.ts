@@ -35,7 +35,9 @@ interface GlobalOptions {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -76,7 +78,14 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     jsonMode = opts.json === true;
     command = cmd.name();
-    ui = new Ui({ stdout, stderr, env, quiet: opts.quiet === true, verbose: opts.verbose === true, redactor });
+    ui = new Ui({
+      stdout,
+      stderr,
+      env,
+      quiet: opts.quiet === true,
+      verbose: opts.verbose === true,
+      redactor,
+    });
     return { opts };
   };
   const load = async (opts: GlobalOptions): Promise<ResolvedConfig> => {
@@ -97,7 +106,10 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   const program = new Command('adsync')
     .description('Sync people from Active Directory or LDAP to a visitor-management address book, safely.')
     .version(version(), '--version', 'print the version')
-    .option('-c, --config <file>', 'config file (default: adsync.yaml, adsync.yml, .adsyncrc.yaml or adsync.config.yaml here)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: adsync.yaml, adsync.yml, .adsyncrc.yaml or adsync.config.yaml here)',
+    )
     .option('--json', 'print a machine-readable JSON report on stdout')
     .addOption(new Option('-v, --verbose', 'show details (searches, filters, references)').conflicts('quiet'))
     .option('-q, --quiet', 'only print errors')
@@ -157,7 +169,13 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       if (jsonMode) {
         ui.data(
           JSON.stringify(
-            { command: 'check', status: failed ? 'error' : 'ok', exitCode, ...result, configPath: result.configPath },
+            {
+              command: 'check',
+              status: failed ? 'error' : 'ok',
+              exitCode,
+              ...result,
+              configPath: result.configPath,
+            },
             null,
             2,
           ),
@@ -170,7 +188,9 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .description('write a commented starter config (never overwrites)')
     .addOption(new Option('--kind <kind>', 'directory kind').choices(['ad', 'ldap']).default('ad'))
     .addOption(
-      new Option('--profile <profile>', 'vendor profile').choices(['receptionist', 'ilobby', 'custom']).default('receptionist'),
+      new Option('--profile <profile>', 'vendor profile')
+        .choices(['receptionist', 'ilobby', 'custom'])
+        .default('receptionist'),
     )
     .option('--file <path>', 'where to write it', 'adsync.yaml')
     .action(
@@ -181,7 +201,8 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
         setup(cmd);
         const written = await init({ kind: options.kind, profile: options.profile, path: options.file, cwd });
         ui.info(`wrote ${written.path}; edit it, then run \`adsync check\``);
-        if (jsonMode) ui.data(JSON.stringify({ command: 'init', status: 'ok', exitCode: 0, path: written.path }));
+        if (jsonMode)
+          ui.data(JSON.stringify({ command: 'init', status: 'ok', exitCode: 0, path: written.path }));
         else ui.data(written.path);
       },
     );
@@ -191,20 +212,27 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
   } catch (error) {
     ui.stopSpinner();
     if (error instanceof CommanderError) {
-      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      const ok =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help';
       return ok ? ExitCode.Ok : ExitCode.Config;
     }
     if (error instanceof AdsyncError) {
       exitCode = error.exitCode;
       ui.error(error.message);
       if (error.hint) ui.info(`${ui.color.cyan('hint:')} ${error.hint}`);
-      if (error.cause !== undefined) ui.debug(`cause: ${String(error.cause instanceof Error ? error.cause.stack : error.cause)}`);
+      const cause = error.cause;
+      if (cause instanceof Error) ui.debug(`cause: ${cause.stack ?? cause.message}`);
+      else if (typeof cause === 'string') ui.debug(`cause: ${cause}`);
       emitReport(errorReport(command, error, startedAt));
       return exitCode;
     }
     // A bug, not a user error: say so, with the stack, and fail.
     exitCode = ExitCode.Runtime;
-    ui.error(`unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    ui.error(
+      `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     ui.info('This is a bug in adsync; please report it with the output above (check it holds no secrets).');
     emitReport(errorReport(command, error, startedAt));
     return exitCode;

@@ -3,7 +3,7 @@ import type { PushResult } from '../commands/push.js';
 import type { Ui } from './ui.js';
 
 const label = (slug: string): string => slug || '(all locations)';
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /**
  * Human summary of a push, on stderr.
@@ -15,21 +15,38 @@ export function renderPush(ui: Ui, result: PushResult, verbose: boolean): void {
   const c = ui.color;
   const conn = result.connection;
   for (const f of conn.failedOver) ui.warn(`skipped ${f.url}: ${f.error}`);
-  ui.info(`${c.green('✔')} read ${plural(result.entriesRead, 'entry')} from ${conn.url}${conn.tlsVersion ? ` (${conn.tlsVersion})` : ''}`);
+  ui.info(
+    `${c.green('✔')} read ${plural(result.entriesRead, 'entry', 'entries')} from ${conn.url}${conn.tlsVersion ? ` (${conn.tlsVersion})` : ''}`,
+  );
   const width = Math.max(8, ...result.locations.map((l) => label(l.slug).length));
   for (const l of result.locations) {
     const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
     ui.info(`  ${label(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} rows${rejected}`);
   }
-  ui.info(`  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} rows${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`);
-  if (result.references.length > 0) ui.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
+  ui.info(
+    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} rows${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
+  );
+  if (result.references.length > 0)
+    ui.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
   const shown = verbose ? result.warnings : result.warnings.slice(0, 10);
   if (result.warnings.length > 0) {
-    ui.warn(`${plural(result.warnings.length, 'warning')}${shown.length < result.warnings.length ? ` (first ${shown.length}; --verbose or --json for all)` : ''}:`);
+    ui.warn(
+      `${plural(result.warnings.length, 'warning')}${shown.length < result.warnings.length ? ` (first ${shown.length}; --verbose or --json for all)` : ''}:`,
+    );
     for (const w of shown) ui.info(`  - ${w.dn ? `${w.dn}: ` : ''}${w.message}`);
   }
+  const rejected = verbose ? result.rejectedRows : result.rejectedRows.slice(0, 10);
+  if (rejected.length > 0) {
+    ui.warn(
+      `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file)` : ''}:`,
+    );
+    for (const r of rejected)
+      ui.info(`  - ${r.dn}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
+  }
   ui.info(`CSV:     ${result.csvPath}`);
-  ui.info(`Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`);
+  ui.info(
+    `Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`,
+  );
   if (result.dryRun) ui.info(c.cyan('Dry run: nothing was uploaded.'));
 }
 
@@ -42,18 +59,29 @@ export function renderCheck(ui: Ui, result: CheckResult): void {
   const c = ui.color;
   ui.info(`${c.green('✔')} config ${result.configPath} is valid`);
   for (const u of result.urls) {
-    if (u.ok) ui.info(`${c.green('✔')} ${u.url}: reachable, ${u.tlsVersion ?? 'no TLS'}, bound as ${u.boundAs ?? '?'}`);
+    if (u.ok)
+      ui.info(
+        `${c.green('✔')} ${u.url}: reachable, ${u.tlsVersion ?? 'no TLS'}, bound as ${u.boundAs ?? '?'}`,
+      );
     else {
       ui.info(`${c.red('✘')} ${u.url}: ${u.error?.message ?? 'failed'}`);
       if (u.error?.hint) ui.info(`    ${c.cyan('hint:')} ${u.error.hint}`);
     }
   }
   for (const l of result.locations) {
-    ui.info(`\n${c.bold(label(l.slug))}: ${plural(l.rows, 'row')}${l.rejected ? c.yellow(`, ${l.rejected} rejected`) : ''}`);
+    ui.info(
+      `\n${c.bold(label(l.slug))}: ${plural(l.rows, 'row')}${l.rejected ? c.yellow(`, ${l.rejected} rejected`) : ''}`,
+    );
     if (l.preview.length === 0) continue;
     const table = [result.headers, ...l.preview];
-    const widths = result.headers.map((_, i) => Math.min(30, Math.max(...table.map((r) => (r[i] ?? '').length))));
-    for (const row of table) ui.info(`  ${row.map((v, i) => (v.length > 30 ? `${v.slice(0, 29)}…` : v).padEnd(widths[i] ?? 0)).join(' │ ')}`);
+    const widths = result.headers.map((_, i) =>
+      Math.min(30, Math.max(...table.map((r) => (r[i] ?? '').length))),
+    );
+    for (const row of table)
+      ui.info(
+        `  ${row.map((v, i) => (v.length > 30 ? `${v.slice(0, 29)}…` : v).padEnd(widths[i] ?? 0)).join(' │ ')}`,
+      );
   }
-  if (result.warnings.length > 0) ui.warn(`${plural(result.warnings.length, 'warning')} while mapping; see \`adsync push --dry-run\``);
+  if (result.warnings.length > 0)
+    ui.warn(`${plural(result.warnings.length, 'warning')} while mapping; see \`adsync push --dry-run\``);
 }

@@ -30,7 +30,12 @@ export interface RunReport {
   /** Warnings, each with the entry's DN where there is one. */
   warnings?: { message: string; dn?: string; location?: string }[];
   /** The directory server used. */
-  directory?: { url: string; tlsVersion: string | null; boundAs: string; failedOver: { url: string; error: string }[] };
+  directory?: {
+    url: string;
+    tlsVersion: string | null;
+    boundAs: string;
+    failedOver: { url: string; error: string }[];
+  };
   /** Entries read from the directory. */
   entriesRead?: number;
   /** Search references seen and ignored. */

@@ -62,7 +62,13 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       await probe.close();
     }
   }
-  const result: CheckResult = { configPath: config.filepath, urls, locations: [], headers: config.layout.headers, warnings: [] };
+  const result: CheckResult = {
+    configPath: config.filepath,
+    urls,
+    locations: [],
+    headers: config.layout.headers,
+    warnings: [],
+  };
   if (!urls.some((u) => u.ok)) return result;
   const exported = await exportContacts(config, { onEvent: options.onEvent });
   result.connection = exported.connection;

@@ -90,7 +90,11 @@ export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: s
   const d = config.directory;
   return config.locations.flatMap((location) => {
     const bases = location.ous.length > 0 ? location.ous : d.baseDN !== undefined ? [d.baseDN] : [];
-    const filter = buildLocationFilter({ userFilter: d.userFilter, filter: d.filter, groups: location.groups });
+    const filter = buildLocationFilter({
+      userFilter: d.userFilter,
+      filter: d.filter,
+      groups: location.groups,
+    });
     return bases.map((base) => ({
       slug: location.slug,
       location: location.slug,
@@ -110,7 +114,10 @@ export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: s
  * @param config the resolved config
  * @param options progress callback
  */
-export async function exportContacts(config: ResolvedConfig, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportContacts(
+  config: ResolvedConfig,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const emit = options.onEvent ?? ((): void => undefined);
   const layout = config.layout;
   const directory = new LdapDirectory({
@@ -146,11 +153,20 @@ export async function exportContacts(config: ResolvedConfig, options: ExportOpti
         const key = entry.dn.toLowerCase();
         if (!bucket.dns.has(key)) {
           bucket.dns.add(key);
-          const row = mapEntry(layout, entry, { location: search.slug, defaultCountry: config.phone.defaultCountry });
+          const row = mapEntry(layout, entry, {
+            location: search.slug,
+            defaultCountry: config.phone.defaultCountry,
+          });
           const verdict = validateRow(layout, row);
-          for (const message of verdict.warnings) warnings.push({ message, dn: entry.dn, location: search.slug });
+          for (const message of verdict.warnings)
+            warnings.push({ message, dn: entry.dn, location: search.slug });
           if (verdict.reasons.length > 0) {
-            bucket.rejected.push({ cells: row.cells, dn: entry.dn, location: search.slug, reasons: verdict.reasons });
+            bucket.rejected.push({
+              cells: row.cells,
+              dn: entry.dn,
+              location: search.slug,
+              reasons: verdict.reasons,
+            });
           } else bucket.valid.push({ cells: row.cells, dn: entry.dn });
         }
         if (entriesRead % 500 === 0) emit({ type: 'entries', total: entriesRead });

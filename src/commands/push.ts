@@ -42,6 +42,8 @@ export interface PushResult {
   locations: LocationSummary[];
   /** Warnings about contacts. */
   warnings: ExportWarning[];
+  /** Who was rejected and why (the cells are in the rejects file). */
+  rejectedRows: { dn: string; location: string; reasons: string[] }[];
   /** The directory server used. */
   connection: ConnectionInfo;
   /** Directory entries read. */
@@ -75,7 +77,12 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     profile: config.layout.profile,
     stamp: runStamp(started),
   });
-  await writeCsv(files.csvPath, result.headers, result.locations.flatMap((l) => l.rows), { bom: config.output.bom });
+  await writeCsv(
+    files.csvPath,
+    result.headers,
+    result.locations.flatMap((l) => l.rows),
+    { bom: config.output.bom },
+  );
   await writeCsv(
     files.rejectsPath,
     [...result.headers, 'Source DN', 'Reasons'],
@@ -83,7 +90,11 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     { bom: config.output.bom },
   );
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
-  const locations = result.locations.map((l) => ({ slug: l.slug, rows: l.rows.length, rejected: l.rejected.length }));
+  const locations = result.locations.map((l) => ({
+    slug: l.slug,
+    rows: l.rows.length,
+    rejected: l.rejected.length,
+  }));
   return {
     dryRun: options.dryRun,
     ...files,
@@ -91,6 +102,9 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     rejected: locations.reduce((n, l) => n + l.rejected, 0),
     locations,
     warnings: result.warnings,
+    rejectedRows: result.locations.flatMap((l) =>
+      l.rejected.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
+    ),
     connection: result.connection,
     entriesRead: result.entriesRead,
     references: result.references,

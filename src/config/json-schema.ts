@@ -18,7 +18,8 @@ export function buildJsonSchema(): JsonSchema {
   };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Valid keys of the object found at a key path, for "did you mean" suggestions.
@@ -38,7 +39,8 @@ export function keysAt(schema: JsonSchema, path: readonly (string | number)[]): 
     nodes = next;
   }
   const keys = new Set<string>();
-  for (const node of expand(nodes)) if (isRecord(node.properties)) for (const k of Object.keys(node.properties)) keys.add(k);
+  for (const node of expand(nodes))
+    if (isRecord(node.properties)) for (const k of Object.keys(node.properties)) keys.add(k);
   return [...keys];
 }
 

@@ -46,10 +46,14 @@ function parseYaml(filepath: string, content: string): ParsedYaml {
   if (error) {
     const pos = error.linePos?.[0];
     const where = pos ? `${filepath}:${pos.line}:${pos.col}` : filepath;
-    throw new ConfigError('CONFIG_SYNTAX', `YAML syntax error at ${where}: ${error.message.split('\n')[0] ?? ''}`, {
-      hint: 'Fix the YAML at that line and column (indentation with spaces, a space after each colon, quotes around values containing ": " or "#").',
-      cause: error.message,
-    });
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      `YAML syntax error at ${where}: ${error.message.split('\n')[0] ?? ''}`,
+      {
+        hint: 'Fix the YAML at that line and column (indentation with spaces, a space after each colon, quotes around values containing ": " or "#").',
+        cause: error.message,
+      },
+    );
   }
   return { doc, lines };
 }
@@ -131,18 +135,24 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: Json
     const actual = valueAt(raw, path);
     const received = isSecretPath(path) ? '' : `, got ${typeOf(actual)}`;
     let message: string;
-    if (actual === undefined && issue.code === 'invalid_type') message = `is required (expected ${issue.expected})`;
+    if (actual === undefined && issue.code === 'invalid_type')
+      message = `is required (expected ${issue.expected})`;
     else if (issue.code === 'invalid_type') message = `expected ${issue.expected}${received}`;
     else if (issue.code === 'invalid_value') {
       message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${received}`;
-    } else if (issue.code === 'invalid_union') message = `has the wrong shape${received}; see the JSON Schema`;
+    } else if (issue.code === 'invalid_union')
+      message = `has the wrong shape${received}; see the JSON Schema`;
     else message = `${issue.message}${issue.code === 'custom' ? '' : received}`;
     out.push({ path, message });
   }
   return out;
 }
 
-function formatIssues(filepath: string, issues: readonly ConfigIssue[], parsed: ParsedYaml | undefined): string {
+function formatIssues(
+  filepath: string,
+  issues: readonly ConfigIssue[],
+  parsed: ParsedYaml | undefined,
+): string {
   const lines = issues.map((i) => {
     const last = i.path[i.path.length - 1];
     const unknownKey = i.message.startsWith('unknown key') && typeof last === 'string';
@@ -176,9 +186,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.configPath) {
-      throw new ConfigError('CONFIG_NOT_FOUND', `config file not found: ${resolve(options.cwd, options.configPath)}`, {
-        hint: 'Check the path given to --config, or create one with `adsync init`.',
-      });
+      throw new ConfigError(
+        'CONFIG_NOT_FOUND',
+        `config file not found: ${resolve(options.cwd, options.configPath)}`,
+        {
+          hint: 'Check the path given to --config, or create one with `adsync init`.',
+        },
+      );
     }
     throw new ConfigError('CONFIG_NOT_FOUND', `cannot read the config file: ${describeError(error)}`, {
       hint: 'Check the path and its permissions.',
@@ -192,9 +206,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
   const filepath = result.filepath;
   if (typeof result.config !== 'object' || Array.isArray(result.config)) {
-    throw new ConfigError('CONFIG_INVALID', `${filepath} must contain a mapping of keys (directory:, locations:, target:…)`, {
-      hint: 'Start from `adsync init` or config.example.yaml.',
-    });
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${filepath} must contain a mapping of keys (directory:, locations:, target:…)`,
+      {
+        hint: 'Start from `adsync init` or config.example.yaml.',
+      },
+    );
   }
 
   const { value: raw, secrets } = resolveSecretReferences<unknown>(result.config, {

@@ -66,7 +66,10 @@ export interface ResolvedConfig {
  * @param input the schema-valid config
  * @param filepath the config file
  */
-export function normalizeConfig(input: ConfigInput, filepath: string): { config: ResolvedConfig; issues: ConfigIssue[] } {
+export function normalizeConfig(
+  input: ConfigInput,
+  filepath: string,
+): { config: ResolvedConfig; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const baseDir = dirname(filepath);
   const d = input.directory;
@@ -88,7 +91,8 @@ export function normalizeConfig(input: ConfigInput, filepath: string): { config:
   if (d.bindDN !== undefined && (d.bindPassword === undefined || d.bindPassword === '')) {
     issues.push({
       path: ['directory', 'bindPassword'],
-      message: 'bindDN is set but bindPassword is missing or empty (an empty password would be an unauthenticated bind)',
+      message:
+        'bindDN is set but bindPassword is missing or empty (an empty password would be an unauthenticated bind)',
     });
   }
 
@@ -116,7 +120,10 @@ export function normalizeConfig(input: ConfigInput, filepath: string): { config:
 
   const country = input.phone?.defaultCountry;
   if (country !== undefined && !isSupportedCountry(country)) {
-    issues.push({ path: ['phone', 'defaultCountry'], message: `${country} is not a country code libphonenumber knows` });
+    issues.push({
+      path: ['phone', 'defaultCountry'],
+      message: `${country} is not a country code libphonenumber knows`,
+    });
   }
 
   const { set, issues: layoutIssues } = compileColumns({

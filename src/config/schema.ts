@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 const ldapUrl = z
   .string()
-  .regex(/^ldaps?:\/\/[^\s/]+\/?$/i, 'an LDAP URL such as ldaps://dc1.corp.example.com or ldap://127.0.0.1:389');
+  .regex(
+    /^ldaps?:\/\/[^\s/]+\/?$/i,
+    'an LDAP URL such as ldaps://dc1.corp.example.com or ldap://127.0.0.1:389',
+  );
 
 /** Value formats a column can apply, in order. */
 export const FORMATS = ['phone', 'lower', 'upper', 'trim', 'digits', 'guid', 'sid'] as const;
@@ -36,7 +39,10 @@ export const columnObjectSchema = z
       .describe('Multi-valued attributes: take the first value (default) or join them all.'),
     separator: z.string().optional().describe('Separator for multi: join (default "; ").'),
     required: z.boolean().optional().describe('Reject rows where this column is empty (custom profile).'),
-    unique: z.boolean().optional().describe('Reject later rows repeating this value in a location (custom profile).'),
+    unique: z
+      .boolean()
+      .optional()
+      .describe('Reject later rows repeating this value in a location (custom profile).'),
   })
   .refine(
     (c) => [c.from, c.template, c.value].filter((v) => v !== undefined).length === 1,
@@ -47,7 +53,11 @@ export const columnObjectSchema = z
  * A column mapping: an attribute name, a template (a string containing `{attr}`), a list of
  * fallback attributes, or the object form.
  */
-export const columnSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), columnObjectSchema]);
+export const columnSchema = z.union([
+  z.string().min(1),
+  z.array(z.string().min(1)).min(1),
+  columnObjectSchema,
+]);
 
 const directorySchema = z.strictObject({
   kind: z.enum(['ad', 'ldap']).describe('ad | ldap: picks the default user filter and attribute mapping.'),
@@ -57,14 +67,31 @@ const directorySchema = z.strictObject({
   bindDN: z.string().min(1).optional().describe('DN (or UPN on AD) to bind as; omit for an anonymous bind.'),
   bindPassword: z.string().optional().describe('Bind password; use ${env:NAME} or ${file:PATH}.'),
   startTLS: z.boolean().optional().describe('Upgrade an ldap:// connection with StartTLS before binding.'),
-  caFile: z.string().min(1).optional().describe('PEM file with the CA(s) that issued the server certificate.'),
-  tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional().describe('Lowest TLS version accepted (default TLSv1.2).'),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM file with the CA(s) that issued the server certificate.'),
+  tlsMinVersion: z
+    .enum(['TLSv1.2', 'TLSv1.3'])
+    .optional()
+    .describe('Lowest TLS version accepted (default TLSv1.2).'),
   baseDN: z.string().min(1).optional().describe('Search base for locations that list groups but no OUs.'),
   userFilter: z.string().min(1).optional().describe("Replaces the kind's default user filter."),
   filter: z.string().min(1).optional().describe("Extra LDAP filter ANDed with the kind's user filter."),
-  pageSize: z.int().min(1).max(10000).optional().describe('Entries per page for paged searches (default 500).'),
+  pageSize: z
+    .int()
+    .min(1)
+    .max(10000)
+    .optional()
+    .describe('Entries per page for paged searches (default 500).'),
   connectTimeoutSeconds: z.number().positive().max(600).optional().describe('Connect timeout (default 10).'),
-  timeoutSeconds: z.number().positive().max(3600).optional().describe('Timeout for each LDAP operation (default 60).'),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(3600)
+    .optional()
+    .describe('Timeout for each LDAP operation (default 60).'),
 });
 
 const dnList = z.array(z.string().min(1)).min(1);
@@ -77,7 +104,10 @@ const locationSchema = z.strictObject({
     .describe('Vendor location slug / site name; omit for a single account (all locations).'),
   ous: dnList.optional().describe('Search bases (OU DNs) whose people belong to this location.'),
   groups: dnList.optional().describe('Only members of these groups (any of them) belong to this location.'),
-  scope: z.enum(['sub', 'one']).optional().describe('sub (default): the whole subtree; one: direct children only.'),
+  scope: z
+    .enum(['sub', 'one'])
+    .optional()
+    .describe('sub (default): the whole subtree; one: direct children only.'),
 });
 
 const targetSchema = z.strictObject({
@@ -98,7 +128,10 @@ const targetSchema = z.strictObject({
 export const configSchema = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
   directory: directorySchema,
-  locations: z.array(locationSchema).min(1).describe('Locations: one CSV row per contact per matching location.'),
+  locations: z
+    .array(locationSchema)
+    .min(1)
+    .describe('Locations: one CSV row per contact per matching location.'),
   target: targetSchema,
   columns: z
     .record(z.string().min(1), columnSchema)
@@ -115,8 +148,17 @@ export const configSchema = z.strictObject({
     .optional(),
   output: z
     .strictObject({
-      dir: z.string().min(1).optional().describe('Directory for CSVs and reject files (default ./adsync-output).'),
-      keep: z.int().min(1).max(10000).optional().describe('How many runs to keep in the output directory (default 30).'),
+      dir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Directory for CSVs and reject files (default ./adsync-output).'),
+      keep: z
+        .int()
+        .min(1)
+        .max(10000)
+        .optional()
+        .describe('How many runs to keep in the output directory (default 30).'),
       bom: z.boolean().optional().describe('Start CSV files with a UTF-8 byte order mark (default false).'),
     })
     .optional(),

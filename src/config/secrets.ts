@@ -45,7 +45,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
   const secrets: string[] = [];
 
   const resolveString = (text: string, path: (string | number)[]): string => {
-    let fromFile = false;
+    let fromFile = false as boolean; // set inside the replace callback
     const out = text.replace(REFERENCE, (_match, escape: string, kind: string, name: string) => {
       if (escape) return `\${${kind}:${name}}`;
       const where = `${options.filepath}: ${keyPath(path)}`;

@@ -80,7 +80,12 @@ export interface RunFiles {
  * @param options.profile profile name, part of the file name
  * @param options.stamp the run's {@link runStamp}
  */
-export function runFiles(options: { dir: string; output?: string | undefined; profile: string; stamp: string }): RunFiles {
+export function runFiles(options: {
+  dir: string;
+  output?: string | undefined;
+  profile: string;
+  stamp: string;
+}): RunFiles {
   if (options.output !== undefined) {
     const base = options.output.replace(/\.csv$/i, '');
     return { csvPath: options.output, rejectsPath: `${base}.rejects.csv` };

@@ -5,6 +5,7 @@ import { FilterParser } from 'ldapts';
  * @param value a literal value, such as a group DN
  */
 export function escapeFilterValue(value: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL must be escaped in filters (RFC 4515)
   return value.replace(/[*()\\\u0000]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 
 import { Client, type Entry } from 'ldapts';
@@ -68,7 +69,7 @@ export class DirectoryEntry implements EntryLike {
     this.dn = entry.dn;
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'dn') continue;
-      this.values.set(key.toLowerCase(), Array.isArray(value) ? (value as (string | Buffer)[]) : [value]);
+      this.values.set(key.toLowerCase(), Array.isArray(value) ? value : [value]);
     }
   }
 
@@ -80,7 +81,15 @@ export class DirectoryEntry implements EntryLike {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -120,9 +129,13 @@ export class LdapDirectory {
       try {
         this.ca = readFileSync(options.caFile);
       } catch (error) {
-        throw new DirectoryError('LDAP_TLS', `cannot read directory.caFile ${options.caFile}: ${describeError(error)}`, {
-          hint: 'Point caFile at a readable PEM file with the CA certificate(s).',
-        });
+        throw new DirectoryError(
+          'LDAP_TLS',
+          `cannot read directory.caFile ${options.caFile}: ${describeError(error)}`,
+          {
+            hint: 'Point caFile at a readable PEM file with the CA certificate(s).',
+          },
+        );
       }
     }
   }
@@ -131,8 +144,9 @@ export class LdapDirectory {
     return {
       minVersion: this.options.tlsMinVersion,
       rejectUnauthorized: true,
-      servername: host,
       host,
+      // SNI takes host names only; for an IP address the certificate is still checked against it.
+      ...(isIP(host) === 0 ? { servername: host } : {}),
       ...(this.ca ? { ca: [...tls.rootCertificates, this.ca.toString('utf8')] } : {}),
     };
   }
@@ -152,7 +166,11 @@ export class LdapDirectory {
         this.info = { ...info, failedOver };
         return this.info;
       } catch (error) {
-        if (!(error instanceof DirectoryError) || (error.code !== 'LDAP_CONNECT' && error.code !== 'LDAP_TLS')) throw error;
+        if (
+          !(error instanceof DirectoryError) ||
+          (error.code !== 'LDAP_CONNECT' && error.code !== 'LDAP_TLS')
+        )
+          throw error;
         failedOver.push({ url, error: error.message });
         firstError ??= error;
       }
@@ -214,7 +232,10 @@ export class LdapDirectory {
     const code = errorCode(error);
     const result = ldapCode(error);
     const text = describeError(error);
-    if (isTlsError(error) || (phase === 'StartTLS' && result === undefined && !NETWORK_CODES.has(code ?? ''))) {
+    if (
+      isTlsError(error) ||
+      (phase === 'StartTLS' && result === undefined && !NETWORK_CODES.has(code ?? ''))
+    ) {
       return new DirectoryError('LDAP_TLS', `TLS with ${url} failed during ${phase}: ${text}`, {
         hint: /version|protocol/i.test(`${code ?? ''} ${text}`)
           ? `The server does not offer ${this.options.tlsMinVersion} or newer. Enable TLS 1.2+ on the directory server.`
@@ -229,16 +250,24 @@ export class LdapDirectory {
       });
     }
     if (result === 49) {
-      return new DirectoryError('LDAP_BIND', `bind failed for ${this.options.bindDN ?? 'anonymous'} at ${url}: invalid credentials`, {
-        hint: 'Check directory.bindDN and directory.bindPassword (and that the account is not locked or expired).',
-        cause: error,
-      });
+      return new DirectoryError(
+        'LDAP_BIND',
+        `bind failed for ${this.options.bindDN ?? 'anonymous'} at ${url}: invalid credentials`,
+        {
+          hint: 'Check directory.bindDN and directory.bindPassword (and that the account is not locked or expired).',
+          cause: error,
+        },
+      );
     }
     if (result === 8 || result === 13) {
-      return new DirectoryError('LDAP_BIND', `${url} refused a simple bind over an unencrypted connection: ${text}`, {
-        hint: 'Use ldaps:// (port 636) or set directory.startTLS: true.',
-        cause: error,
-      });
+      return new DirectoryError(
+        'LDAP_BIND',
+        `${url} refused a simple bind over an unencrypted connection: ${text}`,
+        {
+          hint: 'Use ldaps:// (port 636) or set directory.startTLS: true.',
+          cause: error,
+        },
+      );
     }
     if (result === 2 && phase === 'StartTLS') {
       return new DirectoryError('LDAP_TLS', `${url} does not support StartTLS: ${text}`, {
@@ -258,7 +287,10 @@ export class LdapDirectory {
    * @param request base, scope, filter and attributes
    * @param onReference called for each search continuation reference (ignored, not chased)
    */
-  public async *search(request: SearchRequest, onReference?: (uri: string) => void): AsyncGenerator<DirectoryEntry> {
+  public async *search(
+    request: SearchRequest,
+    onReference?: (uri: string) => void,
+  ): AsyncGenerator<DirectoryEntry> {
     const client = this.client;
     const url = this.info?.url ?? this.options.urls[0] ?? '';
     if (!client) throw new Error('LdapDirectory.search called before open()');
@@ -284,20 +316,32 @@ export class LdapDirectory {
     const text = describeError(error);
     switch (ldapCode(error)) {
       case 32:
-        return new DirectoryError('LDAP_NO_SUCH_OBJECT', `${where} failed: the base does not exist (noSuchObject, 32)`, {
-          hint: 'The OU may have been renamed, moved or deleted. Check the DN in locations[].ous (or directory.baseDN).',
-          cause: error,
-        });
+        return new DirectoryError(
+          'LDAP_NO_SUCH_OBJECT',
+          `${where} failed: the base does not exist (noSuchObject, 32)`,
+          {
+            hint: 'The OU may have been renamed, moved or deleted. Check the DN in locations[].ous (or directory.baseDN).',
+            cause: error,
+          },
+        );
       case 4:
-        return new DirectoryError('LDAP_SIZE_LIMIT', `${where} hit the server's size limit (sizeLimitExceeded, 4); the export would be incomplete`, {
-          hint: 'The server refuses to return all entries to this account. Raise the size limit for the service account (OpenLDAP: limits … size.prtotal=unlimited; AD: MaxPageSize is fine with paging) or make sure paged results are allowed.',
-          cause: error,
-        });
+        return new DirectoryError(
+          'LDAP_SIZE_LIMIT',
+          `${where} hit the server's size limit (sizeLimitExceeded, 4); the export would be incomplete`,
+          {
+            hint: 'The server refuses to return all entries to this account. Raise the size limit for the service account (OpenLDAP: limits … size.prtotal=unlimited; AD: MaxPageSize is fine with paging) or make sure paged results are allowed.',
+            cause: error,
+          },
+        );
       case 3:
-        return new DirectoryError('LDAP_TIMEOUT', `${where} hit the server's time limit (timeLimitExceeded, 3)`, {
-          hint: 'Narrow the search (OU, filter) or raise the server time limit for this account.',
-          cause: error,
-        });
+        return new DirectoryError(
+          'LDAP_TIMEOUT',
+          `${where} hit the server's time limit (timeLimitExceeded, 3)`,
+          {
+            hint: 'Narrow the search (OU, filter) or raise the server time limit for this account.',
+            cause: error,
+          },
+        );
       case 50:
         return new DirectoryError('LDAP_ACCESS', `${where} was refused: insufficient access rights (50)`, {
           hint: 'Grant the service account read access to this OU and the mapped attributes.',
@@ -310,10 +354,14 @@ export class LdapDirectory {
             cause: error,
           });
         }
-        return new DirectoryError('LDAP_SEARCH', `${where} failed: connection lost (${text.split('\n').pop() ?? text})`, {
-          hint: 'The connection to the directory dropped during the search. Nothing was written; run again, and check the network and server logs if it repeats.',
-          cause: error,
-        });
+        return new DirectoryError(
+          'LDAP_SEARCH',
+          `${where} failed: connection lost (${text.split('\n').pop() ?? text})`,
+          {
+            hint: 'The connection to the directory dropped during the search. Nothing was written; run again, and check the network and server logs if it repeats.',
+            cause: error,
+          },
+        );
       default:
         return new DirectoryError('LDAP_SEARCH', `${where} failed: ${text}`, {
           hint: 'Check the filter, the OU and the server logs.',

@@ -137,7 +137,10 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
 
   if (options.profile === 'custom') {
     if (Object.keys(overrides).length === 0) {
-      issues.push({ path: ['columns'], message: 'the custom profile needs its columns defined under columns:' });
+      issues.push({
+        path: ['columns'],
+        message: 'the custom profile needs its columns defined under columns:',
+      });
     }
     if (options.locationColumn !== undefined && options.locationColumn in overrides) {
       issues.push({
@@ -149,7 +152,10 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
       columns.push(compileOne(header, undefined, input, ['columns', header], issues));
     }
     if (options.locationColumn !== undefined) {
-      columns.push({ ...compileOne(options.locationColumn, 'location', undefined, [], issues), source: { kind: 'location' } });
+      columns.push({
+        ...compileOne(options.locationColumn, 'location', undefined, [], issues),
+        source: { kind: 'location' },
+      });
     }
   } else {
     const profile = PROFILES[options.profile];
@@ -170,12 +176,18 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
           message: `"${key}" is not a ${profile.name} column${hint ? `; did you mean "${hint}"?` : ''} (columns: ${headers.join(', ')})`,
         });
       } else if (known.role === 'location') {
-        issues.push({ path: ['columns', key], message: `"${key}" is filled from the location's slug and cannot be mapped` });
+        issues.push({
+          path: ['columns', key],
+          message: `"${key}" is filled from the location's slug and cannot be mapped`,
+        });
       }
     }
     for (const pc of profile.columns) {
       if (pc.role === 'location') {
-        columns.push({ ...compileOne(pc.header, pc.role, undefined, [], issues), source: { kind: 'location' } });
+        columns.push({
+          ...compileOne(pc.header, pc.role, undefined, [], issues),
+          source: { kind: 'location' },
+        });
         continue;
       }
       const input = overrides[pc.header] ?? pc.defaults?.[options.kind];
@@ -269,9 +281,12 @@ function readValue(
   if (values.length === 0) return undefined;
   const wantsBytes = column.formats[0] === 'guid' || column.formats[0] === 'sid';
   const first = values[0] as string | Uint8Array;
-  if (wantsBytes || column.multi === 'first') return { value: first, binaryText: typeof first !== 'string' && !wantsBytes };
+  if (wantsBytes || column.multi === 'first')
+    return { value: first, binaryText: typeof first !== 'string' && !wantsBytes };
   const hasBytes = values.some((v) => typeof v !== 'string');
-  const text = values.map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('utf8'))).join(column.separator);
+  const text = values
+    .map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('utf8')))
+    .join(column.separator);
   return { value: text, binaryText: hasBytes };
 }
 
@@ -311,14 +326,15 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
         }
         break;
       case 'template': {
-        let any = false;
+        let any = false as boolean; // set inside the map callback
         value = source.parts
           .map((p) => {
             if ('text' in p) return p.text;
             const read = readValue(entry, column, p.attribute);
             if (!read) return '';
             any = true;
-            const text = typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
+            const text =
+              typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
             if (read.binaryText || typeof read.value !== 'string') {
               issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: text });
             }

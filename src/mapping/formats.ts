@@ -64,7 +64,11 @@ export function formatPhone(text: string, defaultCountry: CountryCode | undefine
  * @param value text, or the raw bytes of a binary attribute
  * @param context phone country
  */
-export function applyFormat(format: FormatName, value: string | Uint8Array, context: FormatContext): FormatOutcome {
+export function applyFormat(
+  format: FormatName,
+  value: string | Uint8Array,
+  context: FormatContext,
+): FormatOutcome {
   if (format === 'guid' || format === 'sid') {
     // Requested as bytes, a GUID or SID stored as text (OpenLDAP's entryUUID) arrives as its
     // UTF-8 encoding; binary GUIDs are exactly 16 bytes.

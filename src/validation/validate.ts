@@ -8,12 +8,14 @@ export interface RowVerdict {
   warnings: string[];
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\].]+(\.[^\s@"<>(),;:\\[\].]+)+$/;
 const PIN = /^\d{4,6}$/;
 const NUMBER_LIKE = /^[+-]?[\d\s().-]+$/;
 
-const quote = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+const quote = (value: string): string =>
+  JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 
 function describeIssue(set: ColumnSet, issue: CellIssue): string {
   const header = set.headers[issue.column] ?? '?';
@@ -53,20 +55,27 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
     const control = CONTROL.exec(value);
     if (control) {
       const code = (control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-      reasons.push(`${header} contains a control character (U+${code}) in ${quote(value)}; fix the value in the directory`);
+      reasons.push(
+        `${header} contains a control character (U+${code}) in ${quote(value)}; fix the value in the directory`,
+      );
     } else if (!value.isWellFormed()) {
-      reasons.push(`${header} contains an unpaired surrogate (not valid Unicode); fix the value in the directory`);
+      reasons.push(
+        `${header} contains an unpaired surrogate (not valid Unicode); fix the value in the directory`,
+      );
     }
     if (column.required && value === '') reasons.push(`${header} is required but empty`);
     const first = value[0];
     if (first === '=' || first === '@' || ((first === '+' || first === '-') && !NUMBER_LIKE.test(value))) {
-      warnings.push(`${header} ${quote(value)} starts with "${first}": a spreadsheet would run it as a formula`);
+      warnings.push(
+        `${header} ${quote(value)} starts with "${first}": a spreadsheet would run it as a formula`,
+      );
     }
   });
 
   for (const role of ['firstName', 'lastName'] as const) {
     const index = roles[role];
-    if (index !== undefined && cell(index) === '') reasons.push(`${set.headers[index] ?? role} is required but empty`);
+    if (index !== undefined && cell(index) === '')
+      reasons.push(`${set.headers[index] ?? role} is required but empty`);
   }
 
   const emailIndex = roles.email;
@@ -91,7 +100,8 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
     reasons.push(`${emailHeader} is required but empty (the vendor matches contacts by email)`);
   }
   for (const issue of phoneIssues) {
-    const decisive = set.reach === 'email-or-sms' && email === '' && sms === '' && issue.column === roles.smsPhone;
+    const decisive =
+      set.reach === 'email-or-sms' && email === '' && sms === '' && issue.column === roles.smsPhone;
     if (!decisive) warnings.push(`${describeIssue(set, issue)}; left empty`);
   }
   return { reasons, warnings };
@@ -114,7 +124,9 @@ export interface KeyedRow {
  */
 export function findDuplicates(set: ColumnSet, rows: readonly KeyedRow[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
-  const unique = set.columns.flatMap((column, c) => (column.unique ? [{ column, c, seen: new Map<string, string>() }] : []));
+  const unique = set.columns.flatMap((column, c) =>
+    column.unique ? [{ column, c, seen: new Map<string, string>() }] : [],
+  );
   rows.forEach((row, r) => {
     const keys = unique.map(({ column, c }) => {
       const raw = row.cells[c] ?? '';
@@ -124,7 +136,8 @@ export function findDuplicates(set: ColumnSet, rows: readonly KeyedRow[]): Map<n
     unique.forEach(({ column, seen }, u) => {
       const key = keys[u] ?? '';
       const owner = key === '' ? undefined : seen.get(key);
-      if (owner !== undefined) reasons.push(`duplicate ${column.header} ${quote(key)}: already used by ${owner}`);
+      if (owner !== undefined)
+        reasons.push(`duplicate ${column.header} ${quote(key)}: already used by ${owner}`);
     });
     if (reasons.length > 0) {
       out.set(r, reasons);

@@ -29,7 +29,9 @@ function adsync(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv 
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -55,15 +57,23 @@ describe('adsync CLI without a directory', () => {
 
   it('exits 2 with the key path for a bad config, in text and in the JSON report', async () => {
     const cwd = await tempDir();
-    await writeConfig(cwd, { ...exampleConfig(), directory: { kind: 'ldap', url: 'ldap://127.0.0.1:1', pagesize: 10 } });
+    await writeConfig(cwd, {
+      ...exampleConfig(),
+      directory: { kind: 'ldap', url: 'ldap://127.0.0.1:1', pagesize: 10 },
+    });
     const run = await adsync(['push', '--dry-run'], { cwd, env: BIND_ENV });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/directory\.pagesize \(line \d+:3\): unknown key; did you mean "pageSize"\?/);
     expect(run.stderr).toContain('hint:');
-    expect(run.stderr).not.toMatch(/\u001b\[/); // no colours without a TTY
+    expect(run.stderr).not.toContain('\u001b['); // no colours without a TTY
     const json = await adsync(['push', '--dry-run', '--json'], { cwd, env: BIND_ENV });
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'push', status: 'error', exitCode: 2, error: { code: 'CONFIG_INVALID' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: 'push',
+      status: 'error',
+      exitCode: 2,
+      error: { code: 'CONFIG_INVALID' },
+    });
   });
 
   it('exits 2 when a secret reference cannot be resolved', async () => {
@@ -123,7 +133,10 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
   it('--json prints one report with counts, paths and warnings with DNs', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, exampleConfig());
-    const run = await adsync(['push', '--dry-run', '--json', '--output', 'export.csv'], { cwd, env: BIND_ENV });
+    const run = await adsync(['push', '--dry-run', '--json', '--output', 'export.csv'], {
+      cwd,
+      env: BIND_ENV,
+    });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(report).toMatchObject({
@@ -150,7 +163,8 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
   it('keeps only output.keep runs', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, { ...exampleConfig(), output: { dir: './out', keep: 2 } });
-    for (let i = 0; i < 3; i++) expect((await adsync(['push', '--dry-run', '-q'], { cwd, env: BIND_ENV })).code).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect((await adsync(['push', '--dry-run', '-q'], { cwd, env: BIND_ENV })).code).toBe(0);
     const files = await readdir(join(cwd, 'out'));
     expect(files.filter((f) => f.endsWith('.rejects.csv'))).toHaveLength(2);
     expect(files).toHaveLength(4);
@@ -159,7 +173,10 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
   it('exits 1 on bad credentials with a clear message and never prints the password', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, exampleConfig());
-    const run = await adsync(['push', '--dry-run', '--verbose'], { cwd, env: { TEST_BIND_PASSWORD: 'not-the-password' } });
+    const run = await adsync(['push', '--dry-run', '--verbose'], {
+      cwd,
+      env: { TEST_BIND_PASSWORD: 'not-the-password' },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('error: bind failed for cn=adsync,ou=services,dc=example,dc=com');
     expect(run.stderr).toContain('hint: Check directory.bindDN and directory.bindPassword');
@@ -169,26 +186,42 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
 
   it('exits 1 on a missing OU, naming it', async () => {
     const cwd = await tempDir();
-    await writeConfig(cwd, { ...exampleConfig(), locations: [{ slug: 'gone', ous: ['ou=gone,dc=example,dc=com'] }] });
+    await writeConfig(cwd, {
+      ...exampleConfig(),
+      locations: [{ slug: 'gone', ous: ['ou=gone,dc=example,dc=com'] }],
+    });
     const run = await adsync(['push', '--dry-run', '--json'], { cwd, env: BIND_ENV });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('location "gone": search of ou=gone,dc=example,dc=com');
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'error', exitCode: 1, error: { code: 'LDAP_NO_SUCH_OBJECT' } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'error',
+      exitCode: 1,
+      error: { code: 'LDAP_NO_SUCH_OBJECT' },
+    });
     expect(await readdir(cwd)).toEqual(['adsync.yaml']);
   });
 
   it('check shows reachability, TLS and a preview; exit 1 when a URL fails', async () => {
     const cwd = await tempDir();
     const config = exampleConfig();
-    await writeConfig(cwd, { ...config, directory: { ...config.directory, url: inject('ldapsUrl'), caFile: inject('caFile') } });
+    await writeConfig(cwd, {
+      ...config,
+      directory: { ...config.directory, url: inject('ldapsUrl'), caFile: inject('caFile') },
+    });
     const ok = await adsync(['check'], { cwd, env: BIND_ENV });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/reachable, TLSv1\.[23], bound as cn=adsync/);
     expect(ok.stderr).toContain('hq: 8 rows, 5 rejected');
     expect(ok.stderr).toContain('First Name');
-    await writeConfig(cwd, { ...config, directory: { ...config.directory, url: [config.directory.url, 'ldap://127.0.0.1:1'] } });
+    await writeConfig(cwd, {
+      ...config,
+      directory: { ...config.directory, url: [config.directory.url, 'ldap://127.0.0.1:1'] },
+    });
     const partial = await adsync(['check', '--json'], { cwd, env: BIND_ENV });
     expect(partial.code).toBe(1);
-    expect(JSON.parse(partial.stdout)).toMatchObject({ status: 'error', urls: [{ ok: true }, { ok: false }] });
+    expect(JSON.parse(partial.stdout)).toMatchObject({
+      status: 'error',
+      urls: [{ ok: true }, { ok: false }],
+    });
   });
 });

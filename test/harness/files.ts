@@ -15,7 +15,11 @@ export async function tempDir(prefix = 'adsync-test-'): Promise<string> {
  * @param config YAML text or an object
  * @param name file name
  */
-export async function writeConfig(dir: string, config: string | object, name = 'adsync.yaml'): Promise<string> {
+export async function writeConfig(
+  dir: string,
+  config: string | object,
+  name = 'adsync.yaml',
+): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, typeof config === 'string' ? config : stringify(config));
   return path;

@@ -42,8 +42,11 @@ export async function setup(project: TestProject): Promise<void> {
   if (missing) {
     if (process.env.CI) throw new Error(`CI must run the directory tests, but ${missing}`);
     const banner = '!'.repeat(78);
-    console.error(`\n${banner}\n!! SKIPPING every directory test: ${missing}\n!! Install it (apt-get install slapd ldap-utils) to run them.\n${banner}\n`);
-    for (const key of ['ldapUrl', 'ldapsUrl', 'caFile', 'otherCaFile', 'rootPassword'] as const) project.provide(key, '');
+    console.error(
+      `\n${banner}\n!! SKIPPING every directory test: ${missing}\n!! Install it (apt-get install slapd ldap-utils) to run them.\n${banner}\n`,
+    );
+    for (const key of ['ldapUrl', 'ldapsUrl', 'caFile', 'otherCaFile', 'rootPassword'] as const)
+      project.provide(key, '');
     project.provide('slapdSkip', missing);
     return;
   }

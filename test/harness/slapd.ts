@@ -11,12 +11,15 @@ const run = promisify(execFile);
 /** Where Debian puts slapd and its modules. */
 const SLAPD = ['/usr/sbin/slapd', '/usr/local/sbin/slapd'].find((p) => existsSync(p));
 const SCHEMA_DIR = '/etc/ldap/schema';
-const MODULE_DIR = ['/usr/lib/ldap', '/usr/lib/x86_64-linux-gnu/ldap', '/usr/lib/aarch64-linux-gnu/ldap'].find((p) =>
-  existsSync(join(p, 'back_mdb.la')) || existsSync(join(p, 'back_mdb.so')),
-);
+const MODULE_DIR = [
+  '/usr/lib/ldap',
+  '/usr/lib/x86_64-linux-gnu/ldap',
+  '/usr/lib/aarch64-linux-gnu/ldap',
+].find((p) => existsSync(join(p, 'back_mdb.la')) || existsSync(join(p, 'back_mdb.so')));
 
 /** The shared Planet Express fixtures (MIT), beside the repository. */
-export const PLANET_EXPRESS_DIR = new URL('../../../shared/fixtures/planetexpress/', import.meta.url).pathname;
+export const PLANET_EXPRESS_DIR = new URL('../../../shared/fixtures/planetexpress/', import.meta.url)
+  .pathname;
 
 /**
  * Why slapd cannot be used here, or undefined when it can. On CI a missing slapd is a failure,
@@ -72,7 +75,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -80,18 +85,62 @@ export async function freePort(): Promise<number> {
 async function makeCa(dir: string, name: string): Promise<{ key: string; cert: string }> {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.pem`);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
   return { key, cert };
 }
 
-async function makeServerCert(dir: string, ca: { key: string; cert: string }): Promise<{ key: string; cert: string }> {
+async function makeServerCert(
+  dir: string,
+  ca: { key: string; cert: string },
+): Promise<{ key: string; cert: string }> {
   const key = join(dir, 'server.key');
   const csr = join(dir, 'server.csr');
   const cert = join(dir, 'server.pem');
   const ext = join(dir, 'server.ext');
   await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost']);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    '/CN=localhost',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   return { key, cert };
 }
 
@@ -112,7 +161,9 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
         socket.destroy();
         resolve(true);
       });
-      socket.once('error', () => resolve(false));
+      socket.once('error', () => {
+        resolve(false);
+      });
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`slapd did not listen on ${port}:\n${log()}`);
@@ -177,11 +228,15 @@ ${dbSections.join('\n')}
   await writeFile(confFile, conf);
 
   let output = '';
-  const child = spawn(SLAPD ?? 'slapd', ['-f', confFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const child = spawn(
+    SLAPD ?? 'slapd',
+    ['-f', confFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
@@ -208,10 +263,24 @@ ${dbSections.join('\n')}
         const file = item.file ?? join(dir, `load-${Math.random().toString(36).slice(2)}.ldif`);
         if (item.text !== undefined) await writeFile(file, item.text);
         try {
-          await run('ldapadd', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', `cn=admin,${db.suffix}`, '-w', rootPassword, '-f', file]);
+          await run('ldapadd', [
+            '-x',
+            '-H',
+            `ldap://127.0.0.1:${port}`,
+            '-D',
+            `cn=admin,${db.suffix}`,
+            '-w',
+            rootPassword,
+            '-f',
+            file,
+          ]);
         } catch (error) {
           const e = error as { stderr?: string };
-          throw new Error(`ldapadd ${item.file ?? '(inline)'} failed: ${e.stderr ?? String(error)}\n${await readFile(file, 'utf8').then((t) => t.slice(0, 400))}`);
+          const head = (await readFile(file, 'utf8')).slice(0, 400);
+          throw new Error(
+            `ldapadd ${item.file ?? '(inline)'} failed: ${e.stderr ?? String(error)}\n${head}`,
+            { cause: error },
+          );
         }
       }
     }
@@ -238,7 +307,10 @@ ${dbSections.join('\n')}
  * @param targetPort where to forward
  * @param cutAfterBytes server-to-client bytes before the cut
  */
-export async function startCuttingProxy(targetPort: number, cutAfterBytes: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startCuttingProxy(
+  targetPort: number,
+  cutAfterBytes: number,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -276,7 +348,9 @@ export async function startCuttingProxy(targetPort: number, cutAfterBytes: numbe
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -8,20 +8,31 @@ import { check } from '../../src/commands/check.js';
 import { push } from '../../src/commands/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError } from '../../src/errors.js';
-import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig, type TestConfig } from '../harness/example-config.js';
+import {
+  BIND_ENV,
+  EXPECTED_RECEPTIONIST_CSV,
+  exampleConfig,
+  type TestConfig,
+} from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { startCuttingProxy } from '../harness/slapd.js';
 
 const skip = inject('slapdSkip');
 
-async function dryRun(config: TestConfig, env: NodeJS.ProcessEnv = BIND_ENV): Promise<{ dir: string; result: Awaited<ReturnType<typeof push>> }> {
+async function dryRun(
+  config: TestConfig,
+  env: NodeJS.ProcessEnv = BIND_ENV,
+): Promise<{ dir: string; result: Awaited<ReturnType<typeof push>> }> {
   const dir = await tempDir();
   await writeConfig(dir, config);
   const loaded = await loadConfig({ cwd: dir, env });
   return { dir, result: await push(loaded.config, { dryRun: true }) };
 }
 
-async function failure(config: TestConfig, env: NodeJS.ProcessEnv = BIND_ENV): Promise<{ error: AdsyncError; dir: string }> {
+async function failure(
+  config: TestConfig,
+  env: NodeJS.ProcessEnv = BIND_ENV,
+): Promise<{ error: AdsyncError; dir: string }> {
   const dir = await tempDir();
   await writeConfig(dir, config);
   const loaded = await loadConfig({ cwd: dir, env });
@@ -47,17 +58,37 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     ]);
     expect(result.csvPath.startsWith(join(dir, 'out', 'adsync-receptionist-'))).toBe(true);
 
-    const rejects = parse(await readFile(result.rejectsPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rejects = parse<Record<string, string>>(await readFile(result.rejectsPath, 'utf8'), {
+      columns: true,
+    });
     expect(rejects.map((r) => [r['Source DN'], r.Reasons])).toEqual([
       ['uid=bademail,ou=hq,ou=people,dc=example,dc=com', 'Email "not an email" is not a valid email address'],
-      ['uid=dup2,ou=hq,ou=people,dc=example,dc=com', 'duplicate Email "dup@example.com": already used by uid=dup1,ou=hq,ou=people,dc=example,dc=com'],
-      ['uid=newline,ou=hq,ou=people,dc=example,dc=com', 'Business Title contains a control character (U+000A) in "Line one\\nLine two"; fix the value in the directory'],
+      [
+        'uid=dup2,ou=hq,ou=people,dc=example,dc=com',
+        'duplicate Email "dup@example.com": already used by uid=dup1,ou=hq,ou=people,dc=example,dc=com',
+      ],
+      [
+        'uid=newline,ou=hq,ou=people,dc=example,dc=com',
+        'Business Title contains a control character (U+000A) in "Line one\\nLine two"; fix the value in the directory',
+      ],
       ['uid=nogiven,ou=hq,ou=people,dc=example,dc=com', 'First Name is required but empty'],
-      ['uid=nophone,ou=hq,ou=people,dc=example,dc=com', 'SMS Phone "12" (from mobile) is not a phone number and there is no Email: no way to reach the contact'],
+      [
+        'uid=nophone,ou=hq,ou=people,dc=example,dc=com',
+        'SMS Phone "12" (from mobile) is not a phone number and there is no Email: no way to reach the contact',
+      ],
     ]);
     expect(result.warnings).toEqual([
-      { dn: 'uid=eve,ou=hq,ou=people,dc=example,dc=com', location: 'hq', message: 'Business Title "=HYPERLINK(\\"http://x\\")" starts with "=": a spreadsheet would run it as a formula' },
-      { dn: 'uid=badphone,ou=hq,ou=people,dc=example,dc=com', location: 'hq', message: 'SMS Phone "call me maybe" (from mobile) is not a phone number; left empty' },
+      {
+        dn: 'uid=eve,ou=hq,ou=people,dc=example,dc=com',
+        location: 'hq',
+        message:
+          'Business Title "=HYPERLINK(\\"http://x\\")" starts with "=": a spreadsheet would run it as a formula',
+      },
+      {
+        dn: 'uid=badphone,ou=hq,ou=people,dc=example,dc=com',
+        location: 'hq',
+        message: 'SMS Phone "call me maybe" (from mobile) is not a phone number; left empty',
+      },
     ]);
   });
 
@@ -69,9 +100,10 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
 
   it('uses entryUUID as Identification by default', async () => {
     const { result } = await dryRun(exampleConfig({ columns: {} }));
-    const rows = parse(await readFile(result.csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await readFile(result.csvPath, 'utf8'), { columns: true });
     expect(rows).toHaveLength(11);
-    for (const row of rows) expect(row.Identification).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    for (const row of rows)
+      expect(row.Identification).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
   it('writes the iLobby layout', async () => {
@@ -81,10 +113,12 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     expect(lines).toContain('小龍,李,,,li@example.com,,+14165550102,hq');
     expect(lines).toContain('Wendy,Ware,"Forklift, Lead",,wendy@example.com,+14165550199,,warehouse');
     // iLobby matches by email: the SMS-only contact cannot be sent.
-    const rejects = parse(await readFile(result.rejectsPath, 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(rejects.find((r) => r['Source DN'] === 'uid=smsonly,ou=hq,ou=people,dc=example,dc=com')?.Reasons).toBe(
-      'EMAIL is required but empty (the vendor matches contacts by email)',
-    );
+    const rejects = parse<Record<string, string>>(await readFile(result.rejectsPath, 'utf8'), {
+      columns: true,
+    });
+    expect(
+      rejects.find((r) => r['Source DN'] === 'uid=smsonly,ou=hq,ou=people,dc=example,dc=com')?.Reasons,
+    ).toBe('EMAIL is required but empty (the vendor matches contacts by email)');
   });
 
   it('exports the Planet Express directory by group, with a multi-valued RDN and multi-valued mail', async () => {
@@ -98,27 +132,38 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
       target: { profile: 'receptionist' },
       columns: { Identification: 'uid' },
     });
-    const rows = parse(await readFile(result.csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
-    const by = (slug: string): string[] => rows.filter((r) => r['Location Slug'] === slug).map((r) => `${r['First Name']} ${r['Last Name']} <${r.Email}> ${r.Department}`);
+    const rows = parse<Record<string, string>>(await readFile(result.csvPath, 'utf8'), { columns: true });
+    const by = (slug: string): string[] =>
+      rows
+        .filter((r) => r['Location Slug'] === slug)
+        .map((r) => `${r['First Name']} ${r['Last Name']} <${r.Email}> ${r.Department}`);
     expect(by('ship')).toEqual([
       'Philip Fry <fry@planetexpress.com> Delivering Crew',
       'Bender Rodriguez <bender@planetexpress.com> Delivering Crew',
       'Leela Turanga <leela@planetexpress.com> Delivering Crew',
     ]);
-    expect(by('office')).toEqual(['Hermes Conrad <hermes@planetexpress.com> Office Management', 'Hubert Farnsworth <professor@planetexpress.com> Office Management']);
+    expect(by('office')).toEqual([
+      'Hermes Conrad <hermes@planetexpress.com> Office Management',
+      'Hubert Farnsworth <professor@planetexpress.com> Office Management',
+    ]);
     expect(by('everyone')).toHaveLength(7);
     expect(rows.find((r) => r.Identification === 'amy')?.['Last Name']).toBe('Kroker');
   });
 
   it('searches one level only with scope: one', async () => {
-    const { result } = await dryRun(exampleConfig({ locations: [{ slug: 'top', ous: ['ou=people,dc=example,dc=com'], scope: 'one' }] }));
+    const { result } = await dryRun(
+      exampleConfig({ locations: [{ slug: 'top', ous: ['ou=people,dc=example,dc=com'], scope: 'one' }] }),
+    );
     expect(result.rows).toBe(0);
     expect(result.entriesRead).toBe(0);
   });
 
   it('reads over LDAPS with the harness CA and reports the TLS version', async () => {
     const config = exampleConfig();
-    const { result } = await dryRun({ ...config, directory: { ...config.directory, url: inject('ldapsUrl'), caFile: inject('caFile') } });
+    const { result } = await dryRun({
+      ...config,
+      directory: { ...config.directory, url: inject('ldapsUrl'), caFile: inject('caFile') },
+    });
     expect(result.connection.tlsVersion).toMatch(/^TLSv1\.[23]$/);
     expect(await readFile(result.csvPath, 'utf8')).toBe(EXPECTED_RECEPTIONIST_CSV);
   });
@@ -138,7 +183,10 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     const noCa = await failure({ ...config, directory: { ...config.directory, url: inject('ldapsUrl') } });
     expect(noCa.error.code).toBe('LDAP_TLS');
     expect(noCa.error.hint).toContain('Set directory.caFile');
-    const wrongCa = await failure({ ...config, directory: { ...config.directory, startTLS: true, caFile: inject('otherCaFile') } });
+    const wrongCa = await failure({
+      ...config,
+      directory: { ...config.directory, startTLS: true, caFile: inject('otherCaFile') },
+    });
     expect(wrongCa.error.code).toBe('LDAP_TLS');
     expect(wrongCa.error.message).toContain('StartTLS');
     expect(wrongCa.error.hint).toContain(inject('otherCaFile'));
@@ -149,7 +197,9 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     const { error, dir } = await failure(exampleConfig(), { TEST_BIND_PASSWORD: 'wrong-password' });
     expect(error.code).toBe('LDAP_BIND');
     expect(error.exitCode).toBe(1);
-    expect(error.message).toBe(`bind failed for cn=adsync,ou=services,dc=example,dc=com at ${inject('ldapUrl')}: invalid credentials`);
+    expect(error.message).toBe(
+      `bind failed for cn=adsync,ou=services,dc=example,dc=com at ${inject('ldapUrl')}: invalid credentials`,
+    );
     expect(error.hint).toContain('bindPassword');
     expect(await outputFiles(dir)).toEqual([]);
   });
@@ -161,7 +211,9 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
       locations: [...config.locations, { slug: 'lab', ous: ['ou=lab,ou=people,dc=example,dc=com'] }],
     });
     expect(error.code).toBe('LDAP_NO_SUCH_OBJECT');
-    expect(error.message).toBe(`location "lab": search of ou=lab,ou=people,dc=example,dc=com on ${inject('ldapUrl')} failed: the base does not exist (noSuchObject, 32)`);
+    expect(error.message).toBe(
+      `location "lab": search of ou=lab,ou=people,dc=example,dc=com on ${inject('ldapUrl')} failed: the base does not exist (noSuchObject, 32)`,
+    );
     expect(await outputFiles(dir)).toEqual([]);
   });
 
@@ -182,7 +234,10 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     const proxy = await startCuttingProxy(Number(url.port), 900);
     try {
       const config = exampleConfig();
-      const { error, dir } = await failure({ ...config, directory: { ...config.directory, url: `ldap://127.0.0.1:${proxy.port}`, pageSize: 2 } });
+      const { error, dir } = await failure({
+        ...config,
+        directory: { ...config.directory, url: `ldap://127.0.0.1:${proxy.port}`, pageSize: 2 },
+      });
       expect(error.code).toBe('LDAP_SEARCH');
       expect(error.message).toContain('connection lost');
       expect(await outputFiles(dir)).toEqual([]);
@@ -193,34 +248,57 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
 
   it('fails over to the next URL when a server cannot be reached, and reports it', async () => {
     const config = exampleConfig();
-    const { result } = await dryRun({ ...config, directory: { ...config.directory, url: ['ldap://127.0.0.1:1', inject('ldapUrl')] } });
+    const { result } = await dryRun({
+      ...config,
+      directory: { ...config.directory, url: ['ldap://127.0.0.1:1', inject('ldapUrl')] },
+    });
     expect(result.connection.url).toBe(inject('ldapUrl'));
-    expect(result.connection.failedOver).toEqual([{ url: 'ldap://127.0.0.1:1', error: 'cannot reach ldap://127.0.0.1:1: ECONNREFUSED' }]);
+    expect(result.connection.failedOver).toEqual([
+      { url: 'ldap://127.0.0.1:1', error: 'cannot reach ldap://127.0.0.1:1: ECONNREFUSED' },
+    ]);
     expect(result.rows).toBe(11);
   });
 
   it('fails clearly when no server can be reached', async () => {
     const config = exampleConfig();
-    const { error } = await failure({ ...config, directory: { ...config.directory, url: 'ldap://127.0.0.1:1' } });
+    const { error } = await failure({
+      ...config,
+      directory: { ...config.directory, url: 'ldap://127.0.0.1:1' },
+    });
     expect(error.code).toBe('LDAP_CONNECT');
     expect(error.message).toBe('cannot reach ldap://127.0.0.1:1: ECONNREFUSED');
   });
 
   it('rejects values that are not valid UTF-8, naming the attribute', async () => {
-    const { result } = await dryRun(exampleConfig({ columns: { Identification: 'employeeNumber', Slack: 'audio' } }));
-    const rejects = parse(await readFile(result.rejectsPath, 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(rejects.find((r) => r['Source DN'] === 'uid=walt,ou=warehouse,ou=people,dc=example,dc=com')?.Reasons).toBe(
-      'Slack (from audio) is not valid UTF-8 text: "\uFFFDWalt\uFFFD"; fix the value in the directory',
+    const { result } = await dryRun(
+      exampleConfig({ columns: { Identification: 'employeeNumber', Slack: 'audio' } }),
     );
+    const rejects = parse<Record<string, string>>(await readFile(result.rejectsPath, 'utf8'), {
+      columns: true,
+    });
+    expect(
+      rejects.find((r) => r['Source DN'] === 'uid=walt,ou=warehouse,ou=people,dc=example,dc=com')?.Reasons,
+    ).toBe('Slack (from audio) is not valid UTF-8 text: "\uFFFDWalt\uFFFD"; fix the value in the directory');
   });
 
   it('check reports each URL, the TLS version and a preview per location', async () => {
     const dir = await tempDir();
     const config = exampleConfig();
-    await writeConfig(dir, { ...config, directory: { ...config.directory, url: [inject('ldapsUrl'), 'ldap://127.0.0.1:1'], caFile: inject('caFile') } });
+    await writeConfig(dir, {
+      ...config,
+      directory: {
+        ...config.directory,
+        url: [inject('ldapsUrl'), 'ldap://127.0.0.1:1'],
+        caFile: inject('caFile'),
+      },
+    });
     const loaded = await loadConfig({ cwd: dir, env: BIND_ENV });
     const result = await check(loaded.config, { previewRows: 5 });
-    expect(result.urls[0]).toMatchObject({ url: inject('ldapsUrl'), ok: true, boundAs: 'cn=adsync,ou=services,dc=example,dc=com' });
+    expect(result.urls[0]).toMatchObject({
+      url: inject('ldapsUrl'),
+      ok: true,
+      boundAs: 'cn=adsync,ou=services,dc=example,dc=com',
+    });
     expect(result.urls[0]?.tlsVersion).toMatch(/^TLSv1\.[23]$/);
     expect(result.urls[1]).toMatchObject({ ok: false, error: { code: 'LDAP_CONNECT' } });
     expect(result.locations.map((l) => [l.slug, l.rows, l.preview.length])).toEqual([

@@ -39,8 +39,17 @@ describe('config loading', () => {
     expect(config.directory.caFile).toBe(join(dir, 'ca.pem'));
     expect(config.output).toEqual({ dir: join(dir, 'adsync-output'), keep: 30, bom: false });
     expect(config.layout.headers).toEqual([
-      'First Name', 'Last Name', 'Email', 'SMS Phone', 'Business Title', 'Department', 'Image', 'PIN',
-      'Location Slug', 'Identification', 'Slack',
+      'First Name',
+      'Last Name',
+      'Email',
+      'SMS Phone',
+      'Business Title',
+      'Department',
+      'Image',
+      'PIN',
+      'Location Slug',
+      'Identification',
+      'Slack',
     ]);
   });
 
@@ -115,7 +124,13 @@ describe('config loading', () => {
   it('checks cross-field rules', async () => {
     const error = await loadError({
       ...minimal,
-      directory: { ...minimal.directory, url: 'ldaps://x', startTLS: true, bindDN: 'cn=a', filter: '(mail=*' },
+      directory: {
+        ...minimal.directory,
+        url: 'ldaps://x',
+        startTLS: true,
+        bindDN: 'cn=a',
+        filter: '(mail=*',
+      },
       locations: [{ slug: 'a', groups: ['cn=g'] }, { ous: ['ou=x'] }],
       phone: { defaultCountry: 'XX' },
     });
@@ -142,17 +157,27 @@ describe('config loading', () => {
   });
 
   it('names a missing variable or unreadable file without printing any value', async () => {
-    const env = await loadError({ ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:NOPE_PW}' } });
+    const env = await loadError({
+      ...minimal,
+      directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:NOPE_PW}' },
+    });
     expect(env.code).toBe('CONFIG_SECRET');
     expect(env.message).toContain('directory.bindPassword: environment variable NOPE_PW is not set');
-    const file = await loadError({ ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${file:missing.txt}' } });
+    const file = await loadError({
+      ...minimal,
+      directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${file:missing.txt}' },
+    });
     expect(file.message).toContain('cannot read secret file');
     expect(file.message).toContain('missing.txt');
   });
 
   it('never shows a secret value in a validation error', async () => {
     const error = await loadError(
-      { ...minimal, directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:PW}', pageSize: 'x' }, target: { profile: 'receptionist', clientSecret: 42 } },
+      {
+        ...minimal,
+        directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: '${env:PW}', pageSize: 'x' },
+        target: { profile: 'receptionist', clientSecret: 42 },
+      },
       { PW: 'hunter2-secret' },
     );
     expect(error.message).not.toContain('hunter2-secret');

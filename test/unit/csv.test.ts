@@ -12,7 +12,7 @@ describe('CSV writer', () => {
   const tricky = [
     ['Zoë', 'Ångström', 'Head of "Quality", Europe'],
     ['李', '小龍', 'multi\nline'],
-    ['Sam 🚀', 'O\'Neil', ' padded '],
+    ['Sam 🚀', "O'Neil", ' padded '],
     ['', 'a,b', 'tab\there'],
   ];
 
@@ -43,7 +43,9 @@ describe('CSV writer', () => {
     const dir = await tempDir();
     const path = join(dir, 'missing-dir-is-a-file');
     await writeFile(path, 'not a directory');
-    await expect(writeCsv(join(path, 'x.csv'), ['A'], [['x']], { bom: false })).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+    await expect(writeCsv(join(path, 'x.csv'), ['A'], [['x']], { bom: false })).rejects.toMatchObject({
+      code: 'OUTPUT_WRITE',
+    });
   });
 
   it('names run files by time and keeps the newest runs only', async () => {
@@ -56,19 +58,31 @@ describe('CSV writer', () => {
     }
     await writeFile(join(dir, 'notes.txt'), 'keep me');
     const deleted = await pruneRuns(dir, 2);
-    expect(deleted.sort()).toEqual(['adsync-receptionist-20260101T000000000Z.csv', 'adsync-receptionist-20260101T000000000Z.rejects.csv']);
+    expect(deleted.sort()).toEqual([
+      'adsync-receptionist-20260101T000000000Z.csv',
+      'adsync-receptionist-20260101T000000000Z.rejects.csv',
+    ]);
     expect((await readdir(dir)).sort()).toContain('notes.txt');
     expect(runStamp(new Date('2026-11-21T19:18:00.123Z'))).toBe('20261121T191800123Z');
-    expect(runFiles({ dir, output: '/x/my.csv', profile: 'p', stamp: 's' })).toEqual({ csvPath: '/x/my.csv', rejectsPath: '/x/my.rejects.csv' });
+    expect(runFiles({ dir, output: '/x/my.csv', profile: 'p', stamp: 's' })).toEqual({
+      csvPath: '/x/my.csv',
+      rejectsPath: '/x/my.rejects.csv',
+    });
   });
 });
 
 describe('LDAP filters', () => {
   it('escapes values and combines user filter, extra filter and groups', () => {
     expect(escapeFilterValue('cn=a(b)*\\')).toBe('cn=a\\28b\\29\\2a\\5c');
-    expect(buildLocationFilter({ userFilter: '(objectClass=person)', groups: [] })).toBe('(objectClass=person)');
-    expect(buildLocationFilter({ userFilter: '(objectClass=person)', filter: 'mail=*', groups: ['cn=g1', 'cn=(g2)'] })).toBe(
-      '(&(objectClass=person)(mail=*)(|(memberOf=cn=g1)(memberOf=cn=\\28g2\\29)))',
+    expect(buildLocationFilter({ userFilter: '(objectClass=person)', groups: [] })).toBe(
+      '(objectClass=person)',
     );
+    expect(
+      buildLocationFilter({
+        userFilter: '(objectClass=person)',
+        filter: 'mail=*',
+        groups: ['cn=g1', 'cn=(g2)'],
+      }),
+    ).toBe('(&(objectClass=person)(mail=*)(|(memberOf=cn=g1)(memberOf=cn=\\28g2\\29)))');
   });
 });

@@ -67,8 +67,17 @@ describe('column mapping', () => {
       ctx,
     );
     expect(row.cells).toEqual([
-      'Ada', 'Lovelace', 'ada@example.com', '+14165550101', '', 'Research', '', '', 'hq',
-      '5e19bd7f-0f7c-4dc4-8be9-1e77f5b99177', '',
+      'Ada',
+      'Lovelace',
+      'ada@example.com',
+      '+14165550101',
+      '',
+      'Research',
+      '',
+      '',
+      'hq',
+      '5e19bd7f-0f7c-4dc4-8be9-1e77f5b99177',
+      '',
     ]);
     expect(row.issues).toEqual([]);
   });
@@ -86,30 +95,50 @@ describe('column mapping', () => {
       },
     });
     expect(issues).toEqual([]);
-    const row = mapEntry(set, entry('uid=a', { givenname: 'Ada', sn: 'L', telephoneNumber: ['1', '2'] }), ctx);
+    const row = mapEntry(
+      set,
+      entry('uid=a', { givenname: 'Ada', sn: 'L', telephoneNumber: ['1', '2'] }),
+      ctx,
+    );
     expect(set.headers).toEqual(['Name', 'Kind', 'Phones', 'Braces', 'Site']);
     expect(row.cells).toEqual(['Ada L', 'staff', '1 / 2', '', 'hq']);
   });
 
   it('reports an empty template placeholder and a custom profile without columns', () => {
-    expect(compileColumns({ profile: 'custom', kind: 'ldap', columns: { A: 'x {} y' } }).issues[0]?.message).toContain('empty {}');
-    expect(compileColumns({ profile: 'custom', kind: 'ldap' }).issues[0]?.message).toContain('needs its columns');
+    expect(
+      compileColumns({ profile: 'custom', kind: 'ldap', columns: { A: 'x {} y' } }).issues[0]?.message,
+    ).toContain('empty {}');
+    expect(compileColumns({ profile: 'custom', kind: 'ldap' }).issues[0]?.message).toContain(
+      'needs its columns',
+    );
   });
 
   it('flags bytes that are not UTF-8, with the attribute', () => {
-    const row = mapEntry(receptionistLdap, entry('uid=b', { givenName: Buffer.from([0x41, 0xff]), sn: 'B', mail: 'b@x.org' }), ctx);
+    const row = mapEntry(
+      receptionistLdap,
+      entry('uid=b', { givenName: Buffer.from([0x41, 0xff]), sn: 'B', mail: 'b@x.org' }),
+      ctx,
+    );
     expect(row.issues).toEqual([{ column: 0, kind: 'invalid-utf8', attribute: 'givenName', raw: 'A\uFFFD' }]);
   });
 
   it('blanks an unparseable phone and records the problem', () => {
-    const row = mapEntry(receptionistLdap, entry('uid=c', { givenName: 'C', sn: 'C', mobile: 'call me' }), ctx);
+    const row = mapEntry(
+      receptionistLdap,
+      entry('uid=c', { givenName: 'C', sn: 'C', mobile: 'call me' }),
+      ctx,
+    );
     expect(row.cells[3]).toBe('');
     expect(row.issues).toEqual([{ column: 3, kind: 'phone', attribute: 'mobile', raw: 'call me' }]);
   });
 });
 
 describe('validation', () => {
-  const set = compileColumns({ profile: 'receptionist', kind: 'ldap', columns: { PIN: 'employeeNumber' } }).set;
+  const set = compileColumns({
+    profile: 'receptionist',
+    kind: 'ldap',
+    columns: { PIN: 'employeeNumber' },
+  }).set;
   const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
   const check = (attrs: Record<string, string>, layout = set): ReturnType<typeof validateRow> =>
     validateRow(layout, mapEntry(layout, entry('uid=x', attrs), ctx));
@@ -120,7 +149,9 @@ describe('validation', () => {
 
   it('requires names, and email or SMS phone', () => {
     expect(check({ sn: 'B', mail: 'a@b.org' }).reasons).toEqual(['First Name is required but empty']);
-    expect(check({ givenName: 'A', sn: 'B' }).reasons).toEqual(['no Email and no SMS Phone: the contact needs one of them']);
+    expect(check({ givenName: 'A', sn: 'B' }).reasons).toEqual([
+      'no Email and no SMS Phone: the contact needs one of them',
+    ]);
     expect(check({ givenName: 'A', sn: 'B', mobile: '+1 416 555 0101' }).reasons).toEqual([]);
   });
 
@@ -135,14 +166,24 @@ describe('validation', () => {
   });
 
   it('checks email syntax and PIN length', () => {
-    expect(check({ givenName: 'A', sn: 'B', mail: 'not an email' }).reasons).toEqual(['Email "not an email" is not a valid email address']);
-    expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', employeeNumber: '123' }).reasons).toEqual(['PIN "123" must be 4 to 6 digits']);
+    expect(check({ givenName: 'A', sn: 'B', mail: 'not an email' }).reasons).toEqual([
+      'Email "not an email" is not a valid email address',
+    ]);
+    expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', employeeNumber: '123' }).reasons).toEqual([
+      'PIN "123" must be 4 to 6 digits',
+    ]);
     expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', employeeNumber: '123456' }).reasons).toEqual([]);
   });
 
   it('rejects control characters and invalid UTF-8, naming the column', () => {
-    expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', title: 'x\ny' }).reasons[0]).toContain('Business Title contains a control character (U+000A)');
-    const row = mapEntry(set, entry('uid=x', { givenName: 'A', sn: 'B', mail: 'a@b.org', title: Buffer.from([0xc3, 0x28]) }), ctx);
+    expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', title: 'x\ny' }).reasons[0]).toContain(
+      'Business Title contains a control character (U+000A)',
+    );
+    const row = mapEntry(
+      set,
+      entry('uid=x', { givenName: 'A', sn: 'B', mail: 'a@b.org', title: Buffer.from([0xc3, 0x28]) }),
+      ctx,
+    );
     expect(validateRow(set, row).reasons[0]).toContain('Business Title (from title) is not valid UTF-8 text');
   });
 
@@ -150,7 +191,9 @@ describe('validation', () => {
     expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', title: '=1+1' }).warnings).toEqual([
       'Business Title "=1+1" starts with "=": a spreadsheet would run it as a formula',
     ]);
-    expect(check({ givenName: '@A', sn: '-B', mail: 'a@b.org', mobile: '+14165550101' }).warnings).toHaveLength(2);
+    expect(
+      check({ givenName: '@A', sn: '-B', mail: 'a@b.org', mobile: '+14165550101' }).warnings,
+    ).toHaveLength(2);
     expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', mobile: '+14165550101' }).warnings).toEqual([]);
   });
 
