@@ -91,6 +91,9 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** ldapts says "Connection timeout" or "<Request>: Operation timed out". */
+const TIMED_OUT = /time(d ?)?out/i;
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -243,11 +246,18 @@ export class LdapDirectory {
         cause: error,
       });
     }
-    if (result === undefined && (NETWORK_CODES.has(code ?? '') || /timeout|socket|closed/i.test(text))) {
-      return new DirectoryError('LDAP_CONNECT', `cannot reach ${url}: ${code ?? text}`, {
-        hint: 'Check directory.url (host and port: 389 for ldap://, 636 for ldaps://), DNS, and firewalls between this machine and the server.',
-        cause: error,
-      });
+    if (
+      result === undefined &&
+      (NETWORK_CODES.has(code ?? '') || TIMED_OUT.test(text) || /socket|closed/i.test(text))
+    ) {
+      return new DirectoryError(
+        'LDAP_CONNECT',
+        `cannot reach ${url}: ${code ?? text.split('\n').pop() ?? text}`,
+        {
+          hint: 'Check directory.url (host and port: 389 for ldap://, 636 for ldaps://), DNS, and firewalls between this machine and the server.',
+          cause: error,
+        },
+      );
     }
     if (result === 49) {
       return new DirectoryError(
@@ -348,7 +358,7 @@ export class LdapDirectory {
           cause: error,
         });
       case undefined:
-        if (/timeout/i.test(text)) {
+        if (TIMED_OUT.test(text)) {
           return new DirectoryError('LDAP_TIMEOUT', `${where} timed out: ${text}`, {
             hint: 'The server did not answer within directory.timeoutSeconds. Check its load, or raise the timeout.',
             cause: error,

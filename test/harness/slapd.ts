@@ -302,14 +302,17 @@ ${dbSections.join('\n')}
 }
 
 /**
- * A TCP proxy on loopback that forwards to a port and cuts every connection after the server
- * has sent `cutAfterBytes` bytes: a real dropped connection in the middle of a search.
+ * A TCP proxy on loopback that forwards to a port until the server has sent `afterBytes` bytes,
+ * then either cuts the connection (a real dropped connection in the middle of a search) or
+ * stalls it (a server that stops answering).
  * @param targetPort where to forward
- * @param cutAfterBytes server-to-client bytes before the cut
+ * @param afterBytes server-to-client bytes forwarded
+ * @param mode cut or stall
  */
 export async function startCuttingProxy(
   targetPort: number,
-  cutAfterBytes: number,
+  afterBytes: number,
+  mode: 'cut' | 'stall' = 'cut',
 ): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -320,8 +323,9 @@ export async function startCuttingProxy(
     client.on('data', (d) => upstream.write(d));
     upstream.on('data', (d) => {
       sent += d.length;
-      if (sent > cutAfterBytes) {
-        client.write(d.subarray(0, d.length - (sent - cutAfterBytes)));
+      if (sent > afterBytes) {
+        client.write(d.subarray(0, Math.max(0, d.length - (sent - afterBytes))));
+        if (mode === 'stall') return;
         client.destroy();
         upstream.destroy();
         return;

@@ -246,6 +246,47 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     }
   });
 
+  it('fails when the server stops answering in the middle of a search (operation timeout)', async () => {
+    const url = new URL(inject('ldapUrl'));
+    const proxy = await startCuttingProxy(Number(url.port), 900, 'stall');
+    try {
+      const config = exampleConfig();
+      const { error, dir } = await failure({
+        ...config,
+        directory: {
+          ...config.directory,
+          url: `ldap://127.0.0.1:${proxy.port}`,
+          pageSize: 2,
+          timeoutSeconds: 1,
+        },
+      });
+      expect(error.code).toBe('LDAP_TIMEOUT');
+      expect(error.message).toContain('timed out');
+      expect(error.hint).toContain('timeoutSeconds');
+      expect(await outputFiles(dir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('treats a server that never answers the bind as unreachable', async () => {
+    const url = new URL(inject('ldapUrl'));
+    const proxy = await startCuttingProxy(Number(url.port), 0, 'stall');
+    try {
+      const config = exampleConfig();
+      const { error } = await failure({
+        ...config,
+        directory: { ...config.directory, url: `ldap://127.0.0.1:${proxy.port}`, timeoutSeconds: 1 },
+      });
+      expect(error.code).toBe('LDAP_CONNECT');
+      expect(error.message).toBe(
+        `cannot reach ldap://127.0.0.1:${proxy.port}: BindRequest: Operation timed out`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('fails over to the next URL when a server cannot be reached, and reports it', async () => {
     const config = exampleConfig();
     const { result } = await dryRun({
