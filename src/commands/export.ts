@@ -39,6 +39,8 @@ export interface LocationRows {
   slug: string;
   /** Valid rows in output order. */
   rows: string[][];
+  /** The DN of each row. */
+  dns: string[];
   /** Rejected rows. */
   rejected: RejectedRow[];
 }
@@ -83,6 +85,49 @@ function sortKeyIndexes(layout: ColumnSet): number[] {
 }
 
 /**
+ * iLobby matches contacts by email, so one person cannot be in two sites: keep each email's row
+ * in the first matching location in config order, and warn naming the others.
+ */
+function keepOneSitePerEmail(
+  config: ResolvedConfig,
+  locations: LocationRows[],
+  warnings: ExportWarning[],
+): void {
+  const email = config.layout.roles.email;
+
+  if (email === undefined) return;
+  const configOrder = [...new Set(config.locations.map((l) => l.slug))];
+  const ordered = [...locations].sort((a, b) => configOrder.indexOf(a.slug) - configOrder.indexOf(b.slug));
+  const kept = new Map<string, { slug: string; dn: string; others: string[] }>();
+  for (const loc of ordered) {
+    const rows: string[][] = [];
+    const dns: string[] = [];
+    loc.rows.forEach((cells, i) => {
+      const key = (cells[email] ?? '').toLowerCase();
+      const dn = loc.dns[i] ?? '';
+      const first = kept.get(key);
+      if (first) {
+        first.others.push(loc.slug);
+        return;
+      }
+      kept.set(key, { slug: loc.slug, dn, others: [] });
+      rows.push(cells);
+      dns.push(dn);
+    });
+    loc.rows = rows;
+    loc.dns = dns;
+  }
+  for (const [key, { slug, dn, others }] of kept) {
+    if (others.length === 0) continue;
+    warnings.push({
+      dn,
+      message: `${key} matches locations ${[slug, ...others].join(', ')}; iLobby holds one site per contact, so it is sent for ${slug} only (the first in config order)`,
+      location: slug,
+    });
+  }
+}
+
+/**
  * The directory-specific part of a run: the searches of each location.
  * @param config the resolved config
  */
@@ -94,6 +139,7 @@ export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: s
       userFilter: d.userFilter,
       filter: d.filter,
       groups: location.groups,
+      nested: location.nested,
     });
     return bases.map((base) => ({
       slug: location.slug,
@@ -141,6 +187,15 @@ export async function exportContacts(
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
+    // A mistyped or renamed group would match nobody and empty its location without an error.
+    const checked = new Set<string>();
+    for (const location of config.locations) {
+      for (const group of location.groups) {
+        if (checked.has(group.toLowerCase())) continue;
+        checked.add(group.toLowerCase());
+        await directory.assertExists(group, location.slug);
+      }
+    }
     for (const search of planSearches(config)) {
       emit({ type: 'search', location: search.slug, base: search.base, filter: search.filter });
       let bucket = bySlug.get(search.slug);
@@ -194,13 +249,18 @@ export async function exportContacts(
     valid.sort(order);
     const duplicates = findDuplicates(layout, valid);
     const rows: string[][] = [];
+    const dns: string[] = [];
     valid.forEach((row, i) => {
       const reasons = duplicates.get(i);
       if (reasons) rejected.push({ ...row, location: slug, reasons });
-      else rows.push(row.cells);
+      else {
+        rows.push(row.cells);
+        dns.push(row.dn);
+      }
     });
     rejected.sort(order);
-    locations.push({ slug, rows, rejected });
+    locations.push({ slug, rows, dns, rejected });
   }
+  if (layout.reach === 'email') keepOneSitePerEmail(config, locations, warnings);
   return { connection, headers: layout.headers, locations, warnings, entriesRead, references };
 }

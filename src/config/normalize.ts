@@ -25,6 +25,8 @@ export interface LocationConfig {
   groups: string[];
   /** Search scope. */
   scope: 'sub' | 'one';
+  /** Membership through nested groups (AD in-chain matching rule). */
+  nested: boolean;
 }
 
 /** The config after validation, defaults and path resolution: what the rest of adsync uses. */
@@ -108,7 +110,21 @@ export function normalizeConfig(
         message: 'a location with groups and no ous searches from directory.baseDN, which is not set',
       });
     }
-    return { index, slug: l.slug ?? '', ous, groups, scope: l.scope ?? 'sub' };
+    if (l.nested === true && d.kind === 'ldap') {
+      issues.push({
+        path: ['locations', index, 'nested'],
+        message:
+          'nested group membership uses the Active Directory in-chain rule; with kind: ldap only direct memberOf works',
+      });
+    }
+    return {
+      index,
+      slug: l.slug ?? '',
+      ous,
+      groups,
+      scope: l.scope ?? 'sub',
+      nested: l.nested ?? d.kind === 'ad',
+    };
   });
   const slugs = new Set(locations.map((l) => l.slug));
   if (slugs.has('') && slugs.size > 1) {

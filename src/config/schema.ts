@@ -104,6 +104,12 @@ const locationSchema = z.strictObject({
     .describe('Vendor location slug / site name; omit for a single account (all locations).'),
   ous: dnList.optional().describe('Search bases (OU DNs) whose people belong to this location.'),
   groups: dnList.optional().describe('Only members of these groups (any of them) belong to this location.'),
+  nested: z
+    .boolean()
+    .optional()
+    .describe(
+      'Group membership includes nested groups (AD in-chain matching). Default: true on ad; not available on ldap.',
+    ),
   scope: z
     .enum(['sub', 'one'])
     .optional()

@@ -37,9 +37,14 @@ export interface FilterParts {
   userFilter: string;
   /** The configured extra filter. */
   filter?: string | undefined;
-  /** Group DNs; a person must be a direct member of at least one. */
+  /** Group DNs; a person must be a member of at least one. */
   groups: readonly string[];
+  /** Count membership through nested groups (AD's LDAP_MATCHING_RULE_IN_CHAIN). */
+  nested?: boolean | undefined;
 }
+
+/** AD's matching rule that follows nested group membership. */
+export const IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 /**
  * Build the search filter of a location: user filter AND extra filter AND (member of any group).
@@ -49,9 +54,9 @@ export interface FilterParts {
 export function buildLocationFilter(parts: FilterParts): string {
   const clauses = [normalizeFilter(parts.userFilter)];
   if (parts.filter !== undefined) clauses.push(normalizeFilter(parts.filter));
-  if (parts.groups.length === 1) clauses.push(`(memberOf=${escapeFilterValue(parts.groups[0] ?? '')})`);
-  if (parts.groups.length > 1) {
-    clauses.push(`(|${parts.groups.map((g) => `(memberOf=${escapeFilterValue(g)})`).join('')})`);
-  }
+  const attr = parts.nested === true ? `memberOf:${IN_CHAIN}:` : 'memberOf';
+  const member = (dn: string): string => `(${attr}=${escapeFilterValue(dn)})`;
+  if (parts.groups.length === 1) clauses.push(member(parts.groups[0] ?? ''));
+  if (parts.groups.length > 1) clauses.push(`(|${parts.groups.map(member).join('')})`);
   return clauses.length === 1 ? (clauses[0] ?? '') : `(&${clauses.join('')})`;
 }

@@ -91,6 +91,56 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** Active Directory's reasons for a failed bind, from the "data NNN" part of its message. */
+const AD_BIND_SUBCODES: Record<string, { code: string; what: string; hint: string } | undefined> =
+  Object.fromEntries(
+    (
+      [
+        [
+          '525',
+          'no such user',
+          'Check directory.bindDN: AD does not know this account (use the DN or the UPN).',
+        ],
+        [
+          '52e',
+          'wrong password',
+          'Check directory.bindPassword (and that its ${env:}/${file:} source holds the current password).',
+        ],
+        [
+          '530',
+          'logon not permitted at this time',
+          "The account's logon hours forbid this time: allow the hours adsync runs.",
+        ],
+        [
+          '531',
+          'logon not permitted from this computer',
+          'The account is restricted to certain workstations: allow this one.',
+        ],
+        [
+          '532',
+          'password expired',
+          "Set a new password for the service account (and consider 'password never expires' for it).",
+        ],
+        ['533', 'account disabled', 'Enable the service account in Active Directory.'],
+        [
+          '701',
+          'account expired',
+          "The service account's expiry date has passed: extend it in Active Directory.",
+        ],
+        [
+          '773',
+          'password must be changed',
+          'The account must change its password at next logon: set a new password and clear that flag.',
+        ],
+        [
+          '775',
+          'account locked out',
+          'The account is locked (too many bad passwords): unlock it, and fix the password adsync uses so it does not lock again.',
+        ],
+      ] as const
+    ).map(([code, what, hint]) => [code, { code, what, hint }]),
+  );
+
 /** ldapts says "Connection timeout" or "<Request>: Operation timed out". */
 const TIMED_OUT = /time(d ?)?out/i;
 
@@ -260,11 +310,15 @@ export class LdapDirectory {
       );
     }
     if (result === 49) {
+      const who = this.options.bindDN ?? 'anonymous';
+      const sub = AD_BIND_SUBCODES[/\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1]?.toLowerCase() ?? ''];
       return new DirectoryError(
         'LDAP_BIND',
-        `bind failed for ${this.options.bindDN ?? 'anonymous'} at ${url}: invalid credentials`,
+        `bind failed for ${who} at ${url}: ${sub ? `${sub.what} (AD code ${sub.code})` : 'invalid credentials'}`,
         {
-          hint: 'Check directory.bindDN and directory.bindPassword (and that the account is not locked or expired).',
+          hint:
+            sub?.hint ??
+            'Check directory.bindDN and directory.bindPassword (and that the account is not locked or expired).',
           cause: error,
         },
       );
@@ -292,6 +346,84 @@ export class LdapDirectory {
   }
 
   /**
+   * Check that a DN exists (for group DNs, whose typo would otherwise just match nobody).
+   * @param dn the entry to look for
+   * @param location the location that names it, for the message
+   */
+  public async assertExists(dn: string, location: string): Promise<void> {
+    const client = this.requireClient();
+    const url = this.info?.url ?? '';
+    try {
+      await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectClass'] });
+    } catch (error) {
+      if (ldapCode(error) === 32) {
+        throw new DirectoryError(
+          'LDAP_NO_SUCH_OBJECT',
+          `location ${location ? `"${location}"` : '(all locations)'}: group ${dn} does not exist on ${url} (noSuchObject, 32)`,
+          {
+            hint: 'The group may have been renamed or moved. Check the DN in locations[].groups.',
+            cause: error,
+          },
+        );
+      }
+      throw this.wrapSearchError(
+        url,
+        { base: dn, location, scope: 'sub', filter: '', attributes: [], bufferAttributes: [] },
+        error,
+      );
+    }
+  }
+
+  private requireClient(): Client {
+    if (!this.client) throw new Error('LdapDirectory used before open()');
+    return this.client;
+  }
+
+  /**
+   * AD returns at most MaxValRange (1500) values of an attribute at once, as `member;range=0-1499`;
+   * fetch the rest so a large multi-valued attribute is never silently cut short.
+   */
+  private async completeRanges(
+    client: Client,
+    entry: Entry,
+    bufferAttributes: readonly string[],
+  ): Promise<Entry> {
+    for (const key of Object.keys(entry)) {
+      const m = /^(.+);range=(\d+)-(\d+|\*)$/i.exec(key);
+      if (!m) continue;
+      const name = m[1] ?? key;
+      const values: (string | Buffer)[] = [];
+      const add = (v: Entry[string] | undefined): void => {
+        if (v === undefined) return;
+        if (Array.isArray(v)) values.push(...v);
+        else values.push(v);
+      };
+      add(entry[key]);
+      let end = m[3] ?? '*';
+      while (end !== '*') {
+        const next = `${name};range=${String(Number(end) + 1)}-*`;
+        const { searchEntries } = await client.search(entry.dn, {
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: [next],
+          explicitBufferAttributes: bufferAttributes.includes(name) ? [next] : [],
+        });
+        const got = searchEntries[0];
+        const rangeKey = got
+          ? Object.keys(got).find((k) => k.toLowerCase().startsWith(`${name.toLowerCase()};range=`))
+          : undefined;
+        if (!got || rangeKey === undefined) break;
+        add(got[rangeKey]);
+        end = /-(\d+|\*)$/.exec(rangeKey)?.[1] ?? '*';
+      }
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the ranged key becomes the plain one
+      delete entry[key];
+      entry[name] = values as Entry[string];
+    }
+    return entry;
+  }
+
+  /**
    * Stream the entries of one search, page by page. Any failure (missing base, size or time
    * limit, lost connection) throws: a shorter export must never look like a complete one.
    * @param request base, scope, filter and attributes
@@ -301,9 +433,8 @@ export class LdapDirectory {
     request: SearchRequest,
     onReference?: (uri: string) => void,
   ): AsyncGenerator<DirectoryEntry> {
-    const client = this.client;
+    const client = this.requireClient();
     const url = this.info?.url ?? this.options.urls[0] ?? '';
-    if (!client) throw new Error('LdapDirectory.search called before open()');
     const pages = client.searchPaginated(request.base, {
       scope: request.scope,
       filter: request.filter,
@@ -314,7 +445,12 @@ export class LdapDirectory {
     try {
       for await (const page of pages) {
         for (const uri of page.searchReferences) onReference?.(uri);
-        for (const entry of page.searchEntries) yield new DirectoryEntry(entry);
+        for (const entry of page.searchEntries) {
+          const ranged = Object.keys(entry).some((k) => k.includes(';range='));
+          yield new DirectoryEntry(
+            ranged ? await this.completeRanges(client, entry, request.bufferAttributes) : entry,
+          );
+        }
       }
     } catch (error) {
       throw this.wrapSearchError(url, request, error);
@@ -322,6 +458,7 @@ export class LdapDirectory {
   }
 
   private wrapSearchError(url: string, request: SearchRequest, error: unknown): DirectoryError {
+    if (ldapCode(error) === 10) return this.referralError(url, request, error);
     const where = `location ${request.location ? `"${request.location}"` : '(all locations)'}: search of ${request.base} on ${url}`;
     const text = describeError(error);
     switch (ldapCode(error)) {
@@ -378,6 +515,21 @@ export class LdapDirectory {
           cause: error,
         });
     }
+  }
+
+  private referralError(url: string, request: SearchRequest, error: unknown): DirectoryError {
+    const text = describeError(error);
+    // AD puts the referral target in its diagnostic message: "ref 1: 'other.corp.example.com'".
+    const target = /ref \d+: '([^']+)'/i.exec(text)?.[1] ?? /ldaps?:\/\/[^\s'"]+/i.exec(text)?.[0];
+    const where = `location ${request.location ? `"${request.location}"` : '(all locations)'}: search of ${request.base} on ${url}`;
+    return new DirectoryError(
+      'LDAP_SEARCH',
+      `${where} returned a referral${target ? ` to ${target}` : ''}: the base is in another domain or partition`,
+      {
+        hint: `Point directory.url at a domain controller of that domain${target ? ` (${target})` : ''}, or at a Global Catalog (port 3268, or 3269 with TLS) to search the whole forest.`,
+        cause: error,
+      },
+    );
   }
 
   /** Unbind and close the connection (never throws). */

@@ -65,6 +65,17 @@ export interface LayoutOptions {
   columns?: Record<string, ColumnInput> | undefined;
 }
 
+/** Attributes that hold bytes, never text: they are never written to the CSV as such. */
+const BINARY_ATTRIBUTES = new Set([
+  'thumbnailphoto',
+  'jpegphoto',
+  'photo',
+  'usercertificate',
+  'objectguid',
+  'objectsid',
+  'msexchmailboxguid',
+]);
+
 const PHONE_ROLES = new Set<ColumnRole>(['smsPhone', 'mobile', 'deskPhone']);
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -115,6 +126,23 @@ function compileOne(
     column.separator = input.separator ?? '; ';
     column.required = input.required ?? false;
     column.unique = input.unique ?? false;
+  }
+  const attrs =
+    column.source.kind === 'attributes'
+      ? column.source.attributes
+      : column.source.kind === 'template'
+        ? column.source.parts.flatMap((p) => ('attribute' in p ? [p.attribute] : []))
+        : [];
+  const decodes = column.formats[0] === 'guid' || column.formats[0] === 'sid';
+  for (const a of attrs) {
+    if (BINARY_ATTRIBUTES.has(a.toLowerCase()) && !decodes) {
+      issues.push({
+        path,
+        message: /photo/i.test(a)
+          ? `${a} is a binary photo and is never put in the CSV; the Image column takes a URL, e.g. "https://intranet.example.com/photos/{sAMAccountName}.jpg"`
+          : `${a} is binary; read it with format: guid or sid (it is never put in the CSV as raw bytes)`,
+      });
+    }
   }
   if (column.source.kind === 'template') {
     const empty = column.source.parts.some((p) => 'attribute' in p && p.attribute === '');

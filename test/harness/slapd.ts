@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { makeCa, makeServerCert } from './tls.js';
+
 const run = promisify(execFile);
 
 /** Where Debian puts slapd and its modules. */
@@ -80,68 +82,6 @@ export async function freePort(): Promise<number> {
       });
     });
   });
-}
-
-async function makeCa(dir: string, name: string): Promise<{ key: string; cert: string }> {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.pem`);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  ]);
-  return { key, cert };
-}
-
-async function makeServerCert(
-  dir: string,
-  ca: { key: string; cert: string },
-): Promise<{ key: string; cert: string }> {
-  const key = join(dir, 'server.key');
-  const csr = join(dir, 'server.csr');
-  const cert = join(dir, 'server.pem');
-  const ext = join(dir, 'server.ext');
-  await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    '/CN=localhost',
-  ]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    ca.cert,
-    '-CAkey',
-    ca.key,
-    '-CAcreateserial',
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-extfile',
-    ext,
-  ]);
-  return { key, cert };
 }
 
 /** Planet Express uses AD's `Group` class; this is its schema in slapd.conf form. */

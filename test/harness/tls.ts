@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A PEM key and certificate on disk. */
+export interface KeyPair {
+  /** Private key file. */
+  key: string;
+  /** Certificate file. */
+  cert: string;
+}
+
+/**
+ * A throw-away CA for a test server (openssl CLI; valid two days).
+ * @param dir where to write it
+ * @param name file name and CN
+ */
+export async function makeCa(dir: string, name: string): Promise<KeyPair> {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  return { key, cert };
+}
+
+/**
+ * A server certificate for localhost and 127.0.0.1, signed by a test CA.
+ * @param dir where to write it
+ * @param ca the issuing CA
+ */
+export async function makeServerCert(dir: string, ca: KeyPair): Promise<KeyPair> {
+  const key = join(dir, 'server.key');
+  const csr = join(dir, 'server.csr');
+  const cert = join(dir, 'server.pem');
+  const ext = join(dir, 'server.ext');
+  await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    '/CN=localhost',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
+  return { key, cert };
+}
