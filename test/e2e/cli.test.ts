@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, inject, it } from 'vitest';
 
+import { AD } from '../harness/ad-data.js';
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
@@ -223,5 +224,45 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
       status: 'error',
       urls: [{ ok: true }, { ok: false }],
     });
+  });
+});
+
+const adSkip = inject('adSkip');
+
+describe.skipIf(adSkip !== '')(`adsync CLI against Samba AD${adSkip ? ` (SKIPPED: ${adSkip})` : ''}`, () => {
+  const config = (): Record<string, unknown> => ({
+    directory: {
+      kind: 'ad',
+      url: [inject('adLdapsUrl')],
+      caFile: inject('adCaFile'),
+      bindDN: AD.svc.upn,
+      bindPassword: '${env:AD_BIND_PASSWORD}',
+      baseDN: AD.baseDN,
+    },
+    locations: [
+      { slug: 'hq', ous: [AD.hq] },
+      { slug: 'warehouse', groups: [AD.warehouseStaff] },
+    ],
+    target: { profile: 'receptionist' },
+    output: { dir: './out' },
+  });
+
+  it('check and push --dry-run --verbose work; references are shown, not chased', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, config());
+    const env = { AD_BIND_PASSWORD: AD.svc.password };
+    const checked = await adsync(['check'], { cwd, env });
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toMatch(
+      new RegExp(`${inject('adLdapsUrl')}: reachable, TLSv1\\.[23], bound as ${AD.svc.upn}`),
+    );
+    const pushed = await adsync(['push', '--dry-run', '--verbose'], { cwd, env });
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).toContain(
+      `ignoring search reference ldaps://${AD.realm}/CN=Configuration,${AD.baseDN}`,
+    );
+    expect(pushed.stderr).toMatch(/hq\s+4 rows/);
+    expect(pushed.stderr).toMatch(/warehouse\s+2 rows/);
+    expect(pushed.stderr + pushed.stdout).not.toContain(AD.svc.password);
   });
 });

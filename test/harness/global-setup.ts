@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 
 import type { TestProject } from 'vitest/node';
 
+import { sambaUnavailable, startSamba, type SambaDc } from './samba.js';
 import { PLANET_EXPRESS_DIR, slapdUnavailable, startSlapd, type Slapd } from './slapd.js';
 
 /** Values the global setup hands to test files through `inject`. */
@@ -19,6 +20,18 @@ export interface HarnessValues {
   otherCaFile: string;
   /** Root password of both suffixes. */
   rootPassword: string;
+  /** Why the Active Directory tests are skipped ('' when they run). */
+  adSkip: string;
+  /** ldap:// URL of the Samba AD DC. */
+  adLdapUrl: string;
+  /** ldaps:// URL of the Samba AD DC. */
+  adLdapsUrl: string;
+  /** CA of the DC's certificate. */
+  adCaFile: string;
+  /** An unrelated CA. */
+  adOtherCaFile: string;
+  /** The domain's sam.ldb, for samba-tool. */
+  adSamLdb: string;
 }
 
 declare module 'vitest' {
@@ -30,6 +43,12 @@ export const EXAMPLE_SUFFIX = 'dc=example,dc=com';
 export const PLANET_SUFFIX = 'dc=planetexpress,dc=com';
 
 let slapd: Slapd | undefined;
+let samba: SambaDc | undefined;
+
+const banner = (what: string, why: string, how: string): void => {
+  const line = '!'.repeat(78);
+  console.error(`\n${line}\n!! SKIPPING every ${what} test: ${why}\n!! ${how}\n${line}\n`);
+};
 
 /**
  * Build the CLI once (the end-to-end tests run bin/adsync.js) and start one slapd, seeded with
@@ -38,13 +57,42 @@ let slapd: Slapd | undefined;
  */
 export async function setup(project: TestProject): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const ad = setupSamba(project);
+  try {
+    await setupSlapd(project);
+  } finally {
+    await ad;
+  }
+}
+
+async function setupSamba(project: TestProject): Promise<void> {
+  const missing = await sambaUnavailable();
+  const keys = ['adLdapUrl', 'adLdapsUrl', 'adCaFile', 'adOtherCaFile', 'adSamLdb'] as const;
+  if (missing) {
+    if (process.env.CI) throw new Error(`CI must run the Active Directory tests, but ${missing}`);
+    banner(
+      'Active Directory',
+      missing,
+      "Run as root with Debian's samba installed (apt-get install samba samba-ad-dc).",
+    );
+    for (const key of keys) project.provide(key, '');
+    project.provide('adSkip', missing);
+    return;
+  }
+  samba = await startSamba();
+  project.provide('adSkip', '');
+  project.provide('adLdapUrl', samba.ldapUrl);
+  project.provide('adLdapsUrl', samba.ldapsUrl);
+  project.provide('adCaFile', samba.caFile);
+  project.provide('adOtherCaFile', samba.otherCaFile);
+  project.provide('adSamLdb', samba.samLdb);
+}
+
+async function setupSlapd(project: TestProject): Promise<void> {
   const missing = slapdUnavailable();
   if (missing) {
     if (process.env.CI) throw new Error(`CI must run the directory tests, but ${missing}`);
-    const banner = '!'.repeat(78);
-    console.error(
-      `\n${banner}\n!! SKIPPING every directory test: ${missing}\n!! Install it (apt-get install slapd ldap-utils) to run them.\n${banner}\n`,
-    );
+    banner('OpenLDAP', missing, 'Install it (apt-get install slapd ldap-utils openssl) to run them.');
     for (const key of ['ldapUrl', 'ldapsUrl', 'caFile', 'otherCaFile', 'rootPassword'] as const)
       project.provide(key, '');
     project.provide('slapdSkip', missing);
@@ -73,5 +121,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 /** Stop slapd and remove its files. */
 export async function teardown(): Promise<void> {
-  await slapd?.stop();
+  await Promise.all([slapd?.stop(), samba?.stop()]);
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { makeCa, makeServerCert } from './tls.js';
+import { makeCa, makeServerCert } from './tls.ts';
 
 const run = promisify(execFile);
 
@@ -91,7 +91,7 @@ objectclass ( 1.2.840.113556.1.5.8 NAME 'Group' DESC 'a group of users'
   SUP top STRUCTURAL MUST ( groupType $ cn ) MAY ( member ) )
 `;
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}:\n${log()}`);

@@ -1,0 +1,187 @@
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { AD, adLdif } from './ad-data.ts';
+import { waitForPort } from './slapd.ts';
+import { makeCa, makeServerCert } from './tls.ts';
+
+const run = promisify(execFile);
+
+async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * Why a Samba AD DC cannot be started here, or undefined when it can. It needs root (it binds
+ * 389/636 and provisions a domain) and Debian's samba; on CI a missing one is a failure.
+ */
+export async function sambaUnavailable(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'the Samba AD DC needs root';
+  if (!existsSync('/usr/sbin/samba') || spawnSync('samba-tool', ['--version']).error) {
+    return 'samba is not installed (Debian: apt-get install samba samba-ad-dc)';
+  }
+  if (spawnSync('ldapadd', ['-VV']).error) return 'ldapadd (ldap-utils) is not installed';
+  if (await portInUse(636)) return 'port 636 on 127.0.0.1 is already in use (another directory server?)';
+  return undefined;
+}
+
+/** A running throw-away Samba AD domain controller on 127.0.0.1. */
+export interface SambaDc {
+  /** ldap:// (simple binds are refused here: AD wants TLS). */
+  ldapUrl: string;
+  /** ldaps:// with a certificate from {@link SambaDc.caFile}. */
+  ldapsUrl: string;
+  /** The CA of the LDAPS certificate. */
+  caFile: string;
+  /** An unrelated CA. */
+  otherCaFile: string;
+  /** The domain's sam.ldb, for samba-tool. */
+  samLdb: string;
+  /** Stop samba and remove the domain. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Provision a domain into a temporary directory, start samba (LDAP only, single process, on
+ * loopback), and load the test company from {@link adLdif}. About 20–30 s, most of it the 2,500
+ * bulk users.
+ */
+export async function startSamba(): Promise<SambaDc> {
+  const dir = await mkdtemp(join(tmpdir(), 'adsync-samba-'));
+  const ca = await makeCa(dir, 'ad-ca');
+  const other = await makeCa(dir, 'ad-other-ca');
+  const server = await makeServerCert(dir, ca);
+  await run('samba-tool', [
+    'domain',
+    'provision',
+    `--targetdir=${dir}`,
+    `--realm=${AD.realm.toUpperCase()}`,
+    '--domain=CORP',
+    '--server-role=dc',
+    '--dns-backend=NONE',
+    `--adminpass=${AD.adminPassword}`,
+    '--option=interfaces=lo',
+    '--option=bind interfaces only=yes',
+    `--option=pid directory=${join(dir, 'run')}`,
+  ]);
+  const conf = join(dir, 'etc', 'smb.conf');
+  const text = await readFile(conf, 'utf8');
+  await writeFile(
+    conf,
+    text.replace(
+      /^\s*server services = .*$/m,
+      [
+        '\tserver services = ldap',
+        `\tlog file = ${join(dir, 'log.%m')}`,
+        '\ttls enabled = yes',
+        `\ttls keyfile = ${server.key}`,
+        `\ttls certfile = ${server.cert}`,
+        `\ttls cafile = ${ca.cert}`,
+      ].join('\n'),
+    ),
+  );
+  if (!/server services = ldap/.test(await readFile(conf, 'utf8'))) {
+    await appendFile(conf, '');
+    throw new Error(`could not configure ${conf}`);
+  }
+  let output = '';
+  const child = spawn('samba', ['-i', '-M', 'single', '-s', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const samLdb = join(dir, 'private', 'sam.ldb');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve(undefined);
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve(undefined);
+        });
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(636, child, () => output);
+    const env = { ...process.env, LDAPTLS_CACERT: ca.cert };
+    const admin = [
+      '-x',
+      '-H',
+      'ldaps://127.0.0.1:636',
+      '-D',
+      `Administrator@${AD.realm}`,
+      '-w',
+      AD.adminPassword,
+    ];
+    // samba listens before its directory is ready: retry a trivial search for a few seconds.
+    for (let i = 0; ; i++) {
+      try {
+        await run('ldapsearch', [...admin, '-b', AD.baseDN, '-s', 'base', 'dn'], { env });
+        break;
+      } catch (error) {
+        if (i > 50) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const ldif = join(dir, 'company.ldif');
+    await writeFile(ldif, adLdif());
+    await run('ldapadd', [...admin, '-f', ldif], { env, maxBuffer: 64 * 1024 * 1024 });
+    // Lock svc-locked the way it happens in real life: too many bad passwords.
+    await run('samba-tool', [
+      'domain',
+      'passwordsettings',
+      'set',
+      '--account-lockout-threshold=5',
+      '-H',
+      samLdb,
+    ]);
+    for (let i = 0; i < 6; i++) {
+      await run(
+        'ldapsearch',
+        [
+          '-x',
+          '-H',
+          'ldaps://127.0.0.1:636',
+          '-D',
+          AD.locked.upn,
+          '-w',
+          'not-the-password',
+          '-b',
+          '',
+          '-s',
+          'base',
+        ],
+        { env },
+      ).catch(() => undefined);
+    }
+  } catch (error) {
+    await stop();
+    throw new Error(`starting Samba AD failed: ${String(error)}\n${output.slice(-2000)}`, { cause: error });
+  }
+  return {
+    ldapUrl: 'ldap://127.0.0.1:389',
+    ldapsUrl: 'ldaps://127.0.0.1:636',
+    caFile: ca.cert,
+    otherCaFile: other.cert,
+    samLdb,
+    stop,
+  };
+}
