@@ -77,7 +77,8 @@ export class DirectoryEntry implements EntryLike {
    * @param attribute attribute name in any case
    */
   public get(attribute: string): readonly (string | Uint8Array)[] {
-    return this.values.get(attribute.toLowerCase()) ?? [];
+    // Ranged values (`member;range=0-1499`) are completed and stored under the plain name.
+    return this.values.get(attribute.toLowerCase().replace(/;range=.*$/, '')) ?? [];
   }
 }
 
