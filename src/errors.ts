@@ -33,7 +33,11 @@ export type ErrorCode =
   | 'LDAP_SIZE_LIMIT'
   | 'LDAP_TIMEOUT'
   | 'LDAP_ACCESS'
-  | 'OUTPUT_WRITE';
+  | 'OUTPUT_WRITE'
+  | 'UPLOAD_AUTH'
+  | 'UPLOAD_REJECTED'
+  | 'UPLOAD_FAILED'
+  | 'UPLOAD_TLS';
 
 /** Options accepted by every {@link AdsyncError}. */
 export interface AdsyncErrorOptions {
@@ -129,6 +133,24 @@ export class OutputError extends AdsyncError {
    */
   public constructor(message: string, options: AdsyncErrorOptions = {}) {
     super('OUTPUT_WRITE', message, options);
+  }
+}
+
+/** The upload did not go through (exit 1). */
+export class UploadError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param code which upload failure
+   * @param message what failed, with the server's message where there is one
+   * @param options hint, cause, and details such as the HTTP status
+   */
+  public constructor(
+    code: Extract<ErrorCode, `UPLOAD_${string}`>,
+    message: string,
+    options: AdsyncErrorOptions = {},
+  ) {
+    super(code, message, options);
   }
 }
 

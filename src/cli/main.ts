@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { check } from '../commands/check.js';
 import type { ExportEvent } from '../commands/export.js';
 import { init } from '../commands/init.js';
+import { mockServer, type MockServerCommandOptions } from '../commands/mock-server.js';
 import { push } from '../commands/push.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
@@ -139,15 +140,35 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .description('read the directory, write the vendor CSV (and upload it)')
     .option('-n, --dry-run', 'stop before the upload; the CSV is written for inspection')
     .option('-o, --output <file>', 'write the CSV here instead of a timestamped file in output.dir')
+    .option('--insecure-http', 'allow an http:// upload URL on loopback (local experiments only)')
     .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
-    .action(async (options: { dryRun?: boolean; output?: string }, cmd: Command) => {
+    .action(async (options: { dryRun?: boolean; output?: string; insecureHttp?: boolean }, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
+      if (options.insecureHttp === true)
+        ui.warn(
+          '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
+        );
       const result = await push(config, {
         dryRun: options.dryRun === true,
         output: options.output === undefined ? undefined : resolve(cwd, options.output),
         now: startedAt,
         onEvent,
+        insecureHttp: options.insecureHttp === true,
+        env,
+        onToken: (token) => {
+          redactor.add(token);
+        },
+        onUploadEvent: (event) => {
+          if (event.type === 'retry')
+            ui.warn(
+              `upload attempt ${event.attempt} failed (${event.reason}); retrying in ${(event.waitMs / 1000).toFixed(1)} s`,
+            );
+          else
+            ui.progress(
+              event.type === 'token' ? `getting a token from ${event.url}` : `uploading to ${event.url}`,
+            );
+        },
       });
       ui.stopSpinner();
       renderPush(ui, result, opts.verbose === true);
@@ -181,6 +202,62 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           ),
         );
       }
+    });
+
+  program
+    .command('mock-server')
+    .description(
+      'run the bundled mock vendor (HTTPS, OAuth2 client credentials, Receptionist and iLobby imports)',
+    )
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 = pick a free one)', (v) => Number(v), 0)
+    .option('--cert <file>', 'PEM certificate (default: a self-signed one made at start)')
+    .option('--key <file>', 'PEM private key for --cert')
+    .option('--ca-out <file>', 'write the server certificate here, for target.caFile')
+    .option(
+      '--client <id:secret>',
+      'an API client (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--clients <file>', 'a file with one id:secret per line')
+    .option('--sites <names>', 'comma-separated iLobby site names it accepts')
+    .option('--token-lifetime <seconds>', 'token lifetime', (v) => Number(v), 3600)
+    .option('--state <file>', 'keep contacts and uploads in this JSON file')
+    .option('--reset', 'start with no contacts even if --state exists', false)
+    .option('--fail <n:status>', 'fail the next N uploads with STATUS (500, 503, 429…)')
+    .option('--retry-after <seconds>', 'Retry-After for injected failures', (v) => Number(v))
+    .option('--drop <n>', 'drop the connection in the middle of the next N uploads', (v) => Number(v), 0)
+    .option('--delay <ms>', 'delay every response', (v) => Number(v), 0)
+    .addHelpText(
+      'after',
+      '\nExample:\n  adsync mock-server --port 8443 --client adsync:demo-secret-123 --ca-out mock-ca.pem --state mock.json',
+    )
+    .action(async (options: MockServerCommandOptions, cmd: Command) => {
+      setup(cmd);
+      const started = await mockServer(options, cwd);
+      redactor.add(...started.clients.map((c) => c.secret));
+      const { server, caFile } = started;
+      if (jsonMode) ui.data(JSON.stringify({ url: server.url, caFile }));
+      else ui.data(server.url);
+      ui.info(`mock vendor listening on ${server.url} (TLS 1.2+; certificate in ${caFile})`);
+      ui.info(`  token:  ${server.url}/oauth/token  (also /auth/connect/token)`);
+      ui.info(
+        `  upload: ${server.url}/contacts/import (Receptionist), ${server.url}/addressbook/uploadcsv (iLobby)`,
+      );
+      ui.info(`  look:   GET ${server.url}/contacts and /uploads with a bearer token`);
+      ui.info(`  clients: ${started.clients.map((c) => c.id).join(', ')}. Stop with Ctrl-C.`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.stop();
+      ui.info('mock vendor stopped');
     });
 
   program

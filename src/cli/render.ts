@@ -48,6 +48,32 @@ export function renderPush(ui: Ui, result: PushResult, verbose: boolean): void {
     `Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`,
   );
   if (result.dryRun) ui.info(c.cyan('Dry run: nothing was uploaded.'));
+  if (result.upload) renderUpload(ui, result.upload);
+}
+
+function renderUpload(ui: Ui, upload: NonNullable<PushResult['upload']>): void {
+  const c = ui.color;
+  ui.info(
+    `${c.green('✔')} uploaded (HTTP ${upload.httpStatus}${upload.attempts > 1 ? `, after ${upload.attempts} attempts` : ''})`,
+  );
+  const s = upload.summary;
+  if (s && typeof s === 'object' && !Array.isArray(s)) {
+    const summary = s as Record<string, unknown>;
+    for (const key of ['created', 'updated', 'unchanged', 'archived', 'disabled']) {
+      if (typeof summary[key] === 'number')
+        ui.info(`  ${key.padEnd(10)} ${String(summary[key]).padStart(6)}`);
+    }
+    const errors = Array.isArray(summary.errors) ? (summary.errors as unknown[]) : [];
+    ui.info(`  ${'errors'.padEnd(10)} ${String(errors.length).padStart(6)}`);
+    for (const e of errors.slice(0, 20)) {
+      const row = e && typeof e === 'object' ? (e as { row?: unknown; message?: unknown }) : {};
+      const number = typeof row.row === 'number' ? String(row.row) : '?';
+      const message = typeof row.message === 'string' ? row.message : JSON.stringify(e);
+      ui.warn(`vendor: row ${number}: ${message}`);
+    }
+  } else {
+    ui.info(`  vendor said: ${typeof s === 'string' ? s : JSON.stringify(s)}`);
+  }
 }
 
 /**

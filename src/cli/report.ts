@@ -40,6 +40,8 @@ export interface RunReport {
   entriesRead?: number;
   /** Search references seen and ignored. */
   references?: string[];
+  /** The upload: the vendor's answer as received. */
+  upload?: { status: string; httpStatus: number; summary: unknown };
   /** The error, when status is error. */
   error?: { code: string; message: string; hint?: string };
 }
@@ -71,6 +73,15 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     },
     entriesRead: result.entriesRead,
     references: result.references,
+    ...(result.upload
+      ? {
+          upload: {
+            status: result.upload.status,
+            httpStatus: result.upload.httpStatus,
+            summary: result.upload.summary,
+          },
+        }
+      : {}),
   };
 }
 

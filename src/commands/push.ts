@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import { pruneRuns, runFiles, runStamp, writeCsv } from '../csv/writer.js';
-import { UsageError } from '../errors.js';
+import { uploadCsv, uploadSettings, type UploadEvent } from '../upload/client.js';
 import type { ConnectionInfo } from '../directory/ldap-source.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
 
@@ -14,6 +14,14 @@ export interface PushOptions {
   now?: Date;
   /** Progress callback. */
   onEvent?: ((event: ExportEvent) => void) | undefined;
+  /** Allow http:// upload URLs on loopback. */
+  insecureHttp?: boolean;
+  /** Environment (HTTPS_PROXY, NO_PROXY). */
+  env?: NodeJS.ProcessEnv;
+  /** Upload progress. */
+  onUploadEvent?: (event: UploadEvent) => void;
+  /** Told every token, so output can redact it. */
+  onToken?: (token: string) => void;
 }
 
 /** Per-location counts. */
@@ -52,6 +60,8 @@ export interface PushResult {
   references: string[];
   /** Old run files removed by retention. */
   pruned: string[];
+  /** The upload, unless this was a dry run. */
+  upload?: { status: 'uploaded'; httpStatus: number; summary: unknown; attempts: number };
 }
 
 /**
@@ -61,14 +71,14 @@ export interface PushResult {
  * @param options dry run, output file, progress
  */
 export async function push(config: ResolvedConfig, options: PushOptions): Promise<PushResult> {
-  if (!options.dryRun) {
-    // Refuse before touching the directory: nothing half-done.
-    throw new UsageError(
-      'uploading is not available in this version of adsync yet',
-      { hint: 'Run `adsync push --dry-run` to build and inspect the CSV.' },
-      'NOT_AVAILABLE',
-    );
-  }
+  // Upload settings are checked before the directory is read: a config problem stops the run
+  // before anything is done.
+  const upload = options.dryRun
+    ? undefined
+    : uploadSettings(config, {
+        insecureHttp: options.insecureHttp ?? false,
+        env: options.env ?? process.env,
+      });
   const started = options.now ?? new Date();
   const result = await exportContacts(config, { onEvent: options.onEvent });
   const files = runFiles({
@@ -95,7 +105,14 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     rows: l.rows.length,
     rejected: l.rejected.length,
   }));
+  const uploaded = upload
+    ? await uploadCsv(upload, files.csvPath, {
+        onEvent: options.onUploadEvent,
+        onToken: options.onToken ?? ((): void => undefined),
+      })
+    : undefined;
   return {
+    ...(uploaded ? { upload: { status: 'uploaded' as const, ...uploaded } } : {}),
     dryRun: options.dryRun,
     ...files,
     rows: locations.reduce((n, l) => n + l.rows, 0),

@@ -128,6 +128,52 @@ const targetSchema = z.strictObject({
   clientId: z.string().optional().describe('OAuth2 client id.'),
   clientSecret: z.string().optional().describe('OAuth2 client secret; use ${env:NAME} or ${file:PATH}.'),
   scope: z.string().optional().describe('OAuth2 scope, when the vendor needs one.'),
+  auth: z
+    .enum(['client_secret_post', 'client_secret_basic'])
+    .optional()
+    .describe('How the client id and secret are sent to tokenUrl: form fields (default) or HTTP Basic.'),
+  apiKey: z
+    .string()
+    .optional()
+    .describe('Static API key, for vendors that issue keys instead of OAuth2 clients.'),
+  apiKeyHeader: z.string().min(1).optional().describe('Header that carries apiKey (default X-API-Key).'),
+  fileField: z.string().min(1).optional().describe('Multipart field that carries the CSV (default file).'),
+  format: z
+    .enum(['multipart', 'raw'])
+    .optional()
+    .describe('Upload as multipart/form-data (default) or a raw text/csv body.'),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PEM of a CA to trust for the vendor's certificate, besides the system roots."),
+  tlsMinVersion: z
+    .enum(['TLSv1.2', 'TLSv1.3'])
+    .optional()
+    .describe('Lowest TLS version for uploads (default TLSv1.2).'),
+  proxy: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('HTTPS proxy URL (may hold user:password); default: HTTPS_PROXY.'),
+  retries: z
+    .strictObject({
+      attempts: z.int().min(1).max(20).optional().describe('Attempts in all (default 5).'),
+      maxSeconds: z.number().positive().max(3600).optional().describe('Overall deadline (default 300).'),
+      baseDelayMs: z
+        .int()
+        .min(1)
+        .max(60000)
+        .optional()
+        .describe('First backoff delay (default 1000), doubled each time.'),
+    })
+    .optional(),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(3600)
+    .optional()
+    .describe('Connect/headers/body timeout (default 60).'),
 });
 
 /** The whole config file. */

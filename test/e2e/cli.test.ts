@@ -100,13 +100,13 @@ describe('adsync CLI without a directory', () => {
     expect((await adsync(['init', '--kind', 'novell'], { cwd })).code).toBe(2);
   });
 
-  it('push without --dry-run is not available yet: exit 2 before touching anything', async () => {
+  it('push without upload settings is a config error before the directory is touched', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, exampleConfig());
     const run = await adsync(['push'], { cwd, env: BIND_ENV });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('uploading is not available');
-    expect(run.stderr).toContain('adsync push --dry-run');
+    expect(run.stderr).toContain('target.uploadUrl is required to upload (profile receptionist)');
+    expect(run.stderr).toContain('--dry-run');
     expect(await readdir(cwd)).toEqual(['adsync.yaml']);
   });
 });
@@ -266,3 +266,81 @@ describe.skipIf(adSkip !== '')(`adsync CLI against Samba AD${adSkip ? ` (SKIPPED
     expect(pushed.stderr + pushed.stdout).not.toContain(AD.svc.password);
   });
 });
+
+describe.skipIf(skip !== '')(
+  `adsync mock-server and push, as two processes${skip ? ` (SKIPPED: ${skip})` : ''}`,
+  () => {
+    it('a sysadmin runs the mock in one terminal and push in another; no secret or token leaks anywhere', async () => {
+      const cwd = await tempDir();
+      const secret = 'e2e-client-secret-abcdef0123456789';
+      const mock = spawn(
+        process.execPath,
+        [
+          BIN,
+          'mock-server',
+          '--json',
+          '--client',
+          `adsync:${secret}`,
+          '--ca-out',
+          join(cwd, 'mock-ca.pem'),
+          '--state',
+          join(cwd, 'mock-state.json'),
+        ],
+        { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          mock.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
+          });
+          mock.once('exit', (code) => {
+            reject(new Error(`mock-server exited with ${String(code)}`));
+          });
+        });
+        const { url, caFile } = JSON.parse(line) as { url: string; caFile: string };
+        expect(caFile).toBe(join(cwd, 'mock-ca.pem'));
+        await writeConfig(cwd, {
+          ...exampleConfig(),
+          target: {
+            profile: 'receptionist',
+            tokenUrl: `${url}/oauth/token`,
+            uploadUrl: `${url}/contacts/import`,
+            clientId: 'adsync',
+            clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+            caFile,
+          },
+        });
+        const env = { ...BIND_ENV, ADSYNC_CLIENT_SECRET: secret };
+        const first = await adsync(['push', '--json', '--verbose'], { cwd, env });
+        expect(first.code).toBe(0);
+        const report = JSON.parse(first.stdout) as { upload: unknown };
+        expect(report.upload).toEqual({
+          status: 'uploaded',
+          httpStatus: 200,
+          summary: { created: 11, updated: 0, unchanged: 0, archived: 0, errors: [] },
+        });
+        const second = await adsync(['push'], { cwd, env });
+        expect(second.code).toBe(0);
+        expect(second.stderr).toMatch(/unchanged\s+11/);
+        expect(second.stderr).toMatch(/created\s+0/);
+
+        // Every byte adsync wrote: its output and every file under the working directory.
+        const state = JSON.parse(await readFile(join(cwd, 'mock-state.json'), 'utf8')) as unknown;
+        expect(state).toBeTruthy();
+        const written: string[] = [first.stdout, first.stderr, second.stdout, second.stderr];
+        for (const name of await readdir(join(cwd, 'out')))
+          written.push(await readFile(join(cwd, 'out', name), 'utf8'));
+        const all = written.join('\n');
+        expect(all).not.toContain(secret);
+        expect(all).not.toContain('svc-password-123');
+        expect(all).not.toMatch(/Bearer [A-Za-z0-9_-]{20,}/);
+        expect(all).not.toMatch(/access_token/);
+      } finally {
+        mock.kill('SIGTERM');
+        await new Promise((resolve) => mock.once('exit', resolve));
+      }
+    });
+  },
+);

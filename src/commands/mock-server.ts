@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { UsageError, describeError } from '../errors.js';
+import { startMockServer, type MockClient, type MockServer } from '../mock-server/server.js';
+
+/** Options of `adsync mock-server`, as given on the command line. */
+export interface MockServerCommandOptions {
+  /** Listen address. */
+  host: string;
+  /** Port (0 = any). */
+  port: number;
+  /** Certificate and key files (both or neither). */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** Where to write the server certificate for clients to trust. */
+  caOut?: string | undefined;
+  /** ID:SECRET pairs. */
+  client: string[];
+  /** File with one ID:SECRET per line. */
+  clients?: string | undefined;
+  /** iLobby sites, comma-separated. */
+  sites?: string | undefined;
+  /** Token lifetime in seconds. */
+  tokenLifetime: number;
+  /** State file. */
+  state?: string | undefined;
+  /** Start with empty state. */
+  reset: boolean;
+  /** N:STATUS — fail the next N uploads. */
+  fail?: string | undefined;
+  /** Retry-After seconds for injected failures. */
+  retryAfter?: number | undefined;
+  /** Drop the next N uploads mid-way. */
+  drop: number;
+  /** Delay every response (ms). */
+  delay: number;
+}
+
+function parseClient(spec: string, where: string): MockClient {
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) {
+    throw new UsageError(`${where}: "${spec.slice(0, 40)}" is not ID:SECRET`, {
+      hint: 'Give clients as --client adsync:some-long-secret.',
+    });
+  }
+  return { id: spec.slice(0, colon), secret: spec.slice(colon + 1) };
+}
+
+/**
+ * Start the bundled mock vendor as `adsync mock-server` describes it.
+ * @param options command-line options
+ * @param cwd working directory for relative paths
+ * @returns the running server and the file holding its certificate
+ */
+export async function mockServer(
+  options: MockServerCommandOptions,
+  cwd: string,
+): Promise<{ server: MockServer; caFile: string; clients: MockClient[] }> {
+  const clients = options.client.map((c) => parseClient(c, '--client'));
+  if (options.clients) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(cwd, options.clients), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --clients ${options.clients}: ${describeError(error)}`);
+    }
+    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+      if (line && !line.startsWith('#')) clients.push(parseClient(line, options.clients));
+    }
+  }
+  if (clients.length === 0) {
+    throw new UsageError('the mock server needs at least one client', {
+      hint: 'Add --client ID:SECRET (for example --client adsync:demo-secret-123) or --clients FILE.',
+    });
+  }
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new UsageError('--cert and --key go together');
+  }
+  let tls: { cert: string; key: string } | undefined;
+  if (options.cert !== undefined && options.key !== undefined) {
+    try {
+      tls = {
+        cert: readFileSync(resolve(cwd, options.cert), 'utf8'),
+        key: readFileSync(resolve(cwd, options.key), 'utf8'),
+      };
+    } catch (error) {
+      throw new UsageError(`cannot read the certificate or key: ${describeError(error)}`);
+    }
+  }
+  let failNext = 0;
+  let failStatus = 503;
+  if (options.fail) {
+    const m = /^(\d+):(\d{3})$/.exec(options.fail);
+    if (!m)
+      throw new UsageError(`--fail ${options.fail} is not N:STATUS`, {
+        hint: 'For example --fail 2:503 or --fail 1:429.',
+      });
+    failNext = Number(m[1]);
+    failStatus = Number(m[2]);
+  }
+  const server = await startMockServer({
+    host: options.host,
+    port: options.port,
+    tls,
+    clients,
+    tokenLifetimeSeconds: options.tokenLifetime,
+    sites: options.sites
+      ? options.sites
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+    statePath: options.state ? resolve(cwd, options.state) : undefined,
+    reset: options.reset,
+    faults: {
+      failNext,
+      failStatus,
+      retryAfterSeconds: options.retryAfter,
+      dropNext: options.drop,
+      delayMs: options.delay,
+    },
+  });
+  const caFile = options.caOut
+    ? resolve(cwd, options.caOut)
+    : join(tmpdir(), `adsync-mock-${new URL(server.url).port}.pem`);
+  await writeFile(caFile, server.certificate);
+  return { server, caFile, clients };
+}

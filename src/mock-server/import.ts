@@ -1,0 +1,226 @@
+/**
+ * The vendors' import rules, as documented: pure functions over the mock's state.
+ * The Receptionist: match by Identification, then Email, then SMS Phone within the row's
+ * location; update (empty fields never erase), or create with message rules for its channels;
+ * afterwards archive the contacts of the touched locations that the upload did not mention.
+ * iLobby: match by email; empty fields ignored; a SITE must be a configured site; records missing
+ * from the upload are disabled.
+ */
+
+/** A contact as the vendor stores it. */
+export interface MockContact {
+  /** Vendor-side id. */
+  id: number;
+  /** Location slug or site ('' = all locations). */
+  location: string;
+  /** Fields as stored, by CSV header. */
+  fields: Record<string, string>;
+  /** active, archived (Receptionist) or disabled (iLobby). */
+  status: 'active' | 'archived' | 'disabled';
+  /** Channels the vendor notifies on (Receptionist). */
+  messageRules: string[];
+}
+
+/** The vendor's answer to an upload. */
+export interface ImportSummary {
+  /** Contacts created. */
+  created: number;
+  /** Contacts changed (or revived). */
+  updated: number;
+  /** Contacts in the upload that did not change. */
+  unchanged: number;
+  /** Contacts archived (Receptionist) or disabled (iLobby) because the upload left them out. */
+  archived: number;
+  /** Rows that could not be imported, with their row numbers (the header is row 1). */
+  errors: { row: number; message: string }[];
+}
+
+/** Which vendor's rules to apply. */
+export type VendorRules = 'receptionist' | 'ilobby';
+
+/** Headers each vendor accepts. */
+export const VENDOR_HEADERS: Record<VendorRules, readonly string[]> = {
+  receptionist: [
+    'First Name',
+    'Last Name',
+    'Email',
+    'SMS Phone',
+    'Business Title',
+    'Department',
+    'Image',
+    'PIN',
+    'Location Slug',
+    'Identification',
+    'Slack',
+  ],
+  ilobby: ['FIRSTNAME', 'LASTNAME', 'TITLE', 'DIVISION', 'EMAIL', 'MOBILE', 'DESKPHONE', 'SITE'],
+};
+
+interface Keys {
+  first: string;
+  last: string;
+  email: string;
+  sms: string;
+  location: string;
+  id?: string;
+}
+
+const KEYS: Record<VendorRules, Keys> = {
+  receptionist: {
+    first: 'First Name',
+    last: 'Last Name',
+    email: 'Email',
+    sms: 'SMS Phone',
+    location: 'Location Slug',
+    id: 'Identification',
+  },
+  ilobby: { first: 'FIRSTNAME', last: 'LASTNAME', email: 'EMAIL', sms: 'MOBILE', location: 'SITE' },
+};
+
+/** Options for {@link importRows}. */
+export interface ImportOptions {
+  /** iLobby site names that exist in the portal (empty = any). */
+  sites: readonly string[];
+}
+
+function merge(contact: MockContact, row: Record<string, string>): boolean {
+  let changed = false;
+  for (const [key, value] of Object.entries(row)) {
+    // Both vendors: an empty field never erases what is stored.
+    const stored = contact.fields[key];
+    // Emails match case-insensitively, so a change of case alone is no change.
+    if (
+      value === '' ||
+      stored === value ||
+      (key.toLowerCase() === 'email' && stored?.toLowerCase() === value.toLowerCase())
+    )
+      continue;
+    contact.fields[key] = value;
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Import parsed CSV rows into the contact list (mutated in place) and summarise.
+ * @param rules which vendor's rules
+ * @param contacts the stored contacts
+ * @param rows the upload's rows, keyed by header
+ * @param options configured sites
+ */
+export function importRows(
+  rules: VendorRules,
+  contacts: MockContact[],
+  rows: readonly Record<string, string>[],
+  options: ImportOptions,
+): ImportSummary {
+  const k = KEYS[rules];
+  const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, archived: 0, errors: [] };
+  const touched = new Set<MockContact>();
+  const locations = new Set<string>();
+  let nextId = contacts.reduce((max, c) => Math.max(max, c.id), 0) + 1;
+  const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
+
+  rows.forEach((row, index) => {
+    const rowNumber = index + 2;
+    const location = row[k.location] ?? '';
+    const email = row[k.email] ?? '';
+    const sms = row[k.sms] ?? '';
+    if (!row[k.first] || !row[k.last]) {
+      summary.errors.push({ row: rowNumber, message: `${k.first} and ${k.last} are required` });
+      return;
+    }
+    if (rules === 'receptionist' && !email && !sms) {
+      summary.errors.push({ row: rowNumber, message: 'Email or SMS Phone is required' });
+      return;
+    }
+    if (rules === 'ilobby') {
+      if (!email) {
+        summary.errors.push({ row: rowNumber, message: 'EMAIL is required' });
+        return;
+      }
+      if (options.sites.length > 0 && !options.sites.includes(location)) {
+        summary.errors.push({ row: rowNumber, message: `SITE "${location}" is not a site of this account` });
+        return;
+      }
+    }
+    locations.add(location);
+    let found: MockContact | undefined;
+    if (rules === 'ilobby') {
+      found = contacts.find((c) => lower(c.fields[k.email]) === lower(email));
+    } else {
+      const here = contacts.filter((c) => c.location === location);
+      const id = k.id ? (row[k.id] ?? '') : '';
+      found =
+        (id ? here.find((c) => k.id !== undefined && c.fields[k.id] === id) : undefined) ??
+        (email ? here.find((c) => lower(c.fields[k.email]) === lower(email)) : undefined) ??
+        (sms ? here.find((c) => c.fields[k.sms] === sms) : undefined);
+    }
+    if (found && touched.has(found)) {
+      summary.errors.push({ row: rowNumber, message: 'this contact already appeared in an earlier row' });
+      return;
+    }
+    if (found) {
+      const changed = merge(found, row);
+      const revived = found.status !== 'active' || found.location !== location;
+      found.status = 'active';
+      found.location = location;
+      if (changed || revived) summary.updated++;
+      else summary.unchanged++;
+      touched.add(found);
+      return;
+    }
+    const contact: MockContact = {
+      id: nextId++,
+      location,
+      fields: Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '')),
+      status: 'active',
+      messageRules:
+        rules === 'receptionist'
+          ? [email ? 'email' : '', sms ? 'sms' : '', row.Slack ? 'slack' : ''].filter(Boolean)
+          : [],
+    };
+    contacts.push(contact);
+    touched.add(contact);
+    summary.created++;
+  });
+
+  for (const c of contacts) {
+    if (c.status !== 'active' || touched.has(c)) continue;
+    // The Receptionist archives within the locations the upload touched; iLobby syncs the whole book.
+    if (rules === 'receptionist' && !locations.has(c.location)) continue;
+    c.status = rules === 'receptionist' ? 'archived' : 'disabled';
+    summary.archived++;
+  }
+  return summary;
+}
+
+/**
+ * Offset of the first byte that is not valid UTF-8, or -1.
+ * @param bytes the upload
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return -1;
+  } catch {
+    // Find the offset: decode growing prefixes would be quadratic; walk the encoding instead.
+    let i = 0;
+    while (i < bytes.length) {
+      const b = bytes[i] ?? 0;
+      const need =
+        b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+      if (need < 0) return i;
+      for (let j = 1; j <= need; j++) if (((bytes[i + j] ?? 0) & 0xc0) !== 0x80) return i;
+      if (need > 0) {
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + need + 1));
+        } catch {
+          return i;
+        }
+      }
+      i += need + 1;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,437 @@
+import { createReadStream, openAsBlob, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import tls from 'node:tls';
+
+import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
+
+import type { ResolvedConfig } from '../config/normalize.js';
+import { ConfigError, UploadError, describeError } from '../errors.js';
+
+/** The iLobby endpoints from iLobby's published script. */
+export const ILOBBY_URLS = {
+  tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
+  uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
+};
+
+/** Everything the upload needs, resolved from config and command line. */
+export interface UploadSettings {
+  /** Token endpoint (OAuth2 mode). */
+  tokenUrl: string | undefined;
+  /** Upload endpoint. */
+  uploadUrl: string;
+  /** OAuth2 client credentials, or undefined in API-key mode. */
+  client:
+    | {
+        id: string;
+        secret: string;
+        scope: string | undefined;
+        auth: 'client_secret_post' | 'client_secret_basic';
+      }
+    | undefined;
+  /** Static API key mode. */
+  apiKey: { header: string; value: string } | undefined;
+  /** multipart or raw. */
+  format: 'multipart' | 'raw';
+  /** Multipart field name. */
+  fileField: string;
+  /** Extra CA (PEM text). */
+  ca: string | undefined;
+  /** Lowest TLS version. */
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Proxy URL, if any. */
+  proxy: string | undefined;
+  /** Attempts in all. */
+  attempts: number;
+  /** Overall deadline in ms. */
+  deadlineMs: number;
+  /** First backoff delay in ms. */
+  baseDelayMs: number;
+  /** Connect/headers/body timeout in ms. */
+  timeoutMs: number;
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+
+function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (configured) return configured;
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (!proxy) return undefined;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  const bypass = noProxy.some(
+    (p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`),
+  );
+  return bypass ? undefined : proxy;
+}
+
+/**
+ * Resolve the upload settings. Missing endpoints or credentials are config errors (exit 2),
+ * found before anything is read or sent.
+ * @param config the resolved config
+ * @param options `--insecure-http` and the environment (for HTTPS_PROXY / NO_PROXY)
+ * @param options.insecureHttp allow http:// to loopback
+ * @param options.env environment
+ */
+export function uploadSettings(
+  config: ResolvedConfig,
+  options: { insecureHttp: boolean; env: NodeJS.ProcessEnv },
+): UploadSettings {
+  const t = config.target;
+  const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : { tokenUrl: undefined, uploadUrl: undefined };
+  const uploadUrl = t.uploadUrl ?? defaults.uploadUrl;
+  const tokenUrl = t.tokenUrl ?? defaults.tokenUrl;
+  const where = config.filepath;
+  if (!uploadUrl) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${where}: target.uploadUrl is required to upload (profile ${t.profile})`,
+      {
+        hint: "Set target.uploadUrl (and tokenUrl, clientId, clientSecret) from the vendor's integration page, or use --dry-run.",
+      },
+    );
+  }
+  const apiKey = t.apiKey ? { header: t.apiKeyHeader ?? 'X-API-Key', value: t.apiKey } : undefined;
+  if (!apiKey && (!tokenUrl || !t.clientId || !t.clientSecret)) {
+    const missing = [
+      !tokenUrl && 'tokenUrl',
+      !t.clientId && 'clientId',
+      !t.clientSecret && 'clientSecret',
+    ].filter(Boolean);
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${where}: target.${missing.join(', target.')} required to get an upload token`,
+      {
+        hint: 'Set them (the secret through ${env:…} or ${file:…}), or set target.apiKey for a vendor that issues API keys.',
+      },
+    );
+  }
+  for (const [key, value] of [
+    ['uploadUrl', uploadUrl],
+    ['tokenUrl', apiKey ? undefined : tokenUrl],
+  ] as const) {
+    if (value === undefined) continue;
+    const url = new URL(value);
+    if (url.protocol === 'https:') continue;
+    if (url.protocol === 'http:' && options.insecureHttp && isLoopback(url.hostname)) continue;
+    throw new ConfigError('CONFIG_INVALID', `${where}: target.${key} ${value} is not https://`, {
+      hint:
+        url.protocol === 'http:' && isLoopback(url.hostname)
+          ? 'Uploads use TLS 1.2+. For a local experiment against loopback, pass --insecure-http.'
+          : 'Uploads use TLS 1.2 or newer: use the https:// URL the vendor gives.',
+    });
+  }
+  let ca: string | undefined;
+  if (t.caFile) {
+    const file = resolve(dirname(config.filepath), t.caFile);
+    try {
+      ca = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${where}: cannot read target.caFile ${file}: ${describeError(error)}`,
+      );
+    }
+  }
+  return {
+    tokenUrl: apiKey ? undefined : tokenUrl,
+    uploadUrl,
+    client:
+      !apiKey && t.clientId && t.clientSecret
+        ? { id: t.clientId, secret: t.clientSecret, scope: t.scope, auth: t.auth ?? 'client_secret_post' }
+        : undefined,
+    apiKey,
+    format: t.format ?? 'multipart',
+    fileField: t.fileField ?? 'file',
+    ca,
+    tlsMinVersion: t.tlsMinVersion ?? 'TLSv1.2',
+    proxy: proxyFor(new URL(uploadUrl), t.proxy, options.env),
+    attempts: t.retries?.attempts ?? 5,
+    deadlineMs: (t.retries?.maxSeconds ?? 300) * 1000,
+    baseDelayMs: t.retries?.baseDelayMs ?? 1000,
+    timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
+  };
+}
+
+/**
+ * One dispatcher for every request of a run: TLS 1.2+ (or 1.3), the system roots plus the
+ * configured CA, verification always on; through the proxy when there is one, with the same
+ * TLS rules for the tunnelled connection (undici takes them as `requestTls`).
+ * @param settings upload settings
+ */
+export function createDispatcher(settings: UploadSettings): Dispatcher {
+  const tlsOptions = {
+    minVersion: settings.tlsMinVersion,
+    rejectUnauthorized: true,
+    ...(settings.ca ? { ca: [...tls.rootCertificates, settings.ca] } : {}),
+  };
+  const timeouts = { headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs };
+  if (settings.proxy) {
+    return new ProxyAgent({
+      uri: settings.proxy,
+      requestTls: { ...tlsOptions, timeout: settings.timeoutMs },
+      ...timeouts,
+    });
+  }
+  return new Agent({ connect: { ...tlsOptions, timeout: settings.timeoutMs }, ...timeouts });
+}
+
+/** Progress of an upload, for the terminal and logs (never with secrets). */
+export type UploadEvent =
+  | { type: 'token'; url: string }
+  | { type: 'upload'; url: string; attempt: number }
+  | { type: 'retry'; reason: string; waitMs: number; attempt: number };
+
+/** What the vendor answered. */
+export interface UploadResult {
+  /** HTTP status of the accepted upload. */
+  httpStatus: number;
+  /** The vendor's answer: parsed JSON, or text. */
+  summary: unknown;
+  /** Attempts made. */
+  attempts: number;
+}
+
+/** A proxy URL without its password, for messages. */
+function redactUserinfo(url: string | undefined): string {
+  if (!url) return '(none)';
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(proxy)';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function retryAfterMs(value: string | string[] | undefined, now: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function networkProblem(error: unknown): { tls: boolean; text: string } {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } }).code ??
+    (error as { cause?: { code?: unknown } }).cause?.code;
+  const text = `${typeof code === 'string' ? `${code}: ` : ''}${describeError(error)}`;
+  return { tls: /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|protocol version/i.test(text), text };
+}
+
+async function bodyOf(res: Dispatcher.ResponseData): Promise<unknown> {
+  const text = await res.body.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function serverMessage(body: unknown): string {
+  if (typeof body === 'string') return body.slice(0, 300);
+  if (body && typeof body === 'object') {
+    const o = body as Record<string, unknown>;
+    const parts = [o.error, o.error_description, o.message].filter((v): v is string => typeof v === 'string');
+    if (parts.length > 0) return parts.join(': ');
+  }
+  return JSON.stringify(body).slice(0, 300);
+}
+
+/**
+ * OAuth2 client-credentials tokens, kept in memory only: reused until shortly before they
+ * expire, never after.
+ */
+export class TokenSource {
+  private token: { value: string; usableUntil: number } | undefined;
+
+  /**
+   * @param settings endpoints and credentials
+   * @param dispatcher the run's dispatcher
+   * @param onToken told each new token, so output can redact it
+   */
+  public constructor(
+    private readonly settings: UploadSettings,
+    private readonly dispatcher: Dispatcher,
+    private readonly onToken: (token: string) => void,
+  ) {}
+
+  /** Forget the current token (after a 401). */
+  public invalidate(): void {
+    this.token = undefined;
+  }
+
+  /** A valid token, fetching a new one when needed. */
+  public async get(): Promise<string> {
+    if (this.token && Date.now() < this.token.usableUntil) return this.token.value;
+    this.token = undefined;
+    const { tokenUrl, client } = this.settings;
+    if (!tokenUrl || !client) throw new Error('TokenSource needs tokenUrl and client credentials');
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (client.scope) form.set('scope', client.scope);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (client.auth === 'client_secret_basic') {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+    } else {
+      form.set('client_id', client.id);
+      form.set('client_secret', client.secret);
+    }
+    const started = Date.now();
+    const res = await request(tokenUrl, {
+      method: 'POST',
+      headers,
+      body: form.toString(),
+      dispatcher: this.dispatcher,
+    });
+    const body = await bodyOf(res);
+    if (res.statusCode === 400 || res.statusCode === 401 || res.statusCode === 403) {
+      throw new UploadError(
+        'UPLOAD_AUTH',
+        `the token endpoint ${tokenUrl} refused client ${client.id}: ${res.statusCode} ${serverMessage(body)}`,
+        {
+          hint: 'Check target.clientId and target.clientSecret (the key ID and secret issued to this client), and target.auth.',
+        },
+      );
+    }
+    if (res.statusCode >= 300) {
+      throw new UploadError(
+        'UPLOAD_FAILED',
+        `the token endpoint ${tokenUrl} answered ${res.statusCode}: ${serverMessage(body)}`,
+        {
+          details: { httpStatus: res.statusCode, retryable: res.statusCode === 429 || res.statusCode >= 500 },
+        },
+      );
+    }
+    const record = body as { access_token?: unknown; expires_in?: unknown };
+    if (typeof record.access_token !== 'string') {
+      throw new UploadError('UPLOAD_AUTH', `the token endpoint ${tokenUrl} answered without an access_token`);
+    }
+    this.onToken(record.access_token);
+    const lifetimeMs = (typeof record.expires_in === 'number' ? record.expires_in : 3600) * 1000;
+    // Stop using a token a little before it expires: 30 s, or a tenth of a short lifetime.
+    const margin = Math.min(30_000, lifetimeMs / 10);
+    this.token = { value: record.access_token, usableUntil: started + lifetimeMs - margin };
+    return record.access_token;
+  }
+}
+
+/**
+ * Upload a CSV: multipart (file field, filename, text/csv) or a raw text/csv body, streamed from
+ * disk. Retries network errors, 429 and 5xx with exponential backoff and jitter (honouring
+ * Retry-After) within the attempt count and the deadline; one 401 gets one fresh token and one
+ * retry; any other 4xx fails at once with the server's message.
+ * @param settings upload settings
+ * @param csvPath the CSV to send
+ * @param hooks progress and token callbacks
+ * @param hooks.onEvent progress
+ * @param hooks.onToken told each token, for redaction
+ */
+export async function uploadCsv(
+  settings: UploadSettings,
+  csvPath: string,
+  hooks: { onEvent?: (event: UploadEvent) => void; onToken: (token: string) => void },
+): Promise<UploadResult> {
+  const dispatcher = createDispatcher(settings);
+  const emit = hooks.onEvent ?? ((): void => undefined);
+  const tokens = settings.client ? new TokenSource(settings, dispatcher, hooks.onToken) : undefined;
+  const deadline = Date.now() + settings.deadlineMs;
+  let refreshed = false;
+  let last = '';
+  try {
+    for (let attempt = 1; attempt <= settings.attempts; attempt++) {
+      let waitMs = Math.min(30_000, settings.baseDelayMs * 2 ** (attempt - 1));
+      waitMs = Math.round(waitMs * (0.5 + Math.random() / 2));
+      try {
+        const headers: Record<string, string> = { accept: 'application/json' };
+        if (tokens) {
+          if (settings.tokenUrl) emit({ type: 'token', url: settings.tokenUrl });
+          headers.authorization = `Bearer ${await tokens.get()}`;
+        } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
+        emit({ type: 'upload', url: settings.uploadUrl, attempt });
+        const blob = await openAsBlob(csvPath, { type: 'text/csv' });
+        let body: FormData | Blob = blob;
+        if (settings.format === 'multipart') {
+          const form = new FormData();
+          form.set(settings.fileField, blob, basename(csvPath));
+          body = form;
+        } else headers['content-type'] = 'text/csv; charset=utf-8';
+        const res = await request(settings.uploadUrl, {
+          method: 'POST',
+          headers,
+          body: body instanceof FormData ? body : createReadStream(csvPath),
+          dispatcher,
+        });
+        const answer = await bodyOf(res);
+        if (res.statusCode >= 200 && res.statusCode < 300)
+          return { httpStatus: res.statusCode, summary: answer, attempts: attempt };
+        last = `${res.statusCode} ${serverMessage(answer)}`;
+        if (res.statusCode === 401 && tokens && !refreshed) {
+          refreshed = true;
+          tokens.invalidate();
+          emit({ type: 'retry', reason: '401: getting a fresh token', waitMs: 0, attempt });
+          attempt--; // the one retry after a refresh does not use up an attempt
+          continue;
+        }
+        if (res.statusCode !== 429 && res.statusCode < 500) {
+          throw new UploadError(
+            'UPLOAD_REJECTED',
+            `the vendor rejected the upload to ${settings.uploadUrl}: ${last}`,
+            {
+              hint:
+                res.statusCode === 401
+                  ? 'The token was refused even after a fresh one: check that this client may upload.'
+                  : "Nothing was imported. Read the vendor's message above; the CSV is kept for inspection.",
+              details: { httpStatus: res.statusCode },
+            },
+          );
+        }
+        waitMs = Math.max(waitMs, retryAfterMs(res.headers['retry-after'], Date.now()) ?? 0);
+      } catch (error) {
+        if (error instanceof UploadError) {
+          if (error.details?.retryable !== true) throw error;
+          last = error.message;
+        } else {
+          const problem = networkProblem(error);
+          if (/\b407\b/.test(problem.text)) {
+            throw new UploadError(
+              'UPLOAD_FAILED',
+              `the proxy ${redactUserinfo(settings.proxy)} refused the connection: ${problem.text}`,
+              {
+                hint: 'Check the proxy user name and password (in target.proxy or HTTPS_PROXY).',
+                cause: error,
+              },
+            );
+          }
+          if (problem.tls) {
+            throw new UploadError(
+              'UPLOAD_TLS',
+              `TLS with ${new URL(settings.uploadUrl).host} failed: ${problem.text}`,
+              {
+                hint: 'The vendor must offer TLS 1.2 or newer with a certificate this machine trusts; for a private CA set target.caFile.',
+                cause: error,
+              },
+            );
+          }
+          last = problem.text;
+        }
+      }
+      if (attempt === settings.attempts || Date.now() + waitMs > deadline) break;
+      emit({ type: 'retry', reason: last, waitMs, attempt });
+      await sleep(waitMs);
+    }
+    throw new UploadError('UPLOAD_FAILED', `upload to ${settings.uploadUrl} failed after retrying: ${last}`, {
+      hint: 'The vendor or the network kept failing. Nothing may have been imported; run again later (the CSV is kept).',
+    });
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,354 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { push, type PushResult } from '../../src/commands/push.js';
+import { loadConfig } from '../../src/config/load.js';
+import { AdsyncError } from '../../src/errors.js';
+import { selfSignedCertificate, startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import { uploadCsv, type UploadSettings } from '../../src/upload/client.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+import { startSlapd, type Slapd } from '../harness/slapd.js';
+
+const run = promisify(execFile);
+const skip = inject('slapdSkip');
+const SECRET = 'client-secret-for-tests-0123456789';
+const ENV = { TEST_BIND_PASSWORD: 'svc-password-123', TEST_CLIENT_SECRET: SECRET };
+
+describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
+  let slapd: Slapd;
+  let mock: MockServer;
+  let caFile: string;
+
+  beforeAll(async () => {
+    // A directory of its own: these tests delete people from it.
+    slapd = await startSlapd([
+      {
+        suffix: 'dc=example,dc=com',
+        groupClass: 'groupOfNames',
+        ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
+      },
+    ]);
+    mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
+    caFile = join(await tempDir(), 'mock-ca.pem');
+    await writeFile(caFile, mock.certificate);
+  });
+
+  afterAll(async () => {
+    await mock.stop();
+    await slapd.stop();
+  });
+
+  beforeEach(() => {
+    Object.assign(mock.faults, {
+      failNext: 0,
+      failStatus: 503,
+      retryAfterSeconds: undefined,
+      dropNext: 0,
+      delayMs: 0,
+      expireTokensNext: 0,
+    });
+  });
+
+  function config(target: Record<string, unknown> = {}, url = mock.url): Record<string, unknown> {
+    return {
+      directory: {
+        kind: 'ldap',
+        url: slapd.url,
+        bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
+        bindPassword: '${env:TEST_BIND_PASSWORD}',
+        baseDN: 'dc=example,dc=com',
+      },
+      locations: [
+        { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
+        { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
+      ],
+      target: {
+        profile: 'receptionist',
+        tokenUrl: `${url}/oauth/token`,
+        uploadUrl: `${url}/contacts/import`,
+        clientId: 'adsync',
+        clientSecret: '${env:TEST_CLIENT_SECRET}',
+        caFile,
+        retries: { attempts: 3, baseDelayMs: 20 },
+        ...target,
+      },
+      columns: { Identification: 'employeeNumber' },
+      phone: { defaultCountry: 'CA' },
+      output: { dir: './out' },
+    };
+  }
+
+  async function pushWith(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv = ENV): Promise<PushResult> {
+    const dir = await tempDir();
+    await writeConfig(dir, cfg);
+    const loaded = await loadConfig({ cwd: dir, env });
+    return push(loaded.config, { dryRun: false, env });
+  }
+
+  async function pushError(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv = ENV): Promise<AdsyncError> {
+    const error: unknown = await pushWith(cfg, env).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof AdsyncError)) throw new Error(`expected an AdsyncError, got ${String(error)}`);
+    return error;
+  }
+
+  it('imports the directory, then reports it unchanged, then archives exactly the person removed', async () => {
+    const first = await pushWith(config());
+    expect(first.upload).toMatchObject({
+      status: 'uploaded',
+      httpStatus: 200,
+      summary: { created: 10, updated: 0, unchanged: 0, archived: 0, errors: [] },
+    });
+    const active = mock.contacts().filter((c) => c.status === 'active');
+    expect(active.map((c) => `${c.location}/${c.fields.Identification ?? ''}`).sort()).toEqual(
+      [
+        'hq/1001',
+        'hq/1002',
+        'hq/1003',
+        'hq/1004',
+        'hq/1005',
+        'hq/1006',
+        'hq/1009',
+        'hq/1013',
+        'warehouse/2001',
+        'warehouse/2002',
+      ].sort(),
+    );
+    expect(mock.contacts().find((c) => c.fields.Identification === '1001')?.messageRules).toEqual([
+      'email',
+      'sms',
+    ]);
+
+    const second = await pushWith(config());
+    expect(second.upload?.summary).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 10,
+      archived: 0,
+      errors: [],
+    });
+
+    await run('ldapdelete', [
+      '-x',
+      '-H',
+      slapd.url,
+      '-D',
+      slapd.rootDN('dc=example,dc=com'),
+      '-w',
+      slapd.rootPassword,
+      'uid=walt,ou=warehouse,ou=people,dc=example,dc=com',
+    ]);
+    const third = await pushWith(config());
+    expect(third.upload?.summary).toEqual({ created: 0, updated: 0, unchanged: 9, archived: 1, errors: [] });
+    expect(
+      mock
+        .contacts()
+        .filter((c) => c.status === 'archived')
+        .map((c) => c.fields.Email),
+    ).toEqual(['walt@example.com']);
+  });
+
+  it('gets one fresh token after a 401 and retries once', async () => {
+    const before = mock.tokensIssued();
+    mock.faults.expireTokensNext = 1;
+    const result = await pushWith(config());
+    expect(result.upload?.httpStatus).toBe(200);
+    expect(mock.tokensIssued() - before).toBe(2);
+  });
+
+  it('stops after one refresh when the fresh token is refused too', async () => {
+    const before = mock.tokensIssued();
+    const uploads = mock.uploads().length;
+    mock.faults.expireTokensNext = 5;
+    const error = await pushError(config());
+    expect(error.code).toBe('UPLOAD_REJECTED');
+    expect(error.message).toContain('401');
+    expect(mock.tokensIssued() - before).toBe(2);
+    expect(mock.uploads().length).toBe(uploads);
+  });
+
+  it('a wrong secret is a clear error, exit 1, with no upload', async () => {
+    const uploads = mock.uploads().length;
+    const error = await pushError(config(), { ...ENV, TEST_CLIENT_SECRET: 'wrong-secret-value' });
+    expect(error.code).toBe('UPLOAD_AUTH');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toBe(
+      `the token endpoint ${mock.url}/oauth/token refused client adsync: 401 invalid_client: unknown client or wrong secret`,
+    );
+    expect(error.message).not.toContain('wrong-secret-value');
+    expect(mock.uploads().length).toBe(uploads);
+  });
+
+  it('honours 429 with Retry-After', async () => {
+    Object.assign(mock.faults, { failNext: 1, failStatus: 429, retryAfterSeconds: 1 });
+    const started = Date.now();
+    const result = await pushWith(config());
+    expect(result.upload?.attempts).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('retries 503 and a dropped connection, then succeeds', async () => {
+    Object.assign(mock.faults, { failNext: 1, failStatus: 503 });
+    expect((await pushWith(config())).upload?.attempts).toBe(2);
+    mock.faults.dropNext = 1;
+    expect((await pushWith(config())).upload?.attempts).toBe(2);
+  });
+
+  it('gives up on a permanent 500 after the bounded attempts, exit 1', async () => {
+    Object.assign(mock.faults, { failNext: 100, failStatus: 500 });
+    const error = await pushError(config());
+    expect(error.code).toBe('UPLOAD_FAILED');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain('500 injected failure 500');
+    expect(mock.faults.failNext).toBe(97);
+  });
+
+  it('fails at once on another 4xx with the server message', async () => {
+    const error = await pushError(config({ uploadUrl: `${mock.url}/addressbook/uploadcsv` }));
+    expect(error.code).toBe('UPLOAD_REJECTED');
+    expect(error.message).toContain('400 unknown columns');
+  });
+
+  it('refuses http:// unless --insecure-http is given for loopback', async () => {
+    const error = await pushError(config({ tokenUrl: 'http://127.0.0.1:9/oauth/token' }));
+    expect(error.exitCode).toBe(2);
+    expect(error.hint).toContain('--insecure-http');
+  });
+
+  it('goes through a CONNECT proxy with credentials, still verifying TLS end to end', async () => {
+    const seen: string[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      const auth = req.headers['proxy-authorization'];
+      seen.push(`${req.url ?? ''} ${auth ?? '-'}`);
+      if (auth !== `Basic ${Buffer.from('proxyuser:proxypass').toString('base64')}`) {
+        socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
+        return;
+      }
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = net.connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as net.AddressInfo).port;
+    try {
+      const ok = await pushWith(config({ proxy: `http://proxyuser:proxypass@127.0.0.1:${port}` }));
+      expect(ok.upload?.httpStatus).toBe(200);
+      expect(seen.some((s) => s.startsWith(`${new URL(mock.url).host} Basic`))).toBe(true);
+      const denied = await pushError(config({ proxy: `http://proxyuser:wrong@127.0.0.1:${port}` }));
+      expect(denied.code).toBe('UPLOAD_FAILED');
+      expect(denied.message).toContain(
+        `the proxy http://proxyuser:***@127.0.0.1:${port}/ refused the connection`,
+      );
+      expect(denied.message).not.toContain('wrong');
+      // Through the proxy, a certificate the client does not trust is still refused.
+      const untrusted = await pushError(
+        config({ proxy: `http://proxyuser:proxypass@127.0.0.1:${port}`, caFile: undefined }),
+      );
+      expect(untrusted.code).toBe('UPLOAD_TLS');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
+
+describe('TLS versions', () => {
+  it('the client refuses a server that only speaks TLS 1.1 (and a TLS 1.1 client does reach it)', async () => {
+    const pems = await selfSignedCertificate();
+    const server = https.createServer(
+      { ...pems, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+      (_req, res) => res.end('{}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      // Positive control: the server is up and does speak TLS 1.1.
+      const version = await new Promise<string | null>((resolve, reject) => {
+        const socket = tls.connect({
+          host: '127.0.0.1',
+          port: Number(new URL(url).port),
+          ca: pems.cert,
+          minVersion: 'TLSv1',
+          maxVersion: 'TLSv1.1',
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        });
+        socket.once('secureConnect', () => {
+          resolve(socket.getProtocol());
+          socket.end();
+        });
+        socket.once('error', reject);
+      });
+      expect(version).toBe('TLSv1.1');
+      const dir = await tempDir();
+      const csv = join(dir, 'x.csv');
+      await writeFile(csv, 'First Name\r\nA\r\n');
+      const settings: UploadSettings = {
+        tokenUrl: undefined,
+        uploadUrl: `${url}/contacts/import`,
+        client: undefined,
+        apiKey: { header: 'X-API-Key', value: 'k' },
+        format: 'multipart',
+        fileField: 'file',
+        ca: pems.cert,
+        tlsMinVersion: 'TLSv1.2',
+        proxy: undefined,
+        attempts: 2,
+        deadlineMs: 5000,
+        baseDelayMs: 10,
+        timeoutMs: 5000,
+      };
+      await expect(uploadCsv(settings, csv, { onToken: () => undefined })).rejects.toMatchObject({
+        code: 'UPLOAD_TLS',
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('the mock server refuses a TLS 1.1 client and accepts TLS 1.2', async () => {
+    const mock = await startMockServer({ clients: [{ id: 'a', secret: 'b' }] });
+    const port = Number(new URL(mock.url).port);
+    const connect = (maxVersion: tls.SecureVersion): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = tls.connect({
+          host: '127.0.0.1',
+          port,
+          ca: mock.certificate,
+          minVersion: 'TLSv1',
+          maxVersion,
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        });
+        socket.once('secureConnect', () => {
+          resolve(socket.getProtocol() ?? 'none');
+          socket.end();
+        });
+        socket.once('error', (e: NodeJS.ErrnoException) => {
+          resolve(`error ${e.code ?? e.message}`);
+        });
+      });
+    try {
+      expect(await connect('TLSv1.1')).toMatch(/^error /);
+      expect(await connect('TLSv1.2')).toBe('TLSv1.2');
+    } finally {
+      await mock.stop();
+    }
+  });
+});
