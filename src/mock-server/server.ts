@@ -226,6 +226,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   };
 
   const clientOf = (req: IncomingMessage): string | undefined => {
+    // Static API-key mode: the key is a client's secret, sent in X-API-Key.
+    const key = req.headers['x-api-key'];
+    if (typeof key === 'string') return options.clients.find((c) => same(c.secret, key))?.id;
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/i.exec(auth)?.[1];
     if (!token) return undefined;
@@ -325,7 +328,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     if (bad >= 0) {
       record(422, `invalid UTF-8 byte sequence at byte ${bad}`);
       await save();
-      send(res, 422, { error: 'invalid UTF-8 byte sequence', offset: bad });
+      send(res, 422, { error: `invalid UTF-8 byte sequence at byte ${bad}`, offset: bad });
       return;
     }
     let rows: Record<string, string>[];

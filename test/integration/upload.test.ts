@@ -13,7 +13,13 @@ import { push, type PushResult } from '../../src/commands/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError } from '../../src/errors.js';
 import { selfSignedCertificate, startMockServer, type MockServer } from '../../src/mock-server/server.js';
-import { uploadCsv, type UploadSettings } from '../../src/upload/client.js';
+import {
+  createDispatcher,
+  TokenSource,
+  uploadCsv,
+  uploadSettings,
+  type UploadSettings,
+} from '../../src/upload/client.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { startSlapd, type Slapd } from '../harness/slapd.js';
 
@@ -218,6 +224,89 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
     expect(error.code).toBe('UPLOAD_REJECTED');
     expect(error.message).toContain('400 unknown columns');
   });
+
+  it('uploads a raw text/csv body with a static API key', async () => {
+    const result = await pushWith(
+      config({
+        format: 'raw',
+        apiKey: SECRET,
+        tokenUrl: undefined,
+        clientId: undefined,
+        clientSecret: undefined,
+      }),
+    );
+    expect(result.upload?.httpStatus).toBe(200);
+    expect(mock.uploads().at(-1)).toMatchObject({ client: 'adsync', outcome: 'imported' });
+  });
+
+  it('the vendor rejects bytes that are not UTF-8, naming the offset', async () => {
+    const dir = await tempDir();
+    const csv = join(dir, 'bad.csv');
+    await writeFile(
+      csv,
+      Buffer.concat([
+        Buffer.from('First Name,Last Name,Email\r\nZo'),
+        Buffer.from([0xeb]),
+        Buffer.from(',X,z@x.org\r\n'),
+      ]),
+    );
+    const settings: UploadSettings = {
+      tokenUrl: undefined,
+      uploadUrl: `${mock.url}/contacts/import`,
+      client: undefined,
+      apiKey: { header: 'X-API-Key', value: SECRET },
+      format: 'raw',
+      fileField: 'file',
+      ca: mock.certificate,
+      tlsMinVersion: 'TLSv1.2',
+      proxy: undefined,
+      attempts: 1,
+      deadlineMs: 5000,
+      baseDelayMs: 10,
+      timeoutMs: 5000,
+    };
+    await expect(uploadCsv(settings, csv, { onToken: () => undefined })).rejects.toMatchObject({
+      code: 'UPLOAD_REJECTED',
+      message: expect.stringContaining('422 invalid UTF-8 byte sequence at byte 30') as string,
+    });
+  });
+
+  it('reuses a token until shortly before it expires, never after', async () => {
+    const short = await startMockServer({
+      clients: [{ id: 'adsync', secret: SECRET }],
+      tokenLifetimeSeconds: 2,
+    });
+    try {
+      const settings = uploadSettings(
+        (await loadConfigFor(config({ tokenUrl: `${short.url}/oauth/token`, caFile: undefined }, short.url)))
+          .config,
+        { insecureHttp: false, env: ENV },
+      );
+      const seen: string[] = [];
+      const tokens = new TokenSource(
+        { ...settings, ca: short.certificate },
+        createDispatcher({ ...settings, ca: short.certificate }),
+        (t) => seen.push(t),
+      );
+      const a = await tokens.get();
+      expect(await tokens.get()).toBe(a);
+      await new Promise((r) => setTimeout(r, 2000));
+      const b = await tokens.get();
+      expect(b).not.toBe(a);
+      expect(seen).toEqual([a, b]);
+      expect(short.tokensIssued()).toBe(2);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  async function loadConfigFor(
+    cfg: Record<string, unknown>,
+  ): Promise<Awaited<ReturnType<typeof loadConfig>>> {
+    const dir = await tempDir();
+    await writeConfig(dir, cfg);
+    return loadConfig({ cwd: dir, env: ENV });
+  }
 
   it('refuses http:// unless --insecure-http is given for loopback', async () => {
     const error = await pushError(config({ tokenUrl: 'http://127.0.0.1:9/oauth/token' }));
