@@ -1,10 +1,11 @@
 // Starts a throwaway slapd with the test company, writes a config for it into
 // quickstart-output/, and runs `adsync push --dry-run` there. Uses the test harness (plain
 // TypeScript that Node 22.18+ runs directly).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { startMockServer } from '../dist/mock-server/server.js';
 import { startSlapd } from '../test/harness/slapd.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +20,11 @@ const slapd = await startSlapd([
     ldif: [{ file: `${root}test/fixtures/example.ldif` }],
   },
 ]);
+console.error('starting the bundled mock vendor (what `adsync mock-server` runs)…');
+const mock = await startMockServer({
+  clients: [{ id: 'quickstart', secret: 'quickstart-secret-0123456789' }],
+});
+writeFileSync(`${out}/mock-ca.pem`, mock.certificate);
 let code;
 try {
   const config = `# Written by scripts/quickstart.sh for a throwaway directory; see config.example.yaml.
@@ -38,26 +44,39 @@ locations:
     groups: ["cn=warehouse-staff,ou=groups,dc=example,dc=com"]
 target:
   profile: receptionist
+  tokenUrl: ${mock.url}/oauth/token
+  uploadUrl: ${mock.url}/contacts/import
+  clientId: quickstart
+  clientSecret: \${env:ADSYNC_CLIENT_SECRET}
+  caFile: ${out}/mock-ca.pem
 phone:
   defaultCountry: CA
 output:
   dir: .
 `;
   writeFileSync(`${out}/adsync.yaml`, config);
+  console.error(`config: ${out}/adsync.yaml`);
+  const env = {
+    ...process.env,
+    ADSYNC_BIND_PASSWORD: 'svc-password-123',
+    ADSYNC_CLIENT_SECRET: 'quickstart-secret-0123456789',
+  };
+  for (const args of [['push', '--dry-run'], ['push']]) {
+    console.error(`\n$ adsync ${args.join(' ')} --config quickstart-output/adsync.yaml`);
+    // Asynchronously: the mock vendor answers from this very process.
+    const child = spawn(
+      process.execPath,
+      [`${root}bin/adsync.js`, ...args, '--config', `${out}/adsync.yaml`, ...process.argv.slice(2)],
+      { stdio: 'inherit', env },
+    );
+    code = await new Promise((resolve) => child.on('close', (status) => resolve(status ?? 1)));
+    if (code !== 0) break;
+  }
   console.error(
-    `config: ${out}/adsync.yaml\n\n$ adsync push --dry-run --config quickstart-output/adsync.yaml`,
+    `\nThe config, CSVs and rejects files are in ${out}/ (the directory and the mock vendor are gone again).`,
   );
-  const run = spawnSync(
-    process.execPath,
-    [`${root}bin/adsync.js`, 'push', '--dry-run', '--config', `${out}/adsync.yaml`, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, ADSYNC_BIND_PASSWORD: 'svc-password-123' },
-    },
-  );
-  code = run.status ?? 1;
-  console.error(`\nThe CSV and the rejects file are in ${out}/ (the directory server is gone again).`);
 } finally {
+  await mock.stop();
   await slapd.stop();
 }
 process.exit(code ?? 1);
