@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, inject, it } from 'vitest';
 
+import { adConfig } from '../harness/ad-config.js';
 import { AD } from '../harness/ad-data.js';
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
@@ -230,22 +231,13 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
 const adSkip = inject('adSkip');
 
 describe.skipIf(adSkip !== '')(`adsync CLI against Samba AD${adSkip ? ` (SKIPPED: ${adSkip})` : ''}`, () => {
-  const config = (): Record<string, unknown> => ({
-    directory: {
-      kind: 'ad',
-      url: [inject('adLdapsUrl')],
-      caFile: inject('adCaFile'),
-      bindDN: AD.svc.upn,
-      bindPassword: '${env:AD_BIND_PASSWORD}',
-      baseDN: AD.baseDN,
-    },
-    locations: [
-      { slug: 'hq', ous: [AD.hq] },
-      { slug: 'warehouse', groups: [AD.warehouseStaff] },
-    ],
-    target: { profile: 'receptionist' },
-    output: { dir: './out' },
-  });
+  const config = (): Record<string, unknown> =>
+    adConfig({
+      locations: [
+        { slug: 'hq', ous: [AD.hq] },
+        { slug: 'warehouse', groups: [AD.warehouseStaff] },
+      ],
+    });
 
   it('check and push --dry-run --verbose work; references are shown, not chased', async () => {
     const cwd = await tempDir();

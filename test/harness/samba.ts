@@ -1,12 +1,13 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { AD, adLdif } from './ad-data.ts';
+import { startServerProcess } from './process.ts';
 import { waitForPort } from './slapd.ts';
 import { makeCa, makeServerCert } from './tls.ts';
 
@@ -98,29 +99,11 @@ export async function startSamba(): Promise<SambaDc> {
     await appendFile(conf, '');
     throw new Error(`could not configure ${conf}`);
   }
-  let output = '';
-  const child = spawn('samba', ['-i', '-M', 'single', '-s', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const proc = startServerProcess('samba', ['-i', '-M', 'single', '-s', conf], dir, 5000);
+  const { child, stop } = proc;
   const samLdb = join(dir, 'private', 'sam.ldb');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve(undefined);
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve(undefined);
-        });
-      });
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
   try {
-    await waitForPort(636, child, () => output);
+    await waitForPort(636, child, proc.output);
     const env = { ...process.env, LDAPTLS_CACERT: ca.cert };
     const admin = [
       '-x',
@@ -174,7 +157,9 @@ export async function startSamba(): Promise<SambaDc> {
     }
   } catch (error) {
     await stop();
-    throw new Error(`starting Samba AD failed: ${String(error)}\n${output.slice(-2000)}`, { cause: error });
+    throw new Error(`starting Samba AD failed: ${String(error)}\n${proc.output().slice(-2000)}`, {
+      cause: error,
+    });
   }
   return {
     ldapUrl: 'ldap://127.0.0.1:389',

@@ -1,11 +1,12 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { startServerProcess } from './process.ts';
 import { makeCa, makeServerCert } from './tls.ts';
 
 const run = promisify(execFile);
@@ -167,35 +168,16 @@ ${dbSections.join('\n')}
   const confFile = join(dir, 'slapd.conf');
   await writeFile(confFile, conf);
 
-  let output = '';
-  const child = spawn(
+  const proc = startServerProcess(
     SLAPD ?? 'slapd',
     ['-f', confFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    dir,
+    3000,
   );
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r(undefined);
-        }, 3000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r(undefined);
-        });
-      });
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  const { child, stop } = proc;
   try {
-    await waitForPort(port, child, () => output);
-    await waitForPort(tlsPort, child, () => output);
+    await waitForPort(port, child, proc.output);
+    await waitForPort(tlsPort, child, proc.output);
     for (const db of databases) {
       const suffixRdn = /^dc=([^,]+)/i.exec(db.suffix)?.[1] ?? 'example';
       const base = `dn: ${db.suffix}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${suffixRdn}\no: ${suffixRdn}\n`;

@@ -9,35 +9,11 @@ import { push, type PushResult } from '../../src/commands/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError, ConfigError } from '../../src/errors.js';
 import { AD } from '../harness/ad-data.js';
+import { adConfig, type Config } from '../harness/ad-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
 const skip = inject('adSkip');
 const ENV = { AD_BIND_PASSWORD: AD.svc.password };
-
-type Config = Record<string, unknown> & { directory: Record<string, unknown> };
-
-function adConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    directory: {
-      kind: 'ad',
-      url: inject('adLdapsUrl'),
-      caFile: inject('adCaFile'),
-      bindDN: AD.svc.upn,
-      bindPassword: '${env:AD_BIND_PASSWORD}',
-      baseDN: AD.baseDN,
-    },
-    locations: [
-      { slug: 'hq', ous: [AD.hq] },
-      { slug: 'warehouse', ous: [AD.warehouse] },
-      { slug: 'warehouse', groups: [AD.warehouseStaff] },
-      { slug: 'lab', groups: [AD.labAccess] },
-    ],
-    target: { profile: 'receptionist' },
-    phone: { defaultCountry: 'CA' },
-    output: { dir: './out' },
-    ...overrides,
-  };
-}
 
 const withDirectory = (changes: Record<string, unknown>, base = adConfig()): Config => ({
   ...base,
