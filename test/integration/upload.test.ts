@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { push, type PushResult } from '../../src/commands/push.js';
@@ -162,6 +163,40 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
         .filter((c) => c.status === 'archived')
         .map((c) => c.fields.Email),
     ).toEqual(['walt@example.com']);
+  });
+
+  it('shows its contacts and uploads over GET with the same bearer auth', async () => {
+    const dispatcher = new Agent({ connect: { ca: mock.certificate } });
+    try {
+      const tokenRes = await request(`${mock.url}/oauth/token`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'adsync',
+          client_secret: SECRET,
+        }).toString(),
+      });
+      const { access_token: token } = (await tokenRes.body.json()) as { access_token: string };
+      const contacts = await request(`${mock.url}/contacts`, {
+        dispatcher,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(contacts.statusCode).toBe(200);
+      const list = (await contacts.body.json()) as { status: string; location: string }[];
+      expect(list.length).toBe(mock.contacts().length);
+      const uploads = await request(`${mock.url}/uploads`, {
+        dispatcher,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(((await uploads.body.json()) as unknown[]).length).toBe(mock.uploads().length);
+      const anonymous = await request(`${mock.url}/contacts`, { dispatcher });
+      expect(anonymous.statusCode).toBe(401);
+      await anonymous.body.dump();
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('gets one fresh token after a 401 and retries once', async () => {
