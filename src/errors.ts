@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'LDAP_TIMEOUT'
   | 'LDAP_ACCESS'
   | 'OUTPUT_WRITE'
+  | 'GUARD_TRIPPED'
+  | 'LOCKED'
   | 'UPLOAD_AUTH'
   | 'UPLOAD_REJECTED'
   | 'UPLOAD_FAILED'
@@ -133,6 +135,32 @@ export class OutputError extends AdsyncError {
    */
   public constructor(message: string, options: AdsyncErrorOptions = {}) {
     super('OUTPUT_WRITE', message, options);
+  }
+}
+
+/** A safety guard stopped the run before anything was uploaded (exit 3). */
+export class GuardError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Guard;
+
+  /**
+   * @param message which guards tripped, with the numbers
+   * @param options hint (how to approve) and details
+   */
+  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+    super('GUARD_TRIPPED', message, options);
+  }
+}
+
+/** Another run holds the lock (exit 4). */
+export class LockError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Locked;
+
+  /**
+   * @param message who holds the lock
+   * @param options hint
+   */
+  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+    super('LOCKED', message, options);
   }
 }
 

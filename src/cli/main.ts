@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { check } from '../commands/check.js';
+import { diff, history } from '../commands/history.js';
 import type { ExportEvent } from '../commands/export.js';
 import { init } from '../commands/init.js';
 import { mockServer, type MockServerCommandOptions } from '../commands/mock-server.js';
@@ -12,7 +13,7 @@ import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { Redactor } from '../config/secrets.js';
 import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
-import { renderCheck, renderPush } from './render.js';
+import { renderCheck, renderDiff, renderHistory, renderPush } from './render.js';
 import { errorReport, pushReport, type RunReport } from './report.js';
 import { Ui } from './ui.js';
 
@@ -141,40 +142,63 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .option('-n, --dry-run', 'stop before the upload; the CSV is written for inspection')
     .option('-o, --output <file>', 'write the CSV here instead of a timestamped file in output.dir')
     .option('--insecure-http', 'allow an http:// upload URL on loopback (local experiments only)')
+    .option(
+      '--allow-archive <n>',
+      'approve up to N archives for this run (the safety guards otherwise stop it)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+        return n;
+      },
+    )
+    .option('--force', 'send the export whatever the safety guards say (including an empty one)')
     .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
-    .action(async (options: { dryRun?: boolean; output?: string; insecureHttp?: boolean }, cmd: Command) => {
-      const { opts } = setup(cmd);
-      const config = await load(opts);
-      if (options.insecureHttp === true)
-        ui.warn(
-          '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
-        );
-      const result = await push(config, {
-        dryRun: options.dryRun === true,
-        output: options.output === undefined ? undefined : resolve(cwd, options.output),
-        now: startedAt,
-        onEvent,
-        insecureHttp: options.insecureHttp === true,
-        env,
-        onToken: (token) => {
-          redactor.add(token);
+    .action(
+      async (
+        options: {
+          dryRun?: boolean;
+          output?: string;
+          insecureHttp?: boolean;
+          allowArchive?: number;
+          force?: boolean;
         },
-        onUploadEvent: (event) => {
-          if (event.type === 'retry')
-            ui.warn(
-              `upload attempt ${event.attempt} failed (${event.reason}); retrying in ${(event.waitMs / 1000).toFixed(1)} s`,
-            );
-          else
-            ui.progress(
-              event.type === 'token' ? `getting a token from ${event.url}` : `uploading to ${event.url}`,
-            );
-        },
-      });
-      ui.stopSpinner();
-      renderPush(ui, result, opts.verbose === true);
-      if (!jsonMode) ui.data(result.csvPath);
-      emitReport(pushReport(result, startedAt));
-    });
+        cmd: Command,
+      ) => {
+        const { opts } = setup(cmd);
+        const config = await load(opts);
+        if (options.insecureHttp === true)
+          ui.warn(
+            '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
+          );
+        const result = await push(config, {
+          dryRun: options.dryRun === true,
+          output: options.output === undefined ? undefined : resolve(cwd, options.output),
+          now: startedAt,
+          onEvent,
+          insecureHttp: options.insecureHttp === true,
+          allowArchive: options.allowArchive,
+          force: options.force === true,
+          env,
+          onToken: (token) => {
+            redactor.add(token);
+          },
+          onUploadEvent: (event) => {
+            if (event.type === 'retry')
+              ui.warn(
+                `upload attempt ${event.attempt} failed (${event.reason}); retrying in ${(event.waitMs / 1000).toFixed(1)} s`,
+              );
+            else
+              ui.progress(
+                event.type === 'token' ? `getting a token from ${event.url}` : `uploading to ${event.url}`,
+              );
+          },
+        });
+        ui.stopSpinner();
+        renderPush(ui, result, opts.verbose === true);
+        if (!jsonMode) ui.data(result.csvPath);
+        emitReport(pushReport(result, startedAt));
+      },
+    );
 
   program
     .command('check')
@@ -202,6 +226,35 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           ),
         );
       }
+    });
+
+  program
+    .command('history')
+    .description('list recent runs (from runs.jsonl in the state directory)')
+    .option('--limit <n>', 'how many runs', (v) => Number(v), 20)
+    .action(async (options: { limit: number }, cmd: Command) => {
+      const { opts } = setup(cmd);
+      const config = await load(opts);
+      const runs = await history(config, options.limit);
+      if (jsonMode) ui.data(JSON.stringify(runs, null, 2));
+      else renderHistory(ui, runs);
+    });
+
+  program
+    .command('diff')
+    .description("show what changed between two runs' CSVs (default: the last two)")
+    .argument('[older]', 'older CSV')
+    .argument('[newer]', 'newer CSV')
+    .action(async (older: string | undefined, newer: string | undefined, _options: unknown, cmd: Command) => {
+      const { opts } = setup(cmd);
+      const config = await load(opts);
+      const result = await diff(
+        config,
+        older === undefined ? undefined : resolve(cwd, older),
+        newer === undefined ? undefined : resolve(cwd, newer),
+      );
+      if (jsonMode) ui.data(JSON.stringify(result, null, 2));
+      else renderDiff(ui, result);
     });
 
   program

@@ -1,5 +1,8 @@
 import type { CheckResult } from '../commands/check.js';
+import type { CsvDiff } from '../commands/history.js';
 import type { PushResult } from '../commands/push.js';
+import type { Plan, PlannedContact } from '../state/plan.js';
+import type { HistoryEntry } from '../state/store.js';
 import type { Ui } from './ui.js';
 
 const label = (slug: string): string => slug || '(all locations)';
@@ -43,12 +46,67 @@ export function renderPush(ui: Ui, result: PushResult, verbose: boolean): void {
     for (const r of rejected)
       ui.info(`  - ${r.dn}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
   }
+  renderPlan(ui, result.plan);
+  if (result.staleLockTakenOver) ui.warn(`took over a stale lock (${result.staleLockTakenOver})`);
   ui.info(`CSV:     ${result.csvPath}`);
   ui.info(
     `Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`,
   );
   if (result.dryRun) ui.info(c.cyan('Dry run: nothing was uploaded.'));
   if (result.upload) renderUpload(ui, result.upload);
+}
+
+function renderPlan(ui: Ui, plan: Plan): void {
+  const c = ui.color;
+  if (plan.firstPush)
+    ui.info(
+      c.cyan(`Plan: first push (no earlier push recorded): all ${plan.create.length} contacts are new`),
+    );
+  else {
+    ui.info(
+      `Plan: ${c.green(`${plan.create.length} to create`)}, ${plan.update.length} to update, ${plan.archive.length > 0 ? c.yellow(`${plan.archive.length} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
+    );
+  }
+  const sample = (
+    label: string,
+    list: PlannedContact[],
+    extra: (p: PlannedContact) => string = () => '',
+  ): void => {
+    if (list.length === 0 || (plan.firstPush && label === 'create')) return;
+    const names = list.slice(0, 5).map((p) => `${p.name}${extra(p)}`);
+    ui.info(`  ${label}: ${names.join(', ')}${list.length > 5 ? `, … (${list.length - 5} more)` : ''}`);
+  };
+  sample('create', plan.create);
+  sample('update', plan.update, (p) => (p.columns?.length ? ` (${p.columns.join(', ')})` : ''));
+  sample('archive', plan.archive, (p) => (p.rejectedBecause ? ' (row rejected)' : ''));
+}
+
+/**
+ * Recent runs, one line each.
+ * @param ui the terminal
+ * @param runs from the history
+ */
+export function renderHistory(ui: Ui, runs: HistoryEntry[]): void {
+  if (runs.length === 0) ui.info('no runs recorded yet');
+  for (const r of runs) {
+    const plan = r.plan ? ` +${r.plan.create} ~${r.plan.update} -${r.plan.archive} =${r.plan.unchanged}` : '';
+    ui.data(
+      `${r.time}  ${r.dryRun ? 'dry-run ' : 'push    '} ${r.outcome.padEnd(9)} exit ${r.exitCode}  rows ${r.rows ?? '-'}${plan}${r.error ? `  ${r.error.split('\n')[0] ?? ''}` : ''}`,
+    );
+  }
+}
+
+/**
+ * What changed between two CSVs.
+ * @param ui the terminal
+ * @param d the comparison
+ */
+export function renderDiff(ui: Ui, d: CsvDiff): void {
+  ui.info(`${d.from}\n→ ${d.to}`);
+  for (const a of d.added) ui.data(`+ ${a}`);
+  for (const r of d.removed) ui.data(`- ${r}`);
+  for (const ch of d.changed) ui.data(`~ ${ch.contact}: ${ch.columns.join(', ')}`);
+  ui.info(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`);
 }
 
 function renderUpload(ui: Ui, upload: NonNullable<PushResult['upload']>): void {

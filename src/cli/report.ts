@@ -40,10 +40,26 @@ export interface RunReport {
   entriesRead?: number;
   /** Search references seen and ignored. */
   references?: string[];
+  /** The plan against the last good push. */
+  plan?: {
+    firstPush: boolean;
+    path: string;
+    create: number;
+    update: number;
+    archive: number;
+    unchanged: number;
+    locations: Record<string, unknown>;
+    archived: { name: string; location: string }[];
+  };
   /** The upload: the vendor's answer as received. */
   upload?: { status: string; httpStatus: number; summary: unknown };
   /** The error, when status is error. */
-  error?: { code: string; message: string; hint?: string };
+  error?: {
+    code: string;
+    message: string;
+    hint?: string;
+    details?: Record<string, string | number | boolean>;
+  };
 }
 
 /**
@@ -73,6 +89,16 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     },
     entriesRead: result.entriesRead,
     references: result.references,
+    plan: {
+      firstPush: result.plan.firstPush,
+      path: result.planPath,
+      create: result.plan.create.length,
+      update: result.plan.update.length,
+      archive: result.plan.archive.length,
+      unchanged: result.plan.unchanged,
+      locations: result.plan.locations,
+      archived: result.plan.archive.slice(0, 50).map((a) => ({ name: a.name, location: a.location })),
+    },
     ...(result.upload
       ? {
           upload: {
@@ -99,7 +125,12 @@ export function errorReport(command: string, error: unknown, startedAt: Date): R
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     error: known
-      ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+      ? {
+          code: error.code,
+          message: error.message,
+          ...(error.hint ? { hint: error.hint } : {}),
+          ...(error.details ? { details: error.details } : {}),
+        }
       : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
   };
 }

@@ -59,6 +59,19 @@ export interface ExportResult {
   entriesRead: number;
   /** Search continuation references seen and ignored. */
   references: string[];
+  /** Entries returned by each search, keyed by location, base and groups (for the guards). */
+  searches: Record<string, number>;
+}
+
+/**
+ * A stable key for one search of one location, so runs can be compared search by search.
+ * @param search the search
+ * @param search.slug location slug
+ * @param search.base search base
+ * @param search.groups group DNs
+ */
+export function searchKey(search: { slug: string; base: string; groups: readonly string[] }): string {
+  return [search.slug, search.base.toLowerCase(), ...search.groups.map((g) => g.toLowerCase())].join(' | ');
 }
 
 /** Options for {@link exportContacts}. */
@@ -131,7 +144,9 @@ function keepOneSitePerEmail(
  * The directory-specific part of a run: the searches of each location.
  * @param config the resolved config
  */
-export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: string })[] {
+export function planSearches(
+  config: ResolvedConfig,
+): (SearchRequest & { slug: string; groups: readonly string[] })[] {
   const d = config.directory;
   return config.locations.flatMap((location) => {
     const bases = location.ous.length > 0 ? location.ous : d.baseDN !== undefined ? [d.baseDN] : [];
@@ -142,6 +157,7 @@ export function planSearches(config: ResolvedConfig): (SearchRequest & { slug: s
       nested: location.nested,
     });
     return bases.map((base) => ({
+      groups: location.groups,
       slug: location.slug,
       location: location.slug,
       base,
@@ -183,6 +199,7 @@ export async function exportContacts(
   // Entries are mapped as they arrive; only the compact rows are kept.
   const bySlug = new Map<string, { dns: Set<string>; valid: MappedOk[]; rejected: RejectedRow[] }>();
   let entriesRead = 0;
+  const searches: Record<string, number> = {};
 
   const connection = await directory.open();
   try {
@@ -198,6 +215,8 @@ export async function exportContacts(
     }
     for (const search of planSearches(config)) {
       emit({ type: 'search', location: search.slug, base: search.base, filter: search.filter });
+      const countKey = searchKey(search);
+      searches[countKey] ??= 0;
       let bucket = bySlug.get(search.slug);
       if (!bucket) bySlug.set(search.slug, (bucket = { dns: new Set(), valid: [], rejected: [] }));
       for await (const entry of directory.search(search, (uri) => {
@@ -205,6 +224,7 @@ export async function exportContacts(
         emit({ type: 'reference', uri });
       })) {
         entriesRead++;
+        searches[countKey] = (searches[countKey] ?? 0) + 1;
         const key = entry.dn.toLowerCase();
         if (!bucket.dns.has(key)) {
           bucket.dns.add(key);
@@ -262,5 +282,5 @@ export async function exportContacts(
     locations.push({ slug, rows, dns, rejected });
   }
   if (layout.reach === 'email') keepOneSitePerEmail(config, locations, warnings);
-  return { connection, headers: layout.headers, locations, warnings, entriesRead, references };
+  return { connection, headers: layout.headers, locations, warnings, entriesRead, references, searches };
 }

@@ -1,6 +1,27 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import { pruneRuns, runFiles, runStamp, writeCsv } from '../csv/writer.js';
-import { uploadCsv, uploadSettings, type UploadEvent } from '../upload/client.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import { AdsyncError, GuardError } from '../errors.js';
+import { checkGuards, computePlan, identityOf, rowHash, type Plan } from '../state/plan.js';
+import {
+  acquireLock,
+  appendHistory,
+  readLastPush,
+  statePaths,
+  writeAtomic,
+  writeLastPush,
+  type HistoryEntry,
+  type StatePaths,
+} from '../state/store.js';
+import {
+  ILOBBY_URLS,
+  uploadCsv,
+  uploadSettings,
+  type UploadEvent,
+  type UploadSettings,
+} from '../upload/client.js';
 import type { ConnectionInfo } from '../directory/ldap-source.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
 
@@ -22,6 +43,10 @@ export interface PushOptions {
   onUploadEvent?: (event: UploadEvent) => void;
   /** Told every token, so output can redact it. */
   onToken?: (token: string) => void;
+  /** `--allow-archive N`: approve up to N archives for this run. */
+  allowArchive?: number | undefined;
+  /** `--force`: skip the guards. */
+  force?: boolean;
 }
 
 /** Per-location counts. */
@@ -62,13 +87,20 @@ export interface PushResult {
   pruned: string[];
   /** The upload, unless this was a dry run. */
   upload?: { status: 'uploaded'; httpStatus: number; summary: unknown; attempts: number };
+  /** What the push does at the vendor, against the last good push. */
+  plan: Plan;
+  /** The plan file. */
+  planPath: string;
+  /** A stale lock that this run took over. */
+  staleLockTakenOver?: string;
 }
 
 /**
- * The main job: read the directory, map and validate, write the CSV and the rejects file, and
- * (in a later version) upload. `--dry-run` and a real push share this one path.
+ * The main job: read the directory, map and validate, write the CSV and the rejects file, plan
+ * against the last good push, check the guards, and upload. `--dry-run` and a real push share
+ * this one path; a dry run stops before the upload (and takes no lock: it changes no state).
  * @param config the resolved config
- * @param options dry run, output file, progress
+ * @param options dry run, output file, approvals, progress
  */
 export async function push(config: ResolvedConfig, options: PushOptions): Promise<PushResult> {
   // Upload settings are checked before the directory is read: a config problem stops the run
@@ -79,18 +111,65 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
+  const target = `${config.layout.profile}|${upload?.uploadUrl ?? config.target.uploadUrl ?? (config.target.profile === 'ilobby' ? ILOBBY_URLS.uploadUrl : '')}`;
+  const paths = statePaths(config.stateDir, target);
+  const lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   const started = options.now ?? new Date();
+  const history: HistoryEntry = {
+    time: started.toISOString(),
+    command: 'push',
+    outcome: 'error',
+    exitCode: 1,
+    dryRun: options.dryRun,
+  };
+  try {
+    const result = await run(config, options, {
+      upload,
+      paths,
+      started,
+      history,
+      ...(lock?.tookOver ? { tookOver: lock.tookOver } : {}),
+    });
+    history.outcome = options.dryRun ? 'dry-run' : 'uploaded';
+    history.exitCode = 0;
+    return result;
+  } catch (error) {
+    if (error instanceof AdsyncError) {
+      history.exitCode = error.exitCode;
+      history.outcome = error instanceof GuardError ? 'guard' : 'error';
+    }
+    history.error = error instanceof Error ? error.message : String(error);
+    throw error;
+  } finally {
+    await appendHistory(paths.history, history).catch(() => undefined);
+    await lock?.release();
+  }
+}
+
+async function run(
+  config: ResolvedConfig,
+  options: PushOptions,
+  ctx: {
+    upload: UploadSettings | undefined;
+    paths: StatePaths;
+    started: Date;
+    history: HistoryEntry;
+    tookOver?: string;
+  },
+): Promise<PushResult> {
+  const previous = await readLastPush(ctx.paths.state);
   const result = await exportContacts(config, { onEvent: options.onEvent });
   const files = runFiles({
     dir: config.output.dir,
     output: options.output,
     profile: config.layout.profile,
-    stamp: runStamp(started),
+    stamp: runStamp(ctx.started),
   });
+  const rows = result.locations.flatMap((l) => l.rows.map((cells) => ({ cells, location: l.slug })));
   await writeCsv(
     files.csvPath,
     result.headers,
-    result.locations.flatMap((l) => l.rows),
+    rows.map((r) => r.cells),
     { bom: config.output.bom },
   );
   await writeCsv(
@@ -99,24 +178,95 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     result.locations.flatMap((l) => l.rejected.map((r) => [...r.cells, r.dn, r.reasons.join('; ')])),
     { bom: config.output.bom },
   );
+  const rejected = result.locations.flatMap((l) =>
+    l.rejected.map((r) => ({ cells: r.cells, location: l.slug, reasons: r.reasons })),
+  );
+  const plan = computePlan(config.layout, previous, rows, rejected);
+  await writeAtomic(files.planPath, `${JSON.stringify(plan, null, 2)}\n`);
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
+  Object.assign(ctx.history, {
+    csvPath: files.csvPath,
+    planPath: files.planPath,
+    rows: rows.length,
+    rejected: rejected.length,
+    plan: {
+      create: plan.create.length,
+      update: plan.update.length,
+      archive: plan.archive.length,
+      unchanged: plan.unchanged,
+      firstPush: plan.firstPush,
+    },
+  });
+
+  const emailIndex = config.layout.roles.email;
+  const emails = new Set(
+    emailIndex === undefined ? [] : rows.map((r) => (r.cells[emailIndex] ?? '').toLowerCase()),
+  );
+  const trips = checkGuards(
+    plan,
+    previous,
+    { emails, searches: result.searches },
+    {
+      ...config.safety,
+      allowArchive: options.allowArchive,
+      force: options.force ?? false,
+    },
+  );
+  if (trips.length > 0) {
+    ctx.history.guards = trips.map((t) => t.message);
+    throw new GuardError(
+      `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
+      {
+        hint: `Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.archive.length}; send it as it is with --force.`,
+        details: {
+          planPath: files.planPath,
+          csvPath: files.csvPath,
+          guards: trips.map((t) => t.guard).join(','),
+        },
+      },
+    );
+  }
+
   const locations = result.locations.map((l) => ({
     slug: l.slug,
     rows: l.rows.length,
     rejected: l.rejected.length,
   }));
-  const uploaded = upload
-    ? await uploadCsv(upload, files.csvPath, {
+  const uploaded = ctx.upload
+    ? await uploadCsv(ctx.upload, files.csvPath, {
         onEvent: options.onUploadEvent,
         onToken: options.onToken ?? ((): void => undefined),
       })
     : undefined;
+  if (uploaded) {
+    ctx.history.vendor = uploaded.summary;
+    // Only now, with the vendor's acceptance, does the baseline move.
+    const csvSha256 = createHash('sha256')
+      .update(await readFile(files.csvPath))
+      .digest('hex');
+    await writeLastPush(ctx.paths.state, {
+      version: 1,
+      time: new Date().toISOString(),
+      csvSha256,
+      headers: result.headers,
+      rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
+      searches: result.searches,
+      contacts: Object.fromEntries(
+        rows.map((r) => [
+          identityOf(config.layout, r),
+          { location: r.location, hash: rowHash(r.cells), cells: r.cells },
+        ]),
+      ),
+    });
+  }
   return {
     ...(uploaded ? { upload: { status: 'uploaded' as const, ...uploaded } } : {}),
     dryRun: options.dryRun,
     ...files,
-    rows: locations.reduce((n, l) => n + l.rows, 0),
-    rejected: locations.reduce((n, l) => n + l.rejected, 0),
+    plan,
+    ...(ctx.tookOver ? { staleLockTakenOver: ctx.tookOver } : {}),
+    rows: rows.length,
+    rejected: rejected.length,
     locations,
     warnings: result.warnings,
     rejectedRows: result.locations.flatMap((l) =>

@@ -59,6 +59,15 @@ export interface ResolvedConfig {
   phone: { defaultCountry: CountryCode | undefined };
   /** Output files. */
   output: { dir: string; keep: number; bom: boolean };
+  /** Guards against mass archiving. */
+  safety: {
+    maxArchive: number;
+    maxArchivePercent: number;
+    mustInclude: string[];
+    lockTimeoutMinutes: number;
+  };
+  /** Where state, locks and history live. */
+  stateDir: string;
 }
 
 /**
@@ -172,6 +181,13 @@ export function normalizeConfig(
       target: input.target,
       layout: set,
       phone: { defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined },
+      safety: {
+        maxArchive: input.safety?.maxArchive ?? 25,
+        maxArchivePercent: input.safety?.maxArchivePercent ?? 10,
+        mustInclude: (input.safety?.mustInclude ?? []).map((e) => e.toLowerCase()),
+        lockTimeoutMinutes: input.safety?.lockTimeoutMinutes ?? 120,
+      },
+      stateDir: resolve(baseDir, input.state?.dir ?? './adsync-state'),
       output: {
         dir: resolve(baseDir, input.output?.dir ?? './adsync-output'),
         keep: input.output?.keep ?? 30,

@@ -198,6 +198,41 @@ export const configSchema = z.strictObject({
         .describe('Country used to read national numbers such as (416) 555-0101.'),
     })
     .optional(),
+  safety: z
+    .strictObject({
+      maxArchive: z
+        .int()
+        .min(0)
+        .optional()
+        .describe('Most contacts one push may archive, per location and overall (default 25).'),
+      maxArchivePercent: z
+        .number()
+        .min(0)
+        .max(100)
+        .optional()
+        .describe(
+          'Most contacts one push may archive, as a percent of the last push, per location and overall (default 10).',
+        ),
+      mustInclude: z
+        .array(z.string().min(1))
+        .optional()
+        .describe('Emails that must be in every push (canaries).'),
+      lockTimeoutMinutes: z
+        .number()
+        .positive()
+        .optional()
+        .describe('A lock older than this is stale and taken over (default 120).'),
+    })
+    .optional(),
+  state: z
+    .strictObject({
+      dir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Where the last good push, locks and run history live (default ./adsync-state).'),
+    })
+    .optional(),
   output: z
     .strictObject({
       dir: z

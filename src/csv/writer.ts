@@ -61,7 +61,7 @@ export function runStamp(date: Date): string {
   return date.toISOString().replace(/[-:.]/g, '');
 }
 
-const RUN_FILE = /^adsync-[a-z]+-(\d{8}T\d{9}Z)(\.rejects)?\.csv$/;
+const RUN_FILE = /^(?:adsync-[a-z]+-(\d{8}T\d{9}Z)(?:\.rejects)?\.csv|plan-(\d{8}T\d{9}Z)\.json)$/;
 
 /** Paths of one run's files. */
 export interface RunFiles {
@@ -69,6 +69,8 @@ export interface RunFiles {
   csvPath: string;
   /** The rejected rows. */
   rejectsPath: string;
+  /** The plan. */
+  planPath: string;
 }
 
 /**
@@ -88,10 +90,18 @@ export function runFiles(options: {
 }): RunFiles {
   if (options.output !== undefined) {
     const base = options.output.replace(/\.csv$/i, '');
-    return { csvPath: options.output, rejectsPath: `${base}.rejects.csv` };
+    return {
+      csvPath: options.output,
+      rejectsPath: `${base}.rejects.csv`,
+      planPath: join(dirname(options.output), `plan-${options.stamp}.json`),
+    };
   }
   const base = join(options.dir, `adsync-${options.profile}-${options.stamp}`);
-  return { csvPath: `${base}.csv`, rejectsPath: `${base}.rejects.csv` };
+  return {
+    csvPath: `${base}.csv`,
+    rejectsPath: `${base}.rejects.csv`,
+    planPath: join(options.dir, `plan-${options.stamp}.json`),
+  };
 }
 
 /**
@@ -110,7 +120,8 @@ export async function pruneRuns(dir: string, keep: number): Promise<string[]> {
   }
   const byStamp = new Map<string, string[]>();
   for (const name of names) {
-    const stamp = RUN_FILE.exec(name)?.[1];
+    const m = RUN_FILE.exec(name);
+    const stamp = m?.[1] ?? m?.[2];
     if (stamp !== undefined) byStamp.set(stamp, [...(byStamp.get(stamp) ?? []), name]);
   }
   const old = [...byStamp.keys()].sort().reverse().slice(keep);

@@ -169,7 +169,8 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
       expect((await adsync(['push', '--dry-run', '-q'], { cwd, env: BIND_ENV })).code).toBe(0);
     const files = await readdir(join(cwd, 'out'));
     expect(files.filter((f) => f.endsWith('.rejects.csv'))).toHaveLength(2);
-    expect(files).toHaveLength(4);
+    expect(files.filter((f) => /^plan-.*\.json$/.test(f))).toHaveLength(2);
+    expect(files).toHaveLength(6);
   });
 
   it('exits 1 on bad credentials with a clear message and never prints the password', async () => {
@@ -183,7 +184,10 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
     expect(run.stderr).toContain('error: bind failed for cn=adsync,ou=services,dc=example,dc=com');
     expect(run.stderr).toContain('hint: Check directory.bindDN and directory.bindPassword');
     expect(run.stderr + run.stdout).not.toContain('not-the-password');
-    expect(await readdir(cwd)).toEqual(['adsync.yaml']);
+    expect(await readdir(cwd)).not.toContain('out');
+    const runs = (await readFile(join(cwd, 'adsync-state', 'runs.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(runs.at(-1) ?? '{}')).toMatchObject({ command: 'push', outcome: 'error', exitCode: 1 });
+    expect(runs.join('\n')).not.toContain('not-the-password');
   });
 
   it('exits 1 on a missing OU, naming it', async () => {
@@ -200,7 +204,7 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
       exitCode: 1,
       error: { code: 'LDAP_NO_SUCH_OBJECT' },
     });
-    expect(await readdir(cwd)).toEqual(['adsync.yaml']);
+    expect(await readdir(cwd)).not.toContain('out');
   });
 
   it('check shows reachability, TLS and a preview; exit 1 when a URL fails', async () => {

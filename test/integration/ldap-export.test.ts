@@ -150,12 +150,14 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     expect(rows.find((r) => r.Identification === 'amy')?.['Last Name']).toBe('Kroker');
   });
 
-  it('searches one level only with scope: one', async () => {
-    const { result } = await dryRun(
+  it('searches one level only with scope: one (nothing there: the empty-export guard stops it)', async () => {
+    const { error, dir } = await failure(
       exampleConfig({ locations: [{ slug: 'top', ous: ['ou=people,dc=example,dc=com'], scope: 'one' }] }),
     );
-    expect(result.rows).toBe(0);
-    expect(result.entriesRead).toBe(0);
+    expect(error.code).toBe('GUARD_TRIPPED');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain('empty-export: the export has no rows at all');
+    expect((await outputFiles(dir)).some((f) => f.startsWith('plan-'))).toBe(true); // the plan is kept for review
   });
 
   it('reads over LDAPS with the harness CA and reports the TLS version', async () => {

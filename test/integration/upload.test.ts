@@ -33,6 +33,8 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
   let slapd: Slapd;
   let mock: MockServer;
   let caFile: string;
+  let stateDir: string;
+
 
   beforeAll(async () => {
     // A directory of its own: these tests delete people from it.
@@ -45,6 +47,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
     ]);
     mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
     caFile = join(await tempDir(), 'mock-ca.pem');
+    stateDir = await tempDir();
     await writeFile(caFile, mock.certificate);
   });
 
@@ -90,14 +93,19 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       columns: { Identification: 'employeeNumber' },
       phone: { defaultCountry: 'CA' },
       output: { dir: './out' },
+      state: { dir: stateDir },
     };
   }
 
-  async function pushWith(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv = ENV): Promise<PushResult> {
+  async function pushWith(
+    cfg: Record<string, unknown>,
+    env: NodeJS.ProcessEnv = ENV,
+    approvals: { allowArchive?: number } = {},
+  ): Promise<PushResult> {
     const dir = await tempDir();
     await writeConfig(dir, cfg);
     const loaded = await loadConfig({ cwd: dir, env });
-    return push(loaded.config, { dryRun: false, env });
+    return push(loaded.config, { dryRun: false, env, ...approvals });
   }
 
   async function pushError(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv = ENV): Promise<AdsyncError> {
@@ -155,7 +163,10 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       slapd.rootPassword,
       'uid=walt,ou=warehouse,ou=people,dc=example,dc=com',
     ]);
-    const third = await pushWith(config());
+    // One of the warehouse's two contacts is 50% of it: the guard wants an approval.
+    await expect(pushWith(config())).rejects.toMatchObject({ code: 'GUARD_TRIPPED', exitCode: 3 });
+    const third = await pushWith(config(), ENV, { allowArchive: 1 });
+    expect(third.plan.archive.map((a) => a.name)).toEqual(['Walt Ware <walt@example.com>']);
     expect(third.upload?.summary).toEqual({ created: 0, updated: 0, unchanged: 9, archived: 1, errors: [] });
     expect(
       mock

@@ -67,6 +67,7 @@ describe('CSV writer', () => {
     expect(runFiles({ dir, output: '/x/my.csv', profile: 'p', stamp: 's' })).toEqual({
       csvPath: '/x/my.csv',
       rejectsPath: '/x/my.rejects.csv',
+      planPath: '/x/plan-s.json',
     });
   });
 });
