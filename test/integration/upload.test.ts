@@ -35,7 +35,6 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
   let caFile: string;
   let stateDir: string;
 
-
   beforeAll(async () => {
     // A directory of its own: these tests delete people from it.
     slapd = await startSlapd([

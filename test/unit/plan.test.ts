@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+
+import { compileColumns } from '../../src/mapping/columns.js';
+import { checkGuards, computePlan, identityOf, rowHash, type LastPush } from '../../src/state/plan.js';
+
+const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+// First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
+const row = (
+  n: number,
+  location: string,
+  extra: Partial<Record<'title' | 'email', string>> = {},
+): { cells: string[]; location: string } => ({
+  cells: [
+    `F${n}`,
+    `L${n}`,
+    extra.email ?? `p${n}@x.org`,
+    '',
+    extra.title ?? '',
+    '',
+    '',
+    '',
+    location,
+    `id${n}`,
+    '',
+  ],
+  location,
+});
+
+function lastPush(rows: { cells: string[]; location: string }[]): LastPush {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.location] = (counts[r.location] ?? 0) + 1;
+  return {
+    version: 1,
+    time: '2026-01-01T00:00:00Z',
+    csvSha256: '',
+    headers: layout.headers,
+    rows: counts,
+    searches: {},
+    contacts: Object.fromEntries(
+      rows.map((r) => [
+        identityOf(layout, r),
+        { location: r.location, hash: rowHash(r.cells), cells: r.cells },
+      ]),
+    ),
+  };
+}
+
+const range = (from: number, to: number, location: string): { cells: string[]; location: string }[] =>
+  Array.from({ length: to - from }, (_, i) => row(from + i, location));
+
+const options = {
+  maxArchive: 25,
+  maxArchivePercent: 10,
+  mustInclude: [],
+  allowArchive: undefined,
+  force: false,
+};
+const emails = (rows: { cells: string[] }[]): Set<string> => new Set(rows.map((r) => r.cells[2] ?? ''));
+
+describe('plan', () => {
+  it('a first push creates everyone', () => {
+    const plan = computePlan(layout, undefined, range(0, 3, 'hq'), []);
+    expect(plan).toMatchObject({ firstPush: true, unchanged: 0, update: [], archive: [] });
+    expect(plan.create.map((c) => c.name)).toEqual([
+      'F0 L0 <p0@x.org>',
+      'F1 L1 <p1@x.org>',
+      'F2 L2 <p2@x.org>',
+    ]);
+  });
+
+  it('adds 3, updates 2 (a title, and an email under the same Identification), archives 1', () => {
+    const before = range(0, 10, 'hq');
+    const now = [...range(0, 9, 'hq'), ...range(10, 13, 'hq')];
+    now[1] = row(1, 'hq', { title: 'Boss' });
+    now[2] = row(2, 'hq', { email: 'renamed@x.org' });
+    const plan = computePlan(layout, lastPush(before), now, []);
+    expect(plan.create).toHaveLength(3);
+    expect(plan.update.map((u) => [u.name, u.columns])).toEqual([
+      ['F1 L1 <p1@x.org>', ['Business Title']],
+      ['F2 L2 <renamed@x.org>', ['Email']],
+    ]);
+    expect(plan.archive.map((a) => a.name)).toEqual(['F9 L9 <p9@x.org>']);
+    expect(plan.unchanged).toBe(7);
+    expect(plan.locations.hq).toEqual({
+      previous: 10,
+      current: 12,
+      create: 3,
+      update: 2,
+      archive: 1,
+      unchanged: 7,
+    });
+  });
+
+  it('a rejected row of a contact pushed before is an archive, with the reasons', () => {
+    const before = range(0, 3, 'hq');
+    const plan = computePlan(layout, lastPush(before), range(0, 2, 'hq'), [
+      { ...row(2, 'hq'), reasons: ['Email "x" is not a valid email address'] },
+    ]);
+    expect(plan.archive).toEqual([
+      {
+        key: identityOf(layout, row(2, 'hq')),
+        location: 'hq',
+        name: 'F2 L2 <p2@x.org>',
+        rejectedBecause: ['Email "x" is not a valid email address'],
+      },
+    ]);
+  });
+});
+
+describe('guards', () => {
+  const check = (
+    before: { cells: string[]; location: string }[],
+    now: { cells: string[]; location: string }[],
+    opts = {},
+  ) =>
+    checkGuards(
+      computePlan(layout, lastPush(before), now, []),
+      lastPush(before),
+      { emails: emails(now), searches: {} },
+      { ...options, ...opts },
+    );
+
+  it('count limit per location: just under passes, just over trips', () => {
+    const before = range(0, 100, 'hq');
+    expect(check(before, range(0, 90, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([]);
+    expect(check(before, range(0, 89, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([
+      { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10' },
+    ]);
+  });
+
+  it('percent limit per location: just under passes, just over trips', () => {
+    const before = range(0, 100, 'hq');
+    expect(check(before, range(0, 90, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([]);
+    expect(check(before, range(0, 89, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([
+      { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10%' },
+    ]);
+  });
+
+  it('overall limits across locations, even when each location is under its own', () => {
+    const before = [...range(0, 10, 'a'), ...range(10, 20, 'b')];
+    const now = [...range(0, 8, 'a'), ...range(10, 18, 'b')];
+    expect(check(before, now, { maxArchive: 3, maxArchivePercent: 100 })).toEqual([
+      { guard: 'archive-limit', message: 'would archive 4 of 20 contacts (20%) in all locations; limit 3' },
+    ]);
+    expect(check(before, now, { maxArchive: 4, maxArchivePercent: 100 })).toEqual([]);
+    // Exactly at the percent limit (2 of 10, 4 of 20 = 20%) passes; just under it trips everywhere.
+    expect(check(before, now, { maxArchive: 100, maxArchivePercent: 20 })).toEqual([]);
+    expect(check(before, now, { maxArchive: 100, maxArchivePercent: 19 }).map((t) => t.message)).toEqual([
+      'would archive 2 of 10 contacts (20%) in location a; limit 19%',
+      'would archive 2 of 10 contacts (20%) in location b; limit 19%',
+      'would archive 4 of 20 contacts (20%) in all locations; limit 19%',
+    ]);
+  });
+
+  it('--allow-archive approves up to N archives; fewer than planned does not', () => {
+    const before = range(0, 100, 'hq');
+    const now = range(0, 50, 'hq');
+    expect(check(before, now, { allowArchive: 49 })).toHaveLength(1);
+    expect(check(before, now, { allowArchive: 50 })).toEqual([]);
+    expect(check(before, now, { force: true })).toEqual([]);
+  });
+
+  it('an empty export or an emptied location is refused even with --allow-archive; --force sends it', () => {
+    const before = [...range(0, 5, 'a'), ...range(5, 10, 'b')];
+    expect(check(before, [], { allowArchive: 1000 }).map((t) => t.guard)).toEqual(['empty-export']);
+    expect(check(before, range(0, 5, 'a'), { allowArchive: 1000 }).map((t) => t.guard)).toEqual([
+      'empty-location',
+    ]);
+    expect(check(before, [], { force: true })).toEqual([]);
+    expect(
+      checkGuards(
+        computePlan(layout, undefined, [], []),
+        undefined,
+        { emails: new Set(), searches: {} },
+        options,
+      ).map((t) => t.guard),
+    ).toEqual(['empty-export']);
+  });
+
+  it('a search that returned entries last time and nothing now trips the incomplete-read guard', () => {
+    const before = { ...lastPush(range(0, 5, 'hq')), searches: { 'hq | ou=a': 3, 'hq | ou=b': 2 } };
+    const plan = computePlan(layout, before, range(0, 3, 'hq'), []);
+    const trips = checkGuards(
+      plan,
+      before,
+      { emails: new Set(), searches: { 'hq | ou=a': 3, 'hq | ou=b': 0 } },
+      { ...options, maxArchive: 100, maxArchivePercent: 100 },
+    );
+    expect(trips).toEqual([
+      {
+        guard: 'incomplete-read',
+        message:
+          'the search hq | ou=b returned nothing, but 2 entries last time (renamed OU, filter change or lost read rights?)',
+      },
+    ]);
+  });
+
+  it('must-include canaries', () => {
+    const now = range(0, 3, 'hq');
+    expect(check(now, now, { mustInclude: ['p1@x.org'] })).toEqual([]);
+    expect(check(now, now, { mustInclude: ['ceo@x.org', 'p1@x.org'] })).toEqual([
+      {
+        guard: 'must-include',
+        message: 'safety.mustInclude contacts are missing from the export: ceo@x.org',
+      },
+    ]);
+  });
+});
