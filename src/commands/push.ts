@@ -146,6 +146,15 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   }
 }
 
+/** The first contacts a plan would archive, for the guard message. */
+function archiveSample(plan: Plan): string {
+  if (plan.archive.length === 0) return '';
+  const names = plan.archive
+    .slice(0, 10)
+    .map((a) => `${a.name}${a.rejectedBecause ? ' (row rejected)' : ''}`);
+  return `Would archive: ${names.join(', ')}${plan.archive.length > 10 ? `, … (${plan.archive.length - 10} more)` : ''}. `;
+}
+
 async function run(
   config: ResolvedConfig,
   options: PushOptions,
@@ -217,7 +226,7 @@ async function run(
     throw new GuardError(
       `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
-        hint: `Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.archive.length}; send it as it is with --force.`,
+        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.archive.length}; send it as it is with --force.`,
         details: {
           planPath: files.planPath,
           csvPath: files.csvPath,

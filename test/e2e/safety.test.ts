@@ -1,0 +1,263 @@
+import { execFile, spawn } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+import { startSlapd, type Slapd } from '../harness/slapd.js';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
+const skip = inject('slapdSkip');
+const SECRET = 'safety-client-secret-0123456789';
+const ENV = { TEST_BIND_PASSWORD: 'svc-password-123', ADSYNC_CLIENT_SECRET: SECRET };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function adsync(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = ENV,
+): { done: Promise<Run>; pid: number | undefined; kill: () => void } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { done, pid: child.pid, kill: () => child.kill('SIGKILL') };
+}
+
+const sh = (args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<Run> =>
+  adsync(args, cwd, env).done;
+
+describe.skipIf(skip !== '')(
+  `safety: plan, guards, state and locking (CLI, slapd, mock vendor)${skip ? ` (SKIPPED: ${skip})` : ''}`,
+  () => {
+    let slapd: Slapd;
+    let mock: MockServer;
+    let cwd: string;
+    let caFile: string;
+
+    const config = (
+      extra: Record<string, unknown> = {},
+      directory: Record<string, unknown> = {},
+    ): Record<string, unknown> => ({
+      directory: {
+        kind: 'ldap',
+        url: slapd.url,
+        bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
+        bindPassword: '${env:TEST_BIND_PASSWORD}',
+        ...directory,
+      },
+      locations: [
+        { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
+        { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
+      ],
+      target: {
+        profile: 'receptionist',
+        tokenUrl: `${mock.url}/oauth/token`,
+        uploadUrl: `${mock.url}/contacts/import`,
+        clientId: 'adsync',
+        clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+        caFile,
+        retries: { attempts: 2, baseDelayMs: 10 },
+      },
+      columns: { Identification: 'employeeNumber' },
+      phone: { defaultCountry: 'CA' },
+      output: { dir: './out' },
+      ...extra,
+    });
+
+    const stateFile = async (): Promise<Buffer> => {
+      const names = (await readdir(join(cwd, 'adsync-state'))).filter((n) => /^state-.*\.json$/.test(n));
+      expect(names).toHaveLength(1);
+      return readFile(join(cwd, 'adsync-state', names[0] ?? ''));
+    };
+
+    beforeAll(async () => {
+      slapd = await startSlapd([
+        {
+          suffix: 'dc=example,dc=com',
+          groupClass: 'groupOfNames',
+          ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
+        },
+      ]);
+      mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
+      cwd = await tempDir();
+      caFile = join(cwd, 'mock-ca.pem');
+      await writeFile(caFile, mock.certificate);
+      await writeConfig(cwd, config());
+      const first = await sh(['push'], cwd);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain('Plan: first push (no earlier push recorded): all 10 contacts are new');
+    });
+
+    afterAll(async () => {
+      await mock.stop();
+      await slapd.stop();
+    });
+
+    beforeEach(async () => {
+      Object.assign(mock.faults, { failNext: 0, failStatus: 503, dropNext: 0, delayMs: 0 });
+      await writeConfig(cwd, config());
+    });
+
+    it('stops a push that would archive too many: exit 3, nothing uploaded, the numbers, the plan, how to approve', async () => {
+      const uploads = mock.uploads().length;
+      await writeConfig(cwd, config({}, { filter: '(!(|(uid=ada)(uid=zoe)(uid=eve)))' }));
+      const stopped = await sh(['push'], cwd);
+      expect(stopped.code).toBe(3);
+      expect(stopped.stderr).toContain('a safety guard stopped the push; nothing was uploaded');
+      expect(stopped.stderr).toContain('would archive 3 of 8 contacts (38%) in location hq; limit 10%');
+      expect(stopped.stderr).toMatch(/Review the plan in \S+plan-\d{8}T\d{9}Z\.json/);
+      expect(stopped.stderr).toContain('--allow-archive 3');
+      expect(mock.uploads().length).toBe(uploads);
+
+      const tooFew = await sh(['push', '--allow-archive', '2'], cwd);
+      expect(tooFew.code).toBe(3);
+      expect(mock.uploads().length).toBe(uploads);
+
+      const dry = await sh(['push', '--dry-run', '--json'], cwd);
+      expect(dry.code).toBe(3);
+      expect(JSON.parse(dry.stdout)).toMatchObject({
+        status: 'error',
+        exitCode: 3,
+        error: { code: 'GUARD_TRIPPED' },
+      });
+
+      const approved = await sh(['push', '--allow-archive', '3', '--json'], cwd);
+      expect(approved.code).toBe(0);
+      const report = JSON.parse(approved.stdout) as {
+        plan: { archive: number; archived: { name: string }[] };
+        upload: { summary: { archived: number } };
+      };
+      expect(report.plan.archive).toBe(3);
+      expect(report.plan.archived.map((a) => a.name).sort()).toEqual([
+        'Ada Lovelace <ada@example.com>',
+        'Eve Formula <eve@example.com>',
+        'Zoë Ångström <zoe@example.com>',
+      ]);
+      expect(report.upload.summary.archived).toBe(3);
+
+      // Back to the full directory: 3 to create again, nothing archived.
+      await writeConfig(cwd, config());
+      const back = await sh(['push'], cwd);
+      expect(back.code).toBe(0);
+      expect(back.stderr).toContain('Plan: 3 to create, 0 to update, 0 to archive, 7 unchanged');
+      const history = await sh(['history', '--limit', '5'], cwd);
+      expect(history.stdout).toMatch(/push +guard +exit 3/);
+      expect(history.stdout).toMatch(/push +uploaded +exit 0 .* \+3 ~0 -0 =7/);
+    });
+
+    it('refuses an empty export (a filter typo) even with --allow-archive; only --force would send it', async () => {
+      await writeConfig(cwd, config({}, { filter: '(mial=*)' }));
+      const uploads = mock.uploads().length;
+      const run1 = await sh(['push', '--allow-archive', '1000'], cwd);
+      expect(run1.code).toBe(3);
+      expect(run1.stderr).toContain('empty-export: the export has no rows at all');
+      expect(mock.uploads().length).toBe(uploads);
+    });
+
+    it('must-include canaries stop the run', async () => {
+      await writeConfig(cwd, config({ safety: { mustInclude: ['ceo@example.com'] } }));
+      const stopped = await sh(['push'], cwd);
+      expect(stopped.code).toBe(3);
+      expect(stopped.stderr).toContain(
+        'must-include: safety.mustInclude contacts are missing from the export: ceo@example.com',
+      );
+    });
+
+    it('the state only advances on a confirmed upload: vendor 500, wrong secret, SIGKILL mid-upload', async () => {
+      const before = await stateFile();
+      await writeConfig(cwd, config({}, { filter: '(!(uid=walt))' }));
+      Object.assign(mock.faults, { failNext: 10, failStatus: 500 });
+      expect((await sh(['push', '--allow-archive', '1'], cwd)).code).toBe(1);
+      expect(await stateFile()).toEqual(before);
+      mock.faults.failNext = 0;
+
+      const wrong = await sh(['push', '--allow-archive', '1'], cwd, {
+        ...ENV,
+        ADSYNC_CLIENT_SECRET: 'not-the-secret',
+      });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('refused client adsync');
+      expect(await stateFile()).toEqual(before);
+
+      mock.faults.delayMs = 10_000;
+      const killed = adsync(['push', '--allow-archive', '1'], cwd);
+      await new Promise((r) => setTimeout(r, 2500));
+      killed.kill();
+      await killed.done;
+      expect(await stateFile()).toEqual(before);
+      mock.faults.delayMs = 0;
+
+      // The killed run left its lock behind: the next run takes it over and says so.
+      const after = await sh(['push', '--allow-archive', '1'], cwd);
+      expect(after.code).toBe(0);
+      expect(after.stderr).toContain(`took over a stale lock (pid ${killed.pid ?? 0} on ${hostname()}`);
+      expect(await stateFile()).not.toEqual(before);
+    });
+
+    it('two pushes at once: one runs, the other exits 4 naming who holds the lock', async () => {
+      mock.faults.delayMs = 2500;
+      const a = adsync(['push'], cwd);
+      await new Promise((r) => setTimeout(r, 1200));
+      const b = await sh(['push'], cwd);
+      expect(b.code).toBe(4);
+      expect(b.stderr).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0} on ${hostname()}`);
+      expect((await a.done).code).toBe(0);
+    });
+
+    it('a previously pushed contact whose row is now rejected is planned as an archive and counts against the limits', async () => {
+      const ldif = join(cwd, 'break-ada.ldif');
+      await writeFile(
+        ldif,
+        'dn: uid=ada,ou=hq,ou=people,dc=example,dc=com\nchangetype: modify\nreplace: mail\nmail: not an email\n-\ndelete: mobile\n',
+      );
+      await run('ldapmodify', [
+        '-x',
+        '-H',
+        slapd.url,
+        '-D',
+        slapd.rootDN('dc=example,dc=com'),
+        '-w',
+        slapd.rootPassword,
+        '-f',
+        ldif,
+      ]);
+      const dry = await sh(['push', '--dry-run'], cwd);
+      expect(dry.code).toBe(3);
+      expect(dry.stderr).toContain('would archive 1 of 8 contacts (13%) in location hq; limit 10%');
+      expect(dry.stderr).toContain('Would archive: Ada Lovelace <ada@example.com> (row rejected).');
+      const plans = (await readdir(join(cwd, 'out'))).filter((n) => n.startsWith('plan-')).sort();
+      const plan = JSON.parse(await readFile(join(cwd, 'out', plans.at(-1) ?? ''), 'utf8')) as {
+        archive: { rejectedBecause?: string[] }[];
+      };
+      expect(plan.archive[0]?.rejectedBecause?.[0]).toContain(
+        'Email "not an email" is not a valid email address',
+      );
+      // The last two runs' CSVs: the two-pushes test's upload, and this dry run without Ada in hq.
+      const diff = await sh(['diff'], cwd);
+      expect(diff.code).toBe(0);
+      expect(diff.stdout.trim()).toBe('- Ada Lovelace <ada@example.com> [hq]');
+      expect(diff.stderr).toContain('0 added, 1 removed, 0 changed');
+    });
+  },
+);
