@@ -259,5 +259,20 @@ describe.skipIf(skip !== '')(
       expect(diff.stdout.trim()).toBe('- Ada Lovelace <ada@example.com> [hq]');
       expect(diff.stderr).toContain('0 added, 1 removed, 0 changed');
     });
+
+    it('--force sends what the guards would stop', async () => {
+      const other = await tempDir();
+      await writeConfig(other, { ...config({}, { filter: '(mial=*)' }), state: { dir: './state' } });
+      const uploads = mock.uploads().length;
+      expect((await sh(['push'], other)).code).toBe(3);
+      expect(mock.uploads().length).toBe(uploads);
+      const forced = await sh(['push', '--force', '--json'], other);
+      expect(forced.code).toBe(0);
+      expect(JSON.parse(forced.stdout)).toMatchObject({
+        rows: 0,
+        upload: { status: 'uploaded', httpStatus: 200 },
+      });
+      expect(mock.uploads().length).toBe(uploads + 1);
+    });
   },
 );
