@@ -375,9 +375,24 @@ export class LdapDirectory {
     }
   }
 
+  /**
+   * The client, checked to still hold the session that open() made. ldapts reconnects by itself
+   * when the socket has closed, but without the bind (and without StartTLS): a search on such a
+   * connection would run anonymously and could quietly return less. Refuse instead.
+   */
   private requireClient(): Client {
-    if (!this.client) throw new Error('LdapDirectory used before open()');
-    return this.client;
+    const client = this.client;
+    if (!client) throw new Error('LdapDirectory used before open()');
+    if (!client.isConnected || (this.options.bindDN !== undefined && !client.isBound)) {
+      throw new DirectoryError(
+        'LDAP_SEARCH',
+        `the connection to ${this.info?.url ?? 'the directory'} was lost between searches`,
+        {
+          hint: 'Nothing was written. Run again; if it repeats, check the network and the server (idle timeouts, restarts).',
+        },
+      );
+    }
+    return client;
   }
 
   /**
@@ -402,6 +417,7 @@ export class LdapDirectory {
       add(entry[key]);
       let end = m[3] ?? '*';
       while (end !== '*') {
+        this.requireClient();
         const next = `${name};range=${String(Number(end) + 1)}-*`;
         const { searchEntries } = await client.search(entry.dn, {
           scope: 'base',
@@ -413,7 +429,15 @@ export class LdapDirectory {
         const rangeKey = got
           ? Object.keys(got).find((k) => k.toLowerCase().startsWith(`${name.toLowerCase()};range=`))
           : undefined;
-        if (!got || rangeKey === undefined) break;
+        if (!got || rangeKey === undefined) {
+          throw new DirectoryError(
+            'LDAP_SEARCH',
+            `reading ${name} of ${entry.dn}: the server stopped answering the ranged read after ${values.length} values`,
+            {
+              hint: 'The attribute would be incomplete. Run again; if it repeats, check the domain controller.',
+            },
+          );
+        }
         add(got[rangeKey]);
         end = /-(\d+|\*)$/.exec(rangeKey)?.[1] ?? '*';
       }

@@ -235,7 +235,7 @@ export async function startCuttingProxy(
   targetPort: number,
   afterBytes: number,
   mode: 'cut' | 'stall' = 'cut',
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<{ port: number; dropAll(): void; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -271,6 +271,9 @@ export async function startCuttingProxy(
   );
   return {
     port,
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -7,6 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { check } from '../../src/commands/check.js';
 import { push } from '../../src/commands/push.js';
 import { loadConfig } from '../../src/config/load.js';
+import { LdapDirectory } from '../../src/directory/ldap-source.js';
 import { AdsyncError } from '../../src/errors.js';
 import {
   BIND_ENV,
@@ -244,6 +245,50 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
       expect(error.message).toContain('connection lost');
       expect(await outputFiles(dir)).toEqual([]);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses to go on anonymously when the connection drops between two searches', async () => {
+    const url = new URL(inject('ldapUrl'));
+    const proxy = await startCuttingProxy(Number(url.port), 10_000_000);
+    const directory = new LdapDirectory({
+      urls: [`ldap://127.0.0.1:${proxy.port}`],
+      bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
+      bindPassword: 'svc-password-123',
+      startTLS: false,
+      tlsMinVersion: 'TLSv1.2',
+      connectTimeoutMs: 5000,
+      timeoutMs: 5000,
+      pageSize: 100,
+    });
+    const search = {
+      base: 'ou=hq,ou=people,dc=example,dc=com',
+      scope: 'sub' as const,
+      filter: '(objectClass=inetOrgPerson)',
+      attributes: ['mail'],
+      bufferAttributes: [],
+      location: 'hq',
+    };
+    try {
+      await directory.open();
+      const first: string[] = [];
+      for await (const entry of directory.search(search)) first.push(entry.dn);
+      expect(first.length).toBeGreaterThan(0);
+      proxy.dropAll();
+      await new Promise((r) => setTimeout(r, 100));
+      const again = async (): Promise<number> => {
+        let n = 0;
+        for await (const entry of directory.search(search)) n += entry.dn ? 1 : 0;
+        return n;
+      };
+      // Without the check ldapts would reconnect through the proxy, unbound, and read anonymously.
+      await expect(again()).rejects.toMatchObject({
+        code: 'LDAP_SEARCH',
+        message: expect.stringContaining('was lost between searches') as string,
+      });
+    } finally {
+      await directory.close();
       await proxy.close();
     }
   });
