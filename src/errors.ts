@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'LOCKED'
   | 'UPLOAD_AUTH'
   | 'UPLOAD_REJECTED'
+  | 'UPLOAD_PARTIAL'
   | 'UPLOAD_FAILED'
   | 'UPLOAD_TLS';
 

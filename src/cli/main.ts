@@ -43,6 +43,24 @@ function version(): string {
   return pkg.version;
 }
 
+/** A password bind over a plain connection to a host other than this one. */
+function cleartextBind(c: { url: string; tlsVersion: string | undefined; boundAs: string }): boolean {
+  if (c.tlsVersion !== undefined || c.boundAs === 'anonymous') return false;
+  const host = new URL(c.url).hostname;
+  return !(host === 'localhost' || host === '[::1]' || host === '::1' || host.startsWith('127.'));
+}
+
+/** The password in a proxy URL, for redaction. */
+function proxySecret(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function describeEvent(event: ExportEvent): string {
   switch (event.type) {
     case 'connected': {
@@ -98,6 +116,11 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   };
   const onEvent = (event: ExportEvent): void => {
     const text = describeEvent(event);
+    if (event.type === 'connected' && cleartextBind(event.connection)) {
+      ui.warn(
+        `the bind password went to ${event.connection.url} without TLS: use ldaps:// or directory.startTLS: true`,
+      );
+    }
     if (event.type === 'search' || event.type === 'reference' || event.type === 'connected') ui.debug(text);
     ui.progress(text);
   };
@@ -166,6 +189,8 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       ) => {
         const { opts } = setup(cmd);
         const config = await load(opts);
+        const proxyPassword = proxySecret(config.target.proxy ?? env.HTTPS_PROXY ?? env.https_proxy);
+        if (proxyPassword) redactor.add(proxyPassword);
         if (options.insecureHttp === true)
           ui.warn(
             '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
@@ -177,6 +202,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           onEvent,
           insecureHttp: options.insecureHttp === true,
           allowArchive: options.allowArchive,
+          redact: (text) => redactor.redact(text),
           force: options.force === true,
           env,
           onToken: (token) => {

@@ -2,8 +2,9 @@ import type { ResolvedConfig } from '../config/normalize.js';
 import { pruneRuns, runFiles, runStamp, writeCsv } from '../csv/writer.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 
-import { AdsyncError, GuardError } from '../errors.js';
+import { AdsyncError, GuardError, UploadError } from '../errors.js';
 import { checkGuards, computePlan, identityOf, rowHash, type Plan } from '../state/plan.js';
 import {
   acquireLock,
@@ -47,6 +48,8 @@ export interface PushOptions {
   allowArchive?: number | undefined;
   /** `--force`: skip the guards. */
   force?: boolean;
+  /** Redaction applied to what is written to the run history. */
+  redact?: (text: string) => string;
 }
 
 /** Per-location counts. */
@@ -111,7 +114,17 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
-  const target = `${config.layout.profile}|${upload?.uploadUrl ?? config.target.uploadUrl ?? (config.target.profile === 'ilobby' ? ILOBBY_URLS.uploadUrl : '')}`;
+  // One baseline per vendor account: profile, upload URL and client (never the secret itself).
+  const uploadUrl =
+    upload?.uploadUrl ??
+    config.target.uploadUrl ??
+    (config.target.profile === 'ilobby' ? ILOBBY_URLS.uploadUrl : '');
+  const client =
+    config.target.clientId ??
+    (config.target.apiKey
+      ? `key:${createHash('sha256').update(config.target.apiKey).digest('hex').slice(0, 16)}`
+      : '');
+  const target = `${config.layout.profile}|${uploadUrl}|${client}`;
   const paths = statePaths(config.stateDir, target);
   const lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   const started = options.now ?? new Date();
@@ -141,9 +154,26 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     history.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    await appendHistory(paths.history, history).catch(() => undefined);
+    // History lines can carry vendor messages: they pass through the same redaction as output.
+    const redact = options.redact ?? ((text: string): string => text);
+    await appendHistory(paths.history, JSON.parse(redact(JSON.stringify(history))) as HistoryEntry).catch(
+      () => undefined,
+    );
     await lock?.release();
   }
+}
+
+/** Row errors in a vendor's JSON import summary (`errors: [{row, message}]`). */
+function vendorRowErrors(summary: unknown): { row: number; message: string }[] {
+  if (!summary || typeof summary !== 'object') return [];
+  const errors = (summary as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e: unknown) => {
+    const o = e && typeof e === 'object' ? (e as { row?: unknown; message?: unknown }) : {};
+    return typeof o.row === 'number'
+      ? [{ row: o.row, message: typeof o.message === 'string' ? o.message : 'rejected' }]
+      : [];
+  });
 }
 
 /** The first contacts a plan would archive, for the guard message. */
@@ -241,18 +271,25 @@ async function run(
     rows: l.rows.length,
     rejected: l.rejected.length,
   }));
-  const uploaded = ctx.upload
-    ? await uploadCsv(ctx.upload, files.csvPath, {
-        onEvent: options.onUploadEvent,
-        onToken: options.onToken ?? ((): void => undefined),
-      })
-    : undefined;
-  if (uploaded) {
+  // The bytes uploaded are the bytes just written and planned: read once, hashed, never re-read.
+  const bytes = ctx.upload ? await readFile(files.csvPath) : undefined;
+  const uploaded =
+    ctx.upload && bytes
+      ? await uploadCsv(
+          ctx.upload,
+          { name: basename(files.csvPath), bytes },
+          { onEvent: options.onUploadEvent, onToken: options.onToken ?? ((): void => undefined) },
+        )
+      : undefined;
+  let vendorRejected: { row: number; message: string }[] = [];
+  if (uploaded && bytes) {
     ctx.history.vendor = uploaded.summary;
+    vendorRejected = vendorRowErrors(uploaded.summary);
+    // Rows the vendor could not import are not at the vendor: keep them out of the baseline.
+    const failed = new Set(vendorRejected.map((e) => e.row - 2));
+    const accepted = rows.filter((_, i) => !failed.has(i));
     // Only now, with the vendor's acceptance, does the baseline move.
-    const csvSha256 = createHash('sha256')
-      .update(await readFile(files.csvPath))
-      .digest('hex');
+    const csvSha256 = createHash('sha256').update(bytes).digest('hex');
     await writeLastPush(ctx.paths.state, {
       version: 1,
       time: new Date().toISOString(),
@@ -261,12 +298,25 @@ async function run(
       rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
       searches: result.searches,
       contacts: Object.fromEntries(
-        rows.map((r) => [
+        accepted.map((r) => [
           identityOf(config.layout, r),
           { location: r.location, hash: rowHash(r.cells), cells: r.cells },
         ]),
       ),
     });
+  }
+  if (vendorRejected.length > 0) {
+    throw new UploadError(
+      'UPLOAD_PARTIAL',
+      `the vendor imported the file but rejected ${vendorRejected.length} row(s): ${vendorRejected
+        .slice(0, 5)
+        .map((e) => `row ${e.row}: ${e.message}`)
+        .join('; ')}`,
+      {
+        hint: `Those contacts are not at the vendor (it may archive them). Fix the rows (CSV: ${files.csvPath}) and push again.`,
+        details: { csvPath: files.csvPath, rejectedByVendor: vendorRejected.length },
+      },
+    );
   }
   return {
     ...(uploaded ? { upload: { status: 'uploaded' as const, ...uploaded } } : {}),

@@ -71,6 +71,14 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
     });
     const key = path[path.length - 1];
     if (out && (fromFile || (typeof key === 'string' && SECRET_KEYS.has(key)))) secrets.push(out);
+    if (key === 'proxy') {
+      try {
+        const password = decodeURIComponent(new URL(out).password);
+        if (password) secrets.push(password);
+      } catch {
+        // not a URL: the schema reports it
+      }
+    }
     return out;
   };
 

@@ -96,7 +96,8 @@ export function identityOf(layout: ColumnSet, row: CurrentRow): string {
     const sms = cell(roles.smsPhone);
     id = ident ? `id:${ident}` : email ? `email:${email}` : sms ? `sms:${sms}` : '';
   } else if (layout.profile === 'ilobby') {
-    id = `email:${cell(roles.email).toLowerCase()}`;
+    // iLobby matches by email across all sites: a site move is an update, not archive + create.
+    return `email:${cell(roles.email).toLowerCase()}`;
   } else {
     const unique = layout.columns.flatMap((c, i) => (c.unique ? [i] : []));
     id = unique.length > 0 ? unique.map((i) => cell(i)).join(SEP) : row.cells.join(SEP);
@@ -115,6 +116,42 @@ function displayName(layout: ColumnSet, cells: readonly string[]): string {
   const name = parts.join(' ').trim();
   const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
   return name ? (email ? `${name} <${email}>` : name) : email || (cells[0] ?? '?');
+}
+
+/**
+ * Finds the previously pushed contact a row updates, the way the vendor does: The Receptionist
+ * tries Identification, then Email, then SMS Phone within the location, so adding an
+ * Identification mapping or changing an email does not look like archive + create.
+ */
+function oldMatcher(
+  layout: ColumnSet,
+  old: Record<string, PushedContact>,
+): (row: CurrentRow, taken: ReadonlySet<string>) => string | undefined {
+  if (layout.profile !== 'receptionist') {
+    return (row) => {
+      const key = identityOf(layout, row);
+      return key in old ? key : undefined;
+    };
+  }
+  const { roles } = layout;
+  const fields = [roles.identification, roles.email, roles.smsPhone];
+  const indexes = fields.map(() => new Map<string, string>());
+  const norm = (f: number, value: string): string => (f === 1 ? value.toLowerCase() : value);
+  for (const [key, contact] of Object.entries(old)) {
+    fields.forEach((column, f) => {
+      const value = column === undefined ? '' : (contact.cells[column] ?? '');
+      if (value) indexes[f]?.set(`${contact.location}${SEP}${norm(f, value)}`, key);
+    });
+  }
+  return (row, taken) => {
+    for (const [f, column] of fields.entries()) {
+      const value = column === undefined ? '' : (row.cells[column] ?? '');
+      if (!value) continue;
+      const key = indexes[f]?.get(`${row.location}${SEP}${norm(f, value)}`);
+      if (key !== undefined && !taken.has(key)) return key;
+    }
+    return undefined;
+  };
 }
 
 /**
@@ -143,13 +180,15 @@ export function computePlan(
     (plan.locations[slug] ??= { previous: 0, current: 0, create: 0, update: 0, archive: 0, unchanged: 0 });
   const old = previous?.contacts ?? {};
   for (const c of Object.values(old)) loc(c.location).previous++;
+  const matchOld = oldMatcher(layout, old);
   const seen = new Set<string>();
   for (const row of rows) {
     const key = identityOf(layout, row);
-    seen.add(key);
+    const oldKey = matchOld(row, seen);
+    const before = oldKey === undefined ? undefined : old[oldKey];
+    if (oldKey !== undefined) seen.add(oldKey);
     const l = loc(row.location);
     l.current++;
-    const before = old[key];
     const name = displayName(layout, row.cells);
     if (!before) {
       plan.create.push({ key, location: row.location, name });

@@ -1,5 +1,5 @@
-import { createReadStream, openAsBlob, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import tls from 'node:tls';
 
 import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
@@ -222,7 +222,14 @@ function networkProblem(error: unknown): { tls: boolean; text: string } {
     (error as { code?: unknown; cause?: { code?: unknown } }).code ??
     (error as { cause?: { code?: unknown } }).cause?.code;
   const text = `${typeof code === 'string' ? `${code}: ` : ''}${describeError(error)}`;
-  return { tls: /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|protocol version/i.test(text), text };
+  // A reset or refusal during the handshake is a network problem (retried), not a TLS verdict.
+  const network =
+    typeof code === 'string' &&
+    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(code);
+  return {
+    tls: !network && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|protocol version/i.test(text),
+    text,
+  };
 }
 
 async function bodyOf(res: Dispatcher.ResponseData): Promise<unknown> {
@@ -311,7 +318,10 @@ export class TokenSource {
         },
       );
     }
-    const record = body as { access_token?: unknown; expires_in?: unknown };
+    const record = (body && typeof body === 'object' ? body : {}) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
     if (typeof record.access_token !== 'string') {
       throw new UploadError('UPLOAD_AUTH', `the token endpoint ${tokenUrl} answered without an access_token`);
     }
@@ -330,14 +340,15 @@ export class TokenSource {
  * Retry-After) within the attempt count and the deadline; one 401 gets one fresh token and one
  * retry; any other 4xx fails at once with the server's message.
  * @param settings upload settings
- * @param csvPath the CSV to send
+ * @param file the CSV to send: exactly the bytes the guards checked (a file on disk could be
+ *   replaced or pruned by another run during retries)
  * @param hooks progress and token callbacks
  * @param hooks.onEvent progress
  * @param hooks.onToken told each token, for redaction
  */
 export async function uploadCsv(
   settings: UploadSettings,
-  csvPath: string,
+  file: { name: string; bytes: Uint8Array },
   hooks: { onEvent?: (event: UploadEvent) => void; onToken: (token: string) => void },
 ): Promise<UploadResult> {
   const dispatcher = createDispatcher(settings);
@@ -357,19 +368,13 @@ export async function uploadCsv(
           headers.authorization = `Bearer ${await tokens.get()}`;
         } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
         emit({ type: 'upload', url: settings.uploadUrl, attempt });
-        const blob = await openAsBlob(csvPath, { type: 'text/csv' });
-        let body: FormData | Blob = blob;
+        let body: FormData | Uint8Array = file.bytes;
         if (settings.format === 'multipart') {
           const form = new FormData();
-          form.set(settings.fileField, blob, basename(csvPath));
+          form.set(settings.fileField, new Blob([file.bytes], { type: 'text/csv' }), file.name);
           body = form;
         } else headers['content-type'] = 'text/csv; charset=utf-8';
-        const res = await request(settings.uploadUrl, {
-          method: 'POST',
-          headers,
-          body: body instanceof FormData ? body : createReadStream(csvPath),
-          dispatcher,
-        });
+        const res = await request(settings.uploadUrl, { method: 'POST', headers, body, dispatcher });
         const answer = await bodyOf(res);
         if (res.statusCode >= 200 && res.statusCode < 300)
           return { httpStatus: res.statusCode, summary: answer, attempts: attempt };

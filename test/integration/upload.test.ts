@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -175,6 +175,43 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
     ).toEqual(['walt@example.com']);
   });
 
+  it('a partial import (row errors at the vendor) is exit 1 and keeps those rows out of the baseline', async () => {
+    // The mock drops a row with an unknown SITE; send the iLobby layout to a site list without "warehouse".
+    const strict = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }], sites: ['hq'] });
+    const stateHere = await tempDir();
+    try {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'ca.pem'), strict.certificate);
+      const cfg = {
+        ...config(
+          {
+            profile: 'ilobby',
+            tokenUrl: `${strict.url}/oauth/token`,
+            uploadUrl: `${strict.url}/addressbook/uploadcsv`,
+            caFile: join(dir, 'ca.pem'),
+          },
+          strict.url,
+        ),
+        columns: {},
+        state: { dir: stateHere },
+      };
+      const error = await pushError(cfg);
+      expect(error.code).toBe('UPLOAD_PARTIAL');
+      expect(error.exitCode).toBe(1);
+      expect(error.message).toContain('SITE "warehouse" is not a site of this account');
+      // Next time the rows the vendor refused are planned as new, not as already there.
+      const again = await pushError(cfg);
+      expect(again.code).toBe('UPLOAD_PARTIAL');
+      const history = (await readFile(join(stateHere, 'runs.jsonl'), 'utf8')).trim().split('\n');
+      expect(history).toHaveLength(2);
+      expect(JSON.parse(history[1] ?? '{}')).toMatchObject({
+        plan: { create: 1, unchanged: 7, firstPush: false },
+      });
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('shows its contacts and uploads over GET with the same bearer auth', async () => {
     const dispatcher = new Agent({ connect: { ca: mock.certificate } });
     try {
@@ -310,7 +347,9 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       baseDelayMs: 10,
       timeoutMs: 5000,
     };
-    await expect(uploadCsv(settings, csv, { onToken: () => undefined })).rejects.toMatchObject({
+    await expect(
+      uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
+    ).rejects.toMatchObject({
       code: 'UPLOAD_REJECTED',
       message: expect.stringContaining('422 invalid UTF-8 byte sequence at byte 30') as string,
     });
@@ -448,7 +487,9 @@ describe('TLS versions', () => {
         baseDelayMs: 10,
         timeoutMs: 5000,
       };
-      await expect(uploadCsv(settings, csv, { onToken: () => undefined })).rejects.toMatchObject({
+      await expect(
+        uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
+      ).rejects.toMatchObject({
         code: 'UPLOAD_TLS',
       });
     } finally {

@@ -91,6 +91,40 @@ describe('plan', () => {
     });
   });
 
+  it('matches the way the vendor does: a new Identification mapping updates by Email instead of archiving', () => {
+    const withoutId = range(0, 20, 'hq').map((r) => ({
+      ...r,
+      cells: r.cells.map((c, i) => (i === 9 ? '' : c)),
+    }));
+    const plan = computePlan(layout, lastPush(withoutId), range(0, 20, 'hq'), []);
+    expect(plan.archive).toEqual([]);
+    expect(plan.create).toEqual([]);
+    expect(plan.update).toHaveLength(20);
+    expect(plan.update[0]?.columns).toEqual(['Identification']);
+  });
+
+  it('iLobby: a contact moving to another site is an update, not archive + create', () => {
+    const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+    // FIRSTNAME, LASTNAME, TITLE, DIVISION, EMAIL, MOBILE, DESKPHONE, SITE
+    const at = (site: string): { cells: string[]; location: string } => ({
+      cells: ['A', 'B', '', '', 'a@x.org', '', '', site],
+      location: site,
+    });
+    const before: LastPush = {
+      ...lastPush([]),
+      contacts: {
+        [identityOf(ilobby, at('HQ'))]: {
+          location: 'HQ',
+          hash: rowHash(at('HQ').cells),
+          cells: at('HQ').cells,
+        },
+      },
+    };
+    const plan = computePlan(ilobby, before, [at('Lab')], []);
+    expect(plan.archive).toEqual([]);
+    expect(plan.update.map((u) => u.columns)).toEqual([['SITE']]);
+  });
+
   it('a rejected row of a contact pushed before is an archive, with the reasons', () => {
     const before = range(0, 3, 'hq');
     const plan = computePlan(layout, lastPush(before), range(0, 2, 'hq'), [
