@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -116,15 +116,18 @@ export async function acquireLock(
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   let tookOver: string | undefined;
+  const text = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
+    // Write the holder to a private file and hard-link it into place: the lock appears with its
+    // content in one step, so no other run can ever read a half-written lock.
+    const tmp = `${path}.${process.pid}.${attempt}.tmp`;
+    await writeFile(tmp, text, { mode: 0o600 });
     try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(JSON.stringify(me));
-      await handle.close();
+      await link(tmp, path);
       const release = async (): Promise<void> => {
         // Only remove the lock if it is still ours.
         const now = await readFile(path, 'utf8').catch(() => '');
-        if (now.includes(`"pid":${process.pid},`)) await rm(path, { force: true });
+        if (now === text) await rm(path, { force: true });
       };
       return tookOver === undefined ? { release } : { release, tookOver };
     } catch (error) {
@@ -133,12 +136,15 @@ export async function acquireLock(
           cause: error,
         });
       }
+    } finally {
+      await rm(tmp, { force: true });
     }
+    const seen = await readFile(path, 'utf8').catch(() => '');
     let holder: LockHolder | undefined;
     try {
-      holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+      holder = JSON.parse(seen) as LockHolder;
     } catch {
-      holder = undefined; // unreadable or half-written: treat as stale
+      holder = undefined; // damaged: treat as stale
     }
     const ageMinutes = holder ? (Date.now() - Date.parse(holder.startedAt)) / 60_000 : Infinity;
     const stale =
@@ -153,8 +159,10 @@ export async function acquireLock(
     }
     tookOver = holder
       ? `pid ${holder.pid} on ${holder.host} since ${holder.startedAt}`
-      : 'an unreadable lock';
-    await rm(path, { force: true });
+      : 'a damaged lock file';
+    // Remove the stale lock only if it is still the one judged stale (another run may have
+    // replaced it meanwhile).
+    if ((await readFile(path, 'utf8').catch(() => '')) === seen) await rm(path, { force: true });
   }
   throw new LockError(`could not take the lock ${path}`, { hint: 'Another run keeps taking it; try again.' });
 }
