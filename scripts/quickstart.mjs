@@ -6,20 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { startMockServer } from '../dist/mock-server/server.js';
-import { startSlapd } from '../test/harness/slapd.ts';
+import { startExampleSlapd } from '../test/harness/slapd.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}quickstart-output`;
 mkdirSync(out, { recursive: true });
 
 console.error('starting a throwaway OpenLDAP server on loopback with the test company…');
-const slapd = await startSlapd([
-  {
-    suffix: 'dc=example,dc=com',
-    groupClass: 'groupOfNames',
-    ldif: [{ file: `${root}test/fixtures/example.ldif` }],
-  },
-]);
+const slapd = await startExampleSlapd();
 console.error('starting the bundled mock vendor (what `adsync mock-server` runs)…');
 const mock = await startMockServer({
   clients: [{ id: 'quickstart', secret: 'quickstart-secret-0123456789' }],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
+import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
@@ -92,13 +92,7 @@ describe.skipIf(skip !== '')(
     };
 
     beforeAll(async () => {
-      slapd = await startSlapd([
-        {
-          suffix: 'dc=example,dc=com',
-          groupClass: 'groupOfNames',
-          ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
-        },
-      ]);
+      slapd = await startExampleSlapd();
       mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
       cwd = await tempDir();
       caFile = join(cwd, 'mock-ca.pem');

@@ -70,6 +70,20 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
+/**
+ * A slapd of its own with only the test company (dc=example,dc=com): for tests that change the
+ * directory, and for the quick start.
+ */
+export function startExampleSlapd(): Promise<Slapd> {
+  return startSlapd([
+    {
+      suffix: 'dc=example,dc=com',
+      groupClass: 'groupOfNames',
+      ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
+    },
+  ]);
+}
+
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -22,7 +22,7 @@ import {
   type UploadSettings,
 } from '../../src/upload/client.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
+import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
 const run = promisify(execFile);
 const skip = inject('slapdSkip');
@@ -37,13 +37,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
 
   beforeAll(async () => {
     // A directory of its own: these tests delete people from it.
-    slapd = await startSlapd([
-      {
-        suffix: 'dc=example,dc=com',
-        groupClass: 'groupOfNames',
-        ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
-      },
-    ]);
+    slapd = await startExampleSlapd();
     mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
     caFile = join(await tempDir(), 'mock-ca.pem');
     stateDir = await tempDir();
