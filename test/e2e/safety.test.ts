@@ -210,9 +210,9 @@ describe.skipIf(skip !== '')(
     });
 
     it('two pushes at once: one runs, the other exits 4 naming who holds the lock', async () => {
-      mock.faults.delayMs = 2500;
+      mock.faults.delayMs = 5000;
       const a = adsync(['push'], cwd);
-      await new Promise((r) => setTimeout(r, 1200));
+      await new Promise((r) => setTimeout(r, 2500));
       const b = await sh(['push'], cwd);
       expect(b.code).toBe(4);
       expect(b.stderr).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0} on ${hostname()}`);

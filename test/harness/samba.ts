@@ -1,30 +1,16 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { AD, adLdif } from './ad-data.ts';
 import { startServerProcess } from './process.ts';
-import { waitForPort } from './slapd.ts';
+import { listening, waitForPort } from './slapd.ts';
 import { makeCa, makeServerCert } from './tls.ts';
 
 const run = promisify(execFile);
-
-async function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      resolve(false);
-    });
-  });
-}
 
 /**
  * Why a Samba AD DC cannot be started here, or undefined when it can. It needs root (it binds
@@ -36,7 +22,7 @@ export async function sambaUnavailable(): Promise<string | undefined> {
     return 'samba is not installed (Debian: apt-get install samba samba-ad-dc)';
   }
   if (spawnSync('ldapadd', ['-VV']).error) return 'ldapadd (ldap-utils) is not installed';
-  if (await portInUse(636)) return 'port 636 on 127.0.0.1 is already in use (another directory server?)';
+  if (await listening(636)) return 'port 636 on 127.0.0.1 is already in use (another directory server?)';
   return undefined;
 }
 

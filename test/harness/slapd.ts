@@ -106,22 +106,29 @@ objectclass ( 1.2.840.113556.1.5.8 NAME 'Group' DESC 'a group of users'
   SUP top STRUCTURAL MUST ( groupType $ cn ) MAY ( member ) )
 `;
 
+/**
+ * Whether something accepts TCP connections on a loopback port.
+ * @param port the port
+ */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
+}
+
 export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}:\n${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`slapd did not listen on ${port}:\n${log()}`);
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${log()}`);
+    if (await listening(port)) return;
+    if (Date.now() > deadline) throw new Error(`the server did not listen on ${port}:\n${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -25,6 +25,31 @@ import { tempDir, writeConfig } from '../harness/files.js';
 import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
 const run = promisify(execFile);
+
+/** Upload settings for API-key mode against a test server. */
+function apiKeySettings(
+  uploadUrl: string,
+  key: string,
+  ca: string,
+  format: 'multipart' | 'raw',
+  attempts: number,
+): UploadSettings {
+  return {
+    tokenUrl: undefined,
+    uploadUrl,
+    client: undefined,
+    apiKey: { header: 'X-API-Key', value: key },
+    format,
+    fileField: 'file',
+    ca,
+    tlsMinVersion: 'TLSv1.2',
+    proxy: undefined,
+    attempts,
+    deadlineMs: 5000,
+    baseDelayMs: 10,
+    timeoutMs: 5000,
+  };
+}
 const skip = inject('slapdSkip');
 const SECRET = 'client-secret-for-tests-0123456789';
 const ENV = { TEST_BIND_PASSWORD: 'svc-password-123', TEST_CLIENT_SECRET: SECRET };
@@ -326,21 +351,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
         Buffer.from(',X,z@x.org\r\n'),
       ]),
     );
-    const settings: UploadSettings = {
-      tokenUrl: undefined,
-      uploadUrl: `${mock.url}/contacts/import`,
-      client: undefined,
-      apiKey: { header: 'X-API-Key', value: SECRET },
-      format: 'raw',
-      fileField: 'file',
-      ca: mock.certificate,
-      tlsMinVersion: 'TLSv1.2',
-      proxy: undefined,
-      attempts: 1,
-      deadlineMs: 5000,
-      baseDelayMs: 10,
-      timeoutMs: 5000,
-    };
+    const settings = apiKeySettings(`${mock.url}/contacts/import`, SECRET, mock.certificate, 'raw', 1);
     await expect(
       uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
     ).rejects.toMatchObject({
@@ -466,21 +477,7 @@ describe('TLS versions', () => {
       const dir = await tempDir();
       const csv = join(dir, 'x.csv');
       await writeFile(csv, 'First Name\r\nA\r\n');
-      const settings: UploadSettings = {
-        tokenUrl: undefined,
-        uploadUrl: `${url}/contacts/import`,
-        client: undefined,
-        apiKey: { header: 'X-API-Key', value: 'k' },
-        format: 'multipart',
-        fileField: 'file',
-        ca: pems.cert,
-        tlsMinVersion: 'TLSv1.2',
-        proxy: undefined,
-        attempts: 2,
-        deadlineMs: 5000,
-        baseDelayMs: 10,
-        timeoutMs: 5000,
-      };
+      const settings = apiKeySettings(`${url}/contacts/import`, 'k', pems.cert, 'multipart', 2);
       await expect(
         uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
       ).rejects.toMatchObject({
