@@ -12,6 +12,7 @@ import { push } from '../commands/push.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { Redactor } from '../config/secrets.js';
+import { writeAtomic } from '../state/store.js';
 import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
 import { renderCheck, renderDiff, renderHistory, renderPush } from './render.js';
 import { errorReport, pushReport, type RunReport } from './report.js';
@@ -34,6 +35,7 @@ interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  report?: string;
 }
 
 function version(): string {
@@ -91,12 +93,14 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   let ui = new Ui({ stdout, stderr, env, quiet: false, verbose: false, redactor });
   let exitCode: ExitCodeValue = ExitCode.Ok;
   let jsonMode = false;
+  let reportPath: string | undefined;
   let command = 'adsync';
   const startedAt = new Date();
 
   const setup = (cmd: Command): { opts: GlobalOptions } => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     jsonMode = opts.json === true;
+    reportPath = opts.report === undefined ? undefined : resolve(cwd, opts.report);
     command = cmd.name();
     ui = new Ui({
       stdout,
@@ -124,8 +128,18 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     if (event.type === 'search' || event.type === 'reference' || event.type === 'connected') ui.debug(text);
     ui.progress(text);
   };
-  const emitReport = (report: RunReport): void => {
-    if (jsonMode) ui.data(JSON.stringify(report, null, 2));
+  const emitReport = async (report: RunReport | Record<string, unknown>): Promise<void> => {
+    const text = JSON.stringify(report, null, 2);
+    if (jsonMode) ui.data(text);
+    if (reportPath === undefined) return;
+    try {
+      await writeAtomic(reportPath, `${redactor.redact(text)}\n`);
+    } catch (error) {
+      // A report that cannot be written must not hide the run's own outcome.
+      ui.warn(
+        `could not write the report ${reportPath}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   };
 
   const program = new Command('adsync')
@@ -136,6 +150,7 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
       'config file (default: adsync.yaml, adsync.yml, .adsyncrc.yaml or adsync.config.yaml here)',
     )
     .option('--json', 'print a machine-readable JSON report on stdout')
+    .option('--report <file>', 'also write the JSON run report to this file (for monitoring)')
     .addOption(new Option('-v, --verbose', 'show details (searches, filters, references)').conflicts('quiet'))
     .option('-q, --quiet', 'only print errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -222,7 +237,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
         ui.stopSpinner();
         renderPush(ui, result, opts.verbose === true);
         if (!jsonMode) ui.data(result.csvPath);
-        emitReport(pushReport(result, startedAt));
+        await emitReport(pushReport(result, startedAt));
       },
     );
 
@@ -237,21 +252,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       renderCheck(ui, result);
       const failed = result.urls.some((u) => !u.ok);
       exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
-      if (jsonMode) {
-        ui.data(
-          JSON.stringify(
-            {
-              command: 'check',
-              status: failed ? 'error' : 'ok',
-              exitCode,
-              ...result,
-              configPath: result.configPath,
-            },
-            null,
-            2,
-          ),
-        );
-      }
+      await emitReport({ command: 'check', status: failed ? 'error' : 'ok', exitCode, ...result });
     });
 
   program
@@ -381,7 +382,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       const cause = error.cause;
       if (cause instanceof Error) ui.debug(`cause: ${cause.stack ?? cause.message}`);
       else if (typeof cause === 'string') ui.debug(`cause: ${cause}`);
-      emitReport(errorReport(command, error, startedAt));
+      await emitReport(errorReport(command, error, startedAt));
       return exitCode;
     }
     // A bug, not a user error: say so, with the stack, and fail.
@@ -390,7 +391,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     ui.info('This is a bug in adsync; please report it with the output above (check it holds no secrets).');
-    emitReport(errorReport(command, error, startedAt));
+    await emitReport(errorReport(command, error, startedAt));
     return exitCode;
   }
   return exitCode;

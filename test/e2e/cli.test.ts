@@ -162,6 +162,28 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
     expect(run.stdout).not.toContain('svc-password-123');
   });
 
+  it('--report FILE writes the run report for monitoring, on success and on failure, without secrets', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, exampleConfig());
+    const ok = await adsync(['push', '--dry-run', '-q', '--report', 'report.json'], { cwd, env: BIND_ENV });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(await readFile(join(cwd, 'report.json'), 'utf8'))).toMatchObject({
+      command: 'push',
+      status: 'ok',
+      exitCode: 0,
+      rows: 11,
+    });
+    expect((await stat(join(cwd, 'report.json'))).mode & 0o777).toBe(0o600);
+    const bad = await adsync(['push', '--dry-run', '-q', '--report', 'report.json'], {
+      cwd,
+      env: { TEST_BIND_PASSWORD: 'wrong-password-xyz' },
+    });
+    expect(bad.code).toBe(1);
+    const text = await readFile(join(cwd, 'report.json'), 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ status: 'error', exitCode: 1, error: { code: 'LDAP_BIND' } });
+    expect(text).not.toContain('wrong-password-xyz');
+  });
+
   it('keeps only output.keep runs', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, { ...exampleConfig(), output: { dir: './out', keep: 2 } });
