@@ -369,11 +369,9 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
   } catch (error) {
     ui.stopSpinner();
     if (error instanceof CommanderError) {
-      const ok =
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help';
-      return ok ? ExitCode.Ok : ExitCode.Config;
+      // Commander's own verdict: 0 for --help/--version, non-zero for a usage problem (including a
+      // missing subcommand, for which it prints the help).
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Config;
     }
     if (error instanceof AdsyncError) {
       exitCode = error.exitCode;

@@ -36,7 +36,7 @@ export class Ui {
     const tty = options.stderr.isTTY === true;
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
     this.color = new Chalk({ level: tty && !noColor ? 1 : 0 });
-    this.interactive = tty && !options.quiet && options.env.CI === undefined;
+    this.interactive = tty && !noColor && !options.quiet && options.env.CI === undefined;
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {

@@ -11,7 +11,7 @@ import { suggest, type ConfigIssue } from './issues.js';
 import { buildJsonSchema, keysAt, type JsonSchema } from './json-schema.js';
 import { normalizeConfig, type ResolvedConfig } from './normalize.js';
 import { configSchema } from './schema.js';
-import { keyPath, resolveSecretReferences } from './secrets.js';
+import { keyPath, Redactor, resolveSecretReferences } from './secrets.js';
 
 /** File names searched for, in order, in the working directory. */
 export const CONFIG_SEARCH_PLACES = ['adsync.yaml', 'adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'];
@@ -51,7 +51,6 @@ function parseYaml(filepath: string, content: string): ParsedYaml {
       `YAML syntax error at ${where}: ${error.message.split('\n')[0] ?? ''}`,
       {
         hint: 'Fix the YAML at that line and column (indentation with spaces, a space after each colon, quotes around values containing ": " or "#").',
-        cause: error.message,
       },
     );
   }
@@ -101,8 +100,8 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-const isSecretPath = (path: readonly PropertyKey[]): boolean =>
-  path.some((s) => s === 'bindPassword' || s === 'clientSecret');
+const SECRET_PATH_KEYS = new Set<PropertyKey>(['bindPassword', 'clientSecret', 'apiKey', 'proxy']);
+const isSecretPath = (path: readonly PropertyKey[]): boolean => path.some((s) => SECRET_PATH_KEYS.has(s));
 
 /** Turn zod issues into config issues with plain-language expectations and suggestions. */
 function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: JsonSchema): ConfigIssue[] {
@@ -184,6 +183,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       : await explorer.search(options.cwd);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
+    if (/No loader specified for extension/i.test(describeError(error))) {
+      throw new ConfigError(
+        'CONFIG_NOT_FOUND',
+        `${options.configPath ?? 'the config file'} is not a YAML file adsync can read`,
+        {
+          hint: 'Name the config file with a .yaml or .yml extension.',
+        },
+      );
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.configPath) {
       throw new ConfigError(
@@ -221,6 +229,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     filepath,
   });
 
+  // Messages about a config that failed validation never show a secret found in it.
+  const redactor = new Redactor();
+  redactor.add(...secrets);
   const schema = buildJsonSchema();
   const parsedForPositions = (): ParsedYaml | undefined => {
     try {
@@ -232,9 +243,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const checked = configSchema.safeParse(raw);
   if (!checked.success) {
     const issues = fromZod(checked.error.issues, raw, schema);
-    throw new ConfigError('CONFIG_INVALID', formatIssues(filepath, issues, parsedForPositions()), {
-      hint: 'Fix the keys listed above. config.example.yaml documents every key; schema/adsync.schema.json gives editors completion.',
-    });
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      redactor.redact(formatIssues(filepath, issues, parsedForPositions())),
+      {
+        hint: 'Fix the keys listed above. config.example.yaml documents every key; schema/adsync.schema.json gives editors completion.',
+      },
+    );
   }
 
   const { config, issues } = normalizeConfig(checked.data, filepath);
@@ -244,9 +259,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (problem) issues.push({ path: ['directory', key], message: `is not a valid LDAP filter: ${problem}` });
   }
   if (issues.length > 0) {
-    throw new ConfigError('CONFIG_INVALID', formatIssues(filepath, issues, parsedForPositions()), {
-      hint: 'Fix the keys listed above. config.example.yaml documents every key.',
-    });
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      redactor.redact(formatIssues(filepath, issues, parsedForPositions())),
+      {
+        hint: 'Fix the keys listed above. config.example.yaml documents every key.',
+      },
+    );
   }
   return { config, secrets };
 }

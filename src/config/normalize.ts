@@ -143,6 +143,13 @@ export function normalizeConfig(
     });
   }
 
+  if (input.target.profile === 'custom' && input.target.locationColumn === undefined && slugs.size > 1) {
+    issues.push({
+      path: ['target', 'locationColumn'],
+      message:
+        'the custom profile has several locations but no locationColumn: rows would not say their location',
+    });
+  }
   const country = input.phone?.defaultCountry;
   if (country !== undefined && !isSupportedCountry(country)) {
     issues.push({

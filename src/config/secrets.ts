@@ -6,6 +6,19 @@ import { ConfigError, describeError } from '../errors.js';
 /** Keys whose values are secrets even when written literally in the file. */
 const SECRET_KEYS = new Set(['bindPassword', 'clientSecret', 'apiKey']);
 
+/**
+ * Text of a secret file as Windows tools write it too: a UTF-8 byte order mark is dropped, and
+ * UTF-16 (PowerShell 5.1's `Out-File` and `>`) is decoded.
+ * @param bytes the file
+ */
+export function decodeSecretFile(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  const text = bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
 /** A reference such as `${env:NAME}` or `${file:./secret.txt}`; `$${` escapes a literal `${`. */
 const REFERENCE = /\$(\$?)\{(env|file):([^}]*)\}/g;
 
@@ -61,7 +74,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       fromFile = true;
       const file = resolve(options.baseDir, name);
       try {
-        return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+        return decodeSecretFile(readFileSync(file)).replace(/\r?\n$/, '');
       } catch (error) {
         throw new ConfigError('CONFIG_SECRET', `${where}: cannot read secret file ${file}`, {
           hint: 'Check that the file exists and that the account running adsync may read it.',

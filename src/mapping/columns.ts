@@ -369,7 +369,8 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
             return text;
           })
           .join('')
-          .replace(/\s+/g, ' ')
+          // Collapse spaces only: a line break or tab from an attribute must reach validation.
+          .replace(/ {2,}/g, ' ')
           .trim();
         // A template of attributes that are all missing is empty, not its literal separators.
         if (!any) value = '';

@@ -49,8 +49,11 @@ describe('adsync CLI without a directory', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('exits 2 on an unknown option or command', async () => {
+  it('exits 2 on an unknown option or command, and when the command is missing', async () => {
     const cwd = await tempDir();
+    const missing = await adsync(['--config', 'adsync.yaml'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Usage: adsync');
     const run = await adsync(['push', '--dryrun'], { cwd });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown option '--dryrun'");

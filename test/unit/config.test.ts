@@ -185,6 +185,65 @@ describe('config loading', () => {
     expect(error.message).not.toContain('42');
   });
 
+  it('never shows an API key or a ${file:} value that failed validation', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'url.txt'), 'not a url with key s3cr3t-in-url');
+    await writeConfig(dir, {
+      ...minimal,
+      target: { profile: 'receptionist', apiKey: 98765432109876, uploadUrl: '${file:url.txt}' },
+    });
+    const error: unknown = await loadConfig({ cwd: dir, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('target.apiKey');
+    expect(message).not.toContain('98765432109876');
+    expect(message).not.toContain('s3cr3t-in-url');
+  });
+
+  it('reads secret files written with a byte order mark or as UTF-16 (Windows PowerShell)', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'bom.txt'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('pw-bom\r\n')]),
+    );
+    await writeFile(
+      join(dir, 'utf16.txt'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('pw-utf16\r\n', 'utf16le')]),
+    );
+    for (const [file, expected] of [
+      ['bom.txt', 'pw-bom'],
+      ['utf16.txt', 'pw-utf16'],
+    ] as const) {
+      await writeConfig(dir, {
+        ...minimal,
+        directory: { ...minimal.directory, bindDN: 'cn=a', bindPassword: `\${file:${file}}` },
+      });
+      const { config } = await loadConfig({ cwd: dir, env: {} });
+      expect(config.directory.bindPassword).toBe(expected);
+    }
+  });
+
+  it('a custom profile with several locations needs a location column', async () => {
+    const error = await loadError({
+      ...minimal,
+      locations: [
+        { slug: 'a', ous: ['ou=a'] },
+        { slug: 'b', ous: ['ou=b'] },
+      ],
+      target: { profile: 'custom' },
+      columns: { Name: 'cn' },
+    });
+    expect(error.message).toContain('target.locationColumn');
+  });
+
+  it('a config file that is not YAML by name gets a clear message', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, minimal, 'adsync.conf');
+    await expect(loadConfig({ cwd: dir, env: {}, configPath: 'adsync.conf' })).rejects.toMatchObject({
+      message: 'adsync.conf is not a YAML file adsync can read',
+    });
+  });
+
   it('an empty file is a clear error', async () => {
     const error = await loadError('# nothing\n');
     expect(error.message).toContain('is empty');

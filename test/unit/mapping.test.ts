@@ -104,6 +104,21 @@ describe('column mapping', () => {
     expect(row.cells).toEqual(['Ada L', 'staff', '1 / 2', '', 'hq']);
   });
 
+  it('keeps line breaks from attributes in templates, so validation rejects them', () => {
+    const { set } = compileColumns({
+      profile: 'receptionist',
+      kind: 'ldap',
+      columns: { 'Business Title': '{title}  ({ou})' },
+    });
+    const row = mapEntry(
+      set,
+      entry('uid=t', { givenName: 'A', sn: 'B', mail: 'a@b.org', title: 'x\ny', ou: 'R' }),
+      ctx,
+    );
+    expect(row.cells[4]).toBe('x\ny (R)');
+    expect(validateRow(set, row).reasons[0]).toContain('control character (U+000A)');
+  });
+
   it('reports an empty template placeholder and a custom profile without columns', () => {
     expect(
       compileColumns({ profile: 'custom', kind: 'ldap', columns: { A: 'x {} y' } }).issues[0]?.message,
