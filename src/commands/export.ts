@@ -1,6 +1,11 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import { buildLocationFilter } from '../directory/filter.js';
-import { LdapDirectory, type ConnectionInfo, type SearchRequest } from '../directory/ldap-source.js';
+import {
+  directoryOptions,
+  LdapDirectory,
+  type ConnectionInfo,
+  type SearchRequest,
+} from '../directory/ldap-source.js';
 import { mapEntry, type ColumnSet } from '../mapping/columns.js';
 import { findDuplicates, validateRow } from '../validation/validate.js';
 
@@ -182,17 +187,7 @@ export async function exportContacts(
 ): Promise<ExportResult> {
   const emit = options.onEvent ?? ((): void => undefined);
   const layout = config.layout;
-  const directory = new LdapDirectory({
-    urls: config.directory.urls,
-    bindDN: config.directory.bindDN,
-    bindPassword: config.directory.bindPassword,
-    startTLS: config.directory.startTLS,
-    caFile: config.directory.caFile,
-    tlsMinVersion: config.directory.tlsMinVersion,
-    connectTimeoutMs: config.directory.connectTimeoutMs,
-    timeoutMs: config.directory.timeoutMs,
-    pageSize: config.directory.pageSize,
-  });
+  const directory = new LdapDirectory(directoryOptions(config.directory));
   const warnings: ExportWarning[] = [];
   const references: string[] = [];
   // Per slug: each DN (case-insensitive) once, so a person found twice in one location is one row.

@@ -29,6 +29,30 @@ export interface LdapDirectoryOptions {
   pageSize: number;
 }
 
+/**
+ * The connection settings of a resolved config's directory.
+ * @param directory the config's directory section
+ * @param urls the URLs to use (default: all configured ones)
+ */
+export function directoryOptions(
+  directory: Omit<LdapDirectoryOptions, 'urls'> & { urls: readonly string[] },
+  urls: readonly string[] = directory.urls,
+): LdapDirectoryOptions {
+  const { bindDN, bindPassword, startTLS, caFile, tlsMinVersion, connectTimeoutMs, timeoutMs, pageSize } =
+    directory;
+  return {
+    urls,
+    bindDN,
+    bindPassword,
+    startTLS,
+    caFile,
+    tlsMinVersion,
+    connectTimeoutMs,
+    timeoutMs,
+    pageSize,
+  };
+}
+
 /** What {@link LdapDirectory.open} found out. */
 export interface ConnectionInfo {
   /** The URL that answered. */

@@ -1,16 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
+import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
-const run = promisify(execFile);
 const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
 const skip = inject('slapdSkip');
 const SECRET = 'safety-client-secret-0123456789';
@@ -225,17 +223,7 @@ describe.skipIf(skip !== '')(
         ldif,
         'dn: uid=ada,ou=hq,ou=people,dc=example,dc=com\nchangetype: modify\nreplace: mail\nmail: not an email\n-\ndelete: mobile\n',
       );
-      await run('ldapmodify', [
-        '-x',
-        '-H',
-        slapd.url,
-        '-D',
-        slapd.rootDN('dc=example,dc=com'),
-        '-w',
-        slapd.rootPassword,
-        '-f',
-        ldif,
-      ]);
+      await asRoot(slapd, 'ldapmodify', 'dc=example,dc=com', ['-f', ldif]);
       const dry = await sh(['push', '--dry-run'], cwd);
       expect(dry.code).toBe(3);
       expect(dry.stderr).toContain('would archive 1 of 8 contacts (13%) in location hq; limit 10%');

@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,7 +82,6 @@ export async function startSamba(): Promise<SambaDc> {
     ),
   );
   if (!/server services = ldap/.test(await readFile(conf, 'utf8'))) {
-    await appendFile(conf, '');
     throw new Error(`could not configure ${conf}`);
   }
   const proc = startServerProcess('samba', ['-i', '-M', 'single', '-s', conf], dir, 5000);

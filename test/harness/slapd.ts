@@ -84,6 +84,23 @@ export function startExampleSlapd(): Promise<Slapd> {
   ]);
 }
 
+/**
+ * Run an ldap-utils tool (ldapmodify, ldapdelete…) as the root DN of a suffix, to change the
+ * directory in a test.
+ * @param slapd the server
+ * @param tool the program
+ * @param suffix whose root DN binds
+ * @param args the tool's remaining arguments
+ */
+export async function asRoot(
+  slapd: Slapd,
+  tool: 'ldapmodify' | 'ldapdelete',
+  suffix: string,
+  args: string[],
+): Promise<void> {
+  await run(tool, ['-x', '-H', slapd.url, '-D', slapd.rootDN(suffix), '-w', slapd.rootPassword, ...args]);
+}
+
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { promisify } from 'node:util';
 
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -22,9 +20,7 @@ import {
   type UploadSettings,
 } from '../../src/upload/client.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
-
-const run = promisify(execFile);
+import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
 /** Upload settings for API-key mode against a test server. */
 function apiKeySettings(
@@ -171,14 +167,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       errors: [],
     });
 
-    await run('ldapdelete', [
-      '-x',
-      '-H',
-      slapd.url,
-      '-D',
-      slapd.rootDN('dc=example,dc=com'),
-      '-w',
-      slapd.rootPassword,
+    await asRoot(slapd, 'ldapdelete', 'dc=example,dc=com', [
       'uid=walt,ou=warehouse,ou=people,dc=example,dc=com',
     ]);
     // One of the warehouse's two contacts is 50% of it: the guard wants an approval.
