@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/normalize.js';
-import { directoryOptions, LdapDirectory, type ConnectionInfo } from '../directory/ldap-source.js';
+import type { ConnectionInfo } from '../directory/ldap-source.js';
+import { createDirectorySource } from '../directory/source.js';
 import { AdsyncError } from '../errors.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
 
@@ -51,7 +52,7 @@ export interface CheckOptions {
 export async function check(config: ResolvedConfig, options: CheckOptions): Promise<CheckResult> {
   const urls: UrlCheck[] = [];
   for (const url of config.directory.urls) {
-    const probe = new LdapDirectory(directoryOptions(config.directory, [url]));
+    const probe = createDirectorySource(config.directory, [url]);
     try {
       const info = await probe.open();
       urls.push({ url, ok: true, tlsVersion: info.tlsVersion, boundAs: info.boundAs });

@@ -1,11 +1,7 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import { buildLocationFilter } from '../directory/filter.js';
-import {
-  directoryOptions,
-  LdapDirectory,
-  type ConnectionInfo,
-  type SearchRequest,
-} from '../directory/ldap-source.js';
+import type { ConnectionInfo, SearchRequest } from '../directory/ldap-source.js';
+import { createDirectorySource } from '../directory/source.js';
 import { mapEntry, type ColumnSet } from '../mapping/columns.js';
 import { findDuplicates, validateRow } from '../validation/validate.js';
 
@@ -187,7 +183,7 @@ export async function exportContacts(
 ): Promise<ExportResult> {
   const emit = options.onEvent ?? ((): void => undefined);
   const layout = config.layout;
-  const directory = new LdapDirectory(directoryOptions(config.directory));
+  const directory = createDirectorySource(config.directory);
   const warnings: ExportWarning[] = [];
   const references: string[] = [];
   // Per slug: each DN (case-insensitive) once, so a person found twice in one location is one row.

@@ -6,6 +6,7 @@ import { Client, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../errors.js';
 import type { EntryLike } from '../mapping/columns.js';
+import type { DirectorySource } from './source.js';
 
 /** Connection settings for {@link LdapDirectory}. */
 export interface LdapDirectoryOptions {
@@ -194,7 +195,7 @@ function tlsHint(caFile: string | undefined): string {
  * A directory read through ldapts: connects (with failover across URLs), binds, and streams
  * paged search results entry by entry, so memory does not grow with the directory.
  */
-export class LdapDirectory {
+export class LdapDirectory implements DirectorySource {
   private client: Client | undefined;
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
