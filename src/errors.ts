@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'LDAP_SIZE_LIMIT'
   | 'LDAP_TIMEOUT'
   | 'LDAP_ACCESS'
+  | 'LDAP_LDIF'
   | 'OUTPUT_WRITE'
   | 'GUARD_TRIPPED'
   | 'LOCKED'
@@ -40,7 +41,10 @@ export type ErrorCode =
   | 'UPLOAD_REJECTED'
   | 'UPLOAD_PARTIAL'
   | 'UPLOAD_FAILED'
-  | 'UPLOAD_TLS';
+  | 'UPLOAD_TLS'
+  | 'RUN_TIMEOUT'
+  | 'RUN_INTERRUPTED'
+  | 'SCHEDULE_INSTALL';
 
 /** Options accepted by every {@link AdsyncError}. */
 export interface AdsyncErrorOptions {
@@ -180,6 +184,37 @@ export class UploadError extends AdsyncError {
     options: AdsyncErrorOptions = {},
   ) {
     super(code, message, options);
+  }
+}
+
+/** A run was stopped from outside: its time limit, or a signal (exit 1). */
+export class RunStoppedError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param code timeout or interruption
+   * @param message what stopped it and what state things were left in
+   * @param options hint
+   */
+  public constructor(
+    code: 'RUN_TIMEOUT' | 'RUN_INTERRUPTED',
+    message: string,
+    options: AdsyncErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A scheduler (Task Scheduler, crontab, systemd) refused what adsync asked of it (exit 1). */
+export class ScheduleError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param message what failed, with the tool's own message
+   * @param options hint, cause
+   */
+  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+    super('SCHEDULE_INSTALL', message, options);
   }
 }
 

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
@@ -9,12 +10,24 @@ import type { ExportEvent } from '../commands/export.js';
 import { init } from '../commands/init.js';
 import { mockServer, type MockServerCommandOptions } from '../commands/mock-server.js';
 import { push } from '../commands/push.js';
+import { demo, type DemoSetup } from '../commands/demo.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { Redactor } from '../config/secrets.js';
 import { writeAtomic } from '../state/store.js';
-import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { AdsyncError, ExitCode, RunStoppedError, type ExitCodeValue } from '../errors.js';
+import { scheduleInstall, scheduleRun } from '../commands/schedule.js';
+import { JsonLog, type LogLevel } from '../log/json-log.js';
+import { noticeKind, runNotice, sendWebhook } from '../notify/webhook.js';
+import type { SchedulePlatform } from '../schedule/platforms.js';
+import { newRunId } from '../schedule/runner.js';
+import { transportFor } from '../upload/client.js';
+import { selfCommand } from '../util/self-command.js';
+import { untilStopped } from '../util/until-stopped.js';
+import { describeSchedulerEvent, renderScheduleInstall } from './render-schedule.js';
+import { readBundledText } from '../runtime/assets.js';
 import { renderCheck, renderDiff, renderHistory, renderPush } from './render.js';
+import { demoReport, renderDemoEnd, renderDemoSetup, renderDemoStep } from './render-demo.js';
 import { errorReport, pushReport, type RunReport } from './report.js';
 import { Ui } from './ui.js';
 
@@ -36,10 +49,34 @@ interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
   report?: string;
+  timeout?: number;
+  logFile?: string;
+}
+
+/**
+ * Parse a duration such as 30m, 90s, 2h or a bare number of minutes.
+ * @param text the option value
+ */
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration such as 30m, 90s or 2h');
+  const value = Number(match[1]);
+  const unit = match[2] ?? 'm';
+  const ms = value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  if (ms <= 0) throw new InvalidArgumentError('the time limit must be more than zero');
+  return ms;
+}
+
+/** 90000 → "1.5 min". */
+function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  // Through the asset helper: the single executable has no package.json beside its code.
+  const pkg = JSON.parse(readBundledText('package.json')) as {
     version: string;
   };
   return pkg.version;
@@ -47,7 +84,8 @@ function version(): string {
 
 /** A password bind over a plain connection to a host other than this one. */
 function cleartextBind(c: { url: string; tlsVersion: string | undefined; boundAs: string }): boolean {
-  if (c.tlsVersion !== undefined || c.boundAs === 'anonymous') return false;
+  // An LDIF file (ldif:///…) has no connection and no password.
+  if (c.tlsVersion !== undefined || c.boundAs === 'anonymous' || !/^ldaps?:/i.test(c.url)) return false;
   const host = new URL(c.url).hostname;
   return !(host === 'localhost' || host === '[::1]' || host === '::1' || host.startsWith('127.'));
 }
@@ -67,6 +105,7 @@ function describeEvent(event: ExportEvent): string {
   switch (event.type) {
     case 'connected': {
       const c = event.connection;
+      if (c.url.startsWith('ldif:')) return `reading ${c.url}`;
       return `connected to ${c.url}${c.tlsVersion ? ` (${c.tlsVersion})` : ' (no TLS)'} as ${c.boundAs}`;
     }
     case 'search':
@@ -92,16 +131,54 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   const redactor = new Redactor();
   let ui = new Ui({ stdout, stderr, env, quiet: false, verbose: false, redactor });
   let exitCode: ExitCodeValue = ExitCode.Ok;
+  // `adsync … | head`: a reader that went away is not an error of ours; stop quietly.
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(exitCode);
+    throw error;
+  });
   let jsonMode = false;
   let reportPath: string | undefined;
   let command = 'adsync';
   const startedAt = new Date();
+  // A scheduled run gets its id from `adsync schedule run`, so their log lines correlate.
+  const runId = env.ADSYNC_RUN_ID ?? newRunId();
+  let log: JsonLog | undefined;
+  let loaded: ResolvedConfig | undefined;
+  let lastReport: RunReport | Record<string, unknown> | undefined;
+  const pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
+  let stopRun: (() => void) | undefined;
+  const logLine = (level: LogLevel, message: string, fields: Record<string, unknown> = {}): void => {
+    if (!log) {
+      // Lines before the config says where the log is: kept and written once it is open.
+      if (pending.length < 500) pending.push({ level, message, fields });
+      return;
+    }
+    const problem = log.write(level, message, fields);
+    if (problem) ui.warn(problem);
+  };
+  const openLog = (file: string, settings: ResolvedConfig['logging']): void => {
+    if (log) return;
+    log = new JsonLog({
+      file,
+      maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
+      keep: settings?.keep ?? 5,
+      level: settings?.level ?? 'info',
+      runId,
+      redact: (text) => redactor.redact(text),
+    });
+    for (const line of pending.splice(0)) logLine(line.level, line.message, line.fields);
+  };
+  const onLine = (level: LogLevel, text: string): void => {
+    logLine(level, stripVTControlCharacters(text));
+  };
+  ui = new Ui({ stdout, stderr, env, quiet: false, verbose: false, redactor, onLine });
 
   const setup = (cmd: Command): { opts: GlobalOptions } => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     jsonMode = opts.json === true;
     reportPath = opts.report === undefined ? undefined : resolve(cwd, opts.report);
-    command = cmd.name();
+    // Subcommands are named with their parent: "schedule run".
+    command = cmd.parent && cmd.parent.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
     ui = new Ui({
       stdout,
       stderr,
@@ -109,14 +186,67 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
       quiet: opts.quiet === true,
       verbose: opts.verbose === true,
       redactor,
+      onLine,
+    });
+    if (opts.logFile !== undefined) openLog(resolve(cwd, opts.logFile), undefined);
+    logLine('info', `adsync ${command} started`, {
+      event: 'start',
+      command,
+      version: version(),
+      pid: process.pid,
+      host: hostname(),
     });
     return { opts };
   };
   const load = async (opts: GlobalOptions): Promise<ResolvedConfig> => {
-    const loaded = await loadConfig({ configPath: opts.config, cwd, env });
-    redactor.add(...loaded.secrets);
-    ui.debug(`config: ${loaded.config.filepath}`);
-    return loaded.config;
+    const result = await loadConfig({ configPath: opts.config, cwd, env });
+    redactor.add(...result.secrets);
+    const { directory, target, notify } = result.config;
+    // Secrets written literally in the config (not through ${env:}/${file:}) are secrets too.
+    for (const value of [directory.bindPassword, target.clientSecret, target.apiKey, notify?.webhook])
+      if (value) redactor.add(value);
+    if (result.config.logging) openLog(result.config.logging.file, result.config.logging);
+    ui.debug(`config: ${result.config.filepath}`);
+    loaded = result.config;
+    return result.config;
+  };
+  /**
+   * The limits of one run: its time limit and SIGINT/SIGTERM, both ending it safely through the
+   * returned signal (a second signal quits at once).
+   */
+  const limitRun = (config: ResolvedConfig, opts: GlobalOptions): AbortSignal => {
+    const controller = new AbortController();
+    const ms = opts.timeout ?? config.runTimeoutMs;
+    const timer = setTimeout(() => {
+      controller.abort(
+        new RunStoppedError(
+          'RUN_TIMEOUT',
+          `the run was stopped after ${formatDuration(ms)}, its time limit (--timeout, or schedule.timeoutMinutes)`,
+          {
+            hint: 'The baseline was not moved. If the upload had started, the vendor may have imported the file; the next push compares against the last accepted one. Run with --verbose to see the slow step; raise the limit if the directory is simply large.',
+          },
+        ),
+      );
+    }, ms);
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      ui.warn(`${signal}: stopping the run safely (send it again to quit at once)`);
+      controller.abort(
+        new RunStoppedError('RUN_INTERRUPTED', `the run was stopped by ${signal}`, {
+          hint: 'The baseline was not moved, so nothing is lost: the next push compares against the last accepted one.',
+        }),
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    stopRun = (): void => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    return controller.signal;
   };
   const onEvent = (event: ExportEvent): void => {
     const text = describeEvent(event);
@@ -128,7 +258,9 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     if (event.type === 'search' || event.type === 'reference' || event.type === 'connected') ui.debug(text);
     ui.progress(text);
   };
-  const emitReport = async (report: RunReport | Record<string, unknown>): Promise<void> => {
+  const emitReport = async (withoutId: RunReport | Record<string, unknown>): Promise<void> => {
+    const report = { runId, ...withoutId };
+    lastReport = report;
     const text = JSON.stringify(report, null, 2);
     if (jsonMode) ui.data(text);
     if (reportPath === undefined) return;
@@ -151,6 +283,12 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     )
     .option('--json', 'print a machine-readable JSON report on stdout')
     .option('--report <file>', 'also write the JSON run report to this file (for monitoring)')
+    .option(
+      '--timeout <duration>',
+      'stop a run that takes longer than this (30m, 90s, 2h; default schedule.timeoutMinutes or 30m)',
+      parseDuration,
+    )
+    .option('--log-file <file>', 'append JSON-lines events to this file (default logging.file)')
     .addOption(new Option('-v, --verbose', 'show details (searches, filters, references)').conflicts('quiet'))
     .option('-q, --quiet', 'only print errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -211,6 +349,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
             '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
           );
         const result = await push(config, {
+          signal: limitRun(config, opts),
           dryRun: options.dryRun === true,
           output: options.output === undefined ? undefined : resolve(cwd, options.output),
           now: startedAt,
@@ -247,7 +386,8 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .action(async (_options: unknown, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
-      const result = await check(config, { previewRows: 5, onEvent });
+      const signal = limitRun(config, opts);
+      const result = await untilStopped(check(config, { previewRows: 5, onEvent }), signal);
       ui.stopSpinner();
       renderCheck(ui, result);
       const failed = result.urls.some((u) => !u.ok);
@@ -340,6 +480,168 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       ui.info('mock vendor stopped');
     });
 
+  const schedule = program
+    .command('schedule')
+    .description('run the push on schedule.cron, or set up Task Scheduler, cron or systemd to do it');
+  schedule
+    .command('run')
+    .description('stay running and push on schedule.cron (one run at a time; Ctrl-C or SIGTERM stops)')
+    .option('--now', 'also run once right away')
+    .addHelpText(
+      'after',
+      '\nEach run is a separate `adsync push` with the same config (re-read every time) and logging.\nThe status (last run, outcome, next run) is kept in schedule.statusFile.',
+    )
+    .action(async (options: { now?: boolean }, cmd: Command) => {
+      const { opts } = setup(cmd);
+      const config = await load(opts);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        signals++;
+        if (signals > 1) process.exit(130);
+        ui.info(`${signal}: stopping the scheduler (a run in progress is asked to stop safely first)`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const extraArgs = [
+        ...(opts.logFile !== undefined ? ['--log-file', resolve(cwd, opts.logFile)] : []),
+        ...(opts.timeout !== undefined ? ['--timeout', `${opts.timeout}ms`] : []),
+        ...(opts.verbose === true ? ['--verbose'] : []),
+      ];
+      try {
+        const runs = await scheduleRun(config, {
+          command: selfCommand(argv),
+          env,
+          extraArgs,
+          runNow: options.now === true,
+          signal: controller.signal,
+          onEvent: (event) => {
+            const line = describeSchedulerEvent(event);
+            if (!line) return;
+            if (event.type === 'output') {
+              // The run logs its own lines (same log file, its own run id): shown, not logged twice.
+              if (opts.quiet !== true) ui.raw(`${line.text}\n`);
+            } else if (event.type === 'run-end') {
+              logLine(event.run.outcome === 'ok' ? 'info' : 'error', line.text, {
+                event: 'scheduled-run',
+                run: event.run,
+              });
+              if (event.run.outcome === 'ok') ui.info(line.text);
+              else ui.raw(`${ui.color.red('error:')} ${line.text}\n`);
+            } else if (line.level === 'warn') ui.warn(line.text);
+            else if (line.level === 'debug') ui.debug(line.text);
+            else ui.info(line.text);
+          },
+        });
+        const failed = runs.filter((r) => r.outcome !== 'ok').length;
+        ui.info(`scheduler stopped after ${runs.length} run(s), ${failed} failed`);
+        await emitReport({ command: 'schedule run', status: 'ok', exitCode: 0, runs });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+  schedule
+    .command('install')
+    .description('set up Task Scheduler (windows), cron or systemd to run `adsync push` on schedule.cron')
+    .addOption(
+      new Option('--platform <platform>', 'which scheduler')
+        .choices(['windows', 'cron', 'systemd'])
+        .makeOptionMandatory(),
+    )
+    .option('--print', 'only print what would be installed')
+    .option('--name <name>', 'task / unit name', 'adsync')
+    .option('--user <account>', 'windows: the account the task runs as (default: yours)')
+    .option(
+      '--command <path>',
+      'the adsync program on the target machine (default: this one); a path ending in .js runs under this node',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  adsync schedule install --platform systemd --config /etc/adsync/adsync.yaml
+  adsync schedule install --platform cron --print
+  adsync schedule install --platform windows --print --command "C:\\adsync\\adsync.exe" > adsync-task.xml`,
+    )
+    .action(
+      async (
+        options: {
+          platform: SchedulePlatform;
+          print?: boolean;
+          name: string;
+          user?: string;
+          command?: string;
+        },
+        cmd: Command,
+      ) => {
+        const { opts } = setup(cmd);
+        const config = await load(opts);
+        const self = selfCommand(argv);
+        const command =
+          options.command === undefined
+            ? self
+            : options.command.endsWith('.js')
+              ? { program: self.program, programArgs: [resolve(cwd, options.command)] }
+              : { program: options.command, programArgs: [] };
+        const result = scheduleInstall(config, {
+          platform: options.platform,
+          print: options.print === true,
+          name: options.name,
+          command,
+          user: options.user,
+          env,
+          os: process.platform,
+        });
+        renderScheduleInstall(ui, result, jsonMode);
+        if (jsonMode) await emitReport({ command: 'schedule install', status: 'ok', exitCode, ...result });
+      },
+    );
+
+  program
+    .command('demo')
+    .description(
+      'try adsync on a sample company: check, dry run, push, a directory change, push (no server, no network)',
+    )
+    .option('--dir <dir>', 'where the demo writes its config, LDIF copy, CSVs and state', 'adsync-demo')
+    .addHelpText(
+      'after',
+      '\nThe vendor is the bundled mock server, started in this process on 127.0.0.1 and stopped at the end.\nRe-running the demo in its own directory replaces its files; any other non-empty directory is refused.',
+    )
+    .action(async (options: { dir: string }, cmd: Command) => {
+      const { opts } = setup(cmd);
+      let ready: DemoSetup | undefined;
+      const result = await demo({
+        dir: resolve(cwd, options.dir),
+        onSetup: (s) => {
+          ready = s;
+          renderDemoSetup(ui, s, cwd);
+        },
+        onStep: (step, index) => {
+          ui.stopSpinner();
+          if (ready) renderDemoStep(ui, step, index, ready, { cwd, verbose: opts.verbose === true });
+        },
+        onEvent,
+        onUploadEvent: (event) => {
+          if (event.type === 'retry')
+            ui.warn(`upload attempt ${event.attempt} failed (${event.reason}); retrying`);
+          else
+            ui.progress(
+              event.type === 'token' ? `getting a token from ${event.url}` : `uploading to ${event.url}`,
+            );
+        },
+        onSecret: (secret) => {
+          redactor.add(secret);
+        },
+        redact: (text) => redactor.redact(text),
+      });
+      ui.stopSpinner();
+      renderDemoEnd(ui, result, cwd);
+      if (!jsonMode) ui.data(result.dir);
+      await emitReport(demoReport(result, startedAt));
+    });
+
   program
     .command('init')
     .description('write a commented starter config (never overwrites)')
@@ -364,6 +666,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       },
     );
 
+  let failure: { code: string; message: string } | undefined;
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -375,22 +678,80 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     }
     if (error instanceof AdsyncError) {
       exitCode = error.exitCode;
+      failure = { code: error.code, message: error.message };
       ui.error(error.message);
       if (error.hint) ui.info(`${ui.color.cyan('hint:')} ${error.hint}`);
       const cause = error.cause;
       if (cause instanceof Error) ui.debug(`cause: ${cause.stack ?? cause.message}`);
       else if (typeof cause === 'string') ui.debug(`cause: ${cause}`);
-      await emitReport(errorReport(command, error, startedAt));
-      return exitCode;
+    } else {
+      // A bug, not a user error: say so, with the stack, and fail.
+      exitCode = ExitCode.Runtime;
+      failure = { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+      ui.error(
+        `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      ui.info('This is a bug in adsync; please report it with the output above (check it holds no secrets).');
     }
-    // A bug, not a user error: say so, with the stack, and fail.
-    exitCode = ExitCode.Runtime;
-    ui.error(
-      `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-    ui.info('This is a bug in adsync; please report it with the output above (check it holds no secrets).');
     await emitReport(errorReport(command, error, startedAt));
-    return exitCode;
+  } finally {
+    stopRun?.();
   }
+  await finish(exitCode, failure);
   return exitCode;
+
+  /**
+   * The end of every run: one log line with the outcome and, for a push that failed or was
+   * stopped by a guard, the webhook. Neither can change the exit code.
+   */
+  async function finish(code: number, error: { code: string; message: string } | undefined): Promise<void> {
+    const report = lastReport as Partial<RunReport> | undefined;
+    logLine(
+      code === 0 ? 'info' : 'error',
+      `adsync ${command} finished: exit ${code}${error ? ` (${error.code})` : ''}`,
+      {
+        event: 'finish',
+        command,
+        exitCode: code,
+        durationMs: Date.now() - startedAt.getTime(),
+        ...(error ? { error } : {}),
+        ...(report?.rows !== undefined ? { rows: report.rows, rejected: report.rejected } : {}),
+        ...(report?.plan ? { plan: report.plan } : {}),
+        ...(report?.csvPath ? { csvPath: report.csvPath } : {}),
+      },
+    );
+    const notify = loaded?.notify;
+    if (!notify || command !== 'push' || !notify.on.includes(noticeKind(code))) return;
+    const plan = report?.plan;
+    const notice = runNotice(
+      {
+        runId,
+        command,
+        exitCode: code,
+        startedAt,
+        config: loaded?.filepath,
+        error,
+        summary: plan
+          ? `${report.rows ?? 0} rows; +${plan.create} ~${plan.update} -${plan.archive} =${plan.unchanged}`
+          : undefined,
+      },
+      hostname(),
+    );
+    const config = loaded;
+    if (!config) return;
+    let problem: string | undefined;
+    try {
+      problem = await sendWebhook(
+        notify.webhook,
+        JSON.parse(redactor.redact(JSON.stringify(notice))) as typeof notice,
+        transportFor(config, notify.webhook, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
+      );
+    } catch (e) {
+      problem = e instanceof Error ? e.message : String(e);
+    }
+    if (problem) {
+      ui.warn(`could not send the failure notification: ${problem}`);
+      logLine('warn', 'notification failed', { event: 'notify', ok: false });
+    } else logLine('info', `notification sent (${notice.adsync.outcome})`, { event: 'notify', ok: true });
+  }
 }

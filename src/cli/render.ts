@@ -143,7 +143,8 @@ export function renderCheck(ui: Ui, result: CheckResult): void {
   const c = ui.color;
   ui.info(`${c.green('✔')} config ${result.configPath} is valid`);
   for (const u of result.urls) {
-    if (u.ok)
+    if (u.ok && u.url.startsWith('ldif:')) ui.info(`${c.green('✔')} ${u.url}: readable LDIF file`);
+    else if (u.ok)
       ui.info(
         `${c.green('✔')} ${u.url}: reachable, ${u.tlsVersion ?? 'no TLS'}, bound as ${u.boundAs ?? '?'}`,
       );

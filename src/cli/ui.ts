@@ -17,6 +17,8 @@ export interface UiOptions {
   verbose: boolean;
   /** Applied to every line written. */
   redactor: Redactor;
+  /** Also told every human line (uncoloured), whatever --quiet/--verbose say: the log file. */
+  onLine?: ((level: 'error' | 'warn' | 'info' | 'debug', text: string) => void) | undefined;
 }
 
 /**
@@ -53,21 +55,25 @@ export class Ui {
 
   /** @param text progress or results, hidden by --quiet */
   public info(text: string): void {
+    this.options.onLine?.('info', text);
     if (!this.options.quiet) this.write(this.options.stderr, text);
   }
 
   /** @param text details shown with --verbose */
   public debug(text: string): void {
+    this.options.onLine?.('debug', text);
     if (this.options.verbose && !this.options.quiet) this.write(this.options.stderr, this.color.dim(text));
   }
 
   /** @param text a warning, hidden by --quiet */
   public warn(text: string): void {
+    this.options.onLine?.('warn', text);
     if (!this.options.quiet) this.write(this.options.stderr, `${this.color.yellow('warning:')} ${text}`);
   }
 
   /** @param text an error, always shown */
   public error(text: string): void {
+    this.options.onLine?.('error', text);
     this.stopSpinner();
     this.write(this.options.stderr, `${this.color.red('error:')} ${text}`);
   }

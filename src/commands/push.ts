@@ -24,6 +24,7 @@ import {
   type UploadSettings,
 } from '../upload/client.js';
 import type { ConnectionInfo } from '../directory/ldap-source.js';
+import { untilStopped } from '../util/until-stopped.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
 
 /** Options for {@link push}. */
@@ -50,6 +51,12 @@ export interface PushOptions {
   force?: boolean;
   /** Redaction applied to what is written to the run history. */
   redact?: (text: string) => string;
+  /**
+   * Stops the run (time limit, SIGTERM): the directory read is abandoned, an upload in flight is
+   * aborted, and the baseline is left as it was. Once the vendor has accepted the upload, the
+   * run finishes (recording the new baseline is quick and must not be lost).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Per-location counts. */
@@ -197,7 +204,7 @@ async function run(
   },
 ): Promise<PushResult> {
   const previous = await readLastPush(ctx.paths.state);
-  const result = await exportContacts(config, { onEvent: options.onEvent });
+  const result = await untilStopped(exportContacts(config, { onEvent: options.onEvent }), options.signal);
   const files = runFiles({
     dir: config.output.dir,
     output: options.output,
@@ -271,6 +278,7 @@ async function run(
     rows: l.rows.length,
     rejected: l.rejected.length,
   }));
+  options.signal?.throwIfAborted();
   // The bytes uploaded are the bytes just written and planned: read once, hashed, never re-read.
   const bytes = ctx.upload ? await readFile(files.csvPath) : undefined;
   const uploaded =
@@ -278,7 +286,11 @@ async function run(
       ? await uploadCsv(
           ctx.upload,
           { name: basename(files.csvPath), bytes },
-          { onEvent: options.onUploadEvent, onToken: options.onToken ?? ((): void => undefined) },
+          {
+            onEvent: options.onUploadEvent,
+            onToken: options.onToken ?? ((): void => undefined),
+            signal: options.signal,
+          },
         )
       : undefined;
   let vendorRejected: { row: number; message: string }[] = [];

@@ -100,7 +100,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-const SECRET_PATH_KEYS = new Set<PropertyKey>(['bindPassword', 'clientSecret', 'apiKey', 'proxy']);
+const SECRET_PATH_KEYS = new Set<PropertyKey>(['bindPassword', 'clientSecret', 'apiKey', 'proxy', 'webhook']);
 const isSecretPath = (path: readonly PropertyKey[]): boolean => path.some((s) => SECRET_PATH_KEYS.has(s));
 
 /** Turn zod issues into config issues with plain-language expectations and suggestions. */

@@ -60,10 +60,30 @@ export const columnSchema = z.union([
 ]);
 
 const directorySchema = z.strictObject({
-  kind: z.enum(['ad', 'ldap']).describe('ad | ldap: picks the default user filter and attribute mapping.'),
+  kind: z
+    .enum(['ad', 'ldap', 'ldif'])
+    .describe(
+      'ad | ldap: a directory server, and the default user filter and attribute mapping; ldif: read an LDIF export (directory.file) instead of a server.',
+    ),
   url: z
     .union([ldapUrl, z.array(ldapUrl).min(1)])
-    .describe('Directory server URL, or a list tried in order when a server cannot be reached.'),
+    .optional()
+    .describe(
+      'Directory server URL, or a list tried in order when a server cannot be reached (required for ad and ldap).',
+    ),
+  file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'kind: ldif only: the LDIF file to read (ldifde -f or ldapsearch -LLL output), relative to the config file.',
+    ),
+  flavor: z
+    .enum(['ad', 'ldap'])
+    .optional()
+    .describe(
+      'kind: ldif only: what the file was exported from; picks the default user filter and mapping like kind (default ldap).',
+    ),
   bindDN: z.string().min(1).optional().describe('DN (or UPN on AD) to bind as; omit for an anonymous bind.'),
   bindPassword: z.string().optional().describe('Bind password; use ${env:NAME} or ${file:PATH}.'),
   startTLS: z.boolean().optional().describe('Upgrade an ldap:// connection with StartTLS before binding.'),
@@ -176,6 +196,80 @@ const targetSchema = z.strictObject({
     .describe('Connect/headers/body timeout (default 60).'),
 });
 
+const scheduleSchema = z.strictObject({
+  cron: z
+    .string()
+    .min(1)
+    .describe(
+      'When to push, as a cron expression (minute hour day-of-month month day-of-week), e.g. "0 6 * * *".',
+    ),
+  timezone: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("IANA time zone of the cron expression, e.g. America/Toronto (default: the machine's)."),
+  randomDelayMinutes: z
+    .number()
+    .min(0)
+    .max(720)
+    .optional()
+    .describe(
+      'Start each run up to this many minutes late, at random, so many sites do not hit the vendor at once (default 0).',
+    ),
+  timeoutMinutes: z
+    .number()
+    .positive()
+    .max(1440)
+    .optional()
+    .describe('A run still going after this long is stopped and fails (default 30; --timeout overrides).'),
+  statusFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Where `adsync schedule run` writes its status (default: schedule-status.json in the state directory).',
+    ),
+});
+
+const loggingSchema = z.strictObject({
+  file: z
+    .string()
+    .min(1)
+    .describe('JSON-lines log file: one line per event, with run id, level, message and fields.'),
+  level: z
+    .enum(['info', 'debug'])
+    .optional()
+    .describe('info (default) or debug (adds the --verbose details).'),
+  maxSizeMB: z
+    .number()
+    .positive()
+    .max(1024)
+    .optional()
+    .describe('Rotate the log when it grows past this size (default 10).'),
+  keep: z
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('How many rotated logs to keep (file.1 … file.N; default 5).'),
+});
+
+const notifySchema = z.strictObject({
+  webhook: z
+    .url()
+    .describe(
+      'HTTPS URL that gets a JSON POST (Slack-compatible "text") when a run fails; use ${env:NAME} (it is a secret).',
+    ),
+  on: z
+    .array(z.enum(['failure', 'guard', 'success']))
+    .min(1)
+    .optional()
+    .describe(
+      'When to notify: failure (exit 1, 2, 4), guard (exit 3), success (default: failure and guard).',
+    ),
+  caFile: z.string().min(1).optional().describe('PEM file with the CA of a private webhook endpoint.'),
+});
+
 /** The whole config file. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
@@ -233,6 +327,9 @@ export const configSchema = z.strictObject({
         .describe('Where the last good push, locks and run history live (default ./adsync-state).'),
     })
     .optional(),
+  schedule: scheduleSchema.optional().describe('When `adsync schedule` runs the push.'),
+  logging: loggingSchema.optional().describe('A JSON-lines log file for unattended runs.'),
+  notify: notifySchema.optional().describe('Tell someone when an unattended run fails.'),
   output: z
     .strictObject({
       dir: z

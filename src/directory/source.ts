@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import type { EntryLike } from '../mapping/columns.js';
 import { directoryOptions, LdapDirectory, type ConnectionInfo, type SearchRequest } from './ldap-source.js';
+import { LdifDirectory } from './ldif-source.js';
 
 /** An entry a source yields: its DN and case-insensitive attribute access. */
 export interface SourceEntry extends EntryLike {
@@ -32,13 +33,15 @@ export interface DirectorySource {
 }
 
 /**
- * The source a config's `directory:` section describes.
+ * The source a config's `directory:` section describes: an LDIF file (`kind: ldif`) or a server.
  * @param directory the resolved directory settings
- * @param urls for LDAP: only these URLs (e.g. one at a time for `adsync check`)
+ * @param urls for LDAP: only these URLs (e.g. one at a time for `adsync check`); an LDIF source
+ *   has one "URL", its file
  */
 export function createDirectorySource(
   directory: ResolvedConfig['directory'],
   urls: readonly string[] = directory.urls,
 ): DirectorySource {
+  if (directory.ldifFile !== undefined) return new LdifDirectory({ file: directory.ldifFile });
   return new LdapDirectory(directoryOptions(directory, urls));
 }

@@ -6,6 +6,7 @@ import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
 
 import type { ResolvedConfig } from '../config/normalize.js';
 import { ConfigError, UploadError, describeError } from '../errors.js';
+import { sleep, untilStopped } from '../util/until-stopped.js';
 
 /** The iLobby endpoints from iLobby's published script. */
 export const ILOBBY_URLS = {
@@ -67,6 +68,45 @@ function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessE
   return bypass ? undefined : proxy;
 }
 
+function readCa(config: ResolvedConfig, key: string, caFile: string | undefined): string | undefined {
+  if (!caFile) return undefined;
+  const file = resolve(dirname(config.filepath), caFile);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${config.filepath}: cannot read ${key} ${file}: ${describeError(error)}`,
+    );
+  }
+}
+
+/** What a dispatcher needs: TLS floor, extra CA, proxy and timeouts. */
+export type TransportSettings = Pick<UploadSettings, 'ca' | 'tlsMinVersion' | 'proxy' | 'timeoutMs'>;
+
+/**
+ * Transport settings for another HTTPS endpoint (a notification webhook), by the upload's rules:
+ * the same TLS floor and proxy (HTTPS_PROXY / NO_PROXY / target.proxy), with its own CA file.
+ * @param config the resolved config
+ * @param url the endpoint
+ * @param options the environment and the endpoint's CA file
+ * @param options.env environment (proxy variables)
+ * @param options.caFile absolute path of a PEM CA file, if any
+ * @param options.timeoutMs connect/headers/body timeout
+ */
+export function transportFor(
+  config: ResolvedConfig,
+  url: string,
+  options: { env: NodeJS.ProcessEnv; caFile: string | undefined; timeoutMs: number },
+): TransportSettings {
+  return {
+    ca: readCa(config, 'notify.caFile', options.caFile),
+    tlsMinVersion: config.target.tlsMinVersion ?? 'TLSv1.2',
+    proxy: proxyFor(new URL(url), config.target.proxy, options.env),
+    timeoutMs: options.timeoutMs,
+  };
+}
+
 /**
  * Resolve the upload settings. Missing endpoints or credentials are config errors (exit 2),
  * found before anything is read or sent.
@@ -123,18 +163,7 @@ export function uploadSettings(
           : 'Uploads use TLS 1.2 or newer: use the https:// URL the vendor gives.',
     });
   }
-  let ca: string | undefined;
-  if (t.caFile) {
-    const file = resolve(dirname(config.filepath), t.caFile);
-    try {
-      ca = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `${where}: cannot read target.caFile ${file}: ${describeError(error)}`,
-      );
-    }
-  }
+  const ca = readCa(config, 'target.caFile', t.caFile);
   return {
     tokenUrl: apiKey ? undefined : tokenUrl,
     uploadUrl,
@@ -159,9 +188,9 @@ export function uploadSettings(
  * One dispatcher for every request of a run: TLS 1.2+ (or 1.3), the system roots plus the
  * configured CA, verification always on; through the proxy when there is one, with the same
  * TLS rules for the tunnelled connection (undici takes them as `requestTls`).
- * @param settings upload settings
+ * @param settings TLS floor, extra CA, proxy and timeouts
  */
-export function createDispatcher(settings: UploadSettings): Dispatcher {
+export function createDispatcher(settings: TransportSettings): Dispatcher {
   const tlsOptions = {
     minVersion: settings.tlsMinVersion,
     rejectUnauthorized: true,
@@ -205,8 +234,6 @@ function redactUserinfo(url: string | undefined): string {
     return '(proxy)';
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function retryAfterMs(value: string | string[] | undefined, now: number): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -345,12 +372,18 @@ export class TokenSource {
  * @param hooks progress and token callbacks
  * @param hooks.onEvent progress
  * @param hooks.onToken told each token, for redaction
+ * @param hooks.signal aborts the upload (a run's time limit or a signal); its reason is thrown
  */
 export async function uploadCsv(
   settings: UploadSettings,
   file: { name: string; bytes: Uint8Array },
-  hooks: { onEvent?: (event: UploadEvent) => void; onToken: (token: string) => void },
+  hooks: {
+    onEvent?: (event: UploadEvent) => void;
+    onToken: (token: string) => void;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<UploadResult> {
+  const { signal } = hooks;
   const dispatcher = createDispatcher(settings);
   const emit = hooks.onEvent ?? ((): void => undefined);
   const tokens = settings.client ? new TokenSource(settings, dispatcher, hooks.onToken) : undefined;
@@ -365,7 +398,7 @@ export async function uploadCsv(
         const headers: Record<string, string> = { accept: 'application/json' };
         if (tokens) {
           if (settings.tokenUrl) emit({ type: 'token', url: settings.tokenUrl });
-          headers.authorization = `Bearer ${await tokens.get()}`;
+          headers.authorization = `Bearer ${await untilStopped(tokens.get(), signal)}`;
         } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
         emit({ type: 'upload', url: settings.uploadUrl, attempt });
         let body: FormData | Uint8Array = file.bytes;
@@ -374,7 +407,7 @@ export async function uploadCsv(
           form.set(settings.fileField, new Blob([file.bytes], { type: 'text/csv' }), file.name);
           body = form;
         } else headers['content-type'] = 'text/csv; charset=utf-8';
-        const res = await request(settings.uploadUrl, { method: 'POST', headers, body, dispatcher });
+        const res = await request(settings.uploadUrl, { method: 'POST', headers, body, dispatcher, signal });
         const answer = await bodyOf(res);
         if (res.statusCode >= 200 && res.statusCode < 300)
           return { httpStatus: res.statusCode, summary: answer, attempts: attempt };
@@ -401,6 +434,7 @@ export async function uploadCsv(
         }
         waitMs = Math.max(waitMs, retryAfterMs(res.headers['retry-after'], Date.now()) ?? 0);
       } catch (error) {
+        if (signal?.aborted) throw signal.reason as Error;
         if (error instanceof UploadError) {
           if (error.details?.retryable !== true) throw error;
           last = error.message;
@@ -431,12 +465,13 @@ export async function uploadCsv(
       }
       if (attempt === settings.attempts || Date.now() + waitMs > deadline) break;
       emit({ type: 'retry', reason: last, waitMs, attempt });
-      await sleep(waitMs);
+      await sleep(waitMs, signal);
     }
     throw new UploadError('UPLOAD_FAILED', `upload to ${settings.uploadUrl} failed after retrying: ${last}`, {
       hint: 'The vendor or the network kept failing. Nothing may have been imported; run again later (the CSV is kept).',
     });
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    // close() would wait for a request still in flight (a stopped run must not); destroy() ends it.
+    await (signal?.aborted ? dispatcher.destroy() : dispatcher.close()).catch(() => undefined);
   }
 }

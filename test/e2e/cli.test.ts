@@ -7,35 +7,12 @@ import { describe, expect, inject, it } from 'vitest';
 import { adConfig } from '../harness/ad-config.js';
 import { AD } from '../harness/ad-data.js';
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
+import { BIN, runAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
-const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
 const skip = inject('slapdSkip');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the real CLI as a scheduler would: no TTY, no stdin. */
-function adsync(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: options.cwd, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const adsync = runAdsync;
 
 describe('adsync CLI without a directory', () => {
   it('prints help with examples, and the version', async () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -6,43 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import { startAdsync, type CliProcess, type CliRun } from '../harness/cli.js';
+import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
-const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
 const skip = inject('slapdSkip');
 const SECRET = 'safety-client-secret-0123456789';
 const ENV = { TEST_BIND_PASSWORD: 'svc-password-123', ADSYNC_CLIENT_SECRET: SECRET };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+function adsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): CliProcess {
+  return startAdsync(args, { cwd, env });
 }
 
-function adsync(
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv = ENV,
-): { done: Promise<Run>; pid: number | undefined; kill: () => void } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: cwd, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { done, pid: child.pid, kill: () => child.kill('SIGKILL') };
-}
-
-const sh = (args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<Run> =>
+const sh = (args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<CliRun> =>
   adsync(args, cwd, env).done;
 
 describe.skipIf(skip !== '')(
@@ -57,26 +33,11 @@ describe.skipIf(skip !== '')(
       extra: Record<string, unknown> = {},
       directory: Record<string, unknown> = {},
     ): Record<string, unknown> => ({
-      directory: {
-        kind: 'ldap',
-        url: slapd.url,
-        bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
-        bindPassword: '${env:TEST_BIND_PASSWORD}',
-        ...directory,
-      },
-      locations: [
-        { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
-        { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
-      ],
-      target: {
-        profile: 'receptionist',
-        tokenUrl: `${mock.url}/oauth/token`,
-        uploadUrl: `${mock.url}/contacts/import`,
-        clientId: 'adsync',
-        clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
-        caFile,
-        retries: { attempts: 2, baseDelayMs: 10 },
-      },
+      ...pushConfig(
+        { ldapUrl: slapd.url, mockUrl: mock.url, caFile },
+        { retries: { attempts: 2, baseDelayMs: 10 } },
+        directory,
+      ),
       columns: { Identification: 'employeeNumber' },
       phone: { defaultCountry: 'CA' },
       output: { dir: './out' },

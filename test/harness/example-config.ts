@@ -54,3 +54,42 @@ export const EXPECTED_RECEPTIONIST_CSV = [
   'Wendy,Ware,wendy@example.com,+14165550199,"Forklift, Lead",,,,warehouse,2001,',
   '',
 ].join('\r\n');
+
+/**
+ * A push config for a slapd of the test company and a mock vendor: HQ and warehouse by OU, the
+ * client secret from ADSYNC_CLIENT_SECRET, the bind password from TEST_BIND_PASSWORD.
+ * @param servers the directory URL, the mock vendor URL and its CA file
+ * @param servers.ldapUrl ldap:// URL of the slapd
+ * @param servers.mockUrl base URL of the mock vendor
+ * @param servers.caFile the mock vendor's certificate
+ * @param target keys added to (or replacing) the target section
+ * @param directory keys added to (or replacing) the directory section
+ */
+export function pushConfig(
+  servers: { ldapUrl: string; mockUrl: string; caFile: string },
+  target: Record<string, unknown> = {},
+  directory: Record<string, unknown> = {},
+): TestConfig {
+  return {
+    directory: {
+      kind: 'ldap',
+      url: servers.ldapUrl,
+      bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
+      bindPassword: '${env:TEST_BIND_PASSWORD}',
+      ...directory,
+    },
+    locations: [
+      { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
+      { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
+    ],
+    target: {
+      profile: 'receptionist',
+      tokenUrl: `${servers.mockUrl}/oauth/token`,
+      uploadUrl: `${servers.mockUrl}/contacts/import`,
+      clientId: 'adsync',
+      clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+      caFile: servers.caFile,
+      ...target,
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -271,9 +271,59 @@ describe('JSON Schema and examples', () => {
     const { config } = await loadConfig({
       cwd: '/',
       configPath: path,
-      env: { ADSYNC_BIND_PASSWORD: 'x', ADSYNC_CLIENT_ID: 'id', ADSYNC_CLIENT_SECRET: 'secret' },
+      env: {
+        ADSYNC_BIND_PASSWORD: 'x',
+        ADSYNC_CLIENT_ID: 'id',
+        ADSYNC_CLIENT_SECRET: 'secret',
+        ADSYNC_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/x',
+      },
     });
     expect(config.locations.length).toBeGreaterThan(0);
+    expect(config.schedule).toMatchObject({
+      cron: '0 6 * * *',
+      timezone: 'America/Toronto',
+      randomDelayMs: 600_000,
+    });
+    expect(config.runTimeoutMs).toBe(30 * 60_000);
+    expect(config.logging?.file).toBe(join(dirname(path), 'logs', 'adsync.log'));
+    expect(config.notify).toMatchObject({ on: ['failure', 'guard'] });
+  });
+
+  it('schedule, logging and notify: defaults, paths beside the config, and clear errors', async () => {
+    const dir = await tempDir();
+    const base = {
+      directory: { kind: 'ldap', url: 'ldap://127.0.0.1' },
+      locations: [{ slug: 'hq', ous: ['ou=hq,dc=example,dc=com'] }],
+      target: { profile: 'receptionist' },
+    };
+    await writeConfig(dir, { ...base, schedule: { cron: '30 5 * * 1-5' }, logging: { file: 'adsync.log' } });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.schedule).toEqual({
+      cron: '30 5 * * 1-5',
+      timezone: undefined,
+      randomDelayMs: 0,
+      statusFile: join(dir, 'adsync-state', 'schedule-status.json'),
+    });
+    expect(config.logging).toEqual({
+      file: join(dir, 'adsync.log'),
+      level: 'info',
+      maxBytes: 10 * 1024 * 1024,
+      keep: 5,
+    });
+    expect(config.notify).toBeUndefined();
+
+    await writeConfig(dir, {
+      ...base,
+      schedule: { cron: '61 * * * *', timezone: 'Europe/Atlantis' },
+      notify: { webhook: 'http://hooks.example.com/x' },
+    });
+    const error = await loadConfig({ cwd: dir, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/schedule\.cron \(line \d+:\d+\): "61 \* \* \* \*" is not a cron expression/);
+    expect(message).toContain('"Europe/Atlantis" is not an IANA time zone');
+    expect(message).toContain('notify.webhook');
+    expect(message).toContain('https://');
   });
 
   it.each([

@@ -1,0 +1,77 @@
+import type { ScheduleInstallResult } from '../commands/schedule.js';
+import type { SchedulerEvent } from '../schedule/runner.js';
+import type { Ui } from './ui.js';
+
+/**
+ * One human line for a scheduler event (undefined: nothing to say).
+ * @param event what the scheduler reported
+ */
+export function describeSchedulerEvent(
+  event: SchedulerEvent,
+): { level: 'info' | 'warn' | 'debug'; text: string } | undefined {
+  const next = (iso: string | null): string => (iso ? `next run ${iso}` : 'no next run');
+  switch (event.type) {
+    case 'started':
+      return { level: 'info', text: `scheduler started; ${next(event.nextRun)}` };
+    case 'run-start':
+      return {
+        level: 'info',
+        text: `run ${event.runId} started (${event.reason === 'startup' ? '--now' : 'on schedule'})`,
+      };
+    case 'output':
+      return { level: 'info', text: `  [${event.runId}] ${event.line}` };
+    case 'run-end': {
+      const r = event.run;
+      const plan = r.plan
+        ? ` (+${r.plan.create} ~${r.plan.update} -${r.plan.archive} =${r.plan.unchanged})`
+        : '';
+      const what =
+        r.outcome === 'ok'
+          ? `succeeded: ${r.rows ?? 0} rows${plan}`
+          : `${r.outcome === 'guard' ? 'was stopped by a safety guard' : r.outcome === 'locked' ? 'found another run holding the lock' : r.outcome === 'killed' ? 'was killed' : 'failed'} (exit ${r.exitCode})${r.message ? `: ${r.message.split('\n')[0] ?? ''}` : ''}`;
+      return { level: 'info', text: `run ${r.runId} ${what}; ${next(event.nextRun)}` };
+    }
+    case 'overlap':
+      return {
+        level: 'warn',
+        text: `skipped a scheduled run: run ${event.runId} is still going (runs never overlap)`,
+      };
+    case 'stopping':
+      return {
+        level: 'info',
+        text: event.waitingFor ? `waiting for run ${event.waitingFor} to stop safely` : 'stopping',
+      };
+    case 'status-error':
+      return { level: 'warn', text: event.message };
+  }
+}
+
+/**
+ * Show what `adsync schedule install` produced: the files (stdout with --print, so they can be
+ * redirected), what was installed, and what is left to do.
+ * @param ui the terminal
+ * @param result artifacts and outcome
+ * @param json whether a JSON report goes to stdout instead
+ */
+export function renderScheduleInstall(ui: Ui, result: ScheduleInstallResult, json: boolean): void {
+  const { artifacts, installed } = result;
+  if (!installed) {
+    if (!json) {
+      const many = artifacts.files.length > 1;
+      for (const file of artifacts.files)
+        ui.data(many ? `# ----- ${file.name} -----\n${file.content}` : file.content);
+    }
+    ui.info(`To install by hand:\n${artifacts.installCommands.map((c) => `  ${c}`).join('\n')}`);
+  } else {
+    ui.info(`installed for ${artifacts.platform}: ${installed.written.join(', ')}`);
+    for (const step of installed.ran) {
+      if (!step.ok) ui.warn(`${step.command} failed: ${step.output}`);
+    }
+    if (installed.active) ui.info('the schedule is active');
+    else
+      ui.warn(
+        `the files are in place but the schedule is not active yet; run:\n${installed.todo.map((c) => `  ${c}`).join('\n')}`,
+      );
+  }
+  for (const note of artifacts.notes) ui.info(`note: ${note}`);
+}

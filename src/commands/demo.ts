@@ -1,0 +1,455 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { loadConfig } from '../config/load.js';
+import { GuardError, UsageError, describeError } from '../errors.js';
+import { startMockServer } from '../mock-server/server.js';
+import { readBundledText } from '../runtime/assets.js';
+import type { UploadEvent } from '../upload/client.js';
+import { check, type CheckResult } from './check.js';
+import type { ExportEvent } from './export.js';
+import { push, type PushResult } from './push.js';
+
+/**
+ * `adsync demo`: the whole job on a sample company, with nothing to install or configure. The
+ * company is an LDIF file shipped with adsync (read by the `kind: ldif` source), the vendor is
+ * the bundled mock server started in this process on 127.0.0.1 with a fresh self-signed
+ * certificate, and every step is the real command function a user would run. Nothing leaves
+ * the machine: the only connections are to the loopback mock, with TLS verified against the
+ * certificate written into the demo directory.
+ */
+
+/** The sample company, a package-relative bundled file (an SEA asset in the single executable). */
+export const DEMO_COMPANY = 'examples/demo/company.ldif';
+
+/** The file that marks a directory as the demo's own, so a re-run may replace its files. */
+export const DEMO_MARKER = '.adsync-demo';
+
+/** What the demo writes (and replaces on a re-run in its own directory). */
+const FILES = {
+  config: 'adsync.yaml',
+  ldif: 'company.ldif',
+  secret: 'client-secret.txt',
+  ca: 'mock-vendor-ca.pem',
+  vendor: 'mock-vendor.json',
+  output: 'adsync-output',
+  state: 'adsync-state',
+} as const;
+
+const CLIENT_ID = 'adsync-demo';
+const BASE = 'OU=Lakeside,DC=lakeside,DC=example';
+
+/** The directory change of step 4: one hire, one promotion, one leaver. */
+const CHANGE = {
+  add: {
+    name: 'Chloé Martin',
+    location: 'warehouse',
+    record: `# Added by adsync demo (step 4): a new hire.
+dn: CN=Chloé Martin,OU=Warehouse,${BASE}
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: user
+objectCategory: CN=Person,CN=Schema,CN=Configuration,DC=lakeside,DC=example
+cn: Chloé Martin
+givenName: Chloé
+sn: Martin
+mail: chloe.martin@lakeside.example
+mobile: (416) 555-0114
+title: Logistics Coordinator
+department: Warehouse
+sAMAccountName: cmartin
+userAccountControl: 512
+objectGUID:: 4KxoJFcTnUuPHjxafpsNLw==
+`,
+  },
+  update: {
+    name: 'Anna-Lena Schmidt-Weber',
+    location: 'headquarters',
+    dn: `CN=Anna-Lena Schmidt-Weber,OU=Headquarters,${BASE}`,
+    attribute: 'title',
+    from: 'Controller',
+    to: 'Chief Financial Officer',
+  },
+  remove: {
+    name: 'Ingrid Haugen',
+    location: 'warehouse',
+    dn: `CN=Ingrid Haugen,OU=Warehouse,${BASE}`,
+  },
+};
+
+/** One change made to the demo's LDIF copy. */
+export interface DemoChange {
+  /** added, changed or removed. */
+  kind: 'added' | 'changed' | 'removed';
+  /** Who. */
+  name: string;
+  /** The location slug it concerns. */
+  location: string;
+  /** What changed, for a change. */
+  detail?: string;
+}
+
+/** One step of the demo, with what it produced. */
+export type DemoStep =
+  | {
+      kind: 'check';
+      /** The equivalent command line (without --config). */
+      args: string[];
+      /** Why this step, in one sentence. */
+      about: string;
+      result: CheckResult;
+    }
+  | { kind: 'push'; args: string[]; about: string; startedAt: Date; result: PushResult }
+  | { kind: 'change'; about: string; file: string; changes: DemoChange[] }
+  | {
+      kind: 'guard';
+      args: string[];
+      about: string;
+      /** The guard's verdict: nothing was uploaded. */
+      error: { code: string; message: string; hint?: string | undefined };
+      /** The CSV and plan the stopped run wrote for review. */
+      files?: { csvPath: string; planPath: string };
+    };
+
+/** A file the demo wrote. */
+export interface DemoFile {
+  /** What it is: config, LDIF, CSV, rejects, plan, state… */
+  what: string;
+  /** Absolute path. */
+  path: string;
+  /** For a run's CSV, rejects and plan: the step that wrote it. */
+  step?: number;
+}
+
+/** The demo's set-up, known before the first step. */
+export interface DemoSetup {
+  /** The demo directory. */
+  dir: string;
+  /** Whether an earlier demo's files there were replaced. */
+  reused: boolean;
+  /** The config written. */
+  configPath: string;
+  /** The LDIF copy the demo reads and edits. */
+  ldifPath: string;
+  /** The in-process mock vendor. */
+  vendorUrl: string;
+  /** Steps to come. */
+  totalSteps: number;
+}
+
+/** Everything the demo did. */
+export interface DemoResult extends DemoSetup {
+  /** The steps, in order. */
+  steps: DemoStep[];
+  /** Files written, in the demo directory. */
+  files: DemoFile[];
+  /** The mock vendor's address book at the end. */
+  vendor: { active: number; archived: number };
+}
+
+/** Options for {@link demo}. */
+export interface DemoOptions {
+  /** The demo directory (absolute). */
+  dir: string;
+  /** Called once the directory, config and mock vendor are ready. */
+  onSetup?: ((setup: DemoSetup) => void) | undefined;
+  /** Called after each step. */
+  onStep?: ((step: DemoStep, index: number) => void) | undefined;
+  /** Directory progress (spinner, --verbose). */
+  onEvent?: ((event: ExportEvent) => void) | undefined;
+  /** Upload progress. */
+  onUploadEvent?: ((event: UploadEvent) => void) | undefined;
+  /** Told every secret the demo makes or sees (client secret, tokens), so output can redact it. */
+  onSecret?: ((secret: string) => void) | undefined;
+  /** Redaction for what push writes to the run history. */
+  redact?: ((text: string) => string) | undefined;
+}
+
+const TOTAL_STEPS = 6;
+
+/**
+ * Use `dir` for the demo: create it, or take it over when it is empty or an earlier demo's;
+ * refuse anything else, so the demo never overwrites someone's files.
+ */
+async function prepareDirectory(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) {
+      throw new UsageError(`${dir} exists and is not a directory`, {
+        hint: 'Give the demo a directory of its own: adsync demo --dir ./adsync-demo',
+      });
+    }
+    entries = await readdir(dir);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UsageError(`cannot use ${dir} for the demo: ${describeError(error)}`, { cause: error });
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return false;
+  }
+  if (entries.length === 0) return false;
+  if (!entries.includes(DEMO_MARKER)) {
+    throw new UsageError(`${dir} is not empty and was not made by adsync demo; not touching its files`, {
+      hint: 'Run the demo in a new or empty directory: adsync demo --dir ./adsync-demo',
+    });
+  }
+  await Promise.all(
+    Object.values(FILES).map((name) => rm(join(dir, name), { recursive: true, force: true })),
+  );
+  return true;
+}
+
+/** The demo's config: what an admin would write for this company and vendor. */
+function demoConfig(vendorUrl: string): string {
+  return `# Written by \`adsync demo\`: the sample company in company.ldif, sent to the bundled mock vendor.
+# The mock vendor ran only while the demo ran; a dry run needs no vendor:
+#   adsync push --dry-run --config adsync.yaml
+directory:
+  kind: ldif # read an LDIF export instead of a directory server
+  file: ./company.ldif
+  flavor: ad # exported from Active Directory: AD's user filter (enabled people) and columns
+  baseDN: ${BASE} # where group members are looked for
+
+locations:
+  - slug: headquarters
+    ous: ['OU=Headquarters,${BASE}']
+  - slug: warehouse
+    ous: ['OU=Warehouse,${BASE}']
+  - slug: warehouse # plus the members of this group, through nested groups
+    groups: ['CN=Warehouse Access,OU=Groups,${BASE}']
+
+target:
+  profile: receptionist
+  tokenUrl: ${vendorUrl}/oauth/token
+  uploadUrl: ${vendorUrl}/contacts/import
+  clientId: ${CLIENT_ID}
+  clientSecret: \${file:./${FILES.secret}} # mode 600; never written into this file
+  caFile: ./${FILES.ca} # the mock vendor's self-signed certificate: TLS is verified
+
+phone:
+  defaultCountry: CA # how national numbers such as (416) 555-0100 are read
+
+output:
+  dir: ./${FILES.output}
+
+state:
+  dir: ./${FILES.state}
+`;
+}
+
+/** Apply the step-4 change to the LDIF text, as an admin's edits in the directory would. */
+function applyChange(text: string): { text: string; changes: DemoChange[] } {
+  const records = text
+    .replace(/\r\n/g, '\n')
+    .trimEnd()
+    .split(/\n{2,}/);
+  const dnOf = (record: string): string | undefined => /^dn: (.*)$/m.exec(record)?.[1];
+  const kept = records.filter((r) => dnOf(r) !== CHANGE.remove.dn);
+  const { update } = CHANGE;
+  const line = `\n${update.attribute}: ${update.from}\n`;
+  const index = kept.findIndex((r) => dnOf(r) === update.dn && `${r}\n`.includes(line));
+  const target = kept[index];
+  if (kept.length !== records.length - 1 || target === undefined) {
+    // The bundled company and this change are shipped together: a mismatch is a bug.
+    throw new Error(`the demo's company data does not hold the entries its change step edits`);
+  }
+  kept[index] = `${target}\n`.replace(line, `\n${update.attribute}: ${update.to}\n`).trimEnd();
+  kept.push(CHANGE.add.record.trimEnd());
+  return {
+    text: `${kept.join('\n\n')}\n`,
+    changes: [
+      { kind: 'added', name: CHANGE.add.name, location: CHANGE.add.location },
+      {
+        kind: 'changed',
+        name: update.name,
+        location: update.location,
+        detail: `${update.attribute}: ${update.from} → ${update.to}`,
+      },
+      { kind: 'removed', name: CHANGE.remove.name, location: CHANGE.remove.location },
+    ],
+  };
+}
+
+async function listFiles(dir: string, what: (name: string) => string | undefined): Promise<DemoFile[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.sort().flatMap((name) => {
+    const kind = what(name);
+    return kind === undefined ? [] : [{ what: kind, path: join(dir, name) }];
+  });
+}
+
+/**
+ * Run the demo: write a config and a copy of the sample company into `dir`, start the mock
+ * vendor in-process, then check → push --dry-run → push → change the directory → push (stopped
+ * by a safety guard, as designed) → push --allow-archive. The vendor is always stopped, also
+ * when a step fails.
+ * @param options the directory and the callbacks that show progress
+ * @throws {UsageError} when `dir` holds files that are not an earlier demo's
+ * @throws {AdsyncError} when a step fails unexpectedly (the mock vendor is stopped first)
+ */
+export async function demo(options: DemoOptions): Promise<DemoResult> {
+  const { dir } = options;
+  const reused = await prepareDirectory(dir);
+  await writeFile(
+    join(dir, DEMO_MARKER),
+    'This directory was written by `adsync demo`; it may replace its files.\n',
+  );
+
+  const secret = randomBytes(24).toString('base64url');
+  options.onSecret?.(secret);
+  const company = readBundledText(DEMO_COMPANY);
+  const ldifPath = join(dir, FILES.ldif);
+  const configPath = join(dir, FILES.config);
+  await writeFile(ldifPath, company);
+  await writeFile(join(dir, FILES.secret), `${secret}\n`, { mode: 0o600 });
+
+  const server = await startMockServer({
+    host: '127.0.0.1',
+    port: 0,
+    clients: [{ id: CLIENT_ID, secret }],
+    statePath: join(dir, FILES.vendor),
+    reset: true,
+  });
+  try {
+    await writeFile(join(dir, FILES.ca), server.certificate);
+    await writeFile(configPath, demoConfig(server.url), { mode: 0o600 });
+    const loaded = await loadConfig({ configPath, cwd: dir, env: {} });
+    for (const s of loaded.secrets) options.onSecret?.(s);
+    const config = loaded.config;
+
+    const setup: DemoSetup = {
+      dir,
+      reused,
+      configPath,
+      ldifPath,
+      vendorUrl: server.url,
+      totalSteps: TOTAL_STEPS,
+    };
+    options.onSetup?.(setup);
+    const steps: DemoStep[] = [];
+    const record = (step: DemoStep): void => {
+      steps.push(step);
+      options.onStep?.(step, steps.length);
+    };
+    // Each run's files are named by its start time: keep the stamps apart even on a fast machine.
+    let last = 0;
+    const tick = (): Date => new Date((last = Math.max(Date.now(), last + 1)));
+    const run = async (
+      extra: { dryRun?: boolean; allowArchive?: number } = {},
+    ): Promise<{
+      startedAt: Date;
+      result: PushResult;
+    }> => {
+      const startedAt = tick();
+      const result = await push(config, {
+        dryRun: extra.dryRun === true,
+        allowArchive: extra.allowArchive,
+        now: startedAt,
+        onEvent: options.onEvent,
+        onUploadEvent: options.onUploadEvent,
+        onToken: (token) => options.onSecret?.(token),
+        redact: options.redact,
+        // No proxy from the environment: the demo talks to 127.0.0.1 only.
+        env: {},
+      });
+      return { startedAt, result };
+    };
+
+    record({
+      kind: 'check',
+      args: ['check'],
+      about: 'Is the config valid, can the directory be read, what would each location send?',
+      result: await check(config, { previewRows: 3, onEvent: options.onEvent }),
+    });
+    record({
+      kind: 'push',
+      args: ['push', '--dry-run'],
+      about: 'A dry run writes the CSV and the rejects file for inspection and uploads nothing.',
+      ...(await run({ dryRun: true })),
+    });
+    record({
+      kind: 'push',
+      args: ['push'],
+      about: 'The first push: the same pipeline, then the upload to the vendor over HTTPS.',
+      ...(await run()),
+    });
+
+    const changed = applyChange(await readFile(ldifPath, 'utf8'));
+    await writeFile(ldifPath, changed.text);
+    record({
+      kind: 'change',
+      about: 'Meanwhile, in the directory: a new hire, a promotion and a leaver.',
+      file: ldifPath,
+      changes: changed.changes,
+    });
+
+    const archives = changed.changes.filter((c) => c.kind === 'removed').length;
+    try {
+      record({
+        kind: 'push',
+        args: ['push'],
+        about: 'The next push sends only the difference.',
+        ...(await run()),
+      });
+    } catch (error) {
+      if (!(error instanceof GuardError)) throw error;
+      record({
+        kind: 'guard',
+        args: ['push'],
+        about: `The leaver is more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent): a safety guard stops the push before anything is uploaded, because the vendor would archive that contact.`,
+        error: { code: error.code, message: error.message, hint: error.hint },
+        ...(typeof error.details?.csvPath === 'string' && typeof error.details.planPath === 'string'
+          ? { files: { csvPath: error.details.csvPath, planPath: error.details.planPath } }
+          : {}),
+      });
+      record({
+        kind: 'push',
+        args: ['push', '--allow-archive', String(archives)],
+        about: 'Approved for this one run, as an admin would after reviewing the plan.',
+        ...(await run({ allowArchive: archives })),
+      });
+    }
+
+    const contacts = server.contacts();
+    const runFiles = steps.flatMap((step, i): DemoFile[] => {
+      const files =
+        step.kind === 'push'
+          ? step.result
+          : step.kind === 'guard' && step.files
+            ? { ...step.files, rejectsPath: step.files.csvPath.replace(/\.csv$/, '.rejects.csv') }
+            : undefined;
+      if (!files) return [];
+      return [
+        { what: 'CSV', path: files.csvPath, step: i + 1 },
+        { what: 'rejects', path: files.rejectsPath, step: i + 1 },
+        { what: 'plan', path: files.planPath, step: i + 1 },
+      ];
+    });
+    const files: DemoFile[] = [
+      { what: 'config', path: configPath },
+      { what: 'directory (LDIF)', path: ldifPath },
+      { what: 'client secret (mode 600)', path: join(dir, FILES.secret) },
+      { what: 'mock vendor certificate', path: join(dir, FILES.ca) },
+      ...runFiles,
+      ...(await listFiles(config.stateDir, (name) =>
+        name === 'runs.jsonl' ? 'run history' : name.endsWith('.json') ? 'state (last good push)' : undefined,
+      )),
+      { what: "mock vendor's address book", path: join(dir, FILES.vendor) },
+    ];
+    return {
+      ...setup,
+      steps,
+      files,
+      vendor: {
+        active: contacts.filter((c) => c.status === 'active').length,
+        archived: contacts.filter((c) => c.status !== 'active').length,
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}

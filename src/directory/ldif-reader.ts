@@ -1,0 +1,386 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TextDecoder } from 'node:util';
+
+import { DirectoryError, describeError } from '../errors.js';
+
+/** One attribute of an LDIF record: its description as written and its values as bytes. */
+export interface LdifAttribute {
+  /** Attribute description as written, e.g. `cn` or `cn;lang-fr`. */
+  description: string;
+  /** Values as bytes (plain values are the file's bytes, base64 values decoded). */
+  values: Buffer[];
+}
+
+/** One content record (an entry) of an LDIF file. */
+export interface LdifRecord {
+  /** The DN as written (base64 decoded). */
+  dn: string;
+  /** Line number of the `dn:` line, for messages. */
+  line: number;
+  /** Attributes by lower-case description (with options, e.g. `cn;lang-fr`). */
+  attributes: Map<string, LdifAttribute>;
+}
+
+/** Options for {@link readLdif}. */
+export interface ReadLdifOptions {
+  /**
+   * Which attributes to keep, by lower-case name without options; others are checked for syntax
+   * but not decoded or stored (keeps a pass over a big file cheap). Undefined keeps all.
+   */
+  wanted?: ((name: string) => boolean) | undefined;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const COLON = 0x3a;
+const HASH = 0x23;
+const LT = 0x3c;
+
+const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An error at a place in the file, in the `file:line: what` form editors understand.
+ * @param file the file, for the message
+ * @param line 1-based line number
+ * @param what what is wrong
+ * @param hint what to do
+ */
+export function ldifError(file: string, line: number, what: string, hint: string): DirectoryError {
+  return new DirectoryError('LDAP_LDIF', `${file}:${line}: ${what}`, { hint });
+}
+
+const FORMAT_HINT =
+  'The file must be an LDIF export of entries (RFC 2849), as written by `ldifde -f` or `ldapsearch -LLL`: records of "attribute: value" lines, separated by blank lines, each starting with "dn:".';
+
+/**
+ * The file's bytes as UTF-8 chunks: a UTF-8 byte order mark is dropped and UTF-16LE (what
+ * `ldifde -u` writes) is transcoded, so the line splitter only ever sees UTF-8.
+ */
+async function* utf8Chunks(path: string, file: string): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let first = true;
+  let utf16: TextDecoder | undefined;
+  try {
+    for await (const raw of stream as AsyncIterable<Buffer>) {
+      let chunk = raw;
+      if (first) {
+        first = false;
+        if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+        else if (chunk[0] === 0xff && chunk[1] === 0xfe) {
+          utf16 = new TextDecoder('utf-16le');
+          chunk = chunk.subarray(2);
+        } else if (chunk[0] === 0xfe && chunk[1] === 0xff) {
+          throw ldifError(
+            file,
+            1,
+            'the file is UTF-16 big-endian',
+            'Save it as UTF-8 (or UTF-16LE, as ldifde -u writes it).',
+          );
+        }
+      }
+      yield utf16 ? Buffer.from(utf16.decode(chunk, { stream: true }), 'utf8') : chunk;
+    }
+    if (utf16) yield Buffer.from(utf16.decode(), 'utf8');
+  } catch (error) {
+    if (error instanceof DirectoryError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DirectoryError('LDAP_LDIF', `cannot read the LDIF file ${file}: ${describeError(error)}`, {
+      hint:
+        code === 'ENOENT'
+          ? 'Check directory.file (relative paths are relative to the config file).'
+          : 'Check that directory.file is a readable file.',
+      cause: error,
+    });
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Split `name: value`, `name:: base64` and `name:< url` into their parts. */
+function splitLine(
+  bytes: Buffer,
+  line: number,
+  file: string,
+): { description: string; kind: 'plain' | 'base64' | 'url'; value: Buffer } {
+  const colon = bytes.indexOf(COLON);
+  const description = (colon < 0 ? bytes : bytes.subarray(0, colon)).toString('latin1');
+  if (colon < 0 || !DESCRIPTION.test(description)) {
+    const shown = bytes.subarray(0, 60).toString('utf8');
+    throw ldifError(
+      file,
+      line,
+      colon < 0
+        ? `"${shown}" is not an "attribute: value" line`
+        : `"${description.slice(0, 60)}" is not an attribute name`,
+      FORMAT_HINT,
+    );
+  }
+  let at = colon + 1;
+  let kind: 'plain' | 'base64' | 'url' = 'plain';
+  if (bytes[at] === COLON) {
+    kind = 'base64';
+    at++;
+  } else if (bytes[at] === LT) {
+    kind = 'url';
+    at++;
+  }
+  while (bytes[at] === SPACE) at++;
+  return { description, kind, value: bytes.subarray(at) };
+}
+
+function decodeValue(split: ReturnType<typeof splitLine>, line: number, file: string, path: string): Buffer {
+  if (split.kind === 'plain') return split.value;
+  const text = split.value.toString('latin1').replace(/\s+$/, '');
+  if (split.kind === 'base64') {
+    if (!BASE64.test(text) || text.length % 4 === 1) {
+      throw ldifError(
+        file,
+        line,
+        `the base64 value of ${split.description} is not valid base64`,
+        'A value written "attribute:: …" must be base64; check the line and its continuation lines (each starts with exactly one space).',
+      );
+    }
+    return Buffer.from(text, 'base64');
+  }
+  // attr:< URL: RFC 2849 allows any URL; only local files are read (never the network).
+  let url: URL;
+  try {
+    url = new URL(text, pathToFileURL(path));
+  } catch {
+    throw ldifError(file, line, `"${text}" is not a URL`, 'Write "attribute:< file:///path/to/value".');
+  }
+  if (url.protocol !== 'file:') {
+    throw ldifError(
+      file,
+      line,
+      `${split.description} refers to ${url.protocol}// content, which adsync does not fetch`,
+      'Only file:// URLs are read. Export the values inline instead (ldapsearch without -t, ldifde).',
+    );
+  }
+  try {
+    return readFileSync(fileURLToPath(url));
+  } catch (error) {
+    throw ldifError(
+      file,
+      line,
+      `cannot read the value of ${split.description} from ${url.href}: ${describeError(error)}`,
+      'The file an "attribute:< file://…" line points at must exist and be readable.',
+    );
+  }
+}
+
+const isBlank = (bytes: Buffer): boolean => bytes.every((b) => b === SPACE || b === 0x09);
+
+/**
+ * The LDIF grammar as a synchronous state machine fed chunk by chunk: physical lines (LF or
+ * CRLF), logical lines (continuations joined, comments dropped), then records. Synchronous on
+ * purpose: a generator per line would cost more than the parsing itself on a big export.
+ */
+class LdifParser {
+  private carry: Buffer | undefined;
+  private line = 0;
+  /** The logical line being assembled from its physical lines. */
+  private parts: Buffer[] = [];
+  private partsLine = 0;
+  private open = false;
+  private comment = false;
+  private record: LdifRecord | undefined;
+  private seenRecord = false;
+  private seenVersion = false;
+  /** Inside ldapsearch's "search: / result:" trailer (plain `ldapsearch`, without -LLL). */
+  private trailer = false;
+  private out: LdifRecord[] = [];
+
+  public constructor(
+    private readonly path: string,
+    private readonly file: string,
+    private readonly wanted: ((name: string) => boolean) | undefined,
+  ) {}
+
+  /** Feed a chunk; returns the records it completed. */
+  public push(chunk: Buffer): LdifRecord[] {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
+    let start = 0;
+    for (;;) {
+      const end = data.indexOf(LF, start);
+      if (end < 0) break;
+      const stop = end > start && data[end - 1] === CR ? end - 1 : end;
+      this.physical(data.subarray(start, stop), ++this.line);
+      start = end + 1;
+    }
+    // Copy the partial line so the big chunk it came from can be freed.
+    if (start < data.length) this.carry = Buffer.from(data.subarray(start));
+    return this.out.splice(0);
+  }
+
+  /** The end of the file; returns the last records. */
+  public end(): LdifRecord[] {
+    const carry = this.carry;
+    if (carry && carry.length > 0) {
+      const stop = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
+      this.physical(carry.subarray(0, stop), ++this.line);
+    }
+    this.flushLogical();
+    if (this.record) this.out.push(this.record);
+    this.record = undefined;
+    return this.out.splice(0);
+  }
+
+  private physical(bytes: Buffer, line: number): void {
+    if (bytes.length > 0 && bytes[0] === SPACE && !isBlank(bytes)) {
+      if (!this.open && !this.comment) {
+        throw ldifError(
+          this.file,
+          line,
+          'a continuation line (starting with a space) does not follow an attribute line',
+          `${FORMAT_HINT} A line that starts with a space continues the line above it; remove the leading space or the blank line before it.`,
+        );
+      }
+      if (!this.comment) this.parts.push(bytes.subarray(1));
+      return;
+    }
+    this.flushLogical();
+    this.comment = false;
+    // A line of only spaces or tabs is a separator with stray whitespace, not a continuation.
+    if (bytes.length === 0 || isBlank(bytes)) {
+      this.trailer = false;
+      if (this.record) {
+        this.seenRecord = true;
+        this.out.push(this.record);
+        this.record = undefined;
+      }
+      return;
+    }
+    if (bytes[0] === HASH) {
+      this.comment = true;
+      return;
+    }
+    this.parts = [bytes];
+    this.partsLine = line;
+    this.open = true;
+  }
+
+  private flushLogical(): void {
+    if (!this.open) return;
+    const bytes = this.parts.length === 1 ? (this.parts[0] ?? Buffer.alloc(0)) : Buffer.concat(this.parts);
+    this.parts = [];
+    this.open = false;
+    this.logical(bytes, this.partsLine);
+  }
+
+  /**
+   * ldapsearch ends its output with the search's result: an export that ended in an error (size
+   * or time limit, lost connection) is incomplete, and must not be read as the whole directory.
+   */
+  private checkResult(name: string, value: Buffer, line: number): void {
+    if (name !== 'result') return;
+    const text = value.toString('utf8').trim();
+    if (/^0(\s|$)/.test(text)) return;
+    throw ldifError(
+      this.file,
+      line,
+      `the export is incomplete: ldapsearch ended with "result: ${text}"`,
+      'Export again until ldapsearch reports "result: 0 Success" (with paged results, e.g. -E pr=500/noprompt, when the server limits the size).',
+    );
+  }
+
+  private logical(bytes: Buffer, line: number): void {
+    const { file, path } = this;
+    if (bytes.length === 1 && bytes[0] === 0x2d) {
+      throw ldifError(
+        file,
+        line,
+        'a "-" line belongs to a change record (changetype: modify)',
+        `${FORMAT_HINT} Change files (for ldapmodify or ldifde -i) cannot be read as a directory.`,
+      );
+    }
+    const split = splitLine(bytes, line, file);
+    const name = split.description.toLowerCase();
+    const record = this.record;
+    if (!record && (this.trailer || name === 'search')) {
+      this.trailer = true;
+      this.checkResult(name, split.value, line);
+      return;
+    }
+    if (!record) {
+      if (name === 'version' && !this.seenRecord && !this.seenVersion) {
+        this.seenVersion = true;
+        if (split.value.toString('latin1').trim() !== '1') {
+          throw ldifError(file, line, 'only LDIF version 1 is supported', FORMAT_HINT);
+        }
+        return;
+      }
+      if (name !== 'dn') {
+        throw ldifError(
+          file,
+          line,
+          `a record must start with "dn:", found "${split.description}:"`,
+          `${FORMAT_HINT} Separate records with one blank line, and do not put blank lines inside a record.`,
+        );
+      }
+      const raw = decodeValue(split, line, file, path);
+      let dn: string;
+      try {
+        dn = utf8.decode(raw);
+      } catch {
+        throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
+      }
+      this.record = { dn, line, attributes: new Map() };
+      return;
+    }
+    if (name === 'changetype' && split.value.toString('latin1').trim().toLowerCase() === 'add') {
+      // ldifde writes every exported entry as an add record: its attributes are the entry.
+      return;
+    }
+    if (name === 'changetype' || name === 'control') {
+      const what = name === 'control' ? 'control:' : `changetype: ${split.value.toString('utf8').trim()}`;
+      throw ldifError(
+        file,
+        line,
+        `change records are not supported (${what} in the record of ${record.dn})`,
+        `${FORMAT_HINT} This looks like a change file (for ldapmodify or ldifde -i); export the directory's entries instead.`,
+      );
+    }
+    if (name === 'dn') {
+      throw ldifError(
+        file,
+        line,
+        `a second "dn:" line inside the record of ${record.dn}`,
+        `${FORMAT_HINT} Put a blank line between records.`,
+      );
+    }
+    const semicolon = name.indexOf(';');
+    const base = semicolon < 0 ? name : name.slice(0, semicolon);
+    if (this.wanted && !this.wanted(base)) return;
+    const value = decodeValue(split, line, file, path);
+    const existing = record.attributes.get(name);
+    if (existing) existing.values.push(value);
+    else record.attributes.set(name, { description: split.description, values: [value] });
+  }
+}
+
+/**
+ * Stream the content records of an LDIF file (RFC 2849): comments, the `version:` line,
+ * continuation lines, `attr: value`, `attr:: base64`, `attr:< file://…`, attribute options,
+ * multi-valued attributes and `dn::`. Add records (`changetype: add`, which ldifde writes for every
+ * exported entry) are read as entries; other change records are refused: the file must be an export.
+ * Memory stays flat: the file is read in chunks and records are handed out as they complete.
+ * @param path the file
+ * @param file how to name it in messages
+ * @param options which attributes to keep
+ * @throws {DirectoryError} LDAP_LDIF with `file:line` for an unreadable file or a malformed line
+ */
+export async function* readLdif(
+  path: string,
+  file: string,
+  options: ReadLdifOptions = {},
+): AsyncGenerator<LdifRecord> {
+  const parser = new LdifParser(path, file, options.wanted);
+  for await (const chunk of utf8Chunks(path, file)) yield* parser.push(chunk);
+  yield* parser.end();
+}

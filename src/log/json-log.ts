@@ -1,0 +1,107 @@
+import { appendFileSync, closeSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import { ConfigError, describeError } from '../errors.js';
+
+/** Severity of a log line. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Settings of {@link JsonLog}. */
+export interface JsonLogOptions {
+  /** The log file (created mode 600, its directory too). */
+  file: string;
+  /** Rotate when the file would grow past this many bytes. */
+  maxBytes: number;
+  /** Rotated files kept: file.1 (newest) … file.N. */
+  keep: number;
+  /** Lowest level written: 'info' drops debug lines. */
+  level: 'info' | 'debug';
+  /** Correlates every line of one run (a scheduled run's lines share it with the scheduler's). */
+  runId: string;
+  /** Applied to every line before it is written, so no secret reaches the file. */
+  redact: (text: string) => string;
+}
+
+/**
+ * A JSON-lines log for unattended runs: one object per event with time, level, run id, message
+ * and fields, appended synchronously (few lines per run, and a crash must not lose the last
+ * one), rotated by size. Lines are small single writes with O_APPEND, so a scheduler and its
+ * run can share the file.
+ */
+export class JsonLog {
+  private failed = false;
+
+  /**
+   * Open (create) the log, so an unwritable path fails the run at its start rather than silently.
+   * @param options file, rotation, level, run id, redaction
+   * @throws {ConfigError} when the file cannot be created or appended to
+   */
+  public constructor(private readonly options: JsonLogOptions) {
+    try {
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(options.file, 'a', 0o600));
+    } catch (error) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `cannot write the log file ${options.file}: ${describeError(error)}`,
+        {
+          hint: 'Fix logging.file (or --log-file): its directory must exist or be creatable, and be writable by the account adsync runs as.',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /**
+   * Append one event.
+   * @param level severity
+   * @param message human text (no colours)
+   * @param fields structured facts (never secrets; redacted anyway)
+   * @returns an error message if the line could not be written (reported once by the caller)
+   */
+  public write(level: LogLevel, message: string, fields: Record<string, unknown> = {}): string | undefined {
+    if (level === 'debug' && this.options.level !== 'debug') return undefined;
+    const line = `${this.options.redact(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level,
+        runId: this.options.runId,
+        message,
+        ...fields,
+      }),
+    )}\n`;
+    try {
+      this.rotateFor(Buffer.byteLength(line));
+      appendFileSync(this.options.file, line, { mode: 0o600 });
+      return undefined;
+    } catch (error) {
+      if (this.failed) return undefined;
+      this.failed = true;
+      return `cannot write the log file ${this.options.file}: ${describeError(error)}`;
+    }
+  }
+
+  private rotateFor(bytes: number): void {
+    let size: number;
+    try {
+      size = statSync(this.options.file).size;
+    } catch {
+      return;
+    }
+    if (size === 0 || size + bytes <= this.options.maxBytes) return;
+    const { file, keep } = this.options;
+    try {
+      unlinkSync(`${file}.${keep}`);
+    } catch {
+      // not there yet
+    }
+    for (let i = keep - 1; i >= 1; i--) {
+      try {
+        renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      } catch {
+        // a gap in the series
+      }
+    }
+    renameSync(file, `${file}.1`);
+  }
+}
