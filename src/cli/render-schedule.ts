@@ -43,6 +43,8 @@ export function describeSchedulerEvent(
       };
     case 'status-error':
       return { level: 'warn', text: event.message };
+    case 'cron-warning':
+      return { level: 'warn', text: `scheduler: ${event.message}` };
   }
 }
 

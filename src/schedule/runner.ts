@@ -59,7 +59,8 @@ export type SchedulerEvent =
   | { type: 'run-end'; run: ScheduledRun; nextRun: string | null }
   | { type: 'overlap'; runId: string }
   | { type: 'stopping'; waitingFor: string | null }
-  | { type: 'status-error'; message: string };
+  | { type: 'status-error'; message: string }
+  | { type: 'cron-warning'; message: string };
 
 /** Settings of {@link runScheduler}. */
 export interface SchedulerOptions {
@@ -230,6 +231,21 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
   const task: ScheduledTask = createTask(options.cron, () => start('scheduled'), {
     name: 'adsync-push',
     noOverlap: true,
+    // node-cron's own notes (a missed firing after the machine slept, an overlap) go through
+    // adsync's output and log instead of straight to the console.
+    logger: {
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (message: string) => {
+        if (!/overlap/i.test(message)) options.onEvent({ type: 'cron-warning', message });
+      },
+      error: (message: string | Error) => {
+        options.onEvent({
+          type: 'cron-warning',
+          message: message instanceof Error ? message.message : message,
+        });
+      },
+    },
     ...(options.timezone ? { timezone: options.timezone } : {}),
     ...(options.randomDelayMs > 0 ? { maxRandomDelay: options.randomDelayMs } : {}),
   });
