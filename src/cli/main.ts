@@ -17,7 +17,7 @@ import { Redactor } from '../config/secrets.js';
 import { writeAtomic } from '../state/store.js';
 import { AdsyncError, ExitCode, RunStoppedError, type ExitCodeValue } from '../errors.js';
 import { scheduleInstall, scheduleRun } from '../commands/schedule.js';
-import { JsonLog, type LogLevel } from '../log/json-log.js';
+import { JsonLog, redactValues, type LogLevel } from '../log/json-log.js';
 import { noticeKind, runNotice, sendWebhook } from '../notify/webhook.js';
 import type { SchedulePlatform } from '../schedule/platforms.js';
 import { newRunId } from '../schedule/runner.js';
@@ -64,6 +64,8 @@ function parseDuration(text: string): number {
   const unit = match[2] ?? 'm';
   const ms = value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
   if (ms <= 0) throw new InvalidArgumentError('the time limit must be more than zero');
+  // Timers cannot wait longer than 2^31-1 ms (24.8 days); a longer limit would fire at once.
+  if (ms > 2_147_483_647) throw new InvalidArgumentError('the time limit must be under 24 days');
   return ms;
 }
 
@@ -133,8 +135,7 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   let exitCode: ExitCodeValue = ExitCode.Ok;
   // `adsync … | head`: a reader that went away is not an error of ours; stop quietly.
   stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(exitCode);
-    throw error;
+    if (error.code !== 'EPIPE') ui.warn(`cannot write to standard output: ${error.message}`);
   });
   let jsonMode = false;
   let reportPath: string | undefined;
@@ -142,6 +143,17 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   const startedAt = new Date();
   // A scheduled run gets its id from `adsync schedule run`, so their log lines correlate.
   const runId = env.ADSYNC_RUN_ID ?? newRunId();
+  // `adsync schedule run` asks its runs to stop over the IPC channel (see the runner). Listen
+  // from the start so an early request is not lost; the channel must not keep the run alive.
+  const stopRequest: { reason?: string; listener?: (reason: string) => void } = {};
+  if (env.ADSYNC_RUN_ID !== undefined && process.send !== undefined) {
+    process.channel?.unref();
+    process.on('message', (message: unknown) => {
+      if ((message as { adsync?: unknown } | null)?.adsync !== 'stop') return;
+      stopRequest.reason = 'the scheduler, which is shutting down';
+      stopRequest.listener?.(stopRequest.reason);
+    });
+  }
   let log: JsonLog | undefined;
   let loaded: ResolvedConfig | undefined;
   let lastReport: RunReport | Record<string, unknown> | undefined;
@@ -157,7 +169,11 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     if (problem) ui.warn(problem);
   };
   const openLog = (file: string, settings: ResolvedConfig['logging']): void => {
-    if (log) return;
+    if (log) {
+      // Opened from --log-file before the config was read: the config's rotation still applies.
+      if (settings) log.configure(settings);
+      return;
+    }
     log = new JsonLog({
       file,
       maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
@@ -205,7 +221,12 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     // Secrets written literally in the config (not through ${env:}/${file:}) are secrets too.
     for (const value of [directory.bindPassword, target.clientSecret, target.apiKey, notify?.webhook])
       if (value) redactor.add(value);
-    if (result.config.logging) openLog(result.config.logging.file, result.config.logging);
+    if (result.config.logging) {
+      openLog(
+        opts.logFile !== undefined ? resolve(cwd, opts.logFile) : result.config.logging.file,
+        result.config.logging,
+      );
+    }
     ui.debug(`config: ${result.config.filepath}`);
     loaded = result.config;
     return result.config;
@@ -228,23 +249,30 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
         ),
       );
     }, ms);
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) process.exit(130);
-      ui.warn(`${signal}: stopping the run safely (send it again to quit at once)`);
+    const stop = (by: string): void => {
+      if (controller.signal.aborted) return;
+      ui.warn(`stopping the run safely, as asked by ${by}`);
       controller.abort(
-        new RunStoppedError('RUN_INTERRUPTED', `the run was stopped by ${signal}`, {
+        new RunStoppedError('RUN_INTERRUPTED', `the run was stopped by ${by}`, {
           hint: 'The baseline was not moved, so nothing is lost: the next push compares against the last accepted one.',
         }),
       );
     };
+    // The same stop often arrives twice (Ctrl-C reaches the whole process group, systemd signals
+    // every process of the unit): only a second Ctrl-C by a person quits at once.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signal === 'SIGINT' && controller.signal.aborted) process.exit(130);
+      stop(signal);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    stopRequest.listener = stop;
+    if (stopRequest.reason !== undefined) stop(stopRequest.reason);
     stopRun = (): void => {
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      stopRequest.listener = undefined;
     };
     return controller.signal;
   };
@@ -495,15 +523,17 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       const { opts } = setup(cmd);
       const config = await load(opts);
       const controller = new AbortController();
-      let signals = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
-        signals++;
-        if (signals > 1) process.exit(130);
+        if (controller.signal.aborted) {
+          if (signal === 'SIGINT') process.exit(130);
+          return;
+        }
         ui.info(`${signal}: stopping the scheduler (a run in progress is asked to stop safely first)`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      const pendingNotices: Promise<void>[] = [];
       const extraArgs = [
         ...(opts.logFile !== undefined ? ['--log-file', resolve(cwd, opts.logFile)] : []),
         ...(opts.timeout !== undefined ? ['--timeout', `${opts.timeout}ms`] : []),
@@ -515,6 +545,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           env,
           extraArgs,
           runNow: options.now === true,
+          timeoutMs: opts.timeout,
           signal: controller.signal,
           onEvent: (event) => {
             const line = describeSchedulerEvent(event);
@@ -527,6 +558,23 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
                 event: 'scheduled-run',
                 run: event.run,
               });
+              // A run that was killed (or never started) could not send its own notification.
+              if (event.run.outcome === 'killed' || event.run.outcome === 'unstarted') {
+                const run = event.run;
+                pendingNotices.push(
+                  notifyRun(config, {
+                    runId: run.runId,
+                    command: 'push',
+                    exitCode: run.exitCode,
+                    startedAt: new Date(run.startedAt),
+                    config: config.filepath,
+                    error: {
+                      code: run.outcome === 'killed' ? 'RUN_KILLED' : 'RUN_NOT_STARTED',
+                      message: run.message ?? '',
+                    },
+                  }),
+                );
+              }
               if (event.run.outcome === 'ok') ui.info(line.text);
               else ui.raw(`${ui.color.red('error:')} ${line.text}\n`);
             } else if (line.level === 'warn') ui.warn(line.text);
@@ -534,6 +582,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
             else ui.info(line.text);
           },
         });
+        await Promise.all(pendingNotices);
         const failed = runs.filter((r) => r.outcome !== 'ok').length;
         ui.info(`scheduler stopped after ${runs.length} run(s), ${failed} failed`);
         await emitReport({ command: 'schedule run', status: 'ok', exitCode: 0, runs });
@@ -720,30 +769,34 @@ Examples:
         ...(report?.csvPath ? { csvPath: report.csvPath } : {}),
       },
     );
-    const notify = loaded?.notify;
-    if (!notify || command !== 'push' || !notify.on.includes(noticeKind(code))) return;
+    if (command !== 'push' || !loaded) return;
     const plan = report?.plan;
-    const notice = runNotice(
-      {
-        runId,
-        command,
-        exitCode: code,
-        startedAt,
-        config: loaded?.filepath,
-        error,
-        summary: plan
-          ? `${report.rows ?? 0} rows; +${plan.create} ~${plan.update} -${plan.archive} =${plan.unchanged}`
-          : undefined,
-      },
-      hostname(),
-    );
-    const config = loaded;
-    if (!config) return;
+    await notifyRun(loaded, {
+      runId,
+      command,
+      exitCode: code,
+      startedAt,
+      config: loaded.filepath,
+      error,
+      summary: plan
+        ? `${report.rows ?? 0} rows; +${plan.create} ~${plan.update} -${plan.archive} =${plan.unchanged}`
+        : undefined,
+    });
+  }
+
+  /**
+   * Send the webhook for a run, when the config asks for this outcome. A failure to notify is
+   * warned about and logged, and changes nothing else.
+   */
+  async function notifyRun(config: ResolvedConfig, run: Parameters<typeof runNotice>[0]): Promise<void> {
+    const notify = config.notify;
+    if (!notify || !notify.on.includes(noticeKind(run.exitCode))) return;
+    const notice = redactValues(runNotice(run, hostname()), (text) => redactor.redact(text));
     let problem: string | undefined;
     try {
       problem = await sendWebhook(
         notify.webhook,
-        JSON.parse(redactor.redact(JSON.stringify(notice))) as typeof notice,
+        notice,
         transportFor(config, notify.webhook, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
       );
     } catch (e) {
@@ -751,7 +804,12 @@ Examples:
     }
     if (problem) {
       ui.warn(`could not send the failure notification: ${problem}`);
-      logLine('warn', 'notification failed', { event: 'notify', ok: false });
-    } else logLine('info', `notification sent (${notice.adsync.outcome})`, { event: 'notify', ok: true });
+      logLine('warn', 'notification failed', { event: 'notify', ok: false, runId: run.runId });
+    } else
+      logLine('info', `notification sent (${notice.adsync.outcome})`, {
+        event: 'notify',
+        ok: true,
+        runId: run.runId,
+      });
   }
 }

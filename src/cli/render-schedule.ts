@@ -28,7 +28,7 @@ export function describeSchedulerEvent(
       const what =
         r.outcome === 'ok'
           ? `succeeded: ${r.rows ?? 0} rows${plan}`
-          : `${r.outcome === 'guard' ? 'was stopped by a safety guard' : r.outcome === 'locked' ? 'found another run holding the lock' : r.outcome === 'killed' ? 'was killed' : 'failed'} (exit ${r.exitCode})${r.message ? `: ${r.message.split('\n')[0] ?? ''}` : ''}`;
+          : `${r.outcome === 'guard' ? 'was stopped by a safety guard' : r.outcome === 'locked' ? 'found another run holding the lock' : r.outcome === 'killed' ? 'was killed' : r.outcome === 'unstarted' ? 'could not start' : 'failed'} (exit ${r.exitCode})${r.message ? `: ${r.message.split('\n')[0] ?? ''}` : ''}`;
       return { level: 'info', text: `run ${r.runId} ${what}; ${next(event.nextRun)}` };
     }
     case 'overlap':

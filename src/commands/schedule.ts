@@ -97,6 +97,8 @@ export interface ScheduleRunOptions {
   extraArgs: string[];
   /** Run once at start too. */
   runNow: boolean;
+  /** `--timeout`: each run's limit (default `schedule.timeoutMinutes`); the hard kill follows it. */
+  timeoutMs?: number | undefined;
   /** Progress. */
   onEvent: (event: SchedulerEvent) => void;
   /** Stops the scheduler. */
@@ -119,7 +121,7 @@ export async function scheduleRun(
     cron: schedule.cron,
     timezone: schedule.timezone,
     randomDelayMs: schedule.randomDelayMs,
-    runTimeoutMs: config.runTimeoutMs,
+    runTimeoutMs: options.timeoutMs ?? config.runTimeoutMs,
     statusFile: schedule.statusFile,
     program: options.command.program,
     programArgs: options.command.programArgs,

@@ -3,6 +3,22 @@ import { dirname } from 'node:path';
 
 import { ConfigError, describeError } from '../errors.js';
 
+/**
+ * A copy of a JSON-like value with `redact` applied to every string in it.
+ * @param value plain data
+ * @param redact the redaction
+ */
+export function redactValues<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactValues(v, redact)) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactValues(v as unknown, redact)]),
+    ) as T;
+  }
+  return value;
+}
+
 /** Severity of a log line. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -61,17 +77,20 @@ export class JsonLog {
    */
   public write(level: LogLevel, message: string, fields: Record<string, unknown> = {}): string | undefined {
     if (level === 'debug' && this.options.level !== 'debug') return undefined;
-    const line = `${this.options.redact(
-      JSON.stringify({
-        time: new Date().toISOString(),
-        level,
-        runId: this.options.runId,
-        message,
-        ...fields,
-      }),
-    )}\n`;
+    // Redacted value by value, before JSON escaping could hide a secret with a quote in it.
+    const record = redactValues(
+      { time: new Date().toISOString(), level, runId: this.options.runId, message, ...fields },
+      this.options.redact,
+    );
+    const line = `${JSON.stringify(record)}\n`;
     try {
-      this.rotateFor(Buffer.byteLength(line));
+      // A failed rotation (another process rotated first; Windows holding the file) must not
+      // cost the line itself.
+      try {
+        this.rotateFor(Buffer.byteLength(line));
+      } catch {
+        // appended to the current file instead
+      }
       appendFileSync(this.options.file, line, { mode: 0o600 });
       return undefined;
     } catch (error) {
@@ -79,6 +98,18 @@ export class JsonLog {
       this.failed = true;
       return `cannot write the log file ${this.options.file}: ${describeError(error)}`;
     }
+  }
+
+  /**
+   * Take the config's rotation and level for a log opened from `--log-file` before the config
+   * was read.
+   * @param settings size limit, kept files and level
+   * @param settings.maxBytes rotate past this size
+   * @param settings.keep rotated files kept
+   * @param settings.level lowest level written
+   */
+  public configure(settings: { maxBytes: number; keep: number; level: 'info' | 'debug' }): void {
+    Object.assign(this.options, settings);
   }
 
   private rotateFor(bytes: number): void {

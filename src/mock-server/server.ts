@@ -81,6 +81,10 @@ export interface UploadRecord {
   outcome: string;
   /** The import summary, when imported. */
   summary?: ImportSummary;
+  /** Milliseconds from the request to the whole body received. */
+  receiveMs?: number;
+  /** Milliseconds spent checking, parsing and importing the CSV. */
+  importMs?: number;
 }
 
 interface MockState {
@@ -102,6 +106,8 @@ export interface MockServer {
   uploads(): UploadRecord[];
   /** Tokens issued so far. */
   tokensIssued(): number;
+  /** Requests received so far, counted on arrival (before any injected delay). */
+  requestsSeen(): number;
   /** Every token issued (for tests that check no token leaks). */
   issuedTokens(): string[];
   /** Make every token issued so far expired. */
@@ -298,7 +304,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       send(res, faults.failStatus, { error: `injected failure ${faults.failStatus}` }, retry);
       return;
     }
+    const started = performance.now();
     const body = await readBody(req);
+    const received = performance.now();
     const record = (status: number, outcome: string, summary?: ImportSummary): void => {
       state.uploads.push({
         time: new Date().toISOString(),
@@ -308,6 +316,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         status,
         outcome,
         ...(summary ? { summary } : {}),
+        receiveMs: Math.round(received - started),
+        importMs: Math.round(performance.now() - received),
       });
     };
     let csv: Uint8Array;
@@ -362,7 +372,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     send(res, 200, summary);
   };
 
+  let seen = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    seen++;
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
     const path = new URL(req.url ?? '/', 'https://mock').pathname;
     const route = `${req.method ?? 'GET'} ${path}`;
@@ -408,6 +420,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     contacts: () => state.contacts,
     uploads: () => state.uploads,
     tokensIssued: () => issued,
+    requestsSeen: () => seen,
     issuedTokens: () => [...tokens.keys()],
     expireTokens: () => {
       for (const entry of tokens.values()) entry.expiresAt = 0;

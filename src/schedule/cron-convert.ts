@@ -47,7 +47,13 @@ export interface CronParts {
   monthRestricted: boolean;
 }
 
-function unsupported(expression: string, why: string, platform: string): ConfigError {
+/**
+ * The error for a form a scheduler cannot express.
+ * @param expression the cron expression
+ * @param why what it cannot do
+ * @param platform which scheduler
+ */
+export function unsupported(expression: string, why: string, platform: string): ConfigError {
   return new ConfigError(
     'CONFIG_INVALID',
     `schedule.cron "${expression}" cannot be expressed for ${platform}: ${why}`,
@@ -72,19 +78,32 @@ export function parseCron(expression: string): CronParts {
       { hint: 'Use minute hour day-of-month month day-of-week, e.g. "0 6 * * *" for 06:00 every day.' },
     );
   }
-  const raw = expression.trim().split(/\s+/);
-  const [dom, month, dow] = raw.slice(-3);
+  // node-cron also knows `1#2` (second Monday), `5L`, `L-3` and `15W`; the platform schedulers
+  // cannot say those, so they are refused here rather than turned into something else.
+  const special = [...fields.dayOfMonth, ...fields.dayOfWeek].find(
+    (v) => v !== 'L' && !(typeof v === 'number' || /^\d+$/.test(v)),
+  );
+  if (special !== undefined) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `schedule.cron "${expression}": "${String(special)}" (nth weekday, last or nearest weekday) cannot be installed in Task Scheduler, cron or systemd`,
+      { hint: 'Use plain numbers, lists and ranges (and L for the last day of the month).' },
+    );
+  }
+  const dayOfWeek = [...new Set(fields.dayOfWeek.map((d) => Number(d) % 7))].sort((a, b) => a - b);
+  const dayOfMonth = fields.dayOfMonth.map((d) => (d === 'L' ? 'L' : Number(d)));
   return {
     expression,
     second: fields.second,
     minute: fields.minute,
     hour: fields.hour,
-    dayOfMonth: fields.dayOfMonth.map((d) => (d === 'L' ? 'L' : Number(d))),
+    dayOfMonth,
     month: fields.month,
-    dayOfWeek: [...new Set(fields.dayOfWeek.map((d) => Number(d) % 7))].sort((a, b) => a - b),
-    domRestricted: dom !== '*' && dom !== '?',
-    dowRestricted: dow !== '*' && dow !== '?',
-    monthRestricted: month !== '*',
+    dayOfWeek,
+    // From the expanded values, so `@daily`, `*/1` and `1-31` count as unrestricted.
+    domRestricted: dayOfMonth.length !== 31,
+    dowRestricted: dayOfWeek.length !== 7,
+    monthRestricted: fields.month.length !== 12,
   };
 }
 
@@ -112,19 +131,12 @@ function compact(values: readonly number[], width = 1): string {
 }
 
 /**
- * The systemd `OnCalendar=` value for a cron expression (and time zone). Cron runs a job when
- * day-of-month OR day-of-week matches if both are restricted; systemd needs both to match, so
- * that form is refused rather than silently changed.
+ * The systemd `OnCalendar=` value for a cron expression (and time zone). With both day-of-month
+ * and day-of-week restricted, both must match, as in node-cron (`adsync schedule run`).
  * @param cron the parsed expression
  * @param timezone IANA zone appended to the value (systemd 235+), or undefined for local time
  */
 export function toOnCalendar(cron: CronParts, timezone: string | undefined): string {
-  if (cron.domRestricted && cron.dowRestricted)
-    throw unsupported(
-      cron.expression,
-      'both day-of-month and day-of-week are restricted (cron ORs them)',
-      'systemd',
-    );
   if (cron.dayOfMonth.includes('L') && cron.dayOfMonth.length > 1)
     throw unsupported(cron.expression, 'L mixed with other days', 'systemd');
   const dow = cron.dowRestricted ? `${cron.dayOfWeek.map((d) => DAY_NAMES[d] ?? '').join(',')} ` : '';
@@ -179,7 +191,7 @@ export function toTaskTriggers(cron: CronParts): TaskTrigger[] {
   if (cron.domRestricted && cron.dowRestricted)
     throw unsupported(
       cron.expression,
-      'both day-of-month and day-of-week are restricted (cron ORs them)',
+      'both day-of-month and day-of-week are restricted (a trigger has one or the other)',
       'Task Scheduler',
     );
   if (cron.second.length !== 1)

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ScheduleError, UsageError } from '../errors.js';
-import { cronMarker, type ScheduleArtifacts } from './platforms.js';
+import { cronMarker, systemdConfigLine, type ScheduleArtifacts } from './platforms.js';
 
 /** What installing did. */
 export interface InstallOutcome {
@@ -33,7 +33,14 @@ export interface InstallTarget {
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string) {
   const result = spawnSync(command, args, { env, input, encoding: 'utf8', timeout: 60_000 });
   const output = `${result.stdout}${result.stderr}`.trim();
-  return { status: result.status, error: result.error, output, text: [command, ...args].join(' ') };
+  return {
+    status: result.status,
+    error: result.error,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    output,
+    text: [command, ...args].join(' '),
+  };
 }
 
 function installCron(artifacts: ScheduleArtifacts, target: InstallTarget): InstallOutcome {
@@ -44,12 +51,18 @@ function installCron(artifacts: ScheduleArtifacts, target: InstallTarget): Insta
       cause: listed.error,
     });
   }
-  // `crontab -l` exits 1 with "no crontab for USER" when there is none yet: start empty.
-  const current = listed.status === 0 ? listed.output : '';
+  // `crontab -l` exits 1 with "no crontab for USER" when there is none yet: start empty. Any
+  // other failure stops here: writing the table anyway would replace the user's other jobs.
+  if (listed.status !== 0 && !/no crontab/i.test(listed.stderr)) {
+    throw new ScheduleError(`crontab -l failed: ${listed.output || `exit ${String(listed.status)}`}`, {
+      hint: 'Nothing was changed. Fix what crontab reports (permissions, /etc/cron.allow), or use --print and add the line yourself.',
+    });
+  }
+  const current = listed.status === 0 ? listed.stdout : '';
   const marker = cronMarker(target.configPath);
   const kept = current
     .split('\n')
-    .filter((line) => line !== '' && !line.includes(marker))
+    .filter((line) => line !== '' && !line.endsWith(marker))
     .join('\n');
   const block = artifacts.files[0]?.content ?? '';
   const next = `${kept ? `${kept}\n` : ''}${block}`;
@@ -82,6 +95,18 @@ function installSystemd(artifacts: ScheduleArtifacts, target: InstallTarget): In
     });
   }
   const dir = join(base, 'systemd', 'user');
+  const servicePath = join(dir, `${target.name}.service`);
+  let existing: string | undefined;
+  try {
+    existing = readFileSync(servicePath, 'utf8');
+  } catch {
+    // first install
+  }
+  if (existing !== undefined && !existing.split('\n').includes(systemdConfigLine(target.configPath))) {
+    throw new ScheduleError(`${servicePath} already runs another config (or was not written by adsync)`, {
+      hint: `Nothing was changed. Give this config its own units with --name (e.g. --name adsync-${target.name === 'adsync' ? 'site2' : 'other'}), or remove the old units first.`,
+    });
+  }
   mkdirSync(dir, { recursive: true });
   const written = artifacts.files.map((file) => {
     const path = join(dir, file.name);

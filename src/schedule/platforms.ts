@@ -1,7 +1,13 @@
 import { basename } from 'node:path';
 
 import { ConfigError } from '../errors.js';
-import { toOnCalendar, toTaskTriggers, type CronParts, type TaskTrigger } from './cron-convert.js';
+import {
+  toOnCalendar,
+  toTaskTriggers,
+  unsupported,
+  type CronParts,
+  type TaskTrigger,
+} from './cron-convert.js';
 
 /** Where a scheduled push can be installed. */
 export type SchedulePlatform = 'windows' | 'cron' | 'systemd';
@@ -66,6 +72,9 @@ const systemdQuote = (s: string): string => {
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
 };
 
+/** A path in a systemd setting that takes it raw (no quotes): only `%` specifiers are escaped. */
+const systemdPath = (s: string): string => s.replace(/%/g, '%%');
+
 /** Windows command-line quoting (the rules of CommandLineToArgvW / the C runtime). */
 export function windowsQuote(arg: string): string {
   if (arg !== '' && !/[\s"]/.test(arg)) return arg;
@@ -104,6 +113,13 @@ function timezoneNote(spec: ScheduleSpec, platform: string): string[] {
  * @param spec what to schedule
  */
 export function crontabBlock(spec: ScheduleSpec): ScheduleArtifacts {
+  if (spec.cron.domRestricted && spec.cron.dowRestricted) {
+    throw unsupported(
+      spec.cron.expression,
+      'cron runs a job when the day of the month OR the day of the week matches, adsync schedule run (and systemd) only when both do',
+      'cron',
+    );
+  }
   if (spec.cron.second.length !== 1 || spec.cron.second[0] !== 0) {
     throw new ConfigError(
       'CONFIG_INVALID',
@@ -137,9 +153,19 @@ export function crontabBlock(spec: ScheduleSpec): ScheduleArtifacts {
     notes: [
       ...timezoneNote(spec, 'cron'),
       secretsNote,
-      'cron mails a run’s output (errors only, with --quiet) to the crontab owner when mail is set up; set logging.file for a record of every run.',
+      'cron mails a run’s output (errors only, with --quiet) to the crontab owner when mail is set up; set logging.file for a record of every run and notify.webhook to hear about failures.',
+      'The line uses GNU coreutils `timeout` (and `shuf` for the random delay), standard on Linux; on other systems install coreutils or use adsync schedule run.',
     ],
   };
+}
+
+/**
+ * The comment that names a service unit's config, so a second config's install does not take
+ * over the first one's units.
+ * @param configPath absolute config path
+ */
+export function systemdConfigLine(configPath: string): string {
+  return `# adsync config: ${configPath}`;
 }
 
 /** The tag that finds this config's lines in a crontab. */
@@ -155,20 +181,21 @@ export function systemdUnits(spec: ScheduleSpec): ScheduleArtifacts {
   const onCalendar = toOnCalendar(spec.cron, spec.timezone);
   const hardLimit = Math.ceil((spec.timeoutMs + HARD_LIMIT_GRACE_MS) / 1000);
   const exec = [spec.program, ...spec.programArgs, ...pushArgs(spec.configPath)].map(systemdQuote).join(' ');
-  const service = `[Unit]
-Description=adsync push (${basename(spec.configPath)})
+  const service = `${systemdConfigLine(spec.configPath)}
+[Unit]
+Description=adsync push (${systemdPath(basename(spec.configPath))})
 Documentation=https://github.com/adsync/adsync#scheduling
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-WorkingDirectory=${systemdQuote(spec.workingDir)}
+WorkingDirectory=${systemdPath(spec.workingDir)}
 ExecStart=${exec}
 # A run still going after this is killed (adsync stops itself ${HARD_LIMIT_GRACE_MS / 60_000} min earlier).
 TimeoutStartSec=${hardLimit}
 # Secrets referenced as \${env:NAME} in the config:
-#EnvironmentFile=${systemdQuote(`${spec.workingDir}/adsync.env`)}
+#EnvironmentFile=${systemdPath(`${spec.workingDir}/adsync.env`)}
 `;
   const timer = `[Unit]
 Description=Run adsync push on "${spec.cron.expression}"${spec.timezone ? ` (${spec.timezone})` : ''}
@@ -313,7 +340,8 @@ ${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType
     platform: 'windows',
     files: [{ name: `${spec.name}.xml`, content }],
     installCommands: [
-      `schtasks /Create /TN "\\adsync\\${spec.name}" /XML ${spec.name}.xml${spec.user ? ` /RU ${windowsQuote(spec.user)}` : ''} /F`,
+      // The account is in the XML (UserId, S4U): /RU here would ask for a password.
+      `schtasks /Create /TN "\\adsync\\${spec.name}" /XML ${spec.name}.xml /F`,
       `schtasks /Run /TN "\\adsync\\${spec.name}"   # try it once now`,
     ],
     notes: [

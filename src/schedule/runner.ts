@@ -25,8 +25,8 @@ export interface ScheduledRun {
   finishedAt: string;
   /** The push's exit code (1 if it had to be killed). */
   exitCode: number;
-  /** ok, failed, guard (exit 3), locked (exit 4), killed. */
-  outcome: 'ok' | 'failed' | 'guard' | 'locked' | 'killed';
+  /** ok, failed, guard (exit 3), locked (exit 4), killed (past the limit), unstarted. */
+  outcome: 'ok' | 'failed' | 'guard' | 'locked' | 'killed' | 'unstarted';
   /** The error message from the run's report, when it failed. */
   message?: string | undefined;
   /** Rows and plan counts from the run's report, when it got that far. */
@@ -141,13 +141,19 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
   };
 
   const runOnce = async (reason: 'scheduled' | 'startup'): Promise<void> => {
-    if (flags.stopping) return;
+    if (stopping()) return;
     const runId = newRunId();
     const startedAt = new Date();
     const report = join(tmpdir(), `adsync-run-${runId}.json`);
     status.state = 'running';
     status.running = { runId, startedAt: startedAt.toISOString() };
     await saveStatus();
+    if (stopping()) {
+      // Stopped while the status was written: no run is started after a stop.
+      status.running = null;
+      status.state = 'stopped';
+      return;
+    }
     options.onEvent({ type: 'run-start', runId, reason });
     const args = [
       ...options.programArgs,
@@ -156,14 +162,17 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
       report,
       ...(options.extraArgs ?? []),
     ];
-    const ended = { killed: false };
+    const ended: { killed: boolean; spawnError?: string } = { killed: false };
     const exitCode = await new Promise<number>((resolve) => {
+      // An IPC channel carries the stop request: a signal would also arrive from the terminal
+      // (Ctrl-C reaches the whole process group) or from systemd, and Windows has no SIGTERM.
       const proc = spawn(options.program, args, {
         env: { ...options.env, ADSYNC_RUN_ID: runId },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
       active.child = proc;
       for (const stream of [proc.stdout, proc.stderr]) {
+        if (!stream) continue;
         createInterface({ input: stream }).on('line', (line) => {
           options.onEvent({ type: 'output', runId, line });
         });
@@ -173,7 +182,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
         proc.kill('SIGKILL');
       }, options.runTimeoutMs + HARD_LIMIT_GRACE_MS);
       proc.on('error', (error) => {
-        options.onEvent({ type: 'output', runId, line: `cannot start ${options.program}: ${error.message}` });
+        ended.spawnError = `cannot start ${options.program}: ${error.message}`;
       });
       proc.on('close', (code) => {
         clearTimeout(hardLimit);
@@ -194,10 +203,12 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       exitCode,
-      outcome: ended.killed ? 'killed' : outcomeOf(exitCode),
-      message: ended.killed
-        ? `killed after ${Math.round((options.runTimeoutMs + HARD_LIMIT_GRACE_MS) / 60_000)} min: the run did not stop at its own time limit`
-        : facts?.error?.message,
+      outcome: ended.spawnError ? 'unstarted' : ended.killed ? 'killed' : outcomeOf(exitCode),
+      message: ended.spawnError
+        ? ended.spawnError
+        : ended.killed
+          ? `killed after ${Math.round((options.runTimeoutMs + HARD_LIMIT_GRACE_MS) / 60_000)} min: the run did not stop at its own time limit`
+          : facts?.error?.message,
       rows: facts?.rows,
       plan: plan
         ? Object.fromEntries(
@@ -221,6 +232,11 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
   };
 
   const start = (reason: 'scheduled' | 'startup'): Promise<void> => {
+    // node-cron's noOverlap only knows its own firings, not the --now run.
+    if (active.run) {
+      options.onEvent({ type: 'overlap', runId: status.running?.runId ?? '' });
+      return active.run;
+    }
     const run = runOnce(reason).finally(() => {
       active.run = undefined;
     });
@@ -273,13 +289,14 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
   flags.stopping = true;
   await task.stop();
   options.onEvent({ type: 'stopping', waitingFor: status.running?.runId ?? null });
-  const running = active.child;
   const current = active.run;
-  if (running && current) {
-    // The run stops itself safely on SIGTERM (no upload started is left half-recorded); a run
-    // that does not stop within the grace period is killed, and its lock is taken over later.
-    running.kill('SIGTERM');
-    const grace = setTimeout(() => running.kill('SIGKILL'), options.stopGraceMs ?? 60_000);
+  if (current) {
+    // The run stops itself safely when asked (nothing half-recorded); one that does not stop
+    // within the grace period is killed, and its lock is taken over by the next run.
+    const running = active.child;
+    if (running?.connected) running.send({ adsync: 'stop' });
+    else running?.kill('SIGTERM');
+    const grace = setTimeout(() => active.child?.kill('SIGKILL'), options.stopGraceMs ?? 60_000);
     await current;
     clearTimeout(grace);
   }

@@ -38,6 +38,19 @@ export function hash64Hex(text: string): string {
 }
 
 /**
+ * 64 bits of hash of a text, written as two 32-bit halves into `out` at `offset` (the same bits
+ * as {@link hash64Hex}).
+ * @param text the text
+ * @param out where to write
+ * @param offset index of the first half
+ */
+export function hash64Into(text: string, out: Uint32Array, offset: number): void {
+  hash(text);
+  out[offset] = h1 >>> 0;
+  out[offset + 1] = h2 >>> 0;
+}
+
+/**
  * 32 bits of hash of a text (for telling whether one cell changed).
  * @param text the text
  */

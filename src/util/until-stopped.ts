@@ -37,11 +37,15 @@ export function untilStopped<T>(work: Promise<T>, signal: AbortSignal | undefine
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return untilStopped(
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     }),
     signal,
   );

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,39 @@ describe('schedule install (no directory needed)', () => {
     if (!run.stderr.includes('the schedule is active')) {
       expect(run.stderr).toContain('systemctl --user enable --now adsync.timer');
     }
+    // systemd's own check of the pair (paths, quoting, specifiers, the calendar).
+    const verify = spawnSync(
+      'systemd-analyze',
+      ['verify', '--man=no', join(units, 'adsync.service'), join(units, 'adsync.timer')],
+      { encoding: 'utf8' },
+    );
+    if (!verify.error) expect(verify.status, verify.stderr).toBe(0);
+
+    // Another config must not take these units over silently.
+    const other = join(cwd, 'site2');
+    await mkdir(other);
+    await writeConfig(other, config);
+    const clash = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
+      cwd: other,
+      env: { HOME: home },
+    });
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('adsync.service already runs another config');
+    expect(clash.stderr).toContain('--name');
+    const named = await runAdsync(
+      ['schedule', 'install', '--platform', 'systemd', '--name', 'adsync-site2'],
+      {
+        cwd: other,
+        env: { HOME: home },
+      },
+    );
+    expect(named.code, named.stderr).toBe(0);
+    expect((await readdir(units)).sort()).toEqual([
+      'adsync-site2.service',
+      'adsync-site2.timer',
+      'adsync.service',
+      'adsync.timer',
+    ]);
   });
 
   it("cron: adds one block to the user's crontab, keeps other lines, and replaces it on reinstall", async () => {
@@ -115,7 +149,7 @@ describe('schedule install (no directory needed)', () => {
     await mkdir(bin);
     await writeFile(
       join(bin, 'crontab'),
-      '#!/bin/sh\nf="$HOME/crontab.txt"\ncase "$1" in\n  -l) [ -f "$f" ] || { echo "no crontab for $USER" >&2; exit 1; }; cat "$f" ;;\n  -) cat > "$f" ;;\n  *) exit 2 ;;\nesac\n',
+      '#!/bin/sh\nf="$HOME/crontab.txt"\n[ -n "$CRONTAB_BROKEN" ] && { echo "crontab: cannot open /var/spool/cron" >&2; exit 1; }\ncase "$1" in\n  -l) [ -f "$f" ] || { echo "no crontab for $USER" >&2; exit 1; }; cat "$f" ;;\n  -) cat > "$f" ;;\n  *) exit 2 ;;\nesac\n',
     );
     await chmod(join(bin, 'crontab'), 0o755);
     const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
@@ -131,6 +165,14 @@ describe('schedule install (no directory needed)', () => {
     const table = (await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n');
     expect(table[0]).toBe('MAILTO=ops@example.com');
     expect(table.filter((l) => l.includes('#adsync-job:'))).toHaveLength(2); // the comment and the job, once
+    // A crontab that cannot be read is never overwritten (that would drop the other jobs).
+    const broken = await runAdsync(['schedule', 'install', '--platform', 'cron'], {
+      cwd,
+      env: { ...env, CRONTAB_BROKEN: '1' },
+    });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('crontab -l failed: crontab: cannot open /var/spool/cron');
+    expect((await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n')).toEqual(table);
     expect(table.at(-1)).toMatch(
       /^0 6 \* \* 1-5 cd \S+ && exec timeout -k 60 1500 \S+node \S+adsync\.js push --config \S+adsync\.yaml --quiet/,
     );
@@ -231,11 +273,12 @@ describe.skipIf(skip !== '')(
       // Fix the config: the next run reads it afresh and succeeds.
       await config(cwd, { schedule: { cron: '*/2 * * * * *' } });
       await until('a successful run', async () => (await status()).lastRun?.outcome === 'ok');
+      expect((await status()).consecutiveFailures).toBe(0);
       scheduler.kill('SIGTERM');
       const ended = await scheduler.done;
       expect(ended.code, ended.stderr).toBe(0);
       const final = await status();
-      expect(final).toMatchObject({ state: 'stopped', running: null, nextRun: null, consecutiveFailures: 0 });
+      expect(final).toMatchObject({ state: 'stopped', running: null, nextRun: null });
       expect((final.runs as number) - (final.failures as number)).toBeGreaterThanOrEqual(1);
       expect(ended.stderr).toMatch(/run \w{12} failed \(exit 1\): cannot reach ldap:\/\/127\.0\.0\.1:1/);
       expect(ended.stderr).toMatch(/run \w{12} succeeded: 10 rows/);
@@ -354,9 +397,10 @@ describe.skipIf(skip !== '')(
 
       mock.faults.delayMs = 20_000;
       try {
+        const seen = mock.requestsSeen();
         const slow = startAdsync(['push', '--allow-archive', '0'], { cwd, env: ENV });
-        // The export takes well under a second; then the token request hangs on the delay.
-        await new Promise((r) => setTimeout(r, 2500));
+        // Stop it while its token request hangs at the vendor: the upload phase has begun.
+        await until('the token request', () => Promise.resolve(mock.requestsSeen() > seen));
         slow.kill('SIGTERM');
         const t0 = Date.now();
         const stopped = await slow.done;
@@ -376,6 +420,36 @@ describe.skipIf(skip !== '')(
       }
       // Nothing was left locked.
       expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0);
+    }, 60_000);
+
+    it('stopping the scheduler during an upload stops the run safely first: no baseline moved, exit 0', async () => {
+      const cwd = await tempDir();
+      await config(cwd, { notify: undefined, schedule: { cron: '0 0 1 1 *' } });
+      expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0);
+      const stateDir = join(cwd, 'adsync-state');
+      const stateName = (await readdir(stateDir)).find((n) => /^state-.*\.json$/.test(n)) ?? '';
+      const baseline = await readFile(join(stateDir, stateName));
+      mock.faults.delayMs = 30_000;
+      try {
+        const seen = mock.requestsSeen();
+        const scheduler = startAdsync(['schedule', 'run', '--now'], { cwd, env: ENV });
+        await until('the run to reach the vendor', () => Promise.resolve(mock.requestsSeen() > seen));
+        const stopAt = Date.now();
+        scheduler.kill('SIGTERM');
+        const ended = await scheduler.done;
+        expect(ended.code, ended.stderr).toBe(0);
+        expect(Date.now() - stopAt).toBeLessThan(10_000); // the run stopped; it was not waited out
+        expect(ended.stderr).toContain('stopped by the scheduler, which is shutting down');
+        const status = JSON.parse(await readFile(join(stateDir, 'schedule-status.json'), 'utf8')) as {
+          state: string;
+          lastRun: { outcome: string; exitCode: number };
+        };
+        expect(status).toMatchObject({ state: 'stopped', lastRun: { outcome: 'failed', exitCode: 1 } });
+        expect(await readFile(join(stateDir, stateName))).toEqual(baseline);
+      } finally {
+        mock.faults.delayMs = 0;
+      }
+      expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0); // no lock left behind
     }, 60_000);
 
     it('logging: JSON lines with run id, level and message; rotated by size; no secrets', async () => {

@@ -28,7 +28,8 @@ function systemdNext(onCalendar: string, count: number): string[] {
 
 /** The next firings node-cron (`adsync schedule run`) computes. */
 function cronNext(expression: string, timezone: string | undefined, count: number): string[] {
-  const task = createTask(expression, () => undefined, timezone ? { timezone } : {});
+  // Without a zone, OnCalendar means local time; systemd-analyze runs with TZ=UTC, so node-cron does too.
+  const task = createTask(expression, () => undefined, { timezone: timezone ?? 'UTC' });
   return task.getNextRuns(count).map((d) => d.toISOString());
 }
 
@@ -55,6 +56,9 @@ describe('cron expressions for each scheduler', () => {
     ['0 7 1,15 * *', 'America/Toronto'],
     ['15 2 * 1,7 *', undefined],
     ['0 9 * * sun', 'Asia/Tokyo'],
+    // Both day fields: node-cron and systemd need both to match (the first Monday of a month).
+    ['0 6 1-7 * 1', 'Europe/Paris'],
+    ['@daily', undefined],
   ];
 
   it.skipIf(!hasSystemdAnalyze)(
@@ -77,11 +81,15 @@ describe('cron expressions for each scheduler', () => {
   });
 
   it('refuses what a scheduler would run differently, naming the expression', () => {
-    // cron runs this on the 1st OR on Mondays; systemd and Task Scheduler would need both.
-    expect(() => toOnCalendar(parseCron('0 6 1 * 1'), undefined)).toThrow(
-      /"0 6 1 \* 1" cannot be expressed for systemd/,
-    );
+    // node-cron runs this on the 1st when it is a Monday; cron would run it on the 1st OR on
+    // Mondays, and a Task Scheduler trigger has one rule or the other.
+    expect(() => crontabBlock(spec('0 6 1 * 1'))).toThrow(/"0 6 1 \* 1" cannot be expressed for cron/);
     expect(() => toTaskTriggers(parseCron('0 6 1 * 1'))).toThrow(/Task Scheduler/);
+    for (const special of ['0 6 * * 1#2', '0 6 L-3 * *', '0 6 15W * *', '0 6 * * 5L'])
+      expect(() => parseCron(special), special).toThrow(
+        /cannot be installed in Task Scheduler, cron or systemd/,
+      );
+    expect(parseCron('@daily')).toMatchObject({ hour: [0], domRestricted: false, dowRestricted: false });
     expect(() => parseCron('0 25 * * *')).toThrow(/not a valid cron expression/);
     expect(() => crontabBlock(spec('*/10 * * * * *'))).toThrow(/seconds field/);
   });
@@ -105,6 +113,19 @@ describe('cron expressions for each scheduler', () => {
       kind: 'monthly',
       days: ['Last'],
     });
+    expect(toTaskTriggers(parseCron('0 7 1,15 * *'))[0]?.days).toMatchObject({
+      kind: 'monthly',
+      days: [1, 15],
+    });
+    expect(toTaskTriggers(parseCron('15 2 * 1,7 *'))[0]?.days).toEqual({
+      kind: 'monthlyDayOfWeek',
+      days: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+      months: ['January', 'July'],
+    });
+    const monthly = windowsTask(spec('15 2 * 1,7 *')).files[0]?.content ?? '';
+    expect(monthly).toContain('<ScheduleByMonthDayOfWeek>');
+    expect(monthly).toContain('<January />');
+    expect(monthly).toContain('<Week>Last</Week>');
   });
 });
 
@@ -135,7 +156,7 @@ describe('scheduler files', () => {
     ).files;
     expect(service?.name).toBe('adsync.service');
     expect(service?.content).toContain('Type=oneshot');
-    expect(service?.content).toContain('WorkingDirectory="/srv/ad sync"');
+    expect(service?.content).toContain('WorkingDirectory=/srv/ad sync\n'); // taken raw: quotes would be part of the path
     expect(service?.content).toContain(
       'ExecStart=/usr/bin/node /opt/adsync/bin/adsync.js push --config /etc/adsync/adsync.yaml --quiet',
     );
@@ -179,9 +200,7 @@ describe('scheduler files', () => {
       else stack.push(m[2] ?? '');
     }
     expect(stack).toEqual([]);
-    expect(task.installCommands[0]).toBe(
-      'schtasks /Create /TN "\\adsync\\adsync" /XML adsync.xml /RU CORP\\svc-adsync /F',
-    );
+    expect(task.installCommands[0]).toBe('schtasks /Create /TN "\\adsync\\adsync" /XML adsync.xml /F');
   });
 
   it('quotes Windows arguments the way CommandLineToArgvW reads them', () => {
