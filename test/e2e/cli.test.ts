@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { adConfig } from '../harness/ad-config.js';
 import { AD } from '../harness/ad-data.js';
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
-import { BIN, runAdsync } from '../harness/cli.js';
+import { BIN, firstStdoutLine, runAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
 const skip = inject('slapdSkip');
@@ -287,16 +287,7 @@ describe.skipIf(skip !== '')(
         { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       try {
-        const line = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          mock.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
-          });
-          mock.once('exit', (code) => {
-            reject(new Error(`mock-server exited with ${String(code)}`));
-          });
-        });
+        const line = await firstStdoutLine(mock);
         const { url, caFile } = JSON.parse(line) as { url: string; caFile: string };
         expect(caFile).toBe(join(cwd, 'mock-ca.pem'));
         await writeConfig(cwd, {

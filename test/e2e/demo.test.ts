@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -7,33 +6,12 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 
 import { demo, DEMO_MARKER, type DemoSetup } from '../../src/commands/demo.js';
+import { runAdsync, type CliRun } from '../harness/cli.js';
 import { tempDir } from '../harness/files.js';
 
-const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the built CLI with an environment holding nothing but PATH and HOME (and no proxy). */
-function adsync(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: cwd },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The built CLI with an environment holding nothing but PATH and HOME (and no proxy). */
+function adsync(args: string[], cwd: string): Promise<CliRun> {
+  return runAdsync(args, { cwd });
 }
 
 /** Every file under a directory, recursively. */

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
+import { firstStdoutLine, runProgram, type CliRun } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -21,38 +22,14 @@ const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const MiB = 1024 * 1024;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program to its end, collecting its output (no shell, no stdin). */
-function exec(
-  program: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeout ?? 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const exec = runProgram;
 
 /** The same, failing with the program's output when it does not exit 0. */
-async function mustRun(program: string, args: string[], options: Parameters<typeof exec>[2]): Promise<Run> {
+async function mustRun(
+  program: string,
+  args: string[],
+  options: Parameters<typeof exec>[2],
+): Promise<CliRun> {
   const run = await exec(program, args, options);
   if (run.code !== 0)
     throw new Error(`${program} ${args.join(' ')} exited ${String(run.code)}:\n${run.stderr}${run.stdout}`);
@@ -352,16 +329,7 @@ describe('single executable (Node SEA)', () => {
           { cwd, env: seaEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] },
         );
         try {
-          const line = await new Promise<string>((resolve, reject) => {
-            let text = '';
-            mock.stdout.on('data', (d: Buffer) => {
-              text += d.toString();
-              if (text.includes('\n')) resolve(text.split('\n')[0] ?? '');
-            });
-            mock.once('exit', (code) => {
-              reject(new Error(`mock-server exited with ${String(code)}`));
-            });
-          });
+          const line = await firstStdoutLine(mock);
           const { url, caFile } = JSON.parse(line) as { url: string; caFile: string };
           const ca = await readFile(caFile, 'utf8');
 

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** The built CLI, as users run it. */
 export const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
@@ -69,4 +70,54 @@ export function runAdsync(
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<CliRun> {
   return startAdsync(args, options).done;
+}
+
+/**
+ * Run any program to its end, collecting its output (no shell, no stdin).
+ * @param program the executable
+ * @param args its arguments
+ * @param options working directory, environment (default: this process's) and time limit
+ * @param options.cwd working directory
+ * @param options.env environment
+ * @param options.timeout kill it after this many ms (default 60 s)
+ */
+export function runProgram(
+  program: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeout ?? 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The first line a server process prints on stdout (its URL or JSON line); rejects if it exits
+ * first.
+ * @param child a process started with a piped stdout
+ */
+export function firstStdoutLine(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0] ?? '');
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`${child.spawnfile} exited with ${String(code)} before printing a line`));
+    });
+  });
 }
