@@ -60,21 +60,23 @@ function renderPlan(ui: Ui, plan: Plan): void {
   const c = ui.color;
   if (plan.firstPush)
     ui.info(
-      c.cyan(`Plan: first push (no earlier push recorded): all ${plan.create.length} contacts are new`),
+      c.cyan(`Plan: first push (no earlier push recorded): all ${plan.totals.create} contacts are new`),
     );
   else {
     ui.info(
-      `Plan: ${c.green(`${plan.create.length} to create`)}, ${plan.update.length} to update, ${plan.archive.length > 0 ? c.yellow(`${plan.archive.length} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
+      `Plan: ${c.green(`${plan.totals.create} to create`)}, ${plan.totals.update} to update, ${plan.totals.archive > 0 ? c.yellow(`${plan.totals.archive} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
     );
   }
+  // The lists hold the first contacts of each kind; the totals count them all.
   const sample = (
-    label: string,
+    label: 'create' | 'update' | 'archive',
     list: PlannedContact[],
     extra: (p: PlannedContact) => string = () => '',
   ): void => {
-    if (list.length === 0 || (plan.firstPush && label === 'create')) return;
+    const total = plan.totals[label];
+    if (total === 0 || (plan.firstPush && label === 'create')) return;
     const names = list.slice(0, 5).map((p) => `${p.name}${extra(p)}`);
-    ui.info(`  ${label}: ${names.join(', ')}${list.length > 5 ? `, … (${list.length - 5} more)` : ''}`);
+    ui.info(`  ${label}: ${names.join(', ')}${total > 5 ? `, … (${total - 5} more)` : ''}`);
   };
   sample('create', plan.create);
   sample('update', plan.update, (p) => (p.columns?.length ? ` (${p.columns.join(', ')})` : ''));

@@ -92,9 +92,9 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     plan: {
       firstPush: result.plan.firstPush,
       path: result.planPath,
-      create: result.plan.create.length,
-      update: result.plan.update.length,
-      archive: result.plan.archive.length,
+      create: result.plan.totals.create,
+      update: result.plan.totals.update,
+      archive: result.plan.totals.archive,
       unchanged: result.plan.unchanged,
       locations: result.plan.locations,
       archived: result.plan.archive.slice(0, 50).map((a) => ({ name: a.name, location: a.location })),

@@ -71,14 +71,25 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
     warnings: [],
   };
   if (!urls.some((u) => u.ok)) return result;
-  const exported = await exportContacts(config, { onEvent: options.onEvent });
+  // Only the first rows of each location are kept for the preview; the rest stream past.
+  const previews = new Map<string, string[][]>();
+  const exported = await exportContacts(config, {
+    onEvent: options.onEvent,
+    sink: {
+      row: ({ cells, location }) => {
+        let preview = previews.get(location);
+        if (!preview) previews.set(location, (preview = []));
+        if (preview.length < options.previewRows) preview.push(cells);
+      },
+    },
+  });
   result.connection = exported.connection;
   result.warnings = exported.warnings;
   result.locations = exported.locations.map((l) => ({
     slug: l.slug,
-    rows: l.rows.length,
+    rows: l.rows,
     rejected: l.rejected.length,
-    preview: l.rows.slice(0, options.previewRows),
+    preview: previews.get(l.slug) ?? [],
   }));
   return result;
 }

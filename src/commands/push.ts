@@ -1,17 +1,15 @@
 import type { ResolvedConfig } from '../config/normalize.js';
-import { pruneRuns, runFiles, runStamp, writeCsv } from '../csv/writer.js';
+import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
-import { checkGuards, computePlan, identityOf, rowHash, type Plan } from '../state/plan.js';
+import { checkGuards, type Plan } from '../state/plan.js';
 import {
   acquireLock,
   appendHistory,
-  readLastPush,
+  openLastPush,
   statePaths,
-  writeAtomic,
   writeLastPush,
   type HistoryEntry,
   type StatePaths,
@@ -25,7 +23,7 @@ import {
 } from '../upload/client.js';
 import type { ConnectionInfo } from '../directory/ldap-source.js';
 import { untilStopped } from '../util/until-stopped.js';
-import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
+import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 
 /** Options for {@link push}. */
 export interface PushOptions {
@@ -185,11 +183,11 @@ function vendorRowErrors(summary: unknown): { row: number; message: string }[] {
 
 /** The first contacts a plan would archive, for the guard message. */
 function archiveSample(plan: Plan): string {
-  if (plan.archive.length === 0) return '';
+  if (plan.totals.archive === 0) return '';
   const names = plan.archive
     .slice(0, 10)
     .map((a) => `${a.name}${a.rejectedBecause ? ' (row rejected)' : ''}`);
-  return `Would archive: ${names.join(', ')}${plan.archive.length > 10 ? `, … (${plan.archive.length - 10} more)` : ''}. `;
+  return `Would archive: ${names.join(', ')}${plan.totals.archive > 10 ? `, … (${plan.totals.archive - 10} more)` : ''}. `;
 }
 
 async function run(
@@ -203,55 +201,65 @@ async function run(
     tookOver?: string;
   },
 ): Promise<PushResult> {
-  const previous = await readLastPush(ctx.paths.state);
-  const result = await untilStopped(exportContacts(config, { onEvent: options.onEvent }), options.signal);
+  const previous = await openLastPush(ctx.paths.state);
   const files = runFiles({
     dir: config.output.dir,
     output: options.output,
     profile: config.layout.profile,
     stamp: runStamp(ctx.started),
   });
-  const rows = result.locations.flatMap((l) => l.rows.map((cells) => ({ cells, location: l.slug })));
-  await writeCsv(
-    files.csvPath,
-    result.headers,
-    rows.map((r) => r.cells),
-    { bom: config.output.bom },
+  // Rows stream into the CSV, the plan and (for a real push) the next state's contact list; the
+  // CSV's hash is taken as it is written.
+  const exported = await untilStopped(
+    exportToFiles(config, {
+      files,
+      previous,
+      keepContacts: ctx.upload !== undefined,
+      onEvent: options.onEvent,
+      signal: options.signal,
+    }),
+    options.signal,
   );
-  await writeCsv(
-    files.rejectsPath,
-    [...result.headers, 'Source DN', 'Reasons'],
-    result.locations.flatMap((l) => l.rejected.map((r) => [...r.cells, r.dn, r.reasons.join('; ')])),
-    { bom: config.output.bom },
-  );
-  const rejected = result.locations.flatMap((l) =>
-    l.rejected.map((r) => ({ cells: r.cells, location: l.slug, reasons: r.reasons })),
-  );
-  const plan = computePlan(config.layout, previous, rows, rejected);
-  await writeAtomic(files.planPath, `${JSON.stringify(plan, null, 2)}\n`);
+  try {
+    return await finishRun(config, options, ctx, files, previous, exported);
+  } finally {
+    await exported.dispose();
+  }
+}
+
+async function finishRun(
+  config: ResolvedConfig,
+  options: PushOptions,
+  ctx: {
+    upload: UploadSettings | undefined;
+    paths: StatePaths;
+    history: HistoryEntry;
+    tookOver?: string;
+  },
+  files: ReturnType<typeof runFiles>,
+  previous: Awaited<ReturnType<typeof openLastPush>>,
+  exported: Awaited<ReturnType<typeof exportToFiles>>,
+): Promise<PushResult> {
+  const { result, plan } = exported;
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
   Object.assign(ctx.history, {
     csvPath: files.csvPath,
     planPath: files.planPath,
-    rows: rows.length,
-    rejected: rejected.length,
+    rows: exported.rows,
+    rejected: exported.rejected,
     plan: {
-      create: plan.create.length,
-      update: plan.update.length,
-      archive: plan.archive.length,
+      create: plan.totals.create,
+      update: plan.totals.update,
+      archive: plan.totals.archive,
       unchanged: plan.unchanged,
       firstPush: plan.firstPush,
     },
   });
 
-  const emailIndex = config.layout.roles.email;
-  const emails = new Set(
-    emailIndex === undefined ? [] : rows.map((r) => (r.cells[emailIndex] ?? '').toLowerCase()),
-  );
   const trips = checkGuards(
     plan,
     previous,
-    { emails, searches: result.searches },
+    { emails: exported.mustIncludeFound, searches: result.searches },
     {
       ...config.safety,
       allowArchive: options.allowArchive,
@@ -263,7 +271,7 @@ async function run(
     throw new GuardError(
       `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
-        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.archive.length}; send it as it is with --force.`,
+        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.totals.archive}; send it as it is with --force.`,
         details: {
           planPath: files.planPath,
           csvPath: files.csvPath,
@@ -275,47 +283,48 @@ async function run(
 
   const locations = result.locations.map((l) => ({
     slug: l.slug,
-    rows: l.rows.length,
+    rows: l.rows,
     rejected: l.rejected.length,
   }));
   options.signal?.throwIfAborted();
-  // The bytes uploaded are the bytes just written and planned: read once, hashed, never re-read.
-  const bytes = ctx.upload ? await readFile(files.csvPath) : undefined;
-  const uploaded =
-    ctx.upload && bytes
-      ? await uploadCsv(
-          ctx.upload,
-          { name: basename(files.csvPath), bytes },
-          {
-            onEvent: options.onUploadEvent,
-            onToken: options.onToken ?? ((): void => undefined),
-            signal: options.signal,
-          },
-        )
-      : undefined;
+  // The bytes uploaded are the bytes just written and planned: streamed from the file, hashed
+  // on the way, and refused before the last byte goes out if they differ.
+  const uploaded = ctx.upload
+    ? await uploadCsv(
+        ctx.upload,
+        {
+          name: basename(files.csvPath),
+          path: files.csvPath,
+          sha256: exported.csv.sha256,
+          size: exported.csv.bytes,
+        },
+        {
+          onEvent: options.onUploadEvent,
+          onToken: options.onToken ?? ((): void => undefined),
+          signal: options.signal,
+        },
+      )
+    : undefined;
   let vendorRejected: { row: number; message: string }[] = [];
-  if (uploaded && bytes) {
+  if (uploaded && exported.contactsFile !== undefined) {
     ctx.history.vendor = uploaded.summary;
     vendorRejected = vendorRowErrors(uploaded.summary);
     // Rows the vendor could not import are not at the vendor: keep them out of the baseline.
     const failed = new Set(vendorRejected.map((e) => e.row - 2));
-    const accepted = rows.filter((_, i) => !failed.has(i));
     // Only now, with the vendor's acceptance, does the baseline move.
-    const csvSha256 = createHash('sha256').update(bytes).digest('hex');
-    await writeLastPush(ctx.paths.state, {
-      version: 1,
-      time: new Date().toISOString(),
-      csvSha256,
-      headers: result.headers,
-      rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
-      searches: result.searches,
-      contacts: Object.fromEntries(
-        accepted.map((r) => [
-          identityOf(config.layout, r),
-          { location: r.location, hash: rowHash(r.cells), cells: r.cells },
-        ]),
-      ),
-    });
+    await writeLastPush(
+      ctx.paths.state,
+      {
+        time: new Date().toISOString(),
+        csvSha256: exported.csv.sha256,
+        headers: result.headers,
+        rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
+        searches: result.searches,
+        total: exported.rows,
+      },
+      exported.contactsFile,
+      failed,
+    );
   }
   if (vendorRejected.length > 0) {
     throw new UploadError(
@@ -336,8 +345,8 @@ async function run(
     ...files,
     plan,
     ...(ctx.tookOver ? { staleLockTakenOver: ctx.tookOver } : {}),
-    rows: rows.length,
-    rejected: rejected.length,
+    rows: exported.rows,
+    rejected: exported.rejected,
     locations,
     warnings: result.warnings,
     rejectedRows: result.locations.flatMap((l) =>

@@ -1,10 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { mkdir, open, rename, rm, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-
-import { stringify } from 'csv-stringify';
 
 import { OutputError, describeError } from '../errors.js';
 
@@ -15,6 +11,139 @@ export interface WriteCsvOptions {
 }
 
 /**
+ * A field needs quotes when it holds a quote, a comma or a line break (a bare LF or CR would
+ * split the record for RFC 4180 readers), or starts or ends with white space. These are the
+ * rules the files were written with through csv-stringify (`quoted_match: /[\r\n]|^\s|\s$/`);
+ * encoding here directly is several times faster, and the unit tests check that the bytes are
+ * the same as csv-stringify's.
+ */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+/**
+ * One CSV record: RFC 4180 quoting, fields joined by commas, ended by CRLF.
+ * @param cells the fields
+ */
+export function encodeCsvRow(cells: readonly string[]): string {
+  let quoted: string[] | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells[i] ?? '';
+    if (value === '' || !NEEDS_QUOTES.test(value)) continue;
+    quoted ??= [...cells];
+    quoted[i] = `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
+  }
+  // join builds one flat string (appending field by field would build a rope per row).
+  return `${(quoted ?? cells).join(',')}\r\n`;
+}
+
+function writeError(path: string, error: unknown): OutputError {
+  return new OutputError(`cannot write ${path}: ${describeError(error)}`, {
+    hint: 'Check that the output directory exists or can be created, is writable by this account, and has free space.',
+    cause: error,
+  });
+}
+
+/** Bytes gathered before one write to the file. */
+const CHUNK = 256 * 1024;
+
+/**
+ * A CSV file written as rows arrive: UTF-8, CRLF, RFC 4180 quoting (see {@link encodeCsvRow}).
+ * It goes to a temporary name, created readable by its owner only (it holds personal data), and
+ * only {@link CsvFileWriter.commit} flushes it to disk and renames it into place, so a crashed
+ * or failed run never leaves a half-written CSV under the final name. The SHA-256 of the bytes
+ * is computed as they are written.
+ */
+export class CsvFileWriter {
+  private pending = '';
+  private inflight: Promise<unknown> = Promise.resolve();
+  private readonly hash: Hash = createHash('sha256');
+  private failed: unknown;
+  /** Bytes written so far. */
+  public bytes = 0;
+  /** Data rows written (not counting the header). */
+  public rows = 0;
+
+  private constructor(
+    /** The final path. */
+    public readonly path: string,
+    private readonly tmp: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /**
+   * Create the temporary file and write the byte order mark (if asked) and the header row.
+   * @param path final file name
+   * @param headers header row
+   * @param options BOM
+   */
+  public static async create(
+    path: string,
+    headers: readonly string[],
+    options: WriteCsvOptions,
+  ): Promise<CsvFileWriter> {
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    let handle: FileHandle;
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      handle = await open(tmp, 'wx', 0o600);
+    } catch (error) {
+      throw writeError(path, error);
+    }
+    const writer = new CsvFileWriter(path, tmp, handle);
+    writer.pending = `${options.bom ? '\ufeff' : ''}${encodeCsvRow(headers)}`;
+    return writer;
+  }
+
+  /**
+   * Add a row. Resolves at once unless a chunk had to go to disk (one write is kept in flight,
+   * so encoding goes on while the previous chunk is written).
+   * @param cells the row
+   */
+  public async write(cells: readonly string[]): Promise<void> {
+    this.pending += encodeCsvRow(cells);
+    this.rows++;
+    if (this.pending.length >= CHUNK) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const buffer = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    this.hash.update(buffer);
+    this.bytes += buffer.length;
+    await this.inflight;
+    if (this.failed !== undefined) throw writeError(this.path, this.failed);
+    this.inflight = this.handle.write(buffer).catch((error: unknown) => {
+      this.failed = error;
+    });
+  }
+
+  /**
+   * Write what is left, flush to disk, and rename the file into place.
+   * @returns the SHA-256 (hex) and size of the file
+   */
+  public async commit(): Promise<{ sha256: string; bytes: number }> {
+    try {
+      await this.flush();
+      await this.inflight;
+      if (this.failed !== undefined) throw writeError(this.path, this.failed);
+      await this.handle.sync();
+      await this.handle.close();
+      await rename(this.tmp, this.path);
+    } catch (error) {
+      await this.abort();
+      throw error instanceof OutputError ? error : writeError(this.path, error);
+    }
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+
+  /** Give up: close and remove the temporary file (never throws). */
+  public async abort(): Promise<void> {
+    await this.inflight;
+    await this.handle.close().catch(() => undefined);
+    await rm(this.tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
  * Write a CSV file: RFC 4180 quoting, UTF-8, CRLF line ends. The file is written to a temporary
  * name, flushed to disk and renamed, so a crashed run never leaves a half-written CSV under the
  * final name; it is created readable by its owner only (it holds personal data).
@@ -22,35 +151,22 @@ export interface WriteCsvOptions {
  * @param headers header row
  * @param rows data rows, consumed once
  * @param options BOM
+ * @returns the SHA-256 (hex) and size of the file
  */
 export async function writeCsv(
   path: string,
   headers: readonly string[],
-  rows: Iterable<readonly string[]>,
+  rows: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
   options: WriteCsvOptions,
-): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+): Promise<{ sha256: string; bytes: number }> {
+  const writer = await CsvFileWriter.create(path, headers, options);
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    function* records(): Generator<readonly string[]> {
-      yield headers;
-      yield* rows;
-    }
-    await pipeline(
-      Readable.from(records()),
-      // csv-stringify only quotes a field containing the record delimiter itself (CRLF), so a bare
-      // LF or CR would split the record for RFC 4180 readers: quote those explicitly.
-      stringify({ record_delimiter: 'windows', bom: options.bom, quoted_match: /[\r\n]|^\s|\s$/ }),
-      createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true }),
-    );
-    await rename(tmp, path);
+    for await (const row of rows) await writer.write(row);
   } catch (error) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new OutputError(`cannot write ${path}: ${describeError(error)}`, {
-      hint: 'Check that the output directory exists or can be created, is writable by this account, and has free space.',
-      cause: error,
-    });
+    await writer.abort();
+    throw error instanceof OutputError ? error : writeError(path, error);
   }
+  return writer.commit();
 }
 
 /**

@@ -82,28 +82,49 @@ export interface SearchRequest {
   location: string;
 }
 
+const NO_VALUES: readonly (string | Uint8Array)[] = Object.freeze([]);
+
+/** Lower-cased attribute names, remembered (a run asks for the same few names again and again). */
+const lowerNames = new Map<string, string>();
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    // Ranged values (`member;range=0-1499`) are completed and stored under the plain name.
+    lower = name.toLowerCase().replace(/;range=.*$/, '');
+    if (lowerNames.size < 10_000) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 /** An LDAP entry with case-insensitive attribute access. */
 export class DirectoryEntry implements EntryLike {
   public readonly dn: string;
-  private readonly values = new Map<string, readonly (string | Uint8Array)[]>();
 
   /**
    * @param entry an entry as ldapts returns it (single value, array, or empty array)
    */
-  public constructor(entry: Entry) {
+  public constructor(private readonly entry: Entry) {
     this.dn = entry.dn;
-    for (const [key, value] of Object.entries(entry)) {
-      if (key === 'dn') continue;
-      this.values.set(key.toLowerCase(), Array.isArray(value) ? value : [value]);
-    }
   }
 
   /**
    * @param attribute attribute name in any case
    */
   public get(attribute: string): readonly (string | Uint8Array)[] {
-    // Ranged values (`member;range=0-1499`) are completed and stored under the plain name.
-    return this.values.get(attribute.toLowerCase().replace(/;range=.*$/, '')) ?? [];
+    const entry = this.entry;
+    // Servers usually answer in the case the name was asked in: try that first.
+    let value = attribute !== 'dn' && Object.hasOwn(entry, attribute) ? entry[attribute] : undefined;
+    if (value === undefined) {
+      const wanted = lowerName(attribute);
+      for (const key in entry) {
+        if (key !== 'dn' && Object.hasOwn(entry, key) && lowerName(key) === wanted) {
+          value = entry[key];
+          break;
+        }
+      }
+    }
+    if (value === undefined) return NO_VALUES;
+    return Array.isArray(value) ? value : [value];
   }
 }
 
@@ -492,8 +513,18 @@ export class LdapDirectory implements DirectorySource {
       explicitBufferAttributes: [...request.bufferAttributes],
       paged: { pageSize: this.options.pageSize },
     });
+    const iterator = pages[Symbol.asyncIterator]();
     try {
-      for await (const page of pages) {
+      let next = iterator.next();
+      for (;;) {
+        const result = await next;
+        if (result.done === true) break;
+        // Ask for the next page at once (the cookie has just arrived): the server prepares it
+        // while this page is mapped, instead of waiting for the last entry to be consumed.
+        next = iterator.next();
+        // Its failure is thrown when it is awaited, on the next turn of the loop.
+        next.catch(() => undefined);
+        const page = result.value;
         for (const uri of page.searchReferences) onReference?.(uri);
         for (const entry of page.searchEntries) {
           const ranged = Object.keys(entry).some((k) => k.includes(';range='));

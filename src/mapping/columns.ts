@@ -300,12 +300,17 @@ export interface RowContext {
   defaultCountry: CountryCode | undefined;
 }
 
+const isEmpty = (v: string | Uint8Array): boolean => (typeof v === 'string' ? v === '' : v.length === 0);
+
 function readValue(
   entry: EntryLike,
   column: CompiledColumn,
   attribute: string,
 ): { value: string | Uint8Array; binaryText: boolean } | undefined {
-  const values = entry.get(attribute).filter((v) => (typeof v === 'string' ? v !== '' : v.length > 0));
+  const all = entry.get(attribute);
+  // Most attributes have one non-empty value: skip the filtering copy then.
+  const values =
+    all.length === 1 && !isEmpty(all[0] as string | Uint8Array) ? all : all.filter((v) => !isEmpty(v));
   if (values.length === 0) return undefined;
   const wantsBytes = column.formats[0] === 'guid' || column.formats[0] === 'sid';
   const first = values[0] as string | Uint8Array;
@@ -325,9 +330,11 @@ function readValue(
  * @param context location and phone country
  */
 export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext): MappedRow {
+  const columns = set.columns;
   const cells: string[] = [];
   const issues: CellIssue[] = [];
-  set.columns.forEach((column, index) => {
+  for (let index = 0; index < columns.length; index++) {
+    const column = columns[index] as CompiledColumn;
     const source = column.source;
     let value: string | Uint8Array = '';
     let attribute: string | undefined;
@@ -354,31 +361,41 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
         }
         break;
       case 'template': {
-        let any = false as boolean; // set inside the map callback
-        value = source.parts
-          .map((p) => {
-            if ('text' in p) return p.text;
-            const read = readValue(entry, column, p.attribute);
-            if (!read) return '';
-            any = true;
-            const text =
-              typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
-            if (read.binaryText || typeof read.value !== 'string') {
-              issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: text });
-            }
-            return text;
-          })
-          .join('')
-          // Collapse spaces only: a line break or tab from an attribute must reach validation.
-          .replace(/ {2,}/g, ' ')
-          .trim();
+        let any = false;
+        let text = '';
+        for (const p of source.parts) {
+          if ('text' in p) {
+            text += p.text;
+            continue;
+          }
+          const read = readValue(entry, column, p.attribute);
+          if (!read) continue;
+          any = true;
+          const part = typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
+          if (read.binaryText || typeof read.value !== 'string') {
+            issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: part });
+          }
+          text += part;
+        }
+        // Collapse spaces only: a line break or tab from an attribute must reach validation.
         // A template of attributes that are all missing is empty, not its literal separators.
-        if (!any) value = '';
+        value = any ? text.replace(/ {2,}/g, ' ').trim() : '';
         break;
       }
     }
     for (const format of column.formats) {
       if (value === '') break;
+      // The common text formats inline (the same as applyFormat, without its result object).
+      if (typeof value === 'string') {
+        if (format === 'trim') {
+          value = value.trim();
+          continue;
+        }
+        if (format === 'lower') {
+          value = value.toLowerCase();
+          continue;
+        }
+      }
       const out = applyFormat(format, value, context);
       if (!out.ok) {
         const raw = typeof value === 'string' ? value : Buffer.from(value).toString('hex');
@@ -389,6 +406,6 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
       value = out.value;
     }
     cells.push(typeof value === 'string' ? value : Buffer.from(value).toString('hex'));
-  });
+  }
   return { cells, issues };
 }

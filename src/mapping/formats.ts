@@ -1,6 +1,7 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 
 import type { FormatName } from '../config/schema.js';
+import { parsePhone } from './phone.js';
 
 /** Context that formats need. */
 export interface FormatContext {
@@ -53,9 +54,7 @@ const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * @param defaultCountry country for national numbers
  */
 export function formatPhone(text: string, defaultCountry: CountryCode | undefined): string | undefined {
-  const parsed = parsePhoneNumberFromString(text, defaultCountry);
-  if (!parsed?.isValid()) return undefined;
-  return parsed.number;
+  return parsePhone(text, defaultCountry);
 }
 
 /**

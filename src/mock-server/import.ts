@@ -102,6 +102,53 @@ function merge(contact: MockContact, row: Record<string, string>): boolean {
 }
 
 /**
+ * Contacts by the values the vendor matches on, so an import is linear in the rows (a 100,000-row
+ * upload must not compare every row with every contact). Each key lists its contacts in list
+ * order, so a lookup finds the same contact a scan from the start would; a contact whose
+ * matched fields or location change is re-indexed.
+ */
+class ContactIndex {
+  private readonly byKey = new Map<string, MockContact[]>();
+  private readonly keysOf = new Map<MockContact, string[]>();
+  private readonly position = new Map<MockContact, number>();
+
+  public constructor(private readonly keys: (c: MockContact) => string[]) {}
+
+  public add(contact: MockContact, position: number): void {
+    this.position.set(contact, position);
+    const keys = this.keys(contact);
+    this.keysOf.set(contact, keys);
+    for (const key of keys) {
+      const list = this.byKey.get(key);
+      if (!list) {
+        this.byKey.set(key, [contact]);
+        continue;
+      }
+      // Keep list order: usually the new contact is the last one.
+      let i = list.length;
+      while (i > 0 && (this.position.get(list[i - 1] as MockContact) ?? 0) > position) i--;
+      list.splice(i, 0, contact);
+    }
+  }
+
+  /** Re-index a contact after its fields or location changed. */
+  public update(contact: MockContact): void {
+    for (const key of this.keysOf.get(contact) ?? []) {
+      const list = this.byKey.get(key);
+      const i = list?.indexOf(contact) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      if (list?.length === 0) this.byKey.delete(key);
+    }
+    this.add(contact, this.position.get(contact) ?? 0);
+  }
+
+  /** The first contact (in list order) with this key. */
+  public first(key: string): MockContact | undefined {
+    return this.byKey.get(key)?.[0];
+  }
+}
+
+/**
  * Import parsed CSV rows into the contact list (mutated in place) and summarise.
  * @param rules which vendor's rules
  * @param contacts the stored contacts
@@ -120,9 +167,24 @@ export function importRows(
   const locations = new Set<string>();
   let nextId = contacts.reduce((max, c) => Math.max(max, c.id), 0) + 1;
   const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
+  const sites = new Set(options.sites);
+  // iLobby matches by email over all sites; The Receptionist by Identification, Email (any case)
+  // or SMS Phone within the row's location.
+  const index = new ContactIndex((c) => {
+    if (rules === 'ilobby') return [`e\u0000${lower(c.fields[k.email])}`];
+    const keys = [
+      `e\u0000${c.location}\u0000${lower(c.fields[k.email])}`,
+      `s\u0000${c.location}\u0000${c.fields[k.sms] ?? ''}`,
+    ];
+    if (k.id) keys.push(`i\u0000${c.location}\u0000${c.fields[k.id] ?? ''}`);
+    return keys;
+  });
+  contacts.forEach((c, i) => {
+    index.add(c, i);
+  });
 
-  rows.forEach((row, index) => {
-    const rowNumber = index + 2;
+  rows.forEach((row, rowIndex) => {
+    const rowNumber = rowIndex + 2;
     const location = row[k.location] ?? '';
     const email = row[k.email] ?? '';
     const sms = row[k.sms] ?? '';
@@ -139,7 +201,7 @@ export function importRows(
         summary.errors.push({ row: rowNumber, message: 'EMAIL is required' });
         return;
       }
-      if (options.sites.length > 0 && !options.sites.includes(location)) {
+      if (sites.size > 0 && !sites.has(location)) {
         summary.errors.push({ row: rowNumber, message: `SITE "${location}" is not a site of this account` });
         return;
       }
@@ -147,14 +209,13 @@ export function importRows(
     locations.add(location);
     let found: MockContact | undefined;
     if (rules === 'ilobby') {
-      found = contacts.find((c) => lower(c.fields[k.email]) === lower(email));
+      found = index.first(`e\u0000${lower(email)}`);
     } else {
-      const here = contacts.filter((c) => c.location === location);
       const id = k.id ? (row[k.id] ?? '') : '';
       found =
-        (id ? here.find((c) => k.id !== undefined && c.fields[k.id] === id) : undefined) ??
-        (email ? here.find((c) => lower(c.fields[k.email]) === lower(email)) : undefined) ??
-        (sms ? here.find((c) => c.fields[k.sms] === sms) : undefined);
+        (id ? index.first(`i\u0000${location}\u0000${id}`) : undefined) ??
+        (email ? index.first(`e\u0000${location}\u0000${lower(email)}`) : undefined) ??
+        (sms ? index.first(`s\u0000${location}\u0000${sms}`) : undefined);
     }
     if (found && touched.has(found)) {
       summary.errors.push({ row: rowNumber, message: 'this contact already appeared in an earlier row' });
@@ -165,8 +226,10 @@ export function importRows(
       const revived = found.status !== 'active' || found.location !== location;
       found.status = 'active';
       found.location = location;
-      if (changed || revived) summary.updated++;
-      else summary.unchanged++;
+      if (changed || revived) {
+        summary.updated++;
+        index.update(found);
+      } else summary.unchanged++;
       touched.add(found);
       return;
     }
@@ -181,6 +244,7 @@ export function importRows(
           : [],
     };
     contacts.push(contact);
+    index.add(contact, contacts.length - 1);
     touched.add(contact);
     summary.created++;
   });

@@ -1,5 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import tls from 'node:tls';
 
 import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
@@ -362,6 +365,73 @@ export class TokenSource {
 }
 
 /**
+ * The CSV to upload: bytes in memory, or a file on disk with the SHA-256 and size it was planned
+ * with (then it is streamed, not loaded).
+ */
+export type UploadFile =
+  { name: string; bytes: Uint8Array } | { name: string; path: string; sha256: string; size: number };
+
+/** Bytes read from the CSV per chunk of the request body. */
+const UPLOAD_CHUNK = 256 * 1024;
+
+/**
+ * The file's bytes for one attempt, read from the handle opened once for the whole upload (so a
+ * file replaced or pruned meanwhile does not matter), hashed on the way. The last chunk is held
+ * back until the hash and size are checked: bytes that differ from the planned ones never make
+ * a complete request.
+ */
+async function* plannedBytes(
+  handle: FileHandle,
+  file: { sha256: string; size: number },
+  changed: () => void,
+): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha256');
+  let position = 0;
+  let held: Uint8Array | undefined;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(UPLOAD_CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, UPLOAD_CHUNK, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const chunk = buffer.subarray(0, bytesRead);
+    hash.update(chunk);
+    if (held) yield held;
+    held = chunk;
+  }
+  if (position !== file.size || hash.digest('hex') !== file.sha256) {
+    changed();
+    throw new Error('the CSV on disk is not the planned one');
+  }
+  if (held) yield held;
+}
+
+/** A multipart/form-data body around a streamed file, with its length known in advance. */
+function multipartAround(
+  field: string,
+  filename: string,
+  size: number,
+  content: () => AsyncIterable<Uint8Array>,
+): { contentType: string; length: number; body: () => AsyncIterable<Uint8Array> } {
+  const boundary = `----adsync${randomBytes(16).toString('hex')}`;
+  // Escaped the way undici's FormData escapes names (WHATWG multipart/form-data encoding).
+  const escape = (text: string): string =>
+    text.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${escape(field)}"; filename="${escape(filename)}"\r\nContent-Type: text/csv\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length: head.length + size + tail.length,
+    body: async function* () {
+      yield head;
+      yield* content();
+      yield tail;
+    },
+  };
+}
+
+/**
  * Upload a CSV: multipart (file field, filename, text/csv) or a raw text/csv body, streamed from
  * disk. Retries network errors, 429 and 5xx with exponential backoff and jitter (honouring
  * Retry-After) within the attempt count and the deadline; one 401 gets one fresh token and one
@@ -376,7 +446,34 @@ export class TokenSource {
  */
 export async function uploadCsv(
   settings: UploadSettings,
-  file: { name: string; bytes: Uint8Array },
+  file: UploadFile,
+  hooks: {
+    onEvent?: (event: UploadEvent) => void;
+    onToken: (token: string) => void;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<UploadResult> {
+  if ('bytes' in file) return uploadWith(settings, file, undefined, hooks);
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, 'r');
+  } catch (error) {
+    throw new UploadError('UPLOAD_FAILED', `cannot read ${file.path}: ${describeError(error)}`, {
+      hint: 'The CSV was removed or made unreadable after it was written; nothing was uploaded. Run again.',
+      cause: error,
+    });
+  }
+  try {
+    return await uploadWith(settings, file, handle, hooks);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function uploadWith(
+  settings: UploadSettings,
+  file: UploadFile,
+  handle: FileHandle | undefined,
   hooks: {
     onEvent?: (event: UploadEvent) => void;
     onToken: (token: string) => void;
@@ -384,6 +481,16 @@ export async function uploadCsv(
   },
 ): Promise<UploadResult> {
   const { signal } = hooks;
+  // Set by the body stream when the file is not the planned one.
+  const check = { changed: false };
+  const changedError = (): UploadError =>
+    new UploadError(
+      'UPLOAD_FAILED',
+      `the CSV ${'path' in file ? file.path : file.name} changed on disk after it was planned; the upload was stopped before its end`,
+      {
+        hint: 'Another process modified the file. Nothing complete was sent; run again.',
+      },
+    );
   const dispatcher = createDispatcher(settings);
   const emit = hooks.onEvent ?? ((): void => undefined);
   const tokens = settings.client ? new TokenSource(settings, dispatcher, hooks.onToken) : undefined;
@@ -401,12 +508,31 @@ export async function uploadCsv(
           headers.authorization = `Bearer ${await untilStopped(tokens.get(), signal)}`;
         } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
         emit({ type: 'upload', url: settings.uploadUrl, attempt });
-        let body: FormData | Uint8Array = file.bytes;
-        if (settings.format === 'multipart') {
-          const form = new FormData();
-          form.set(settings.fileField, new Blob([file.bytes], { type: 'text/csv' }), file.name);
-          body = form;
-        } else headers['content-type'] = 'text/csv; charset=utf-8';
+        let body: FormData | Uint8Array | Readable;
+        if ('bytes' in file) {
+          body = file.bytes;
+          if (settings.format === 'multipart') {
+            const form = new FormData();
+            form.set(settings.fileField, new Blob([file.bytes], { type: 'text/csv' }), file.name);
+            body = form;
+          } else headers['content-type'] = 'text/csv; charset=utf-8';
+        } else {
+          const fd = handle as FileHandle;
+          const content = (): AsyncIterable<Uint8Array> =>
+            plannedBytes(fd, file, () => {
+              check.changed = true;
+            });
+          if (settings.format === 'multipart') {
+            const form = multipartAround(settings.fileField, file.name, file.size, content);
+            headers['content-type'] = form.contentType;
+            headers['content-length'] = String(form.length);
+            body = Readable.from(form.body(), { objectMode: false });
+          } else {
+            headers['content-type'] = 'text/csv; charset=utf-8';
+            headers['content-length'] = String(file.size);
+            body = Readable.from(content(), { objectMode: false });
+          }
+        }
         const res = await request(settings.uploadUrl, { method: 'POST', headers, body, dispatcher, signal });
         const answer = await bodyOf(res);
         if (res.statusCode >= 200 && res.statusCode < 300)
@@ -435,6 +561,7 @@ export async function uploadCsv(
         waitMs = Math.max(waitMs, retryAfterMs(res.headers['retry-after'], Date.now()) ?? 0);
       } catch (error) {
         if (signal?.aborted) throw signal.reason as Error;
+        if (check.changed) throw changedError();
         if (error instanceof UploadError) {
           if (error.details?.retryable !== true) throw error;
           last = error.message;

@@ -28,6 +28,31 @@ function hash(text: string): void {
 }
 
 /**
+ * Hash the lower-case form of a text (the same bits as hashing `text.toLowerCase()`), without
+ * building that string when the text is ASCII.
+ */
+function hashLower(text: string): void {
+  let a = 0xdeadbeef;
+  let b = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      hash(text.toLowerCase());
+      return;
+    }
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    a = Math.imul(a ^ c, 2654435761);
+    b = Math.imul(b ^ c, 1597334677);
+  }
+  a = Math.imul(a ^ (a >>> 16), 2246822507);
+  a ^= Math.imul(b ^ (b >>> 13), 3266489909);
+  b = Math.imul(b ^ (b >>> 16), 2246822507);
+  b ^= Math.imul(a ^ (a >>> 13), 3266489909);
+  h1 = a | 0;
+  h2 = b | 0;
+}
+
+/**
  * 64 bits of hash of a text as 16 hex digits, for row hashes (a change is missed only if the
  * old and new row collide: about 1 in 10^19).
  * @param text the text
@@ -106,6 +131,45 @@ export class HashIndex {
    */
   public has(key: string): boolean {
     return this.get(key) !== undefined;
+  }
+
+  /**
+   * Add a key, compared case-insensitively (as if lower-cased), unless present.
+   * @param key the key
+   * @param value its value if added
+   * @returns the value it already had, or undefined when it was added
+   */
+  public addLowerCase(key: string, value: number): number | undefined {
+    hashLower(key);
+    return this.put(value, false);
+  }
+
+  /**
+   * Look a key up and remember its hash for {@link HashIndex.addLast} (a key is hashed once when
+   * it is looked up and then added).
+   * @param key the key
+   * @param keep where to keep its hash
+   * @param at index in `keep` (two entries)
+   * @returns its value, or undefined
+   */
+  public getAndKeep(key: string, keep: Int32Array, at: number): number | undefined {
+    hash(key);
+    keep[at] = h1;
+    keep[at + 1] = h2;
+    const v = this.values[this.slot()] ?? 0;
+    return v === 0 ? undefined : v - 1;
+  }
+
+  /**
+   * Add the key whose hash {@link HashIndex.getAndKeep} kept, unless present.
+   * @param keep the kept hashes
+   * @param at where
+   * @param value its value
+   */
+  public addKept(keep: Int32Array, at: number, value: number): void {
+    h1 = keep[at] ?? 0;
+    h2 = keep[at + 1] ?? 0;
+    this.put(value, false);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CellIssue, ColumnSet, MappedRow } from '../mapping/columns.js';
+import { HashIndex } from '../util/hash-index.js';
 
 /** The outcome of validating one row on its own. */
 export interface RowVerdict {
@@ -48,9 +49,13 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
     reasons.push(describeIssue(set, issue));
   }
 
-  row.cells.forEach((value, i) => {
+  for (let i = 0; i < row.cells.length; i++) {
+    const value = row.cells[i] ?? '';
     const column = set.columns[i];
-    if (!column) return;
+    if (!column || value === '') {
+      if (column?.required) reasons.push(`${column.header} is required but empty`);
+      continue;
+    }
     const header = column.header;
     const control = CONTROL.exec(value);
     if (control) {
@@ -63,14 +68,13 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
         `${header} contains an unpaired surrogate (not valid Unicode); fix the value in the directory`,
       );
     }
-    if (column.required && value === '') reasons.push(`${header} is required but empty`);
     const first = value[0];
     if (first === '=' || first === '@' || ((first === '+' || first === '-') && !NUMBER_LIKE.test(value))) {
       warnings.push(
         `${header} ${quote(value)} starts with "${first}": a spreadsheet would run it as a formula`,
       );
     }
-  });
+  }
 
   for (const role of ['firstName', 'lastName'] as const) {
     const index = roles[role];
@@ -86,7 +90,7 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
   const pin = cell(roles.pin);
   if (pin !== '' && !PIN.test(pin)) reasons.push(`PIN ${quote(pin)} must be 4 to 6 digits`);
 
-  const phoneIssues = row.issues.filter((i) => i.kind === 'phone');
+  const phoneIssues = row.issues.length === 0 ? [] : row.issues.filter((i) => i.kind === 'phone');
   const sms = cell(roles.smsPhone);
   const emailHeader = emailIndex === undefined ? 'Email' : (set.headers[emailIndex] ?? 'Email');
   if (set.reach === 'email-or-sms' && email === '' && sms === '') {
@@ -115,6 +119,77 @@ export interface KeyedRow {
   dn: string;
 }
 
+/** One value of a row that an earlier row already holds. */
+export interface DuplicateValue {
+  /** The column's header. */
+  header: string;
+  /** The value as compared (emails in lower case). */
+  value: string;
+  /** The earlier row that holds it: its number among the accepted rows (0 = the first). */
+  owner: number;
+}
+
+/**
+ * The reject reason for a duplicate value.
+ * @param duplicate the value and column
+ * @param ownerDn the DN of the row that holds it
+ */
+export function duplicateReason(duplicate: DuplicateValue, ownerDn: string): string {
+  return `duplicate ${duplicate.header} ${quote(duplicate.value)}: already used by ${ownerDn}`;
+}
+
+/**
+ * Finds rows that repeat a unique value (Email, SMS Phone, Identification…) within one location,
+ * one row at a time in output order, so a location of any size is checked in little memory: it
+ * keeps a 64-bit hash of each claimed value and the number of the row that claimed it (see
+ * {@link HashIndex}), not the values. The first row in the order keeps a value; a later row
+ * repeating it is a duplicate, and a duplicate row claims none of its values.
+ */
+export class DuplicateFinder {
+  private readonly unique: { header: string; column: number; email: boolean; seen: HashIndex }[];
+  /** Hashes of the current row's values, kept between the check and the claim. */
+  private readonly hashes: Int32Array;
+  /** Rows accepted so far (the next accepted row gets this number). */
+  public accepted = 0;
+
+  /**
+   * @param set the compiled layout
+   */
+  public constructor(set: ColumnSet) {
+    this.unique = set.columns.flatMap((column, c) =>
+      column.unique
+        ? [{ header: column.header, column: c, email: column.role === 'email', seen: new HashIndex() }]
+        : [],
+    );
+    this.hashes = new Int32Array(2 * this.unique.length);
+  }
+
+  /**
+   * Check the next row. A row without duplicates claims its values and is counted as accepted.
+   * @param cells the row's cells
+   * @returns the repeated values, or undefined when there are none
+   */
+  public check(cells: readonly string[]): DuplicateValue[] | undefined {
+    let found: DuplicateValue[] | undefined;
+    const { unique, hashes } = this;
+    for (let i = 0; i < unique.length; i++) {
+      const u = unique[i] as (typeof unique)[number];
+      const raw = cells[u.column] ?? '';
+      if (raw === '') continue;
+      const value = u.email ? raw.toLowerCase() : raw;
+      const owner = u.seen.getAndKeep(value, hashes, 2 * i);
+      if (owner !== undefined) (found ??= []).push({ header: u.header, value, owner });
+    }
+    if (found) return found;
+    for (let i = 0; i < unique.length; i++) {
+      const u = unique[i] as (typeof unique)[number];
+      if ((cells[u.column] ?? '') !== '') u.seen.addKept(hashes, 2 * i, this.accepted);
+    }
+    this.accepted++;
+    return undefined;
+  }
+}
+
 /**
  * Find rows that repeat a unique value (Email, SMS Phone, Identification…) within one location.
  * The first row in the given order keeps the value; every later one is reported.
@@ -124,29 +199,16 @@ export interface KeyedRow {
  */
 export function findDuplicates(set: ColumnSet, rows: readonly KeyedRow[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
-  const unique = set.columns.flatMap((column, c) =>
-    column.unique ? [{ column, c, seen: new Map<string, string>() }] : [],
-  );
+  const finder = new DuplicateFinder(set);
+  const acceptedDns: string[] = [];
   rows.forEach((row, r) => {
-    const keys = unique.map(({ column, c }) => {
-      const raw = row.cells[c] ?? '';
-      return column.role === 'email' ? raw.toLowerCase() : raw;
-    });
-    const reasons: string[] = [];
-    unique.forEach(({ column, seen }, u) => {
-      const key = keys[u] ?? '';
-      const owner = key === '' ? undefined : seen.get(key);
-      if (owner !== undefined)
-        reasons.push(`duplicate ${column.header} ${quote(key)}: already used by ${owner}`);
-    });
-    if (reasons.length > 0) {
-      out.set(r, reasons);
-      return; // a rejected row claims none of its values
-    }
-    unique.forEach(({ seen }, u) => {
-      const key = keys[u] ?? '';
-      if (key !== '') seen.set(key, row.dn);
-    });
+    const duplicates = finder.check(row.cells);
+    if (duplicates)
+      out.set(
+        r,
+        duplicates.map((d) => duplicateReason(d, acceptedDns[d.owner] ?? '')),
+      );
+    else acceptedDns.push(row.dn);
   });
   return out;
 }

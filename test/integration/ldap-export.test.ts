@@ -1,12 +1,14 @@
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { parse } from 'csv-parse/sync';
 import { describe, expect, inject, it } from 'vitest';
 
 import { check } from '../../src/commands/check.js';
+import { exportToFiles } from '../../src/commands/export.js';
 import { push } from '../../src/commands/push.js';
 import { loadConfig } from '../../src/config/load.js';
+import { runFiles } from '../../src/csv/writer.js';
 import { LdapDirectory } from '../../src/directory/ldap-source.js';
 import { AdsyncError } from '../../src/errors.js';
 import {
@@ -97,6 +99,41 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     const a = await dryRun(exampleConfig());
     const b = await dryRun(exampleConfig());
     expect(await readFile(b.result.csvPath)).toEqual(await readFile(a.result.csvPath));
+  });
+
+  it('sorts in bounded runs on disk: any run size gives the same CSV, rejects, plan and warnings', async () => {
+    for (const overrides of [{}, { target: { profile: 'ilobby' }, columns: {} }]) {
+      const { result } = await dryRun(exampleConfig(overrides));
+      const dir = await tempDir();
+      await writeConfig(dir, exampleConfig(overrides));
+      const { config } = await loadConfig({ cwd: dir, env: BIND_ENV });
+      for (const sortMemoryRows of [1, 2, 3]) {
+        const files = runFiles({ dir: join(dir, `out-${sortMemoryRows}`), profile: 'x', stamp: 's' });
+        const exported = await exportToFiles(config, {
+          files,
+          previous: undefined,
+          keepContacts: true,
+          sortMemoryRows,
+        });
+        try {
+          expect(await readFile(files.csvPath, 'utf8')).toBe(await readFile(result.csvPath, 'utf8'));
+          expect(await readFile(files.rejectsPath, 'utf8')).toBe(await readFile(result.rejectsPath, 'utf8'));
+          expect(JSON.parse(await readFile(files.planPath, 'utf8'))).toEqual(
+            JSON.parse(await readFile(result.planPath, 'utf8')),
+          );
+          expect(exported.result.warnings).toEqual(result.warnings);
+          // The next state's contact list has one line per CSV row.
+          const contacts = (await readFile(exported.contactsFile ?? '', 'utf8')).trimEnd().split('\n');
+          expect(contacts).toHaveLength(result.rows);
+        } finally {
+          await exported.dispose();
+        }
+        // Nothing is left behind but the run's files.
+        expect((await readdir(join(dir, `out-${sortMemoryRows}`))).sort()).toEqual(
+          [basename(files.csvPath), basename(files.rejectsPath), basename(files.planPath)].sort(),
+        );
+      }
+    }
   });
 
   it('uses entryUUID as Identification by default', async () => {

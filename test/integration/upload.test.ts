@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -347,6 +348,36 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       code: 'UPLOAD_REJECTED',
       message: expect.stringContaining('422 invalid UTF-8 byte sequence at byte 30') as string,
     });
+  });
+
+  it('streams the planned file from disk, and stops before the end if it is not the planned bytes', async () => {
+    const dir = await tempDir();
+    const csv = join(dir, 'planned.csv');
+    const text = `First Name,Last Name,Email\r\n${Array.from({ length: 20_000 }, (_, i) => `F${i},L${i},p${i}@x.org\r\n`).join('')}`;
+    await writeFile(csv, text);
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    const size = Buffer.byteLength(text);
+    for (const format of ['multipart', 'raw'] as const) {
+      const settings = apiKeySettings(`${mock.url}/contacts/import`, SECRET, mock.certificate, format, 1);
+      const sent = await uploadCsv(
+        settings,
+        { name: 'planned.csv', path: csv, sha256, size },
+        { onToken: () => undefined },
+      );
+      expect(sent.summary).toMatchObject({ created: expect.any(Number) as number, errors: [] });
+      expect(mock.uploads().at(-1)).toMatchObject({ outcome: 'imported' });
+    }
+    // Another process changes the file after it was planned: nothing complete is sent.
+    await writeFile(csv, text.replace('F19999', 'X19999'));
+    const uploads = mock.uploads().length;
+    const settings = apiKeySettings(`${mock.url}/contacts/import`, SECRET, mock.certificate, 'multipart', 3);
+    await expect(
+      uploadCsv(settings, { name: 'planned.csv', path: csv, sha256, size }, { onToken: () => undefined }),
+    ).rejects.toMatchObject({
+      code: 'UPLOAD_FAILED',
+      message: expect.stringContaining('changed on disk') as string,
+    });
+    expect(mock.uploads().length).toBe(uploads);
   });
 
   it('reuses a token until shortly before it expires, never after', async () => {

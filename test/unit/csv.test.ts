@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 
 import { buildLocationFilter, escapeFilterValue } from '../../src/directory/filter.js';
-import { pruneRuns, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
+import { encodeCsvRow, pruneRuns, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
 import { tempDir } from '../harness/files.js';
 
 describe('CSV writer', () => {
@@ -30,6 +32,51 @@ describe('CSV writer', () => {
     expect(text).toContain('"multi\nline"');
     expect(text.replace('"multi\nline"', '').replace(/\r\n/g, '')).not.toContain('\n');
     expect(parse(text, { relax_column_count: false })).toEqual([['A', 'B', 'C'], ...tricky]);
+  });
+
+  it('writes the same bytes as csv-stringify with the quoting rules the files always had', async () => {
+    let seed = 3;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pool = [
+      'a',
+      'Z',
+      ' ',
+      ',',
+      '"',
+      '\r',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2028',
+      'é',
+      '李',
+      '🚀',
+      '=',
+      "'",
+      ';',
+    ];
+    const field = (): string =>
+      Array.from({ length: Math.floor(rand() * 5) }, () => pool[Math.floor(rand() * pool.length)] ?? '').join(
+        '',
+      );
+    const rows = Array.from({ length: 5000 }, () =>
+      Array.from({ length: 1 + Math.floor(rand() * 4) }, field),
+    );
+    const expected = stringify([['H1', 'H 2'], ...rows], {
+      record_delimiter: 'windows',
+      bom: true,
+      quoted_match: /[\r\n]|^\s|\s$/,
+    });
+    expect(`\ufeff${['H1', 'H 2'].join(',')}\r\n${rows.map(encodeCsvRow).join('')}`).toBe(expected);
+    const dir = await tempDir();
+    const { sha256, bytes } = await writeCsv(join(dir, 'same.csv'), ['H1', 'H 2'], rows, { bom: true });
+    const written = await readFile(join(dir, 'same.csv'));
+    expect(written.toString('utf8')).toBe(expected);
+    expect(bytes).toBe(written.length);
+    expect(sha256).toBe(createHash('sha256').update(written).digest('hex'));
   });
 
   it('writes a BOM only when asked, and files readable by the owner only', async () => {

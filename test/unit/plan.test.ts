@@ -58,8 +58,8 @@ const options = {
 const emails = (rows: { cells: string[] }[]): Set<string> => new Set(rows.map((r) => r.cells[2] ?? ''));
 
 describe('plan', () => {
-  it('a first push creates everyone', () => {
-    const plan = computePlan(layout, undefined, range(0, 3, 'hq'), []);
+  it('a first push creates everyone', async () => {
+    const plan = await computePlan(layout, undefined, range(0, 3, 'hq'), []);
     expect(plan).toMatchObject({ firstPush: true, unchanged: 0, update: [], archive: [] });
     expect(plan.create.map((c) => c.name)).toEqual([
       'F0 L0 <p0@x.org>',
@@ -68,12 +68,12 @@ describe('plan', () => {
     ]);
   });
 
-  it('adds 3, updates 2 (a title, and an email under the same Identification), archives 1', () => {
+  it('adds 3, updates 2 (a title, and an email under the same Identification), archives 1', async () => {
     const before = range(0, 10, 'hq');
     const now = [...range(0, 9, 'hq'), ...range(10, 13, 'hq')];
     now[1] = row(1, 'hq', { title: 'Boss' });
     now[2] = row(2, 'hq', { email: 'renamed@x.org' });
-    const plan = computePlan(layout, lastPush(before), now, []);
+    const plan = await computePlan(layout, lastPush(before), now, []);
     expect(plan.create).toHaveLength(3);
     expect(plan.update.map((u) => [u.name, u.columns])).toEqual([
       ['F1 L1 <p1@x.org>', ['Business Title']],
@@ -91,19 +91,19 @@ describe('plan', () => {
     });
   });
 
-  it('matches the way the vendor does: a new Identification mapping updates by Email instead of archiving', () => {
+  it('matches the way the vendor does: a new Identification mapping updates by Email instead of archiving', async () => {
     const withoutId = range(0, 20, 'hq').map((r) => ({
       ...r,
       cells: r.cells.map((c, i) => (i === 9 ? '' : c)),
     }));
-    const plan = computePlan(layout, lastPush(withoutId), range(0, 20, 'hq'), []);
+    const plan = await computePlan(layout, lastPush(withoutId), range(0, 20, 'hq'), []);
     expect(plan.archive).toEqual([]);
     expect(plan.create).toEqual([]);
     expect(plan.update).toHaveLength(20);
     expect(plan.update[0]?.columns).toEqual(['Identification']);
   });
 
-  it('iLobby: a contact moving to another site is an update, not archive + create', () => {
+  it('iLobby: a contact moving to another site is an update, not archive + create', async () => {
     const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
     // FIRSTNAME, LASTNAME, TITLE, DIVISION, EMAIL, MOBILE, DESKPHONE, SITE
     const at = (site: string): { cells: string[]; location: string } => ({
@@ -120,14 +120,14 @@ describe('plan', () => {
         },
       },
     };
-    const plan = computePlan(ilobby, before, [at('Lab')], []);
+    const plan = await computePlan(ilobby, before, [at('Lab')], []);
     expect(plan.archive).toEqual([]);
     expect(plan.update.map((u) => u.columns)).toEqual([['SITE']]);
   });
 
-  it('a rejected row of a contact pushed before is an archive, with the reasons', () => {
+  it('a rejected row of a contact pushed before is an archive, with the reasons', async () => {
     const before = range(0, 3, 'hq');
-    const plan = computePlan(layout, lastPush(before), range(0, 2, 'hq'), [
+    const plan = await computePlan(layout, lastPush(before), range(0, 2, 'hq'), [
       { ...row(2, 'hq'), reasons: ['Email "x" is not a valid email address'] },
     ]);
     expect(plan.archive).toEqual([
@@ -142,68 +142,70 @@ describe('plan', () => {
 });
 
 describe('guards', () => {
-  const check = (
+  const check = async (
     before: { cells: string[]; location: string }[],
     now: { cells: string[]; location: string }[],
     opts = {},
-  ) =>
+  ): Promise<ReturnType<typeof checkGuards>> =>
     checkGuards(
-      computePlan(layout, lastPush(before), now, []),
+      await computePlan(layout, lastPush(before), now, []),
       lastPush(before),
       { emails: emails(now), searches: {} },
       { ...options, ...opts },
     );
 
-  it('count limit per location: just under passes, just over trips', () => {
+  it('count limit per location: just under passes, just over trips', async () => {
     const before = range(0, 100, 'hq');
-    expect(check(before, range(0, 90, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([]);
-    expect(check(before, range(0, 89, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([
+    expect(await check(before, range(0, 90, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([]);
+    expect(await check(before, range(0, 89, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([
       { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10' },
     ]);
   });
 
-  it('percent limit per location: just under passes, just over trips', () => {
+  it('percent limit per location: just under passes, just over trips', async () => {
     const before = range(0, 100, 'hq');
-    expect(check(before, range(0, 90, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([]);
-    expect(check(before, range(0, 89, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([
+    expect(await check(before, range(0, 90, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([]);
+    expect(await check(before, range(0, 89, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([
       { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10%' },
     ]);
   });
 
-  it('overall limits across locations, even when each location is under its own', () => {
+  it('overall limits across locations, even when each location is under its own', async () => {
     const before = [...range(0, 10, 'a'), ...range(10, 20, 'b')];
     const now = [...range(0, 8, 'a'), ...range(10, 18, 'b')];
-    expect(check(before, now, { maxArchive: 3, maxArchivePercent: 100 })).toEqual([
+    expect(await check(before, now, { maxArchive: 3, maxArchivePercent: 100 })).toEqual([
       { guard: 'archive-limit', message: 'would archive 4 of 20 contacts (20%) in all locations; limit 3' },
     ]);
-    expect(check(before, now, { maxArchive: 4, maxArchivePercent: 100 })).toEqual([]);
+    expect(await check(before, now, { maxArchive: 4, maxArchivePercent: 100 })).toEqual([]);
     // Exactly at the percent limit (2 of 10, 4 of 20 = 20%) passes; just under it trips everywhere.
-    expect(check(before, now, { maxArchive: 100, maxArchivePercent: 20 })).toEqual([]);
-    expect(check(before, now, { maxArchive: 100, maxArchivePercent: 19 }).map((t) => t.message)).toEqual([
+    expect(await check(before, now, { maxArchive: 100, maxArchivePercent: 20 })).toEqual([]);
+    expect(
+      (await check(before, now, { maxArchive: 100, maxArchivePercent: 19 })).map((t) => t.message),
+    ).toEqual([
       'would archive 2 of 10 contacts (20%) in location a; limit 19%',
       'would archive 2 of 10 contacts (20%) in location b; limit 19%',
       'would archive 4 of 20 contacts (20%) in all locations; limit 19%',
     ]);
   });
 
-  it('--allow-archive approves up to N archives; fewer than planned does not', () => {
+  it('--allow-archive approves up to N archives; fewer than planned does not', async () => {
     const before = range(0, 100, 'hq');
     const now = range(0, 50, 'hq');
-    expect(check(before, now, { allowArchive: 49 })).toHaveLength(1);
-    expect(check(before, now, { allowArchive: 50 })).toEqual([]);
-    expect(check(before, now, { force: true })).toEqual([]);
+    expect(await check(before, now, { allowArchive: 49 })).toHaveLength(1);
+    expect(await check(before, now, { allowArchive: 50 })).toEqual([]);
+    expect(await check(before, now, { force: true })).toEqual([]);
   });
 
-  it('an empty export or an emptied location is refused even with --allow-archive; --force sends it', () => {
+  it('an empty export or an emptied location is refused even with --allow-archive; --force sends it', async () => {
     const before = [...range(0, 5, 'a'), ...range(5, 10, 'b')];
-    expect(check(before, [], { allowArchive: 1000 }).map((t) => t.guard)).toEqual(['empty-export']);
-    expect(check(before, range(0, 5, 'a'), { allowArchive: 1000 }).map((t) => t.guard)).toEqual([
+    expect((await check(before, [], { allowArchive: 1000 })).map((t) => t.guard)).toEqual(['empty-export']);
+    expect((await check(before, range(0, 5, 'a'), { allowArchive: 1000 })).map((t) => t.guard)).toEqual([
       'empty-location',
     ]);
-    expect(check(before, [], { force: true })).toEqual([]);
+    expect(await check(before, [], { force: true })).toEqual([]);
     expect(
       checkGuards(
-        computePlan(layout, undefined, [], []),
+        await computePlan(layout, undefined, [], []),
         undefined,
         { emails: new Set(), searches: {} },
         options,
@@ -211,9 +213,9 @@ describe('guards', () => {
     ).toEqual(['empty-export']);
   });
 
-  it('a search that returned entries last time and nothing now trips the incomplete-read guard', () => {
+  it('a search that returned entries last time and nothing now trips the incomplete-read guard', async () => {
     const before = { ...lastPush(range(0, 5, 'hq')), searches: { 'hq | ou=a': 3, 'hq | ou=b': 2 } };
-    const plan = computePlan(layout, before, range(0, 3, 'hq'), []);
+    const plan = await computePlan(layout, before, range(0, 3, 'hq'), []);
     const trips = checkGuards(
       plan,
       before,
@@ -229,10 +231,10 @@ describe('guards', () => {
     ]);
   });
 
-  it('must-include canaries', () => {
+  it('must-include canaries', async () => {
     const now = range(0, 3, 'hq');
-    expect(check(now, now, { mustInclude: ['p1@x.org'] })).toEqual([]);
-    expect(check(now, now, { mustInclude: ['ceo@x.org', 'p1@x.org'] })).toEqual([
+    expect(await check(now, now, { mustInclude: ['p1@x.org'] })).toEqual([]);
+    expect(await check(now, now, { mustInclude: ['ceo@x.org', 'p1@x.org'] })).toEqual([
       {
         guard: 'must-include',
         message: 'safety.mustInclude contacts are missing from the export: ceo@x.org',

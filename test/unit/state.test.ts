@@ -1,0 +1,153 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { compileColumns } from '../../src/mapping/columns.js';
+import {
+  computePlan,
+  identityOf,
+  Planner,
+  PreviousIndex,
+  rowHash,
+  type CurrentRow,
+  type LastPush,
+} from '../../src/state/plan.js';
+import {
+  LineBuffer,
+  openLastPush,
+  PlanFileWriter,
+  stateContactLine,
+  writeLastPush,
+} from '../../src/state/store.js';
+import { tempDir } from '../harness/files.js';
+
+const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+// First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
+const row = (n: number, location: string, title = ''): CurrentRow => ({
+  cells: [`F${n}`, `L${n}`, `p${n}@x.org`, '', title, '', '', '', location, `id${n}`, ''],
+  location,
+});
+
+/** A state file as releases before format 2 wrote it: one JSON object with every row. */
+function formatOne(rows: CurrentRow[]): LastPush {
+  return {
+    version: 1,
+    time: '2026-01-01T00:00:00.000Z',
+    csvSha256: 'abc',
+    headers: layout.headers,
+    rows: { hq: rows.length },
+    searches: { 'hq | ou=hq': rows.length },
+    contacts: Object.fromEntries(
+      rows.map((r) => [
+        identityOf(layout, r),
+        { location: r.location, hash: rowHash(r.cells), cells: r.cells },
+      ]),
+    ),
+  };
+}
+
+/** Plan this run's rows against a state file through the streaming planner, as a push does. */
+async function planFromFile(path: string, now: CurrentRow[], sample = Infinity) {
+  const previous = await openLastPush(path);
+  if (!previous) throw new Error('no state');
+  const index = new PreviousIndex(layout);
+  for await (const c of previous.contacts()) index.add(c);
+  const planner = new Planner(layout, index, { sample });
+  for (const r of now) planner.add(r);
+  return { previous, plan: await planner.finish(previous.contacts(), []) };
+}
+
+describe('state file', () => {
+  const before = Array.from({ length: 12 }, (_, i) => row(i, 'hq'));
+  const now = [...before.slice(0, 10).map((r, i) => (i === 3 ? row(3, 'hq', 'Boss') : r)), row(20, 'hq')];
+
+  it('reads the format of earlier releases and plans against it as before', async () => {
+    const path = join(await tempDir(), 'state.json');
+    await writeFile(path, `${JSON.stringify(formatOne(before))}\n`);
+    const { previous, plan } = await planFromFile(path, now);
+    expect(previous).toMatchObject({ format: 1, count: 12, searches: { 'hq | ou=hq': 12 } });
+    expect(plan).toEqual(await computePlan(layout, formatOne(before), now, []));
+    expect(plan.totals).toEqual({ create: 1, update: 1, archive: 2 });
+    expect(plan.update[0]?.columns).toEqual(['Business Title']);
+  });
+
+  it('writes format 2 (a summary line, then one line per contact), leaving out refused rows', async () => {
+    const dir = await tempDir();
+    const contacts = join(dir, 'contacts');
+    await writeFile(
+      contacts,
+      before.map((r) => `${stateContactLine(identityOf(layout, r), r.location, r.cells)}\n`).join(''),
+    );
+    const path = join(dir, 'state.json');
+    const header = {
+      time: '2026-02-01T00:00:00.000Z',
+      csvSha256: 'def',
+      headers: layout.headers,
+      rows: { hq: 12 },
+      searches: { 'hq | ou=hq': 12 },
+      total: 12,
+    };
+    await writeLastPush(path, header, contacts, new Set([11]));
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ version: 2, contacts: 11 });
+    // The same plan as against the equivalent earlier-format state (the refused row is not there).
+    const { previous, plan } = await planFromFile(path, now);
+    expect(previous).toMatchObject({ format: 2, count: 11, csvSha256: 'def' });
+    expect(plan).toEqual(await computePlan(layout, formatOne(before.slice(0, 11)), now, []));
+    // A contact list that does not match the CSV's row count is refused, and the state is kept.
+    await expect(writeLastPush(path, { ...header, total: 13 }, contacts, new Set())).rejects.toMatchObject({
+      code: 'OUTPUT_WRITE',
+    });
+    expect((await openLastPush(path))?.count).toBe(11);
+  });
+
+  it('says a damaged or truncated state is damaged', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.json'), '{"version":2,');
+    await expect(openLastPush(join(dir, 'bad.json'))).rejects.toThrow(/damaged/);
+    await writeFile(
+      join(dir, 'short.json'),
+      `${JSON.stringify({ version: 2, contacts: 3 })}\n["k","hq","h",[]]\n`,
+    );
+    const short = await openLastPush(join(dir, 'short.json'));
+    const read = async (): Promise<number> => {
+      let n = 0;
+      for await (const c of short?.contacts() ?? []) n += c.cells.length;
+      return n;
+    };
+    await expect(read()).rejects.toThrow(/damaged/);
+    expect(await openLastPush(join(dir, 'none.json'))).toBeUndefined();
+  });
+
+  it('streams a long plan to the plan file and keeps only the first entries in memory', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'state.json');
+    await writeFile(path, `${JSON.stringify(formatOne(before))}\n`);
+    const previous = await openLastPush(path);
+    const index = new PreviousIndex(layout);
+    for await (const c of previous?.contacts() ?? []) index.add(c);
+    const planPath = join(dir, 'plan.json');
+    const file = await PlanFileWriter.create(planPath, false);
+    const stores = {
+      create: file,
+      pendingUpdate: new LineBuffer(join(dir, 'pending')),
+      update: new LineBuffer(join(dir, 'update')),
+      archive: new LineBuffer(join(dir, 'archive')),
+    };
+    const planner = new Planner(layout, index, { sample: 1, stores });
+    const run = [...now, row(21, 'hq'), row(22, 'hq')];
+    for (const r of run) planner.add(r);
+    await stores.pendingUpdate.close();
+    const plan = await planner.finish(previous?.contacts(), []);
+    await stores.update.close();
+    await stores.archive.close();
+    await file.finish(plan, stores.update, stores.archive);
+    const full = await computePlan(layout, formatOne(before), run, []);
+    expect(plan.totals).toEqual(full.totals);
+    expect(plan.create).toEqual(full.create.slice(0, 1));
+    expect(plan.archive).toEqual(full.archive.slice(0, 1));
+    expect(JSON.parse(await readFile(planPath, 'utf8'))).toEqual(full);
+  });
+});
