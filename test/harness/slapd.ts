@@ -20,6 +20,11 @@ const MODULE_DIR = [
   '/usr/lib/aarch64-linux-gnu/ldap',
 ].find((p) => existsSync(join(p, 'back_mdb.la')) || existsSync(join(p, 'back_mdb.so')));
 
+/** Where this machine's slapd, its modules and its schema files are (undefined: not installed). */
+export function slapdInstallation(): { slapd: string; moduleDir: string; schemaDir: string } | undefined {
+  return SLAPD && MODULE_DIR ? { slapd: SLAPD, moduleDir: MODULE_DIR, schemaDir: SCHEMA_DIR } : undefined;
+}
+
 /** The shared Planet Express fixtures (MIT), beside the repository. */
 export const PLANET_EXPRESS_DIR = new URL('../../../shared/fixtures/planetexpress/', import.meta.url)
   .pathname;
