@@ -4,24 +4,18 @@ import { stripVTControlCharacters } from 'node:util';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import { check } from '../commands/check.js';
-import { diff, history } from '../commands/history.js';
 import type { ExportEvent } from '../commands/export.js';
-import { init } from '../commands/init.js';
-import { mockServer, type MockServerCommandOptions } from '../commands/mock-server.js';
-import { push } from '../commands/push.js';
-import { demo, type DemoSetup } from '../commands/demo.js';
+import type { MockServerCommandOptions } from '../commands/mock-server.js';
+import type { DemoSetup } from '../commands/demo.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { Redactor } from '../config/secrets.js';
 import { writeAtomic } from '../state/store.js';
 import { AdsyncError, ExitCode, RunStoppedError, type ExitCodeValue } from '../errors.js';
-import { scheduleInstall, scheduleRun } from '../commands/schedule.js';
 import { JsonLog, redactValues, type LogLevel } from '../log/json-log.js';
-import { noticeKind, runNotice, sendWebhook } from '../notify/webhook.js';
+import { noticeKind, runNotice } from '../notify/notice.js';
 import type { SchedulePlatform } from '../schedule/platforms.js';
 import { newRunId } from '../schedule/runner.js';
-import { transportFor } from '../upload/client.js';
 import { selfCommand } from '../util/self-command.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { describeSchedulerEvent, renderScheduleInstall } from './render-schedule.js';
@@ -376,6 +370,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           ui.warn(
             '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
           );
+        const { push } = await import('../commands/push.js');
         const result = await push(config, {
           signal: limitRun(config, opts),
           dryRun: options.dryRun === true,
@@ -415,6 +410,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       const { opts } = setup(cmd);
       const config = await load(opts);
       const signal = limitRun(config, opts);
+      const { check } = await import('../commands/check.js');
       const result = await untilStopped(check(config, { previewRows: 5, onEvent }), signal);
       ui.stopSpinner();
       renderCheck(ui, result);
@@ -430,6 +426,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .action(async (options: { limit: number }, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
+      const { history } = await import('../commands/history.js');
       const runs = await history(config, options.limit);
       if (jsonMode) ui.data(JSON.stringify(runs, null, 2));
       else renderHistory(ui, runs);
@@ -443,6 +440,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .action(async (older: string | undefined, newer: string | undefined, _options: unknown, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
+      const { diff } = await import('../commands/history.js');
       const result = await diff(
         config,
         older === undefined ? undefined : resolve(cwd, older),
@@ -483,6 +481,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     )
     .action(async (options: MockServerCommandOptions, cmd: Command) => {
       setup(cmd);
+      const { mockServer } = await import('../commands/mock-server.js');
       const started = await mockServer(options, cwd);
       redactor.add(...started.clients.map((c) => c.secret));
       const { server, caFile } = started;
@@ -540,6 +539,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
         ...(opts.verbose === true ? ['--verbose'] : []),
       ];
       try {
+        const { scheduleRun } = await import('../commands/schedule.js');
         const runs = await scheduleRun(config, {
           command: selfCommand(argv),
           env,
@@ -634,6 +634,7 @@ Examples:
             : options.command.endsWith('.js')
               ? { program: self.program, programArgs: [resolve(cwd, options.command)] }
               : { program: options.command, programArgs: [] };
+        const { scheduleInstall } = await import('../commands/schedule.js');
         const result = scheduleInstall(config, {
           platform: options.platform,
           print: options.print === true,
@@ -661,6 +662,7 @@ Examples:
     .action(async (options: { dir: string }, cmd: Command) => {
       const { opts } = setup(cmd);
       let ready: DemoSetup | undefined;
+      const { demo } = await import('../commands/demo.js');
       const result = await demo({
         dir: resolve(cwd, options.dir),
         onSetup: (s) => {
@@ -707,6 +709,7 @@ Examples:
         cmd: Command,
       ) => {
         setup(cmd);
+        const { init } = await import('../commands/init.js');
         const written = await init({ kind: options.kind, profile: options.profile, path: options.file, cwd });
         ui.info(`wrote ${written.path}; edit it, then run \`adsync check\``);
         if (jsonMode)
@@ -794,6 +797,9 @@ Examples:
     const notice = redactValues(runNotice(run, hostname()), (text) => redactor.redact(text));
     let problem: string | undefined;
     try {
+      // Loaded only when there is something to send: most runs never need an HTTP client here.
+      const { sendWebhook } = await import('../notify/webhook.js');
+      const { transportFor } = await import('../upload/client.js');
       problem = await sendWebhook(
         notify.webhook,
         notice,
