@@ -7,6 +7,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { seededRandom } from '../../test/harness/random.ts';
 
 /** Suffix of the benchmark directory. */
 export const BENCH_SUFFIX = 'dc=bench,dc=example';
@@ -135,17 +136,7 @@ const TITLES = [
 ];
 const DEPARTMENTS = ['R&D', 'Sales', 'Support', 'Operations', 'Finance', 'People', 'Legal', 'Facilities'];
 
-/** A small deterministic PRNG (mulberry32), so every run generates the same directory. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** LDIF needs base64 for values that are not plain printable ASCII (RFC 2849 SAFE-STRING). */
 function attr(name: string, value: string): string {

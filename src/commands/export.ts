@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, open, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 
 import type { ResolvedConfig } from '../config/normalize.js';
 import { RowSorter, SortBudget } from '../csv/external-sort.js';
@@ -14,6 +13,7 @@ import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapp
 import { OutputError, describeError } from '../errors.js';
 import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../state/plan.js';
 import { LineBuffer, PlanFileWriter, stateContactLine, type PreviousPush } from '../state/store.js';
+import { fileLines } from '../util/file-lines.js';
 import { HashIndex } from '../util/hash-index.js';
 import {
   DuplicateFinder,
@@ -182,30 +182,6 @@ interface Bucket {
   rejected: RejectedRow[];
 }
 
-/**
- * Lines of a file, in chunks (for the run's own temporary files).
- * @param path the file
- */
-async function* lines(path: string): AsyncGenerator<string> {
-  const handle = await open(path, 'r');
-  try {
-    const decoder = new StringDecoder('utf8');
-    const buffer = Buffer.allocUnsafe(128 * 1024);
-    let rest = '';
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      const parts = (rest + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
-      rest = parts.pop() ?? '';
-      yield* parts;
-    }
-    rest += decoder.end();
-    if (rest !== '') yield rest;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Appends lines to one of the run's temporary files, in chunks. */
 class LineFile {
   private chunk = '';
@@ -292,7 +268,7 @@ export async function exportContacts(
       for (const slug of slugs) {
         const path = settled.get(slug);
         if (path === undefined) continue;
-        for await (const line of lines(path)) {
+        for await (const line of fileLines(path)) {
           const [dn, cells] = JSON.parse(line) as [string, string[]];
           await sink.row({ cells, location: slug, dn });
         }
@@ -461,7 +437,7 @@ class OneSitePerEmail {
       const end = this.locations[i + 1]?.first ?? this.kept;
       let n = location.first;
       if ((wanted[next] ?? Infinity) >= end) continue;
-      for await (const line of lines(location.file)) {
+      for await (const line of fileLines(location.file)) {
         const target = wanted[next];
         if (target === undefined || target >= end) break;
         if (n === target) {
@@ -527,7 +503,7 @@ async function settleLocation(
     const wanted = new Set(duplicates.flatMap((d) => d.values.map((v) => v.owner)));
     const owners = new Map<number, string>();
     let n = 0;
-    for await (const line of lines(acceptedFile.path)) {
+    for await (const line of fileLines(acceptedFile.path)) {
       if (wanted.has(n)) owners.set(n, JSON.parse(line) as string);
       n++;
     }

@@ -12,9 +12,9 @@ import {
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 
 import { LockError, OutputError, describeError } from '../errors.js';
+import { fileLines } from '../util/file-lines.js';
 import { stateRowHash, type EntryStore, type LastPush, type Plan, type StoredContact } from './plan.js';
 
 /** Files of one target's state. */
@@ -85,30 +85,6 @@ function damaged(path: string, cause: unknown): OutputError {
     hint: 'Restore it from a backup, or move it away to start over (the next push is then planned as a first push).',
     cause,
   });
-}
-
-/**
- * Lines of a file, read in chunks.
- * @param path the file
- */
-async function* fileLines(path: string): AsyncGenerator<string> {
-  const handle = await open(path, 'r');
-  try {
-    const decoder = new StringDecoder('utf8');
-    const buffer = Buffer.allocUnsafe(256 * 1024);
-    let rest = '';
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      const parts = (rest + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
-      rest = parts.pop() ?? '';
-      yield* parts;
-    }
-    rest += decoder.end();
-    if (rest !== '') yield rest;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { RowSorter, SortBudget } from '../../src/csv/external-sort.js';
 import { compareText } from '../../src/mapping/order.js';
 import { tempDir } from '../harness/files.js';
+import { seededRandom } from '../harness/random.js';
 
-/** A small deterministic PRNG, so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const LAST = [
   'Lovelace',

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { RowOrder, compareText, type SortableRow } from '../../src/mapping/order.js';
+import { seededRandom } from '../harness/random.js';
 
-/** A small deterministic PRNG, so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 

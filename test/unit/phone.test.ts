@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { describe, expect, it } from 'vitest';
 
 import { NOT_FAST, fastPhone, parsePhone } from '../../src/mapping/phone.js';
+import { seededRandom } from '../harness/random.js';
 
 /** What libphonenumber-js itself says: E.164 of a valid number, else undefined. */
 function reference(text: string, country: CountryCode | undefined): string | undefined {
@@ -9,17 +10,7 @@ function reference(text: string, country: CountryCode | undefined): string | und
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-/** A small deterministic PRNG, so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const NOTATIONS: ((a: string, b: string, c: string) => string)[] = [
   (a, b, c) => `(${a}) ${b}-${c}`,

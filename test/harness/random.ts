@@ -1,0 +1,16 @@
+/**
+ * A small deterministic PRNG (mulberry32): the same seed gives the same sequence, so a generated
+ * directory is the same every run and a failing random test can be reproduced.
+ * @param seed any integer
+ * @returns a function giving numbers in [0, 1)
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
