@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 
 import { adConfig } from '../harness/ad-config.js';
 import { AD } from '../harness/ad-data.js';
-import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
+import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig, mockTarget } from '../harness/example-config.js';
 import { BIN, firstStdoutLine, runAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
@@ -292,14 +292,7 @@ describe.skipIf(skip !== '')(
         expect(caFile).toBe(join(cwd, 'mock-ca.pem'));
         await writeConfig(cwd, {
           ...exampleConfig(),
-          target: {
-            profile: 'receptionist',
-            tokenUrl: `${url}/oauth/token`,
-            uploadUrl: `${url}/contacts/import`,
-            clientId: 'adsync',
-            clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
-            caFile,
-          },
+          target: mockTarget(url, caFile),
         });
         const env = { ...BIND_ENV, ADSYNC_CLIENT_SECRET: secret };
         const first = await adsync(['push', '--json', '--verbose'], { cwd, env });

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig } from '../harness/example-config.js';
+import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig, mockTarget } from '../harness/example-config.js';
 import { firstStdoutLine, runProgram, type CliRun } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
@@ -361,14 +361,7 @@ describe('single executable (Node SEA)', () => {
           // adsync's own upload path (undici) inside the executable.
           await writeConfig(cwd, {
             ...exampleConfig(),
-            target: {
-              profile: 'receptionist',
-              tokenUrl: `${url}/oauth/token`,
-              uploadUrl: `${url}/contacts/import`,
-              clientId: 'adsync',
-              clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
-              caFile,
-            },
+            target: mockTarget(url, caFile),
           });
           const pushed = await exec(linux, ['push', '--json'], {
             cwd,

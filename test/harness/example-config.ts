@@ -82,14 +82,23 @@ export function pushConfig(
       { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
       { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
     ],
-    target: {
-      profile: 'receptionist',
-      tokenUrl: `${servers.mockUrl}/oauth/token`,
-      uploadUrl: `${servers.mockUrl}/contacts/import`,
-      clientId: 'adsync',
-      clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
-      caFile: servers.caFile,
-      ...target,
-    },
+    target: { ...mockTarget(servers.mockUrl, servers.caFile), ...target },
+  };
+}
+
+/**
+ * The target section for the mock vendor: receptionist profile, client `adsync`, the secret from
+ * ADSYNC_CLIENT_SECRET, the mock's certificate trusted through caFile.
+ * @param mockUrl base URL of the mock vendor
+ * @param caFile the mock vendor's certificate
+ */
+export function mockTarget(mockUrl: string, caFile: string): Record<string, unknown> {
+  return {
+    profile: 'receptionist',
+    tokenUrl: `${mockUrl}/oauth/token`,
+    uploadUrl: `${mockUrl}/contacts/import`,
+    clientId: 'adsync',
+    clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+    caFile,
   };
 }
