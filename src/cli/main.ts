@@ -4,9 +4,9 @@ import { stripVTControlCharacters } from 'node:util';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import type { ExportEvent } from '../commands/export.js';
-import type { MockServerCommandOptions } from '../commands/mock-server.js';
-import type { DemoSetup } from '../commands/demo.js';
+import type { ExportEvent } from '../pipeline/export.js';
+import type { MockServerCommandOptions } from '../commands/mock-server/run.js';
+import type { DemoSetup } from '../commands/demo/run.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { Redactor } from '../config/secrets.js';
@@ -18,10 +18,10 @@ import type { SchedulePlatform } from '../schedule/platforms.js';
 import { newRunId } from '../schedule/runner.js';
 import { selfCommand } from '../util/self-command.js';
 import { untilStopped } from '../util/until-stopped.js';
-import { describeSchedulerEvent, renderScheduleInstall } from './render-schedule.js';
+import { describeSchedulerEvent, renderScheduleInstall } from '../commands/schedule/render.js';
 import { readBundledText } from '../runtime/assets.js';
 import { renderCheck, renderDiff, renderHistory, renderPush } from './render.js';
-import { demoReport, renderDemoEnd, renderDemoSetup, renderDemoStep } from './render-demo.js';
+import { demoReport, renderDemoEnd, renderDemoSetup, renderDemoStep } from '../commands/demo/render.js';
 import { errorReport, pushReport, type RunReport } from './report.js';
 import { Ui } from './ui.js';
 
@@ -139,7 +139,7 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   const runId = env.ADSYNC_RUN_ID ?? newRunId();
   // `adsync schedule run` asks its runs to stop over the IPC channel (see the runner). Listen
   // from the start so an early request is not lost; the channel must not keep the run alive.
-  const stopRequest: { reason?: string; listener?: (reason: string) => void } = {};
+  const stopRequest: { reason?: string; listener?: ((reason: string) => void) | undefined } = {};
   if (env.ADSYNC_RUN_ID !== undefined && process.send !== undefined) {
     process.channel?.unref();
     process.on('message', (message: unknown) => {
@@ -370,7 +370,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
           ui.warn(
             '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
           );
-        const { push } = await import('../commands/push.js');
+        const { push } = await import('../pipeline/push.js');
         const result = await push(config, {
           signal: limitRun(config, opts),
           dryRun: options.dryRun === true,
@@ -410,7 +410,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
       const { opts } = setup(cmd);
       const config = await load(opts);
       const signal = limitRun(config, opts);
-      const { check } = await import('../commands/check.js');
+      const { check } = await import('../commands/check/run.js');
       const result = await untilStopped(check(config, { previewRows: 5, onEvent }), signal);
       ui.stopSpinner();
       renderCheck(ui, result);
@@ -426,7 +426,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .action(async (options: { limit: number }, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
-      const { history } = await import('../commands/history.js');
+      const { history } = await import('../commands/history/run.js');
       const runs = await history(config, options.limit);
       if (jsonMode) ui.data(JSON.stringify(runs, null, 2));
       else renderHistory(ui, runs);
@@ -440,7 +440,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     .action(async (older: string | undefined, newer: string | undefined, _options: unknown, cmd: Command) => {
       const { opts } = setup(cmd);
       const config = await load(opts);
-      const { diff } = await import('../commands/history.js');
+      const { diff } = await import('../commands/history/run.js');
       const result = await diff(
         config,
         older === undefined ? undefined : resolve(cwd, older),
@@ -481,7 +481,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
     )
     .action(async (options: MockServerCommandOptions, cmd: Command) => {
       setup(cmd);
-      const { mockServer } = await import('../commands/mock-server.js');
+      const { mockServer } = await import('../commands/mock-server/run.js');
       const started = await mockServer(options, cwd);
       redactor.add(...started.clients.map((c) => c.secret));
       const { server, caFile } = started;
@@ -539,7 +539,7 @@ Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
         ...(opts.verbose === true ? ['--verbose'] : []),
       ];
       try {
-        const { scheduleRun } = await import('../commands/schedule.js');
+        const { scheduleRun } = await import('../commands/schedule/run.js');
         const runs = await scheduleRun(config, {
           command: selfCommand(argv),
           env,
@@ -634,7 +634,7 @@ Examples:
             : options.command.endsWith('.js')
               ? { program: self.program, programArgs: [resolve(cwd, options.command)] }
               : { program: options.command, programArgs: [] };
-        const { scheduleInstall } = await import('../commands/schedule.js');
+        const { scheduleInstall } = await import('../commands/schedule/run.js');
         const result = scheduleInstall(config, {
           platform: options.platform,
           print: options.print === true,
@@ -662,7 +662,7 @@ Examples:
     .action(async (options: { dir: string }, cmd: Command) => {
       const { opts } = setup(cmd);
       let ready: DemoSetup | undefined;
-      const { demo } = await import('../commands/demo.js');
+      const { demo } = await import('../commands/demo/run.js');
       const result = await demo({
         dir: resolve(cwd, options.dir),
         onSetup: (s) => {
@@ -709,7 +709,7 @@ Examples:
         cmd: Command,
       ) => {
         setup(cmd);
-        const { init } = await import('../commands/init.js');
+        const { init } = await import('../commands/init/run.js');
         const written = await init({ kind: options.kind, profile: options.profile, path: options.file, cwd });
         ui.info(`wrote ${written.path}; edit it, then run \`adsync check\``);
         if (jsonMode)

@@ -1,7 +1,7 @@
-import type { CheckResult } from '../commands/check.js';
-import type { CsvDiff } from '../commands/history.js';
-import type { PushResult } from '../commands/push.js';
-import type { Plan, PlannedContact } from '../state/plan.js';
+import type { CheckResult } from '../commands/check/run.js';
+import type { CsvDiff } from '../commands/history/run.js';
+import type { PushResult } from '../pipeline/push.js';
+import type { Plan, PlannedContact } from '../plan/planner.js';
 import type { HistoryEntry } from '../state/store.js';
 import type { Ui } from './ui.js';
 

@@ -1,4 +1,4 @@
-import type { PushResult } from '../commands/push.js';
+import type { PushResult } from '../pipeline/push.js';
 import { AdsyncError, ExitCode } from '../errors.js';
 
 /** The `--json` run report: one JSON object on stdout. */

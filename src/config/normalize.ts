@@ -4,7 +4,7 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 
 import { compileColumns, type ColumnSet } from '../mapping/columns.js';
-import { ldifUrl } from '../directory/ldif-source.js';
+import { ldifUrl } from '../directory/ldif/source.js';
 import type { DirectoryKind } from '../mapping/profiles.js';
 import type { ConfigIssue } from './issues.js';
 import type { ConfigInput } from './schema.js';

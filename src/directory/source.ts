@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/normalize.js';
 import type { EntryLike } from '../mapping/columns.js';
-import { directoryOptions, LdapDirectory, type ConnectionInfo, type SearchRequest } from './ldap-source.js';
-import { LdifDirectory } from './ldif-source.js';
+import { directoryOptions, LdapDirectory, type ConnectionInfo, type SearchRequest } from './ldap/source.js';
+import { LdifDirectory } from './ldif/source.js';
 
 /** An entry a source yields: its DN and case-insensitive attribute access. */
 export interface SourceEntry extends EntryLike {

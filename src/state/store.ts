@@ -14,8 +14,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { LockError, OutputError, describeError } from '../errors.js';
-import { fileLines } from '../util/file-lines.js';
-import { stateRowHash, type EntryStore, type LastPush, type Plan, type StoredContact } from './plan.js';
+import { fileLines } from '../io/file-lines.js';
+import {
+  stateRowHash,
+  type EntryStore,
+  type LastPush,
+  type Plan,
+  type StoredContact,
+} from '../plan/planner.js';
 
 /** Files of one target's state. */
 export interface StatePaths {

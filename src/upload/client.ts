@@ -448,7 +448,7 @@ export async function uploadCsv(
   settings: UploadSettings,
   file: UploadFile,
   hooks: {
-    onEvent?: (event: UploadEvent) => void;
+    onEvent?: ((event: UploadEvent) => void) | undefined;
     onToken: (token: string) => void;
     signal?: AbortSignal | undefined;
   },
@@ -475,7 +475,7 @@ async function uploadWith(
   file: UploadFile,
   handle: FileHandle | undefined,
   hooks: {
-    onEvent?: (event: UploadEvent) => void;
+    onEvent?: ((event: UploadEvent) => void) | undefined;
     onToken: (token: string) => void;
     signal?: AbortSignal | undefined;
   },
@@ -533,7 +533,13 @@ async function uploadWith(
             body = Readable.from(content(), { objectMode: false });
           }
         }
-        const res = await request(settings.uploadUrl, { method: 'POST', headers, body, dispatcher, signal });
+        const res = await request(settings.uploadUrl, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher,
+          signal: signal ?? null,
+        });
         const answer = await bodyOf(res);
         if (res.statusCode >= 200 && res.statusCode < 300)
           return { httpStatus: res.statusCode, summary: answer, attempts: attempt };

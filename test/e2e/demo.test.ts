@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 
-import { demo, DEMO_MARKER, type DemoSetup } from '../../src/commands/demo.js';
+import { demo, DEMO_MARKER, type DemoSetup } from '../../src/commands/demo/run.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { tempDir } from '../harness/files.js';
 

@@ -73,7 +73,7 @@ async function setupSamba(project: TestProject): Promise<void> {
     banner(
       'Active Directory',
       missing,
-      "Run as root with Debian's samba installed (apt-get install samba samba-ad-dc).",
+      "Run as root with Debian's samba installed (apt-get install samba samba-ad-dc samba-ad-provision).",
     );
     for (const key of keys) project.provide(key, '');
     project.provide('adSkip', missing);

@@ -22,7 +22,7 @@ export async function sambaUnavailable(): Promise<string | undefined> {
   if (process.env.ADSYNC_TEST_SKIP_AD) return 'ADSYNC_TEST_SKIP_AD is set';
   if (process.getuid?.() !== 0) return 'the Samba AD DC needs root';
   if (!existsSync('/usr/sbin/samba') || spawnSync('samba-tool', ['--version']).error) {
-    return 'samba is not installed (Debian: apt-get install samba samba-ad-dc)';
+    return 'samba is not installed (Debian: apt-get install samba samba-ad-dc samba-ad-provision)';
   }
   if (spawnSync('ldapadd', ['-VV']).error) return 'ldapadd (ldap-utils) is not installed';
   if (await listening(636)) return 'port 636 on 127.0.0.1 is already in use (another directory server?)';

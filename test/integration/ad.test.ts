@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, inject, it } from 'vitest';
 
-import { check } from '../../src/commands/check.js';
-import { push, type PushResult } from '../../src/commands/push.js';
+import { check } from '../../src/commands/check/run.js';
+import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError, ConfigError } from '../../src/errors.js';
 import { AD } from '../harness/ad-data.js';

@@ -4,12 +4,12 @@ import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, inject, it } from 'vitest';
 
-import { check } from '../../src/commands/check.js';
-import { exportToFiles } from '../../src/commands/export.js';
-import { push } from '../../src/commands/push.js';
+import { check } from '../../src/commands/check/run.js';
+import { exportToFiles } from '../../src/pipeline/export.js';
+import { push } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runFiles } from '../../src/csv/writer.js';
-import { LdapDirectory } from '../../src/directory/ldap-source.js';
+import { LdapDirectory } from '../../src/directory/ldap/source.js';
 import { AdsyncError } from '../../src/errors.js';
 import {
   BIND_ENV,

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, inject, it } from 'vitest';
 
-import { check } from '../../src/commands/check.js';
-import { push, type PushResult } from '../../src/commands/push.js';
+import { check } from '../../src/commands/check/run.js';
+import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
-import { ldifUrl } from '../../src/directory/ldif-source.js';
+import { ldifUrl } from '../../src/directory/ldif/source.js';
 import { AdsyncError } from '../../src/errors.js';
 import {
   BIND_ENV,

@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
-import { push, type PushResult } from '../../src/commands/push.js';
+import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError } from '../../src/errors.js';
 import { selfSignedCertificate, startMockServer, type MockServer } from '../../src/mock-server/server.js';

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import { normalizeDn, parseDn } from '../../src/directory/dn.js';
-import type { SearchRequest } from '../../src/directory/ldap-source.js';
-import { LdifDirectory, ldifUrl } from '../../src/directory/ldif-source.js';
+import type { SearchRequest } from '../../src/directory/ldap/source.js';
+import { LdifDirectory, ldifUrl } from '../../src/directory/ldif/source.js';
 import { AdsyncError, ConfigError, DirectoryError } from '../../src/errors.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { compileColumns } from '../../src/mapping/columns.js';
-import { checkGuards, computePlan, identityOf, rowHash, type LastPush } from '../../src/state/plan.js';
+import { checkGuards, computePlan, identityOf, rowHash, type LastPush } from '../../src/plan/planner.js';
 
 const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack

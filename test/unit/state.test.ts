@@ -12,7 +12,7 @@ import {
   rowHash,
   type CurrentRow,
   type LastPush,
-} from '../../src/state/plan.js';
+} from '../../src/plan/planner.js';
 import {
   LineBuffer,
   openLastPush,

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 
 import { parse } from 'csv-parse/sync';
 
-import type { ResolvedConfig } from '../config/normalize.js';
-import { UsageError, describeError } from '../errors.js';
-import { identityOf, rowHash } from '../state/plan.js';
-import { readHistory, statePaths, type HistoryEntry } from '../state/store.js';
+import type { ResolvedConfig } from '../../config/normalize.js';
+import { UsageError, describeError } from '../../errors.js';
+import { identityOf, rowHash } from '../../plan/planner.js';
+import { readHistory, statePaths, type HistoryEntry } from '../../state/store.js';
 
 /**
  * Recent runs from the history.

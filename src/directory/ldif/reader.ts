@@ -2,7 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDecoder } from 'node:util';
 
-import { DirectoryError, describeError } from '../errors.js';
+import { DirectoryError, describeError } from '../../errors.js';
 
 /** One attribute of an LDIF record: its description as written and its values as bytes. */
 export interface LdifAttribute {

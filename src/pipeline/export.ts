@@ -6,14 +6,14 @@ import type { ResolvedConfig } from '../config/normalize.js';
 import { RowSorter, SortBudget } from '../csv/external-sort.js';
 import { CsvFileWriter, writeCsv, type RunFiles } from '../csv/writer.js';
 import { buildLocationFilter } from '../directory/filter.js';
-import type { ConnectionInfo, SearchRequest } from '../directory/ldap-source.js';
+import type { ConnectionInfo, SearchRequest } from '../directory/ldap/source.js';
 import { createDirectorySource } from '../directory/source.js';
 import { mapEntry } from '../mapping/columns.js';
 import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapping/order.js';
 import { OutputError, describeError } from '../errors.js';
-import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../state/plan.js';
+import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../plan/planner.js';
 import { LineBuffer, PlanFileWriter, stateContactLine, type PreviousPush } from '../state/store.js';
-import { fileLines } from '../util/file-lines.js';
+import { fileLines } from '../io/file-lines.js';
 import { HashIndex } from '../util/hash-index.js';
 import {
   DuplicateFinder,

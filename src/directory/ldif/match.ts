@@ -13,8 +13,8 @@ import {
   type Filter,
 } from 'ldapts';
 
-import { foldText, normalizeDn } from './dn.js';
-import { IN_CHAIN, normalizeFilter } from './filter.js';
+import { foldText, normalizeDn } from '../dn.js';
+import { IN_CHAIN, normalizeFilter } from '../filter.js';
 
 /**
  * LDAP filters evaluated against entries read from a file, with a directory server's semantics.

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { loadConfig } from '../config/load.js';
-import { GuardError, UsageError, describeError } from '../errors.js';
-import { startMockServer } from '../mock-server/server.js';
-import { readBundledText } from '../runtime/assets.js';
-import type { UploadEvent } from '../upload/client.js';
-import { check, type CheckResult } from './check.js';
-import type { ExportEvent } from './export.js';
-import { push, type PushResult } from './push.js';
+import { loadConfig } from '../../config/load.js';
+import { GuardError, UsageError, describeError } from '../../errors.js';
+import { startMockServer } from '../../mock-server/server.js';
+import { readBundledText } from '../../runtime/assets.js';
+import type { UploadEvent } from '../../upload/client.js';
+import { check, type CheckResult } from '../check/run.js';
+import type { ExportEvent } from '../../pipeline/export.js';
+import { push, type PushResult } from '../../pipeline/push.js';
 
 /**
  * `adsync demo`: the whole job on a sample company, with nothing to install or configure. The

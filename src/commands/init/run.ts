@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import { starterConfig, type StarterOptions } from '../config/starter.js';
-import { ConfigError, OutputError, describeError } from '../errors.js';
+import { starterConfig, type StarterOptions } from '../../config/starter.js';
+import { ConfigError, OutputError, describeError } from '../../errors.js';
 
 /** Options for {@link init}. */
 export interface InitOptions extends StarterOptions {

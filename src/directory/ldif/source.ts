@@ -4,12 +4,12 @@ import { TextDecoder } from 'node:util';
 
 import type { Entry } from 'ldapts';
 
-import { DirectoryError, describeError } from '../errors.js';
-import { inScope, normalizeDn, parseDn } from './dn.js';
-import { DirectoryEntry, type ConnectionInfo, type SearchRequest } from './ldap-source.js';
-import { ldifError, readLdif, type LdifRecord } from './ldif-reader.js';
+import { DirectoryError, describeError } from '../../errors.js';
+import { inScope, normalizeDn, parseDn } from '../dn.js';
+import { DirectoryEntry, type ConnectionInfo, type SearchRequest } from '../ldap/source.js';
+import { ldifError, readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
-import type { DirectorySource } from './source.js';
+import type { DirectorySource } from '../source.js';
 
 /** Settings of {@link LdifDirectory}. */
 export interface LdifDirectoryOptions {

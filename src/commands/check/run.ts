@@ -1,8 +1,8 @@
-import type { ResolvedConfig } from '../config/normalize.js';
-import type { ConnectionInfo } from '../directory/ldap-source.js';
-import { createDirectorySource } from '../directory/source.js';
-import { AdsyncError } from '../errors.js';
-import { exportContacts, type ExportEvent, type ExportWarning } from './export.js';
+import type { ResolvedConfig } from '../../config/normalize.js';
+import type { ConnectionInfo } from '../../directory/ldap/source.js';
+import { createDirectorySource } from '../../directory/source.js';
+import { AdsyncError } from '../../errors.js';
+import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
 
 /** Reachability of one configured URL. */
 export interface UrlCheck {

@@ -1,6 +1,6 @@
-import type { ScheduleInstallResult } from '../commands/schedule.js';
-import type { SchedulerEvent } from '../schedule/runner.js';
-import type { Ui } from './ui.js';
+import type { ScheduleInstallResult } from './run.js';
+import type { SchedulerEvent } from '../../schedule/runner.js';
+import type { Ui } from '../../cli/ui.js';
 
 /**
  * One human line for a scheduler event (undefined: nothing to say).

@@ -1,12 +1,16 @@
 import { dirname } from 'node:path';
 
-import type { ResolvedConfig } from '../config/normalize.js';
-import { ConfigError } from '../errors.js';
-import { parseCron } from '../schedule/cron-convert.js';
-import { installSchedule, type InstallOutcome } from '../schedule/install.js';
-import { scheduleArtifacts, type ScheduleArtifacts, type SchedulePlatform } from '../schedule/platforms.js';
-import { runScheduler, type ScheduledRun, type SchedulerEvent } from '../schedule/runner.js';
-import type { SelfCommand } from '../util/self-command.js';
+import type { ResolvedConfig } from '../../config/normalize.js';
+import { ConfigError } from '../../errors.js';
+import { parseCron } from '../../schedule/cron-convert.js';
+import { installSchedule, type InstallOutcome } from '../../schedule/install.js';
+import {
+  scheduleArtifacts,
+  type ScheduleArtifacts,
+  type SchedulePlatform,
+} from '../../schedule/platforms.js';
+import { runScheduler, type ScheduledRun, type SchedulerEvent } from '../../schedule/runner.js';
+import type { SelfCommand } from '../../util/self-command.js';
 
 /** The config's schedule, or a config error saying how to add one. */
 function scheduleOf(config: ResolvedConfig): NonNullable<ResolvedConfig['schedule']> {

@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, relative } from 'node:path';
 
-import type { DemoFile, DemoResult, DemoSetup, DemoStep } from '../commands/demo.js';
-import { renderCheck, renderPush } from './render.js';
-import { pushReport } from './report.js';
-import type { Ui } from './ui.js';
+import type { DemoFile, DemoResult, DemoSetup, DemoStep } from './run.js';
+import { renderCheck, renderPush } from '../../cli/render.js';
+import { pushReport } from '../../cli/report.js';
+import type { Ui } from '../../cli/ui.js';
 
 /** A path as the user would type it from here: relative when it is below the working directory. */
 function shown(path: string, cwd: string): string {

@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { UsageError, describeError } from '../errors.js';
-import { startMockServer, type MockClient, type MockServer } from '../mock-server/server.js';
+import { UsageError, describeError } from '../../errors.js';
+import { startMockServer, type MockClient, type MockServer } from '../../mock-server/server.js';
 
 /** Options of `adsync mock-server`, as given on the command line. */
 export interface MockServerCommandOptions {

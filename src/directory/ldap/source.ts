@@ -4,9 +4,9 @@ import tls from 'node:tls';
 
 import { Client, type Entry } from 'ldapts';
 
-import { DirectoryError, describeError } from '../errors.js';
-import type { EntryLike } from '../mapping/columns.js';
-import type { DirectorySource } from './source.js';
+import { DirectoryError, describeError } from '../../errors.js';
+import type { EntryLike } from '../../mapping/columns.js';
+import type { DirectorySource } from '../source.js';
 
 /** Connection settings for {@link LdapDirectory}. */
 export interface LdapDirectoryOptions {

@@ -191,7 +191,7 @@ export class PreviousIndex {
   /**
    * @param layout the column layout of this run
    */
-  public constructor(private readonly layout: ColumnSet) {
+  public constructor(layout: ColumnSet) {
     const { roles } = layout;
     // The Receptionist tries Identification, then Email, then SMS Phone within the location, so
     // adding an Identification mapping or changing an email does not look like archive + create.

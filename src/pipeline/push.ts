@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
-import { checkGuards, type Plan } from '../state/plan.js';
+import { checkGuards, type Plan } from '../plan/planner.js';
 import {
   acquireLock,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   type UploadEvent,
   type UploadSettings,
 } from '../upload/client.js';
-import type { ConnectionInfo } from '../directory/ldap-source.js';
+import type { ConnectionInfo } from '../directory/ldap/source.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 
@@ -40,7 +40,7 @@ export interface PushOptions {
   /** Environment (HTTPS_PROXY, NO_PROXY). */
   env?: NodeJS.ProcessEnv;
   /** Upload progress. */
-  onUploadEvent?: (event: UploadEvent) => void;
+  onUploadEvent?: ((event: UploadEvent) => void) | undefined;
   /** Told every token, so output can redact it. */
   onToken?: (token: string) => void;
   /** `--allow-archive N`: approve up to N archives for this run. */
@@ -48,7 +48,7 @@ export interface PushOptions {
   /** `--force`: skip the guards. */
   force?: boolean;
   /** Redaction applied to what is written to the run history. */
-  redact?: (text: string) => string;
+  redact?: ((text: string) => string) | undefined;
   /**
    * Stops the run (time limit, SIGTERM): the directory read is abandoned, an upload in flight is
    * aborted, and the baseline is left as it was. Once the vendor has accepted the upload, the
