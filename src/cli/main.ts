@@ -16,6 +16,7 @@ import { JsonLog, redactValues, type LogLevel } from '../log/json-log.js';
 import { noticeKind, runNotice } from '../notify/notice.js';
 import type { SchedulePlatform } from '../schedule/platforms.js';
 import { newRunId } from '../schedule/runner.js';
+import { isLoopbackHost } from '../util/loopback.js';
 import { selfCommand } from '../util/self-command.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { describeSchedulerEvent, renderScheduleInstall } from '../commands/schedule/render.js';
@@ -82,8 +83,7 @@ function version(): string {
 function cleartextBind(c: { url: string; tlsVersion: string | undefined; boundAs: string }): boolean {
   // An LDIF file (ldif:///…) has no connection and no password.
   if (c.tlsVersion !== undefined || c.boundAs === 'anonymous' || !/^ldaps?:/i.test(c.url)) return false;
-  const host = new URL(c.url).hostname;
-  return !(host === 'localhost' || host === '[::1]' || host === '::1' || host.startsWith('127.'));
+  return !isLoopbackHost(new URL(c.url).hostname);
 }
 
 /** The password in a proxy URL, for redaction. */

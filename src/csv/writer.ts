@@ -1,8 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, readdir, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
+import { AtomicFile } from '../io/atomic-file.js';
 
 /** Options for {@link writeCsv}. */
 export interface WriteCsvOptions {
@@ -65,8 +66,7 @@ export class CsvFileWriter {
   private constructor(
     /** The final path. */
     public readonly path: string,
-    private readonly tmp: string,
-    private readonly handle: FileHandle,
+    private readonly file: AtomicFile,
   ) {}
 
   /**
@@ -80,15 +80,13 @@ export class CsvFileWriter {
     headers: readonly string[],
     options: WriteCsvOptions,
   ): Promise<CsvFileWriter> {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    let handle: FileHandle;
+    let file: AtomicFile;
     try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      handle = await open(tmp, 'wx', 0o600);
+      file = await AtomicFile.create(path);
     } catch (error) {
       throw writeError(path, error);
     }
-    const writer = new CsvFileWriter(path, tmp, handle);
+    const writer = new CsvFileWriter(path, file);
     writer.pending = `${options.bom ? '\ufeff' : ''}${encodeCsvRow(headers)}`;
     return writer;
   }
@@ -111,7 +109,7 @@ export class CsvFileWriter {
     this.bytes += buffer.length;
     await this.inflight;
     if (this.failed !== undefined) throw writeError(this.path, this.failed);
-    this.inflight = this.handle.write(buffer).catch((error: unknown) => {
+    this.inflight = this.file.write(buffer).catch((error: unknown) => {
       this.failed = error;
     });
   }
@@ -125,9 +123,7 @@ export class CsvFileWriter {
       await this.flush();
       await this.inflight;
       if (this.failed !== undefined) throw writeError(this.path, this.failed);
-      await this.handle.sync();
-      await this.handle.close();
-      await rename(this.tmp, this.path);
+      await this.file.commit();
     } catch (error) {
       await this.abort();
       throw error instanceof OutputError ? error : writeError(this.path, error);
@@ -138,8 +134,7 @@ export class CsvFileWriter {
   /** Give up: close and remove the temporary file (never throws). */
   public async abort(): Promise<void> {
     await this.inflight;
-    await this.handle.close().catch(() => undefined);
-    await rm(this.tmp, { force: true }).catch(() => undefined);
+    await this.file.abort();
   }
 }
 

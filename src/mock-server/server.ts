@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import {
   type MockContact,
   type VendorRules,
 } from './import.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 
 /** One API client: a key ID and its secret. */
 export interface MockClient {
@@ -226,9 +226,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   }
   const save = async (): Promise<void> => {
     if (!options.statePath) return;
-    const tmp = `${options.statePath}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-    await rename(tmp, options.statePath);
+    await writeFileAtomic(options.statePath, JSON.stringify(state, null, 2));
   };
 
   const clientOf = (req: IncomingMessage): string | undefined => {

@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  appendFile,
-  link,
-  mkdir,
-  open,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { appendFile, link, mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { LockError, OutputError, describeError } from '../errors.js';
+import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
 import { fileLines } from '../io/file-lines.js';
 import {
   stateRowHash,
@@ -184,33 +175,27 @@ export async function writeLastPush(
   contactsFile: string,
   skip: ReadonlySet<number>,
 ): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
+  let file: AtomicFile | undefined;
   try {
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      const { total, ...rest } = header;
-      let count = 0;
-      for (let i = 0; i < total; i++) if (!skip.has(i)) count++;
-      const summary: StateHeader = { version: 2, ...rest, contacts: count };
-      let chunk = `${JSON.stringify(summary)}\n`;
-      let i = 0;
-      for await (const line of fileLines(contactsFile)) {
-        if (!skip.has(i++)) chunk += `${line}\n`;
-        if (chunk.length >= 256 * 1024) {
-          await handle.write(chunk);
-          chunk = '';
-        }
+    file = await AtomicFile.create(path);
+    const { total, ...rest } = header;
+    let count = 0;
+    for (let i = 0; i < total; i++) if (!skip.has(i)) count++;
+    const summary: StateHeader = { version: 2, ...rest, contacts: count };
+    let chunk = `${JSON.stringify(summary)}\n`;
+    let i = 0;
+    for await (const line of fileLines(contactsFile)) {
+      if (!skip.has(i++)) chunk += `${line}\n`;
+      if (chunk.length >= 256 * 1024) {
+        await file.write(chunk);
+        chunk = '';
       }
-      if (i !== total) throw new Error(`the run's contact list has ${i} rows, the CSV ${total}`);
-      await handle.write(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
     }
-    await rename(tmp, path);
+    if (i !== total) throw new Error(`the run's contact list has ${i} rows, the CSV ${total}`);
+    await file.write(chunk);
+    await file.commit();
   } catch (error) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await file?.abort();
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
 }
@@ -271,14 +256,12 @@ export class LineBuffer implements EntryStore {
 export class PlanFileWriter implements EntryStore {
   private chunk: string;
   private entries = 0;
-  private readonly tmp: string;
 
   private constructor(
     private readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly file: AtomicFile,
     firstPush: boolean,
   ) {
-    this.tmp = `${path}.${process.pid}.tmp`;
     this.chunk = `{\n  "firstPush": ${String(firstPush)},\n  "create": [`;
   }
 
@@ -287,10 +270,8 @@ export class PlanFileWriter implements EntryStore {
    * @param firstPush whether there is no earlier push
    */
   public static async create(path: string, firstPush: boolean): Promise<PlanFileWriter> {
-    const tmp = `${path}.${process.pid}.tmp`;
     try {
-      await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-      return new PlanFileWriter(path, await open(tmp, 'w', 0o600), firstPush);
+      return new PlanFileWriter(path, await AtomicFile.create(path), firstPush);
     } catch (error) {
       throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
     }
@@ -314,7 +295,7 @@ export class PlanFileWriter implements EntryStore {
   public async flush(): Promise<void> {
     const chunk = this.chunk;
     this.chunk = '';
-    if (chunk !== '') await this.handle.write(chunk);
+    if (chunk !== '') await this.file.write(chunk);
   }
 
   private async list(name: string, lines: AsyncIterable<string> | Iterable<string>): Promise<void> {
@@ -343,9 +324,7 @@ export class PlanFileWriter implements EntryStore {
       );
       this.chunk += `\n  ],\n${rest.slice(2)}\n`;
       await this.flush();
-      await this.handle.sync();
-      await this.handle.close();
-      await rename(this.tmp, this.path);
+      await this.file.commit();
     } catch (error) {
       await this.abort();
       throw new OutputError(`cannot write ${this.path}: ${describeError(error)}`, { cause: error });
@@ -354,30 +333,20 @@ export class PlanFileWriter implements EntryStore {
 
   /** Give up: remove the temporary file (never throws). */
   public async abort(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await rm(this.tmp, { force: true }).catch(() => undefined);
+    await this.file.abort();
   }
 }
 
 /**
- * Write a file atomically and durably: temporary file, fsync, rename. A run that dies at any
- * point leaves either the old file or the new one, never a mix.
+ * Write a file atomically and durably (see {@link AtomicFile}); a failure is an output error.
+ * The directory must exist.
  * @param path final path
  * @param text content
  */
 export async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, text, { createDir: false });
   } catch (error) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
 }

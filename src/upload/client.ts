@@ -9,6 +9,7 @@ import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
 
 import type { ResolvedConfig } from '../config/normalize.js';
 import { ConfigError, UploadError, describeError } from '../errors.js';
+import { isLoopbackHost } from '../util/loopback.js';
 import { sleep, untilStopped } from '../util/until-stopped.js';
 
 /** The iLobby endpoints from iLobby's published script. */
@@ -53,8 +54,6 @@ export interface UploadSettings {
   /** Connect/headers/body timeout in ms. */
   timeoutMs: number;
 }
-
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 
 function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (configured) return configured;
@@ -158,10 +157,10 @@ export function uploadSettings(
     if (value === undefined) continue;
     const url = new URL(value);
     if (url.protocol === 'https:') continue;
-    if (url.protocol === 'http:' && options.insecureHttp && isLoopback(url.hostname)) continue;
+    if (url.protocol === 'http:' && options.insecureHttp && isLoopbackHost(url.hostname)) continue;
     throw new ConfigError('CONFIG_INVALID', `${where}: target.${key} ${value} is not https://`, {
       hint:
-        url.protocol === 'http:' && isLoopback(url.hostname)
+        url.protocol === 'http:' && isLoopbackHost(url.hostname)
           ? 'Uploads use TLS 1.2+. For a local experiment against loopback, pass --insecure-http.'
           : 'Uploads use TLS 1.2 or newer: use the https:// URL the vendor gives.',
     });

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Options for {@link AtomicFile.create}. */
+export interface AtomicFileOptions {
+  /** Permission bits of the new file (default 0o600: adsync's files hold personal data or secrets). */
+  mode?: number;
+  /** Create the parent directory (mode 0o700) when it is missing. Default true. */
+  createDir?: boolean;
+}
+
+/**
+ * A file that appears under its final name only when it is complete and on disk: it is written
+ * to a temporary name beside it (same directory, so the rename cannot cross file systems),
+ * flushed with fsync, and renamed over the final name. A run that dies at any point leaves the
+ * old file or the new one, never a mix. The temporary name is unpredictable and created with
+ * O_EXCL, so a name planted in advance (a symlink to another file) is never followed.
+ *
+ * Errors are the file system's own: callers wrap them in the error their layer owns.
+ */
+export class AtomicFile {
+  private closed = false;
+
+  private constructor(
+    /** The final path. */
+    public readonly path: string,
+    /** The temporary path, renamed to {@link AtomicFile.path} by {@link AtomicFile.commit}. */
+    public readonly tmp: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /**
+   * Create the temporary file.
+   * @param path the final path
+   * @param options permissions and directory creation
+   */
+  public static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
+    if (options.createDir !== false) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    return new AtomicFile(path, tmp, await open(tmp, 'wx', options.mode ?? 0o600));
+  }
+
+  /**
+   * Append to the temporary file.
+   * @param data text (UTF-8) or bytes
+   */
+  public async write(data: string | Uint8Array): Promise<void> {
+    // writeFile on a handle appends at the current position and, unlike write(), never stops
+    // after a partial write.
+    await this.handle.writeFile(data);
+  }
+
+  /** Flush to disk, close, and rename into place. On failure the temporary file is removed. */
+  public async commit(): Promise<void> {
+    try {
+      await this.handle.sync();
+      this.closed = true;
+      await this.handle.close();
+      await rename(this.tmp, this.path);
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+  }
+
+  /** Give up: close and remove the temporary file; the final name is untouched (never throws). */
+  public async abort(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close().catch(() => undefined);
+    }
+    await rm(this.tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Write a whole file atomically and durably (see {@link AtomicFile}).
+ * @param path the final path
+ * @param data the content
+ * @param options permissions and directory creation
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicFileOptions = {},
+): Promise<void> {
+  const file = await AtomicFile.create(path, options);
+  try {
+    await file.write(data);
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+  await file.commit();
+}
