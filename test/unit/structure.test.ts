@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/** The rules of the house (README, "Layout"), read from the source itself. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const src = join(root, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
+}
+
+const files = sourceFiles(src);
+const rel = (file: string): string => relative(src, file).split('\\').join('/');
+
+/** Every internal import of a file, static, dynamic and type-only alike. */
+function importsOf(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return info.importedFiles
+    .map((i) => i.fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => rel(resolve(dirname(file), name).replace(/\.js$/, '.ts')));
+}
+
+const graph = new Map(files.map((f) => [rel(f), importsOf(f)]));
+/** A module's folder: its first path segment (`cli`, `config`, …; `errors.ts` is its own). */
+const folderOf = (path: string): string => path.split('/')[0] ?? path;
+
+/** Every cycle of a graph, as the path that closes it (one per strongly connected part). */
+function cycles(edges: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      if (state.get(next) === 'open') found.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of edges.keys()) if (!state.has(node)) visit(node);
+  return found;
+}
+
+describe('the layout of src', () => {
+  it('every internal import resolves to a file of src', () => {
+    const missing = [...graph].flatMap(([from, to]) =>
+      to.filter((t) => !graph.has(t)).map((t) => `${from} → ${t}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('has no import cycle between files, type imports included', () => {
+    expect(cycles(graph).map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('has no import cycle between the folders of src', () => {
+    const folders = new Map<string, string[]>();
+    for (const [from, to] of graph) {
+      const a = folderOf(from);
+      const targets = folders.get(a) ?? [];
+      for (const t of to) if (folderOf(t) !== a && !targets.includes(folderOf(t))) targets.push(folderOf(t));
+      folders.set(a, targets);
+    }
+    expect(cycles(folders).map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('keeps every source file under about 450 lines', () => {
+    const long = files
+      .map((f) => ({ file: rel(f), lines: readFileSync(f, 'utf8').split('\n').length }))
+      .filter((f) => f.lines > 460)
+      .map((f) => `${f.file}: ${f.lines} lines`);
+    expect(long).toEqual([]);
+  });
+
+  it('calls process.exit in one file at most, and bin/ never does', () => {
+    const exits = files.filter((f) => /process\.exit\(/.test(readFileSync(f, 'utf8'))).map(rel);
+    expect(exits.length).toBeLessThanOrEqual(1);
+    expect(readFileSync(join(root, 'bin/adsync.js'), 'utf8')).not.toMatch(/process\.exit\(/);
+  });
+
+  it('only src/cli writes to the terminal', () => {
+    const writers = files
+      .filter((f) => !rel(f).startsWith('cli/'))
+      .filter((f) =>
+        /process\.(stdout|stderr)\.write|console\.(log|error|warn|info)\(/.test(readFileSync(f, 'utf8')),
+      )
+      .map(rel);
+    expect(writers).toEqual([]);
+  });
+
+  it('ships no test oracle', () => {
+    const oracles = files
+      .filter((f) =>
+        /export (async )?(function|class) (computePlan|MemoryStore|findDuplicates)\b/.test(
+          readFileSync(f, 'utf8'),
+        ),
+      )
+      .map(rel);
+    expect(oracles).toEqual([]);
+  });
+
+  it('names every file in kebab-case', () => {
+    expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
+  });
+});
