@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs adsync's npm dependencies (with Node 22+, see ensure-node.sh) and builds it.
+# Installs adsync's npm dependencies (with Node 22.19+, see ensure-node.sh), builds it, and
+# leaves two launchers at the top of the checkout that run adsync with the Node chosen here:
+# ./adsync (POSIX sh) and adsync.cmd (Windows). The machine's own `node` may be too old.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ensure-node.sh
@@ -8,3 +10,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+
+bash scripts/write-launchers.sh
