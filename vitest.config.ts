@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
+    setupFiles: ['test/harness/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

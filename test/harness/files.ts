@@ -1,12 +1,26 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { stringify } from 'yaml';
 
-/** A fresh temporary directory. */
+/** Directories made by {@link tempDir} in this test file, removed after its last test. */
+const created: string[] = [];
+
+/**
+ * A fresh temporary directory, removed when the test file ends (test/harness/cleanup.ts), so a
+ * test run leaves nothing in the temporary directory whatever its own clean-up does.
+ * @param prefix name prefix
+ */
 export async function tempDir(prefix = 'adsync-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Remove every directory {@link tempDir} made so far (run after each test file). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 /**
