@@ -799,7 +799,7 @@ Examples:
     try {
       // Loaded only when there is something to send: most runs never need an HTTP client here.
       const { sendWebhook } = await import('../notify/webhook.js');
-      const { transportFor } = await import('../upload/client.js');
+      const { transportFor } = await import('../upload/settings.js');
       problem = await sendWebhook(
         notify.webhook,
         notice,

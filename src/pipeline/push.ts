@@ -14,13 +14,9 @@ import {
   type HistoryEntry,
   type StatePaths,
 } from '../state/store.js';
-import {
-  ILOBBY_URLS,
-  uploadCsv,
-  uploadSettings,
-  type UploadEvent,
-  type UploadSettings,
-} from '../upload/client.js';
+import { uploadCsv, type UploadEvent } from '../upload/client.js';
+import { ILOBBY_URLS, uploadSettings, type UploadSettings } from '../upload/settings.js';
+import { vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/ldap/source.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
@@ -166,19 +162,6 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     );
     await lock?.release();
   }
-}
-
-/** Row errors in a vendor's JSON import summary (`errors: [{row, message}]`). */
-function vendorRowErrors(summary: unknown): { row: number; message: string }[] {
-  if (!summary || typeof summary !== 'object') return [];
-  const errors = (summary as { errors?: unknown }).errors;
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((e: unknown) => {
-    const o = e && typeof e === 'object' ? (e as { row?: unknown; message?: unknown }) : {};
-    return typeof o.row === 'number'
-      ? [{ row: o.row, message: typeof o.message === 'string' ? o.message : 'rejected' }]
-      : [];
-  });
 }
 
 /** The first contacts a plan would archive, for the guard message. */

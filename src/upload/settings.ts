@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+import type { ResolvedConfig } from '../config/normalize.js';
+import { ConfigError, describeError } from '../errors.js';
+import { isLoopbackHost } from '../util/loopback.js';
+import type { TransportSettings } from './transport.js';
+
+/** The iLobby endpoints from iLobby's published script. */
+export const ILOBBY_URLS = {
+  tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
+  uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
+};
+
+/** Everything the upload needs, resolved from config and command line. */
+export interface UploadSettings extends TransportSettings {
+  /** Token endpoint (OAuth2 mode). */
+  tokenUrl: string | undefined;
+  /** Upload endpoint. */
+  uploadUrl: string;
+  /** OAuth2 client credentials, or undefined in API-key mode. */
+  client:
+    | {
+        id: string;
+        secret: string;
+        scope: string | undefined;
+        auth: 'client_secret_post' | 'client_secret_basic';
+      }
+    | undefined;
+  /** Static API key mode. */
+  apiKey: { header: string; value: string } | undefined;
+  /** multipart or raw. */
+  format: 'multipart' | 'raw';
+  /** Multipart field name. */
+  fileField: string;
+  /** Attempts in all. */
+  attempts: number;
+  /** Overall deadline in ms. */
+  deadlineMs: number;
+  /** First backoff delay in ms. */
+  baseDelayMs: number;
+}
+
+function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (configured) return configured;
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (!proxy) return undefined;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  const bypass = noProxy.some(
+    (p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`),
+  );
+  return bypass ? undefined : proxy;
+}
+
+function readCa(config: ResolvedConfig, key: string, caFile: string | undefined): string | undefined {
+  if (!caFile) return undefined;
+  const file = resolve(dirname(config.filepath), caFile);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${config.filepath}: cannot read ${key} ${file}: ${describeError(error)}`,
+    );
+  }
+}
+
+/**
+ * Transport settings for another HTTPS endpoint (a notification webhook), by the upload's rules:
+ * the same TLS floor and proxy (HTTPS_PROXY / NO_PROXY / target.proxy), with its own CA file.
+ * @param config the resolved config
+ * @param url the endpoint
+ * @param options the environment and the endpoint's CA file
+ * @param options.env environment (proxy variables)
+ * @param options.caFile absolute path of a PEM CA file, if any
+ * @param options.timeoutMs connect/headers/body timeout
+ */
+export function transportFor(
+  config: ResolvedConfig,
+  url: string,
+  options: { env: NodeJS.ProcessEnv; caFile: string | undefined; timeoutMs: number },
+): TransportSettings {
+  return {
+    ca: readCa(config, 'notify.caFile', options.caFile),
+    tlsMinVersion: config.target.tlsMinVersion ?? 'TLSv1.2',
+    proxy: proxyFor(new URL(url), config.target.proxy, options.env),
+    timeoutMs: options.timeoutMs,
+  };
+}
+
+/**
+ * Resolve the upload settings. Missing endpoints or credentials are config errors (exit 2),
+ * found before anything is read or sent.
+ * @param config the resolved config
+ * @param options `--insecure-http` and the environment (for HTTPS_PROXY / NO_PROXY)
+ * @param options.insecureHttp allow http:// to loopback
+ * @param options.env environment
+ */
+export function uploadSettings(
+  config: ResolvedConfig,
+  options: { insecureHttp: boolean; env: NodeJS.ProcessEnv },
+): UploadSettings {
+  const t = config.target;
+  const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : { tokenUrl: undefined, uploadUrl: undefined };
+  const uploadUrl = t.uploadUrl ?? defaults.uploadUrl;
+  const tokenUrl = t.tokenUrl ?? defaults.tokenUrl;
+  const where = config.filepath;
+  if (!uploadUrl) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${where}: target.uploadUrl is required to upload (profile ${t.profile})`,
+      {
+        hint: "Set target.uploadUrl (and tokenUrl, clientId, clientSecret) from the vendor's integration page, or use --dry-run.",
+      },
+    );
+  }
+  const apiKey = t.apiKey ? { header: t.apiKeyHeader ?? 'X-API-Key', value: t.apiKey } : undefined;
+  if (!apiKey && (!tokenUrl || !t.clientId || !t.clientSecret)) {
+    const missing = [
+      !tokenUrl && 'tokenUrl',
+      !t.clientId && 'clientId',
+      !t.clientSecret && 'clientSecret',
+    ].filter(Boolean);
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${where}: target.${missing.join(', target.')} required to get an upload token`,
+      {
+        hint: 'Set them (the secret through ${env:…} or ${file:…}), or set target.apiKey for a vendor that issues API keys.',
+      },
+    );
+  }
+  for (const [key, value] of [
+    ['uploadUrl', uploadUrl],
+    ['tokenUrl', apiKey ? undefined : tokenUrl],
+  ] as const) {
+    if (value === undefined) continue;
+    const url = new URL(value);
+    if (url.protocol === 'https:') continue;
+    if (url.protocol === 'http:' && options.insecureHttp && isLoopbackHost(url.hostname)) continue;
+    throw new ConfigError('CONFIG_INVALID', `${where}: target.${key} ${value} is not https://`, {
+      hint:
+        url.protocol === 'http:' && isLoopbackHost(url.hostname)
+          ? 'Uploads use TLS 1.2+. For a local experiment against loopback, pass --insecure-http.'
+          : 'Uploads use TLS 1.2 or newer: use the https:// URL the vendor gives.',
+    });
+  }
+  const ca = readCa(config, 'target.caFile', t.caFile);
+  return {
+    tokenUrl: apiKey ? undefined : tokenUrl,
+    uploadUrl,
+    client:
+      !apiKey && t.clientId && t.clientSecret
+        ? { id: t.clientId, secret: t.clientSecret, scope: t.scope, auth: t.auth ?? 'client_secret_post' }
+        : undefined,
+    apiKey,
+    format: t.format ?? 'multipart',
+    fileField: t.fileField ?? 'file',
+    ca,
+    tlsMinVersion: t.tlsMinVersion ?? 'TLSv1.2',
+    proxy: proxyFor(new URL(uploadUrl), t.proxy, options.env),
+    attempts: t.retries?.attempts ?? 5,
+    deadlineMs: (t.retries?.maxSeconds ?? 300) * 1000,
+    baseDelayMs: t.retries?.baseDelayMs ?? 1000,
+    timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
+  };
+}
