@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 
 import type { ResolvedConfig } from '../config/normalize.js';
 import { ConfigError, describeError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import type { TransportSettings } from './transport.js';
-
-/** The iLobby endpoints from iLobby's published script. */
-export const ILOBBY_URLS = {
-  tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
-  uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
-};
 
 /** Everything the upload needs, resolved from config and command line. */
 export interface UploadSettings extends TransportSettings {
@@ -56,9 +49,8 @@ function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessE
   return bypass ? undefined : proxy;
 }
 
-function readCa(config: ResolvedConfig, key: string, caFile: string | undefined): string | undefined {
-  if (!caFile) return undefined;
-  const file = resolve(dirname(config.filepath), caFile);
+function readCa(config: ResolvedConfig, key: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
@@ -86,15 +78,17 @@ export function transportFor(
 ): TransportSettings {
   return {
     ca: readCa(config, 'notify.caFile', options.caFile),
-    tlsMinVersion: config.target.tlsMinVersion ?? 'TLSv1.2',
+    tlsMinVersion: config.target.tlsMinVersion,
     proxy: proxyFor(new URL(url), config.target.proxy, options.env),
     timeoutMs: options.timeoutMs,
   };
 }
 
 /**
- * Resolve the upload settings. Missing endpoints or credentials are config errors (exit 2),
- * found before anything is read or sent.
+ * The upload settings of a push. The config stage has applied the defaults and refused what no
+ * command line makes valid; what is left depends on uploading itself (a dry run needs no
+ * endpoint or credentials) or on `--insecure-http`. Those are config errors (exit 2), found
+ * before anything is read or sent.
  * @param config the resolved config
  * @param options `--insecure-http` and the environment (for HTTPS_PROXY / NO_PROXY)
  * @param options.insecureHttp allow http:// to loopback
@@ -105,9 +99,7 @@ export function uploadSettings(
   options: { insecureHttp: boolean; env: NodeJS.ProcessEnv },
 ): UploadSettings {
   const t = config.target;
-  const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : { tokenUrl: undefined, uploadUrl: undefined };
-  const uploadUrl = t.uploadUrl ?? defaults.uploadUrl;
-  const tokenUrl = t.tokenUrl ?? defaults.tokenUrl;
+  const { uploadUrl } = t;
   const where = config.filepath;
   if (!uploadUrl) {
     throw new ConfigError(
@@ -118,7 +110,8 @@ export function uploadSettings(
       },
     );
   }
-  const apiKey = t.apiKey ? { header: t.apiKeyHeader ?? 'X-API-Key', value: t.apiKey } : undefined;
+  const apiKey = t.apiKey ? { header: t.apiKeyHeader, value: t.apiKey } : undefined;
+  const tokenUrl = apiKey ? undefined : t.tokenUrl;
   if (!apiKey && (!tokenUrl || !t.clientId || !t.clientSecret)) {
     const missing = [
       !tokenUrl && 'tokenUrl',
@@ -135,11 +128,12 @@ export function uploadSettings(
   }
   for (const [key, value] of [
     ['uploadUrl', uploadUrl],
-    ['tokenUrl', apiKey ? undefined : tokenUrl],
+    ['tokenUrl', tokenUrl],
   ] as const) {
     if (value === undefined) continue;
     const url = new URL(value);
     if (url.protocol === 'https:') continue;
+    // The config stage let only loopback http:// through; it needs the flag.
     if (url.protocol === 'http:' && options.insecureHttp && isLoopbackHost(url.hostname)) continue;
     throw new ConfigError('CONFIG_INVALID', `${where}: target.${key} ${value} is not https://`, {
       hint:
@@ -148,23 +142,22 @@ export function uploadSettings(
           : 'Uploads use TLS 1.2 or newer: use the https:// URL the vendor gives.',
     });
   }
-  const ca = readCa(config, 'target.caFile', t.caFile);
   return {
-    tokenUrl: apiKey ? undefined : tokenUrl,
+    tokenUrl,
     uploadUrl,
     client:
       !apiKey && t.clientId && t.clientSecret
-        ? { id: t.clientId, secret: t.clientSecret, scope: t.scope, auth: t.auth ?? 'client_secret_post' }
+        ? { id: t.clientId, secret: t.clientSecret, scope: t.scope, auth: t.auth }
         : undefined,
     apiKey,
-    format: t.format ?? 'multipart',
-    fileField: t.fileField ?? 'file',
-    ca,
-    tlsMinVersion: t.tlsMinVersion ?? 'TLSv1.2',
+    format: t.format,
+    fileField: t.fileField,
+    ca: readCa(config, 'target.caFile', t.caFile),
+    tlsMinVersion: t.tlsMinVersion,
     proxy: proxyFor(new URL(uploadUrl), t.proxy, options.env),
-    attempts: t.retries?.attempts ?? 5,
-    deadlineMs: (t.retries?.maxSeconds ?? 300) * 1000,
-    baseDelayMs: t.retries?.baseDelayMs ?? 1000,
-    timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
+    attempts: t.retries.attempts,
+    deadlineMs: t.retries.deadlineMs,
+    baseDelayMs: t.retries.baseDelayMs,
+    timeoutMs: t.timeoutMs,
   };
 }
