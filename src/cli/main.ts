@@ -803,7 +803,7 @@ Examples:
       problem = await sendWebhook(
         notify.webhook,
         notice,
-        transportFor(config, notify.webhook, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
+        transportFor(config, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
       );
     } catch (e) {
       problem = e instanceof Error ? e.message : String(e);

@@ -34,19 +34,18 @@ export interface UploadSettings extends TransportSettings {
   baseDelayMs: number;
 }
 
-function proxyFor(url: URL, configured: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (configured) return configured;
-  const proxy = env.HTTPS_PROXY ?? env.https_proxy;
-  if (!proxy) return undefined;
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  const host = url.hostname.toLowerCase();
-  const bypass = noProxy.some(
-    (p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`),
-  );
-  return bypass ? undefined : proxy;
+/**
+ * The proxy and its exclusions: target.proxy, else HTTPS_PROXY (https_proxy); NO_PROXY
+ * (no_proxy) applies to both. The transport decides per host.
+ */
+function proxyOf(
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Pick<TransportSettings, 'proxy' | 'noProxy'> {
+  return {
+    proxy: configured ?? env.HTTPS_PROXY ?? env.https_proxy,
+    noProxy: env.NO_PROXY ?? env.no_proxy,
+  };
 }
 
 function readCa(config: ResolvedConfig, key: string, file: string | undefined): string | undefined {
@@ -65,7 +64,6 @@ function readCa(config: ResolvedConfig, key: string, file: string | undefined): 
  * Transport settings for another HTTPS endpoint (a notification webhook), by the upload's rules:
  * the same TLS floor and proxy (HTTPS_PROXY / NO_PROXY / target.proxy), with its own CA file.
  * @param config the resolved config
- * @param url the endpoint
  * @param options the environment and the endpoint's CA file
  * @param options.env environment (proxy variables)
  * @param options.caFile absolute path of a PEM CA file, if any
@@ -73,13 +71,12 @@ function readCa(config: ResolvedConfig, key: string, file: string | undefined): 
  */
 export function transportFor(
   config: ResolvedConfig,
-  url: string,
   options: { env: NodeJS.ProcessEnv; caFile: string | undefined; timeoutMs: number },
 ): TransportSettings {
   return {
     ca: readCa(config, 'notify.caFile', options.caFile),
     tlsMinVersion: config.target.tlsMinVersion,
-    proxy: proxyFor(new URL(url), config.target.proxy, options.env),
+    ...proxyOf(config.target.proxy, options.env),
     timeoutMs: options.timeoutMs,
   };
 }
@@ -154,7 +151,7 @@ export function uploadSettings(
     fileField: t.fileField,
     ca: readCa(config, 'target.caFile', t.caFile),
     tlsMinVersion: t.tlsMinVersion,
-    proxy: proxyFor(new URL(uploadUrl), t.proxy, options.env),
+    ...proxyOf(t.proxy, options.env),
     attempts: t.retries.attempts,
     deadlineMs: t.retries.deadlineMs,
     baseDelayMs: t.retries.baseDelayMs,
