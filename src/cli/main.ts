@@ -799,11 +799,11 @@ Examples:
     try {
       // Loaded only when there is something to send: most runs never need an HTTP client here.
       const { sendWebhook } = await import('../notify/webhook.js');
-      const { transportFor } = await import('../upload/client.js');
+      const { transportFor } = await import('../upload/settings.js');
       problem = await sendWebhook(
         notify.webhook,
         notice,
-        transportFor(config, notify.webhook, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
+        transportFor(config, { env, caFile: notify.caFile, timeoutMs: 10_000 }),
       );
     } catch (e) {
       problem = e instanceof Error ? e.message : String(e);

@@ -3,6 +3,7 @@ import type { CsvDiff } from '../commands/history/run.js';
 import type { PushResult } from '../pipeline/push.js';
 import type { Plan, PlannedContact } from '../plan/planner.js';
 import type { HistoryEntry } from '../state/store.js';
+import { parseVendorSummary } from '../upload/vendor-summary.js';
 import type { Ui } from './ui.js';
 
 const label = (slug: string): string => slug || '(all locations)';
@@ -116,23 +117,18 @@ function renderUpload(ui: Ui, upload: NonNullable<PushResult['upload']>): void {
   ui.info(
     `${c.green('✔')} uploaded (HTTP ${upload.httpStatus}${upload.attempts > 1 ? `, after ${upload.attempts} attempts` : ''})`,
   );
-  const s = upload.summary;
-  if (s && typeof s === 'object' && !Array.isArray(s)) {
-    const summary = s as Record<string, unknown>;
-    for (const key of ['created', 'updated', 'unchanged', 'archived', 'disabled']) {
-      if (typeof summary[key] === 'number')
-        ui.info(`  ${key.padEnd(10)} ${String(summary[key]).padStart(6)}`);
-    }
-    const errors = Array.isArray(summary.errors) ? (summary.errors as unknown[]) : [];
-    ui.info(`  ${'errors'.padEnd(10)} ${String(errors.length).padStart(6)}`);
-    for (const e of errors.slice(0, 20)) {
-      const row = e && typeof e === 'object' ? (e as { row?: unknown; message?: unknown }) : {};
-      const number = typeof row.row === 'number' ? String(row.row) : '?';
-      const message = typeof row.message === 'string' ? row.message : JSON.stringify(e);
-      ui.warn(`vendor: row ${number}: ${message}`);
+  const summary = parseVendorSummary(upload.summary);
+  if (summary.kind === 'summary') {
+    for (const { name, value } of summary.counts)
+      ui.info(`  ${name.padEnd(10)} ${String(value).padStart(6)}`);
+    ui.info(`  ${'errors'.padEnd(10)} ${String(summary.errors.length).padStart(6)}`);
+    for (const e of summary.errors.slice(0, 20)) {
+      ui.warn(
+        `vendor: row ${e.row === undefined ? '?' : String(e.row)}: ${e.message ?? JSON.stringify(e.entry)}`,
+      );
     }
   } else {
-    ui.info(`  vendor said: ${typeof s === 'string' ? s : JSON.stringify(s)}`);
+    ui.info(`  vendor said: ${summary.text}`);
   }
 }
 

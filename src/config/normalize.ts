@@ -8,6 +8,7 @@ import { ldifUrl } from '../directory/ldif/source.js';
 import type { DirectoryKind } from '../mapping/profiles.js';
 import type { ConfigIssue } from './issues.js';
 import type { ConfigInput } from './schema.js';
+import { normalizeTarget, type ResolvedTarget } from './target.js';
 
 /** Default user filters per directory kind (people only; AD: enabled accounts only). */
 export const DEFAULT_USER_FILTERS: Record<DirectoryKind, string> = {
@@ -101,8 +102,8 @@ export interface ResolvedConfig {
   };
   /** Location entries in config order. */
   locations: LocationConfig[];
-  /** Upload target settings. */
-  target: ConfigInput['target'];
+  /** Upload target settings, defaults applied. */
+  target: ResolvedTarget;
   /** The CSV layout. */
   layout: ColumnSet;
   /** Phone number reading. */
@@ -263,6 +264,8 @@ export function normalizeConfig(
     });
   }
   const stateDir = resolve(baseDir, input.state?.dir ?? './adsync-state');
+  const target = normalizeTarget(input.target, baseDir);
+  issues.push(...target.issues);
 
   const { set, issues: layoutIssues } = compileColumns({
     profile: input.target.profile,
@@ -292,7 +295,7 @@ export function normalizeConfig(
         timeoutMs: (d.timeoutSeconds ?? 60) * 1000,
       },
       locations,
-      target: input.target,
+      target: target.target,
       layout: set,
       phone: { defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined },
       safety: {

@@ -16,6 +16,7 @@ import {
   type VendorRules,
 } from './import.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { multipartFile } from './multipart.js';
 
 /** One API client: a key ID and its secret. */
 export interface MockClient {
@@ -167,30 +168,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * The first file part of a multipart/form-data body (RFC 7578), or undefined. Small and strict
- * on purpose: the mock only needs to find the CSV the client sent.
- * @param body the whole request body
- * @param contentType the request's content-type, with its boundary
- */
-export function multipartFile(body: Buffer, contentType: string): Uint8Array | undefined {
-  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const marker = boundary?.[1] ?? boundary?.[2];
-  if (!marker) return undefined;
-  const delimiter = Buffer.from(`--${marker}`);
-  let start = body.indexOf(delimiter);
-  while (start >= 0) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next < 0) return undefined;
-    const part = body.subarray(start + delimiter.length + 2, next - 2); // drop CRLF after the delimiter and before the next
-    const split = part.indexOf('\r\n\r\n');
-    if (split >= 0 && /filename=/i.test(part.subarray(0, split).toString('utf8')))
-      return part.subarray(split + 4);
-    start = next;
-  }
-  return undefined;
-}
-
 const same = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -321,7 +298,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     let csv: Uint8Array;
     const type = req.headers['content-type'] ?? '';
     if (/^multipart\/form-data/i.test(type)) {
-      const file = multipartFile(body, type);
+      const file = await multipartFile(body, type);
       if (!file) {
         record(400, 'no file in the form');
         await save();

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 
 import { describeError } from '../errors.js';
-import { createDispatcher, type TransportSettings } from '../upload/client.js';
+import { createDispatcher, type TransportSettings } from '../upload/transport.js';
 import type { RunNotice } from './notice.js';
 
 /**

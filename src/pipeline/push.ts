@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/normalize.js';
+import { targetAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
@@ -14,13 +14,9 @@ import {
   type HistoryEntry,
   type StatePaths,
 } from '../state/store.js';
-import {
-  ILOBBY_URLS,
-  uploadCsv,
-  uploadSettings,
-  type UploadEvent,
-  type UploadSettings,
-} from '../upload/client.js';
+import { uploadCsv, type UploadEvent } from '../upload/client.js';
+import { uploadSettings, type UploadSettings } from '../upload/settings.js';
+import { vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/ldap/source.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
@@ -120,16 +116,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         env: options.env ?? process.env,
       });
   // One baseline per vendor account: profile, upload URL and client (never the secret itself).
-  const uploadUrl =
-    upload?.uploadUrl ??
-    config.target.uploadUrl ??
-    (config.target.profile === 'ilobby' ? ILOBBY_URLS.uploadUrl : '');
-  const client =
-    config.target.clientId ??
-    (config.target.apiKey
-      ? `key:${createHash('sha256').update(config.target.apiKey).digest('hex').slice(0, 16)}`
-      : '');
-  const target = `${config.layout.profile}|${uploadUrl}|${client}`;
+  const target = `${config.layout.profile}|${targetAccount(config.target)}`;
   const paths = statePaths(config.stateDir, target);
   const lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   const started = options.now ?? new Date();
@@ -166,19 +153,6 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     );
     await lock?.release();
   }
-}
-
-/** Row errors in a vendor's JSON import summary (`errors: [{row, message}]`). */
-function vendorRowErrors(summary: unknown): { row: number; message: string }[] {
-  if (!summary || typeof summary !== 'object') return [];
-  const errors = (summary as { errors?: unknown }).errors;
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((e: unknown) => {
-    const o = e && typeof e === 'object' ? (e as { row?: unknown; message?: unknown }) : {};
-    return typeof o.row === 'number'
-      ? [{ row: o.row, message: typeof o.message === 'string' ? o.message : 'rejected' }]
-      : [];
-  });
 }
 
 /** The first contacts a plan would archive, for the guard message. */

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import tls from 'node:tls';
 
 import { Agent, request } from 'undici';
@@ -13,15 +13,23 @@ import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError } from '../../src/errors.js';
 import { selfSignedCertificate, startMockServer, type MockServer } from '../../src/mock-server/server.js';
-import {
-  createDispatcher,
-  TokenSource,
-  uploadCsv,
-  uploadSettings,
-  type UploadSettings,
-} from '../../src/upload/client.js';
+import { uploadCsv, type UploadFile } from '../../src/upload/client.js';
+import { TokenSource } from '../../src/upload/oauth.js';
+import { uploadSettings, type UploadSettings } from '../../src/upload/settings.js';
+import { createDispatcher } from '../../src/upload/transport.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
+
+/** A CSV on disk as the pipeline hands it to the upload: its name, SHA-256 and size. */
+async function plannedFile(path: string): Promise<UploadFile> {
+  const bytes = await readFile(path);
+  return {
+    name: basename(path),
+    path,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    size: bytes.length,
+  };
+}
 
 /** Upload settings for API-key mode against a test server. */
 function apiKeySettings(
@@ -343,7 +351,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
     );
     const settings = apiKeySettings(`${mock.url}/contacts/import`, SECRET, mock.certificate, 'raw', 1);
     await expect(
-      uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
+      uploadCsv(settings, await plannedFile(csv), { onToken: () => undefined }),
     ).rejects.toMatchObject({
       code: 'UPLOAD_REJECTED',
       message: expect.stringContaining('422 invalid UTF-8 byte sequence at byte 30') as string,
@@ -499,7 +507,7 @@ describe('TLS versions', () => {
       await writeFile(csv, 'First Name\r\nA\r\n');
       const settings = apiKeySettings(`${url}/contacts/import`, 'k', pems.cert, 'multipart', 2);
       await expect(
-        uploadCsv(settings, { name: 'x.csv', bytes: await readFile(csv) }, { onToken: () => undefined }),
+        uploadCsv(settings, await plannedFile(csv), { onToken: () => undefined }),
       ).rejects.toMatchObject({
         code: 'UPLOAD_TLS',
       });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { importRows, invalidUtf8Offset, type MockContact } from '../../src/mock-server/import.js';
-import { multipartFile } from '../../src/mock-server/server.js';
+import { multipartFile } from '../../src/mock-server/multipart.js';
 
 const row = (fields: Record<string, string>): Record<string, string> => ({
   'First Name': 'A',
@@ -104,13 +104,13 @@ describe('mock vendor import rules', () => {
     expect(invalidUtf8Offset(Buffer.from([0x41, 0xc3, 0x28]))).toBe(1);
   });
 
-  it('extracts the file part of a multipart body', () => {
+  it('extracts the file part of a multipart body', async () => {
     const body = Buffer.from(
       '--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\nA,B\r\n1,2\r\n\r\n--XyZ--\r\n',
     );
-    expect(Buffer.from(multipartFile(body, 'multipart/form-data; boundary=XyZ') ?? []).toString()).toBe(
-      'A,B\r\n1,2\r\n',
-    );
-    expect(multipartFile(body, 'multipart/form-data')).toBeUndefined();
+    expect(
+      Buffer.from((await multipartFile(body, 'multipart/form-data; boundary=XyZ')) ?? []).toString(),
+    ).toBe('A,B\r\n1,2\r\n');
+    expect(await multipartFile(body, 'multipart/form-data')).toBeUndefined();
   });
 });

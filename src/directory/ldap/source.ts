@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { Client, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
+import { isTlsFailure } from '../../util/tls-error.js';
 import type { EntryLike } from '../../mapping/columns.js';
 import type { DirectorySource } from '../source.js';
 
@@ -201,11 +202,6 @@ function ldapCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function isTlsError(error: unknown): boolean {
-  const code = errorCode(error) ?? '';
-  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/i.test(code);
-}
-
 function tlsHint(caFile: string | undefined): string {
   return caFile
     ? `The server's certificate does not verify against ${caFile}, or its name does not match the URL's host. Use the CA that issued the directory server's certificate and a host name listed in the certificate.`
@@ -333,7 +329,7 @@ export class LdapDirectory implements DirectorySource {
     const result = ldapCode(error);
     const text = describeError(error);
     if (
-      isTlsError(error) ||
+      isTlsFailure(error) ||
       (phase === 'StartTLS' && result === undefined && !NETWORK_CODES.has(code ?? ''))
     ) {
       return new DirectoryError('LDAP_TLS', `TLS with ${url} failed during ${phase}: ${text}`, {

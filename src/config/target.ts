@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+import { isLoopbackHost } from '../util/loopback.js';
+import type { ConfigIssue } from './issues.js';
+import type { ConfigInput } from './schema.js';
+
+/** The target section as written. */
+type TargetInput = ConfigInput['target'];
+
+/** The iLobby endpoints from iLobby's published script: the defaults of profile ilobby. */
+export const ILOBBY_URLS = {
+  tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
+  uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
+} as const;
+
+/**
+ * The upload target after defaults and path resolution. Endpoints and credentials may still be
+ * missing (a dry run needs none); the upload checks them when it is about to send.
+ */
+export interface ResolvedTarget {
+  /** Vendor CSV layout. */
+  profile: TargetInput['profile'];
+  /** custom profile: the column that receives the location slug. */
+  locationColumn: string | undefined;
+  /** Upload endpoint (iLobby's by default for profile ilobby). */
+  uploadUrl: string | undefined;
+  /** OAuth2 token endpoint (iLobby's by default for profile ilobby); unused with an API key. */
+  tokenUrl: string | undefined;
+  /** OAuth2 client id. */
+  clientId: string | undefined;
+  /** OAuth2 client secret. */
+  clientSecret: string | undefined;
+  /** OAuth2 scope. */
+  scope: string | undefined;
+  /** How the client id and secret reach the token endpoint. */
+  auth: NonNullable<TargetInput['auth']>;
+  /** Static API key (instead of an OAuth2 client). */
+  apiKey: string | undefined;
+  /** Header that carries the API key. */
+  apiKeyHeader: string;
+  /** multipart/form-data or a raw text/csv body. */
+  format: NonNullable<TargetInput['format']>;
+  /** Multipart field that carries the CSV. */
+  fileField: string;
+  /** Absolute path of a PEM CA file trusted besides the system roots. */
+  caFile: string | undefined;
+  /** Lowest TLS version. */
+  tlsMinVersion: NonNullable<TargetInput['tlsMinVersion']>;
+  /** Configured proxy URL (a secret: it may hold a password); HTTPS_PROXY otherwise. */
+  proxy: string | undefined;
+  /** Retries of a failed upload. */
+  retries: { attempts: number; deadlineMs: number; baseDelayMs: number };
+  /** Connect/headers/body timeout in ms. */
+  timeoutMs: number;
+}
+
+/** OAuth2 client settings, which an API key replaces. */
+const OAUTH_KEYS = ['tokenUrl', 'clientId', 'clientSecret', 'scope', 'auth'] as const;
+
+/** An endpoint must be https://, or http:// on loopback (and then only with --insecure-http). */
+function endpointIssue(key: 'uploadUrl' | 'tokenUrl', value: string): ConfigIssue | undefined {
+  const url = new URL(value);
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return {
+    path: ['target', key],
+    message: `${value} is not https://: uploads use TLS 1.2 or newer, so use the https:// URL the vendor gives (http:// is accepted only on loopback, with --insecure-http)`,
+  };
+}
+
+/** The rules of the target section that involve more than one key. */
+function targetIssues(t: TargetInput): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const endpoint = (key: 'uploadUrl' | 'tokenUrl'): void => {
+    const value = t[key];
+    const issue = value === undefined ? undefined : endpointIssue(key, value);
+    if (issue) issues.push(issue);
+  };
+  endpoint('uploadUrl');
+  if (t.apiKey !== undefined) {
+    for (const key of OAUTH_KEYS.filter((k) => t[k] !== undefined)) {
+      issues.push({
+        path: ['target', key],
+        message:
+          'is an OAuth2 client setting, but target.apiKey is set too: use an API key or an OAuth2 client, not both',
+      });
+    }
+  } else {
+    endpoint('tokenUrl');
+    if (t.apiKeyHeader !== undefined) {
+      issues.push({
+        path: ['target', 'apiKeyHeader'],
+        message: 'names the header of target.apiKey, which is not set: set apiKey or remove apiKeyHeader',
+      });
+    }
+  }
+  if (t.format === 'raw' && t.fileField !== undefined) {
+    issues.push({
+      path: ['target', 'fileField'],
+      message:
+        'is the multipart field of the CSV, but format: raw sends the CSV as the whole body: remove one',
+    });
+  }
+  if (t.proxy !== undefined) {
+    // The proxy URL can hold a password: the message never repeats it.
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(t.proxy).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      issues.push({
+        path: ['target', 'proxy'],
+        message: 'is not an http:// or https:// proxy URL (e.g. http://user:password@proxy.corp:3128)',
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Stage 2 for the target section: defaults (iLobby's endpoints, auth, format, field, TLS floor,
+ * retries, timeouts), the CA file resolved against the config file's directory, and the rules
+ * that `check`, a dry run and a push must agree on.
+ * @param t the target section as written
+ * @param baseDir the config file's directory
+ */
+export function normalizeTarget(
+  t: TargetInput,
+  baseDir: string,
+): { target: ResolvedTarget; issues: ConfigIssue[] } {
+  const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : undefined;
+  return {
+    target: {
+      profile: t.profile,
+      locationColumn: t.locationColumn,
+      uploadUrl: t.uploadUrl ?? defaults?.uploadUrl,
+      tokenUrl: t.tokenUrl ?? (t.apiKey === undefined ? defaults?.tokenUrl : undefined),
+      clientId: t.clientId,
+      clientSecret: t.clientSecret,
+      scope: t.scope,
+      auth: t.auth ?? 'client_secret_post',
+      apiKey: t.apiKey,
+      apiKeyHeader: t.apiKeyHeader ?? 'X-API-Key',
+      format: t.format ?? 'multipart',
+      fileField: t.fileField ?? 'file',
+      caFile: t.caFile === undefined ? undefined : resolve(baseDir, t.caFile),
+      tlsMinVersion: t.tlsMinVersion ?? 'TLSv1.2',
+      proxy: t.proxy,
+      retries: {
+        attempts: t.retries?.attempts ?? 5,
+        deadlineMs: (t.retries?.maxSeconds ?? 300) * 1000,
+        baseDelayMs: t.retries?.baseDelayMs ?? 1000,
+      },
+      timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
+    },
+    issues: targetIssues(t),
+  };
+}
+
+/**
+ * The vendor account a target uploads to: its upload URL and client (an API key only as a short
+ * hash, never itself). One baseline is kept per account.
+ * @param target the resolved target
+ */
+export function targetAccount(target: ResolvedTarget): string {
+  const client =
+    target.clientId ??
+    (target.apiKey ? `key:${createHash('sha256').update(target.apiKey).digest('hex').slice(0, 16)}` : '');
+  return `${target.uploadUrl ?? ''}|${client}`;
+}
