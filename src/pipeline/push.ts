@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -21,7 +21,7 @@ import {
   type UploadEvent,
   type UploadSettings,
 } from '../upload/client.js';
-import type { ConnectionInfo } from '../directory/ldap/source.js';
+import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 

@@ -7,7 +7,7 @@ import tls from 'node:tls';
 
 import { Agent, FormData, ProxyAgent, request, type Dispatcher } from 'undici';
 
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { ConfigError, UploadError, describeError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { sleep, untilStopped } from '../util/until-stopped.js';
