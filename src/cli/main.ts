@@ -8,7 +8,7 @@ import type { ExportEvent } from '../pipeline/export.js';
 import type { MockServerCommandOptions } from '../commands/mock-server/run.js';
 import type { DemoSetup } from '../commands/demo/run.js';
 import { loadConfig } from '../config/load.js';
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../config/secrets.js';
 import { writeAtomic } from '../state/store.js';
 import { AdsyncError, ExitCode, RunStoppedError, type ExitCodeValue } from '../errors.js';

@@ -5,13 +5,14 @@ import { cosmiconfig } from 'cosmiconfig';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
-import { filterProblem } from '../directory/filter.js';
 import { ConfigError, describeError } from '../errors.js';
-import { suggest, type ConfigIssue } from './issues.js';
+import { suggest } from '../util/suggest.js';
 import { buildJsonSchema, keysAt, type JsonSchema } from './json-schema.js';
-import { normalizeConfig, type ResolvedConfig } from './normalize.js';
+import { normalizeConfig } from './normalize.js';
+import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
 import { keyPath, Redactor, resolveSecretReferences } from './secrets.js';
+import type { ConfigIssue, ResolvedConfig } from './types.js';
 
 /** File names searched for, in order, in the working directory. */
 export const CONFIG_SEARCH_PLACES = ['adsync.yaml', 'adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'];
@@ -163,7 +164,7 @@ function formatIssues(
 
 /**
  * Find, parse, resolve and validate the config: YAML syntax (line and column), secret references,
- * schema (key path, expectation, nearest valid key), then the cross-field rules.
+ * schema (key path, expectation, nearest valid key), normalisation, then the cross-field rules.
  * @param options where to look and the environment
  * @throws {ConfigError} with exit code 2 for every kind of config problem
  */
@@ -252,12 +253,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
-  const { config, issues } = normalizeConfig(checked.data, filepath);
-  for (const key of ['filter', 'userFilter'] as const) {
-    const value = checked.data.directory[key];
-    const problem = value === undefined ? undefined : filterProblem(value);
-    if (problem) issues.push({ path: ['directory', key], message: `is not a valid LDAP filter: ${problem}` });
-  }
+  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath);
+  const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues];
   if (issues.length > 0) {
     throw new ConfigError(
       'CONFIG_INVALID',

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+import { DIRECTORY_FLAVORS, SEARCH_SCOPES, SOURCE_KINDS, TLS_VERSIONS } from '../directory/types.js';
+import { FORMATS, MULTI_MODES, PROFILE_NAMES, type ColumnInput } from '../mapping/types.js';
+
 /**
  * The config file's schema (stage 1 of validation: shape and types). Normalisation and
  * cross-field rules live in `normalize.ts`. Every object is strict so that a typo is an error
@@ -13,15 +16,19 @@ const ldapUrl = z
     'an LDAP URL such as ldaps://dc1.corp.example.com or ldap://127.0.0.1:389',
   );
 
-/** Value formats a column can apply, in order. */
-export const FORMATS = ['phone', 'lower', 'upper', 'trim', 'digits', 'guid', 'sid'] as const;
-/** One value format. */
-export type FormatName = (typeof FORMATS)[number];
+/** Levels of the JSON-lines log. */
+export const LOG_LEVELS = ['info', 'debug'] as const;
+/** Run outcomes a notification can be sent for. */
+export const NOTIFY_EVENTS = ['failure', 'guard', 'success'] as const;
+/** How the OAuth2 client id and secret are sent to the token endpoint. */
+export const TOKEN_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'] as const;
+/** How the CSV is sent to the upload endpoint. */
+export const UPLOAD_FORMATS = ['multipart', 'raw'] as const;
 
 const formatSchema = z.enum(FORMATS);
 
 /** A column mapping in object form. Exactly one of `from`, `template`, `value`. */
-export const columnObjectSchema = z
+const columnObjectSchema = z
   .strictObject({
     from: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
@@ -34,7 +41,7 @@ export const columnObjectSchema = z
       .optional()
       .describe('Formats applied in order: phone (E.164), lower, upper, trim, digits, guid, sid.'),
     multi: z
-      .enum(['first', 'join'])
+      .enum(MULTI_MODES)
       .optional()
       .describe('Multi-valued attributes: take the first value (default) or join them all.'),
     separator: z.string().optional().describe('Separator for multi: join (default "; ").'),
@@ -51,9 +58,10 @@ export const columnObjectSchema = z
 
 /**
  * A column mapping: an attribute name, a template (a string containing `{attr}`), a list of
- * fallback attributes, or the object form.
+ * fallback attributes, or the object form. Typed as mapping's own input shape, so the two cannot
+ * drift apart.
  */
-export const columnSchema = z.union([
+const columnSchema: z.ZodType<ColumnInput> = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1),
   columnObjectSchema,
@@ -61,7 +69,7 @@ export const columnSchema = z.union([
 
 const directorySchema = z.strictObject({
   kind: z
-    .enum(['ad', 'ldap', 'ldif'])
+    .enum(SOURCE_KINDS)
     .describe(
       'ad | ldap: a directory server, and the default user filter and attribute mapping; ldif: read an LDIF export (directory.file) instead of a server.',
     ),
@@ -79,7 +87,7 @@ const directorySchema = z.strictObject({
       'kind: ldif only: the LDIF file to read (ldifde -f or ldapsearch -LLL output), relative to the config file.',
     ),
   flavor: z
-    .enum(['ad', 'ldap'])
+    .enum(DIRECTORY_FLAVORS)
     .optional()
     .describe(
       'kind: ldif only: what the file was exported from; picks the default user filter and mapping like kind (default ldap).',
@@ -92,10 +100,7 @@ const directorySchema = z.strictObject({
     .min(1)
     .optional()
     .describe('PEM file with the CA(s) that issued the server certificate.'),
-  tlsMinVersion: z
-    .enum(['TLSv1.2', 'TLSv1.3'])
-    .optional()
-    .describe('Lowest TLS version accepted (default TLSv1.2).'),
+  tlsMinVersion: z.enum(TLS_VERSIONS).optional().describe('Lowest TLS version accepted (default TLSv1.2).'),
   baseDN: z.string().min(1).optional().describe('Search base for locations that list groups but no OUs.'),
   userFilter: z.string().min(1).optional().describe("Replaces the kind's default user filter."),
   filter: z.string().min(1).optional().describe("Extra LDAP filter ANDed with the kind's user filter."),
@@ -131,13 +136,13 @@ const locationSchema = z.strictObject({
       'Group membership includes nested groups (AD in-chain matching). Default: true on ad; not available on ldap.',
     ),
   scope: z
-    .enum(['sub', 'one'])
+    .enum(SEARCH_SCOPES)
     .optional()
     .describe('sub (default): the whole subtree; one: direct children only.'),
 });
 
 const targetSchema = z.strictObject({
-  profile: z.enum(['receptionist', 'ilobby', 'custom']).describe('Vendor CSV layout.'),
+  profile: z.enum(PROFILE_NAMES).describe('Vendor CSV layout.'),
   locationColumn: z
     .string()
     .min(1)
@@ -149,7 +154,7 @@ const targetSchema = z.strictObject({
   clientSecret: z.string().optional().describe('OAuth2 client secret; use ${env:NAME} or ${file:PATH}.'),
   scope: z.string().optional().describe('OAuth2 scope, when the vendor needs one.'),
   auth: z
-    .enum(['client_secret_post', 'client_secret_basic'])
+    .enum(TOKEN_AUTH_METHODS)
     .optional()
     .describe('How the client id and secret are sent to tokenUrl: form fields (default) or HTTP Basic.'),
   apiKey: z
@@ -159,7 +164,7 @@ const targetSchema = z.strictObject({
   apiKeyHeader: z.string().min(1).optional().describe('Header that carries apiKey (default X-API-Key).'),
   fileField: z.string().min(1).optional().describe('Multipart field that carries the CSV (default file).'),
   format: z
-    .enum(['multipart', 'raw'])
+    .enum(UPLOAD_FORMATS)
     .optional()
     .describe('Upload as multipart/form-data (default) or a raw text/csv body.'),
   caFile: z
@@ -168,7 +173,7 @@ const targetSchema = z.strictObject({
     .optional()
     .describe("PEM of a CA to trust for the vendor's certificate, besides the system roots."),
   tlsMinVersion: z
-    .enum(['TLSv1.2', 'TLSv1.3'])
+    .enum(TLS_VERSIONS)
     .optional()
     .describe('Lowest TLS version for uploads (default TLSv1.2).'),
   proxy: z
@@ -236,10 +241,7 @@ const loggingSchema = z.strictObject({
     .string()
     .min(1)
     .describe('JSON-lines log file: one line per event, with run id, level, message and fields.'),
-  level: z
-    .enum(['info', 'debug'])
-    .optional()
-    .describe('info (default) or debug (adds the --verbose details).'),
+  level: z.enum(LOG_LEVELS).optional().describe('info (default) or debug (adds the --verbose details).'),
   maxSizeMB: z
     .number()
     .positive()
@@ -261,7 +263,7 @@ const notifySchema = z.strictObject({
       'HTTPS URL that gets a JSON POST (Slack-compatible "text") when a run fails; use ${env:NAME} (it is a secret).',
     ),
   on: z
-    .array(z.enum(['failure', 'guard', 'success']))
+    .array(z.enum(NOTIFY_EVENTS))
     .min(1)
     .optional()
     .describe(
@@ -350,5 +352,3 @@ export const configSchema = z.strictObject({
 
 /** The config file as written (after secret references are resolved). */
 export type ConfigInput = z.infer<typeof configSchema>;
-/** A column mapping as written in the config. */
-export type ColumnInput = z.infer<typeof columnSchema>;

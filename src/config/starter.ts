@@ -1,11 +1,12 @@
-import type { DirectoryKind } from '../mapping/profiles.js';
+import type { DirectoryKind } from '../directory/types.js';
+import type { ProfileName } from '../mapping/types.js';
 
 /** Options for {@link starterConfig}. */
 export interface StarterOptions {
   /** Directory flavour. */
   kind: DirectoryKind;
   /** Vendor profile. */
-  profile: 'receptionist' | 'ilobby' | 'custom';
+  profile: ProfileName;
 }
 
 const DIRECTORY: Record<DirectoryKind, string> = {

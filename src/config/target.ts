@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
 import { isLoopbackHost } from '../util/loopback.js';
-import type { ConfigIssue } from './issues.js';
+import type { ConfigIssue, ResolvedTarget } from './types.js';
 import type { ConfigInput } from './schema.js';
 
 /** The target section as written. */
@@ -13,47 +13,6 @@ export const ILOBBY_URLS = {
   tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
   uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
 } as const;
-
-/**
- * The upload target after defaults and path resolution. Endpoints and credentials may still be
- * missing (a dry run needs none); the upload checks them when it is about to send.
- */
-export interface ResolvedTarget {
-  /** Vendor CSV layout. */
-  profile: TargetInput['profile'];
-  /** custom profile: the column that receives the location slug. */
-  locationColumn: string | undefined;
-  /** Upload endpoint (iLobby's by default for profile ilobby). */
-  uploadUrl: string | undefined;
-  /** OAuth2 token endpoint (iLobby's by default for profile ilobby); unused with an API key. */
-  tokenUrl: string | undefined;
-  /** OAuth2 client id. */
-  clientId: string | undefined;
-  /** OAuth2 client secret. */
-  clientSecret: string | undefined;
-  /** OAuth2 scope. */
-  scope: string | undefined;
-  /** How the client id and secret reach the token endpoint. */
-  auth: NonNullable<TargetInput['auth']>;
-  /** Static API key (instead of an OAuth2 client). */
-  apiKey: string | undefined;
-  /** Header that carries the API key. */
-  apiKeyHeader: string;
-  /** multipart/form-data or a raw text/csv body. */
-  format: NonNullable<TargetInput['format']>;
-  /** Multipart field that carries the CSV. */
-  fileField: string;
-  /** Absolute path of a PEM CA file trusted besides the system roots. */
-  caFile: string | undefined;
-  /** Lowest TLS version. */
-  tlsMinVersion: NonNullable<TargetInput['tlsMinVersion']>;
-  /** Configured proxy URL (a secret: it may hold a password); HTTPS_PROXY otherwise. */
-  proxy: string | undefined;
-  /** Retries of a failed upload. */
-  retries: { attempts: number; deadlineMs: number; baseDelayMs: number };
-  /** Connect/headers/body timeout in ms. */
-  timeoutMs: number;
-}
 
 /** OAuth2 client settings, which an API key replaces. */
 const OAUTH_KEYS = ['tokenUrl', 'clientId', 'clientSecret', 'scope', 'auth'] as const;

@@ -1,3 +1,5 @@
+import type { SearchScope } from './types.js';
+
 /**
  * Distinguished names compared the way a directory server compares them (RFC 4514, with the
  * leniencies of RFC 2253/1779 that exports and admins use): attribute types and values ignore
@@ -158,7 +160,7 @@ export function normalizeDn(dn: string): string | undefined {
  * @param base the search base's normalised DN
  * @param scope sub (the base and its whole subtree) or one (direct children only)
  */
-export function inScope(entry: NormalizedDn, base: NormalizedDn, scope: 'sub' | 'one'): boolean {
+export function inScope(entry: NormalizedDn, base: NormalizedDn, scope: SearchScope): boolean {
   const extra = entry.length - base.length;
   if (scope === 'one' ? extra !== 1 : extra < 0) return false;
   for (let k = 0; k < base.length; k++) if (entry[extra + k] !== base[k]) return false;

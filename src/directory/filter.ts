@@ -1,12 +1,20 @@
-import { FilterParser } from 'ldapts';
+import { Filter, FilterParser } from 'ldapts';
+
+import type { DirectoryKind } from './types.js';
+
+/** Default user filters per directory kind (people only; AD: enabled accounts only). */
+export const DEFAULT_USER_FILTERS: Record<DirectoryKind, string> = {
+  ldap: '(objectClass=inetOrgPerson)',
+  ad: '(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))',
+};
 
 /**
- * Escape a value for use inside an LDAP filter (RFC 4515): `*`, `(`, `)`, `\` and NUL.
+ * Escape a value for use inside an LDAP filter (RFC 4515): `*`, `(`, `)`, `\` and NUL, with
+ * ldapts's own escaping (the client that sends the filter).
  * @param value a literal value, such as a group DN
  */
 export function escapeFilterValue(value: string): string {
-  // eslint-disable-next-line no-control-regex -- NUL must be escaped in filters (RFC 4515)
-  return value.replace(/[*()\\\u0000]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return Filter.escape(value);
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js';
 
-import type { ColumnInput, FormatName } from '../config/schema.js';
-import { suggest, type ConfigIssue } from '../config/issues.js';
+import type { DirectoryKind, SourceEntry } from '../directory/types.js';
+import { suggest } from '../util/suggest.js';
 import { applyFormat } from './formats.js';
-import { PROFILES, type ColumnRole, type DirectoryKind } from './profiles.js';
+import { PROFILES, type ColumnRole } from './profiles.js';
+import type { ColumnInput, FormatName, LayoutIssue, MultiMode, ProfileName } from './types.js';
 
 /** Where a column's value comes from. */
 export type ColumnSource =
@@ -24,7 +25,7 @@ export interface CompiledColumn {
   /** Formats, applied in order. */
   formats: FormatName[];
   /** How multi-valued attributes are read. */
-  multi: 'first' | 'join';
+  multi: MultiMode;
   /** Separator for `multi: join`. */
   separator: string;
   /** Reject rows where this column is empty. */
@@ -36,7 +37,7 @@ export interface CompiledColumn {
 /** The compiled layout: columns in file order plus what to ask the directory for. */
 export interface ColumnSet {
   /** Profile name. */
-  profile: 'receptionist' | 'ilobby' | 'custom';
+  profile: ProfileName;
   /** Columns in file order. */
   columns: CompiledColumn[];
   /** Header row. */
@@ -56,7 +57,7 @@ export interface ColumnSet {
 /** Target settings that shape the layout. */
 export interface LayoutOptions {
   /** Vendor profile. */
-  profile: 'receptionist' | 'ilobby' | 'custom';
+  profile: ProfileName;
   /** custom profile: header that receives the location. */
   locationColumn?: string | undefined;
   /** Directory flavour, for default mappings. */
@@ -100,7 +101,7 @@ function compileOne(
   role: ColumnRole | undefined,
   input: ColumnInput | undefined,
   path: (string | number)[],
-  issues: ConfigIssue[],
+  issues: LayoutIssue[],
 ): CompiledColumn {
   const column: CompiledColumn = {
     header,
@@ -157,8 +158,8 @@ function compileOne(
  * returned as config issues so they are reported with the rest of the config's problems.
  * @param options profile, kind and overrides
  */
-export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
+export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues: LayoutIssue[] } {
+  const issues: LayoutIssue[] = [];
   const overrides = options.columns ?? {};
   const columns: CompiledColumn[] = [];
   let reach: ColumnSet['reach'] = 'none';
@@ -261,16 +262,8 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
   };
 }
 
-/** A directory entry as mapping sees it. */
-export interface EntryLike {
-  /** Distinguished name. */
-  dn: string;
-  /**
-   * All values of an attribute (case-insensitive name); text, or bytes when the value is binary
-   * or not valid UTF-8.
-   */
-  get(attribute: string): readonly (string | Uint8Array)[];
-}
+/** A directory entry as mapping sees it: what every directory source yields. */
+export type EntryLike = SourceEntry;
 
 /** A problem with one cell, decided on by validation. */
 export interface CellIssue {

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 
-import type { FormatName } from '../config/schema.js';
+import type { FormatName } from './types.js';
 import { parsePhone } from './phone.js';
 
 /** Context that formats need. */

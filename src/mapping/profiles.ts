@@ -1,4 +1,5 @@
-import type { ColumnInput } from '../config/schema.js';
+import type { DirectoryKind } from '../directory/types.js';
+import type { BuiltInProfileName, ColumnInput } from './types.js';
 
 /** What a column means to validation, independent of its header text. */
 export type ColumnRole =
@@ -16,9 +17,6 @@ export type ColumnRole =
   | 'identification'
   | 'slack';
 
-/** Directory flavour: picks default mappings and the default user filter. */
-export type DirectoryKind = 'ad' | 'ldap';
-
 /** One column of a vendor layout. */
 export interface ProfileColumn {
   /** Header text, exactly as the vendor expects it. */
@@ -32,7 +30,7 @@ export interface ProfileColumn {
 /** A vendor CSV layout and its rules. */
 export interface Profile {
   /** Profile name as used in config. */
-  name: 'receptionist' | 'ilobby';
+  name: BuiltInProfileName;
   /** Columns in file order. */
   columns: readonly ProfileColumn[];
   /**

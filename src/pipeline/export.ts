@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, open, rm, rmdir, type FileHandle } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { RowSorter, SortBudget } from '../csv/external-sort.js';
 import { CsvFileWriter, writeCsv, type RunFiles } from '../csv/writer.js';
 import { buildLocationFilter } from '../directory/filter.js';
-import type { ConnectionInfo, SearchRequest } from '../directory/ldap/source.js';
+import type { ConnectionInfo, SearchRequest } from '../directory/types.js';
 import { createDirectorySource } from '../directory/source.js';
 import { mapEntry } from '../mapping/columns.js';
 import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapping/order.js';

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { targetAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
@@ -17,7 +17,7 @@ import {
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
 import { vendorRowErrors } from '../upload/vendor-summary.js';
-import type { ConnectionInfo } from '../directory/ldap/source.js';
+import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import type { ResolvedConfig } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { ConfigError, describeError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import type { TransportSettings } from './transport.js';

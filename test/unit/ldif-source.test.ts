@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import { normalizeDn, parseDn } from '../../src/directory/dn.js';
-import type { SearchRequest } from '../../src/directory/ldap/source.js';
+import type { SearchRequest } from '../../src/directory/types.js';
 import { LdifDirectory, ldifUrl } from '../../src/directory/ldif/source.js';
 import { AdsyncError, ConfigError, DirectoryError } from '../../src/errors.js';
 import { tempDir, writeConfig } from '../harness/files.js';

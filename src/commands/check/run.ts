@@ -1,5 +1,5 @@
-import type { ResolvedConfig } from '../../config/normalize.js';
-import type { ConnectionInfo } from '../../directory/ldap/source.js';
+import type { ResolvedConfig } from '../../config/types.js';
+import type { ConnectionInfo } from '../../directory/types.js';
 import { createDirectorySource } from '../../directory/source.js';
 import { AdsyncError } from '../../errors.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import { parse } from 'csv-parse/sync';
 
-import type { ResolvedConfig } from '../../config/normalize.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import { UsageError, describeError } from '../../errors.js';
 import { identityOf, rowHash } from '../../plan/planner.js';
 import { readHistory, statePaths, type HistoryEntry } from '../../state/store.js';

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 
-import type { ResolvedConfig } from '../../config/normalize.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import { ConfigError } from '../../errors.js';
 import { parseCron } from '../../schedule/cron-convert.js';
 import { installSchedule, type InstallOutcome } from '../../schedule/install.js';

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDecoder } from 'node:util';
@@ -40,7 +41,6 @@ const LT = 0x3c;
 
 const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * An error at a place in the file, in the `file:line: what` form editors understand.
@@ -324,12 +324,8 @@ class LdifParser {
         );
       }
       const raw = decodeValue(split, line, file, path);
-      let dn: string;
-      try {
-        dn = utf8.decode(raw);
-      } catch {
-        throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
-      }
+      if (!isUtf8(raw)) throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
+      const dn = raw.toString('utf8');
       this.record = { dn, line, attributes: new Map() };
       return;
     }

@@ -1,15 +1,15 @@
+import { isUtf8 } from 'node:buffer';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { TextDecoder } from 'node:util';
 
 import type { Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { inScope, normalizeDn, parseDn } from '../dn.js';
-import { DirectoryEntry, type ConnectionInfo, type SearchRequest } from '../ldap/source.js';
+import { DirectoryEntry } from '../entry.js';
+import type { ConnectionInfo, DirectorySource, SearchRequest } from '../types.js';
 import { ldifError, readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
-import type { DirectorySource } from '../source.js';
 
 /** Settings of {@link LdifDirectory}. */
 export interface LdifDirectoryOptions {
@@ -23,17 +23,6 @@ export interface LdifDirectoryOptions {
  */
 export function ldifUrl(file: string): string {
   return pathToFileURL(file).href.replace(/^file:/, 'ldif:');
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    utf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A record as the filter sees it: text values by attribute name, subtypes included. */
@@ -353,7 +342,8 @@ function toEntry(
     const base = semicolon < 0 ? key : key.slice(0, semicolon);
     if (!options.all && !options.requested.has(base)) continue;
     if (base === 'memberof' && key === base) continue;
-    const bytes = options.binary.has(base) || /;binary(;|$)/.test(key) || !attribute.values.every(isUtf8);
+    const bytes =
+      options.binary.has(base) || /;binary(;|$)/.test(key) || !attribute.values.every((v) => isUtf8(v));
     // Copies: the values are views into the file's read buffer.
     entry[attribute.description] = bytes
       ? attribute.values.map((v) => Buffer.from(v))

@@ -1,15 +1,7 @@
-/** One problem found in a config file, located by its key path. */
-export interface ConfigIssue {
-  /** Key path inside the file, e.g. ['locations', 0, 'ous']. */
-  path: (string | number)[];
-  /** What is wrong and what is expected. */
-  message: string;
-}
-
 /**
- * Nearest candidate to a mistyped key, if one is close enough to be a likely typo.
- * @param key the key as written
- * @param candidates the valid keys at that place
+ * Nearest candidate to a mistyped name, if one is close enough to be a likely typo.
+ * @param key the name as written
+ * @param candidates the valid names at that place
  */
 export function suggest(key: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;

@@ -1,0 +1,236 @@
+import { isSupportedCountry } from 'libphonenumber-js';
+import { validateDetailed } from 'node-cron';
+
+import { filterProblem } from '../directory/filter.js';
+import type { ConfigInput } from './schema.js';
+import type { ConfigIssue, ResolvedConfig } from './types.js';
+
+/**
+ * Stage 3 of validation: the rules that involve more than one key or more than the key's shape.
+ * Each is a named function over the schema-valid input and its normalised form, returning the
+ * issues it finds; every command that loads a config runs all of them, so `adsync check`,
+ * `push --dry-run` and `push` agree on what is valid. Only checks that depend on a command-line
+ * flag stay at their point of use.
+ */
+
+/** What a rule sees: the config as written (schema-valid) and as normalised. */
+export interface RuleContext {
+  /** The config as written, after the schema. */
+  input: ConfigInput;
+  /** The config with defaults applied and paths resolved. */
+  config: ResolvedConfig;
+}
+
+/** One cross-field rule. */
+export type ConfigRule = (context: RuleContext) => ConfigIssue[];
+
+/** Keys that only mean something for a directory server, refused with kind: ldif. */
+const SERVER_KEYS = [
+  'url',
+  'bindDN',
+  'bindPassword',
+  'startTLS',
+  'caFile',
+  'tlsMinVersion',
+  'pageSize',
+  'connectTimeoutSeconds',
+  'timeoutSeconds',
+] as const;
+
+/** A server needs a URL and no file; an LDIF file needs a file and no server settings. */
+export function directorySource({ input }: RuleContext): ConfigIssue[] {
+  const d = input.directory;
+  if (d.kind === 'ldif') {
+    const issues: ConfigIssue[] = SERVER_KEYS.filter((key) => d[key] !== undefined).map((key) => ({
+      path: ['directory', key],
+      message:
+        'is for a directory server, but kind: ldif reads directory.file: remove it (or use kind: ad or ldap to read a server)',
+    }));
+    if (d.file === undefined) {
+      issues.push({
+        path: ['directory', 'file'],
+        message: 'is required with kind: ldif (the LDIF export to read, relative to this config file)',
+      });
+    }
+    return issues;
+  }
+  const issues: ConfigIssue[] = (['file', 'flavor'] as const)
+    .filter((key) => d[key] !== undefined)
+    .map((key) => ({
+      path: ['directory', key],
+      message: `is only used with kind: ldif; kind: ${d.kind} reads the server at directory.url: remove it`,
+    }));
+  if (d.url === undefined) {
+    issues.push({
+      path: ['directory', 'url'],
+      message: `is required with kind: ${d.kind} (e.g. ldaps://dc1.corp.example.com); to read an LDIF export use kind: ldif with directory.file`,
+    });
+  }
+  return issues;
+}
+
+/** StartTLS upgrades a plain connection: an ldaps:// URL already is TLS. */
+export function startTlsNeedsPlainUrl({ input, config }: RuleContext): ConfigIssue[] {
+  const d = input.directory;
+  if (d.startTLS !== true) return [];
+  return config.directory.urls.flatMap((url, i): ConfigIssue[] =>
+    /^ldaps:/i.test(url)
+      ? [
+          {
+            path: ['directory', 'url', ...(Array.isArray(d.url) ? [i] : [])],
+            message: `${url} is already TLS (ldaps://); startTLS needs an ldap:// URL — use one or the other`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** A bind DN and its password come together; an empty password would bind unauthenticated. */
+export function bindCredentials({ input }: RuleContext): ConfigIssue[] {
+  const d = input.directory;
+  const issues: ConfigIssue[] = [];
+  if (d.bindPassword !== undefined && d.bindDN === undefined) {
+    issues.push({ path: ['directory', 'bindDN'], message: 'bindPassword is set but bindDN is missing' });
+  }
+  if (d.bindDN !== undefined && (d.bindPassword === undefined || d.bindPassword === '')) {
+    issues.push({
+      path: ['directory', 'bindPassword'],
+      message:
+        'bindDN is set but bindPassword is missing or empty (an empty password would be an unauthenticated bind)',
+    });
+  }
+  return issues;
+}
+
+/** The user filters must parse, as the server (and the LDIF source) will read them. */
+export function directoryFilters({ input }: RuleContext): ConfigIssue[] {
+  return (['filter', 'userFilter'] as const).flatMap((key): ConfigIssue[] => {
+    const value = input.directory[key];
+    const problem = value === undefined ? undefined : filterProblem(value);
+    return problem ? [{ path: ['directory', key], message: `is not a valid LDAP filter: ${problem}` }] : [];
+  });
+}
+
+/** Each location searches somewhere, and nested groups need AD's in-chain rule. */
+export function locationSearches({ input, config }: RuleContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const l of config.locations) {
+    if (l.ous.length === 0 && l.groups.length === 0) {
+      issues.push({ path: ['locations', l.index], message: 'a location needs ous, groups, or both' });
+    }
+    if (l.ous.length === 0 && l.groups.length > 0 && config.directory.baseDN === undefined) {
+      issues.push({
+        path: ['locations', l.index, 'groups'],
+        message: 'a location with groups and no ous searches from directory.baseDN, which is not set',
+      });
+    }
+    if (input.locations[l.index]?.nested === true && config.directory.kind === 'ldap') {
+      issues.push({
+        path: ['locations', l.index, 'nested'],
+        message: `nested group membership uses the Active Directory in-chain rule; with ${input.directory.kind === 'ldif' ? 'flavor' : 'kind'}: ldap only direct memberOf works`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** "All locations" (no slug) cannot be mixed with named locations. */
+export function locationSlugs({ config }: RuleContext): ConfigIssue[] {
+  const slugs = new Set(config.locations.map((l) => l.slug));
+  return slugs.has('') && slugs.size > 1
+    ? [
+        {
+          path: ['locations'],
+          message: 'a location without slug means "all locations" and cannot be mixed with slugged locations',
+        },
+      ]
+    : [];
+}
+
+/** With several locations, a custom layout must say in which column each row's location goes. */
+export function customLocationColumn({ input, config }: RuleContext): ConfigIssue[] {
+  const slugs = new Set(config.locations.map((l) => l.slug));
+  return input.target.profile === 'custom' && input.target.locationColumn === undefined && slugs.size > 1
+    ? [
+        {
+          path: ['target', 'locationColumn'],
+          message:
+            'the custom profile has several locations but no locationColumn: rows would not say their location',
+        },
+      ]
+    : [];
+}
+
+/** The default phone country must be one libphonenumber can read numbers of. */
+export function phoneCountry({ input }: RuleContext): ConfigIssue[] {
+  const country = input.phone?.defaultCountry;
+  return country !== undefined && !isSupportedCountry(country)
+    ? [
+        {
+          path: ['phone', 'defaultCountry'],
+          message: `${country} is not a country code libphonenumber knows`,
+        },
+      ]
+    : [];
+}
+
+/** The schedule must be a cron expression node-cron runs, in a time zone this system knows. */
+export function scheduleTimes({ input }: RuleContext): ConfigIssue[] {
+  const schedule = input.schedule;
+  if (!schedule) return [];
+  const { cron, timezone } = schedule;
+  const issues: ConfigIssue[] = [];
+  const checked = validateDetailed(cron);
+  if (!checked.valid) {
+    issues.push({
+      path: ['schedule', 'cron'],
+      message: `"${cron}" is not a cron expression node-cron accepts: ${checked.errors.map((e) => e.message).join('; ')} (use minute hour day-of-month month day-of-week, e.g. "0 6 * * *")`,
+    });
+  }
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: timezone });
+    } catch {
+      issues.push({
+        path: ['schedule', 'timezone'],
+        message: `"${timezone}" is not an IANA time zone this system knows (e.g. America/Toronto, Europe/Paris, UTC)`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Notifications carry run details: they go over TLS like the upload. */
+export function notifyOverTls({ input }: RuleContext): ConfigIssue[] {
+  return input.notify && !/^https:/i.test(input.notify.webhook)
+    ? [
+        {
+          path: ['notify', 'webhook'],
+          message:
+            'the webhook must be an https:// URL (notifications follow the same TLS rules as the upload)',
+        },
+      ]
+    : [];
+}
+
+/** Every cross-field rule, in the order their issues are listed. */
+export const CONFIG_RULES: readonly ConfigRule[] = [
+  directorySource,
+  startTlsNeedsPlainUrl,
+  bindCredentials,
+  locationSearches,
+  locationSlugs,
+  customLocationColumn,
+  phoneCountry,
+  scheduleTimes,
+  notifyOverTls,
+  directoryFilters,
+];
+
+/**
+ * Run every rule of {@link CONFIG_RULES}.
+ * @param context the config as written and as normalised
+ */
+export function checkRules(context: RuleContext): ConfigIssue[] {
+  return CONFIG_RULES.flatMap((rule) => rule(context));
+}

@@ -1,0 +1,125 @@
+import type { CountryCode } from 'libphonenumber-js';
+
+import type { DirectorySettings, SearchScope } from '../directory/types.js';
+import type { ColumnSet } from '../mapping/columns.js';
+import type { ConfigInput, LOG_LEVELS, NOTIFY_EVENTS } from './schema.js';
+
+/** The `target:` section as written. */
+type TargetInput = ConfigInput['target'];
+
+/**
+ * The config as the rest of adsync sees it. Types only (nothing here runs), so any folder can
+ * import them without loading the config stage's libraries.
+ */
+
+/** One problem found in a config file, located by its key path. */
+export interface ConfigIssue {
+  /** Key path inside the file, e.g. ['locations', 0, 'ous']. */
+  path: (string | number)[];
+  /** What is wrong and what is expected. */
+  message: string;
+}
+
+/** A level of the JSON-lines log. */
+export type LogFileLevel = (typeof LOG_LEVELS)[number];
+/** A run outcome that can be notified. */
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** One configured location entry (entries sharing a slug form one location). */
+export interface LocationConfig {
+  /** Position in `locations:`, for messages. */
+  index: number;
+  /** Slug written to the location column; '' = all locations. */
+  slug: string;
+  /** Search bases. */
+  ous: string[];
+  /** Group DNs: only their members belong here. */
+  groups: string[];
+  /** Search scope. */
+  scope: SearchScope;
+  /** Membership through nested groups (AD in-chain matching rule). */
+  nested: boolean;
+}
+
+/** The config after validation, defaults and path resolution: what the rest of adsync uses. */
+export interface ResolvedConfig {
+  /** The config file. */
+  filepath: string;
+  /** Directory settings. */
+  directory: DirectorySettings;
+  /** Location entries in config order. */
+  locations: LocationConfig[];
+  /** Upload target settings, defaults applied (config/target.ts). */
+  target: ResolvedTarget;
+  /** The CSV layout. */
+  layout: ColumnSet;
+  /** Phone number reading. */
+  phone: { defaultCountry: CountryCode | undefined };
+  /** Output files. */
+  output: { dir: string; keep: number; bom: boolean };
+  /** Guards against mass archiving. */
+  safety: {
+    maxArchive: number;
+    maxArchivePercent: number;
+    mustInclude: string[];
+    lockTimeoutMinutes: number;
+  };
+  /** Where state, locks and history live. */
+  stateDir: string;
+  /** When scheduled runs happen (undefined: no `schedule:` section). */
+  schedule:
+    | {
+        cron: string;
+        timezone: string | undefined;
+        randomDelayMs: number;
+        statusFile: string;
+      }
+    | undefined;
+  /** Longest a run may take, in ms (`schedule.timeoutMinutes`, default 30 min). */
+  runTimeoutMs: number;
+  /** The JSON-lines log file, if any. */
+  logging: { file: string; level: LogFileLevel; maxBytes: number; keep: number } | undefined;
+  /** Failure notifications, if any. */
+  notify: { webhook: string; on: NotifyEvent[]; caFile: string | undefined } | undefined;
+}
+
+/**
+ * The upload target after defaults and path resolution. Endpoints and credentials may still be
+ * missing (a dry run needs none); the upload checks them when it is about to send.
+ */
+export interface ResolvedTarget {
+  /** Vendor CSV layout. */
+  profile: TargetInput['profile'];
+  /** custom profile: the column that receives the location slug. */
+  locationColumn: string | undefined;
+  /** Upload endpoint (iLobby's by default for profile ilobby). */
+  uploadUrl: string | undefined;
+  /** OAuth2 token endpoint (iLobby's by default for profile ilobby); unused with an API key. */
+  tokenUrl: string | undefined;
+  /** OAuth2 client id. */
+  clientId: string | undefined;
+  /** OAuth2 client secret. */
+  clientSecret: string | undefined;
+  /** OAuth2 scope. */
+  scope: string | undefined;
+  /** How the client id and secret reach the token endpoint. */
+  auth: NonNullable<TargetInput['auth']>;
+  /** Static API key (instead of an OAuth2 client). */
+  apiKey: string | undefined;
+  /** Header that carries the API key. */
+  apiKeyHeader: string;
+  /** multipart/form-data or a raw text/csv body. */
+  format: NonNullable<TargetInput['format']>;
+  /** Multipart field that carries the CSV. */
+  fileField: string;
+  /** Absolute path of a PEM CA file trusted besides the system roots. */
+  caFile: string | undefined;
+  /** Lowest TLS version. */
+  tlsMinVersion: NonNullable<TargetInput['tlsMinVersion']>;
+  /** Configured proxy URL (a secret: it may hold a password); HTTPS_PROXY otherwise. */
+  proxy: string | undefined;
+  /** Retries of a failed upload. */
+  retries: { attempts: number; deadlineMs: number; baseDelayMs: number };
+  /** Connect/headers/body timeout in ms. */
+  timeoutMs: number;
+}
