@@ -4,16 +4,12 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
-import { checkGuards, type Plan } from '../plan/planner.js';
-import {
-  acquireLock,
-  appendHistory,
-  openLastPush,
-  statePaths,
-  writeLastPush,
-  type HistoryEntry,
-  type StatePaths,
-} from '../state/store.js';
+import { checkGuards } from '../plan/guards.js';
+import type { Plan } from '../plan/planner.js';
+import { openLastPush, writeLastPush } from '../state/baseline.js';
+import { appendHistory, type HistoryEntry } from '../state/history.js';
+import { acquireLock } from '../state/lock.js';
+import { statePaths, type StatePaths } from '../state/paths.js';
 import {
   ILOBBY_URLS,
   uploadCsv,
