@@ -238,18 +238,19 @@ async function finishRun(
 ): Promise<PushResult> {
   const { result, plan } = exported;
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
+  const counts = {
+    create: plan.totals.create,
+    update: plan.totals.update,
+    archive: plan.totals.archive,
+    unchanged: plan.unchanged,
+    firstPush: plan.firstPush,
+  };
   Object.assign(ctx.history, {
     csvPath: files.csvPath,
     planPath: files.planPath,
     rows: exported.rows,
     rejected: exported.rejected,
-    plan: {
-      create: plan.totals.create,
-      update: plan.totals.update,
-      archive: plan.totals.archive,
-      unchanged: plan.unchanged,
-      firstPush: plan.firstPush,
-    },
+    plan: counts,
   });
 
   const trips = checkGuards(
@@ -269,9 +270,11 @@ async function finishRun(
       {
         hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.totals.archive}; send it as it is with --force.`,
         details: {
+          trips,
+          plan: counts,
           planPath: files.planPath,
           csvPath: files.csvPath,
-          guards: trips.map((t) => t.guard).join(','),
+          rejectsPath: files.rejectsPath,
         },
       },
     );
