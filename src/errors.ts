@@ -46,15 +46,27 @@ export type ErrorCode =
   | 'RUN_INTERRUPTED'
   | 'SCHEDULE_INSTALL';
 
-/** Options accepted by every {@link AdsyncError}. */
-export interface AdsyncErrorOptions {
+/** One value of the JSON report's error details. */
+export type DetailValue = string | number | boolean;
+
+/** Structured facts as the JSON report shows them: flat, never secrets. */
+export type ReportDetails = Readonly<Record<string, DetailValue>>;
+
+/**
+ * Options accepted by every {@link AdsyncError}.
+ * @typeParam D the error's details (see each subclass)
+ */
+export interface AdsyncErrorOptions<D extends object = ReportDetails> {
   /** What the user should do about it; one or two sentences. */
   hint?: string;
   /** The underlying error (kept for `--verbose`, never shown by default). */
   cause?: unknown;
-  /** Extra structured facts for the JSON report (never secrets). */
-  details?: Record<string, string | number | boolean>;
+  /** Extra structured facts (never secrets), typed per error class. */
+  details?: D;
 }
+
+const isDetailValue = (entry: [string, unknown]): entry is [string, DetailValue] =>
+  typeof entry[1] === 'string' || typeof entry[1] === 'number' || typeof entry[1] === 'boolean';
 
 /** Base class: never thrown directly, use a subclass so the exit code follows from the type. */
 export abstract class AdsyncError extends Error {
@@ -62,18 +74,59 @@ export abstract class AdsyncError extends Error {
   public readonly code: ErrorCode;
   /** What to do about it. */
   public readonly hint: string | undefined;
-  /** Structured facts for the JSON report. */
-  public readonly details: Record<string, string | number | boolean> | undefined;
+  /** Structured facts; each subclass says which ({@link AdsyncError.reportDetails} for JSON). */
+  public readonly details: object | undefined;
   /** The process exit code this error leads to. */
   public abstract readonly exitCode: ExitCodeValue;
 
-  protected constructor(code: ErrorCode, message: string, options: AdsyncErrorOptions = {}) {
+  protected constructor(code: ErrorCode, message: string, options: AdsyncErrorOptions<object> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
     this.details = options.details;
     this.name = new.target.name;
   }
+
+  /** The details as the JSON report shows them: the flat values of {@link AdsyncError.details}. */
+  public reportDetails(): ReportDetails | undefined {
+    return this.details === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(this.details).filter(isDetailValue));
+  }
+}
+
+/** One guard that tripped (see plan/guards.ts), as a {@link GuardError} carries it. */
+export interface GuardTrip {
+  /** Which guard. */
+  guard: string;
+  /** What would have happened, with the numbers. */
+  message: string;
+}
+
+/** What a {@link GuardError} knows: the trips, the plan's counts and the run's files. */
+export interface GuardDetails {
+  /** The guards that tripped. */
+  trips: readonly GuardTrip[];
+  /** The plan's counts. */
+  plan: { create: number; update: number; archive: number; unchanged: number; firstPush: boolean };
+  /** The plan file. */
+  planPath: string;
+  /** The CSV that was not sent. */
+  csvPath: string;
+  /** The rejected rows. */
+  rejectsPath: string;
+}
+
+/** What an {@link UploadError} may know. */
+export interface UploadDetails {
+  /** The HTTP status the server answered with. */
+  httpStatus?: number;
+  /** Whether trying again may help (429, 5xx). */
+  retryable?: boolean;
+  /** The CSV that was uploaded. */
+  csvPath?: string;
+  /** Rows the vendor could not import (a partial import). */
+  rejectedByVendor?: number;
 }
 
 /** Invalid, missing or unreadable configuration (exit 2). */
@@ -146,13 +199,20 @@ export class OutputError extends AdsyncError {
 /** A safety guard stopped the run before anything was uploaded (exit 3). */
 export class GuardError extends AdsyncError {
   public override readonly exitCode = ExitCode.Guard;
+  declare public readonly details: GuardDetails;
 
   /**
    * @param message which guards tripped, with the numbers
-   * @param options hint (how to approve) and details
+   * @param options hint (how to approve) and details (trips, plan counts, files)
    */
-  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+  public constructor(message: string, options: AdsyncErrorOptions<GuardDetails> & { details: GuardDetails }) {
     super('GUARD_TRIPPED', message, options);
+  }
+
+  /** The report keeps its shape: the plan and CSV paths and the guards' names. */
+  public override reportDetails(): ReportDetails {
+    const { planPath, csvPath, trips } = this.details;
+    return { planPath, csvPath, guards: trips.map((t) => t.guard).join(',') };
   }
 }
 
@@ -172,6 +232,7 @@ export class LockError extends AdsyncError {
 /** The upload did not go through (exit 1). */
 export class UploadError extends AdsyncError {
   public override readonly exitCode = ExitCode.Runtime;
+  declare public readonly details: UploadDetails | undefined;
 
   /**
    * @param code which upload failure
@@ -181,7 +242,7 @@ export class UploadError extends AdsyncError {
   public constructor(
     code: Extract<ErrorCode, `UPLOAD_${string}`>,
     message: string,
-    options: AdsyncErrorOptions = {},
+    options: AdsyncErrorOptions<UploadDetails> = {},
   ) {
     super(code, message, options);
   }

@@ -10,7 +10,7 @@ import type { DemoSetup } from '../commands/demo/run.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../config/secrets.js';
-import { writeAtomic } from '../state/store.js';
+import { writeAtomic } from '../io/atomic-file.js';
 import { AdsyncError, ExitCode, RunStoppedError, type ExitCodeValue } from '../errors.js';
 import { JsonLog, redactValues, type LogLevel } from '../log/json-log.js';
 import { noticeKind, runNotice } from '../notify/notice.js';

@@ -2,7 +2,7 @@ import type { CheckResult } from '../commands/check/run.js';
 import type { CsvDiff } from '../commands/history/run.js';
 import type { PushResult } from '../pipeline/push.js';
 import type { Plan, PlannedContact } from '../plan/planner.js';
-import type { HistoryEntry } from '../state/store.js';
+import type { HistoryEntry } from '../state/history.js';
 import { parseVendorSummary } from '../upload/vendor-summary.js';
 import type { Ui } from './ui.js';
 

@@ -118,6 +118,7 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
  */
 export function errorReport(command: string, error: unknown, startedAt: Date): RunReport {
   const known = error instanceof AdsyncError;
+  const details = known ? error.reportDetails() : undefined;
   return {
     command,
     status: 'error',
@@ -129,7 +130,7 @@ export function errorReport(command: string, error: unknown, startedAt: Date): R
           code: error.code,
           message: error.message,
           ...(error.hint ? { hint: error.hint } : {}),
-          ...(error.details ? { details: error.details } : {}),
+          ...(details ? { details } : {}),
         }
       : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
   };

@@ -2,6 +2,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { rm, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+import { stringify, type Options } from 'csv-stringify/sync';
+
 import { OutputError, describeError } from '../errors.js';
 import { AtomicFile } from '../io/atomic-file.js';
 
@@ -12,28 +14,27 @@ export interface WriteCsvOptions {
 }
 
 /**
- * A field needs quotes when it holds a quote, a comma or a line break (a bare LF or CR would
- * split the record for RFC 4180 readers), or starts or ends with white space. These are the
- * rules the files were written with through csv-stringify (`quoted_match: /[\r\n]|^\s|\s$/`);
- * encoding here directly is several times faster, and the unit tests check that the bytes are
- * the same as csv-stringify's.
+ * csv-stringify's options for every file: RFC 4180 records ended by CRLF. csv-stringify quotes a
+ * field holding a quote, a comma or CRLF; `quoted_match` adds a bare LF or CR (it would split the
+ * record for RFC 4180 readers) and leading or trailing white space (spreadsheets trim it).
  */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+const CSV_OPTIONS: Options = { record_delimiter: 'windows', quoted_match: /[\r\n]|^\s|\s$/ };
 
 /**
- * One CSV record: RFC 4180 quoting, fields joined by commas, ended by CRLF.
+ * CSV records: RFC 4180 quoting (see {@link CSV_OPTIONS}), fields joined by commas, each ended by
+ * CRLF.
+ * @param rows the records
+ */
+export function encodeCsvRows(rows: readonly (readonly string[])[]): string {
+  return stringify(rows as string[][], CSV_OPTIONS);
+}
+
+/**
+ * One CSV record (see {@link encodeCsvRows}).
  * @param cells the fields
  */
 export function encodeCsvRow(cells: readonly string[]): string {
-  let quoted: string[] | undefined;
-  for (let i = 0; i < cells.length; i++) {
-    const value = cells[i] ?? '';
-    if (value === '' || !NEEDS_QUOTES.test(value)) continue;
-    quoted ??= [...cells];
-    quoted[i] = `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
-  }
-  // join builds one flat string (appending field by field would build a rope per row).
-  return `${(quoted ?? cells).join(',')}\r\n`;
+  return encodeCsvRows([cells]);
 }
 
 function writeError(path: string, error: unknown): OutputError {
@@ -47,7 +48,15 @@ function writeError(path: string, error: unknown): OutputError {
 const CHUNK = 256 * 1024;
 
 /**
- * A CSV file written as rows arrive: UTF-8, CRLF, RFC 4180 quoting (see {@link encodeCsvRow}).
+ * Rows encoded by one csv-stringify call: each call has a fixed cost (options, state), and a
+ * few hundred rows spread it thin without holding many rows (measured: 500 rows a call is about
+ * three times faster than one).
+ */
+const ROWS_PER_CALL = 500;
+
+/**
+ * A CSV file written as rows arrive: UTF-8, CRLF, RFC 4180 quoting by csv-stringify (see
+ * {@link encodeCsvRows}).
  * It goes to a temporary name, created readable by its owner only (it holds personal data), and
  * only {@link CsvFileWriter.commit} flushes it to disk and renames it into place, so a crashed
  * or failed run never leaves a half-written CSV under the final name. The SHA-256 of the bytes
@@ -55,6 +64,8 @@ const CHUNK = 256 * 1024;
  */
 export class CsvFileWriter {
   private pending = '';
+  /** Rows not yet encoded. */
+  private rowsWaiting: (readonly string[])[] = [];
   private inflight: Promise<unknown> = Promise.resolve();
   private readonly hash: Hash = createHash('sha256');
   private failed: unknown;
@@ -87,7 +98,7 @@ export class CsvFileWriter {
       throw writeError(path, error);
     }
     const writer = new CsvFileWriter(path, file);
-    writer.pending = `${options.bom ? '\ufeff' : ''}${encodeCsvRow(headers)}`;
+    writer.pending = stringify([headers], { ...CSV_OPTIONS, bom: options.bom });
     return writer;
   }
 
@@ -97,12 +108,21 @@ export class CsvFileWriter {
    * @param cells the row
    */
   public async write(cells: readonly string[]): Promise<void> {
-    this.pending += encodeCsvRow(cells);
+    this.rowsWaiting.push(cells);
     this.rows++;
+    if (this.rowsWaiting.length < ROWS_PER_CALL) return;
+    this.encode();
     if (this.pending.length >= CHUNK) await this.flush();
   }
 
+  private encode(): void {
+    if (this.rowsWaiting.length === 0) return;
+    this.pending += encodeCsvRows(this.rowsWaiting);
+    this.rowsWaiting = [];
+  }
+
   private async flush(): Promise<void> {
+    this.encode();
     const buffer = Buffer.from(this.pending, 'utf8');
     this.pending = '';
     this.hash.update(buffer);

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { OutputError, describeError } from '../errors.js';
+
 /** Options for {@link AtomicFile.create}. */
 export interface AtomicFileOptions {
   /** Permission bits of the new file (default 0o600: adsync's files hold personal data or secrets). */
@@ -17,7 +19,8 @@ export interface AtomicFileOptions {
  * old file or the new one, never a mix. The temporary name is unpredictable and created with
  * O_EXCL, so a name planted in advance (a symlink to another file) is never followed.
  *
- * Errors are the file system's own: callers wrap them in the error their layer owns.
+ * Errors are the file system's own: callers wrap them in the error their layer owns (or use
+ * {@link writeAtomic}, which makes them output errors).
  */
 export class AtomicFile {
   private closed = false;
@@ -93,4 +96,18 @@ export async function writeFileAtomic(
     throw error;
   }
   await file.commit();
+}
+
+/**
+ * Write a whole file atomically and durably into an existing directory; a failure is an
+ * {@link OutputError} naming the file (reports, the scheduler's files).
+ * @param path final path
+ * @param text content
+ */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text, { createDir: false });
+  } catch (error) {
+    throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
+  }
 }

@@ -4,16 +4,12 @@ import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
-import { checkGuards, type Plan } from '../plan/planner.js';
-import {
-  acquireLock,
-  appendHistory,
-  openLastPush,
-  statePaths,
-  writeLastPush,
-  type HistoryEntry,
-  type StatePaths,
-} from '../state/store.js';
+import { checkGuards } from '../plan/guards.js';
+import type { Plan } from '../plan/planner.js';
+import { openLastPush, writeLastPush } from '../state/baseline.js';
+import { appendHistory, type HistoryEntry } from '../state/history.js';
+import { acquireLock } from '../state/lock.js';
+import { statePaths, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
 import { vendorRowErrors } from '../upload/vendor-summary.js';
@@ -216,18 +212,19 @@ async function finishRun(
 ): Promise<PushResult> {
   const { result, plan } = exported;
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
+  const counts = {
+    create: plan.totals.create,
+    update: plan.totals.update,
+    archive: plan.totals.archive,
+    unchanged: plan.unchanged,
+    firstPush: plan.firstPush,
+  };
   Object.assign(ctx.history, {
     csvPath: files.csvPath,
     planPath: files.planPath,
     rows: exported.rows,
     rejected: exported.rejected,
-    plan: {
-      create: plan.totals.create,
-      update: plan.totals.update,
-      archive: plan.totals.archive,
-      unchanged: plan.unchanged,
-      firstPush: plan.firstPush,
-    },
+    plan: counts,
   });
 
   const trips = checkGuards(
@@ -247,9 +244,11 @@ async function finishRun(
       {
         hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.totals.archive}; send it as it is with --force.`,
         details: {
+          trips,
+          plan: counts,
           planPath: files.planPath,
           csvPath: files.csvPath,
-          guards: trips.map((t) => t.guard).join(','),
+          rejectsPath: files.rejectsPath,
         },
       },
     );

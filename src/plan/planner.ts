@@ -1,39 +1,13 @@
-import { createHash } from 'node:crypto';
-
 import type { ColumnSet } from '../mapping/columns.js';
-import { hash32, hash64Hex, hash64Into, HashIndex } from '../util/hash-index.js';
-
-/** One contact as the last good push sent it. */
-export interface PushedContact {
-  /** Location slug. */
-  location: string;
-  /** Hash of the row, to see changes. */
-  hash: string;
-  /** The row's cells, to say which columns change. */
-  cells: string[];
-}
-
-/**
- * The last push the vendor accepted, as earlier releases stored it (state format 1: one JSON
- * object with every contact's row). Still read; state is now written as format 2 (see
- * store.ts), which streams.
- */
-export interface LastPush {
-  /** Format version. */
-  version: 1;
-  /** When it was accepted. */
-  time: string;
-  /** SHA-256 of the CSV sent. */
-  csvSha256: string;
-  /** Header row. */
-  headers: string[];
-  /** Rows per location. */
-  rows: Record<string, number>;
-  /** Entries each search returned (see searchKey). */
-  searches: Record<string, number>;
-  /** Contacts by identity key. */
-  contacts: Record<string, PushedContact>;
-}
+import { hash32, HashIndex } from '../util/hash-index.js';
+import {
+  displayName,
+  identityOf,
+  rowHashInto,
+  SEP,
+  type CurrentRow,
+  type StoredContact,
+} from './identity.js';
 
 /** A contact in the plan. */
 export interface PlannedContact {
@@ -66,8 +40,8 @@ export interface Plan {
   /** No state: everyone is new. */
   firstPush: boolean;
   /**
-   * Contacts to create: all of them from {@link computePlan}; from a push, the first
-   * {@link PLAN_SAMPLE} (the plan file lists every one, {@link Plan.totals} counts them).
+   * Contacts to create: the first {@link PlannerOptions.sample} (a push keeps
+   * {@link PLAN_SAMPLE}; the plan file lists every one, {@link Plan.totals} counts them).
    */
   create: PlannedContact[];
   /** Contacts to update (see {@link Plan.create} on how many are listed). */
@@ -85,72 +59,36 @@ export interface Plan {
 /** Contacts of each plan list a push keeps in memory (for messages and the report). */
 export const PLAN_SAMPLE = 100;
 
-/** A row of this run, with what the plan needs. */
-export interface CurrentRow {
-  /** Cells. */
-  cells: string[];
-  /** Location slug. */
-  location: string;
-}
-
-/** A contact of the last push, as the state file lists it. */
-export interface StoredContact {
-  /** Identity key when it was pushed. */
-  key: string;
-  /** Location slug. */
-  location: string;
-  /** The row's cells. */
-  cells: string[];
-}
-
-const SEP = '\u001f';
-
 /**
- * The identity the vendor matches a contact by, within its location: Identification, else
- * Email, else SMS Phone (The Receptionist); Email (iLobby); the unique columns, else the whole
- * row (custom).
- * @param layout the column layout
- * @param row the row
+ * A plan with nothing in it yet.
+ * @param firstPush whether there is no earlier push
  */
-export function identityOf(layout: ColumnSet, row: CurrentRow): string {
-  const cell = (i: number | undefined): string => (i === undefined ? '' : (row.cells[i] ?? ''));
-  const { roles } = layout;
-  let id: string;
-  if (layout.profile === 'receptionist') {
-    const ident = cell(roles.identification);
-    const email = cell(roles.email).toLowerCase();
-    const sms = cell(roles.smsPhone);
-    id = ident ? `id:${ident}` : email ? `email:${email}` : sms ? `sms:${sms}` : '';
-  } else if (layout.profile === 'ilobby') {
-    // iLobby matches by email across all sites: a site move is an update, not archive + create.
-    return `email:${cell(roles.email).toLowerCase()}`;
-  } else {
-    const unique = layout.columns.flatMap((c, i) => (c.unique ? [i] : []));
-    id = unique.length > 0 ? unique.map((i) => cell(i)).join(SEP) : row.cells.join(SEP);
-  }
-  return `${row.location}${SEP}${id}`;
-}
-
-/** @param cells a row's cells */
-export function rowHash(cells: readonly string[]): string {
-  return createHash('sha256').update(cells.join(SEP)).digest('hex').slice(0, 32);
+export function emptyPlan(firstPush: boolean): Plan {
+  return {
+    firstPush,
+    create: [],
+    update: [],
+    archive: [],
+    unchanged: 0,
+    locations: {},
+    totals: { create: 0, update: 0, archive: 0 },
+  };
 }
 
 /**
- * The row hash kept in the state file: 64 bits, enough to tell a changed row from an unchanged
- * one (a change goes unseen only if old and new rows collide, about 1 in 10^19), and fast.
- * @param cells a row's cells
+ * The counts of one location of a plan, added (all zero) when the location is new.
+ * @param plan the plan
+ * @param slug the location
  */
-export function stateRowHash(cells: readonly string[]): string {
-  return hash64Hex(cells.join(SEP));
-}
-
-function displayName(layout: ColumnSet, cells: readonly string[]): string {
-  const { roles } = layout;
-  const parts = [roles.firstName, roles.lastName].map((i) => (i === undefined ? '' : (cells[i] ?? '')));
-  const name = parts.join(' ').trim();
-  const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
-  return name ? (email ? `${name} <${email}>` : name) : email || (cells[0] ?? '?');
+export function locationPlan(plan: Plan, slug: string): LocationPlan {
+  return (plan.locations[slug] ??= {
+    previous: 0,
+    current: 0,
+    create: 0,
+    update: 0,
+    archive: 0,
+    unchanged: 0,
+  });
 }
 
 /** A growable array of 32-bit numbers. */
@@ -262,9 +200,9 @@ export class PreviousIndex {
 
 const pair = new Uint32Array(2);
 
-/** Append the 64-bit row hash of cells ({@link stateRowHash}) to a list as two halves. */
+/** Append the {@link rowHashInto row hash} of cells to a list as two halves. */
 function hashInto(cells: readonly string[], list: U32List): void {
-  hash64Into(cells.join(SEP), pair, 0);
+  rowHashInto(cells, pair, 0);
   list.push(pair[0] ?? 0);
   list.push(pair[1] ?? 0);
 }
@@ -280,17 +218,6 @@ export interface EntryStore {
   lines(): AsyncIterable<string> | Iterable<string>;
 }
 
-/** A store that keeps the lines in memory (tests and small plans). */
-export class MemoryStore implements EntryStore {
-  private readonly items: string[] = [];
-  public add(line: string): void {
-    this.items.push(line);
-  }
-  public lines(): Iterable<string> {
-    return this.items;
-  }
-}
-
 /** Where each list of a plan goes. */
 export interface PlanStores {
   create: EntryStore;
@@ -304,8 +231,8 @@ export interface PlanStores {
 export interface PlannerOptions {
   /** Entries of each list kept in {@link Plan} (default: all). */
   sample?: number;
-  /** Stores of the full lists (default: in memory). */
-  stores?: PlanStores;
+  /** Where the full lists go (a push: the plan file and the run's line buffers). */
+  stores: PlanStores;
 }
 
 /**
@@ -332,26 +259,13 @@ export class Planner {
   public constructor(
     private readonly layout: ColumnSet,
     private readonly previous: PreviousIndex | undefined,
-    options: PlannerOptions = {},
+    options: PlannerOptions,
   ) {
     this.sample = options.sample ?? Infinity;
-    this.stores = options.stores ?? {
-      create: new MemoryStore(),
-      pendingUpdate: new MemoryStore(),
-      update: new MemoryStore(),
-      archive: new MemoryStore(),
-    };
+    this.stores = options.stores;
     this.columns = layout.headers.length;
     this.taken = new Uint8Array(previous?.count ?? 0);
-    this.plan = {
-      firstPush: previous === undefined,
-      create: [],
-      update: [],
-      archive: [],
-      unchanged: 0,
-      locations: {},
-      totals: { create: 0, update: 0, archive: 0 },
-    };
+    this.plan = emptyPlan(previous === undefined);
     if (previous) {
       for (let n = 0; n < previous.count; n++) {
         if (!previous.isDead(n)) this.loc(previous.locationOf(n)).previous++;
@@ -360,14 +274,7 @@ export class Planner {
   }
 
   private loc(slug: string): LocationPlan {
-    return (this.plan.locations[slug] ??= {
-      previous: 0,
-      current: 0,
-      create: 0,
-      update: 0,
-      archive: 0,
-      unchanged: 0,
-    });
+    return locationPlan(this.plan, slug);
   }
 
   /**
@@ -394,7 +301,7 @@ export class Planner {
       return key;
     }
     this.taken[n] = 1;
-    hash64Into(row.cells.join(SEP), pair, 0);
+    rowHashInto(row.cells, pair, 0);
     if (previous.sameHash(n, pair[0] ?? 0, pair[1] ?? 0)) {
       this.plan.unchanged++;
       l.unchanged++;
@@ -470,130 +377,4 @@ export class Planner {
     }
     return this.plan;
   }
-}
-
-/**
- * Compare this run's rows with the last good push (all in memory: for tests and small runs; a
- * push streams through {@link Planner}).
- * @param layout the column layout
- * @param previous the last good push, if any
- * @param rows this run's valid rows
- * @param rejected this run's rejected rows (a previously pushed contact whose row is rejected
- *   will be archived by the vendor all the same)
- */
-export async function computePlan(
-  layout: ColumnSet,
-  previous: LastPush | undefined,
-  rows: readonly CurrentRow[],
-  rejected: readonly (CurrentRow & { reasons: string[] })[],
-): Promise<Plan> {
-  const contacts = previous
-    ? Object.entries(previous.contacts).map(([key, c]) => ({ key, location: c.location, cells: c.cells }))
-    : undefined;
-  let index: PreviousIndex | undefined;
-  if (contacts) {
-    index = new PreviousIndex(layout);
-    for (const c of contacts) index.add(c);
-  }
-  const planner = new Planner(layout, index);
-  for (const row of rows) planner.add(row);
-  return planner.finish(contacts, rejected);
-}
-
-/** Limits and approvals for {@link checkGuards}. */
-export interface GuardOptions {
-  /** Archive limit (count). */
-  maxArchive: number;
-  /** Archive limit (percent of the last push). */
-  maxArchivePercent: number;
-  /** Emails that must be present. */
-  mustInclude: readonly string[];
-  /** `--allow-archive N`: approve up to N archives in all. */
-  allowArchive: number | undefined;
-  /** `--force`: send whatever the plan is. */
-  force: boolean;
-}
-
-/** A guard that stops the run. */
-export interface Trip {
-  /** Which guard. */
-  guard: 'empty-export' | 'empty-location' | 'archive-limit' | 'incomplete-read' | 'must-include';
-  /** What would have happened, with the numbers. */
-  message: string;
-}
-
-/**
- * The guards, checked after the plan and before any byte is uploaded. Pure.
- * @param plan the plan
- * @param previous the last good push
- * @param current this run's facts: emails present and entries per search
- * @param current.emails emails in this run's rows (lower case)
- * @param current.searches entries returned per search
- * @param options limits and approvals
- */
-export function checkGuards(
-  plan: Plan,
-  previous: Pick<LastPush, 'searches'> | undefined,
-  current: { emails: ReadonlySet<string>; searches: Record<string, number> },
-  options: GuardOptions,
-): Trip[] {
-  if (options.force) return [];
-  const trips: Trip[] = [];
-  const total = Object.values(plan.locations).reduce((n, l) => n + l.current, 0);
-  const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
-  if (total === 0) {
-    trips.push({
-      guard: 'empty-export',
-      message: 'the export has no rows at all: the vendor would archive every contact',
-    });
-  }
-  for (const [slug, l] of Object.entries(plan.locations)) {
-    if (total > 0 && l.current === 0 && l.previous > 0) {
-      trips.push({
-        guard: 'empty-location',
-        message: `${label(slug)} has no rows now but had ${l.previous} in the last push`,
-      });
-    }
-  }
-  if (previous) {
-    for (const [key, before] of Object.entries(previous.searches)) {
-      if (before > 0 && current.searches[key] === 0) {
-        trips.push({
-          guard: 'incomplete-read',
-          message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
-        });
-      }
-    }
-    const approved = options.allowArchive !== undefined && plan.totals.archive <= options.allowArchive;
-    if (!approved) {
-      const check = (scope: string, archive: number, previousCount: number): void => {
-        if (archive === 0) return;
-        const percent = previousCount > 0 ? (archive / previousCount) * 100 : 100;
-        const pct = `${Math.round(percent)}%`;
-        if (archive > options.maxArchive) {
-          trips.push({
-            guard: 'archive-limit',
-            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchive}`,
-          });
-        } else if (percent > options.maxArchivePercent) {
-          trips.push({
-            guard: 'archive-limit',
-            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
-          });
-        }
-      };
-      const previousTotal = Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
-      for (const [slug, l] of Object.entries(plan.locations)) check(label(slug), l.archive, l.previous);
-      if (Object.keys(plan.locations).length > 1) check('all locations', plan.totals.archive, previousTotal);
-    }
-  }
-  const missing = options.mustInclude.filter((e) => !current.emails.has(e));
-  if (missing.length > 0) {
-    trips.push({
-      guard: 'must-include',
-      message: `safety.mustInclude contacts are missing from the export: ${missing.join(', ')}`,
-    });
-  }
-  // Empty exports and empty locations are refused even with --allow-archive: only --force sends them.
-  return trips;
 }

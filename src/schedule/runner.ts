@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 
 import { createTask, type ScheduledTask } from 'node-cron';
 
-import { writeAtomic } from '../state/store.js';
+import { writeAtomic } from '../io/atomic-file.js';
 import { HARD_LIMIT_GRACE_MS, pushArgs } from './platforms.js';
 
 /** A fresh run id: correlates a run's log lines, report and notification. */

@@ -189,26 +189,3 @@ export class DuplicateFinder {
     return undefined;
   }
 }
-
-/**
- * Find rows that repeat a unique value (Email, SMS Phone, Identification…) within one location.
- * The first row in the given order keeps the value; every later one is reported.
- * @param set the compiled layout
- * @param rows the valid rows of one location, in output order
- * @returns reasons by row index
- */
-export function findDuplicates(set: ColumnSet, rows: readonly KeyedRow[]): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  const finder = new DuplicateFinder(set);
-  const acceptedDns: string[] = [];
-  rows.forEach((row, r) => {
-    const duplicates = finder.check(row.cells);
-    if (duplicates)
-      out.set(
-        r,
-        duplicates.map((d) => duplicateReason(d, acceptedDns[d.owner] ?? '')),
-      );
-    else acceptedDns.push(row.dn);
-  });
-  return out;
-}

@@ -34,6 +34,30 @@ describe('CSV writer', () => {
     expect(parse(text, { relax_column_count: false })).toEqual([['A', 'B', 'C'], ...tricky]);
   });
 
+  it('quotes exactly the fields that need it: fixed bytes for tricky cells', async () => {
+    const cells = [
+      'a',
+      'b,c',
+      'say "hi"',
+      ' lead',
+      'trail ',
+      'multi\nline',
+      'cr\rx',
+      '',
+      'tab\tin',
+      '\tedge',
+      '\u00a0nbsp',
+      "O'Neil",
+      '=1+1',
+    ];
+    const expected =
+      'a,"b,c","say ""hi"""," lead","trail ","multi\nline","cr\rx",,tab\tin,"\tedge","\u00a0nbsp",O\'Neil,=1+1\r\n';
+    expect(encodeCsvRow(cells)).toBe(expected);
+    const dir = await tempDir();
+    await writeCsv(join(dir, 'fixed.csv'), ['H', 'I J'], [cells, ['x']], { bom: true });
+    expect((await readFile(join(dir, 'fixed.csv'))).toString('utf8')).toBe(`\ufeffH,I J\r\n${expected}x\r\n`);
+  });
+
   it('writes the same bytes as csv-stringify with the quoting rules the files always had', async () => {
     let seed = 3;
     const rand = (): number => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { acquireLock } from '../../src/state/store.js';
+import { acquireLock } from '../../src/state/lock.js';
 import { tempDir } from '../harness/files.js';
 
 describe('run lock', () => {

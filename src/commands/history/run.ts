@@ -4,8 +4,9 @@ import { parse } from 'csv-parse/sync';
 
 import type { ResolvedConfig } from '../../config/types.js';
 import { UsageError, describeError } from '../../errors.js';
-import { identityOf, rowHash } from '../../plan/planner.js';
-import { readHistory, statePaths, type HistoryEntry } from '../../state/store.js';
+import { displayName, identityOf, rowHash } from '../../plan/identity.js';
+import { readHistory, type HistoryEntry } from '../../state/history.js';
+import { statePaths } from '../../state/paths.js';
 
 /**
  * Recent runs from the history.
@@ -76,15 +77,9 @@ export async function diff(config: ResolvedConfig, a?: string, b?: string): Prom
     throw new UsageError('give two CSV files: adsync diff OLD.csv NEW.csv');
   const [older, newer] = await Promise.all([readRows(from, config), readRows(to, config)]);
   const label = (cells: readonly string[]): string => {
-    const { roles } = config.layout;
-    const name = [roles.firstName, roles.lastName]
-      .map((i) => (i === undefined ? '' : (cells[i] ?? '')))
-      .join(' ')
-      .trim();
-    const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
     const location =
       config.layout.locationIndex === undefined ? '' : (cells[config.layout.locationIndex] ?? '');
-    return `${name}${email ? ` <${email}>` : ''}${location ? ` [${location}]` : ''}`;
+    return `${displayName(config.layout, cells)}${location ? ` [${location}]` : ''}`;
   };
   const result: CsvDiff = { from, to, added: [], removed: [], changed: [] };
   for (const [key, cells] of newer) {

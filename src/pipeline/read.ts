@@ -1,0 +1,120 @@
+import type { ResolvedConfig } from '../config/types.js';
+import { RowSorter, type SortBudget } from '../csv/external-sort.js';
+import type { ConnectionInfo } from '../directory/types.js';
+import { createDirectorySource } from '../directory/source.js';
+import { mapEntry } from '../mapping/columns.js';
+import { sortKeyIndexes } from '../mapping/order.js';
+import { HashIndex } from '../util/hash-index.js';
+import { validateRow } from '../validation/validate.js';
+import { planSearches, searchKey } from './searches.js';
+import type { ExportEvent, ExportWarning, RejectedRow } from './types.js';
+
+/** One location while it is being read. */
+export interface Bucket {
+  slug: string;
+  /** A file-name-safe name for the location's working files. */
+  name: string;
+  /** Each DN (case-insensitive) once, so a person found twice in one location is one row. */
+  dns: HashIndex;
+  /** The location's valid rows, sorted in bounded runs on disk. */
+  sorter: RowSorter;
+  rejected: RejectedRow[];
+}
+
+/** What the read phase found: per location its sorted rows and rejects, and the run's facts. */
+export interface DirectoryRead {
+  connection: ConnectionInfo;
+  buckets: Map<string, Bucket>;
+  warnings: ExportWarning[];
+  references: string[];
+  entriesRead: number;
+  searches: Record<string, number>;
+}
+
+/**
+ * Phase one: read every search, map and validate each entry, and sort the valid rows into runs
+ * (in `work`). Every group named by a location must exist: a mistyped or renamed group would
+ * match nobody and empty its location without an error.
+ * @param config the resolved config
+ * @param work the run's private working directory
+ * @param budget rows the sort holds in memory, all locations together
+ * @param emit progress callback
+ * @param signal stops the read at the next batch of entries
+ */
+export async function readDirectory(
+  config: ResolvedConfig,
+  work: string,
+  budget: SortBudget,
+  emit: (event: ExportEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<DirectoryRead> {
+  const layout = config.layout;
+  const keyColumns = sortKeyIndexes(layout);
+  const directory = createDirectorySource(config.directory);
+  const warnings: ExportWarning[] = [];
+  const references: string[] = [];
+  const buckets = new Map<string, Bucket>();
+  const searches: Record<string, number> = {};
+  const context = { location: '', defaultCountry: config.phone.defaultCountry };
+  let entriesRead = 0;
+  const connection = await directory.open();
+  try {
+    emit({ type: 'connected', connection });
+    const checked = new Set<string>();
+    for (const location of config.locations) {
+      for (const group of location.groups) {
+        if (checked.has(group.toLowerCase())) continue;
+        checked.add(group.toLowerCase());
+        await directory.assertExists(group, location.slug);
+      }
+    }
+    for (const search of planSearches(config)) {
+      emit({ type: 'search', location: search.slug, base: search.base, filter: search.filter });
+      const countKey = searchKey(search);
+      searches[countKey] ??= 0;
+      let bucket = buckets.get(search.slug);
+      if (!bucket) {
+        const name = `loc${buckets.size}`;
+        bucket = {
+          slug: search.slug,
+          name,
+          dns: new HashIndex(),
+          sorter: new RowSorter({ dir: work, name, columns: keyColumns, budget }),
+          rejected: [],
+        };
+        buckets.set(search.slug, bucket);
+      }
+      context.location = search.slug;
+      let found = 0;
+      for await (const entry of directory.search(search, (uri) => {
+        references.push(uri);
+        emit({ type: 'reference', uri });
+      })) {
+        entriesRead++;
+        found++;
+        if (entriesRead % 500 === 0) {
+          signal?.throwIfAborted();
+          emit({ type: 'entries', total: entriesRead });
+        }
+        if (bucket.dns.addLowerCase(entry.dn, 0) !== undefined) continue;
+        const row = mapEntry(layout, entry, context);
+        const verdict = validateRow(layout, row);
+        for (const message of verdict.warnings)
+          warnings.push({ message, dn: entry.dn, location: search.slug });
+        if (verdict.reasons.length > 0) {
+          bucket.rejected.push({
+            cells: row.cells,
+            dn: entry.dn,
+            location: search.slug,
+            reasons: verdict.reasons,
+          });
+        } else await bucket.sorter.add(row.cells, entry.dn);
+      }
+      searches[countKey] = (searches[countKey] ?? 0) + found;
+    }
+  } finally {
+    await directory.close();
+  }
+  emit({ type: 'entries', total: entriesRead });
+  return { connection, buckets, warnings, references, entriesRead, searches };
+}

@@ -1,0 +1,150 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { ResolvedConfig } from '../config/types.js';
+import { LineBuffer } from '../io/line-buffer.js';
+import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapping/order.js';
+import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
+import { OneSitePerEmail } from './one-site.js';
+import type { Bucket } from './read.js';
+import type { ExportSink, ExportWarning, LocationOutput } from './types.js';
+
+/**
+ * Phase two for one location: merge its sorted rows, reject rows that repeat a unique value,
+ * apply iLobby's one-site rule, and pass the rest on in order.
+ * @param bucket the location as read
+ * @param layout the column layout
+ * @param work the run's private working directory
+ * @param oneSite the one-site rule, for iLobby
+ * @param pass receives the rows that are sent
+ * @returns the location's counts and rejected rows (in output order)
+ */
+async function settleLocation(
+  bucket: Bucket,
+  layout: ResolvedConfig['layout'],
+  work: string,
+  oneSite: OneSitePerEmail | undefined,
+  pass: (row: SortableRow) => Promise<void> | void,
+): Promise<LocationOutput> {
+  const finder = new DuplicateFinder(layout);
+  // DNs of the rows that passed the duplicate check, by number, to name a duplicate's owner.
+  const accepted = new LineBuffer(join(work, `accepted-${bucket.name}`));
+  const kept = oneSite ? new LineBuffer(`${accepted.path}.kept`) : undefined;
+  if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
+  const duplicates: { row: SortableRow; values: DuplicateValue[] }[] = [];
+  let rows = 0;
+  try {
+    for await (const row of bucket.sorter.sorted()) {
+      const values = finder.check(row.cells);
+      if (values) {
+        duplicates.push({ row, values });
+        continue;
+      }
+      await accepted.append(JSON.stringify(row.dn));
+      if (oneSite) {
+        if (!oneSite.claim(row.cells, bucket.slug)) continue;
+        await kept?.append(JSON.stringify([row.dn, oneSite.emailOf(row.cells)]));
+      }
+      rows++;
+      await pass(row);
+    }
+  } finally {
+    await accepted.close();
+    await kept?.close();
+  }
+  const rejected = bucket.rejected;
+  if (duplicates.length > 0) {
+    // Name each duplicate's owner: read the accepted DNs once, keeping only the ones needed.
+    const wanted = new Set(duplicates.flatMap((d) => d.values.map((v) => v.owner)));
+    const owners = new Map<number, string>();
+    let n = 0;
+    for await (const line of accepted.lines()) {
+      if (wanted.has(n)) owners.set(n, JSON.parse(line) as string);
+      n++;
+    }
+    for (const { row, values } of duplicates) {
+      rejected.push({
+        cells: row.cells as string[],
+        dn: row.dn,
+        location: bucket.slug,
+        reasons: values.map((v) => duplicateReason(v, owners.get(v.owner) ?? '')),
+      });
+    }
+  }
+  await rm(accepted.path, { force: true });
+  const order = new RowOrder(sortKeyIndexes(layout));
+  const sorted = rejected
+    .map((r) => ({ ...order.row(r.cells, r.dn), r }))
+    .sort(order.compare)
+    .map((x) => x.r);
+  return { slug: bucket.slug, rows, rejected: sorted };
+}
+
+/**
+ * Phase two for every location: settle each one and send its rows to the sink, locations in
+ * output order (by slug). For iLobby (reach by email) locations are settled in config order, so
+ * the first matching location keeps a contact, and their rows are parked in a run file until all
+ * are settled.
+ * @param config the resolved config
+ * @param buckets the locations as read
+ * @param work the run's private working directory
+ * @param sink receives the rows
+ * @returns the locations in output order, and the one-site warnings
+ */
+export async function settleLocations(
+  config: ResolvedConfig,
+  buckets: ReadonlyMap<string, Bucket>,
+  work: string,
+  sink: ExportSink,
+): Promise<{ locations: LocationOutput[]; warnings: ExportWarning[] }> {
+  const layout = config.layout;
+  const slugs = [...buckets.keys()].sort(compareText);
+  const outputs = new Map<string, LocationOutput>();
+  const warnings: ExportWarning[] = [];
+  if (layout.reach === 'email') {
+    const configOrder = [...new Set(config.locations.map((l) => l.slug))];
+    const rule = new OneSitePerEmail(layout.roles.email ?? 0);
+    const settled = new Map<string, LineBuffer>();
+    for (const slug of configOrder) {
+      const bucket = buckets.get(slug);
+      if (!bucket) continue;
+      const file = new LineBuffer(join(work, `settled-${settled.size}`));
+      settled.set(slug, file);
+      try {
+        outputs.set(
+          slug,
+          await settleLocation(bucket, layout, work, rule, (row) =>
+            file.append(JSON.stringify([row.dn, row.cells])),
+          ),
+        );
+      } finally {
+        await file.close();
+      }
+    }
+    warnings.push(...(await rule.warnings()));
+    for (const slug of slugs) {
+      const file = settled.get(slug);
+      if (file === undefined) continue;
+      for await (const line of file.lines()) {
+        const [dn, cells] = JSON.parse(line) as [string, string[]];
+        await sink.row({ cells, location: slug, dn });
+      }
+    }
+  } else {
+    for (const slug of slugs) {
+      const bucket = buckets.get(slug);
+      if (!bucket) continue;
+      outputs.set(
+        slug,
+        await settleLocation(bucket, layout, work, undefined, (row) =>
+          sink.row({ cells: row.cells as string[], location: slug, dn: row.dn }),
+        ),
+      );
+    }
+  }
+  const locations = slugs.flatMap((slug) => {
+    const output = outputs.get(slug);
+    return output ? [output] : [];
+  });
+  return { locations, warnings };
+}

@@ -1,0 +1,99 @@
+import type { Plan } from './planner.js';
+
+/** Limits and approvals for {@link checkGuards}. */
+export interface GuardOptions {
+  /** Archive limit (count). */
+  maxArchive: number;
+  /** Archive limit (percent of the last push). */
+  maxArchivePercent: number;
+  /** Emails that must be present. */
+  mustInclude: readonly string[];
+  /** `--allow-archive N`: approve up to N archives in all. */
+  allowArchive: number | undefined;
+  /** `--force`: send whatever the plan is. */
+  force: boolean;
+}
+
+/** A guard that stops the run. */
+export interface Trip {
+  /** Which guard. */
+  guard: 'empty-export' | 'empty-location' | 'archive-limit' | 'incomplete-read' | 'must-include';
+  /** What would have happened, with the numbers. */
+  message: string;
+}
+
+/**
+ * The guards, checked after the plan and before any byte is uploaded. Pure.
+ * @param plan the plan
+ * @param previous the last good push
+ * @param current this run's facts: emails present and entries per search
+ * @param current.emails emails in this run's rows (lower case)
+ * @param current.searches entries returned per search
+ * @param options limits and approvals
+ */
+export function checkGuards(
+  plan: Plan,
+  previous: { readonly searches: Readonly<Record<string, number>> } | undefined,
+  current: { emails: ReadonlySet<string>; searches: Readonly<Record<string, number>> },
+  options: GuardOptions,
+): Trip[] {
+  if (options.force) return [];
+  const trips: Trip[] = [];
+  const total = Object.values(plan.locations).reduce((n, l) => n + l.current, 0);
+  const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
+  if (total === 0) {
+    trips.push({
+      guard: 'empty-export',
+      message: 'the export has no rows at all: the vendor would archive every contact',
+    });
+  }
+  for (const [slug, l] of Object.entries(plan.locations)) {
+    if (total > 0 && l.current === 0 && l.previous > 0) {
+      trips.push({
+        guard: 'empty-location',
+        message: `${label(slug)} has no rows now but had ${l.previous} in the last push`,
+      });
+    }
+  }
+  if (previous) {
+    for (const [key, before] of Object.entries(previous.searches)) {
+      if (before > 0 && current.searches[key] === 0) {
+        trips.push({
+          guard: 'incomplete-read',
+          message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
+        });
+      }
+    }
+    const approved = options.allowArchive !== undefined && plan.totals.archive <= options.allowArchive;
+    if (!approved) {
+      const check = (scope: string, archive: number, previousCount: number): void => {
+        if (archive === 0) return;
+        const percent = previousCount > 0 ? (archive / previousCount) * 100 : 100;
+        const pct = `${Math.round(percent)}%`;
+        if (archive > options.maxArchive) {
+          trips.push({
+            guard: 'archive-limit',
+            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchive}`,
+          });
+        } else if (percent > options.maxArchivePercent) {
+          trips.push({
+            guard: 'archive-limit',
+            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
+          });
+        }
+      };
+      const previousTotal = Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
+      for (const [slug, l] of Object.entries(plan.locations)) check(label(slug), l.archive, l.previous);
+      if (Object.keys(plan.locations).length > 1) check('all locations', plan.totals.archive, previousTotal);
+    }
+  }
+  const missing = options.mustInclude.filter((e) => !current.emails.has(e));
+  if (missing.length > 0) {
+    trips.push({
+      guard: 'must-include',
+      message: `safety.mustInclude contacts are missing from the export: ${missing.join(', ')}`,
+    });
+  }
+  // Empty exports and empty locations are refused even with --allow-archive: only --force sends them.
+  return trips;
+}

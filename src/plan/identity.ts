@@ -1,0 +1,84 @@
+import type { ColumnSet } from '../mapping/columns.js';
+import { hash64Hex, hash64Into } from '../util/hash-index.js';
+
+/** A row of this run, with what the plan needs. */
+export interface CurrentRow {
+  /** Cells. */
+  cells: string[];
+  /** Location slug. */
+  location: string;
+}
+
+/** A contact of the last push, as the state file lists it. */
+export interface StoredContact {
+  /** Identity key when it was pushed. */
+  key: string;
+  /** Location slug. */
+  location: string;
+  /** The row's cells. */
+  cells: string[];
+}
+
+/** Joins the parts of identities and of hashed rows: a character no cell can hold unnoticed. */
+export const SEP = '\u001f';
+
+/**
+ * The identity the vendor matches a contact by, within its location: Identification, else
+ * Email, else SMS Phone (The Receptionist); Email (iLobby); the unique columns, else the whole
+ * row (custom).
+ * @param layout the column layout
+ * @param row the row
+ */
+export function identityOf(layout: ColumnSet, row: CurrentRow): string {
+  const cell = (i: number | undefined): string => (i === undefined ? '' : (row.cells[i] ?? ''));
+  const { roles } = layout;
+  let id: string;
+  if (layout.profile === 'receptionist') {
+    const ident = cell(roles.identification);
+    const email = cell(roles.email).toLowerCase();
+    const sms = cell(roles.smsPhone);
+    id = ident ? `id:${ident}` : email ? `email:${email}` : sms ? `sms:${sms}` : '';
+  } else if (layout.profile === 'ilobby') {
+    // iLobby matches by email across all sites: a site move is an update, not archive + create.
+    return `email:${cell(roles.email).toLowerCase()}`;
+  } else {
+    const unique = layout.columns.flatMap((c, i) => (c.unique ? [i] : []));
+    id = unique.length > 0 ? unique.map((i) => cell(i)).join(SEP) : row.cells.join(SEP);
+  }
+  return `${row.location}${SEP}${id}`;
+}
+
+/**
+ * The one row hash: 64 bits, enough to tell a changed row from an unchanged one (a change goes
+ * unseen only if old and new rows collide, about 1 in 10^19), and fast. State files (format 2)
+ * keep it per contact; plans and diffs compare rows by it. Format 1 state files carried a
+ * SHA-256 prefix instead, which is never read: rows are always compared from their cells.
+ * @param cells a row's cells
+ */
+export function rowHash(cells: readonly string[]): string {
+  return hash64Hex(cells.join(SEP));
+}
+
+/**
+ * {@link rowHash} as two 32-bit halves written into `out` at `at`, for compact indexes.
+ * @param cells a row's cells
+ * @param out where the halves go
+ * @param at index of the first half
+ */
+export function rowHashInto(cells: readonly string[], out: Uint32Array, at: number): void {
+  hash64Into(cells.join(SEP), out, at);
+}
+
+/**
+ * How a contact is named to people (plans, guard messages, diffs): "First Last <email>", the
+ * name or the email alone when only one is there, else the first cell.
+ * @param layout the column layout (which cells hold the name and the email)
+ * @param cells the row
+ */
+export function displayName(layout: ColumnSet, cells: readonly string[]): string {
+  const { roles } = layout;
+  const parts = [roles.firstName, roles.lastName].map((i) => (i === undefined ? '' : (cells[i] ?? '')));
+  const name = parts.join(' ').trim();
+  const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
+  return name ? (email ? `${name} <${email}>` : name) : email || (cells[0] ?? '?');
+}

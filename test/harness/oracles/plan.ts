@@ -1,0 +1,146 @@
+import { deepStrictEqual } from 'node:assert/strict';
+
+import type { ColumnSet } from '../../../src/mapping/columns.js';
+import { displayName, identityOf, SEP, type CurrentRow } from '../../../src/plan/identity.js';
+import {
+  emptyPlan,
+  locationPlan,
+  Planner,
+  PreviousIndex,
+  type EntryStore,
+  type LocationPlan,
+  type Plan,
+  type PlanStores,
+} from '../../../src/plan/planner.js';
+import type { LastPush } from '../../../src/state/baseline.js';
+
+/** A plan store that keeps its lines in memory (a push streams them to files instead). */
+export class MemoryStore implements EntryStore {
+  private readonly items: string[] = [];
+  public add(line: string): void {
+    this.items.push(line);
+  }
+  public lines(): Iterable<string> {
+    return this.items;
+  }
+}
+
+/** Plan stores that keep every list in memory. */
+export function memoryStores(): PlanStores {
+  return {
+    create: new MemoryStore(),
+    pendingUpdate: new MemoryStore(),
+    update: new MemoryStore(),
+    archive: new MemoryStore(),
+  };
+}
+
+type Rejected = CurrentRow & { reasons: string[] };
+
+/**
+ * The plan worked out the plain way, with whole rows in memory and linear scans: the reference
+ * the streaming {@link Planner} (compact hashes, two passes over the state) must agree with.
+ * The vendor's matching rules: The Receptionist tries Identification, Email (any case), then SMS
+ * Phone within the location, the last contact holding the value, unless an earlier row took it;
+ * the other profiles match by identity.
+ */
+export function referencePlan(
+  layout: ColumnSet,
+  previous: LastPush | undefined,
+  rows: readonly CurrentRow[],
+  rejected: readonly Rejected[],
+): Plan {
+  const plan = emptyPlan(previous === undefined);
+  const loc = (slug: string): LocationPlan => locationPlan(plan, slug);
+  const old = Object.entries(previous?.contacts ?? {}).map(([key, c]) => ({ key, ...c }));
+  for (const c of old) loc(c.location).previous++;
+  const { roles } = layout;
+  const fields = layout.profile === 'receptionist' ? [roles.identification, roles.email, roles.smsPhone] : [];
+  const valueOf = (cells: readonly string[], f: number): string => {
+    const column = fields[f];
+    const value = column === undefined ? '' : (cells[column] ?? '');
+    return f === 1 ? value.toLowerCase() : value;
+  };
+  const taken = new Set<number>();
+  const match = (row: CurrentRow, key: string): number | undefined => {
+    if (previous === undefined) return undefined;
+    if (fields.length === 0) {
+      const n = old.findIndex((c) => c.key === key);
+      return n < 0 ? undefined : n;
+    }
+    for (let f = 0; f < fields.length; f++) {
+      const value = valueOf(row.cells, f);
+      if (value === '') continue;
+      const n = old.findLastIndex((c) => c.location === row.location && valueOf(c.cells, f) === value);
+      if (n >= 0 && !taken.has(n)) return n;
+    }
+    return undefined;
+  };
+  for (const row of rows) {
+    const key = identityOf(layout, row);
+    const n = match(row, key);
+    const l = loc(row.location);
+    l.current++;
+    const name = displayName(layout, row.cells);
+    const before = n === undefined ? undefined : old[n];
+    if (n === undefined || before === undefined) {
+      plan.create.push({ key, location: row.location, name });
+      plan.totals.create++;
+      l.create++;
+      continue;
+    }
+    taken.add(n);
+    if (before.cells.join(SEP) === row.cells.join(SEP)) {
+      plan.unchanged++;
+      l.unchanged++;
+      continue;
+    }
+    const columns = layout.headers.filter((_, c) => (before.cells[c] ?? '') !== (row.cells[c] ?? ''));
+    plan.update.push({ key, location: row.location, name, columns });
+    plan.totals.update++;
+    l.update++;
+  }
+  const rejectedByKey = new Map(rejected.map((r) => [identityOf(layout, r), r.reasons]));
+  old.forEach((c, n) => {
+    if (taken.has(n)) return;
+    const why = rejectedByKey.get(c.key);
+    plan.archive.push({
+      key: c.key,
+      location: c.location,
+      name: displayName(layout, c.cells),
+      ...(why ? { rejectedBecause: why } : {}),
+    });
+    plan.totals.archive++;
+    loc(c.location).archive++;
+  });
+  return plan;
+}
+
+/**
+ * Compare this run's rows with the last good push through the product's {@link Planner}, all in
+ * memory, and check the result against {@link referencePlan} (throws when they differ).
+ * @param layout the column layout
+ * @param previous the last good push, if any (state format 1)
+ * @param rows this run's valid rows
+ * @param rejected this run's rejected rows
+ */
+export async function computePlan(
+  layout: ColumnSet,
+  previous: LastPush | undefined,
+  rows: readonly CurrentRow[],
+  rejected: readonly Rejected[],
+): Promise<Plan> {
+  const contacts = previous
+    ? Object.entries(previous.contacts).map(([key, c]) => ({ key, location: c.location, cells: c.cells }))
+    : undefined;
+  let index: PreviousIndex | undefined;
+  if (contacts) {
+    index = new PreviousIndex(layout);
+    for (const c of contacts) index.add(c);
+  }
+  const planner = new Planner(layout, index, { stores: memoryStores() });
+  for (const row of rows) planner.add(row);
+  const plan = await planner.finish(contacts, rejected);
+  deepStrictEqual(plan, referencePlan(layout, previous, rows, rejected));
+  return plan;
+}
