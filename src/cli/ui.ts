@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
+import type { Line } from '../commands/output.js';
 import type { Redactor } from '../config/secrets.js';
 
 /** Streams and switches the terminal UI works with. */
@@ -30,6 +31,8 @@ export class Ui {
   public readonly color: ChalkInstance;
   private spinner: Ora | undefined;
   private readonly interactive: boolean;
+  /** ora, loaded by {@link prepare} only when a spinner can show: start-up stays light. */
+  private ora: typeof import('ora').default | undefined;
 
   /**
    * @param options streams and switches
@@ -39,6 +42,43 @@ export class Ui {
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
     this.color = new Chalk({ level: tty && !noColor ? 1 : 0 });
     this.interactive = tty && !noColor && !options.quiet && options.env.CI === undefined;
+  }
+
+  /** Load what a spinner needs, when this terminal shows one. */
+  public async prepare(): Promise<void> {
+    if (this.interactive && !this.ora) this.ora = (await import('ora')).default;
+  }
+
+  /**
+   * Show the lines a command rendered, each where its level belongs.
+   * @param lines the lines
+   */
+  public print(lines: readonly Line[]): void {
+    for (const line of lines) {
+      switch (line.level) {
+        case 'data':
+          this.data(line.text);
+          break;
+        case 'info':
+          this.info(line.text);
+          break;
+        case 'warn':
+          this.warn(line.text);
+          break;
+        case 'debug':
+          this.debug(line.text);
+          break;
+        case 'error':
+          this.error(line.text);
+          break;
+        case 'progress':
+          this.progress(line.text);
+          break;
+        case 'output':
+          if (!this.options.quiet) this.raw(`${line.text}\n`);
+          break;
+      }
+    }
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {
@@ -85,10 +125,10 @@ export class Ui {
 
   /** @param text what is going on now; a spinner on a TTY, nothing otherwise */
   public progress(text: string): void {
-    if (!this.interactive) return;
+    if (!this.interactive || !this.ora) return;
     const safe = this.options.redactor.redact(text);
     if (this.spinner) this.spinner.text = safe;
-    else this.spinner = ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
+    else this.spinner = this.ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
   }
 
   /** Remove the spinner, if any. */
