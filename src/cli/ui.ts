@@ -1,8 +1,23 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { styleText } from 'node:util';
+
 import type { Ora } from 'ora';
 
-import type { Line } from '../commands/output.js';
+import { plainStyle, type Line, type Style } from '../commands/output.js';
 import type { Redactor } from '../config/secrets.js';
+
+/** The 16 basic terminal colours, written as they are: the caller has decided this is a colour terminal. */
+const paint =
+  (format: Parameters<typeof styleText>[0]) =>
+  (text: string): string =>
+    styleText(format, text, { validateStream: false });
+const ansiStyle: Style = {
+  green: paint('green'),
+  yellow: paint('yellow'),
+  red: paint('red'),
+  cyan: paint('cyan'),
+  bold: paint('bold'),
+  dim: paint('dim'),
+};
 
 /** Streams and switches the terminal UI works with. */
 export interface UiOptions {
@@ -28,7 +43,7 @@ export interface UiOptions {
  */
 export class Ui {
   /** Colours, disabled off-TTY and with NO_COLOR. */
-  public readonly color: ChalkInstance;
+  public readonly color: Style;
   private spinner: Ora | undefined;
   private readonly interactive: boolean;
   /** ora, loaded by {@link prepare} only when a spinner can show: start-up stays light. */
@@ -40,7 +55,7 @@ export class Ui {
   public constructor(private readonly options: UiOptions) {
     const tty = options.stderr.isTTY === true;
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
-    this.color = new Chalk({ level: tty && !noColor ? 1 : 0 });
+    this.color = tty && !noColor ? ansiStyle : plainStyle;
     this.interactive = tty && !noColor && !options.quiet && options.env.CI === undefined;
   }
 
