@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// Thin loader: all behaviour (including exit codes) lives in the built CLI.
-import { main } from '../dist/cli/main.js';
-
-const code = await main(process.argv);
-process.exitCode = code;
-// A run stopped by its time limit can leave a hung connection behind: do not wait on it.
-setTimeout(() => process.exit(code), 3000).unref();
+// Thin loader: check the Node version before loading anything (an older Node could not even
+// parse the CLI's dependencies), then start the built CLI. All behaviour lives there.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `adsync needs Node.js 22.19 or newer (24 recommended); this is Node.js ${process.versions.node}.\n` +
+      'To fix: install Node.js 24 (or 22.19+) and run adsync again; or, in a clone of adsync,\n' +
+      'run `bash scripts/install.sh` (it fetches Node 24 into .tools/node24) and start adsync with\n' +
+      '`.tools/node24/node_modules/.bin/node bin/adsync.js …`.\n',
+  );
+  process.exitCode = 2;
+} else {
+  const { run } = await import('../dist/cli/main.js');
+  await run(process.argv);
+}

@@ -186,7 +186,9 @@ function seaEntry() {
     imports.push(statement);
     return '';
   });
-  if (imports.length === 0) fail('bin/adsync.js has no import of the CLI');
+  // The CLI is imported dynamically, after the Node version check; esbuild bundles it all the same.
+  if (imports.length === 0 && !/\bimport\(['"]\.\.\/dist\/cli\/main\.js['"]\)/.test(body))
+    fail('bin/adsync.js has no import of the CLI');
   if (/^\s*export\s/m.test(body)) fail('bin/adsync.js exports something; the SEA entry cannot wrap it');
   // A rejection is unhandled, and so ends the process with the error, as at top level.
   return `${imports.join('\n')}\nvoid (async () => {\n${body}\n})();\n`;

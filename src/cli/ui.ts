@@ -1,7 +1,23 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import { styleText } from 'node:util';
 
+import type { Ora } from 'ora';
+
+import { plainStyle, type Line, type Style } from '../commands/output.js';
 import type { Redactor } from '../config/secrets.js';
+
+/** The 16 basic terminal colours, written as they are: the caller has decided this is a colour terminal. */
+const paint =
+  (format: Parameters<typeof styleText>[0]) =>
+  (text: string): string =>
+    styleText(format, text, { validateStream: false });
+const ansiStyle: Style = {
+  green: paint('green'),
+  yellow: paint('yellow'),
+  red: paint('red'),
+  cyan: paint('cyan'),
+  bold: paint('bold'),
+  dim: paint('dim'),
+};
 
 /** Streams and switches the terminal UI works with. */
 export interface UiOptions {
@@ -27,9 +43,11 @@ export interface UiOptions {
  */
 export class Ui {
   /** Colours, disabled off-TTY and with NO_COLOR. */
-  public readonly color: ChalkInstance;
+  public readonly color: Style;
   private spinner: Ora | undefined;
   private readonly interactive: boolean;
+  /** ora, loaded by {@link prepare} only when a spinner can show: start-up stays light. */
+  private ora: typeof import('ora').default | undefined;
 
   /**
    * @param options streams and switches
@@ -37,8 +55,45 @@ export class Ui {
   public constructor(private readonly options: UiOptions) {
     const tty = options.stderr.isTTY === true;
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
-    this.color = new Chalk({ level: tty && !noColor ? 1 : 0 });
+    this.color = tty && !noColor ? ansiStyle : plainStyle;
     this.interactive = tty && !noColor && !options.quiet && options.env.CI === undefined;
+  }
+
+  /** Load what a spinner needs, when this terminal shows one. */
+  public async prepare(): Promise<void> {
+    if (this.interactive && !this.ora) this.ora = (await import('ora')).default;
+  }
+
+  /**
+   * Show the lines a command rendered, each where its level belongs.
+   * @param lines the lines
+   */
+  public print(lines: readonly Line[]): void {
+    for (const line of lines) {
+      switch (line.level) {
+        case 'data':
+          this.data(line.text);
+          break;
+        case 'info':
+          this.info(line.text);
+          break;
+        case 'warn':
+          this.warn(line.text);
+          break;
+        case 'debug':
+          this.debug(line.text);
+          break;
+        case 'error':
+          this.error(line.text);
+          break;
+        case 'progress':
+          this.progress(line.text);
+          break;
+        case 'output':
+          if (!this.options.quiet) this.raw(`${line.text}\n`);
+          break;
+      }
+    }
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {
@@ -85,10 +140,10 @@ export class Ui {
 
   /** @param text what is going on now; a spinner on a TTY, nothing otherwise */
   public progress(text: string): void {
-    if (!this.interactive) return;
+    if (!this.interactive || !this.ora) return;
     const safe = this.options.redactor.redact(text);
     if (this.spinner) this.spinner.text = safe;
-    else this.spinner = ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
+    else this.spinner = this.ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
   }
 
   /** Remove the spinner, if any. */

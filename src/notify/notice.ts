@@ -22,6 +22,17 @@ export function noticeKind(exitCode: number): RunNotice['adsync']['outcome'] {
   return exitCode === 0 ? 'success' : exitCode === 3 ? 'guard' : 'failure';
 }
 
+/** The facts of a finished run a notice is made from. */
+export interface RunNoticeInput {
+  runId: string;
+  command: string;
+  exitCode: number;
+  startedAt: Date;
+  config: string | undefined;
+  error?: { code: string; message: string } | undefined;
+  summary?: string | undefined;
+}
+
 /**
  * The notice for a finished run: one readable line, and the facts.
  * @param run what happened
@@ -36,18 +47,7 @@ export function noticeKind(exitCode: number): RunNotice['adsync']['outcome'] {
  * @param run.summary for a success: a short summary (rows, plan)
  * @param host this machine's name
  */
-export function runNotice(
-  run: {
-    runId: string;
-    command: string;
-    exitCode: number;
-    startedAt: Date;
-    config: string | undefined;
-    error?: { code: string; message: string } | undefined;
-    summary?: string | undefined;
-  },
-  host: string,
-): RunNotice {
+export function runNotice(run: RunNoticeInput, host: string): RunNotice {
   const outcome = noticeKind(run.exitCode);
   const first = (run.error?.message ?? '').split('\n')[0] ?? '';
   const text =

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,11 +8,7 @@ import { createTask, type ScheduledTask } from 'node-cron';
 
 import { writeAtomic } from '../io/atomic-file.js';
 import { HARD_LIMIT_GRACE_MS, pushArgs } from './platforms.js';
-
-/** A fresh run id: correlates a run's log lines, report and notification. */
-export function newRunId(): string {
-  return randomBytes(6).toString('hex');
-}
+import { newRunId } from './run-id.js';
 
 /** The outcome of one scheduled run. */
 export interface ScheduledRun {

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -36,6 +37,73 @@ describe('adsync CLI without a directory', () => {
     expect(run.stderr).toContain("unknown option '--dryrun'");
     expect((await adsync(['pusj'], { cwd })).code).toBe(2);
   });
+
+  it('mock-server: a port out of range or not a number is a usage error (2), without a stack', async () => {
+    const cwd = await tempDir();
+    for (const port of ['99999', '80abc']) {
+      const run = await adsync(['mock-server', '--port', port, '--client', 'adsync:a-long-secret-123'], {
+        cwd,
+      });
+      expect(run.code, port).toBe(2);
+      expect(run.stderr).toContain(`argument '${port}' is invalid. expected a port number from 0 to 65535`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stdout).toBe('');
+    }
+  });
+
+  it('mock-server: a port already in use is exit 1, naming the port, with a hint and no bug report', async () => {
+    const cwd = await tempDir();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const run = await adsync(
+        [
+          'mock-server',
+          '--port',
+          String(port),
+          '--client',
+          'adsync:a-long-secret-123',
+          '--report',
+          'report.json',
+        ],
+        { cwd },
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`EADDRINUSE`);
+      expect(run.stderr).toContain(`127.0.0.1:${port}`);
+      expect(run.stderr).toMatch(/hint: .*choose another port/);
+      expect(run.stderr).not.toContain('bug in adsync');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(JSON.parse(await readFile(join(cwd, 'report.json'), 'utf8'))).toMatchObject({
+        command: 'mock-server',
+        status: 'error',
+        exitCode: 1,
+        error: { code: 'EADDRINUSE' },
+      });
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
+    const probe = spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    const v = probe.error ? '' : probe.stdout.trim();
+    const [major = 0, minor = 0] = v.split('.').map(Number);
+    return v !== '' && (major < 22 || (major === 22 && minor < 19));
+  });
+  it.skipIf(oldNode === undefined)(
+    `on a Node older than 22.19 says which is needed and what to do, exit 2, no stack${oldNode ? '' : ' (SKIPPED: no old node here)'}`,
+    () => {
+      const run = spawnSync(oldNode ?? '', [BIN, '--version'], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('adsync needs Node.js 22.19 or newer');
+      expect(run.stderr).toMatch(/this is Node\.js \d+\.\d+\.\d+/);
+      expect(run.stderr).toContain('bash scripts/install.sh');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stdout).toBe('');
+    },
+  );
 
   it('exits 2 with the key path for a bad config, in text and in the JSON report', async () => {
     const cwd = await tempDir();

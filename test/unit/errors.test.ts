@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { errorReport } from '../../src/cli/report.js';
+import { failureOf } from '../../src/cli/exit.js';
 import { ConfigError, GuardError, UploadError } from '../../src/errors.js';
 
 describe('error details', () => {
@@ -18,7 +18,7 @@ describe('error details', () => {
       },
     });
     expect(error.details.plan.archive).toBe(11);
-    expect(errorReport('push', error, new Date()).error?.details).toEqual({
+    expect(failureOf(error).details).toEqual({
       planPath: '/out/plan.json',
       csvPath: '/out/a.csv',
       guards: 'archive-limit,must-include',
@@ -28,12 +28,10 @@ describe('error details', () => {
   it('upload details are typed and reported as they are; no details, no field', () => {
     const error = new UploadError('UPLOAD_FAILED', 'busy', { details: { httpStatus: 503, retryable: true } });
     expect(error.details?.retryable).toBe(true);
-    expect(errorReport('push', error, new Date()).error?.details).toEqual({
+    expect(failureOf(error).details).toEqual({
       httpStatus: 503,
       retryable: true,
     });
-    expect(
-      errorReport('push', new ConfigError('CONFIG_INVALID', 'bad'), new Date()).error,
-    ).not.toHaveProperty('details');
+    expect(failureOf(new ConfigError('CONFIG_INVALID', 'bad')).details).toBeUndefined();
   });
 });

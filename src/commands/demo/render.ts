@@ -1,9 +1,10 @@
 import { dirname, isAbsolute, relative } from 'node:path';
 
 import type { DemoFile, DemoResult, DemoSetup, DemoStep } from './run.js';
-import { renderCheck, renderPush } from '../../cli/render.js';
-import { pushReport } from '../../cli/report.js';
-import type { Ui } from '../../cli/ui.js';
+import { renderCheck } from '../check/render.js';
+import { Lines, type Line, type Style } from '../output.js';
+import { renderPush } from '../push/render.js';
+import { pushReport } from '../push/report.js';
 
 /** A path as the user would type it from here: relative when it is below the working directory. */
 function shown(path: string, cwd: string): string {
@@ -18,26 +19,28 @@ function commandLine(args: readonly string[], setup: DemoSetup, cwd: string): st
 
 /**
  * The demo's introduction, once its directory, config and mock vendor are ready.
- * @param ui the terminal
+ * @param style the terminal's emphasis
  * @param setup what the demo set up
  * @param cwd working directory, for short paths
  */
-export function renderDemoSetup(ui: Ui, setup: DemoSetup, cwd: string): void {
-  const c = ui.color;
-  ui.info(
+export function renderDemoSetup(style: Style, setup: DemoSetup, cwd: string): Line[] {
+  const out = new Lines(style);
+  const c = style;
+  out.info(
     `${c.bold('adsync demo')}: Lakeside Freight (two locations, a few tricky names) read from an LDIF file, sent to the bundled mock vendor.`,
   );
-  ui.info(
+  out.info(
     `  mock vendor: ${setup.vendorUrl} (this process, loopback only; TLS verified with its own certificate)`,
   );
-  ui.info(
+  out.info(
     `  directory:   ${shown(setup.dir, cwd)}${setup.reused ? " (the earlier demo's files were replaced)" : ''}`,
   );
+  return out.lines;
 }
 
 /**
  * One step of the demo: its command line, why, and what it did (the usual check and push output).
- * @param ui the terminal
+ * @param style the terminal's emphasis
  * @param step the step
  * @param index 1-based step number
  * @param setup the demo's set-up
@@ -46,67 +49,69 @@ export function renderDemoSetup(ui: Ui, setup: DemoSetup, cwd: string): void {
  * @param options.verbose show every warning and rejected row
  */
 export function renderDemoStep(
-  ui: Ui,
+  style: Style,
   step: DemoStep,
   index: number,
   setup: DemoSetup,
   options: { cwd: string; verbose: boolean },
-): void {
-  const c = ui.color;
+): Line[] {
+  const out = new Lines(style);
+  const c = style;
   const number = c.bold(`Step ${index}/${setup.totalSteps}`);
   const title =
     step.kind === 'change'
       ? `a directory change: ${shown(step.file, options.cwd)} edited`
       : c.cyan(`$ ${commandLine(step.args, setup, options.cwd)}`);
-  ui.info(`\n${number}  ${title}`);
-  ui.info(c.dim(`  ${step.about}`));
+  out.info(`\n${number}  ${title}`);
+  out.info(c.dim(`  ${step.about}`));
   switch (step.kind) {
     case 'check':
-      renderCheck(ui, step.result);
-      return;
+      out.add(renderCheck(style, step.result));
+      return out.lines;
     case 'push':
-      renderPush(ui, step.result, options.verbose);
-      return;
+      out.add(renderPush(style, step.result, options.verbose));
+      return out.lines;
     case 'change':
       for (const change of step.changes) {
         const mark = { added: c.green('+'), changed: c.yellow('~'), removed: c.red('-') }[change.kind];
-        ui.info(
+        out.info(
           `  ${mark} ${change.name} (${change.location})${change.detail ? `: ${change.detail}` : ` ${change.kind}`}`,
         );
       }
-      return;
+      return out.lines;
     case 'guard': {
       const [first, ...rest] = step.error.message.split('\n');
-      ui.info(`${c.yellow('✋')} ${(first ?? '').replace(/:$/, '')} (as designed):`);
-      for (const line of rest) ui.info(line);
-      if (step.error.hint) ui.info(`${c.cyan('hint:')} ${step.error.hint}`);
-      return;
+      out.info(`${c.yellow('✋')} ${(first ?? '').replace(/:$/, '')} (as designed):`);
+      for (const line of rest) out.info(line);
+      if (step.error.hint) out.info(`${c.cyan('hint:')} ${step.error.hint}`);
+      return out.lines;
     }
   }
 }
 
 /**
  * The end of the demo: the vendor's address book, the files written, and what to try next.
- * @param ui the terminal
+ * @param style the terminal's emphasis
  * @param result what the demo did
  * @param cwd working directory, for short paths
  */
-export function renderDemoEnd(ui: Ui, result: DemoResult, cwd: string): void {
-  const c = ui.color;
-  ui.info(
+export function renderDemoEnd(style: Style, result: DemoResult, cwd: string): Line[] {
+  const out = new Lines(style);
+  const c = style;
+  out.info(
     `\n${c.green('✔')} demo finished: the mock vendor holds ${result.vendor.active} active contacts and ${result.vendor.archived} archived; it has been stopped.`,
   );
-  ui.info(`Files written in ${shown(result.dir, cwd)}:`);
+  out.info(`Files written in ${shown(result.dir, cwd)}:`);
   // Every run wrote a CSV, a rejects file and a plan: the last run's in full, the others counted.
   const lastStep = Math.max(0, ...result.files.map((f) => f.step ?? 0));
   const listed = result.files.filter((f) => f.step === undefined || f.step === lastStep);
   const label = (f: DemoFile): string => (f.step === undefined ? f.what : `${f.what} (step ${f.step})`);
   const width = Math.max(...listed.map((f) => label(f).length));
-  for (const file of listed) ui.info(`  ${label(file).padEnd(width)}  ${shown(file.path, cwd)}`);
+  for (const file of listed) out.info(`  ${label(file).padEnd(width)}  ${shown(file.path, cwd)}`);
   const earlier = [...new Set(result.files.flatMap((f) => (f.step && f.step !== lastStep ? [f.step] : [])))];
   if (earlier.length > 0) {
     const first = result.files.find((f) => f.step === earlier[0]);
-    ui.info(
+    out.info(
       `  ${'earlier runs'.padEnd(width)}  the same three files of steps ${earlier.join(', ')}, in ${shown(dirname(first?.path ?? result.dir), cwd)}`,
     );
   }
@@ -121,8 +126,9 @@ export function renderDemoEnd(ui: Ui, result: DemoResult, cwd: string): void {
     ['adsync init --kind ad', 'a starter config for your own directory'],
   ];
   const commandWidth = Math.max(...next.map(([command]) => command.length));
-  ui.info('Next:');
-  for (const [command, what] of next) ui.info(`  ${command.padEnd(commandWidth)}  ${c.dim(what)}`);
+  out.info('Next:');
+  for (const [command, what] of next) out.info(`  ${command.padEnd(commandWidth)}  ${c.dim(what)}`);
+  return out.lines;
 }
 
 /**

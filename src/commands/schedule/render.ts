@@ -1,6 +1,6 @@
 import type { ScheduleInstallResult } from './run.js';
 import type { SchedulerEvent } from '../../schedule/runner.js';
-import type { Ui } from '../../cli/ui.js';
+import { Lines, planCounts, type Line, type Style } from '../output.js';
 
 /**
  * One human line for a scheduler event (undefined: nothing to say).
@@ -22,9 +22,7 @@ export function describeSchedulerEvent(
       return { level: 'info', text: `  [${event.runId}] ${event.line}` };
     case 'run-end': {
       const r = event.run;
-      const plan = r.plan
-        ? ` (+${r.plan.create} ~${r.plan.update} -${r.plan.archive} =${r.plan.unchanged})`
-        : '';
+      const plan = r.plan ? ` (${planCounts(r.plan)})` : '';
       const what =
         r.outcome === 'ok'
           ? `succeeded: ${r.rows ?? 0} rows${plan}`
@@ -51,11 +49,12 @@ export function describeSchedulerEvent(
 /**
  * Show what `adsync schedule install` produced: the files (stdout with --print, so they can be
  * redirected), what was installed, and what is left to do.
- * @param ui the terminal
+ * @param style the terminal's emphasis
  * @param result artifacts and outcome
  * @param json whether a JSON report goes to stdout instead
  */
-export function renderScheduleInstall(ui: Ui, result: ScheduleInstallResult, json: boolean): void {
+export function renderScheduleInstall(style: Style, result: ScheduleInstallResult, json: boolean): Line[] {
+  const ui = new Lines(style);
   const { artifacts, installed } = result;
   if (!installed) {
     if (!json) {
@@ -76,4 +75,18 @@ export function renderScheduleInstall(ui: Ui, result: ScheduleInstallResult, jso
       );
   }
   for (const note of artifacts.notes) ui.info(`note: ${note}`);
+  return ui.lines;
+}
+
+/**
+ * What the scheduler shows for an event: a run's own output passes through, a failed run is an
+ * error, the rest by its level.
+ * @param event what the scheduler reported
+ */
+export function renderSchedulerEvent(event: SchedulerEvent): Line[] {
+  const line = describeSchedulerEvent(event);
+  if (!line) return [];
+  if (event.type === 'output') return [{ level: 'output', text: line.text }];
+  if (event.type === 'run-end' && event.run.outcome !== 'ok') return [{ level: 'error', text: line.text }];
+  return [line];
 }

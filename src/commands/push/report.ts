@@ -1,8 +1,8 @@
-import type { PushResult } from '../pipeline/push.js';
-import { AdsyncError, ExitCode } from '../errors.js';
+import { ExitCode } from '../../errors.js';
+import type { PushResult } from '../../pipeline/push.js';
 
 /** The `--json` run report: one JSON object on stdout. */
-export interface RunReport {
+export type RunReport = {
   /** Command that ran. */
   command: string;
   /** ok, or error. */
@@ -60,9 +60,10 @@ export interface RunReport {
     hint?: string;
     details?: Record<string, string | number | boolean>;
   };
-}
+};
 
 /**
+ * The report of a push (also each push step of the demo).
  * @param result what the push did
  * @param startedAt run start
  */
@@ -108,30 +109,5 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
           },
         }
       : {}),
-  };
-}
-
-/**
- * @param command the command that failed
- * @param error what was thrown
- * @param startedAt run start
- */
-export function errorReport(command: string, error: unknown, startedAt: Date): RunReport {
-  const known = error instanceof AdsyncError;
-  const details = known ? error.reportDetails() : undefined;
-  return {
-    command,
-    status: 'error',
-    exitCode: known ? error.exitCode : ExitCode.Runtime,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-    error: known
-      ? {
-          code: error.code,
-          message: error.message,
-          ...(error.hint ? { hint: error.hint } : {}),
-          ...(details ? { details } : {}),
-        }
-      : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
   };
 }

@@ -1,0 +1,339 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+
+import type { Command } from 'commander';
+
+import type { CommandContext, GlobalOptions, ReportBody } from '../commands/context.js';
+import { exportEventLines, uploadEventLines } from '../commands/events.js';
+import { planCounts, type Line, type Style } from '../commands/output.js';
+import type { RunReport } from '../commands/push/report.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { Redactor } from '../config/secrets.js';
+import { RunStoppedError, type ExitCodeValue } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { JsonLog, type LogLevel } from '../log/json-log.js';
+import type { RunNoticeInput } from '../notify/notice.js';
+import type { ExportEvent } from '../pipeline/export.js';
+import { newRunId } from '../schedule/run-id.js';
+import type { UploadEvent } from '../upload/client.js';
+import type { Failure } from './exit.js';
+import { createLifecycle, type Lifecycle } from './lifecycle.js';
+import { cleartextBindWarning, registerSecrets } from './policy.js';
+import { Ui } from './ui.js';
+
+/** Where the CLI reads and writes; the real process by default, replaceable in tests. */
+export interface CliIo {
+  /** Data stream. */
+  stdout: NodeJS.WritableStream;
+  /** Human stream. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Environment. */
+  env: NodeJS.ProcessEnv;
+  /** Working directory. */
+  cwd: string;
+}
+
+/** Lines logged before the config says where the log is, at most. */
+const PENDING_LINES = 500;
+
+/** 90000 → "1.5 min". */
+function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
+}
+
+/**
+ * One invocation of the CLI: its streams, terminal, redactor, log, run id, limits and report.
+ * Every command gets this as its {@link CommandContext}.
+ */
+export class CliContext implements CommandContext {
+  /** @inheritdoc */
+  public readonly startedAt = new Date();
+  /** @inheritdoc */
+  public readonly runId: string;
+  /** @inheritdoc */
+  public readonly cwd: string;
+  /** @inheritdoc */
+  public readonly env: NodeJS.ProcessEnv;
+  /** @inheritdoc */
+  public options: GlobalOptions = {};
+  /** The command's name ("push", "schedule run"). */
+  public command = 'adsync';
+  /** The exit code of a command that completed. */
+  public exitCode: ExitCodeValue = 0;
+  /** The terminal. */
+  public ui: Ui;
+  private readonly redactor = new Redactor();
+  private readonly lifecycle: Lifecycle;
+  private jsonLog: JsonLog | undefined;
+  private readonly pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
+  private loaded: ResolvedConfig | undefined;
+  private lastReport: Record<string, unknown> | undefined;
+
+  /**
+   * @param argv the full argv
+   * @param io streams, environment and working directory
+   */
+  public constructor(
+    public readonly argv: readonly string[],
+    private readonly io: CliIo,
+  ) {
+    this.cwd = io.cwd;
+    this.env = io.env;
+    // A scheduled run gets its id from `adsync schedule run`, so their log lines correlate.
+    this.runId = io.env.ADSYNC_RUN_ID ?? newRunId();
+    this.lifecycle = createLifecycle(io.env);
+    this.ui = this.makeUi(false, false);
+    // `adsync … | head`: a reader that went away is not an error of ours; stop quietly.
+    io.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') this.ui.warn(`cannot write to standard output: ${error.message}`);
+    });
+  }
+
+  private makeUi(quiet: boolean, verbose: boolean): Ui {
+    return new Ui({
+      stdout: this.io.stdout,
+      stderr: this.io.stderr,
+      env: this.io.env,
+      quiet,
+      verbose,
+      redactor: this.redactor,
+      onLine: (level, text) => {
+        this.log(level, stripVTControlCharacters(text));
+      },
+    });
+  }
+
+  /** @inheritdoc */
+  public get json(): boolean {
+    return this.options.json === true;
+  }
+
+  /** @inheritdoc */
+  public get style(): Style {
+    return this.ui.color;
+  }
+
+  /**
+   * The command is known: take its global options, name it, start the log.
+   * @param cmd the command commander chose
+   * @param version adsync's version, for the start line
+   */
+  public async begin(cmd: Command, version: string): Promise<void> {
+    this.options = cmd.optsWithGlobals<GlobalOptions>();
+    // Subcommands are named with their parent: "schedule run".
+    this.command = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
+    this.ui = this.makeUi(this.options.quiet === true, this.options.verbose === true);
+    await this.ui.prepare();
+    if (this.options.logFile !== undefined) this.openLog(resolve(this.cwd, this.options.logFile), undefined);
+    this.log('info', `adsync ${this.command} started`, {
+      event: 'start',
+      command: this.command,
+      version,
+      pid: process.pid,
+      host: hostname(),
+    });
+  }
+
+  /** @inheritdoc */
+  public show(lines: readonly Line[]): void {
+    this.ui.print(lines);
+  }
+
+  /** @inheritdoc */
+  public stopProgress(): void {
+    this.ui.stopSpinner();
+  }
+
+  /** @inheritdoc */
+  public log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+    if (!this.jsonLog) {
+      // Lines before the config says where the log is: kept and written once it is open.
+      if (this.pending.length < PENDING_LINES) this.pending.push({ level, message, fields });
+      return;
+    }
+    const problem = this.jsonLog.write(level, message, fields);
+    if (problem) this.ui.warn(problem);
+  }
+
+  private openLog(file: string, settings: ResolvedConfig['logging']): void {
+    if (this.jsonLog) {
+      // Opened from --log-file before the config was read: the config's rotation still applies.
+      if (settings) this.jsonLog.configure(settings);
+      return;
+    }
+    this.jsonLog = new JsonLog({
+      file,
+      maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
+      keep: settings?.keep ?? 5,
+      level: settings?.level ?? 'info',
+      runId: this.runId,
+      redact: (text) => this.redactor.redact(text),
+    });
+    for (const line of this.pending.splice(0)) this.log(line.level, line.message, line.fields);
+  }
+
+  /** @inheritdoc */
+  public async loadConfig(): Promise<ResolvedConfig> {
+    const { loadConfig } = await import('../config/load.js');
+    const result = await loadConfig({ configPath: this.options.config, cwd: this.cwd, env: this.env });
+    registerSecrets(this.redactor, result.config, result.secrets, this.env);
+    const logging = result.config.logging;
+    if (logging) {
+      this.openLog(
+        this.options.logFile !== undefined ? resolve(this.cwd, this.options.logFile) : logging.file,
+        logging,
+      );
+    }
+    this.ui.debug(`config: ${result.config.filepath}`);
+    this.loaded = result.config;
+    return result.config;
+  }
+
+  /** @inheritdoc */
+  public limitRun(timeoutMs: number | undefined): AbortSignal {
+    const ms = this.options.timeout ?? timeoutMs;
+    if (ms !== undefined) this.ui.debug(`time limit: ${formatDuration(ms)}`);
+    return this.lifecycle.limit({
+      timeoutMs: ms,
+      onTimeout: () =>
+        new RunStoppedError(
+          'RUN_TIMEOUT',
+          `the run was stopped after ${formatDuration(ms ?? 0)}, its time limit (--timeout, or schedule.timeoutMinutes)`,
+          {
+            hint: 'The baseline was not moved. If the upload had started, the vendor may have imported the file; the next push compares against the last accepted one. Run with --verbose to see the slow step; raise the limit if the directory is simply large.',
+          },
+        ),
+      onStop: (by) => {
+        this.ui.warn(`stopping the run safely, as asked by ${by}`);
+        return new RunStoppedError('RUN_INTERRUPTED', `the run was stopped by ${by}`, {
+          hint: 'The baseline was not moved, so nothing is lost: the next push compares against the last accepted one.',
+        });
+      },
+    });
+  }
+
+  /** @inheritdoc */
+  public untilStopped(onStop: (by: string) => void): AbortSignal {
+    return this.lifecycle.limit({
+      onStop: (by) => {
+        onStop(by);
+        return undefined;
+      },
+    });
+  }
+
+  /** @inheritdoc */
+  public addSecret(...secrets: string[]): void {
+    this.redactor.add(...secrets);
+  }
+
+  /** @inheritdoc */
+  public redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /** @inheritdoc */
+  public onExportEvent(event: ExportEvent): void {
+    if (event.type === 'connected') {
+      const warning = cleartextBindWarning(event.connection);
+      if (warning) this.ui.warn(warning);
+    }
+    this.ui.print(exportEventLines(event));
+  }
+
+  /** @inheritdoc */
+  public onUploadEvent(event: UploadEvent): void {
+    this.ui.print(uploadEventLines(event));
+  }
+
+  /** @inheritdoc */
+  public async emitReport(body: ReportBody, options: { compact?: boolean } = {}): Promise<void> {
+    const report: Record<string, unknown> = {
+      runId: this.runId,
+      command: this.command,
+      status: 'ok',
+      exitCode: 0,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Date.now() - this.startedAt.getTime(),
+      ...body,
+    };
+    this.lastReport = report;
+    const text = options.compact === true ? JSON.stringify(report) : JSON.stringify(report, null, 2);
+    if (this.json) this.ui.data(text);
+    if (this.options.report === undefined) return;
+    const path = resolve(this.cwd, this.options.report);
+    try {
+      await writeFileAtomic(path, `${this.redactor.redact(text)}\n`, { createDir: false });
+    } catch (error) {
+      // A report that cannot be written must not hide the run's own outcome.
+      this.ui.warn(
+        `could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Whether a report was emitted already. */
+  public get reported(): boolean {
+    return this.lastReport !== undefined;
+  }
+
+  /** @inheritdoc */
+  public async notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void> {
+    const { notifyRun } = await import('../notify/notify-run.js');
+    await notifyRun(config, run, {
+      env: this.env,
+      redact: (text) => this.redactor.redact(text),
+      onFailure: (problem) => {
+        this.ui.warn(`could not send the failure notification: ${problem}`);
+        this.log('warn', 'notification failed', { event: 'notify', ok: false, runId: run.runId });
+      },
+      onSent: (outcome) => {
+        this.log('info', `notification sent (${outcome})`, { event: 'notify', ok: true, runId: run.runId });
+      },
+    });
+  }
+
+  /** Remove the run's signal handlers and timers. */
+  public dispose(): void {
+    this.lifecycle.dispose();
+  }
+
+  /**
+   * The end of every run: one log line with the outcome and, for a push, the webhook when the
+   * config asks for this outcome. Neither can change the exit code.
+   * @param code the exit code
+   * @param failure the error, when it failed
+   */
+  public async finish(code: number, failure: Failure | undefined): Promise<void> {
+    const report = this.lastReport as Partial<RunReport> | undefined;
+    const error = failure ? { code: failure.code, message: failure.message } : undefined;
+    this.log(
+      code === 0 ? 'info' : 'error',
+      `adsync ${this.command} finished: exit ${code}${error ? ` (${error.code})` : ''}`,
+      {
+        event: 'finish',
+        command: this.command,
+        exitCode: code,
+        durationMs: Date.now() - this.startedAt.getTime(),
+        ...(error ? { error } : {}),
+        ...(report?.rows !== undefined ? { rows: report.rows, rejected: report.rejected } : {}),
+        ...(report?.plan ? { plan: report.plan } : {}),
+        ...(report?.csvPath ? { csvPath: report.csvPath } : {}),
+      },
+    );
+    if (this.command !== 'push' || !this.loaded) return;
+    const plan = report?.plan;
+    await this.notify(this.loaded, {
+      runId: this.runId,
+      command: this.command,
+      exitCode: code,
+      startedAt: this.startedAt,
+      config: this.loaded.filepath,
+      error,
+      summary: plan ? `${report.rows ?? 0} rows; ${planCounts(plan)}` : undefined,
+    });
+  }
+}

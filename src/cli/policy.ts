@@ -1,0 +1,57 @@
+import type { ResolvedConfig } from '../config/types.js';
+import type { Redactor } from '../config/secrets.js';
+import type { ConnectionInfo } from '../directory/types.js';
+import { isLoopbackHost } from '../util/loopback.js';
+
+/**
+ * The CLI's security policy, in one place: which values are secrets beyond the config's own
+ * ${env:}/${file:} references, and when a directory connection deserves a warning.
+ */
+
+/** The password in a proxy URL, if there is one. */
+function proxyPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Register the secrets of a loaded config: those it resolved from references, those written
+ * literally in it (bind password, client secret, API key, webhook URL) and a proxy's password.
+ * @param redactor the run's redactor
+ * @param config the config
+ * @param secrets the secrets its references resolved to
+ * @param env the environment (HTTPS_PROXY)
+ */
+export function registerSecrets(
+  redactor: Redactor,
+  config: ResolvedConfig,
+  secrets: readonly string[],
+  env: NodeJS.ProcessEnv,
+): void {
+  redactor.add(...secrets);
+  const { directory, target, notify } = config;
+  for (const value of [
+    directory.bindPassword,
+    target.clientSecret,
+    target.apiKey,
+    notify?.webhook,
+    proxyPassword(target.proxy ?? env.HTTPS_PROXY ?? env.https_proxy),
+  ])
+    if (value) redactor.add(value);
+}
+
+/**
+ * The warning for a password bind over a plain connection to a host other than this one.
+ * @param c the connection made
+ */
+export function cleartextBindWarning(c: ConnectionInfo): string | undefined {
+  // An LDIF file (ldif:///…) has no connection and no password.
+  if (c.tlsVersion !== undefined || c.boundAs === 'anonymous' || !/^ldaps?:/i.test(c.url)) return undefined;
+  if (isLoopbackHost(new URL(c.url).hostname)) return undefined;
+  return `the bind password went to ${c.url} without TLS: use ldaps:// or directory.startTLS: true`;
+}

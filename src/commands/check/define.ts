@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+
+import { ExitCode } from '../../errors.js';
+import { untilStopped } from '../../util/until-stopped.js';
+import type { CommandHost } from '../context.js';
+
+/**
+ * `adsync check`: validate the config, reach and bind to each server, preview each location.
+ * @param program the program to add it to
+ * @param host runs its body
+ */
+export function defineCheck(program: Command, host: CommandHost): void {
+  program
+    .command('check')
+    .description('validate the config, reach each directory server, bind, and preview each location')
+    .action(
+      host.action(async (ctx) => {
+        const config = await ctx.loadConfig();
+        const signal = ctx.limitRun(config.runTimeoutMs);
+        const [{ check }, { renderCheck }] = await Promise.all([import('./run.js'), import('./render.js')]);
+        const result = await untilStopped(
+          check(config, {
+            previewRows: 5,
+            onEvent: (event) => {
+              ctx.onExportEvent(event);
+            },
+          }),
+          signal,
+        );
+        ctx.stopProgress();
+        ctx.show(renderCheck(ctx.style, result));
+        const failed = result.urls.some((u) => !u.ok);
+        const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
+        return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
+      }),
+    );
+}

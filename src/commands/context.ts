@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+
+import type { ResolvedConfig } from '../config/types.js';
+import type { ExitCodeValue } from '../errors.js';
+import type { LogLevel } from '../log/json-log.js';
+import type { RunNoticeInput } from '../notify/notice.js';
+import type { ExportEvent } from '../pipeline/export.js';
+import type { UploadEvent } from '../upload/client.js';
+import type { Line, Style } from './output.js';
+
+/** The options every command takes (before or after its name). */
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  report?: string;
+  /** --timeout, in ms. */
+  timeout?: number;
+  logFile?: string;
+}
+
+/**
+ * What a command gets from the CLI: where it runs, the terminal (as lines), the log, the config,
+ * the run's limits and the report. Implemented by src/cli; commands never reach the terminal or
+ * the process themselves.
+ */
+export interface CommandContext {
+  /** The full process argv (to start this adsync again). */
+  readonly argv: readonly string[];
+  /** Working directory. */
+  readonly cwd: string;
+  /** Environment. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The global options. */
+  readonly options: GlobalOptions;
+  /** Whether the JSON report goes to stdout (so no other data does). */
+  readonly json: boolean;
+  /** When the command started. */
+  readonly startedAt: Date;
+  /** This run's id. */
+  readonly runId: string;
+  /** The terminal's emphasis. */
+  readonly style: Style;
+  /** Show lines (data on stdout, the rest on stderr; logged). */
+  show(lines: readonly Line[]): void;
+  /** End a progress display before results are shown. */
+  stopProgress(): void;
+  /** A line for the log file only. */
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** Load the config (also: its secrets are redacted, its log opened). */
+  loadConfig(): Promise<ResolvedConfig>;
+  /**
+   * The limits of one run: its time limit (--timeout, else `timeoutMs`), SIGINT/SIGTERM and the
+   * scheduler's stop, each ending it safely through the returned signal.
+   */
+  limitRun(timeoutMs: number | undefined): AbortSignal;
+  /**
+   * For a command that runs until stopped (scheduler, mock server): aborts on SIGINT/SIGTERM or
+   * the scheduler's stop, after telling `onStop` who asked.
+   */
+  untilStopped(onStop: (by: string) => void): AbortSignal;
+  /** Never show or write these. */
+  addSecret(...secrets: string[]): void;
+  /** Remove every known secret from a text. */
+  redact(text: string): string;
+  /** Directory progress, shown the same way by every command. */
+  onExportEvent(event: ExportEvent): void;
+  /** Upload progress, shown the same way by every command. */
+  onUploadEvent(event: UploadEvent): void;
+  /**
+   * Emit the report now (stdout with --json, the --report file) instead of when the command
+   * returns: for a command that keeps running, so a script can read its first line.
+   */
+  emitReport(report: ReportBody, options?: { compact?: boolean }): Promise<void>;
+  /** Send the webhook for a run, when the config asks for its outcome; never throws. */
+  notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void>;
+}
+
+/** A command's part of the run report (the CLI adds runId, command, status, exitCode, times). */
+export type ReportBody = Record<string, unknown> & { status?: 'ok' | 'error'; exitCode?: number };
+
+/** What a command body returns: its report, or nothing when it emitted it itself. */
+export type CommandResult = { report: ReportBody; exitCode?: ExitCodeValue } | undefined;
+
+/** How a command's definition hands its body to the CLI. */
+export interface CommandHost {
+  /**
+   * A commander action that runs `body` with the command's context; the CLI emits the report
+   * and turns failures into exit codes.
+   */
+  action(
+    body: (ctx: CommandContext, cmd: Command) => Promise<CommandResult>,
+  ): (...args: unknown[]) => Promise<void>;
+}

@@ -1,0 +1,19 @@
+import type { Line } from '../output.js';
+import type { CsvDiff } from './run.js';
+
+/**
+ * What changed between two CSVs: the files, one data line per contact, the counts.
+ * @param d the comparison
+ */
+export function renderDiff(d: CsvDiff): Line[] {
+  return [
+    { level: 'info', text: `${d.from}\n→ ${d.to}` },
+    ...d.added.map((a): Line => ({ level: 'data', text: `+ ${a}` })),
+    ...d.removed.map((r): Line => ({ level: 'data', text: `- ${r}` })),
+    ...d.changed.map((ch): Line => ({ level: 'data', text: `~ ${ch.contact}: ${ch.columns.join(', ')}` })),
+    {
+      level: 'info',
+      text: `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`,
+    },
+  ];
+}

@@ -1,0 +1,39 @@
+import { Option, type Command } from 'commander';
+
+import type { CommandHost } from '../context.js';
+
+/**
+ * `adsync init`: a commented starter config.
+ * @param program the program to add it to
+ * @param host runs its body
+ */
+export function defineInit(program: Command, host: CommandHost): void {
+  program
+    .command('init')
+    .description('write a commented starter config (never overwrites)')
+    .addOption(new Option('--kind <kind>', 'directory kind').choices(['ad', 'ldap']).default('ad'))
+    .addOption(
+      new Option('--profile <profile>', 'vendor profile')
+        .choices(['receptionist', 'ilobby', 'custom'])
+        .default('receptionist'),
+    )
+    .option('--file <path>', 'where to write it', 'adsync.yaml')
+    .action(
+      host.action(async (ctx, cmd) => {
+        const options = cmd.opts<{
+          kind: 'ad' | 'ldap';
+          profile: 'receptionist' | 'ilobby' | 'custom';
+          file: string;
+        }>();
+        const [{ init }, { renderInit }] = await Promise.all([import('./run.js'), import('./render.js')]);
+        const written = await init({
+          kind: options.kind,
+          profile: options.profile,
+          path: options.file,
+          cwd: ctx.cwd,
+        });
+        ctx.show(renderInit(written.path, ctx.json));
+        return { report: { path: written.path } };
+      }),
+    );
+}

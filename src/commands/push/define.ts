@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+
+import type { CommandHost } from '../context.js';
+import { wholeNumber } from '../options.js';
+import type { PushCommandOptions } from './run.js';
+
+/**
+ * `adsync push`: read the directory, write the vendor CSV, upload it.
+ * @param program the program to add it to
+ * @param host runs its body
+ */
+export function definePush(program: Command, host: CommandHost): void {
+  program
+    .command('push')
+    .description('read the directory, write the vendor CSV (and upload it)')
+    .option('-n, --dry-run', 'stop before the upload; the CSV is written for inspection')
+    .option('-o, --output <file>', 'write the CSV here instead of a timestamped file in output.dir')
+    .option('--insecure-http', 'allow an http:// upload URL on loopback (local experiments only)')
+    .option(
+      '--allow-archive <n>',
+      'approve up to N archives for this run (the safety guards otherwise stop it)',
+      wholeNumber,
+    )
+    .option('--force', 'send the export whatever the safety guards say (including an empty one)')
+    .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
+    .action(
+      host.action(async (ctx, cmd) => {
+        const options = cmd.opts<PushCommandOptions>();
+        const config = await ctx.loadConfig();
+        if (options.insecureHttp === true)
+          ctx.show([
+            {
+              level: 'warn',
+              text: '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
+            },
+          ]);
+        const [{ runPush }, { renderPush }, { pushReport }] = await Promise.all([
+          import('./run.js'),
+          import('./render.js'),
+          import('./report.js'),
+        ]);
+        const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs));
+        ctx.stopProgress();
+        ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));
+        if (!ctx.json) ctx.show([{ level: 'data', text: result.csvPath }]);
+        return { report: pushReport(result, ctx.startedAt) };
+      }),
+    );
+}

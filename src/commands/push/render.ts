@@ -1,0 +1,101 @@
+import type { PushResult } from '../../pipeline/push.js';
+import type { Plan, PlannedContact } from '../../plan/planner.js';
+import { parseVendorSummary } from '../../upload/vendor-summary.js';
+import { Lines, locationLabel, plural, type Line, type Style } from '../output.js';
+
+/**
+ * Human summary of a push, on stderr.
+ * @param ui the terminal
+ * @param result what the push did
+ * @param verbose show every warning
+ */
+export function renderPush(style: Style, result: PushResult, verbose: boolean): Line[] {
+  const out = new Lines(style);
+  const c = out.color;
+  const conn = result.connection;
+  for (const f of conn.failedOver) out.warn(`skipped ${f.url}: ${f.error}`);
+  out.info(
+    `${c.green('✔')} read ${plural(result.entriesRead, 'entry', 'entries')} from ${conn.url}${conn.tlsVersion ? ` (${conn.tlsVersion})` : ''}`,
+  );
+  const width = Math.max(8, ...result.locations.map((l) => locationLabel(l.slug).length));
+  for (const l of result.locations) {
+    const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
+    out.info(`  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} rows${rejected}`);
+  }
+  out.info(
+    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} rows${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
+  );
+  if (result.references.length > 0)
+    out.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
+  const shown = verbose ? result.warnings : result.warnings.slice(0, 10);
+  if (result.warnings.length > 0) {
+    out.warn(
+      `${plural(result.warnings.length, 'warning')}${shown.length < result.warnings.length ? ` (first ${shown.length}; --verbose or --json for all)` : ''}:`,
+    );
+    for (const w of shown) out.info(`  - ${w.dn ? `${w.dn}: ` : ''}${w.message}`);
+  }
+  const rejected = verbose ? result.rejectedRows : result.rejectedRows.slice(0, 10);
+  if (rejected.length > 0) {
+    out.warn(
+      `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file)` : ''}:`,
+    );
+    for (const r of rejected)
+      out.info(`  - ${r.dn}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
+  }
+  renderPlan(out, result.plan);
+  if (result.staleLockTakenOver) out.warn(`took over a stale lock (${result.staleLockTakenOver})`);
+  out.info(`CSV:     ${result.csvPath}`);
+  out.info(
+    `Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`,
+  );
+  if (result.dryRun) out.info(c.cyan('Dry run: nothing was uploaded.'));
+  if (result.upload) renderUpload(out, result.upload);
+  return out.lines;
+}
+
+function renderPlan(out: Lines, plan: Plan): void {
+  const c = out.color;
+  if (plan.firstPush)
+    out.info(
+      c.cyan(`Plan: first push (no earlier push recorded): all ${plan.totals.create} contacts are new`),
+    );
+  else {
+    out.info(
+      `Plan: ${c.green(`${plan.totals.create} to create`)}, ${plan.totals.update} to update, ${plan.totals.archive > 0 ? c.yellow(`${plan.totals.archive} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
+    );
+  }
+  // The lists hold the first contacts of each kind; the totals count them all.
+  const sample = (
+    label: 'create' | 'update' | 'archive',
+    list: PlannedContact[],
+    extra: (p: PlannedContact) => string = () => '',
+  ): void => {
+    const total = plan.totals[label];
+    if (total === 0 || (plan.firstPush && label === 'create')) return;
+    const names = list.slice(0, 5).map((p) => `${p.name}${extra(p)}`);
+    out.info(`  ${label}: ${names.join(', ')}${total > 5 ? `, … (${total - 5} more)` : ''}`);
+  };
+  sample('create', plan.create);
+  sample('update', plan.update, (p) => (p.columns?.length ? ` (${p.columns.join(', ')})` : ''));
+  sample('archive', plan.archive, (p) => (p.rejectedBecause ? ' (row rejected)' : ''));
+}
+
+function renderUpload(out: Lines, upload: NonNullable<PushResult['upload']>): void {
+  const c = out.color;
+  out.info(
+    `${c.green('✔')} uploaded (HTTP ${upload.httpStatus}${upload.attempts > 1 ? `, after ${upload.attempts} attempts` : ''})`,
+  );
+  const summary = parseVendorSummary(upload.summary);
+  if (summary.kind === 'summary') {
+    for (const { name, value } of summary.counts)
+      out.info(`  ${name.padEnd(10)} ${String(value).padStart(6)}`);
+    out.info(`  ${'errors'.padEnd(10)} ${String(summary.errors.length).padStart(6)}`);
+    for (const e of summary.errors.slice(0, 20)) {
+      out.warn(
+        `vendor: row ${e.row === undefined ? '?' : String(e.row)}: ${e.message ?? JSON.stringify(e.entry)}`,
+      );
+    }
+  } else {
+    out.info(`  vendor said: ${summary.text}`);
+  }
+}
