@@ -4,7 +4,7 @@ import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, UploadError } from '../errors.js';
-import { checkGuards } from '../plan/guards.js';
+import { approvalHint, checkGuards } from '../plan/guards.js';
 import type { Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
 import { appendHistory, type HistoryEntry } from '../state/history.js';
@@ -242,7 +242,7 @@ async function finishRun(
     throw new GuardError(
       `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
-        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). If the archives are intended, approve them for one run with --allow-archive ${plan.totals.archive}; send it as it is with --force.`,
+        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approvalHint(trips, plan.totals.archive)}`,
         details: {
           trips,
           plan: counts,

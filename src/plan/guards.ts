@@ -97,3 +97,18 @@ export function checkGuards(
   // Empty exports and empty locations are refused even with --allow-archive: only --force sends them.
   return trips;
 }
+
+/**
+ * How to approve the stop, naming only a flag that approves every trip: `--allow-archive N`
+ * approves archive limits alone; an empty export or location, an incomplete read and a missing
+ * mustInclude contact are sent only with `--force`. Pure.
+ * @param trips the guards that tripped
+ * @param archives the archives the plan would make (N for --allow-archive)
+ */
+export function approvalHint(trips: readonly Trip[], archives: number): string {
+  const forceOnly = [...new Set(trips.filter((t) => t.guard !== 'archive-limit').map((t) => t.guard))];
+  if (forceOnly.length === 0) {
+    return `If the archives are intended, approve them for one run with --allow-archive ${archives}; send it as it is with --force.`;
+  }
+  return `--allow-archive does not approve ${forceOnly.join(', ')}: if the export is right as it is, send it with --force (this run only).`;
+}

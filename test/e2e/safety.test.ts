@@ -128,6 +128,17 @@ describe.skipIf(skip !== '')(
       expect(mock.uploads().length).toBe(uploads);
     });
 
+    it('the empty-export hint names the flag that approves it, and following it works', async () => {
+      await writeConfig(cwd, config({}, { filter: '(mial=*)' }));
+      const stopped = await sh(['push', '--dry-run'], cwd);
+      expect(stopped.code).toBe(3);
+      expect(stopped.stderr).toContain('--allow-archive does not approve empty-export');
+      expect(stopped.stderr).not.toMatch(/approve them for one run with --allow-archive/);
+      // Followed as a dry run, so the vendor's book is left for the next tests.
+      const followed = await sh(['push', '--dry-run', '--force'], cwd);
+      expect(followed.code).toBe(0);
+    });
+
     it('must-include canaries stop the run', async () => {
       await writeConfig(cwd, config({ safety: { mustInclude: ['ceo@example.com'] } }));
       const stopped = await sh(['push'], cwd);

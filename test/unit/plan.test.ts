@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { compileColumns } from '../../src/mapping/columns.js';
-import { checkGuards } from '../../src/plan/guards.js';
+import { approvalHint, checkGuards } from '../../src/plan/guards.js';
 import { identityOf, rowHash } from '../../src/plan/identity.js';
 import type { LastPush } from '../../src/state/baseline.js';
 import { computePlan } from '../harness/oracles/plan.js';
@@ -189,6 +189,21 @@ describe('guards', () => {
       'would archive 2 of 10 contacts (20%) in location b; limit 19%',
       'would archive 4 of 20 contacts (20%) in all locations; limit 19%',
     ]);
+  });
+
+  it('the approval hint names --allow-archive only when it approves every trip', async () => {
+    const before = range(0, 100, 'hq');
+    const limits = await check(before, range(0, 50, 'hq'));
+    expect(approvalHint(limits, 50)).toContain('--allow-archive 50');
+    // Following that hint clears the stop.
+    expect(await check(before, range(0, 50, 'hq'), { allowArchive: 50 })).toEqual([]);
+    const empty = await check(before, []);
+    expect(empty.map((t) => t.guard)).toContain('empty-export');
+    expect(approvalHint(empty, 100)).toBe(
+      '--allow-archive does not approve empty-export: if the export is right as it is, send it with --force (this run only).',
+    );
+    expect(await check(before, [], { allowArchive: 100 })).not.toEqual([]);
+    expect(await check(before, [], { force: true })).toEqual([]);
   });
 
   it('--allow-archive approves up to N archives; fewer than planned does not', async () => {
