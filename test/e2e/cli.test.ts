@@ -86,6 +86,26 @@ describe('adsync CLI without a directory', () => {
     }
   });
 
+  it('mock-server without --ca-out keeps its certificate in a temporary folder it removes on stop', async () => {
+    const tmp = await tempDir();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'mock-server', '--json', '--client', 'adsync:a-long-secret-123'],
+      {
+        cwd: tmp,
+        env: { PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const ready = JSON.parse(await firstStdoutLine(child)) as { caFile: string };
+    expect(ready.caFile.startsWith(`${tmp}/`)).toBe(true);
+    expect((await stat(ready.caFile)).isFile()).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
     const probe = spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' });
     const v = probe.error ? '' : probe.stdout.trim();

@@ -60,7 +60,7 @@ export function defineMockServer(program: Command, host: CommandHost): void {
         );
         ctx.show(renderMockServerReady(ctx.style, server.url, caFile, started.clients, ctx.json));
         await stopped;
-        await server.stop();
+        await started.stop();
         ctx.show([{ level: 'info', text: 'mock vendor stopped' }]);
         return undefined;
       }),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -53,12 +53,13 @@ function parseClient(spec: string, where: string): MockClient {
  * Start the bundled mock vendor as `adsync mock-server` describes it.
  * @param options command-line options
  * @param cwd working directory for relative paths
- * @returns the running server and the file holding its certificate
+ * @returns the running server, the file holding its certificate, and a stop that also removes
+ *   that file when adsync chose where it went
  */
 export async function mockServer(
   options: MockServerCommandOptions,
   cwd: string,
-): Promise<{ server: MockServer; caFile: string; clients: MockClient[] }> {
+): Promise<{ server: MockServer; caFile: string; clients: MockClient[]; stop: () => Promise<void> }> {
   const clients = options.client.map((c) => parseClient(c, '--client'));
   if (options.clients) {
     let text: string;
@@ -123,9 +124,20 @@ export async function mockServer(
       delayMs: options.delay,
     },
   });
-  const caFile = options.caOut
-    ? resolve(cwd, options.caOut)
-    : join(tmpdir(), `adsync-mock-${new URL(server.url).port}.pem`);
-  await writeFile(caFile, server.certificate);
-  return { server, caFile, clients };
+  // Without --ca-out the certificate goes to a private temporary folder that stop() removes, so
+  // the mock leaves nothing behind; a --ca-out file is the user's and stays.
+  const tmp = options.caOut ? undefined : await mkdtemp(join(tmpdir(), 'adsync-mock-'));
+  const caFile = tmp === undefined ? resolve(cwd, options.caOut ?? '') : join(tmp, 'mock-ca.pem');
+  try {
+    await writeFile(caFile, server.certificate);
+  } catch (error) {
+    await server.stop();
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+  };
+  return { server, caFile, clients, stop };
 }
