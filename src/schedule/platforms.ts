@@ -97,8 +97,12 @@ const xml = (s: string): string =>
 /** ISO 8601 duration in whole minutes (Task Scheduler's format). */
 const isoMinutes = (ms: number): string => `PT${Math.max(1, Math.ceil(ms / 60_000))}M`;
 
-const secretsNote =
-  'A scheduled run does not see the variables of your login shell: give ${env:…} secrets to the scheduled job (see below) or use ${file:…} references to files only the service account can read.';
+/**
+ * Where a scheduled run's secrets come from, on each platform.
+ * @param how how this platform's job gets environment variables
+ */
+const secretsNote = (how: string): string =>
+  `A scheduled run does not see the variables of your login shell: ${how}, or use \${file:…} references to files only the service account can read.`;
 
 function timezoneNote(spec: ScheduleSpec, platform: string): string[] {
   if (!spec.timezone) return [];
@@ -152,7 +156,9 @@ export function crontabBlock(spec: ScheduleSpec): ScheduleArtifacts {
     ],
     notes: [
       ...timezoneNote(spec, 'cron'),
-      secretsNote,
+      secretsNote(
+        'cron gives a job no environment of its own (put NAME=value lines above the adsync line in the crontab)',
+      ),
       'cron mails a run’s output (errors only, with --quiet) to the crontab owner when mail is set up; set logging.file for a record of every run and notify.webhook to hear about failures.',
       'The line uses GNU coreutils `timeout` (and `shuf` for the random delay), standard on Linux; on other systems install coreutils or use adsync schedule run.',
     ],
@@ -184,7 +190,6 @@ export function systemdUnits(spec: ScheduleSpec): ScheduleArtifacts {
   const service = `${systemdConfigLine(spec.configPath)}
 [Unit]
 Description=adsync push (${systemdPath(basename(spec.configPath))})
-Documentation=https://github.com/adsync/adsync#scheduling
 Wants=network-online.target
 After=network-online.target
 
@@ -222,7 +227,9 @@ WantedBy=timers.target
       'loginctl enable-linger "$USER"   # run while nobody is logged in',
     ],
     notes: [
-      secretsNote,
+      secretsNote(
+        'put ${env:…} secrets in the EnvironmentFile= commented in the service (a file only the service account can read)',
+      ),
       `See runs with: journalctl --user -u ${spec.name}.service; next run: systemctl --user list-timers ${spec.name}.timer`,
     ],
   };
@@ -346,7 +353,7 @@ ${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType
     ],
     notes: [
       ...timezoneNote(spec, 'Task Scheduler'),
-      secretsNote,
+      secretsNote('set ${env:…} secrets as system environment variables of the account the task runs as'),
       'The task runs whether or not the user is logged on, without storing a password (S4U): adsync reaches the directory and the vendor with the credentials in its config. Exit codes other than 0 show as the task\'s "Last Run Result" (0x1, 0x3, …).',
     ],
   };

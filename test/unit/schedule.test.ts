@@ -150,6 +150,23 @@ describe('scheduler files', () => {
     expect(job).toContain(`--config '/srv/ad sync/50\\% o'\\''clock.yaml'`);
   });
 
+  it('every platform says where its secrets come from, and links nowhere that does not exist', () => {
+    for (const artifacts of [
+      crontabBlock(spec('0 6 * * *')),
+      systemdUnits(spec('0 6 * * *')),
+      windowsTask(spec('0 6 * * *')),
+    ]) {
+      const text = [...artifacts.notes, ...artifacts.files.map((f) => f.content)].join('\n');
+      expect(text).not.toMatch(/see below|Documentation=https?:/);
+      expect(
+        artifacts.notes.some((n) =>
+          n.startsWith('A scheduled run does not see the variables of your login shell: '),
+        ),
+      ).toBe(true);
+    }
+    expect(systemdUnits(spec('0 6 * * *')).notes.join('\n')).toContain('EnvironmentFile=');
+  });
+
   it('systemd: a oneshot service with a hard time limit, and a persistent timer', () => {
     const [service, timer] = systemdUnits(
       spec('30 5 * * 1-5', { timezone: 'Europe/Paris', randomDelayMs: 300_000, workingDir: '/srv/ad sync' }),
