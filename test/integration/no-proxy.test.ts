@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
 import { writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 
 import { generate } from 'selfsigned';
@@ -13,6 +11,7 @@ import { uploadCsv, type UploadFile } from '../../src/upload/client.js';
 import type { UploadSettings } from '../../src/upload/settings.js';
 import { normalizeNoProxy } from '../../src/upload/transport.js';
 import { tempDir } from '../harness/files.js';
+import { startConnectProxy, type ConnectProxy } from '../harness/proxy.js';
 
 const KEY = 'no-proxy-test-key-0123456789';
 
@@ -37,39 +36,10 @@ async function certificate(): Promise<{ cert: string; key: string }> {
   return { cert: pems.cert, key: pems.private };
 }
 
-/** A CONNECT proxy on loopback that records every tunnel asked of it and opens it. */
-async function startProxy(): Promise<{ url: string; seen: string[]; stop: () => Promise<void> }> {
-  const seen: string[] = [];
-  const proxy = http.createServer((_req, res) => res.writeHead(405).end());
-  proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const target = req.url ?? '';
-    seen.push(target);
-    const colon = target.lastIndexOf(':');
-    const host = target.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    const upstream = net.connect(Number(target.slice(colon + 1)), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
-    seen,
-    stop: async () => {
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
-    },
-  };
-}
-
 describe('NO_PROXY: an excluded host never sees the proxy', () => {
   let v4: MockServer;
   let v6: MockServer;
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let proxy: ConnectProxy;
   let file: UploadFile;
   let ca: string;
   const lookup = dns.lookup;
@@ -89,7 +59,7 @@ describe('NO_PROXY: an excluded host never sees the proxy', () => {
     ca = tls.cert;
     v4 = await startMockServer({ clients: [{ id: 'adsync', secret: KEY }], tls });
     v6 = await startMockServer({ clients: [{ id: 'adsync', secret: KEY }], tls, host: '::1' });
-    proxy = await startProxy();
+    proxy = await startConnectProxy();
     const dir = await tempDir();
     const path = join(dir, 'contacts.csv');
     const text = 'First Name,Last Name,Email\r\nAda,Lovelace,ada@example.org\r\n';
@@ -144,9 +114,9 @@ describe('NO_PROXY: an excluded host never sees the proxy', () => {
 
   it('goes through the proxy when the host is not excluded (the positive control)', async () => {
     expect(await route('localhost', v4, 'vendor.invalid')).toBe('proxy');
-    expect(proxy.seen.at(-1)).toBe(`localhost:${port(v4)}`);
+    expect(proxy.seen.at(-1)?.target).toBe(`localhost:${port(v4)}`);
     expect(await route('[::1]', v6, '')).toBe('proxy');
-    expect(proxy.seen.at(-1)).toBe(`[::1]:${port(v6)}`);
+    expect(proxy.seen.at(-1)?.target).toBe(`[::1]:${port(v6)}`);
   });
 
   it('a *.domain entry: its subdomains go directly, the domain itself does not match', async () => {

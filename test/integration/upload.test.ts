@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { basename, join } from 'node:path';
@@ -18,6 +17,7 @@ import { TokenSource } from '../../src/upload/oauth.js';
 import { uploadSettings, type UploadSettings } from '../../src/upload/settings.js';
 import { createDispatcher } from '../../src/upload/transport.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { startConnectProxy } from '../harness/proxy.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
 /** A CSV on disk as the pipeline hands it to the upload: its name, SHA-256 and size. */
@@ -432,31 +432,16 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
   });
 
   it('goes through a CONNECT proxy with credentials, still verifying TLS end to end', async () => {
-    const seen: string[] = [];
-    const proxy = http.createServer();
-    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      const auth = req.headers['proxy-authorization'];
-      seen.push(`${req.url ?? ''} ${auth ?? '-'}`);
-      if (auth !== `Basic ${Buffer.from('proxyuser:proxypass').toString('base64')}`) {
-        socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
-        return;
-      }
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = net.connect(Number(port), host, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket);
-        socket.pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+    const proxy = await startConnectProxy({
+      auth: `Basic ${Buffer.from('proxyuser:proxypass').toString('base64')}`,
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const port = (proxy.address() as net.AddressInfo).port;
+    const { port } = proxy;
     try {
       const ok = await pushWith(config({ proxy: `http://proxyuser:proxypass@127.0.0.1:${port}` }));
       expect(ok.upload?.httpStatus).toBe(200);
-      expect(seen.some((s) => s.startsWith(`${new URL(mock.url).host} Basic`))).toBe(true);
+      expect(proxy.seen.some((s) => s.target === new URL(mock.url).host && s.auth.startsWith('Basic'))).toBe(
+        true,
+      );
       const denied = await pushError(config({ proxy: `http://proxyuser:wrong@127.0.0.1:${port}` }));
       expect(denied.code).toBe('UPLOAD_FAILED');
       expect(denied.message).toContain(
@@ -469,8 +454,7 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
       );
       expect(untrusted.code).toBe('UPLOAD_TLS');
     } finally {
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.stop();
     }
   });
 });
