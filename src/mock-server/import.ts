@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * The vendors' import rules, as documented: pure functions over the mock's state.
  * The Receptionist: match by Identification, then Email, then SMS Phone within the row's
@@ -264,27 +266,24 @@ export function importRows(
  * @param bytes the upload
  */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return -1;
-  } catch {
-    // Find the offset: decode growing prefixes would be quadratic; walk the encoding instead.
-    let i = 0;
-    while (i < bytes.length) {
-      const b = bytes[i] ?? 0;
-      const need =
-        b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
-      if (need < 0) return i;
-      for (let j = 1; j <= need; j++) if (((bytes[i + j] ?? 0) & 0xc0) !== 0x80) return i;
-      if (need > 0) {
-        try {
-          new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + need + 1));
-        } catch {
-          return i;
-        }
+  if (isUtf8(bytes)) return -1;
+  // Only a file that is not UTF-8 pays for finding where: decoding growing prefixes would be
+  // quadratic, so walk the encoding.
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    const need =
+      b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    if (need < 0) return i;
+    for (let j = 1; j <= need; j++) if (((bytes[i + j] ?? 0) & 0xc0) !== 0x80) return i;
+    if (need > 0) {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + need + 1));
+      } catch {
+        return i;
       }
-      i += need + 1;
     }
-    return -1;
+    i += need + 1;
   }
+  return -1;
 }
