@@ -128,16 +128,15 @@ export async function mockServer(
   // the mock leaves nothing behind; a --ca-out file is the user's and stays.
   const tmp = options.caOut ? undefined : await mkdtemp(join(tmpdir(), 'adsync-mock-'));
   const caFile = tmp === undefined ? resolve(cwd, options.caOut ?? '') : join(tmp, 'mock-ca.pem');
-  try {
-    await writeFile(caFile, server.certificate);
-  } catch (error) {
-    await server.stop();
-    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
-    throw error;
-  }
   const stop = async (): Promise<void> => {
     await server.stop();
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
   };
+  try {
+    await writeFile(caFile, server.certificate);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return { server, caFile, clients, stop };
 }
