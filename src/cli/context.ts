@@ -27,7 +27,7 @@ export interface CliIo {
   /** Data stream. */
   stdout: NodeJS.WritableStream;
   /** Human stream. */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   /** Environment. */
   env: NodeJS.ProcessEnv;
   /** Working directory. */

@@ -1,4 +1,5 @@
 import { quitNow } from './exit.js';
+import { startWatchdog, WATCHDOG_GRACE_MS } from './watchdog.js';
 
 /** How one guarded run or service ends. */
 export interface LimitOptions {
@@ -61,9 +62,18 @@ export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
           : setTimeout(() => {
               if (!controller.signal.aborted) controller.abort(options.onTimeout?.());
             }, options.timeoutMs);
+      // The timer above needs the main thread; the watchdog ends a run stuck where it cannot run.
+      const watchdog =
+        options.timeoutMs === undefined
+          ? undefined
+          : startWatchdog(
+              options.timeoutMs + WATCHDOG_GRACE_MS,
+              `error: the run did not end within ${WATCHDOG_GRACE_MS / 1000} s after its time limit; adsync is ending the process (exit 137). The baseline moves only after the vendor accepted an upload, and the next run takes over this run's lock.`,
+            );
       listener = stop;
       cleanups.push(() => {
         clearTimeout(timer);
+        watchdog?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         listener = undefined;

@@ -24,7 +24,7 @@ export interface UiOptions {
   /** Data goes here (CSV path, JSON report). */
   stdout: NodeJS.WritableStream;
   /** Everything for humans goes here. */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   /** Environment (NO_COLOR, FORCE_COLOR). */
   env: NodeJS.ProcessEnv;
   /** Only errors. */
@@ -46,6 +46,7 @@ export class Ui {
   public readonly color: Style;
   private spinner: Ora | undefined;
   private readonly interactive: boolean;
+  private resizeWatched = false;
   /** ora, loaded by {@link prepare} only when a spinner can show: start-up stays light. */
   private ora: typeof import('ora').default | undefined;
 
@@ -56,7 +57,14 @@ export class Ui {
     const tty = options.stderr.isTTY === true;
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
     this.color = tty && !noColor ? ansiStyle : plainStyle;
-    this.interactive = tty && !noColor && !options.quiet && options.env.CI === undefined;
+    // A terminal that reports 0 columns or rows (`ssh -t`, `docker exec -t` from a non-terminal)
+    // cannot hold a spinner: ora divides by the width and would erase lines forever.
+    this.interactive = tty && this.sized() && !noColor && !options.quiet && options.env.CI === undefined;
+  }
+
+  private sized(): boolean {
+    const { columns, rows } = this.options.stderr;
+    return (columns ?? 80) > 0 && (rows ?? 24) > 0;
   }
 
   /** Load what a spinner needs, when this terminal shows one. */
@@ -141,9 +149,27 @@ export class Ui {
   /** @param text what is going on now; a spinner on a TTY, nothing otherwise */
   public progress(text: string): void {
     if (!this.interactive || !this.ora) return;
+    if (!this.sized()) {
+      // Resized to nothing since the spinner started: no more frames.
+      this.stopSpinner();
+      return;
+    }
     const safe = this.options.redactor.redact(text);
     if (this.spinner) this.spinner.text = safe;
-    else this.spinner = this.ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
+    else {
+      this.spinner = this.ora({ text: safe, stream: this.options.stderr, isEnabled: true }).start();
+      this.watchResize();
+    }
+  }
+
+  /** A terminal resized to 0 columns or rows between frames would hang ora: stop it first. */
+  private watchResize(): void {
+    const stream = this.options.stderr as NodeJS.WritableStream & Partial<NodeJS.EventEmitter>;
+    if (this.resizeWatched || typeof stream.on !== 'function') return;
+    this.resizeWatched = true;
+    stream.on('resize', () => {
+      if (!this.sized()) this.stopSpinner();
+    });
   }
 
   /** Remove the spinner, if any. */

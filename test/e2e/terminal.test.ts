@@ -1,0 +1,90 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { execFileSync } from 'node:child_process';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { exampleConfig } from '../harness/example-config.js';
+import { BIN, runAdsync, runProgram } from '../harness/cli.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+
+/** util-linux `script`, which gives a command a real pseudo-terminal. */
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP server that accepts connections and never says anything: a hung directory server. */
+async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ldap://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(closers.map((close) => close()));
+});
+
+describe('the terminal and the time limit', () => {
+  it.runIf(hasScript())(
+    'finishes the demo in a terminal of 0 columns and 0 rows, without a spinner',
+    async () => {
+      const cwd = await tempDir();
+      // `script` gives adsync a pseudo-terminal, which `stty` shrinks to nothing, as `ssh -t`
+      // from a non-terminal does.
+      const command = `stty cols 0 rows 0; exec ${process.execPath} ${BIN} demo --dir try-it`;
+      const run = await runProgram('script', ['-qec', command, '/dev/null'], {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm' },
+        timeout: 90_000,
+      });
+      const out = run.stdout + run.stderr;
+      expect(run.code).toBe(0);
+      expect(out).toContain('Step 6/6');
+      // The spinner would have erased lines forever: ESC[1A ESC[0K without end.
+      expect(out).not.toContain('\u001b[1A\u001b[0K\u001b[1A\u001b[0K');
+      expect(out.length).toBeLessThan(100_000);
+    },
+    120_000,
+  );
+
+  it('ends a run whose main thread is stuck, soon after its time limit', async () => {
+    const cwd = await tempDir();
+    const hung = await silentServer();
+    closers.push(hung.close);
+    const config = exampleConfig();
+    await writeConfig(cwd, { ...config, directory: { ...config.directory, url: hung.url } });
+    // The run is waiting for the silent server when its main thread enters an endless
+    // synchronous loop (what a terminal library did at 0 columns): no timer, no signal handler
+    // of that thread can run again.
+    const stuck = 'data:text/javascript,setTimeout(()=>{for(;;){}},700)';
+    const started = Date.now();
+    const run = await runAdsync(['push', '--dry-run', '--timeout', '1s'], {
+      cwd,
+      env: { TEST_BIND_PASSWORD: 'x', NODE_OPTIONS: `--import=${stuck}` },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    expect(run.code).toBeNull();
+    expect(run.stderr).toContain('the run did not end within 15 s after its time limit');
+    expect(seconds).toBeGreaterThan(15);
+    expect(seconds).toBeLessThan(40);
+  }, 60_000);
+});
