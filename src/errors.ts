@@ -78,6 +78,8 @@ export abstract class AdsyncError extends Error {
   public readonly details: object | undefined;
   /** The process exit code this error leads to. */
   public abstract readonly exitCode: ExitCodeValue;
+  /** What the run knew when it stopped (files, counts, plan): its report keeps it. */
+  private partial: Readonly<Record<string, unknown>> | undefined;
 
   protected constructor(code: ErrorCode, message: string, options: AdsyncErrorOptions<object> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -85,6 +87,21 @@ export abstract class AdsyncError extends Error {
     this.hint = options.hint;
     this.details = options.details;
     this.name = new.target.name;
+  }
+
+  /**
+   * Keep what the run knew when it stopped, so its report has it beside the error (a guard stop
+   * still reports the CSV, the counts and the plan). Returns the error, to be thrown again.
+   * @param report fields of the command's report
+   */
+  public withReport(report: Readonly<Record<string, unknown>>): this {
+    this.partial = report;
+    return this;
+  }
+
+  /** The fields kept by {@link AdsyncError.withReport}, if any. */
+  public get report(): Readonly<Record<string, unknown>> | undefined {
+    return this.partial;
   }
 
   /** The details as the JSON report shows them: the flat values of {@link AdsyncError.details}. */
@@ -95,12 +112,28 @@ export abstract class AdsyncError extends Error {
   }
 }
 
-/** One guard that tripped (see plan/guards.ts), as a {@link GuardError} carries it. */
+/** One guard that tripped (see plan/guards.ts, where each field is described), as a {@link GuardError} carries it. */
 export interface GuardTrip {
   /** Which guard. */
   guard: string;
   /** What would have happened, with the numbers. */
   message: string;
+  /** The location slug; absent for all locations together. */
+  location?: string;
+  /** Contacts the plan would archive. */
+  archive?: number;
+  /** Contacts there after the last good push. */
+  total?: number;
+  /** archive / total, in percent. */
+  percent?: number;
+  /** The limit exceeded. */
+  limit?: number;
+  /** The search that returned nothing. */
+  search?: string;
+  /** What it had last time. */
+  previous?: number;
+  /** Missing mustInclude contacts. */
+  missing?: string[];
 }
 
 /** What a {@link GuardError} knows: the trips, the plan's counts and the run's files. */
@@ -212,7 +245,7 @@ export class GuardError extends AdsyncError {
   /** The report keeps its shape: the plan and CSV paths and the guards' names. */
   public override reportDetails(): ReportDetails {
     const { planPath, csvPath, trips } = this.details;
-    return { planPath, csvPath, guards: trips.map((t) => t.guard).join(',') };
+    return { planPath, csvPath, guards: [...new Set(trips.map((t) => t.guard))].join(',') };
   }
 }
 

@@ -23,6 +23,8 @@ export interface Failure {
   cause?: string | undefined;
   /** A programming error in adsync (not a condition of the machine or the input). */
   bug: boolean;
+  /** What the run knew when it stopped, for its report (files, counts, plan). */
+  report?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What to do about a system error that reached the CLI, by its errno code. */
@@ -79,6 +81,7 @@ export function failureOf(error: unknown): Failure {
             ? cause
             : undefined,
       bug: false,
+      report: error.report,
     };
   }
   const system = systemCode(error);

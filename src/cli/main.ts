@@ -53,6 +53,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     ctx.exitCode = failure.exitCode;
     showFailure(ctx, failure);
     await ctx.emitReport({
+      ...failure.report,
       status: 'error',
       exitCode: failure.exitCode,
       error: {

@@ -39,6 +39,11 @@ export interface PushOptions {
   allowArchive?: number | undefined;
   /** `--force`: skip the guards. */
   force?: boolean;
+  /**
+   * Told everything the run knew when a safety guard stopped it (files, counts, warnings, plan),
+   * just before the {@link GuardError} is thrown: its report and summary keep them.
+   */
+  onGuardStop?: ((result: PushResult) => void) | undefined;
   /** Redaction applied to what is written to the run history. */
   redact?: ((text: string) => string) | undefined;
   /**
@@ -227,6 +232,30 @@ async function finishRun(
     plan: counts,
   });
 
+  const locations = result.locations.map((l) => ({
+    slug: l.slug,
+    rows: l.rows,
+    rejected: l.rejected.length,
+  }));
+  // What the run knows before the upload: the guard stop and the dry run report the same.
+  const known: PushResult = {
+    dryRun: options.dryRun,
+    ...files,
+    plan,
+    ...(ctx.tookOver ? { staleLockTakenOver: ctx.tookOver } : {}),
+    rows: exported.rows,
+    rejected: exported.rejected,
+    locations,
+    warnings: result.warnings,
+    rejectedRows: result.locations.flatMap((l) =>
+      l.rejected.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
+    ),
+    connection: result.connection,
+    entriesRead: result.entriesRead,
+    references: result.references,
+    pruned,
+  };
+
   const trips = checkGuards(
     plan,
     previous,
@@ -239,6 +268,7 @@ async function finishRun(
   );
   if (trips.length > 0) {
     ctx.history.guards = trips.map((t) => t.message);
+    options.onGuardStop?.(known);
     throw new GuardError(
       `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
@@ -254,11 +284,6 @@ async function finishRun(
     );
   }
 
-  const locations = result.locations.map((l) => ({
-    slug: l.slug,
-    rows: l.rows,
-    rejected: l.rejected.length,
-  }));
   options.signal?.throwIfAborted();
   // The bytes uploaded are the bytes just written and planned: streamed from the file, hashed
   // on the way, and refused before the last byte goes out if they differ.
@@ -312,22 +337,5 @@ async function finishRun(
       },
     );
   }
-  return {
-    ...(uploaded ? { upload: { status: 'uploaded' as const, ...uploaded } } : {}),
-    dryRun: options.dryRun,
-    ...files,
-    plan,
-    ...(ctx.tookOver ? { staleLockTakenOver: ctx.tookOver } : {}),
-    rows: exported.rows,
-    rejected: exported.rejected,
-    locations,
-    warnings: result.warnings,
-    rejectedRows: result.locations.flatMap((l) =>
-      l.rejected.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
-    ),
-    connection: result.connection,
-    entriesRead: result.entriesRead,
-    references: result.references,
-    pruned,
-  };
+  return uploaded ? { ...known, upload: { status: 'uploaded' as const, ...uploaded } } : known;
 }

@@ -14,12 +14,40 @@ export interface GuardOptions {
   force: boolean;
 }
 
-/** A guard that stops the run. */
+/** The guards, by name. */
+export type GuardName =
+  | 'empty-export'
+  | 'empty-location'
+  | 'archive-limit'
+  | 'archive-percent'
+  | 'incomplete-read'
+  | 'must-include';
+
+/**
+ * A guard that stops the run, with its numbers, so a report or a script can tell by how much
+ * (only the fields that apply to the guard are set).
+ */
 export interface Trip {
   /** Which guard. */
-  guard: 'empty-export' | 'empty-location' | 'archive-limit' | 'incomplete-read' | 'must-include';
+  guard: GuardName;
   /** What would have happened, with the numbers. */
   message: string;
+  /** The location slug ('' = the account without locations); absent for all locations together. */
+  location?: string;
+  /** Contacts the plan would archive. */
+  archive?: number;
+  /** Contacts the vendor held there after the last good push. */
+  total?: number;
+  /** `archive` as a percentage of `total` (one decimal). */
+  percent?: number;
+  /** The limit exceeded: a count (archive-limit) or a percentage (archive-percent). */
+  limit?: number;
+  /** The search that returned nothing (incomplete-read). */
+  search?: string;
+  /** Entries or rows it had last time (incomplete-read, empty-location, empty-export). */
+  previous?: number;
+  /** safety.mustInclude contacts missing from the export. */
+  missing?: string[];
 }
 
 /**
@@ -41,10 +69,12 @@ export function checkGuards(
   const trips: Trip[] = [];
   const total = Object.values(plan.locations).reduce((n, l) => n + l.current, 0);
   const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
+  const previousTotal = Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
   if (total === 0) {
     trips.push({
       guard: 'empty-export',
       message: 'the export has no rows at all: the vendor would archive every contact',
+      previous: previousTotal,
     });
   }
   for (const [slug, l] of Object.entries(plan.locations)) {
@@ -52,6 +82,8 @@ export function checkGuards(
       trips.push({
         guard: 'empty-location',
         message: `${label(slug)} has no rows now but had ${l.previous} in the last push`,
+        location: slug,
+        previous: l.previous,
       });
     }
   }
@@ -61,30 +93,44 @@ export function checkGuards(
         trips.push({
           guard: 'incomplete-read',
           message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
+          // The search key starts with its location's slug (pipeline/searches.ts).
+          location: key.split(' | ')[0] ?? '',
+          search: key,
+          previous: before,
         });
       }
     }
     const approved = options.allowArchive !== undefined && plan.totals.archive <= options.allowArchive;
     if (!approved) {
-      const check = (scope: string, archive: number, previousCount: number): void => {
+      const check = (slug: string | undefined, archive: number, previousCount: number): void => {
         if (archive === 0) return;
         const percent = previousCount > 0 ? (archive / previousCount) * 100 : 100;
+        const scope = slug === undefined ? 'all locations' : label(slug);
+        const numbers = {
+          ...(slug === undefined ? {} : { location: slug }),
+          archive,
+          total: previousCount,
+          percent: Math.round(percent * 10) / 10,
+        };
         const pct = `${Math.round(percent)}%`;
         if (archive > options.maxArchive) {
           trips.push({
             guard: 'archive-limit',
             message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchive}`,
+            ...numbers,
+            limit: options.maxArchive,
           });
         } else if (percent > options.maxArchivePercent) {
           trips.push({
-            guard: 'archive-limit',
+            guard: 'archive-percent',
             message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
+            ...numbers,
+            limit: options.maxArchivePercent,
           });
         }
       };
-      const previousTotal = Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
-      for (const [slug, l] of Object.entries(plan.locations)) check(label(slug), l.archive, l.previous);
-      if (Object.keys(plan.locations).length > 1) check('all locations', plan.totals.archive, previousTotal);
+      for (const [slug, l] of Object.entries(plan.locations)) check(slug, l.archive, l.previous);
+      if (Object.keys(plan.locations).length > 1) check(undefined, plan.totals.archive, previousTotal);
     }
   }
   const missing = options.mustInclude.filter((e) => !current.emails.has(e));
@@ -92,6 +138,7 @@ export function checkGuards(
     trips.push({
       guard: 'must-include',
       message: `safety.mustInclude contacts are missing from the export: ${missing.join(', ')}`,
+      missing,
     });
   }
   // Empty exports and empty locations are refused even with --allow-archive: only --force sends them.
@@ -106,7 +153,11 @@ export function checkGuards(
  * @param archives the archives the plan would make (N for --allow-archive)
  */
 export function approvalHint(trips: readonly Trip[], archives: number): string {
-  const forceOnly = [...new Set(trips.filter((t) => t.guard !== 'archive-limit').map((t) => t.guard))];
+  const forceOnly = [
+    ...new Set(
+      trips.filter((t) => t.guard !== 'archive-limit' && t.guard !== 'archive-percent').map((t) => t.guard),
+    ),
+  ];
   if (forceOnly.length === 0) {
     return `If the archives are intended, approve them for one run with --allow-archive ${archives}; send it as it is with --force.`;
   }

@@ -87,13 +87,53 @@ describe.skipIf(skip !== '')(
       expect(tooFew.code).toBe(3);
       expect(mock.uploads().length).toBe(uploads);
 
-      const dry = await sh(['push', '--dry-run', '--json'], cwd);
+      const dry = await sh(['push', '--dry-run', '--json', '--report', 'stopped.json'], cwd);
       expect(dry.code).toBe(3);
-      expect(JSON.parse(dry.stdout)).toMatchObject({
+      // The stop keeps everything the run knew: files, counts, warnings, plan, and each guard
+      // with its numbers.
+      const stoppedReport: unknown = JSON.parse(dry.stdout);
+      expect(stoppedReport).toMatchObject({
+        command: 'push',
         status: 'error',
         exitCode: 3,
-        error: { code: 'GUARD_TRIPPED' },
+        dryRun: true,
+        rows: 7,
+        rejected: expect.any(Number) as number,
+        locations: { hq: 5, warehouse: 2 },
+        warnings: expect.any(Array) as unknown[],
+        plan: { firstPush: false, create: 0, archive: 3, unchanged: expect.any(Number) as number },
+        guards: [
+          {
+            guard: 'archive-percent',
+            location: 'hq',
+            archive: 3,
+            total: 8,
+            percent: 37.5,
+            limit: 10,
+            message: 'would archive 3 of 8 contacts (38%) in location hq; limit 10%',
+          },
+          {
+            guard: 'archive-percent',
+            archive: 3,
+            total: 10,
+            percent: 30,
+            limit: 10,
+            message: 'would archive 3 of 10 contacts (30%) in all locations; limit 10%',
+          },
+        ],
+        error: { code: 'GUARD_TRIPPED', details: { guards: 'archive-percent' } },
       });
+      const { csvPath, rejectsPath } = stoppedReport as { csvPath: string; rejectsPath: string };
+      expect((await readFile(csvPath, 'utf8')).split('\r\n')).toHaveLength(9);
+      expect(await readFile(rejectsPath, 'utf8')).toContain('Email');
+      // --report gets the same report.
+      expect(JSON.parse(await readFile(join(cwd, 'stopped.json'), 'utf8'))).toEqual(stoppedReport);
+      // On stderr: the counts per location and the plan line come before the guard's message.
+      const human = (await sh(['push', '--dry-run'], cwd)).stderr;
+      const at = (text: string | RegExp): number => human.search(text);
+      expect(at(/hq\s+5 rows/)).toBeGreaterThan(-1);
+      expect(at(/hq\s+5 rows/)).toBeLessThan(at('Plan: 0 to create'));
+      expect(at('Plan: 0 to create')).toBeLessThan(at('this push would be stopped by a safety guard'));
 
       const approved = await sh(['push', '--allow-archive', '3', '--json'], cwd);
       expect(approved.code).toBe(0);

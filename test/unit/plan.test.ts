@@ -161,7 +161,15 @@ describe('guards', () => {
     const before = range(0, 100, 'hq');
     expect(await check(before, range(0, 90, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([]);
     expect(await check(before, range(0, 89, 'hq'), { maxArchive: 10, maxArchivePercent: 100 })).toEqual([
-      { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10' },
+      {
+        guard: 'archive-limit',
+        message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10',
+        location: 'hq',
+        archive: 11,
+        total: 100,
+        percent: 11,
+        limit: 10,
+      },
     ]);
   });
 
@@ -169,7 +177,15 @@ describe('guards', () => {
     const before = range(0, 100, 'hq');
     expect(await check(before, range(0, 90, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([]);
     expect(await check(before, range(0, 89, 'hq'), { maxArchive: 1000, maxArchivePercent: 10 })).toEqual([
-      { guard: 'archive-limit', message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10%' },
+      {
+        guard: 'archive-percent',
+        message: 'would archive 11 of 100 contacts (11%) in location hq; limit 10%',
+        location: 'hq',
+        archive: 11,
+        total: 100,
+        percent: 11,
+        limit: 10,
+      },
     ]);
   });
 
@@ -177,7 +193,14 @@ describe('guards', () => {
     const before = [...range(0, 10, 'a'), ...range(10, 20, 'b')];
     const now = [...range(0, 8, 'a'), ...range(10, 18, 'b')];
     expect(await check(before, now, { maxArchive: 3, maxArchivePercent: 100 })).toEqual([
-      { guard: 'archive-limit', message: 'would archive 4 of 20 contacts (20%) in all locations; limit 3' },
+      {
+        guard: 'archive-limit',
+        message: 'would archive 4 of 20 contacts (20%) in all locations; limit 3',
+        archive: 4,
+        total: 20,
+        percent: 20,
+        limit: 3,
+      },
     ]);
     expect(await check(before, now, { maxArchive: 4, maxArchivePercent: 100 })).toEqual([]);
     // Exactly at the percent limit (2 of 10, 4 of 20 = 20%) passes; just under it trips everywhere.
@@ -198,7 +221,7 @@ describe('guards', () => {
     // Following that hint clears the stop.
     expect(await check(before, range(0, 50, 'hq'), { allowArchive: 50 })).toEqual([]);
     const empty = await check(before, []);
-    expect(empty.map((t) => t.guard)).toContain('empty-export');
+    expect(empty.find((t) => t.guard === 'empty-export')).toMatchObject({ previous: 100 });
     expect(approvalHint(empty, 100)).toBe(
       '--allow-archive does not approve empty-export: if the export is right as it is, send it with --force (this run only).',
     );
@@ -217,8 +240,13 @@ describe('guards', () => {
   it('an empty export or an emptied location is refused even with --allow-archive; --force sends it', async () => {
     const before = [...range(0, 5, 'a'), ...range(5, 10, 'b')];
     expect((await check(before, [], { allowArchive: 1000 })).map((t) => t.guard)).toEqual(['empty-export']);
-    expect((await check(before, range(0, 5, 'a'), { allowArchive: 1000 })).map((t) => t.guard)).toEqual([
-      'empty-location',
+    expect(await check(before, range(0, 5, 'a'), { allowArchive: 1000 })).toEqual([
+      {
+        guard: 'empty-location',
+        message: 'location b has no rows now but had 5 in the last push',
+        location: 'b',
+        previous: 5,
+      },
     ]);
     expect(await check(before, [], { force: true })).toEqual([]);
     expect(
@@ -245,6 +273,9 @@ describe('guards', () => {
         guard: 'incomplete-read',
         message:
           'the search hq | ou=b returned nothing, but 2 entries last time (renamed OU, filter change or lost read rights?)',
+        location: 'hq',
+        search: 'hq | ou=b',
+        previous: 2,
       },
     ]);
   });
@@ -256,6 +287,7 @@ describe('guards', () => {
       {
         guard: 'must-include',
         message: 'safety.mustInclude contacts are missing from the export: ceo@x.org',
+        missing: ['ceo@x.org'],
       },
     ]);
   });

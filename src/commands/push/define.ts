@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 
+import { GuardError } from '../../errors.js';
+import type { PushResult } from '../../pipeline/push.js';
 import type { CommandHost } from '../context.js';
 import { wholeNumber } from '../options.js';
 import type { PushCommandOptions } from './run.js';
@@ -39,7 +41,17 @@ export function definePush(program: Command, host: CommandHost): void {
           import('./render.js'),
           import('./report.js'),
         ]);
-        const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs));
+        let stopped: PushResult | undefined;
+        const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), (known) => {
+          stopped = known;
+        }).catch((error: unknown) => {
+          if (!(error instanceof GuardError) || stopped === undefined) throw error;
+          // A guard stop shows and reports what a successful run would (counts, plan, files),
+          // then the guards with their numbers.
+          ctx.stopProgress();
+          ctx.show(renderPush(ctx.style, stopped, ctx.options.verbose === true));
+          throw error.withReport({ ...pushReport(stopped, ctx.startedAt), guards: error.details.trips });
+        });
         ctx.stopProgress();
         ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));
         if (!ctx.json) ctx.show([{ level: 'data', text: result.csvPath }]);

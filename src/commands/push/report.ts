@@ -1,4 +1,4 @@
-import { ExitCode } from '../../errors.js';
+import { ExitCode, type GuardTrip } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 
 /** The `--json` run report: one JSON object on stdout. */
@@ -53,6 +53,8 @@ export type RunReport = {
   };
   /** The upload: the vendor's answer as received. */
   upload?: { status: string; httpStatus: number; summary: unknown };
+  /** The safety guards that stopped the run, each with its numbers. */
+  guards?: GuardTrip[];
   /** The error, when status is error. */
   error?: {
     code: string;

@@ -20,15 +20,18 @@ export interface PushCommandOptions {
  * @param config the loaded config
  * @param options the command's options
  * @param signal the run's limits
+ * @param onGuardStop told what the run knew when a safety guard stopped it
  */
 export function runPush(
   ctx: CommandContext,
   config: ResolvedConfig,
   options: PushCommandOptions,
   signal: AbortSignal,
+  onGuardStop?: (result: PushResult) => void,
 ): Promise<PushResult> {
   return push(config, {
     signal,
+    onGuardStop,
     dryRun: options.dryRun === true,
     output: options.output === undefined ? undefined : resolve(ctx.cwd, options.output),
     now: ctx.startedAt,
