@@ -10,7 +10,7 @@ import { planCounts, type Line, type Style } from '../commands/output.js';
 import type { RunReport } from '../commands/push/report.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../config/secrets.js';
-import { RunStoppedError, type ExitCodeValue } from '../errors.js';
+import { AdsyncError, RunStoppedError, describeError, type ExitCodeValue } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { JsonLog, type LogLevel } from '../log/json-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
@@ -70,6 +70,7 @@ export class CliContext implements CommandContext {
   private jsonLog: JsonLog | undefined;
   private readonly pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
   private loaded: ResolvedConfig | undefined;
+  private logFailed = false;
   private lastReport: Record<string, unknown> | undefined;
 
   /**
@@ -151,7 +152,7 @@ export class CliContext implements CommandContext {
   public log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.jsonLog) {
       // Lines before the config says where the log is: kept and written once it is open.
-      if (this.pending.length < PENDING_LINES) this.pending.push({ level, message, fields });
+      if (!this.logFailed && this.pending.length < PENDING_LINES) this.pending.push({ level, message, fields });
       return;
     }
     const problem = this.jsonLog.write(level, message, fields);
@@ -164,14 +165,27 @@ export class CliContext implements CommandContext {
       if (settings) this.jsonLog.configure(settings);
       return;
     }
-    this.jsonLog = new JsonLog({
-      file,
-      maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
-      keep: settings?.keep ?? 5,
-      level: settings?.level ?? 'info',
-      runId: this.runId,
-      redact: (text) => this.redactor.redact(text),
-    });
+    if (this.logFailed) return;
+    try {
+      this.jsonLog = new JsonLog({
+        file,
+        maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
+        keep: settings?.keep ?? 5,
+        level: settings?.level ?? 'info',
+        runId: this.runId,
+        redact: (text) => this.redactor.redact(text),
+      });
+    } catch (error) {
+      // A log that cannot be created costs the log, not the run: its outcome and exit code stay
+      // the run's own, and stderr says why there is no log.
+      this.logFailed = true;
+      this.pending.splice(0);
+      const failure = error instanceof AdsyncError ? error : undefined;
+      this.ui.warn(
+        `${failure?.message ?? describeError(error)}; this run goes on without a log file${failure?.hint ? ` (${failure.hint})` : ''}`,
+      );
+      return;
+    }
     for (const line of this.pending.splice(0)) this.log(line.level, line.message, line.fields);
   }
 

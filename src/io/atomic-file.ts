@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
+import { makeDir } from './make-dir.js';
 
 /** Options for {@link AtomicFile.create}. */
 export interface AtomicFileOptions {
@@ -39,7 +40,7 @@ export class AtomicFile {
    * @param options permissions and directory creation
    */
   public static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
-    if (options.createDir !== false) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    if (options.createDir !== false) makeDir(dirname(path));
     const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     return new AtomicFile(path, tmp, await open(tmp, 'wx', options.mode ?? 0o600));
   }

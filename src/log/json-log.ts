@@ -1,7 +1,8 @@
-import { appendFileSync, closeSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { ConfigError, describeError } from '../errors.js';
+import { makeDir } from '../io/make-dir.js';
 
 /**
  * A copy of a JSON-like value with `redact` applied to every string in it.
@@ -54,7 +55,7 @@ export class JsonLog {
    */
   public constructor(private readonly options: JsonLogOptions) {
     try {
-      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      makeDir(dirname(options.file));
       closeSync(openSync(options.file, 'a', 0o600));
     } catch (error) {
       throw new ConfigError(

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
 import { LineBuffer } from '../io/line-buffer.js';
+import { makeDir } from '../io/make-dir.js';
 
 /**
  * A push's private work files: a directory beside the CSV (same disk, same access rights as the
@@ -30,7 +31,7 @@ export class RunWorkspace {
   public static async create(csvPath: string): Promise<RunWorkspace> {
     const outDir = dirname(csvPath);
     try {
-      const created = await mkdir(outDir, { recursive: true, mode: 0o700 });
+      const created = makeDir(outDir);
       return new RunWorkspace(await mkdtemp(join(outDir, '.adsync-run-')), outDir, created);
     } catch (error) {
       throw new OutputError(`cannot write ${csvPath}: ${describeError(error)}`, { cause: error });

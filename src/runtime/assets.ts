@@ -9,11 +9,12 @@
  * package root with forward slashes (`examples/demo/people.ldif`); the SEA build stores each
  * under exactly that asset key.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as sea from 'node:sea';
 import { fileURLToPath } from 'node:url';
+import { makeDir } from '../io/make-dir.js';
 
 /** Whether this process is the single-executable build of adsync. */
 export function isSingleExecutable(): boolean {
@@ -142,7 +143,7 @@ export function bundledFilePath(path: string): string {
   if (known !== undefined) return known;
   const bytes = readBundledFile(path);
   const file = join(extracted.dir, ...path.split('/'));
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDir(dirname(file));
   writeFileSync(file, bytes, { mode: 0o600 });
   extracted.files.set(path, file);
   return file;

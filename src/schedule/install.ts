@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ScheduleError, UsageError } from '../errors.js';
 import { cronMarker, systemdConfigLine, type ScheduleArtifacts } from './platforms.js';
+import { makeDir } from '../io/make-dir.js';
 
 /** What installing did. */
 export interface InstallOutcome {
@@ -107,7 +108,7 @@ function installSystemd(artifacts: ScheduleArtifacts, target: InstallTarget): In
       hint: `Nothing was changed. Give this config its own units with --name (e.g. --name adsync-${target.name === 'adsync' ? 'site2' : 'other'}), or remove the old units first.`,
     });
   }
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, 0o755);
   const written = artifacts.files.map((file) => {
     const path = join(dir, file.name);
     writeFileSync(path, file.content, { mode: 0o644 });

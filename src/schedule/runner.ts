@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { createTask, type ScheduledTask } from 'node-cron';
 import { writeAtomic } from '../io/atomic-file.js';
 import { HARD_LIMIT_GRACE_MS, pushArgs } from './platforms.js';
 import { newRunId } from './run-id.js';
+import { makeDir } from '../io/make-dir.js';
 
 /** The outcome of one scheduled run. */
 export interface ScheduledRun {
@@ -125,7 +126,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
 
   const saveStatus = async (): Promise<void> => {
     try {
-      await mkdir(dirname(options.statusFile), { recursive: true });
+      makeDir(dirname(options.statusFile));
       await writeAtomic(options.statusFile, `${JSON.stringify(status, null, 2)}\n`);
     } catch (error) {
       options.onEvent({

@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDir } from '../io/make-dir.js';
 
 /** One line of the run history. */
 export interface HistoryEntry {
@@ -24,7 +25,7 @@ export interface HistoryEntry {
  * @param entry the run
  */
 export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  makeDir(dirname(path));
   await appendFile(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
 }
 

@@ -1,8 +1,9 @@
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
 import { LockError, OutputError, describeError } from '../errors.js';
+import { makeDir } from '../io/make-dir.js';
 
 /** Who holds a lock. */
 interface LockHolder {
@@ -31,7 +32,7 @@ export async function acquireLock(
   path: string,
   timeoutMinutes: number,
 ): Promise<{ release: () => Promise<void>; tookOver?: string }> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  makeDir(dirname(path));
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   let tookOver: string | undefined;
   const text = JSON.stringify(me);

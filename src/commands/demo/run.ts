@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { loadConfig } from '../../config/load.js';
@@ -12,6 +12,7 @@ import type { ExportEvent } from '../../pipeline/export.js';
 import { push, type PushResult } from '../../pipeline/push.js';
 import { untilStopped } from '../../util/until-stopped.js';
 import { applyChange, CLIENT_ID, demoConfig, FILES, type DemoChange } from './company.js';
+import { makeDir } from '../../io/make-dir.js';
 
 /**
  * `adsync demo`: the whole job on a sample company, with nothing to install or configure. The
@@ -132,7 +133,7 @@ async function prepareDirectory(dir: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new UsageError(`cannot use ${dir} for the demo: ${describeError(error)}`, { cause: error });
     }
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    makeDir(dir);
     return false;
   }
   if (entries.length === 0) return false;
