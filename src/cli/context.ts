@@ -10,8 +10,8 @@ import { planCounts, type Line, type Style } from '../commands/output.js';
 import type { RunReport } from '../commands/push/report.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../config/secrets.js';
-import { AdsyncError, RunStoppedError, describeError, type ExitCodeValue } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { AdsyncError, RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
+import { notReplaceable, writeFileAtomic } from '../io/atomic-file.js';
 import { JsonLog, type LogLevel } from '../log/json-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
 import type { ExportEvent } from '../pipeline/export.js';
@@ -71,6 +71,7 @@ export class CliContext implements CommandContext {
   private readonly pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
   private loaded: ResolvedConfig | undefined;
   private logFailed = false;
+  private reportRefused = false;
   private lastReport: Record<string, unknown> | undefined;
 
   /**
@@ -129,6 +130,15 @@ export class CliContext implements CommandContext {
     this.ui = this.makeUi(this.options.quiet === true, this.options.verbose === true);
     await this.ui.prepare();
     if (this.options.logFile !== undefined) this.openLog(resolve(this.cwd, this.options.logFile), undefined);
+    if (this.options.report !== undefined) {
+      const reason = await notReplaceable(resolve(this.cwd, this.options.report));
+      if (reason !== undefined) {
+        this.reportRefused = true;
+        throw new UsageError(`--report: ${reason}`, {
+          hint: 'Name a new file for --report (or an existing report to replace).',
+        });
+      }
+    }
     this.log('info', `adsync ${this.command} started`, {
       event: 'start',
       command: this.command,
@@ -152,7 +162,8 @@ export class CliContext implements CommandContext {
   public log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.jsonLog) {
       // Lines before the config says where the log is: kept and written once it is open.
-      if (!this.logFailed && this.pending.length < PENDING_LINES) this.pending.push({ level, message, fields });
+      if (!this.logFailed && this.pending.length < PENDING_LINES)
+        this.pending.push({ level, message, fields });
       return;
     }
     const problem = this.jsonLog.write(level, message, fields);
@@ -277,8 +288,14 @@ export class CliContext implements CommandContext {
     this.lastReport = report;
     const text = options.compact === true ? JSON.stringify(report) : JSON.stringify(report, null, 2);
     if (this.json) this.ui.data(text);
-    if (this.options.report === undefined) return;
+    if (this.options.report === undefined || this.reportRefused) return;
     const path = resolve(this.cwd, this.options.report);
+    // Checked at the start too; something may have taken the name since.
+    const reason = await notReplaceable(path);
+    if (reason !== undefined) {
+      this.ui.warn(`did not write the report: ${reason}`);
+      return;
+    }
     try {
       await writeFileAtomic(path, `${this.redactor.redact(text)}\n`, { createDir: false });
     } catch (error) {

@@ -56,6 +56,8 @@ export function normalizeConfig(
         kind,
         urls,
         ldifFile,
+        ldifValueFiles:
+          d.kind === 'ldif' && d.valueFiles !== undefined ? resolve(baseDir, d.valueFiles) : undefined,
         bindDN: d.bindDN,
         bindPassword: d.bindPassword,
         startTLS: d.startTLS ?? false,

@@ -54,7 +54,7 @@ export function directorySource({ input }: RuleContext): ConfigIssue[] {
     }
     return issues;
   }
-  const issues: ConfigIssue[] = (['file', 'flavor'] as const)
+  const issues: ConfigIssue[] = (['file', 'valueFiles', 'flavor'] as const)
     .filter((key) => d[key] !== undefined)
     .map((key) => ({
       path: ['directory', key],

@@ -86,6 +86,13 @@ const directorySchema = z.strictObject({
     .describe(
       'kind: ldif only: the LDIF file to read (ldifde -f or ldapsearch -LLL output), relative to the config file.',
     ),
+  valueFiles: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'kind: ldif only: a directory whose files "attribute:< file://…" lines may read (ldapsearch -t writes values there), relative to the config file. Without it such lines are refused: an LDIF file must not pull other files into the export.',
+    ),
   flavor: z
     .enum(DIRECTORY_FLAVORS)
     .optional()

@@ -12,6 +12,7 @@ export function createDirectorySource(
   directory: DirectorySettings,
   urls: readonly string[] = directory.urls,
 ): DirectorySource {
-  if (directory.ldifFile !== undefined) return new LdifDirectory({ file: directory.ldifFile });
+  if (directory.ldifFile !== undefined)
+    return new LdifDirectory({ file: directory.ldifFile, valueFiles: directory.ldifValueFiles });
   return new LdapDirectory(directoryOptions(directory, urls));
 }

@@ -32,6 +32,8 @@ export interface DirectorySettings {
   urls: string[];
   /** kind: ldif: the LDIF file read instead of a server (absolute); undefined for a server. */
   ldifFile: string | undefined;
+  /** kind: ldif: the directory `attribute:< file://…` values may be read from (absolute); none: refused. */
+  ldifValueFiles: string | undefined;
   bindDN: string | undefined;
   bindPassword: string | undefined;
   startTLS: boolean;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
@@ -111,4 +111,35 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   } catch (error) {
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
+}
+
+/**
+ * Why adsync must not write to a path a person named (`--output`, `--report`), if it must not:
+ * an atomic write replaces whatever has that name, so only a new name or an existing regular
+ * file is acceptable. A device (`/dev/full`), a FIFO, a socket, a directory or a symbolic link
+ * would be replaced by a file (as root, a device node disappears).
+ * @param path the file
+ * @returns the reason, or undefined when writing there is fine
+ */
+export async function notReplaceable(path: string): Promise<string | undefined> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : `cannot inspect ${path}: ${describeError(error)}`;
+  }
+  if (info.isFile()) return undefined;
+  const kind = info.isSymbolicLink()
+    ? 'a symbolic link'
+    : info.isDirectory()
+      ? 'a directory'
+      : info.isFIFO()
+        ? 'a FIFO (named pipe)'
+        : info.isSocket()
+          ? 'a socket'
+          : info.isCharacterDevice() || info.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+  return `${path} is ${kind}; adsync writes only a new file or over an existing regular file`;
 }

@@ -3,13 +3,14 @@ import { targetAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
-import { AdsyncError, GuardError, UploadError } from '../errors.js';
+import { AdsyncError, GuardError, UploadError, UsageError } from '../errors.js';
+import { notReplaceable } from '../io/atomic-file.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
 import type { Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
 import { appendHistory, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
-import { statePaths, type StatePaths } from '../state/paths.js';
+import { ensureStateDir, statePaths, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
 import { vendorRowErrors } from '../upload/vendor-summary.js';
@@ -119,6 +120,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   // One baseline per vendor account: profile, upload URL and client (never the secret itself).
   const target = `${config.layout.profile}|${targetAccount(config.target)}`;
   const paths = statePaths(config.stateDir, target);
+  await ensureStateDir(config.stateDir);
   const lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   const started = options.now ?? new Date();
   const history: HistoryEntry = {
@@ -183,6 +185,16 @@ async function run(
     profile: config.layout.profile,
     stamp: runStamp(ctx.started),
   });
+  if (options.output !== undefined) {
+    for (const path of [files.csvPath, files.rejectsPath]) {
+      const reason = await notReplaceable(path);
+      if (reason !== undefined) {
+        throw new UsageError(`--output: ${reason}`, {
+          hint: 'Name a new file for --output (or an existing CSV to replace); its rejects file goes beside it.',
+        });
+      }
+    }
+  }
   // Rows stream into the CSV, the plan and (for a real push) the next state's contact list; the
   // CSV's hash is taken as it is written.
   const exported = await untilStopped(

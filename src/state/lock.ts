@@ -1,25 +1,10 @@
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { LockError, OutputError, describeError } from '../errors.js';
+import { currentOwner, ownerGone, parseOwner } from '../util/owner.js';
 import { makeDir } from '../io/make-dir.js';
-
-/** Who holds a lock. */
-interface LockHolder {
-  pid: number;
-  host: string;
-  startedAt: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Take the run lock. A lock held by a live run is exit 4; a stale one (dead pid on this host,
@@ -33,14 +18,22 @@ export async function acquireLock(
   timeoutMinutes: number,
 ): Promise<{ release: () => Promise<void>; tookOver?: string }> {
   makeDir(dirname(path));
-  const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const me = currentOwner();
   let tookOver: string | undefined;
   const text = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
     // Write the holder to a private file and hard-link it into place: the lock appears with its
-    // content in one step, so no other run can ever read a half-written lock.
-    const tmp = `${path}.${process.pid}.${attempt}.tmp`;
-    await writeFile(tmp, text, { mode: 0o600 });
+    // content in one step, so no other run can ever read a half-written lock. The private name
+    // is unpredictable and created exclusively: a link planted there in advance is never followed.
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await open(tmp, 'wx', 0o600).catch((error: unknown) => {
+      throw new OutputError(`cannot create the lock file ${path}: ${describeError(error)}`, { cause: error });
+    });
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
     try {
       await link(tmp, path);
       const release = async (): Promise<void> => {
@@ -59,16 +52,10 @@ export async function acquireLock(
       await rm(tmp, { force: true });
     }
     const seen = await readFile(path, 'utf8').catch(() => '');
-    let holder: LockHolder | undefined;
-    try {
-      holder = JSON.parse(seen) as LockHolder;
-    } catch {
-      holder = undefined; // damaged: treat as stale
-    }
+    const holder = parseOwner(seen); // undefined: damaged, so stale
     const ageMinutes = holder ? (Date.now() - Date.parse(holder.startedAt)) / 60_000 : Infinity;
-    const stale =
-      !holder || (holder.host === hostname() && !alive(holder.pid)) || ageMinutes > timeoutMinutes;
-    if (!stale && holder) {
+    const stale = !holder || ownerGone(holder) || ageMinutes > timeoutMinutes;
+    if (!stale) {
       throw new LockError(
         `another adsync run holds the lock: pid ${holder.pid} on ${holder.host} since ${holder.startedAt}`,
         {

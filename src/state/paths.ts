@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { ConfigError } from '../errors.js';
+import { makeDir } from '../io/make-dir.js';
 
 /** Files of one target's state. */
 export interface StatePaths {
@@ -24,4 +28,28 @@ export function statePaths(dir: string, target: string): StatePaths {
     lock: join(dir, `state-${id}.lock`),
     history: join(dir, 'runs.jsonl'),
   };
+}
+
+/**
+ * Make sure the state directory exists and is adsync's alone before anything is read from or
+ * written to it: a directory other users may write to would let them plant links at the names
+ * of the lock or the state file, or swap the baseline the guards trust. Created with mode 700;
+ * an existing one must be a directory that others cannot write to (on Windows,
+ * where modes mean nothing, ACLs are the administrator's).
+ * @param dir the state directory
+ * @throws {ConfigError} when it is not a private directory
+ */
+export async function ensureStateDir(dir: string): Promise<void> {
+  makeDir(dir);
+  // Followed if it is a link: /etc/adsync/state → /var/lib/adsync is a fine setup.
+  const info = await stat(dir);
+  const problem = !info.isDirectory()
+    ? 'is not a directory'
+    : process.platform !== 'win32' && (info.mode & 0o002) !== 0
+      ? `can be written by every user of this machine (mode ${(info.mode & 0o777).toString(8)})`
+      : undefined;
+  if (problem === undefined) return;
+  throw new ConfigError('CONFIG_INVALID', `the state directory ${dir} ${problem}`, {
+    hint: `adsync keeps its lock and the last good push there, so it must be its own: run \`chmod 700 ${dir}\` (or point state.dir at a directory only adsync's account can write to).`,
+  });
 }

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -177,16 +177,39 @@ describe('LDIF parsing', () => {
     expect(ada?.get('sn')).toEqual([]);
   });
 
-  it('reads "attr:< file://" values from local files and refuses other URLs', async () => {
+  it('refuses "attr:< file://" values unless directory.valueFiles allows their directory, and never other URLs', async () => {
     const dir = await tempDir('adsync-ldif-');
-    await writeFile(join(dir, 'title.txt'), 'Head of Photos');
+    const values = join(dir, 'values');
+    await mkdir(values);
+    await writeFile(join(values, 'title.txt'), 'Head of Photos');
+    const secret = join(dir, 'client-secret.txt');
+    await writeFile(secret, 'S3cr3t-not-for-the-kiosk');
+    await symlink(secret, join(values, 'innocent.txt'));
     const file = join(dir, 'people.ldif');
-    await writeFile(
-      file,
-      `dn: cn=x,dc=example\nobjectClass: person\ntitle:< file://${join(dir, 'title.txt')}\nsn: X\n`,
+    const entry = (value: string): string =>
+      `dn: cn=x,dc=example\nobjectClass: person\ntitle:< file://${value}\nsn: X\n`;
+    await writeFile(file, entry(join(values, 'title.txt')));
+    // By default an LDIF export reads no other file: the line is named.
+    const refused = await failure(search(file, { base: 'dc=example' }));
+    expect(refused.message).toBe(
+      `${file}:3: title takes its value from the file file://${join(values, 'title.txt')}, which adsync does not read`,
     );
-    const [x] = await search(file, { base: 'dc=example' });
+    expect(refused.hint).toContain('directory.valueFiles');
+    // Allowed directory: read.
+    const allowed = (): LdifDirectory => new LdifDirectory({ file, valueFiles: values });
+    const [x] = await search(file, { base: 'dc=example' }, allowed());
     expect(x?.get('title')).toEqual(['Head of Photos']);
+    // Out of it by "..", by a symbolic link, or to a device: refused, and the secret is nowhere.
+    for (const target of [
+      join(values, '..', 'client-secret.txt'),
+      join(values, 'innocent.txt'),
+      '/dev/zero',
+    ]) {
+      await writeFile(file, entry(target));
+      const error = await failure(search(file, { base: 'dc=example' }, allowed()));
+      expect(error.message).toMatch(new RegExp(`^${file}:3: cannot read the value of title from `));
+      expect(`${error.message} ${error.hint ?? ''}`).not.toContain('S3cr3t');
+    }
     const remote = await ldifFile(
       'dn: cn=x,dc=example\nobjectClass: person\njpegPhoto:< https://example.com/x.jpg\n',
     );

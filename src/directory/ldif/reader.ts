@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDecoder } from 'node:util';
 
@@ -30,7 +31,16 @@ export interface ReadLdifOptions {
    * but not decoded or stored (keeps a pass over a big file cheap). Undefined keeps all.
    */
   wanted?: ((name: string) => boolean) | undefined;
+  /**
+   * The one directory `attribute:< file://…` values may be read from (absolute). Undefined
+   * refuses such lines: an export must not pull arbitrary files (a secret, /etc/shadow) into the
+   * CSV, the state and the vendor's address book.
+   */
+  valueFiles?: string | undefined;
 }
+
+/** The largest value file read for one `attribute:< file://…` line (a photo is far smaller). */
+const MAX_VALUE_FILE_BYTES = 10 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -132,7 +142,13 @@ function splitLine(
   return { description, kind, value: bytes.subarray(at) };
 }
 
-function decodeValue(split: ReturnType<typeof splitLine>, line: number, file: string, path: string): Buffer {
+function decodeValue(
+  split: ReturnType<typeof splitLine>,
+  line: number,
+  file: string,
+  path: string,
+  valueFiles: string | undefined,
+): Buffer {
   if (split.kind === 'plain') return split.value;
   const text = split.value.toString('latin1').replace(/\s+$/, '');
   if (split.kind === 'base64') {
@@ -161,15 +177,51 @@ function decodeValue(split: ReturnType<typeof splitLine>, line: number, file: st
       'Only file:// URLs are read. Export the values inline instead (ldapsearch without -t, ldifde).',
     );
   }
-  try {
-    return readFileSync(fileURLToPath(url));
-  } catch (error) {
+  if (valueFiles === undefined) {
     throw ldifError(
       file,
       line,
-      `cannot read the value of ${split.description} from ${url.href}: ${describeError(error)}`,
-      'The file an "attribute:< file://…" line points at must exist and be readable.',
+      `${split.description} takes its value from the file ${url.href}, which adsync does not read`,
+      'Export the values inline (ldapsearch without -t, ldifde), or name the one directory such files may come from with directory.valueFiles.',
     );
+  }
+  return readValueFile(fileURLToPath(url), valueFiles, split.description, line, file);
+}
+
+/** The file of an `attribute:< file://…` line, if it is a regular file inside `allowed`. */
+function readValueFile(
+  target: string,
+  allowed: string,
+  description: string,
+  line: number,
+  file: string,
+): Buffer {
+  const refuse = (why: string): never => {
+    throw ldifError(
+      file,
+      line,
+      `cannot read the value of ${description} from ${target}: ${why}`,
+      `Value files must be regular files under directory.valueFiles (${allowed}), at most ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MB each.`,
+    );
+  };
+  let real: string;
+  let root: string;
+  try {
+    // Real paths: neither "../" nor a symbolic link leads out of the allowed directory.
+    real = realpathSync(target);
+    root = realpathSync(allowed);
+  } catch (error) {
+    return refuse(describeError(error));
+  }
+  if (!real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`))
+    return refuse(`it is outside ${allowed}`);
+  const info = statSync(real);
+  if (!info.isFile()) return refuse('it is not a regular file');
+  if (info.size > MAX_VALUE_FILE_BYTES) return refuse(`it is ${info.size} bytes`);
+  try {
+    return readFileSync(real);
+  } catch (error) {
+    return refuse(describeError(error));
   }
 }
 
@@ -199,6 +251,7 @@ class LdifParser {
     private readonly path: string,
     private readonly file: string,
     private readonly wanted: ((name: string) => boolean) | undefined,
+    private readonly valueFiles: string | undefined,
   ) {}
 
   /** Feed a chunk; returns the records it completed. */
@@ -323,7 +376,7 @@ class LdifParser {
           `${FORMAT_HINT} Separate records with one blank line, and do not put blank lines inside a record.`,
         );
       }
-      const raw = decodeValue(split, line, file, path);
+      const raw = decodeValue(split, line, file, path, this.valueFiles);
       if (!isUtf8(raw)) throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
       const dn = raw.toString('utf8');
       this.record = { dn, line, attributes: new Map() };
@@ -353,7 +406,7 @@ class LdifParser {
     const semicolon = name.indexOf(';');
     const base = semicolon < 0 ? name : name.slice(0, semicolon);
     if (this.wanted && !this.wanted(base)) return;
-    const value = decodeValue(split, line, file, path);
+    const value = decodeValue(split, line, file, path, this.valueFiles);
     const existing = record.attributes.get(name);
     if (existing) existing.values.push(value);
     else record.attributes.set(name, { description: split.description, values: [value] });
@@ -376,7 +429,7 @@ export async function* readLdif(
   file: string,
   options: ReadLdifOptions = {},
 ): AsyncGenerator<LdifRecord> {
-  const parser = new LdifParser(path, file, options.wanted);
+  const parser = new LdifParser(path, file, options.wanted, options.valueFiles);
   for await (const chunk of utf8Chunks(path, file)) yield* parser.push(chunk);
   yield* parser.end();
 }

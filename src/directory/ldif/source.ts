@@ -15,6 +15,8 @@ import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } 
 export interface LdifDirectoryOptions {
   /** The LDIF file (absolute path). */
   file: string;
+  /** Where `attribute:< file://…` values may be read from (absolute); undefined: nowhere. */
+  valueFiles?: string | undefined;
 }
 
 /**
@@ -176,7 +178,7 @@ export class LdifDirectory implements DirectorySource {
   /** One pass over the file, checking that it did not change meanwhile. */
   private async *pass(wanted: ((name: string) => boolean) | undefined): AsyncGenerator<LdifRecord> {
     await this.checkUnchanged();
-    yield* readLdif(this.file, this.file, { wanted });
+    yield* readLdif(this.file, this.file, { wanted, valueFiles: this.options.valueFiles });
     await this.checkUnchanged();
   }
 
