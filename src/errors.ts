@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'UPLOAD_AUTH'
   | 'UPLOAD_REJECTED'
   | 'UPLOAD_PARTIAL'
+  | 'UPLOAD_UNCONFIRMED'
   | 'UPLOAD_FAILED'
   | 'UPLOAD_TLS'
   | 'RUN_TIMEOUT'

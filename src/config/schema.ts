@@ -205,7 +205,13 @@ const targetSchema = z.strictObject({
     .positive()
     .max(3600)
     .optional()
-    .describe('Connect/headers/body timeout (default 60).'),
+    .describe('Time limit of each request, its whole answer included (default 60).'),
+  expectEmptyResponse: z
+    .boolean()
+    .optional()
+    .describe(
+      'The vendor answers an accepted upload with an empty body (no import summary): only then is an empty 2xx answer a success. Default false: a push succeeds only on the JSON import summary.',
+    ),
 });
 
 const scheduleSchema = z.strictObject({

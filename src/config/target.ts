@@ -114,6 +114,7 @@ export function normalizeTarget(
         baseDelayMs: t.retries?.baseDelayMs ?? 1000,
       },
       timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
+      expectEmptyResponse: t.expectEmptyResponse ?? false,
     },
     issues: targetIssues(t),
   };

@@ -122,4 +122,6 @@ export interface ResolvedTarget {
   retries: { attempts: number; deadlineMs: number; baseDelayMs: number };
   /** Connect/headers/body timeout in ms. */
   timeoutMs: number;
+  /** An accepted upload is answered with an empty body (no summary). */
+  expectEmptyResponse: boolean;
 }

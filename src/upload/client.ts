@@ -9,7 +9,13 @@ import { uploadBody, type UploadFile } from './body.js';
 import { TokenSource } from './oauth.js';
 import type { UploadSettings } from './settings.js';
 import { createDispatcher, redactUserinfo } from './transport.js';
-import { answerMessage, readAnswer } from './vendor-summary.js';
+import {
+  MAX_ANSWER_BYTES,
+  answerMessage,
+  readAnswer,
+  recognisedImport,
+  type Answer,
+} from './vendor-summary.js';
 
 export type { UploadFile } from './body.js';
 
@@ -43,6 +49,25 @@ function retryAfterMs(value: string | string[] | undefined, now: number): number
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** A 2xx answer that is not an import result adsync recognises. */
+function unconfirmed(settings: UploadSettings, status: number, answer: Answer): UploadError {
+  const what = answer.truncated
+    ? `an answer over ${MAX_ANSWER_BYTES / 1024 / 1024} MB`
+    : answer.bytes === 0
+      ? 'an empty answer'
+      : `"${answerMessage(answer.body)}"`;
+  return new UploadError(
+    'UPLOAD_UNCONFIRMED',
+    `${settings.uploadUrl} answered ${status} with ${what}, not an import summary: adsync cannot tell whether the vendor imported the file`,
+    {
+      hint: settings.expectEmptyResponse
+        ? 'target.expectEmptyResponse is set, but the answer was not empty: check target.uploadUrl (a proxy or login page in between?).'
+        : 'Check target.uploadUrl (a captive portal, proxy or login page answers 200 too). If this vendor is documented to answer an accepted upload with an empty body, set target.expectEmptyResponse: true. The baseline did not move.',
+      details: { httpStatus: status },
+    },
+  );
 }
 
 function networkProblem(error: unknown): { tls: boolean; text: string } {
@@ -108,17 +133,23 @@ async function uploadWith(
   const emit = hooks.onEvent ?? ((): void => undefined);
   const tokens = settings.client ? new TokenSource(settings, dispatcher, hooks.onToken) : undefined;
   const deadline = Date.now() + settings.deadlineMs;
+  // retries.maxSeconds bounds the whole upload, a request in flight included; timeoutSeconds
+  // each request, its whole answer included (undici's own timeouts are between bytes: a vendor
+  // sending one byte a second never trips them).
+  const overall = AbortSignal.timeout(settings.deadlineMs);
   let refreshed = false;
   let last = '';
   try {
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       let waitMs = Math.min(30_000, settings.baseDelayMs * 2 ** (attempt - 1));
       waitMs = Math.round(waitMs * (0.5 + Math.random() / 2));
+      const thisRequest = AbortSignal.timeout(settings.timeoutMs);
+      const limits = AbortSignal.any([overall, thisRequest, ...(signal ? [signal] : [])]);
       try {
         const headers: Record<string, string> = { accept: 'application/json' };
         if (tokens) {
           if (settings.tokenUrl) emit({ type: 'token', url: settings.tokenUrl });
-          headers.authorization = `Bearer ${await untilStopped(tokens.get(), signal)}`;
+          headers.authorization = `Bearer ${await untilStopped(tokens.get(limits), limits)}`;
         } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
         emit({ type: 'upload', url: settings.uploadUrl, attempt });
         const body = uploadBody(handle, file, {
@@ -133,12 +164,17 @@ async function uploadWith(
           headers: { ...headers, ...body.headers },
           body: body.body,
           dispatcher,
-          signal: signal ?? null,
+          signal: limits,
         });
         const answer = await readAnswer(res);
-        if (res.statusCode >= 200 && res.statusCode < 300)
-          return { httpStatus: res.statusCode, summary: answer, attempts: attempt };
-        last = `${res.statusCode} ${answerMessage(answer)}`;
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          if (recognisedImport(answer, settings.expectEmptyResponse))
+            return { httpStatus: res.statusCode, summary: answer.body, attempts: attempt };
+          // Not retried: the vendor may have imported the file. Not a success either: a login
+          // page or a captive portal answers 200 too, and the baseline must not move on it.
+          throw unconfirmed(settings, res.statusCode, answer);
+        }
+        last = `${res.statusCode} ${answerMessage(answer.body)}`;
         if (res.statusCode === 401 && tokens && !refreshed) {
           refreshed = true;
           tokens.invalidate();
@@ -163,6 +199,16 @@ async function uploadWith(
       } catch (error) {
         if (signal?.aborted) throw signal.reason as Error;
         if (check.changed) throw changedError();
+        if (overall.aborted) {
+          throw new UploadError(
+            'UPLOAD_FAILED',
+            `the upload to ${settings.uploadUrl} did not complete within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)${last ? `; last: ${last}` : ''}`,
+            {
+              hint: 'The vendor or the network is too slow or keeps failing. The vendor may have imported the file; the baseline did not move, so the next push compares against the last confirmed one.',
+              cause: error,
+            },
+          );
+        }
         if (error instanceof UploadError) {
           if (error.details?.retryable !== true) throw error;
           last = error.message;
@@ -188,12 +234,18 @@ async function uploadWith(
               },
             );
           }
-          last = problem.text;
+          last = thisRequest.aborted
+            ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
+            : problem.text;
         }
       }
       if (attempt === settings.attempts || Date.now() + waitMs > deadline) break;
       emit({ type: 'retry', reason: last, waitMs, attempt });
-      await sleep(waitMs, signal);
+      await sleep(waitMs, AbortSignal.any([overall, ...(signal ? [signal] : [])])).catch((error: unknown) => {
+        if (signal?.aborted) throw signal.reason as Error;
+        if (!overall.aborted) throw error;
+      });
+      if (overall.aborted) break;
     }
     throw new UploadError('UPLOAD_FAILED', `upload to ${settings.uploadUrl} failed after retrying: ${last}`, {
       hint: 'The vendor or the network kept failing. Nothing may have been imported; run again later (the CSV is kept).',

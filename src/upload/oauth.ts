@@ -4,6 +4,9 @@ import { UploadError } from '../errors.js';
 import type { UploadSettings } from './settings.js';
 import { answerMessage, readAnswer } from './vendor-summary.js';
 
+/** RFC 6750 b64token, plus the other visible ASCII characters some issuers put in tokens. */
+const TOKEN = /^[\x21-\x7e]+$/;
+
 /**
  * OAuth2 client-credentials tokens, kept in memory only: reused until shortly before they
  * expire, never after.
@@ -27,8 +30,11 @@ export class TokenSource {
     this.token = undefined;
   }
 
-  /** A valid token, fetching a new one when needed. */
-  public async get(): Promise<string> {
+  /**
+   * A valid token, fetching a new one when needed.
+   * @param signal ends the token request (the request's time limit, the run's stop)
+   */
+  public async get(signal?: AbortSignal): Promise<string> {
     if (this.token && Date.now() < this.token.usableUntil) return this.token.value;
     this.token = undefined;
     const { tokenUrl, client } = this.settings;
@@ -51,8 +57,9 @@ export class TokenSource {
       headers,
       body: form.toString(),
       dispatcher: this.dispatcher,
+      signal: signal ?? null,
     });
-    const body = await readAnswer(res);
+    const { body, raw } = await readAnswer(res);
     if (res.statusCode === 400 || res.statusCode === 401 || res.statusCode === 403) {
       throw new UploadError(
         'UPLOAD_AUTH',
@@ -71,14 +78,25 @@ export class TokenSource {
         },
       );
     }
-    const record = (body && typeof body === 'object' ? body : {}) as {
+    const record = (raw && typeof raw === 'object' ? raw : {}) as {
       access_token?: unknown;
       expires_in?: unknown;
     };
-    if (typeof record.access_token !== 'string') {
+    if (typeof record.access_token !== 'string' || record.access_token === '') {
       throw new UploadError('UPLOAD_AUTH', `the token endpoint ${tokenUrl} answered without an access_token`);
     }
+    // Redacted from everything from now on, even if it is refused below.
     this.onToken(record.access_token);
+    // The token as sent (not the cleaned text): one with a line break or another control
+    // character would be refused by the HTTP client (or smuggle a header), so it is a server
+    // error, named, and never used.
+    if (!TOKEN.test(record.access_token) || record.access_token.length > 16_384) {
+      throw new UploadError(
+        'UPLOAD_AUTH',
+        `the token endpoint ${tokenUrl} answered with an access_token that is not a valid token (control characters, spaces or over 16 KB)`,
+        { hint: "The token endpoint is misbehaving or is not the vendor's: check target.tokenUrl." },
+      );
+    }
     const lifetimeMs = (typeof record.expires_in === 'number' ? record.expires_in : 3600) * 1000;
     // Stop using a token a little before it expires: 30 s, or a tenth of a short lifetime.
     const margin = Math.min(30_000, lifetimeMs / 10);

@@ -32,6 +32,8 @@ export interface UploadSettings extends TransportSettings {
   deadlineMs: number;
   /** First backoff delay in ms. */
   baseDelayMs: number;
+  /** An accepted upload is answered with an empty body (target.expectEmptyResponse). */
+  expectEmptyResponse: boolean;
 }
 
 /**
@@ -156,5 +158,6 @@ export function uploadSettings(
     deadlineMs: t.retries.deadlineMs,
     baseDelayMs: t.retries.baseDelayMs,
     timeoutMs: t.timeoutMs,
+    expectEmptyResponse: t.expectEmptyResponse,
   };
 }

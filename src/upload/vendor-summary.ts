@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
 
+import { cleanServerText, cleanServerValue, serverExcerpt } from '../util/server-text.js';
+
 /**
  * The vendor's answer, read in one place: the body of a response (JSON when it parses, else
  * text), the message of a refusal, and the import summary of an accepted upload
@@ -71,17 +73,51 @@ export function vendorRowErrors(summary: unknown): { row: number; message: strin
   );
 }
 
+/** The most of a response adsync reads: a vendor's answer is a summary, not a download. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** A response body as read: its parsed JSON (or text), cleaned, and whether it was cut short. */
+export interface Answer {
+  /** Parsed JSON, or the text when it is not JSON (cleaned of control characters). */
+  body: unknown;
+  /** The parsed JSON as sent, not cleaned: only for values used, never shown (a token). */
+  raw: unknown;
+  /** The body was longer than {@link MAX_ANSWER_BYTES}: only that much was read. */
+  truncated: boolean;
+  /** Bytes read. */
+  bytes: number;
+}
+
 /**
- * A response body: parsed JSON, or the text when it is not JSON.
+ * Read a response body, at most {@link MAX_ANSWER_BYTES} of it (the rest is not downloaded),
+ * and clean what the server wrote of control characters and escape sequences.
  * @param res the response
  */
-export async function readAnswer(res: Dispatcher.ResponseData): Promise<unknown> {
-  const text = await res.body.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
+export async function readAnswer(res: Dispatcher.ResponseData): Promise<Answer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    const room = MAX_ANSWER_BYTES - bytes;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      bytes += room;
+      truncated = true;
+      break; // leaving the loop destroys the body: the rest is never read
+    }
+    chunks.push(chunk);
+    bytes += chunk.length;
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!truncated) {
+    try {
+      const raw: unknown = JSON.parse(text);
+      return { body: cleanServerValue(raw), raw, truncated, bytes };
+    } catch {
+      // not JSON: text
+    }
+  }
+  return { body: cleanServerText(text), raw: text, truncated, bytes };
 }
 
 /**
@@ -89,11 +125,27 @@ export async function readAnswer(res: Dispatcher.ResponseData): Promise<unknown>
  * @param body the answer (parsed JSON, or text)
  */
 export function answerMessage(body: unknown): string {
-  if (typeof body === 'string') return body.slice(0, 300);
+  if (typeof body === 'string') return serverExcerpt(body) || '(empty answer)';
   if (body && typeof body === 'object') {
     const o = body as Record<string, unknown>;
     const parts = [o.error, o.error_description, o.message].filter((v): v is string => typeof v === 'string');
-    if (parts.length > 0) return parts.join(': ');
+    if (parts.length > 0) return serverExcerpt(parts.join(': '));
   }
-  return JSON.stringify(body).slice(0, 300);
+  return serverExcerpt(JSON.stringify(body) ?? String(body));
+}
+
+/**
+ * Whether an accepted upload's answer is an import result adsync recognises: the vendor's JSON
+ * summary (an object with at least one import count or an `errors` list), or, for a vendor
+ * documented to answer nothing (`target.expectEmptyResponse`), an empty body. A login page or a
+ * captive portal answering 200 is not one.
+ * @param answer the answer as read
+ * @param expectEmpty target.expectEmptyResponse
+ */
+export function recognisedImport(answer: Answer, expectEmpty: boolean): boolean {
+  if (answer.truncated) return false;
+  if (expectEmpty) return answer.bytes === 0 || answer.body === '';
+  const parsed = parseVendorSummary(answer.body);
+  const record = answer.body as Record<string, unknown> | null;
+  return parsed.kind === 'summary' && (parsed.counts.length > 0 || Array.isArray(record?.errors));
 }

@@ -95,6 +95,7 @@ describe('NO_PROXY: an excluded host never sees the proxy', () => {
       deadlineMs: 5000,
       baseDelayMs: 10,
       timeoutMs: 5000,
+      expectEmptyResponse: false,
     };
   }
 

@@ -53,6 +53,7 @@ function apiKeySettings(
     deadlineMs: 5000,
     baseDelayMs: 10,
     timeoutMs: 5000,
+    expectEmptyResponse: false,
   };
 }
 const skip = inject('slapdSkip');

@@ -1,0 +1,159 @@
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { runAdsync, type CliRun } from '../harness/cli.js';
+import { exampleConfig } from '../harness/example-config.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+import { issueToken, startHostileVendor, type HostileVendor } from '../harness/hostile-vendor.js';
+
+const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
+const SECRET = 'hostile-vendor-secret-7Zq';
+const ESC = '\u001b';
+
+/** Everything a run left on disk under a directory, as one text. */
+async function everything(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
+}
+
+describe('a vendor answer is never trusted blindly (hand-made hostile vendor over TLS on loopback)', () => {
+  let vendor: HostileVendor;
+
+  /** A project pushing example.ldif to the hostile vendor; returns its directory. */
+  const project = async (target: Record<string, unknown> = {}): Promise<string> => {
+    const cwd = await tempDir();
+    await writeFile(join(cwd, 'vendor.pem'), vendor.certificate);
+    const base = exampleConfig();
+    await writeConfig(cwd, {
+      ...base,
+      directory: { kind: 'ldif', file: EXAMPLE_LDIF, baseDN: base.directory.baseDN },
+      target: {
+        profile: 'receptionist',
+        tokenUrl: `${vendor.url}/oauth/token`,
+        uploadUrl: `${vendor.url}/contacts/import`,
+        clientId: 'adsync',
+        clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+        caFile: './vendor.pem',
+        retries: { attempts: 2, baseDelayMs: 10 },
+        ...target,
+      },
+      state: { dir: './state' },
+      logging: { file: './adsync.log' },
+    });
+    return cwd;
+  };
+  const push = (cwd: string, args: string[] = []): Promise<CliRun> =>
+    runAdsync(['push', '--json', ...args], { cwd, env: { ADSYNC_CLIENT_SECRET: SECRET } });
+  /** The run ended as a run must: a report, a history line, no lock left, no state moved. */
+  const endedCleanly = async (cwd: string, run: CliRun, code: string): Promise<void> => {
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'error', exitCode: 1, error: { code } });
+    const state = await readdir(join(cwd, 'state'));
+    expect(state.filter((n) => n.endsWith('.lock'))).toEqual([]);
+    expect(state.filter((n) => /^state-.*\.json$/.test(n))).toEqual([]);
+    const history = (await readFile(join(cwd, 'state', 'runs.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(history.at(-1) ?? '{}')).toMatchObject({ outcome: 'error', exitCode: 1 });
+  };
+
+  beforeAll(async () => {
+    vendor = await startHostileVendor((_req, _body, res) => {
+      issueToken(res);
+    });
+  });
+  afterAll(async () => {
+    await vendor.stop();
+  });
+
+  it('a token with a line break in it is refused, named, and the run ends (exit 1)', async () => {
+    const cwd = await project();
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"access_token":"a\\r\\nX-Injected: y","expires_in":3600}');
+      } else res.writeHead(500).end();
+    };
+    const uploads = vendor.seen.length;
+    const started = Date.now();
+    const run = await push(cwd, ['--timeout', '15s']);
+    expect(run.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.stderr).toContain('answered with an access_token that is not a valid token');
+    expect(vendor.seen.slice(uploads).map((s) => s.path)).toEqual(['/oauth/token']);
+    await endedCleanly(cwd, run, 'UPLOAD_AUTH');
+  });
+
+  it('a 200 with a login page is not an import: UPLOAD_UNCONFIRMED, exit 1, the baseline stays', async () => {
+    const cwd = await project();
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') return issueToken(res);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>Sign in to the guest Wi-Fi</h1></body></html>');
+    };
+    const run = await push(cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'answered 200 with "<html><body><h1>Sign in to the guest Wi-Fi</h1></body></html>", not an import summary',
+    );
+    expect(run.stderr).toContain('target.expectEmptyResponse');
+    await endedCleanly(cwd, run, 'UPLOAD_UNCONFIRMED');
+
+    // An empty 200 is not one either, unless the config says this vendor answers nothing.
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') return issueToken(res);
+      res.writeHead(200).end();
+    };
+    const empty = await push(cwd);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('answered 200 with an empty answer');
+    const documented = await push(await project({ expectEmptyResponse: true }));
+    expect(documented.code).toBe(0);
+  });
+
+  it('a huge error body with escape sequences: read up to 1 MB, a short clean excerpt in every output', async () => {
+    const cwd = await project({ retries: { attempts: 1 } });
+    const page = `${ESC}]8;;https://evil.example${ESC}\\click${ESC}]8;;${ESC}\\ ${ESC}[31mRED\u0000${'x'.repeat(20 * 1024 * 1024)}`;
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') return issueToken(res);
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(page);
+    };
+    const run = await push(cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the vendor rejected the upload');
+    expect(run.stderr).toContain('click RED');
+    const outputs = [run.stdout, run.stderr, await everything(cwd)];
+    for (const text of outputs) {
+      expect(text).not.toContain(ESC);
+      expect(text).not.toContain('\u0000');
+      expect(text.length).toBeLessThan(2 * 1024 * 1024);
+    }
+    expect(run.stderr.length).toBeLessThan(8 * 1024);
+    await endedCleanly(cwd, run, 'UPLOAD_REJECTED');
+  }, 30_000);
+
+  it('a vendor trickling its answer one byte a second is cut off by timeoutSeconds and retries.maxSeconds', async () => {
+    const cwd = await project({
+      timeoutSeconds: 2,
+      retries: { attempts: 5, maxSeconds: 5, baseDelayMs: 10 },
+    });
+    const timers = new Set<NodeJS.Timeout>();
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') return issueToken(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 1000);
+      timers.add(timer);
+      res.on('close', () => clearInterval(timer));
+    };
+    const started = Date.now();
+    const run = await push(cwd);
+    const seconds = (Date.now() - started) / 1000;
+    for (const timer of timers) clearInterval(timer);
+    expect(run.code).toBe(1);
+    expect(seconds).toBeLessThan(12);
+    expect(run.stderr).toMatch(/within 5 s \(target\.retries\.maxSeconds\)|no complete answer within 2 s/);
+    await endedCleanly(cwd, run, 'UPLOAD_FAILED');
+  }, 30_000);
+});
