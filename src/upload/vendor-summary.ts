@@ -131,7 +131,7 @@ export function answerMessage(body: unknown): string {
     const parts = [o.error, o.error_description, o.message].filter((v): v is string => typeof v === 'string');
     if (parts.length > 0) return serverExcerpt(parts.join(': '));
   }
-  return serverExcerpt(JSON.stringify(body) ?? String(body));
+  return body === undefined ? '' : serverExcerpt(JSON.stringify(body));
 }
 
 /**

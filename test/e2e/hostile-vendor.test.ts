@@ -88,7 +88,10 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
   it('a 200 with a login page is not an import: UPLOAD_UNCONFIRMED, exit 1, the baseline stays', async () => {
     const cwd = await project();
     vendor.handle = (req, _body, res) => {
-      if (req.url === '/oauth/token') return issueToken(res);
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html><body><h1>Sign in to the guest Wi-Fi</h1></body></html>');
     };
@@ -102,7 +105,10 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
 
     // An empty 200 is not one either, unless the config says this vendor answers nothing.
     vendor.handle = (req, _body, res) => {
-      if (req.url === '/oauth/token') return issueToken(res);
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
       res.writeHead(200).end();
     };
     const empty = await push(cwd);
@@ -116,7 +122,10 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
     const cwd = await project({ retries: { attempts: 1 } });
     const page = `${ESC}]8;;https://evil.example${ESC}\\click${ESC}]8;;${ESC}\\ ${ESC}[31mRED\u0000${'x'.repeat(20 * 1024 * 1024)}`;
     vendor.handle = (req, _body, res) => {
-      if (req.url === '/oauth/token') return issueToken(res);
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(page);
     };
@@ -141,11 +150,16 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
     });
     const timers = new Set<NodeJS.Timeout>();
     vendor.handle = (req, _body, res) => {
-      if (req.url === '/oauth/token') return issueToken(res);
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       const timer = setInterval(() => res.write(' '), 1000);
       timers.add(timer);
-      res.on('close', () => clearInterval(timer));
+      res.on('close', () => {
+        clearInterval(timer);
+      });
     };
     const started = Date.now();
     const run = await push(cwd);

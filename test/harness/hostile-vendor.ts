@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 import { selfSignedCertificate } from '../../src/mock-server/server.js';
@@ -36,7 +37,9 @@ export async function startHostileVendor(handle: HostileHandler): Promise<Hostil
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
   const server: Server = createServer({ ...tls, minVersion: 'TLSv1.2' }, (req, res) => {
