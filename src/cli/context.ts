@@ -327,6 +327,15 @@ export class CliContext implements CommandContext {
     });
   }
 
+  /**
+   * Stop the run safely, as a signal would (see {@link Lifecycle.interrupt}).
+   * @param by why, for the message
+   * @returns whether a run was there to stop
+   */
+  public interrupt(by: string): boolean {
+    return this.lifecycle.interrupt(by);
+  }
+
   /** Remove the run's signal handlers and timers. */
   public dispose(): void {
     this.lifecycle.dispose();

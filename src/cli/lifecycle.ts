@@ -20,6 +20,12 @@ export interface Lifecycle {
    * SIGINT, a person insisting, quits at once (exit 130).
    */
   limit(options: LimitOptions): AbortSignal;
+  /**
+   * Stop the guarded run as a signal would, for a reason of adsync's own.
+   * @param by who asks (shown to the user)
+   * @returns whether a run was there to stop
+   */
+  interrupt(by: string): boolean;
   /** Remove the timer and the handlers. */
   dispose(): void;
 }
@@ -32,6 +38,7 @@ export interface Lifecycle {
 export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
   let pending: string | undefined;
   let listener: ((by: string) => void) | undefined;
+  let current: AbortSignal | undefined;
   const cleanups: (() => void)[] = [];
   if (env.ADSYNC_RUN_ID !== undefined && process.send !== undefined) {
     // The channel must not keep the run alive.
@@ -71,15 +78,23 @@ export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
               `error: the run did not end within ${WATCHDOG_GRACE_MS / 1000} s after its time limit; adsync is ending the process (exit 137). The baseline moves only after the vendor accepted an upload, and the next run takes over this run's lock.`,
             );
       listener = stop;
+      current = controller.signal;
       cleanups.push(() => {
         clearTimeout(timer);
         watchdog?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         listener = undefined;
+        current = undefined;
       });
       if (pending !== undefined) stop(pending);
       return controller.signal;
+    },
+    interrupt(by: string): boolean {
+      // A run already stopped (its time limit passed) and still waiting cannot be stopped again.
+      if (!listener || current?.aborted !== false) return false;
+      listener(by);
+      return true;
     },
     dispose(): void {
       for (const cleanup of cleanups.splice(0)) cleanup();

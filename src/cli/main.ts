@@ -2,7 +2,8 @@ import { Command, CommanderError } from 'commander';
 
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { CliContext, type CliIo } from './context.js';
-import { commanderExit, endProcess, failureOf, type Failure } from './exit.js';
+import { ExitCode } from '../errors.js';
+import { commanderExit, endProcess, failureOf, quitNow, type Failure } from './exit.js';
 import { buildProgram, version } from './program.js';
 
 export type { CliIo } from './context.js';
@@ -44,6 +45,24 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     },
   );
   let failure: Failure | undefined;
+  // Node empties its event loop while a run still waits on a promise nothing can settle (a
+  // bug, or a library that dropped a callback): without this it would exit 13 in silence,
+  // without a report, a history line or a released lock. The first time, the run is stopped as
+  // a signal would stop it, so it unwinds through its normal path; if even that cannot move it,
+  // say so and exit 1.
+  let idle = 0;
+  const onIdle = (): void => {
+    idle++;
+    if (idle === 1 && ctx.interrupt('adsync itself: the run waited on something that can no longer happen'))
+      return;
+    if (idle > 2) return;
+    const message = 'the command stopped making progress and could not be ended normally';
+    ctx.ui.error(`${message}; this is a bug in adsync`);
+    void ctx
+      .emitReport({ status: 'error', exitCode: ExitCode.Runtime, error: { code: 'INTERNAL', message } })
+      .finally(() => quitNow(ExitCode.Runtime));
+  };
+  process.on('beforeExit', onIdle);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -64,6 +83,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       },
     });
   } finally {
+    process.off('beforeExit', onIdle);
     ctx.dispose();
   }
   await ctx.finish(ctx.exitCode, failure);

@@ -1,5 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -37,6 +40,9 @@ async function silentServer(): Promise<{ url: string; close: () => Promise<void>
       }),
   };
 }
+
+/** The file the harness loads into slapd, read as an LDIF export. */
+const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -87,4 +93,37 @@ describe('the terminal and the time limit', () => {
     expect(seconds).toBeGreaterThan(15);
     expect(seconds).toBeLessThan(40);
   }, 60_000);
+
+  it('a run left waiting on a promise nothing can settle still ends with a message, a report and exit 1', async () => {
+    const cwd = await tempDir();
+    // A library that drops a callback, in a step a run cannot abandon (the history line).
+    const drop = join(cwd, 'drop.mjs');
+    await writeFile(
+      drop,
+      [
+        "import fs from 'node:fs';",
+        "import { syncBuiltinESMExports } from 'node:module';",
+        'const append = fs.promises.appendFile;',
+        "fs.promises.appendFile = (path, ...rest) => (String(path).endsWith('runs.jsonl') ? new Promise(() => {}) : append(path, ...rest));",
+        'syncBuiltinESMExports();',
+      ].join('\n'),
+    );
+    const config = exampleConfig();
+    await writeConfig(cwd, {
+      ...config,
+      directory: { kind: 'ldif', file: EXAMPLE_LDIF, baseDN: config.directory.baseDN },
+    });
+    const run = await runAdsync(['push', '--dry-run', '--json', '--timeout', '2s'], {
+      cwd,
+      env: { NODE_OPTIONS: `--import=${drop}` },
+    });
+    // Without the safety net Node would exit 13 ("unsettled top-level await") in silence.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the command stopped making progress and could not be ended normally');
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'error',
+      exitCode: 1,
+      error: { code: 'INTERNAL' },
+    });
+  }, 30_000);
 });
