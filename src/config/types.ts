@@ -3,6 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { DirectorySettings, SearchScope } from '../directory/types.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import type { ConfigInput, LOG_LEVELS, NOTIFY_EVENTS } from './schema.js';
+import type { MissingSecret } from './secrets.js';
 
 /** The `target:` section as written. */
 type TargetInput = ConfigInput['target'];
@@ -122,4 +123,9 @@ export interface ResolvedTarget {
   retries: { attempts: number; deadlineMs: number; baseDelayMs: number };
   /** Connect/headers/body timeout in ms. */
   timeoutMs: number;
+  /**
+   * `${env:}`/`${file:}` references of the target that are not resolved (their keys are unset
+   * above): inspecting needs none of them; an upload refuses, naming each (upload/settings.ts).
+   */
+  missing: MissingSecret[];
 }
