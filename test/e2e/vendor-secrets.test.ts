@@ -179,3 +179,42 @@ describe.skipIf(skip !== '')(
     });
   },
 );
+
+describe('history, diff and schedule install need no vendor secrets (no directory needed)', () => {
+  const config = {
+    directory: { kind: 'ldap', url: 'ldap://127.0.0.1:1' },
+    locations: [{ slug: 'hq', ous: ['ou=hq,dc=example,dc=com'] }],
+    target: {
+      profile: 'receptionist',
+      tokenUrl: 'https://vendor.example/oauth/token',
+      uploadUrl: 'https://vendor.example/contacts/import',
+      clientId: '${env:ADSYNC_CLIENT_ID}',
+      clientSecret: '${file:./client-secret.txt}',
+    },
+    schedule: { cron: '0 6 * * *' },
+  };
+
+  it('load the config with ADSYNC_CLIENT_ID unset and the secret file absent', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, config);
+    const history = await runAdsync(['history'], { cwd });
+    expect(history.code, history.stderr).toBe(0);
+    const diff = await runAdsync(['diff'], { cwd });
+    // Nothing to compare yet: a usage answer about the history, not about secrets.
+    expect(diff.stderr).toContain('fewer than two runs');
+    expect(diff.stderr).not.toContain('ADSYNC_CLIENT_ID');
+    const installed = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
+      cwd,
+      env: { HOME: join(cwd, 'home') },
+    });
+    expect(installed.code, installed.stderr).toBe(0);
+    // A real push still refuses, naming the variable and the file at once.
+    const pushed = await runAdsync(['push'], { cwd });
+    expect(pushed.code).toBe(2);
+    expect(pushed.stderr).toContain('target.clientId: environment variable ADSYNC_CLIENT_ID is not set');
+    expect(pushed.stderr).toMatch(
+      /target\.clientSecret: cannot read secret file \S+client-secret\.txt \(.*ENOENT/,
+    );
+    expect(pushed.stderr).toMatch(/hint: Set ADSYNC_CLIENT_ID .*Check that each file exists/);
+  });
+});
