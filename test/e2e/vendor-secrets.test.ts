@@ -218,3 +218,39 @@ describe('history, diff and schedule install need no vendor secrets (no director
     expect(pushed.stderr).toMatch(/hint: Set ADSYNC_CLIENT_ID .*Check that each file exists/);
   });
 });
+
+describe("check's vendor part and loopback http://", () => {
+  it('refuses http:// without --insecure-http, and with it goes on to the token endpoint', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, {
+      directory: { kind: 'ldap', url: 'ldap://127.0.0.1:1' },
+      locations: [{ slug: 'hq', ous: ['ou=hq,dc=example,dc=com'] }],
+      target: {
+        profile: 'receptionist',
+        tokenUrl: 'http://127.0.0.1:1/token',
+        uploadUrl: 'http://127.0.0.1:1/import',
+        clientId: 'adsync',
+        clientSecret: 'a-literal-secret-for-this-test',
+      },
+    });
+    const refused = await runAdsync(['check', '--json'], { cwd });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      vendor: {
+        status: 'failed',
+        error: { code: 'CONFIG_INVALID', hint: expect.stringContaining('--insecure-http') as unknown },
+      },
+    });
+    const allowed = await runAdsync(['check', '--insecure-http', '--json'], { cwd });
+    expect(allowed.code).toBe(1);
+    const vendor = (JSON.parse(allowed.stdout) as { vendor: Record<string, unknown> }).vendor;
+    expect(vendor).toMatchObject({
+      status: 'failed',
+      tlsNote: 'http://127.0.0.1:1/token is plain http:// (--insecure-http)',
+      error: {
+        message: expect.stringContaining('cannot reach http://127.0.0.1:1/token: ECONNREFUSED') as unknown,
+      },
+    });
+    expect(allowed.stdout + allowed.stderr).not.toContain('a-literal-secret-for-this-test');
+  });
+});
