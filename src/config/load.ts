@@ -163,6 +163,32 @@ function formatIssues(
 }
 
 /**
+ * A CA file that cannot be read is a config problem like an unreadable `${file:}`: found when
+ * the config is loaded, by every command, not when a connection first needs it.
+ * @param config the normalised config
+ */
+function caFileIssues(config: ResolvedConfig): ConfigIssue[] {
+  const files: [string, string | undefined][] = [
+    ['directory', config.directory.caFile],
+    ['target', config.target.caFile],
+    ['notify', config.notify?.caFile],
+  ];
+  const issues: ConfigIssue[] = [];
+  for (const [section, file] of files) {
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch (error) {
+      issues.push({
+        path: [section, 'caFile'],
+        message: `cannot read ${file} (${describeError(error)}): point it at a readable PEM file with the CA certificate(s)`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
  * Find, parse, resolve and validate the config: YAML syntax (line and column), secret references,
  * schema (key path, expectation, nearest valid key), normalisation, then the cross-field rules.
  * @param options where to look and the environment
@@ -224,10 +250,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
-  const { value: raw, secrets } = resolveSecretReferences<unknown>(result.config, {
+  // The vendor's secrets are only needed to upload: a target reference that cannot be resolved
+  // is kept on the config as missing (the upload refuses, naming it) instead of failing here.
+  const {
+    value: raw,
+    secrets,
+    missing,
+  } = resolveSecretReferences<unknown>(result.config, {
     env: options.env,
     baseDir: dirname(filepath),
     filepath,
+    deferred: ['target'],
   });
 
   // Messages about a config that failed validation never show a secret found in it.
@@ -253,8 +286,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
-  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath);
-  const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues];
+  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath, missing);
+  const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues, ...caFileIssues(config)];
   if (issues.length > 0) {
     throw new ConfigError(
       'CONFIG_INVALID',

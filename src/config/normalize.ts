@@ -7,6 +7,7 @@ import { ldifUrl } from '../directory/ldif/source.js';
 import type { DirectoryKind } from '../directory/types.js';
 import { compileColumns } from '../mapping/columns.js';
 import type { ConfigInput } from './schema.js';
+import type { MissingSecret } from './secrets.js';
 import { normalizeTarget } from './target.js';
 import type { ConfigIssue, LocationConfig, ResolvedConfig } from './types.js';
 
@@ -17,10 +18,12 @@ import type { ConfigIssue, LocationConfig, ResolvedConfig } from './types.js';
  * compiling it.
  * @param input the schema-valid config
  * @param filepath the config file
+ * @param missing the target's references that are not resolved (see secrets.ts)
  */
 export function normalizeConfig(
   input: ConfigInput,
   filepath: string,
+  missing: readonly MissingSecret[] = [],
 ): { config: ResolvedConfig; issues: ConfigIssue[] } {
   const baseDir = dirname(filepath);
   const d = input.directory;
@@ -41,7 +44,7 @@ export function normalizeConfig(
   const country = input.phone?.defaultCountry;
   const stateDir = resolve(baseDir, input.state?.dir ?? './adsync-state');
 
-  const target = normalizeTarget(input.target, baseDir);
+  const target = normalizeTarget(input.target, baseDir, missing);
   const { set, issues } = compileColumns({
     profile: input.target.profile,
     locationColumn: input.target.locationColumn,

@@ -30,14 +30,35 @@ export interface ResolveSecretsOptions {
   baseDir: string;
   /** The config file, for error messages. */
   filepath: string;
+  /**
+   * Top-level sections whose unresolved references do not fail: the key is left out and the
+   * reference listed in {@link ResolvedSecrets.missing}, for the command that needs it to refuse.
+   */
+  deferred?: readonly string[];
+}
+
+/** A reference that could not be resolved: which key, which variable or file, and why. */
+export interface MissingSecret {
+  /** Key path, e.g. `target.clientSecret`. */
+  key: string;
+  /** `${env:}` or `${file:}`. */
+  kind: 'env' | 'file';
+  /** The variable's name, or the file's absolute path. */
+  name: string;
+  /** What is wrong with it. */
+  problem: 'not set' | 'empty' | 'unreadable';
+  /** For a file: the system's reason (ENOENT …). */
+  reason?: string | undefined;
 }
 
 /** Result of {@link resolveSecretReferences}. */
 export interface ResolvedSecrets<T> {
-  /** The value with every reference replaced. */
+  /** The value with every reference replaced (a deferred key whose reference failed: left out). */
   value: T;
   /** Every secret value seen, so output can be redacted. Never printed. */
   secrets: string[];
+  /** References of the deferred sections that could not be resolved. */
+  missing: MissingSecret[];
 }
 
 function keyPath(path: readonly (string | number)[]): string {
@@ -48,26 +69,81 @@ function keyPath(path: readonly (string | number)[]): string {
 }
 
 /**
+ * One line per unresolved reference: `target.clientSecret: environment variable X is not set`.
+ * @param missing the references
+ */
+export function describeMissing(missing: readonly MissingSecret[]): string[] {
+  return missing.map((m) =>
+    m.kind === 'env'
+      ? `${m.key}: environment variable ${m.name} is ${m.problem === 'empty' ? 'empty' : 'not set'}`
+      : `${m.key}: cannot read secret file ${m.name}${m.reason ? ` (${m.reason})` : ''}`,
+  );
+}
+
+/**
+ * The error for unresolved references, naming every one of them at once (never a value).
+ * @param filepath the config file
+ * @param missing the references (at least one)
+ * @param purpose what needs them, e.g. "to upload"
+ * @param later references also unresolved that only an upload needs, listed so one round of
+ *   fixing is enough
+ */
+export function missingSecretsError(
+  filepath: string,
+  missing: readonly MissingSecret[],
+  purpose?: string,
+  later: readonly MissingSecret[] = [],
+): ConfigError {
+  const all = [...missing, ...later];
+  const variables = [...new Set(all.filter((m) => m.kind === 'env').map((m) => m.name))];
+  const files = all.some((m) => m.kind === 'file');
+  const lines = [
+    ...describeMissing(missing).map((l) => `  - ${l}`),
+    ...describeMissing(later).map((l) => `  - ${l} (needed only to upload)`),
+  ];
+  const head =
+    missing.length === 1
+      ? `${filepath}: a secret reference cannot be resolved${purpose ? ` ${purpose}` : ''}:`
+      : `${filepath}: ${missing.length} secret references cannot be resolved${purpose ? ` ${purpose}` : ''}:`;
+  const hints: string[] = [];
+  if (variables.length > 0)
+    hints.push(
+      `Set ${variables.join(', ')} (not empty) in the environment that runs adsync (for a scheduled task: in the task's environment), or use \${file:PATH}.`,
+    );
+  if (files) hints.push('Check that each file exists and that the account running adsync may read it.');
+  return new ConfigError('CONFIG_SECRET', [head, ...lines].join('\n'), {
+    hint: hints.join(' '),
+    details: { missing: all.length, variables: variables.join(',') },
+  });
+}
+
+/**
  * Replace `${env:NAME}` and `${file:PATH}` in every string of a parsed config.
- * A variable that is not set, or a file that cannot be read, is a {@link ConfigError} naming the
- * key, the variable or the file — never its value. File contents lose one trailing newline.
+ * Every variable that is not set or empty, and every file that cannot be read, is collected:
+ * outside the deferred sections they fail together in one {@link ConfigError} naming each key,
+ * variable or file — never a value. File contents lose one trailing newline.
  * @param raw the parsed YAML
- * @param options where references are resolved
+ * @param options where references are resolved, and which sections may stay unresolved
  */
 export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOptions): ResolvedSecrets<T> {
   const secrets: string[] = [];
+  const required: MissingSecret[] = [];
+  const missing: MissingSecret[] = [];
+  const deferred = new Set(options.deferred ?? []);
+  /** Marks a string whose references failed; the walk leaves its key out. */
+  const UNRESOLVED = Symbol('unresolved');
 
-  const resolveString = (text: string, path: (string | number)[]): string => {
+  const resolveString = (text: string, path: (string | number)[]): string | typeof UNRESOLVED => {
     let fromFile = false as boolean; // set inside the replace callback
+    const problems: MissingSecret[] = [];
     const out = text.replace(REFERENCE, (_match, escape: string, kind: string, name: string) => {
       if (escape) return `\${${kind}:${name}}`;
-      const where = `${options.filepath}: ${keyPath(path)}`;
+      const key = keyPath(path);
       if (kind === 'env') {
         const value = options.env[name];
         if (value === undefined || value === '') {
-          throw new ConfigError('CONFIG_SECRET', `${where}: environment variable ${name} is not set`, {
-            hint: `Set ${name} in the environment that runs adsync (for a scheduled task: in the task's environment), or use \${file:PATH}.`,
-          });
+          problems.push({ key, kind: 'env', name, problem: value === '' ? 'empty' : 'not set' });
+          return '';
         }
         return value;
       }
@@ -76,12 +152,15 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       try {
         return decodeSecretFile(readFileSync(file)).replace(/\r?\n$/, '');
       } catch (error) {
-        throw new ConfigError('CONFIG_SECRET', `${where}: cannot read secret file ${file}`, {
-          hint: 'Check that the file exists and that the account running adsync may read it.',
-          cause: describeError(error),
-        });
+        problems.push({ key, kind: 'file', name: file, problem: 'unreadable', reason: describeError(error) });
+        return '';
       }
     });
+    if (problems.length > 0) {
+      const top = path[0];
+      (typeof top === 'string' && deferred.has(top) ? missing : required).push(...problems);
+      return UNRESOLVED;
+    }
     const key = path[path.length - 1];
     if (out && (fromFile || (typeof key === 'string' && SECRET_KEYS.has(key)))) secrets.push(out);
     if (key === 'proxy') {
@@ -99,12 +178,19 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
     if (typeof value === 'string') return resolveString(value, path);
     if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
+      return Object.fromEntries(
+        Object.entries(value)
+          .map(([k, v]) => [k, walk(v, [...path, k])] as const)
+          .filter(([, v]) => v !== UNRESOLVED),
+      );
     }
     return value;
   };
 
-  return { value: walk(raw, []) as T, secrets };
+  const value = walk(raw, []) as T;
+  // Every unresolved reference at once, the deferred ones too: one round of fixing, not one each.
+  if (required.length > 0) throw missingSecretsError(options.filepath, required, undefined, missing);
+  return { value, secrets, missing };
 }
 
 /**

@@ -17,7 +17,8 @@ const DIRECTORY: Record<DirectoryKind, string> = {
   url:
     - ldaps://dc1.corp.example.com
     - ldaps://dc2.corp.example.com
-  caFile: ./corp-root-ca.pem
+  # The domain's root CA (PEM), unless this machine already trusts it; the file must exist.
+  # caFile: ./corp-root-ca.pem
   # A read-only service account: a DN or a UPN (svc-adsync@corp.example.com).
   bindDN: svc-adsync@corp.example.com
   # Never write the password here: read it from the environment or a file only root can read.

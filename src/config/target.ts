@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
 import { isLoopbackHost } from '../util/loopback.js';
+import type { MissingSecret } from './secrets.js';
 import type { ConfigIssue, ResolvedTarget } from './types.js';
 import type { ConfigInput } from './schema.js';
 
@@ -28,17 +29,21 @@ function endpointIssue(key: 'uploadUrl' | 'tokenUrl', value: string): ConfigIssu
   };
 }
 
-/** The rules of the target section that involve more than one key. */
-function targetIssues(t: TargetInput): ConfigIssue[] {
+/**
+ * The rules of the target section that involve more than one key. A key whose reference is not
+ * resolved yet counts as written (it is, just not available to this command).
+ */
+function targetIssues(t: TargetInput, pending: ReadonlySet<string>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const written = (key: keyof TargetInput): boolean => t[key] !== undefined || pending.has(key);
   const endpoint = (key: 'uploadUrl' | 'tokenUrl'): void => {
     const value = t[key];
     const issue = value === undefined ? undefined : endpointIssue(key, value);
     if (issue) issues.push(issue);
   };
   endpoint('uploadUrl');
-  if (t.apiKey !== undefined) {
-    for (const key of OAUTH_KEYS.filter((k) => t[k] !== undefined)) {
+  if (written('apiKey')) {
+    for (const key of OAUTH_KEYS.filter(written)) {
       issues.push({
         path: ['target', key],
         message:
@@ -85,18 +90,23 @@ function targetIssues(t: TargetInput): ConfigIssue[] {
  * that `check`, a dry run and a push must agree on.
  * @param t the target section as written
  * @param baseDir the config file's directory
+ * @param missing references of the target section that are not resolved (the keys are absent
+ *   from `t`); kept on the target for the commands that need them
  */
 export function normalizeTarget(
   t: TargetInput,
   baseDir: string,
+  missing: readonly MissingSecret[] = [],
 ): { target: ResolvedTarget; issues: ConfigIssue[] } {
+  const pending = new Set(missing.map((m) => m.key.split(/[.[]/)[1] ?? ''));
   const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : undefined;
   return {
     target: {
       profile: t.profile,
       locationColumn: t.locationColumn,
       uploadUrl: t.uploadUrl ?? defaults?.uploadUrl,
-      tokenUrl: t.tokenUrl ?? (t.apiKey === undefined ? defaults?.tokenUrl : undefined),
+      tokenUrl:
+        t.tokenUrl ?? (t.apiKey === undefined && !pending.has('apiKey') ? defaults?.tokenUrl : undefined),
       clientId: t.clientId,
       clientSecret: t.clientSecret,
       scope: t.scope,
@@ -115,9 +125,19 @@ export function normalizeTarget(
       },
       timeoutMs: (t.timeoutSeconds ?? 60) * 1000,
       expectEmptyResponse: t.expectEmptyResponse ?? false,
+      missing: [...missing],
     },
-    issues: targetIssues(t),
+    issues: targetIssues(t, pending),
   };
+}
+
+/**
+ * The reference that hides which vendor account a target is (its client id or API key, or the
+ * upload URL), when it is not resolved.
+ * @param target the resolved target
+ */
+export function unresolvedAccount(target: ResolvedTarget): MissingSecret | undefined {
+  return target.missing.find((m) => /^target\.(clientId|apiKey|uploadUrl)$/.test(m.key));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { DirectorySettings, SearchScope } from '../directory/types.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import type { ConfigInput, LOG_LEVELS, NOTIFY_EVENTS } from './schema.js';
+import type { MissingSecret } from './secrets.js';
 
 /** The `target:` section as written. */
 type TargetInput = ConfigInput['target'];
@@ -124,4 +125,9 @@ export interface ResolvedTarget {
   timeoutMs: number;
   /** An accepted upload is answered with an empty body (no summary). */
   expectEmptyResponse: boolean;
+  /**
+   * `${env:}`/`${file:}` references of the target that are not resolved (their keys are unset
+   * above): inspecting needs none of them; an upload refuses, naming each (upload/settings.ts).
+   */
+  missing: MissingSecret[];
 }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { targetAccount } from '../config/target.js';
+import { describeMissing } from '../config/secrets.js';
+import { targetAccount, unresolvedAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
@@ -138,6 +139,12 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
       history,
       ...(lock?.tookOver ? { tookOver: lock.tookOver } : {}),
     });
+    // Without the client id a dry run cannot know the vendor account, so not its last push.
+    const unknown = options.dryRun ? unresolvedAccount(config.target) : undefined;
+    if (unknown)
+      result.warnings.push({
+        message: `the plan is not compared with the vendor account's last push: ${describeMissing([unknown]).join('')}; set it to plan against that account`,
+      });
     history.outcome = options.dryRun ? 'dry-run' : 'uploaded';
     history.exitCode = 0;
     return result;

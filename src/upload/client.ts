@@ -8,7 +8,7 @@ import { sleep, untilStopped } from '../util/until-stopped.js';
 import { uploadBody, type UploadFile } from './body.js';
 import { TokenSource } from './oauth.js';
 import type { UploadSettings } from './settings.js';
-import { createDispatcher, redactUserinfo } from './transport.js';
+import { createDispatcher, redactUserinfo, vendorTlsError } from './transport.js';
 import {
   MAX_ANSWER_BYTES,
   answerMessage,
@@ -139,6 +139,8 @@ async function uploadWith(
   const overall = AbortSignal.timeout(settings.deadlineMs);
   let refreshed = false;
   let last = '';
+  // The endpoint being talked to, so a failure names the right host.
+  let at = settings.uploadUrl;
   try {
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       let waitMs = Math.min(30_000, settings.baseDelayMs * 2 ** (attempt - 1));
@@ -148,8 +150,12 @@ async function uploadWith(
       try {
         const headers: Record<string, string> = { accept: 'application/json' };
         if (tokens) {
-          if (settings.tokenUrl) emit({ type: 'token', url: settings.tokenUrl });
+          if (settings.tokenUrl) {
+            at = settings.tokenUrl;
+            emit({ type: 'token', url: settings.tokenUrl });
+          }
           headers.authorization = `Bearer ${await untilStopped(tokens.get(limits), limits)}`;
+          at = settings.uploadUrl;
         } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
         emit({ type: 'upload', url: settings.uploadUrl, attempt });
         const body = uploadBody(handle, file, {
@@ -224,16 +230,7 @@ async function uploadWith(
               },
             );
           }
-          if (problem.tls) {
-            throw new UploadError(
-              'UPLOAD_TLS',
-              `TLS with ${new URL(settings.uploadUrl).host} failed: ${problem.text}`,
-              {
-                hint: 'The vendor must offer TLS 1.2 or newer with a certificate this machine trusts; for a private CA set target.caFile.',
-                cause: error,
-              },
-            );
-          }
+          if (problem.tls) throw vendorTlsError(error, at, settings);
           last = thisRequest.aborted
             ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
             : problem.text;

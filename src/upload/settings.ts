@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import type { ResolvedConfig } from '../config/types.js';
+import { missingSecretsError } from '../config/secrets.js';
 import { ConfigError, describeError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import type { TransportSettings } from './transport.js';
@@ -26,6 +27,8 @@ export interface UploadSettings extends TransportSettings {
   format: 'multipart' | 'raw';
   /** Multipart field name. */
   fileField: string;
+  /** target.caFile's path, for messages (its text is `ca`). */
+  caFile?: string | undefined;
   /** Attempts in all. */
   attempts: number;
   /** Overall deadline in ms. */
@@ -100,6 +103,8 @@ export function uploadSettings(
   const t = config.target;
   const { uploadUrl } = t;
   const where = config.filepath;
+  // Inspecting went without the vendor's secrets; sending cannot. Every one is named at once.
+  if (t.missing.length > 0) throw missingSecretsError(where, t.missing, 'to upload');
   if (!uploadUrl) {
     throw new ConfigError(
       'CONFIG_INVALID',
@@ -152,6 +157,7 @@ export function uploadSettings(
     format: t.format,
     fileField: t.fileField,
     ca: readCa(config, 'target.caFile', t.caFile),
+    caFile: t.caFile,
     tlsMinVersion: t.tlsMinVersion,
     ...proxyOf(t.proxy, options.env),
     attempts: t.retries.attempts,

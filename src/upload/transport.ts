@@ -3,6 +3,9 @@ import tls from 'node:tls';
 
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
+import { UploadError, describeError } from '../errors.js';
+import { errorCodeOf } from '../util/tls-error.js';
+
 /** What a dispatcher needs: TLS floor, extra CA, proxy and timeouts. */
 export interface TransportSettings {
   /** Extra CA (PEM text), trusted besides the system roots. */
@@ -87,4 +90,64 @@ export function redactUserinfo(url: string | undefined): string {
   } catch {
     return '(proxy)';
   }
+}
+
+/** Verification codes of a certificate this machine does not trust (self-signed, unknown CA). */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * What to do about a failed TLS connection to a vendor endpoint: the fix is in the config
+ * (target.caFile, the URL's host name), not in Node's flags.
+ * @param error the TLS failure
+ * @param host the endpoint's host
+ * @param caFile target.caFile, if set
+ * @param tlsMinVersion the TLS floor
+ */
+export function vendorTlsHint(
+  error: unknown,
+  host: string,
+  caFile: string | undefined,
+  tlsMinVersion: string,
+): string {
+  const code = String(errorCodeOf(error) ?? '');
+  if (UNTRUSTED.has(code)) {
+    return caFile
+      ? `The certificate of ${host} does not verify against target.caFile ${caFile} (nor the system's roots): set target.caFile to the PEM file of the CA that issued the vendor's certificate.`
+      : `The certificate of ${host} is not trusted by this machine (self-signed, or issued by a private CA): set target.caFile to the PEM file of the CA that issued it (for adsync mock-server: the file its --ca-out wrote).`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `The certificate of ${host} is not issued for that name: use a host name the certificate lists in target.uploadUrl / target.tokenUrl.`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `The certificate of ${host} is outside its validity period: check this machine's clock, or ask the vendor to renew it.`;
+  return `The vendor must offer ${tlsMinVersion} or newer with a certificate this machine trusts; for a private CA set target.caFile to the PEM file of that CA.`;
+}
+
+/**
+ * The error for a TLS failure with a vendor endpoint, naming the host and the fix.
+ * @param error the TLS failure
+ * @param url the endpoint it happened at
+ * @param settings target.caFile (as a path, for the hint) and the TLS floor
+ * @param settings.caFile target.caFile, if set
+ * @param settings.tlsMinVersion the TLS floor
+ */
+export function vendorTlsError(
+  error: unknown,
+  url: string,
+  settings: { caFile?: string | undefined; tlsMinVersion: string },
+): UploadError {
+  const code = errorCodeOf(error);
+  const host = new URL(url).host;
+  return new UploadError(
+    'UPLOAD_TLS',
+    `TLS with ${host} failed: ${typeof code === 'string' ? `${code}: ` : ''}${describeError(error)}`,
+    { hint: vendorTlsHint(error, host, settings.caFile, settings.tlsMinVersion), cause: error },
+  );
 }

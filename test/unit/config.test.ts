@@ -30,6 +30,7 @@ async function loadError(config: string | object, env: NodeJS.ProcessEnv = {}): 
 describe('config loading', () => {
   it('finds adsync.yaml and applies defaults, resolving paths against the config file', async () => {
     const dir = await tempDir();
+    await writeFile(join(dir, 'ca.pem'), 'a CA');
     await writeConfig(dir, { ...minimal, directory: { ...minimal.directory, caFile: 'ca.pem' } });
     const { config } = await loadConfig({ cwd: dir, env: {} });
     expect(config.filepath).toBe(join(dir, 'adsync.yaml'));
@@ -169,6 +170,69 @@ describe('config loading', () => {
     });
     expect(file.message).toContain('cannot read secret file');
     expect(file.message).toContain('missing.txt');
+  });
+
+  it('names every unresolved reference at once, an empty variable as empty', async () => {
+    const error = await loadError(
+      {
+        ...minimal,
+        directory: { ...minimal.directory, bindDN: 'cn=${env:WHO}', bindPassword: '${env:PW}' },
+        target: { profile: 'receptionist', clientSecret: '${env:SECRET}' },
+      },
+      { PW: '' },
+    );
+    expect(error.code).toBe('CONFIG_SECRET');
+    expect(error.message).toContain('2 secret references cannot be resolved');
+    expect(error.message).toContain('directory.bindDN: environment variable WHO is not set');
+    expect(error.message).toContain('directory.bindPassword: environment variable PW is empty');
+    expect(error.message).toContain(
+      'target.clientSecret: environment variable SECRET is not set (needed only to upload)',
+    );
+    expect(error.hint).toContain('Set WHO, PW, SECRET (not empty)');
+  });
+
+  it("keeps the target's unresolved references as missing; the present ones are resolved and redacted", async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, {
+      ...minimal,
+      target: {
+        profile: 'ilobby',
+        clientId: '${env:ID}',
+        clientSecret: '${env:SECRET}',
+      },
+    });
+    const none = await loadConfig({ cwd: dir, env: {} });
+    expect(none.config.target.clientId).toBeUndefined();
+    expect(none.config.target.tokenUrl).toBe('https://partnerapi.goilobby.com/auth/connect/token');
+    expect(none.config.target.missing.map((m) => `${m.key} ${m.name} ${m.problem}`)).toEqual([
+      'target.clientId ID not set',
+      'target.clientSecret SECRET not set',
+    ]);
+    const half = await loadConfig({ cwd: dir, env: { ID: 'adsync', SECRET: '' } });
+    expect(half.config.target.clientId).toBe('adsync');
+    expect(half.config.target.missing).toEqual([
+      { key: 'target.clientSecret', kind: 'env', name: 'SECRET', problem: 'empty' },
+    ]);
+    const all = await loadConfig({ cwd: dir, env: { ID: 'adsync', SECRET: 'the-client-secret' } });
+    expect(all.config.target.missing).toEqual([]);
+    expect(all.secrets).toContain('the-client-secret');
+  });
+
+  it('an unresolved API key still counts as written for the target rules', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, {
+      ...minimal,
+      target: {
+        profile: 'receptionist',
+        uploadUrl: 'https://v.example/i',
+        apiKey: '${env:KEY}',
+        apiKeyHeader: 'X-Key',
+      },
+    });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.target.apiKey).toBeUndefined();
+    expect(config.target.apiKeyHeader).toBe('X-Key');
+    expect(config.target.missing.map((m) => m.name)).toEqual(['KEY']);
   });
 
   it('never shows a secret value in a validation error', async () => {

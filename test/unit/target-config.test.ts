@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ async function loadError(target: Record<string, unknown>): Promise<ConfigError> 
 describe('the target section in the config stage', () => {
   it('applies the defaults: iLobby endpoints, auth, body, TLS floor, retries, timeouts, caFile path', async () => {
     const dir = await tempDir();
+    await writeFile(join(dir, 'vendor-ca.pem'), 'a CA');
     await writeConfig(dir, withTarget({ profile: 'ilobby', caFile: 'vendor-ca.pem' }));
     const { config } = await loadConfig({ cwd: dir, env: {} });
     expect(config.target).toMatchObject({

@@ -12,12 +12,29 @@ import type { CommandHost } from '../context.js';
 export function defineCheck(program: Command, host: CommandHost): void {
   program
     .command('check')
-    .description('validate the config, reach each directory server, bind, and preview each location')
+    .description(
+      'validate the config, reach each directory server, bind, preview each location, and check the vendor (no upload)',
+    )
+    .option('--insecure-http', 'allow an http:// upload or token URL on loopback (local experiments only)')
     .action(
-      host.action(async (ctx) => {
+      host.action(async (ctx, cmd) => {
         const config = await ctx.loadConfig();
         const signal = ctx.limitRun(config.runTimeoutMs);
-        const [{ check }, { renderCheck }] = await Promise.all([import('./run.js'), import('./render.js')]);
+        const [{ check }, { renderCheck }, { checkVendorSide }] = await Promise.all([
+          import('./run.js'),
+          import('./render.js'),
+          import('./vendor.js'),
+        ]);
+        const vendor = await untilStopped(
+          checkVendorSide(config, {
+            insecureHttp: cmd.opts<{ insecureHttp?: boolean }>().insecureHttp === true,
+            env: ctx.env,
+            onToken: (token) => {
+              ctx.addSecret(token);
+            },
+          }),
+          signal,
+        );
         const result = await untilStopped(
           check(config, {
             previewRows: 5,
@@ -27,9 +44,10 @@ export function defineCheck(program: Command, host: CommandHost): void {
           }),
           signal,
         );
+        result.vendor = vendor;
         ctx.stopProgress();
         ctx.show(renderCheck(ctx.style, result));
-        const failed = result.urls.some((u) => !u.ok);
+        const failed = result.urls.some((u) => !u.ok) || vendor.status === 'failed';
         const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
         return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
       }),

@@ -1,5 +1,6 @@
 import { Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 import type { CheckResult } from './run.js';
+import { renderVendorCheck } from './vendor.js';
 
 /**
  * Human report of `adsync check`, on stderr.
@@ -35,6 +36,7 @@ export function renderCheck(style: Style, result: CheckResult): Line[] {
         `  ${row.map((v, i) => (v.length > 30 ? `${v.slice(0, 29)}…` : v).padEnd(widths[i] ?? 0)).join(' │ ')}`,
       );
   }
+  if (result.vendor) out.add(renderVendorCheck(style, result.vendor));
   if (result.warnings.length > 0)
     out.warn(`${plural(result.warnings.length, 'warning')} while mapping; see \`adsync push --dry-run\``);
   return out.lines;

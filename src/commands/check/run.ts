@@ -3,6 +3,7 @@ import type { ConnectionInfo } from '../../directory/types.js';
 import { createDirectorySource } from '../../directory/source.js';
 import { AdsyncError } from '../../errors.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
+import type { VendorCheck } from './vendor.js';
 
 /** Reachability of one configured URL. */
 export interface UrlCheck {
@@ -32,6 +33,8 @@ export interface CheckResult {
   warnings: ExportWarning[];
   /** The server used for the preview. */
   connection?: ConnectionInfo;
+  /** The vendor side (vendor.ts), filled in by the command. */
+  vendor?: VendorCheck;
 }
 
 /** Options for {@link check}. */

@@ -1,0 +1,52 @@
+import type { ResolvedConfig } from '../../config/types.js';
+import { checkVendor, type VendorCheck } from '../../upload/vendor-check.js';
+import { Lines, type Line, type Style } from '../output.js';
+
+export type { VendorCheck } from '../../upload/vendor-check.js';
+
+/**
+ * The vendor part of `adsync check` (its own section of the result and the output).
+ * @param config the resolved config
+ * @param options `--insecure-http`, the environment and token redaction
+ * @param options.insecureHttp allow http:// endpoints on loopback
+ * @param options.env environment (proxy variables)
+ * @param options.onToken told each token issued
+ */
+export function checkVendorSide(
+  config: ResolvedConfig,
+  options: { insecureHttp: boolean; env: NodeJS.ProcessEnv; onToken: (token: string) => void },
+): Promise<VendorCheck> {
+  return checkVendor(config, options);
+}
+
+/**
+ * The vendor section of check's human report.
+ * @param style the terminal's emphasis
+ * @param vendor what the vendor check found
+ */
+export function renderVendorCheck(style: Style, vendor: VendorCheck): Line[] {
+  const out = new Lines(style);
+  const c = style;
+  if (vendor.status === 'skipped') {
+    out.info(`${c.yellow('-')} vendor: not checked: ${vendor.skipped ?? ''}`);
+    if (vendor.needs && vendor.needs.length > 0)
+      out.info(
+        `    ${c.cyan('hint:')} set ${vendor.needs.join(', ')} to check the upload and token URLs, TLS and the client's token too (push needs them)`,
+      );
+    return out.lines;
+  }
+  for (const e of vendor.endpoints ?? []) out.info(`${c.green('✔')} vendor: target.${e.key} ${e.url}`);
+  if (vendor.tls)
+    out.info(`${c.green('✔')} vendor: ${vendor.tls.url}: ${vendor.tls.version}, certificate trusted`);
+  else if (vendor.tlsNote) out.info(`${c.yellow('-')} vendor: TLS ${vendor.tlsNote}`);
+  if (vendor.token)
+    out.info(
+      `${c.green('✔')} vendor: ${vendor.token.url} issued a token for client ${vendor.token.clientId}`,
+    );
+  if (vendor.error) {
+    out.info(`${c.red('✘')} vendor: ${vendor.error.message}`);
+    if (vendor.error.hint) out.info(`    ${c.cyan('hint:')} ${vendor.error.hint}`);
+  }
+  if (vendor.note) out.info(`${c.yellow('-')} vendor: ${vendor.note}`);
+  return out.lines;
+}
