@@ -113,27 +113,27 @@ export abstract class AdsyncError extends Error {
   }
 }
 
-/** One guard that tripped (see plan/guards.ts, where each field is described), as a {@link GuardError} carries it. */
+/** One guard that tripped (see plan/guards.ts), with the numbers that apply to it. */
 export interface GuardTrip {
   /** Which guard. */
   guard: string;
   /** What would have happened, with the numbers. */
   message: string;
-  /** The location slug; absent for all locations together. */
+  /** The location slug ('' = the account without locations); absent for all locations together. */
   location?: string;
   /** Contacts the plan would archive. */
   archive?: number;
-  /** Contacts there after the last good push. */
+  /** Contacts the vendor held there after the last good push. */
   total?: number;
-  /** archive / total, in percent. */
+  /** `archive` as a percentage of `total` (one decimal). */
   percent?: number;
-  /** The limit exceeded. */
+  /** The limit exceeded: a count (archive-limit) or a percentage (archive-percent). */
   limit?: number;
-  /** The search that returned nothing. */
+  /** The search that returned nothing (incomplete-read). */
   search?: string;
-  /** What it had last time. */
+  /** Entries or rows it had last time (incomplete-read, empty-location, empty-export). */
   previous?: number;
-  /** Missing mustInclude contacts. */
+  /** safety.mustInclude contacts missing from the export. */
   missing?: string[];
 }
 

@@ -2,22 +2,12 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { Redactor } from '../config/secrets.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { isLoopbackHost } from '../util/loopback.js';
+import { urlCredentials } from '../util/url-secrets.js';
 
 /**
  * The CLI's security policy, in one place: which values are secrets beyond the config's own
  * ${env:}/${file:} references, and when a directory connection deserves a warning.
  */
-
-/** The password in a proxy URL, if there is one. */
-function proxyPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const password = new URL(url).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Register the secrets of a loaded config: those it resolved from references, those written
@@ -40,9 +30,11 @@ export function registerSecrets(
     target.clientSecret,
     target.apiKey,
     notify?.webhook,
-    proxyPassword(target.proxy ?? env.HTTPS_PROXY ?? env.https_proxy),
+    urlCredentials(target.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? '').password,
   ])
     if (value) redactor.add(value);
+  // HTTP Basic carries id:secret in base64: a server echoing the request shows that form.
+  if (target.clientId && target.clientSecret) redactor.addBasic(target.clientId, target.clientSecret);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { cosmiconfig } from 'cosmiconfig';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
@@ -13,6 +12,7 @@ import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
 import { keyPath, Redactor, resolveSecretReferences } from './secrets.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
+import { FILE_LIMITS, FileRefusedError, readSmallFile } from '../io/small-file.js';
 
 /** File names searched for, in order, in the working directory. */
 export const CONFIG_SEARCH_PLACES = ['adsync.yaml', 'adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'];
@@ -177,7 +177,7 @@ function caFileIssues(config: ResolvedConfig): ConfigIssue[] {
   for (const [section, file] of files) {
     if (file === undefined) continue;
     try {
-      readFileSync(file);
+      readSmallFile(file, FILE_LIMITS.ca);
     } catch (error) {
       issues.push({
         path: [section, 'caFile'],
@@ -186,6 +186,22 @@ function caFileIssues(config: ResolvedConfig): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * Refuse a config path that is there but is not a small regular file (checked before cosmiconfig
+ * reads it whole). A missing file is left to the search and its messages.
+ * @param path a config file candidate
+ */
+function refuseOddConfigFile(path: string): void {
+  try {
+    readSmallFile(path, FILE_LIMITS.config);
+  } catch (error) {
+    if (!(error instanceof FileRefusedError)) return;
+    throw new ConfigError('CONFIG_NOT_FOUND', `cannot use ${path} as the config file: ${error.message}`, {
+      hint: 'Point --config at the YAML file itself (a regular file of at most 4 MB).',
+    });
+  }
 }
 
 /**
@@ -202,6 +218,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     cache: false,
     loaders: { '.yaml': loadYaml, '.yml': loadYaml },
   });
+
+  // cosmiconfig reads the whole file first: a FIFO or /dev/zero named as the config (or planted
+  // under one of the searched names) would block or fill memory before any check of ours.
+  const candidates = options.configPath
+    ? [resolve(options.cwd, options.configPath)]
+    : CONFIG_SEARCH_PLACES.map((name) => join(options.cwd, name));
+  for (const candidate of candidates) refuseOddConfigFile(candidate);
 
   let result: Awaited<ReturnType<typeof explorer.search>>;
   try {
@@ -269,7 +292,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const schema = buildJsonSchema();
   const parsedForPositions = (): ParsedYaml | undefined => {
     try {
-      return parseYaml(filepath, readFileSync(filepath, 'utf8'));
+      return parseYaml(filepath, readSmallFile(filepath, FILE_LIMITS.config).toString('utf8'));
     } catch {
       return undefined;
     }

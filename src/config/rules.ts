@@ -2,6 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 
 import { filterProblem } from '../directory/filter.js';
+import { urlCredentials } from '../util/url-secrets.js';
 import type { ConfigInput } from './schema.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
 
@@ -213,6 +214,45 @@ export function notifyOverTls({ input }: RuleContext): ConfigIssue[] {
     : [];
 }
 
+/**
+ * No credential inside a URL: `ldaps://cn=x:PW@host`, `https://user:PW@vendor/…` or
+ * `?client_secret=…` would reach check's output, reports, logs and the history. The message
+ * never repeats the URL.
+ */
+export function credentialsInUrls({ input }: RuleContext): ConfigIssue[] {
+  const d = input.directory;
+  const urls: [(string | number)[], string, string][] = [
+    ...(d.url === undefined ? [] : Array.isArray(d.url) ? d.url : [d.url]).map(
+      (url, i): [(string | number)[], string, string] => [
+        Array.isArray(d.url) ? ['directory', 'url', i] : ['directory', 'url'],
+        url,
+        'directory.bindDN and directory.bindPassword',
+      ],
+    ),
+    ...(['uploadUrl', 'tokenUrl'] as const).flatMap((key): [(string | number)[], string, string][] => {
+      const url = input.target[key];
+      return url === undefined
+        ? []
+        : [[['target', key], url, 'target.clientId and target.clientSecret (or target.apiKey)']];
+    }),
+  ];
+  return urls.flatMap(([path, url, keys]) => {
+    const found = urlCredentials(url);
+    const what = [
+      found.user || found.password !== undefined ? 'a user name or password (user:password@)' : '',
+      found.params.length > 0 ? `a credential in its query (${found.params.join(', ')})` : '',
+    ].filter(Boolean);
+    return what.length === 0
+      ? []
+      : [
+          {
+            path,
+            message: `holds ${what.join(' and ')}: remove it from the URL and use ${keys}, which adsync keeps out of every output`,
+          },
+        ];
+  });
+}
+
 /** Every cross-field rule, in the order their issues are listed. */
 export const CONFIG_RULES: readonly ConfigRule[] = [
   directorySource,
@@ -225,6 +265,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   scheduleTimes,
   notifyOverTls,
   directoryFilters,
+  credentialsInUrls,
 ];
 
 /**

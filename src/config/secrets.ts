@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { ConfigError, describeError } from '../errors.js';
+import { redactUrlQueries, urlCredentials } from '../util/url-secrets.js';
+import { FILE_LIMITS, readSmallFile } from '../io/small-file.js';
 
 /** Keys whose values are secrets even when written literally in the file. */
 const SECRET_KEYS = new Set(['bindPassword', 'clientSecret', 'apiKey']);
@@ -18,6 +19,9 @@ export function decodeSecretFile(bytes: Buffer): string {
   const text = bytes.toString('utf8');
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A reference such as `${env:NAME}` or `${file:./secret.txt}`; `$${` escapes a literal `${`. */
 const REFERENCE = /\$(\$?)\{(env|file):([^}]*)\}/g;
@@ -127,6 +131,7 @@ export function missingSecretsError(
  */
 export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOptions): ResolvedSecrets<T> {
   const secrets: string[] = [];
+  const invalid: string[] = [];
   const required: MissingSecret[] = [];
   const missing: MissingSecret[] = [];
   const deferred = new Set(options.deferred ?? []);
@@ -150,7 +155,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       fromFile = true;
       const file = resolve(options.baseDir, name);
       try {
-        return decodeSecretFile(readFileSync(file)).replace(/\r?\n$/, '');
+        return decodeSecretFile(readSmallFile(file, FILE_LIMITS.secret)).replace(/\r?\n$/, '');
       } catch (error) {
         problems.push({ key, kind: 'file', name: file, problem: 'unreadable', reason: describeError(error) });
         return '';
@@ -162,14 +167,28 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       return UNRESOLVED;
     }
     const key = path[path.length - 1];
-    if (out && (fromFile || (typeof key === 'string' && SECRET_KEYS.has(key)))) secrets.push(out);
-    if (key === 'proxy') {
-      try {
-        const password = decodeURIComponent(new URL(out).password);
-        if (password) secrets.push(password);
-      } catch {
-        // not a URL: the schema reports it
-      }
+    const secret = typeof key === 'string' && SECRET_KEYS.has(key);
+    if (out && (fromFile || secret)) secrets.push(out);
+    // A line break or another control character in a secret (or in anything a reference
+    // brought in) would be refused by the HTTP client, or smuggle a header; say so, never use it.
+    const control = CONTROL.exec(out);
+    if (control && (secret || out !== text)) {
+      const code = `U+${(control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+      invalid.push(
+        `${keyPath(path)}: the value${out !== text ? ` from ${text}` : ''} contains a control character (${code}${control[0] === '\n' || control[0] === '\r' ? ', a line break' : ''}); a secret must be one line of text`,
+      );
+    }
+    if (
+      key === 'proxy' ||
+      key === 'url' ||
+      key === 'uploadUrl' ||
+      key === 'tokenUrl' ||
+      typeof key === 'number'
+    ) {
+      // A password or a token inside a URL (refused by the rules, but the messages that refuse
+      // it, and any other, must not show it either).
+      const found = urlCredentials(out);
+      for (const value of [found.password, ...found.values]) if (value) secrets.push(value);
     }
     return out;
   };
@@ -190,23 +209,60 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
   const value = walk(raw, []) as T;
   // Every unresolved reference at once, the deferred ones too: one round of fixing, not one each.
   if (required.length > 0) throw missingSecretsError(options.filepath, required, undefined, missing);
+  if (invalid.length > 0) {
+    throw new ConfigError(
+      'CONFIG_SECRET',
+      [`${options.filepath}:`, ...invalid.map((l) => `  - ${l}`)].join('\n'),
+      {
+        hint: 'Write each secret on one line: a ${file:} secret may end with one line break (as `echo` writes it), nothing more.',
+      },
+    );
+  }
   return { value, secrets, missing };
 }
 
 /**
- * Replaces every known secret in a text with `***`. Used on everything adsync prints or writes
- * as a last line of defence: secrets should never reach output in the first place.
+ * The forms a secret takes on the wire, each of which a server may echo back: as it is,
+ * percent-encoded (URLs, `encodeURIComponent`), form-encoded (`application/x-www-form-urlencoded`,
+ * spaces as `+`) and in base64.
+ * @param secret the value
+ */
+function encodings(secret: string): string[] {
+  const form = new URLSearchParams({ s: secret }).toString().slice(2);
+  return [secret, encodeURIComponent(secret), form, Buffer.from(secret, 'utf8').toString('base64')];
+}
+
+/**
+ * Replaces every known secret in a text with `***`, in each of its encodings, and the query
+ * values of every URL. Used on everything adsync prints or writes as a last line of defence:
+ * secrets should never reach output in the first place.
  */
 export class Redactor {
   private readonly secrets: string[] = [];
+
+  private addForm(form: string): void {
+    if (form.length >= 3 && !this.secrets.includes(form)) this.secrets.push(form);
+  }
 
   /**
    * @param secrets values to hide
    */
   public add(...secrets: string[]): void {
-    for (const s of secrets) if (s.length >= 3 && !this.secrets.includes(s)) this.secrets.push(s);
+    for (const s of secrets) if (s.length >= 3) for (const form of encodings(s)) this.addForm(form);
     // Longest first, so a secret that contains another is hidden whole.
     this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Hide an OAuth2 client's HTTP Basic credentials too: base64 of `id:secret`, in the encoded
+   * form RFC 6749 sends and as it is.
+   * @param id the client id (not a secret itself)
+   * @param secret the client secret
+   */
+  public addBasic(id: string, secret: string): void {
+    for (const pair of [`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`, `${id}:${secret}`])
+      this.addForm(Buffer.from(pair, 'utf8').toString('base64'));
+    this.add(secret);
   }
 
   /**
@@ -214,8 +270,8 @@ export class Redactor {
    */
   public redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    return out;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
+    return redactUrlQueries(out);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { GuardTrip } from '../errors.js';
 import type { Plan } from './planner.js';
 
 /** Limits and approvals for {@link checkGuards}. */
@@ -25,29 +26,11 @@ export type GuardName =
 
 /**
  * A guard that stops the run, with its numbers, so a report or a script can tell by how much
- * (only the fields that apply to the guard are set).
+ * (only the fields that apply to the guard are set; see {@link GuardTrip}).
  */
-export interface Trip {
+export interface Trip extends GuardTrip {
   /** Which guard. */
   guard: GuardName;
-  /** What would have happened, with the numbers. */
-  message: string;
-  /** The location slug ('' = the account without locations); absent for all locations together. */
-  location?: string;
-  /** Contacts the plan would archive. */
-  archive?: number;
-  /** Contacts the vendor held there after the last good push. */
-  total?: number;
-  /** `archive` as a percentage of `total` (one decimal). */
-  percent?: number;
-  /** The limit exceeded: a count (archive-limit) or a percentage (archive-percent). */
-  limit?: number;
-  /** The search that returned nothing (incomplete-read). */
-  search?: string;
-  /** Entries or rows it had last time (incomplete-read, empty-location, empty-export). */
-  previous?: number;
-  /** safety.mustInclude contacts missing from the export. */
-  missing?: string[];
 }
 
 /**

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-
 import type { ResolvedConfig } from '../config/types.js';
 import { missingSecretsError } from '../config/secrets.js';
 import { ConfigError, describeError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import type { TransportSettings } from './transport.js';
+import { FILE_LIMITS, readSmallFile } from '../io/small-file.js';
 
 /** Everything the upload needs, resolved from config and command line. */
 export interface UploadSettings extends TransportSettings {
@@ -56,7 +55,7 @@ function proxyOf(
 function readCa(config: ResolvedConfig, key: string, file: string | undefined): string | undefined {
   if (!file) return undefined;
   try {
-    return readFileSync(file, 'utf8');
+    return readSmallFile(file, FILE_LIMITS.ca).toString('utf8');
   } catch (error) {
     throw new ConfigError(
       'CONFIG_INVALID',

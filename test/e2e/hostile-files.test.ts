@@ -8,19 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig, mockTarget } from '../harness/example-config.js';
-import { tempDir, writeConfig } from '../harness/files.js';
+import { allFilesText, tempDir, writeConfig } from '../harness/files.js';
 
 /** The file the harness loads into slapd: read as an LDIF export, no server needed. */
 const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
 const SECRET = 'hostile-files-secret-Q9';
 const ENV = { ADSYNC_CLIENT_SECRET: SECRET };
-
-/** Every file under a directory, recursively, with its content. */
-async function everything(dir: string): Promise<string> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  return (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
-}
 
 describe('files outside adsync’s own are never clobbered, followed or leaked (real file system, mock vendor)', () => {
   let mock: MockServer;
@@ -169,7 +162,7 @@ describe('files outside adsync’s own are never clobbered, followed or leaked (
       /people\.ldif:\d+: title takes its value from the file file:\/\/.*client-secret\.txt, which adsync does not read/,
     );
     expect(mock.uploads().length).toBe(uploads);
-    const files = await everything(cwd);
+    const files = await allFilesText(cwd);
     for (const text of [run.stdout, run.stderr, files.replace(SECRET, '')]) {
       expect(text).not.toContain(SECRET.slice(0, 12));
     }

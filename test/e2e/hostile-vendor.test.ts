@@ -1,51 +1,26 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runAdsync, type CliRun } from '../harness/cli.js';
-import { exampleConfig } from '../harness/example-config.js';
-import { tempDir, writeConfig } from '../harness/files.js';
-import { issueToken, startHostileVendor, type HostileVendor } from '../harness/hostile-vendor.js';
+import { allFilesText } from '../harness/files.js';
+import {
+  hostileProject,
+  issueToken,
+  startHostileVendor,
+  type HostileVendor,
+} from '../harness/hostile-vendor.js';
 
-const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
 const SECRET = 'hostile-vendor-secret-7Zq';
 const ESC = '\u001b';
-
-/** Everything a run left on disk under a directory, as one text. */
-async function everything(dir: string): Promise<string> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  return (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
-}
 
 describe('a vendor answer is never trusted blindly (hand-made hostile vendor over TLS on loopback)', () => {
   let vendor: HostileVendor;
 
   /** A project pushing example.ldif to the hostile vendor; returns its directory. */
-  const project = async (target: Record<string, unknown> = {}): Promise<string> => {
-    const cwd = await tempDir();
-    await writeFile(join(cwd, 'vendor.pem'), vendor.certificate);
-    const base = exampleConfig();
-    await writeConfig(cwd, {
-      ...base,
-      directory: { kind: 'ldif', file: EXAMPLE_LDIF, baseDN: base.directory.baseDN },
-      target: {
-        profile: 'receptionist',
-        tokenUrl: `${vendor.url}/oauth/token`,
-        uploadUrl: `${vendor.url}/contacts/import`,
-        clientId: 'adsync',
-        clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
-        caFile: './vendor.pem',
-        retries: { attempts: 2, baseDelayMs: 10 },
-        ...target,
-      },
-      state: { dir: './state' },
-      logging: { file: './adsync.log' },
-    });
-    return cwd;
-  };
+  const project = (target: Record<string, unknown> = {}): Promise<string> =>
+    hostileProject(vendor, { retries: { attempts: 2, baseDelayMs: 10 }, ...target });
   const push = (cwd: string, args: string[] = []): Promise<CliRun> =>
     runAdsync(['push', '--json', ...args], { cwd, env: { ADSYNC_CLIENT_SECRET: SECRET } });
   /** The run ended as a run must: a report, a history line, no lock left, no state moved. */
@@ -133,7 +108,7 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the vendor rejected the upload');
     expect(run.stderr).toContain('click RED');
-    const outputs = [run.stdout, run.stderr, await everything(cwd)];
+    const outputs = [run.stdout, run.stderr, await allFilesText(cwd)];
     for (const text of outputs) {
       expect(text).not.toContain(ESC);
       expect(text).not.toContain('\u0000');

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,4 +37,14 @@ export async function writeConfig(
   const path = join(dir, name);
   await writeFile(path, typeof config === 'string' ? config : stringify(config));
   return path;
+}
+
+/**
+ * Everything under a directory as one text (every file, recursively): what a leak test greps.
+ * @param dir the directory
+ */
+export async function allFilesText(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
 }

@@ -2,7 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { selfSignedCertificate } from '../../src/mock-server/server.js';
+import { exampleConfig } from './example-config.js';
+import { tempDir, writeConfig } from './files.js';
+
+/** The file the harness loads into slapd, read as an LDIF export. */
+const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
 
 /** What a hostile vendor does with one request (its body already read). */
 export type HostileHandler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -13,8 +22,8 @@ export interface HostileVendor {
   url: string;
   /** Its self-signed certificate (PEM), for target.caFile. */
   certificate: string;
-  /** Requests seen: method, path, body. */
-  seen: { method: string; path: string; body: string }[];
+  /** Requests seen: method, path, headers, body. */
+  seen: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[];
   /** What to do with the next requests (replaceable between runs). */
   handle: HostileHandler;
   /** Close it and every connection it holds. */
@@ -47,7 +56,7 @@ export async function startHostileVendor(handle: HostileHandler): Promise<Hostil
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      vendor.seen.push({ method: req.method ?? '', path: req.url ?? '', body });
+      vendor.seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       vendor.handle(req, body, res);
     });
   });
@@ -67,4 +76,40 @@ export async function startHostileVendor(handle: HostileHandler): Promise<Hostil
 export function issueToken(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ access_token: 'tok-0123456789', token_type: 'Bearer', expires_in: 3600 }));
+}
+
+/**
+ * A temporary project that pushes test/fixtures/example.ldif (read as an LDIF export, no
+ * server) to a hostile vendor, trusting its certificate; the client secret comes from
+ * ADSYNC_CLIENT_SECRET, the state and log stay in the project.
+ * @param vendor the vendor
+ * @param target keys added to (or replacing) the target section
+ * @param directory keys added to (or replacing) the directory section
+ * @returns the project's directory (its config is adsync.yaml)
+ */
+export async function hostileProject(
+  vendor: HostileVendor,
+  target: Record<string, unknown> = {},
+  directory: Record<string, unknown> = {},
+): Promise<string> {
+  const cwd = await tempDir();
+  await writeFile(join(cwd, 'vendor.pem'), vendor.certificate);
+  const base = exampleConfig();
+  await writeConfig(cwd, {
+    ...base,
+    directory: { kind: 'ldif', file: EXAMPLE_LDIF, baseDN: base.directory.baseDN, ...directory },
+    target: {
+      profile: 'receptionist',
+      tokenUrl: `${vendor.url}/oauth/token`,
+      uploadUrl: `${vendor.url}/contacts/import`,
+      clientId: 'adsync',
+      clientSecret: '${env:ADSYNC_CLIENT_SECRET}',
+      caFile: './vendor.pem',
+      retries: { attempts: 1 },
+      ...target,
+    },
+    state: { dir: './state' },
+    logging: { file: './adsync.log' },
+  });
+  return cwd;
 }

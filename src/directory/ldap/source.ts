@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 
@@ -14,6 +13,7 @@ import type {
   TlsVersion,
 } from '../types.js';
 import { connectError, isNoSuchObject, searchError } from './errors.js';
+import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 
 /** Connection settings for {@link LdapDirectory}. */
 export interface LdapDirectoryOptions {
@@ -76,7 +76,7 @@ export class LdapDirectory implements DirectorySource {
   public constructor(private readonly options: LdapDirectoryOptions) {
     if (options.caFile !== undefined) {
       try {
-        this.ca = readFileSync(options.caFile);
+        this.ca = readSmallFile(options.caFile, FILE_LIMITS.ca);
       } catch (error) {
         throw new DirectoryError(
           'LDAP_TLS',
