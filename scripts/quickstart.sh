@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Quick start: runs the main job, `adsync push --dry-run`, against a throwaway OpenLDAP server
-# on loopback seeded with the test company (test/fixtures/example.ldif). Needs Debian's slapd,
-# ldap-utils and openssl; installs them with apt-get when run as root.
+# Quick start: runs the main job, `adsync push --dry-run` and `adsync push`, from a throwaway
+# OpenLDAP server on loopback seeded with the test company (test/fixtures/example.ldif) to the
+# bundled mock vendor. `--keep` keeps both servers up until Ctrl-C, so the config it writes can be
+# run again; other arguments go to adsync. Needs Debian's slapd, ldap-utils and openssl; installs
+# them with apt-get when run as root. Never reads stdin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then

@@ -106,3 +106,11 @@ export const planCounts = (plan: {
   unchanged?: number | undefined;
 }): string =>
   `+${String(plan.create)} ~${String(plan.update)} -${String(plan.archive)} =${String(plan.unchanged)}`;
+
+/**
+ * The changed cells of an update, old → new, each value quoted as JSON so an empty cell, a
+ * space or a separator stays visible: `Business Title "Controller" → "CFO"; Department …`.
+ * @param changes the changed columns with their values
+ */
+export const changesText = (changes: readonly { column: string; old: string; new: string }[]): string =>
+  changes.map((c) => `${c.column} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join('; ');

@@ -4,12 +4,12 @@ import { targetAccount, unresolvedAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
-import { AdsyncError, GuardError, UploadError, UsageError } from '../errors.js';
+import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
 import { notReplaceable } from '../io/atomic-file.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
 import type { Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
-import { appendHistory, type HistoryEntry } from '../state/history.js';
+import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, statePaths, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
@@ -122,16 +122,29 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   const target = `${config.layout.profile}|${targetAccount(config.target)}`;
   const paths = statePaths(config.stateDir, target);
   await ensureStateDir(config.stateDir);
-  const lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   const started = options.now ?? new Date();
+  // History lines can carry vendor messages: they pass through the same redaction as output.
+  const redact = options.redact ?? ((text: string): string => text);
   const history: HistoryEntry = {
     time: started.toISOString(),
     command: 'push',
     outcome: 'error',
     exitCode: 1,
     dryRun: options.dryRun,
+    target: runTarget(
+      {
+        profile: config.layout.profile,
+        uploadUrl: config.target.uploadUrl,
+        clientId: config.target.clientId,
+      },
+      paths.state,
+      redact,
+    ),
   };
+  let lock: Awaited<ReturnType<typeof acquireLock>> | undefined;
   try {
+    // Inside the try: a run refused by the lock (exit 4) is recorded like any other.
+    lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
     const result = await run(config, options, {
       upload,
       paths,
@@ -151,13 +164,12 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   } catch (error) {
     if (error instanceof AdsyncError) {
       history.exitCode = error.exitCode;
-      history.outcome = error instanceof GuardError ? 'guard' : 'error';
+      history.outcome =
+        error instanceof GuardError ? 'guard' : error instanceof LockError ? 'locked' : 'error';
     }
     history.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    // History lines can carry vendor messages: they pass through the same redaction as output.
-    const redact = options.redact ?? ((text: string): string => text);
     await appendHistory(paths.history, JSON.parse(redact(JSON.stringify(history))) as HistoryEntry).catch(
       () => undefined,
     );

@@ -99,14 +99,14 @@ export function checkGuards(
         if (archive > options.maxArchive) {
           trips.push({
             guard: 'archive-limit',
-            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchive}`,
+            message: `would archive ${archive} of ${previousCount} contact${previousCount === 1 ? '' : 's'} (${pct}) in ${scope}; limit ${options.maxArchive}`,
             ...numbers,
             limit: options.maxArchive,
           });
         } else if (percent > options.maxArchivePercent) {
           trips.push({
             guard: 'archive-percent',
-            message: `would archive ${archive} of ${previousCount} contacts (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
+            message: `would archive ${archive} of ${previousCount} contact${previousCount === 1 ? '' : 's'} (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
             ...numbers,
             limit: options.maxArchivePercent,
           });

@@ -19,8 +19,20 @@ export interface PlannedContact {
   name: string;
   /** For updates: the columns that change. */
   columns?: string[];
+  /** For updates: each changed column with its value in the last push and in this run. */
+  changes?: ColumnChange[];
   /** For archives of rejected rows: why the row was rejected. */
   rejectedBecause?: string[];
+}
+
+/** One changed cell of an update, as the CSVs have it. */
+export interface ColumnChange {
+  /** Column header. */
+  column: string;
+  /** Value in the last push. */
+  old: string;
+  /** Value in this run. */
+  new: string;
 }
 
 /** Per-location counts of a plan. */
@@ -237,9 +249,10 @@ export interface PlannerOptions {
 
 /**
  * Compares this run's rows, one at a time in output order, with the last good push, in memory
- * that does not grow with the directory beyond the {@link PreviousIndex}. Then
+ * that does not grow with the directory beyond the {@link PreviousIndex} (and, per update, a hash
+ * of each new cell and the old values of the cells that change). Then
  * {@link Planner.finish} reads the last push once more for the contacts that are archived (their
- * names) or updated (which columns change).
+ * names) or updated (which columns change, from what to what).
  */
 export class Planner {
   private readonly plan: Plan;
@@ -310,8 +323,14 @@ export class Planner {
     // Which columns change is known once the old row is read again (finish).
     this.updateOld.push(n);
     for (let c = 0; c < this.columns; c++) this.updateCells.push(hash32(row.cells[c] ?? ''));
+    // The new cells wait on disk with the entry (a push's store is a file), for old → new.
     this.stores.pendingUpdate.add(
-      JSON.stringify({ key, location: row.location, name: displayName(this.layout, row.cells) }),
+      JSON.stringify({
+        key,
+        location: row.location,
+        name: displayName(this.layout, row.cells),
+        cells: row.cells,
+      }),
     );
     this.plan.totals.update++;
     l.update++;
@@ -320,7 +339,7 @@ export class Planner {
 
   /**
    * Complete the plan: archives (contacts of the last push that no row matched, with the reject
-   * reasons when their row was rejected) and the changed columns of updates.
+   * reasons when their row was rejected) and the changed columns of updates, old → new.
    * @param contacts the last push's contacts again, in the same order as for the index
    * @param rejected this run's rejected rows
    */
@@ -330,8 +349,9 @@ export class Planner {
   ): Promise<Plan> {
     const previous = this.previous;
     const updates = this.updateOld.length;
-    // Old cell hashes of the updated contacts, by update number.
-    const oldCells = new Uint32Array(updates * this.columns);
+    // By update number: the old values of the cells whose hash differs from the new row's (only
+    // the changed cells of updated contacts are held, never whole rows).
+    const oldValues = new Map<number, [number, string][]>();
     if (previous && contacts) {
       const rejectedByKey = new Map(rejected.map((r) => [identityOf(this.layout, r), r]));
       // Update numbers ordered by the old contact they update, to meet them in state order.
@@ -359,18 +379,25 @@ export class Planner {
         }
         while (next < updates && this.updateOld.data[byOld[next] ?? 0] === i) {
           const u = byOld[next++] ?? 0;
-          for (let c = 0; c < this.columns; c++)
-            oldCells[u * this.columns + c] = hash32(contact.cells[c] ?? '');
+          const changed: [number, string][] = [];
+          for (let c = 0; c < this.columns; c++) {
+            const old = contact.cells[c] ?? '';
+            if (hash32(old) !== this.updateCells.data[u * this.columns + c]) changed.push([c, old]);
+          }
+          oldValues.set(u, changed);
         }
       }
     }
     let u = 0;
     for await (const line of this.stores.pendingUpdate.lines()) {
-      const entry = JSON.parse(line) as PlannedContact;
-      const base = u * this.columns;
-      entry.columns = this.layout.headers.filter(
-        (_, c) => oldCells[base + c] !== this.updateCells.data[base + c],
-      );
+      const { cells, ...entry } = JSON.parse(line) as PlannedContact & { cells: string[] };
+      const changes = (oldValues.get(u) ?? []).map(([c, old]) => ({
+        column: this.layout.headers[c] ?? '',
+        old,
+        new: cells[c] ?? '',
+      }));
+      entry.columns = changes.map((change) => change.column);
+      entry.changes = changes;
       if (this.plan.update.length < this.sample) this.plan.update.push(entry);
       this.stores.update.add(JSON.stringify(entry));
       u++;

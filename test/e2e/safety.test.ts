@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import type { HistoryEntry } from '../../src/state/history.js';
 import { startAdsync, type CliProcess, type CliRun } from '../harness/cli.js';
-import { pushConfig } from '../harness/example-config.js';
+import { mockTarget, pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
@@ -155,8 +156,106 @@ describe.skipIf(skip !== '')(
       expect(back.code).toBe(0);
       expect(back.stderr).toContain('Plan: 3 to create, 0 to update, 0 to archive, 7 unchanged');
       const history = await sh(['history', '--limit', '5'], cwd);
-      expect(history.stdout).toMatch(/push +guard +exit 3/);
-      expect(history.stdout).toMatch(/push +uploaded +exit 0 .* \+3 ~0 -0 =7/);
+      expect(history.code).toBe(0);
+      const lines = history.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^TIME +RUN +TARGET +RESULT +EXIT +ROWS +PLAN/);
+      const target = `receptionist ${new URL(mock.url).host} \\(adsync\\)`;
+      expect(history.stdout).toMatch(new RegExp(`push +${target} +guard +3 +7 +\\+0 ~0 -3 =7`));
+      // The guard's whole message is below its run, not cut at the first line.
+      expect(history.stdout).toMatch(
+        /^ {4,}.*would archive 3 of 8 contacts \(38%\) in location hq; limit 10%$/m,
+      );
+      // A dry run says so once: in RUN; its RESULT is the guard that stopped it.
+      const dryRuns = lines.filter((l) => /^\S+Z +dry run /.test(l));
+      expect(dryRuns).toHaveLength(1);
+      expect(dryRuns[0]).toMatch(new RegExp(`^\\S+ +dry run +${target} +guard +3 `));
+      expect(dryRuns[0]).not.toContain('dry-run');
+      expect(history.stdout).toMatch(new RegExp(`push +${target} +uploaded +0 +10 +\\+3 ~0 -0 =7$`, 'm'));
+    });
+
+    it('the plan, diff and history say where each update is and what each changed column was and becomes', async () => {
+      // Its own vendor and state: Ada is in hq by OU and in the warehouse by group, pushed once.
+      const vendor = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
+      const dir = await tempDir();
+      const ldif = join(dir, 'retitle.ldif');
+      const retitle = (title: string): Promise<unknown> =>
+        writeFile(
+          ldif,
+          `dn: uid=ada,ou=hq,ou=people,dc=example,dc=com\nchangetype: modify\nreplace: title\ntitle: ${title}\n`,
+        ).then(() => asRoot(slapd, 'ldapmodify', 'dc=example,dc=com', ['-f', ldif]));
+      try {
+        await writeFile(join(dir, 'ca.pem'), vendor.certificate);
+        const base = config({}, { baseDN: 'dc=example,dc=com' });
+        await writeConfig(dir, {
+          ...base,
+          target: {
+            ...(base.target as Record<string, unknown>),
+            ...mockTarget(vendor.url, join(dir, 'ca.pem')),
+          },
+          locations: [
+            { slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] },
+            { slug: 'warehouse', ous: ['ou=warehouse,ou=people,dc=example,dc=com'] },
+            { slug: 'warehouse', groups: ['cn=warehouse-staff,ou=groups,dc=example,dc=com'] },
+          ],
+        });
+        expect((await sh(['push'], dir)).code).toBe(0);
+        await retitle('Chief Scientist');
+
+        const dry = await sh(['push', '--dry-run', '--json'], dir);
+        expect(dry.code).toBe(0);
+        expect(dry.stderr).toContain('Plan: 0 to create, 2 to update, 0 to archive, 9 unchanged');
+        for (const where of ['hq', 'warehouse']) {
+          expect(dry.stderr).toContain(
+            `  update: Ada Lovelace <ada@example.com> [${where}]: Business Title "Chief Analyst" → "Chief Scientist"\n`,
+          );
+        }
+        const report = JSON.parse(dry.stdout) as { plan: { path: string } };
+        const plan = JSON.parse(await readFile(report.plan.path, 'utf8')) as {
+          update: { location: string; columns: string[]; changes: unknown[] }[];
+        };
+        expect(plan.update.map((u) => [u.location, u.columns, u.changes])).toEqual(
+          ['hq', 'warehouse'].map((where) => [
+            where,
+            ['Business Title'],
+            [{ column: 'Business Title', old: 'Chief Analyst', new: 'Chief Scientist' }],
+          ]),
+        );
+
+        // diff (the last two runs: the push and the dry run) tells the two Adas apart too.
+        const diff = await sh(['diff'], dir);
+        expect(diff.code).toBe(0);
+        expect(diff.stdout.trimEnd().split('\n')).toEqual(
+          ['hq', 'warehouse'].map(
+            (where) =>
+              `~ Ada Lovelace <ada@example.com> [${where}]: Business Title "Chief Analyst" → "Chief Scientist"`,
+          ),
+        );
+        expect(diff.stderr).toContain('0 contacts added, 0 removed, 2 changed');
+        const diffJson = JSON.parse((await sh(['diff', '--json'], dir)).stdout) as {
+          command: string;
+          changed: { location: string; changes: unknown[] }[];
+        };
+        expect(diffJson.command).toBe('diff');
+        expect(diffJson.changed.map((c) => c.location)).toEqual(['hq', 'warehouse']);
+        expect(diffJson.changed[0]?.changes).toEqual([
+          { column: 'Business Title', old: 'Chief Analyst', new: 'Chief Scientist' },
+        ]);
+
+        // The history: a header, and a dry run that passed shown once, as such.
+        const history = (await sh(['history'], dir)).stdout.trimEnd().split('\n');
+        expect(history).toHaveLength(3);
+        expect(history[2]).toMatch(/^\S+Z +dry run +receptionist \S+ \(adsync\) +ok +0 +11 +\+0 ~2 -0 =9$/);
+
+        // Plurals: a first push of one contact says "the 1 contact", not "all 1 contacts".
+        const one = await tempDir();
+        await writeConfig(one, config({}, { filter: '(uid=walt)' }));
+        const single = await sh(['push', '--dry-run'], one);
+        expect(single.code).toBe(0);
+        expect(single.stderr).toContain('Plan: first push (no earlier push recorded): the 1 contact is new');
+      } finally {
+        await retitle('Chief Analyst');
+        await vendor.stop();
+      }
     });
 
     it('refuses an empty export (a filter typo) even with --allow-archive; only --force would send it', async () => {
@@ -227,6 +326,24 @@ describe.skipIf(skip !== '')(
       expect(b.code).toBe(4);
       expect(b.stderr).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0} on ${hostname()}`);
       expect((await a.done).code).toBe(0);
+      // The refused run is in the history (before the run that held the lock, which ended later).
+      const json = await sh(['history', '--limit', '2', '--json'], cwd);
+      const report = JSON.parse(json.stdout) as { command: string; status: string; runs: HistoryEntry[] };
+      expect(report).toMatchObject({ command: 'history', status: 'ok' });
+      expect(report.runs.map((r) => [r.outcome, r.exitCode])).toEqual([
+        ['locked', 4],
+        ['uploaded', 0],
+      ]);
+      expect(report.runs[0]?.error).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0}`);
+      expect(report.runs[0]?.target).toMatchObject({
+        profile: 'receptionist',
+        host: new URL(mock.url).host,
+        client: 'adsync',
+      });
+      const human = await sh(['history', '--limit', '2'], cwd);
+      expect(human.stdout).toMatch(
+        /^\S+Z +push +receptionist \S+ \(adsync\) +locked +4 +- +-\n {4}another adsync run holds the lock: pid \d+ on /m,
+      );
     });
 
     it('a previously pushed contact whose row is now rejected is planned as an archive and counts against the limits', async () => {
@@ -251,7 +368,7 @@ describe.skipIf(skip !== '')(
       const diff = await sh(['diff'], cwd);
       expect(diff.code).toBe(0);
       expect(diff.stdout.trim()).toBe('- Ada Lovelace <ada@example.com> [hq]');
-      expect(diff.stderr).toContain('0 added, 1 removed, 0 changed');
+      expect(diff.stderr).toContain('0 contacts added, 1 removed, 0 changed');
     });
 
     it('--force sends what the guards would stop', async () => {

@@ -31,7 +31,8 @@ export function startServerProcess(
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+    // A child that already ended (also by a signal, e.g. the terminal's Ctrl-C) needs no stop.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => {
         const t = setTimeout(() => {

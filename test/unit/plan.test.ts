@@ -82,6 +82,11 @@ describe('plan', () => {
       ['F1 L1 <p1@x.org>', ['Business Title']],
       ['F2 L2 <renamed@x.org>', ['Email']],
     ]);
+    // Each update says where, and what each changed column was and becomes.
+    expect(plan.update.map((u) => [u.location, u.changes])).toEqual([
+      ['hq', [{ column: 'Business Title', old: '', new: 'Boss' }]],
+      ['hq', [{ column: 'Email', old: 'p2@x.org', new: 'renamed@x.org' }]],
+    ]);
     expect(plan.archive.map((a) => a.name)).toEqual(['F9 L9 <p9@x.org>']);
     expect(plan.unchanged).toBe(7);
     expect(plan.locations.hq).toEqual({

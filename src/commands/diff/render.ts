@@ -1,8 +1,9 @@
-import type { Line } from '../output.js';
+import { changesText, plural, type Line } from '../output.js';
 import type { CsvDiff } from './run.js';
 
 /**
- * What changed between two CSVs: the files, one data line per contact, the counts.
+ * What changed between two CSVs: the files, one data line per contact (a change with its
+ * columns old → new), the counts.
  * @param d the comparison
  */
 export function renderDiff(d: CsvDiff): Line[] {
@@ -10,10 +11,10 @@ export function renderDiff(d: CsvDiff): Line[] {
     { level: 'info', text: `${d.from}\n→ ${d.to}` },
     ...d.added.map((a): Line => ({ level: 'data', text: `+ ${a}` })),
     ...d.removed.map((r): Line => ({ level: 'data', text: `- ${r}` })),
-    ...d.changed.map((ch): Line => ({ level: 'data', text: `~ ${ch.contact}: ${ch.columns.join(', ')}` })),
+    ...d.changed.map((ch): Line => ({ level: 'data', text: `~ ${ch.contact}: ${changesText(ch.changes)}` })),
     {
       level: 'info',
-      text: `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`,
+      text: `${plural(d.added.length, 'contact')} added, ${d.removed.length} removed, ${d.changed.length} changed`,
     },
   ];
 }

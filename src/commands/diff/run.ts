@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import type { ResolvedConfig } from '../../config/types.js';
 import { UsageError, describeError } from '../../errors.js';
 import { displayName, identityOf, rowHash } from '../../plan/identity.js';
+import type { ColumnChange } from '../../plan/planner.js';
 import { history } from '../history/run.js';
 
 /** What changed between two CSVs. */
@@ -17,8 +18,20 @@ export interface CsvDiff {
   added: string[];
   /** Contacts only in the older one. */
   removed: string[];
-  /** Contacts in both whose row changed, with the columns. */
-  changed: { contact: string; columns: string[] }[];
+  /** Contacts in both whose row changed: where, which columns, and their values old → new. */
+  changed: ChangedContact[];
+}
+
+/** A contact of both CSVs whose row changed. */
+export interface ChangedContact {
+  /** The contact as people name it, with its location in brackets. */
+  contact: string;
+  /** Its location slug ('' when the layout has no location column). */
+  location: string;
+  /** The columns that changed. */
+  columns: string[];
+  /** Each changed column with its value in the older and the newer CSV. */
+  changes: ColumnChange[];
 }
 
 async function readRows(path: string, config: ResolvedConfig): Promise<Map<string, string[]>> {
@@ -66,9 +79,10 @@ export async function diff(config: ResolvedConfig, a?: string, b?: string): Prom
   if (from === undefined || to === undefined)
     throw new UsageError('give two CSV files: adsync diff OLD.csv NEW.csv');
   const [older, newer] = await Promise.all([readRows(from, config), readRows(to, config)]);
+  const locationOf = (cells: readonly string[]): string =>
+    config.layout.locationIndex === undefined ? '' : (cells[config.layout.locationIndex] ?? '');
   const label = (cells: readonly string[]): string => {
-    const location =
-      config.layout.locationIndex === undefined ? '' : (cells[config.layout.locationIndex] ?? '');
+    const location = locationOf(cells);
     return `${displayName(config.layout, cells)}${location ? ` [${location}]` : ''}`;
   };
   const result: CsvDiff = { from, to, added: [], removed: [], changed: [] };
@@ -76,9 +90,16 @@ export async function diff(config: ResolvedConfig, a?: string, b?: string): Prom
     const before = older.get(key);
     if (!before) result.added.push(label(cells));
     else if (rowHash(before) !== rowHash(cells)) {
+      const changes = config.layout.headers.flatMap((column, i) => {
+        const old = before[i] ?? '';
+        const now = cells[i] ?? '';
+        return old === now ? [] : [{ column, old, new: now }];
+      });
       result.changed.push({
         contact: label(cells),
-        columns: config.layout.headers.filter((_, i) => before[i] !== cells[i]),
+        location: locationOf(cells),
+        columns: changes.map((c) => c.column),
+        changes,
       });
     }
   }

@@ -1,14 +1,67 @@
-import type { HistoryEntry } from '../../state/history.js';
+import type { HistoryEntry, RunTarget } from '../../state/history.js';
 import { planCounts, type Line } from '../output.js';
 
 /**
- * Recent runs, one data line each.
- * @param runs from the history
+ * The vendor account a run went to, in one word or three.
+ * @param t the recorded target (absent in lines of earlier releases)
+ */
+export function targetLabel(t: RunTarget | undefined): string {
+  if (t === undefined) return '-';
+  return [t.profile, t.host, t.client === undefined ? undefined : `(${t.client})`]
+    .filter((part) => part !== undefined)
+    .join(' ');
+}
+
+/** A run's result word: a dry run that passed is "ok" (the RUN column already says dry run). */
+function result(r: HistoryEntry): string {
+  return r.outcome === 'dry-run' ? 'ok' : r.outcome;
+}
+
+/**
+ * Recent runs as a table with a header row, one line per run; why a run stopped (error, guard
+ * trips, the lock's holder) follows its line in full, indented.
+ * @param runs from the history, oldest first
  */
 export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
   if (runs.length === 0) return [{ level: 'info', text: 'no runs recorded yet' }];
-  return runs.map((r) => ({
-    level: 'data',
-    text: `${r.time}  ${r.dryRun ? 'dry-run ' : 'push    '} ${r.outcome.padEnd(9)} exit ${r.exitCode}  rows ${r.rows ?? '-'}${r.plan ? ` ${planCounts(r.plan)}` : ''}${r.error ? `  ${r.error.split('\n')[0] ?? ''}` : ''}`,
-  }));
+  const header = [
+    'TIME',
+    'RUN',
+    'TARGET',
+    'RESULT',
+    'EXIT',
+    'ROWS',
+    'PLAN (+create ~update -archive =unchanged)',
+  ];
+  const rows = runs.map((r) => [
+    // Seconds are enough to tell runs apart by eye; --json keeps the exact time.
+    r.time.replace(/\.\d+Z$/, 'Z'),
+    r.dryRun ? 'dry run' : 'push',
+    targetLabel(r.target),
+    result(r),
+    String(r.exitCode),
+    r.rows === undefined ? '-' : String(r.rows),
+    r.plan ? planCounts(r.plan) : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => (cells[i] ?? '').length)));
+  // EXIT and ROWS are numbers: right-aligned; the last column is not padded.
+  const right = new Set([4, 5]);
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) =>
+        i === cells.length - 1
+          ? cell
+          : right.has(i)
+            ? cell.padStart(widths[i] ?? 0)
+            : cell.padEnd(widths[i] ?? 0),
+      )
+      .join('  ');
+  const out: Line[] = [{ level: 'data', text: line(header) }];
+  runs.forEach((r, i) => {
+    out.push({ level: 'data', text: line(rows[i] ?? []) });
+    if (r.error !== undefined) {
+      for (const text of r.error.split('\n')) out.push({ level: 'data', text: `    ${text}` });
+    }
+  });
+  return out;
 }

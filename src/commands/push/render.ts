@@ -1,7 +1,7 @@
 import type { PushResult } from '../../pipeline/push.js';
 import type { Plan, PlannedContact } from '../../plan/planner.js';
 import { parseVendorSummary } from '../../upload/vendor-summary.js';
-import { Lines, locationLabel, plural, type Line, type Style } from '../output.js';
+import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 
 /**
  * Human summary of a push, on stderr.
@@ -20,10 +20,12 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
   const width = Math.max(8, ...result.locations.map((l) => locationLabel(l.slug).length));
   for (const l of result.locations) {
     const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
-    out.info(`  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} rows${rejected}`);
+    out.info(
+      `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}`,
+    );
   }
   out.info(
-    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} rows${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
+    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} ${result.rows === 1 ? 'row' : 'rows'}${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
   );
   if (result.references.length > 0)
     out.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
@@ -55,28 +57,39 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
 
 function renderPlan(out: Lines, plan: Plan): void {
   const c = out.color;
-  if (plan.firstPush)
+  if (plan.firstPush) {
+    const all = plan.totals.create;
     out.info(
-      c.cyan(`Plan: first push (no earlier push recorded): all ${plan.totals.create} contacts are new`),
+      c.cyan(
+        `Plan: first push (no earlier push recorded): ${all === 1 ? 'the 1 contact is' : `all ${all} contacts are`} new`,
+      ),
     );
-  else {
+  } else {
     out.info(
       `Plan: ${c.green(`${plan.totals.create} to create`)}, ${plan.totals.update} to update, ${plan.totals.archive > 0 ? c.yellow(`${plan.totals.archive} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
     );
   }
+  // The same person can be in two locations: each entry says which one.
+  const where = (p: PlannedContact): string => (p.location ? ` [${p.location}]` : '');
+  const more = (total: number): string => (total > 5 ? `, … (${total - 5} more)` : '');
   // The lists hold the first contacts of each kind; the totals count them all.
   const sample = (
-    label: 'create' | 'update' | 'archive',
+    label: 'create' | 'archive',
     list: PlannedContact[],
-    extra: (p: PlannedContact) => string = () => '',
+    extra: (p: PlannedContact) => string,
   ): void => {
     const total = plan.totals[label];
     if (total === 0 || (plan.firstPush && label === 'create')) return;
-    const names = list.slice(0, 5).map((p) => `${p.name}${extra(p)}`);
-    out.info(`  ${label}: ${names.join(', ')}${total > 5 ? `, … (${total - 5} more)` : ''}`);
+    const names = list.slice(0, 5).map((p) => `${p.name}${where(p)}${extra(p)}`);
+    out.info(`  ${label}: ${names.join(', ')}${more(total)}`);
   };
-  sample('create', plan.create);
-  sample('update', plan.update, (p) => (p.columns?.length ? ` (${p.columns.join(', ')})` : ''));
+  sample('create', plan.create, () => '');
+  // One line per update: the changed columns, old → new.
+  for (const p of plan.update.slice(0, 5)) {
+    const changes = p.changes?.length ? `: ${changesText(p.changes)}` : '';
+    out.info(`  update: ${p.name}${where(p)}${changes}`);
+  }
+  if (plan.totals.update > 5) out.info(`  update: … (${plan.totals.update - 5} more)`);
   sample('archive', plan.archive, (p) => (p.rejectedBecause ? ' (row rejected)' : ''));
 }
 

@@ -95,8 +95,12 @@ export function referencePlan(
       l.unchanged++;
       continue;
     }
-    const columns = layout.headers.filter((_, c) => (before.cells[c] ?? '') !== (row.cells[c] ?? ''));
-    plan.update.push({ key, location: row.location, name, columns });
+    const changes = layout.headers.flatMap((column, c) => {
+      const was = before.cells[c] ?? '';
+      const now = row.cells[c] ?? '';
+      return was === now ? [] : [{ column, old: was, new: now }];
+    });
+    plan.update.push({ key, location: row.location, name, columns: changes.map((c) => c.column), changes });
     plan.totals.update++;
     l.update++;
   }
