@@ -27,7 +27,7 @@ export interface CliIo {
   /** Data stream. */
   stdout: NodeJS.WritableStream;
   /** Human stream. */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Environment. */
   env: NodeJS.ProcessEnv;
   /** Working directory. */
@@ -109,6 +109,13 @@ export class CliContext implements CommandContext {
   /** @inheritdoc */
   public get json(): boolean {
     return this.options.json === true;
+  }
+
+  /** @inheritdoc */
+  public get width(): number {
+    const columns = this.io.stderr.isTTY === true ? (this.io.stderr.columns ?? 0) : 0;
+    // `ssh -t`, `docker exec -t` from a non-terminal: a terminal that reports 0 columns.
+    return columns > 0 ? columns : 80;
   }
 
   /** @inheritdoc */

@@ -28,8 +28,11 @@ export function defineCheck(program: Command, host: CommandHost): void {
           signal,
         );
         ctx.stopProgress();
-        ctx.show(renderCheck(ctx.style, result));
-        const failed = result.urls.some((u) => !u.ok);
+        ctx.show(renderCheck(ctx.style, result, ctx.width));
+        const failed =
+          result.error !== undefined ||
+          result.urls.some((u) => !u.ok) ||
+          result.locations.some((l) => l.error !== undefined);
         const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
         return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
       }),
