@@ -24,10 +24,18 @@ function speaksPlainLdap(host: string, port: number): Promise<boolean> {
       resolve(answer);
     };
     socket.once('connect', () => socket.write(ANONYMOUS_BIND));
-    socket.once('data', (data: Buffer) => done(data[0] === 0x30));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
+    socket.once('data', (data: Buffer) => {
+      done(data[0] === 0x30);
+    });
+    socket.once('timeout', () => {
+      done(false);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('close', () => {
+      done(false);
+    });
   });
 }
 
@@ -50,10 +58,18 @@ function speaksTls(host: string, port: number): Promise<boolean> {
       socket.destroy();
       resolve(answer);
     };
-    socket.once('secureConnect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
+    socket.once('secureConnect', () => {
+      done(true);
+    });
+    socket.once('timeout', () => {
+      done(false);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('close', () => {
+      done(false);
+    });
   });
 }
 
