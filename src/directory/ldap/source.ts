@@ -172,7 +172,10 @@ export class LdapDirectory implements DirectorySource {
       const { bindDN, caFile, tlsMinVersion } = this.options;
       const failure = connectError(error, { url, phase, bindDN, caFile, tlsMinVersion });
       // A dropped connection (not a refused one) may be the wrong scheme for the port.
-      const dropped = failure.code === 'LDAP_CONNECT' && !NOT_LISTENING.has(errorCodeOf(error) ?? '');
+      const dropped =
+        failure.code === 'LDAP_CONNECT' &&
+        !NOT_LISTENING.has(errorCodeOf(error) ?? '') &&
+        !/time(d ?)?out/i.test(describeError(error));
       return (dropped && phase !== 'StartTLS' ? await schemeMismatch(url, error) : undefined) ?? failure;
     };
     if (this.options.startTLS) {
