@@ -114,6 +114,13 @@ export class CliContext implements CommandContext {
   }
 
   /** @inheritdoc */
+  public get width(): number {
+    const columns = this.io.stderr.isTTY === true ? (this.io.stderr.columns ?? 0) : 0;
+    // `ssh -t`, `docker exec -t` from a non-terminal: a terminal that reports 0 columns.
+    return columns > 0 ? columns : 80;
+  }
+
+  /** @inheritdoc */
   public get style(): Style {
     return this.ui.color;
   }

@@ -42,6 +42,8 @@ export interface CommandContext {
   readonly runId: string;
   /** The terminal's emphasis. */
   readonly style: Style;
+  /** Columns a line on stderr may take: the terminal's width, 80 when not a terminal (or it says 0). */
+  readonly width: number;
   /** Show lines (data on stdout, the rest on stderr; logged). */
   show(lines: readonly Line[]): void;
   /** End a progress display before results are shown. */

@@ -48,7 +48,7 @@ const LOCATIONS: Record<DirectoryKind, string> = {
     ous: ["OU=Users,OU=HQ,DC=corp,DC=example,DC=com"]
   - slug: warehouse
     ous: ["OU=Users,OU=Warehouse,DC=corp,DC=example,DC=com"]
-    # Members of this group, anywhere under the OUs above, also appear in this location.
+    # Keep only members of any of these groups (inside the OUs above; without ous: under baseDN).
     # groups: ["CN=Warehouse Staff,OU=Groups,DC=corp,DC=example,DC=com"]
 `,
   ldap: `locations:
@@ -56,6 +56,7 @@ const LOCATIONS: Record<DirectoryKind, string> = {
     ous: ["ou=hq,ou=people,dc=example,dc=com"]
   - slug: warehouse
     ous: ["ou=warehouse,ou=people,dc=example,dc=com"]
+    # Keep only members of any of these groups (inside the OUs above; without ous: under baseDN).
     # groups: ["cn=warehouse-staff,ou=groups,dc=example,dc=com"]   # needs the memberOf overlay
 `,
 };

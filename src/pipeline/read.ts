@@ -57,6 +57,8 @@ export async function readDirectory(
   const searches: Record<string, number> = {};
   const context = { location: '', defaultCountry: config.phone.defaultCountry };
   let entriesRead = 0;
+  // Entries returned per location, over all its searches (before mapping and validation).
+  const foundBy = new Map<string, number>();
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
@@ -111,10 +113,46 @@ export async function readDirectory(
         } else await bucket.sorter.add(row.cells, entry.dn);
       }
       searches[countKey] = (searches[countKey] ?? 0) + found;
+      foundBy.set(search.slug, (foundBy.get(search.slug) ?? 0) + found);
     }
   } finally {
     await directory.close();
   }
+  warnings.push(...emptyLocationWarnings(config, foundBy));
   emit({ type: 'entries', total: entriesRead });
   return { connection, buckets, warnings, references, entriesRead, searches };
+}
+
+/**
+ * A location whose searches return nobody is almost always a mistake (an OU or group typed
+ * wrong, a filter that excludes everyone, read rights missing). The guards only see it when the
+ * location had rows last time, so it is said on every run, the first push and `check` included.
+ * @param config the resolved config
+ * @param foundBy entries returned per location slug
+ */
+function emptyLocationWarnings(
+  config: ResolvedConfig,
+  foundBy: ReadonlyMap<string, number>,
+): ExportWarning[] {
+  const where = new Map<string, string[]>();
+  for (const location of config.locations) {
+    if ((foundBy.get(location.slug) ?? 0) > 0) continue;
+    const list = where.get(location.slug) ?? [];
+    where.set(location.slug, list);
+    list.push(
+      location.ous.length > 0
+        ? `ous ${location.ous.join('; ')}`
+        : `baseDN ${config.directory.baseDN ?? '(none)'}`,
+      ...(location.groups.length > 0 ? [`groups ${location.groups.join('; ')}`] : []),
+    );
+  }
+  const out: ExportWarning[] = [];
+  for (const [slug, searched] of where) {
+    const name = slug ? `location ${slug}` : 'the location (all locations)';
+    out.push({
+      message: `${name}: its searches returned nobody (${searched.join(', ')}); check its OUs, groups and directory.filter, and that the service account may read them`,
+      location: slug,
+    });
+  }
+  return out;
 }

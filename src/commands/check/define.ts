@@ -46,8 +46,12 @@ export function defineCheck(program: Command, host: CommandHost): void {
         );
         result.vendor = vendor;
         ctx.stopProgress();
-        ctx.show(renderCheck(ctx.style, result));
-        const failed = result.urls.some((u) => !u.ok) || vendor.status === 'failed';
+        ctx.show(renderCheck(ctx.style, result, ctx.width));
+        const failed =
+          result.error !== undefined ||
+          result.urls.some((u) => !u.ok) ||
+          result.locations.some((l) => l.error !== undefined) ||
+          vendor.status === 'failed';
         const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
         return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
       }),

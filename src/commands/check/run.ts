@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../../config/types.js';
 import type { ConnectionInfo } from '../../directory/types.js';
 import { createDirectorySource } from '../../directory/source.js';
 import { AdsyncError } from '../../errors.js';
+import { compareText } from '../../mapping/order.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
 import type { VendorCheck } from './vendor.js';
 
@@ -19,14 +20,28 @@ export interface UrlCheck {
   error?: { code: string; message: string; hint?: string | undefined };
 }
 
+/** One location's count and preview, or why it could not be read. */
+export interface LocationCheck {
+  /** The location. */
+  slug: string;
+  /** Valid rows. */
+  rows: number;
+  /** Rejected rows. */
+  rejected: number;
+  /** The first rows. */
+  preview: string[][];
+  /** Why it could not be read (its search or group failed); the other locations still are. */
+  error?: { code: string; message: string; hint?: string | undefined };
+}
+
 /** What `adsync check` found. */
 export interface CheckResult {
   /** The config file. */
   configPath: string;
   /** Each URL on its own. */
   urls: UrlCheck[];
-  /** Per location: count and a preview, when the directory could be read. */
-  locations: { slug: string; rows: number; rejected: number; preview: string[][] }[];
+  /** Per location: count and a preview, or what failed when it could not be read. */
+  locations: LocationCheck[];
   /** Header row of the preview. */
   headers: string[];
   /** Warnings from mapping. */
@@ -35,6 +50,8 @@ export interface CheckResult {
   connection?: ConnectionInfo;
   /** The vendor side (vendor.ts), filled in by the command. */
   vendor?: VendorCheck;
+  /** Why no location could be read (the directory as a whole: connect, TLS, bind), said once. */
+  error?: { code: string; message: string; hint?: string | undefined };
 }
 
 /** Options for {@link check}. */
@@ -61,7 +78,7 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       urls.push({ url, ok: true, tlsVersion: info.tlsVersion, boundAs: info.boundAs });
     } catch (error) {
       if (!(error instanceof AdsyncError)) throw error;
-      urls.push({ url, ok: false, error: { code: error.code, message: error.message, hint: error.hint } });
+      urls.push({ url, ok: false, error: errorOf(error) });
     } finally {
       await probe.close();
     }
@@ -74,6 +91,53 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
     warnings: [],
   };
   if (!urls.some((u) => u.ok)) return result;
+  try {
+    Object.assign(result, await previewLocations(config, options));
+  } catch (error) {
+    if (!(error instanceof AdsyncError)) throw error;
+    if (WHOLE_DIRECTORY.has(error.code)) {
+      result.error = errorOf(error);
+      return result;
+    }
+    // One location failing must not hide the others: read each on its own to say which.
+    const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
+    result.locations = [];
+    for (const slug of slugs) {
+      const one = { ...config, locations: config.locations.filter((l) => l.slug === slug) };
+      try {
+        const found = await previewLocations(one, options);
+        if (found.connection) result.connection ??= found.connection;
+        result.warnings.push(...found.warnings);
+        result.locations.push(...found.locations);
+      } catch (failure) {
+        if (!(failure instanceof AdsyncError)) throw failure;
+        if (WHOLE_DIRECTORY.has(failure.code)) {
+          result.error = errorOf(failure);
+          return result;
+        }
+        result.locations.push({ slug, rows: 0, rejected: 0, preview: [], error: errorOf(failure) });
+      }
+    }
+  }
+  return result;
+}
+
+/** Failures of the directory as a whole, not of one location: said once, not per location. */
+const WHOLE_DIRECTORY = new Set(['LDAP_CONNECT', 'LDAP_TLS', 'LDAP_BIND']);
+
+function errorOf(error: AdsyncError): NonNullable<UrlCheck['error']> {
+  return { code: error.code, message: error.message, hint: error.hint };
+}
+
+/**
+ * Export the config's locations, keeping only each location's first rows.
+ * @param config the resolved config (all its locations, or one)
+ * @param options preview size and progress
+ */
+async function previewLocations(
+  config: ResolvedConfig,
+  options: CheckOptions,
+): Promise<Pick<CheckResult, 'connection' | 'warnings' | 'locations'>> {
   // Only the first rows of each location are kept for the preview; the rest stream past.
   const previews = new Map<string, string[][]>();
   const exported = await exportContacts(config, {
@@ -86,13 +150,14 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       },
     },
   });
-  result.connection = exported.connection;
-  result.warnings = exported.warnings;
-  result.locations = exported.locations.map((l) => ({
-    slug: l.slug,
-    rows: l.rows,
-    rejected: l.rejected.length,
-    preview: previews.get(l.slug) ?? [],
-  }));
-  return result;
+  return {
+    connection: exported.connection,
+    warnings: exported.warnings,
+    locations: exported.locations.map((l) => ({
+      slug: l.slug,
+      rows: l.rows,
+      rejected: l.rejected.length,
+      preview: previews.get(l.slug) ?? [],
+    })),
+  };
 }

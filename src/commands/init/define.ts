@@ -32,7 +32,7 @@ export function defineInit(program: Command, host: CommandHost): void {
           path: options.file,
           cwd: ctx.cwd,
         });
-        ctx.show(renderInit(written.path, ctx.json));
+        ctx.show(renderInit(written.path, ctx.json, options.file));
         return { report: { path: written.path } };
       }),
     );

@@ -14,6 +14,18 @@ import type {
 } from '../types.js';
 import { connectError, isNoSuchObject, searchError } from './errors.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
+import { schemeMismatch } from './scheme-probe.js';
+import { errorCodeOf } from '../../util/tls-error.js';
+
+/** Nothing listens there (or nothing answers): not a scheme mix-up, so not worth a probe. */
+const NOT_LISTENING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
 
 /** Connection settings for {@link LdapDirectory}. */
 export interface LdapDirectoryOptions {
@@ -151,16 +163,22 @@ export class LdapDirectory implements DirectorySource {
       createSecureConnection,
       ...(secure ? { tlsOptions: this.tlsOptions(host) } : {}),
     });
-    const fail = (error: unknown, phase: string): DirectoryError => {
+    const fail = async (error: unknown, phase: string): Promise<DirectoryError> => {
       void client.unbind().catch(() => undefined);
       const { bindDN, caFile, tlsMinVersion } = this.options;
-      return connectError(error, { url, phase, bindDN, caFile, tlsMinVersion });
+      const failure = connectError(error, { url, phase, bindDN, caFile, tlsMinVersion });
+      // A dropped connection (not a refused one) may be the wrong scheme for the port.
+      const dropped =
+        failure.code === 'LDAP_CONNECT' &&
+        !NOT_LISTENING.has(String(errorCodeOf(error) ?? '')) &&
+        !/time(d ?)?out/i.test(describeError(error));
+      return (dropped && phase !== 'StartTLS' ? await schemeMismatch(url, error) : undefined) ?? failure;
     };
     if (this.options.startTLS) {
       try {
         await client.startTLS(this.tlsOptions(host));
       } catch (error) {
-        throw fail(error, 'StartTLS');
+        throw await fail(error, 'StartTLS');
       }
     }
     const bindDN = this.options.bindDN;
@@ -172,7 +190,7 @@ export class LdapDirectory implements DirectorySource {
         await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
       }
     } catch (error) {
-      throw fail(error, bindDN === undefined ? 'connect' : 'bind');
+      throw await fail(error, bindDN === undefined ? 'connect' : 'bind');
     }
     this.client = client;
     return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs: bindDN ?? 'anonymous' };
