@@ -14,6 +14,7 @@ import {
 import { DirectoryError, describeError } from '../../errors.js';
 import { isTlsFailure } from '../../util/tls-error.js';
 import type { SearchRequest, TlsVersion } from '../types.js';
+import { serverExcerpt } from '../../util/server-text.js';
 
 /**
  * ldapts failures turned into adsync's directory errors, told apart by ldapts's own error
@@ -120,7 +121,8 @@ export function connectError(error: unknown, context: ConnectErrorContext): Dire
   const { url, phase } = context;
   const code = errorCode(error);
   const answered = error instanceof ResultCodeError;
-  const text = describeError(error);
+  // The server's diagnostic message is its own text: excerpted and cleaned before it is shown.
+  const text = serverExcerpt(describeError(error), 500);
   if (isTlsFailure(error) || (phase === 'StartTLS' && !answered && !NETWORK_CODES.has(code ?? ''))) {
     return new DirectoryError('LDAP_TLS', `TLS with ${url} failed during ${phase}: ${text}`, {
       hint: /version|protocol/i.test(`${code ?? ''} ${text}`)
@@ -196,7 +198,8 @@ export function isNoSuchObject(error: unknown): boolean {
  */
 export function searchError(error: unknown, url: string, request: SearchRequest): DirectoryError {
   const where = searchPlace(url, request);
-  const text = describeError(error);
+  // The server's diagnostic message is its own text: excerpted and cleaned before it is shown.
+  const text = serverExcerpt(describeError(error), 500);
   if (error instanceof UnknownStatusCodeError && error.code === REFERRAL) {
     return referralError(error, where);
   }
@@ -256,7 +259,8 @@ export function searchError(error: unknown, url: string, request: SearchRequest)
 }
 
 function referralError(error: unknown, where: string): DirectoryError {
-  const text = describeError(error);
+  // The server's diagnostic message is its own text: excerpted and cleaned before it is shown.
+  const text = serverExcerpt(describeError(error), 500);
   // AD puts the referral target in its diagnostic message: "ref 1: 'other.corp.example.com'".
   const target = /ref \d+: '([^']+)'/i.exec(text)?.[1] ?? /ldaps?:\/\/[^\s'"]+/i.exec(text)?.[0];
   return new DirectoryError(
