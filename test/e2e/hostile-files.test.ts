@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig, mockTarget } from '../harness/example-config.js';
 import { allFilesText, tempDir, writeConfig } from '../harness/files.js';
+import { startTrustedMock } from '../harness/mock.js';
 
 /** The file the harness loads into slapd: read as an LDIF export, no server needed. */
 const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
@@ -35,10 +36,7 @@ describe('files outside adsync’s own are never clobbered, followed or leaked (
   const adsync = (args: string[], cwd: string): Promise<CliRun> => runAdsync(args, { cwd, env: ENV });
 
   beforeAll(async () => {
-    mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
-    const dir = await tempDir();
-    caFile = join(dir, 'mock-ca.pem');
-    await writeFile(caFile, mock.certificate);
+    ({ mock, caFile } = await startTrustedMock(SECRET));
   });
   afterAll(async () => {
     await mock.stop();

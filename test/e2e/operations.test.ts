@@ -6,12 +6,13 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, startAdsync } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { startCuttingProxy, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 import { makeCa, makeServerCert } from '../harness/tls.js';
+import { startTrustedMock } from '../harness/mock.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'ops-client-secret-0123456789';
@@ -238,11 +239,8 @@ describe.skipIf(skip !== '')(
 
     beforeAll(async () => {
       slapd = await startExampleSlapd();
-      mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
-      const dir = await tempDir();
-      caFile = join(dir, 'mock-ca.pem');
-      await writeFile(caFile, mock.certificate);
-      hook = await startWebhook(dir);
+      ({ mock, caFile } = await startTrustedMock(SECRET));
+      hook = await startWebhook(await tempDir());
     });
 
     afterAll(async () => {

@@ -1,13 +1,14 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
+import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
+import { startTrustedMock } from '../harness/mock.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'vendor-check-secret-0123456789';
@@ -38,10 +39,7 @@ describe.skipIf(skip !== '')(
 
     beforeAll(async () => {
       slapd = await startExampleSlapd();
-      mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
-      const dir = await tempDir();
-      caFile = join(dir, 'mock-ca.pem');
-      await writeFile(caFile, mock.certificate);
+      ({ mock, caFile } = await startTrustedMock(SECRET));
     });
 
     afterAll(async () => {

@@ -12,31 +12,40 @@ const ANONYMOUS_BIND = Buffer.from([
 ]);
 
 /**
+ * The one way both probes end: the first of `yes` (the port answered as asked), a timeout, an
+ * error or the close decides, and the socket goes.
+ * @param socket the probe's connection
+ * @param yes the event that means the port speaks what was asked, and whether its data says so
+ */
+function answer(
+  socket: net.Socket,
+  yes: { event: 'data' | 'secureConnect'; accept?: (data: Buffer) => boolean },
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (result: boolean): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once(yes.event, (data?: Buffer) => {
+      done(yes.accept === undefined || (data !== undefined && yes.accept(data)));
+    });
+    for (const event of ['timeout', 'error', 'close'] as const) {
+      socket.once(event, () => {
+        done(false);
+      });
+    }
+  });
+}
+
+/**
  * Whether the port speaks plain LDAP: it answers an anonymous bind with an LDAP message.
  * @param host the server
  * @param port its port
  */
 function speaksPlainLdap(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: PROBE_MS });
-    const done = (answer: boolean): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => socket.write(ANONYMOUS_BIND));
-    socket.once('data', (data: Buffer) => {
-      done(data[0] === 0x30);
-    });
-    socket.once('timeout', () => {
-      done(false);
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-    socket.once('close', () => {
-      done(false);
-    });
-  });
+  const socket = net.connect({ host, port, timeout: PROBE_MS });
+  socket.once('connect', () => socket.write(ANONYMOUS_BIND));
+  return answer(socket, { event: 'data', accept: (data) => data[0] === 0x30 });
 }
 
 /**
@@ -46,31 +55,14 @@ function speaksPlainLdap(host: string, port: number): Promise<boolean> {
  * @param port its port
  */
 function speaksTls(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host,
-      port,
-      timeout: PROBE_MS,
-      rejectUnauthorized: false,
-      ...(net.isIP(host) ? {} : { servername: host }),
-    });
-    const done = (answer: boolean): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('secureConnect', () => {
-      done(true);
-    });
-    socket.once('timeout', () => {
-      done(false);
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-    socket.once('close', () => {
-      done(false);
-    });
+  const socket = tls.connect({
+    host,
+    port,
+    timeout: PROBE_MS,
+    rejectUnauthorized: false,
+    ...(net.isIP(host) ? {} : { servername: host }),
   });
+  return answer(socket, { event: 'secureConnect' });
 }
 
 /**
