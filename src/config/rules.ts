@@ -135,6 +135,29 @@ export function locationSearches({ input, config }: RuleContext): ConfigIssue[] 
   return issues;
 }
 
+/**
+ * A DN split by YAML: in a flow list (`ous: [ou=hq,dc=corp,dc=com]`) every comma separates
+ * items, so one DN becomes single RDNs (`ou=hq`, `dc=corp`, `dc=com`) that each search or match
+ * nothing, and the run fails far from the cause. Caught here, with the line to write instead.
+ */
+export function splitDns({ config }: RuleContext): ConfigIssue[] {
+  const rdn = /^[A-Za-z][\w-]*=[^,]*$/;
+  return config.locations.flatMap((l) =>
+    (['ous', 'groups'] as const).flatMap((key): ConfigIssue[] => {
+      const list = l[key];
+      const split =
+        list.length > 1 && list.every((v) => rdn.test(v.trim())) && list.some((v) => /^dc=/i.test(v.trim()));
+      if (!split) return [];
+      return [
+        {
+          path: ['locations', l.index, key],
+          message: `looks like one DN split at its commas (${list.join(', ')}): in a [a, b] list YAML splits at every comma; quote the DN: ${key}: ["${list.map((v) => v.trim()).join(',')}"], or write one DN per line under ${key}:`,
+        },
+      ];
+    }),
+  );
+}
+
 /** "All locations" (no slug) cannot be mixed with named locations. */
 export function locationSlugs({ config }: RuleContext): ConfigIssue[] {
   const slugs = new Set(config.locations.map((l) => l.slug));
@@ -259,6 +282,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   startTlsNeedsPlainUrl,
   bindCredentials,
   locationSearches,
+  splitDns,
   locationSlugs,
   customLocationColumn,
   phoneCountry,

@@ -143,6 +143,26 @@ describe('config loading', () => {
     expect(error.message).toContain('directory.filter');
   });
 
+  it('names a DN that a YAML flow list split at its commas, with the line to write instead', async () => {
+    const error = await loadError(
+      [
+        'directory: { kind: ldap, url: "ldap://127.0.0.1:389" }',
+        'locations:',
+        '  - slug: hq',
+        '    ous: [ou=hq,ou=people,dc=example,dc=com]',
+        'target: { profile: receptionist }',
+      ].join('\n'),
+    );
+    expect(error.message).toContain(
+      'locations[0].ous (line 4:10): looks like one DN split at its commas (ou=hq, ou=people, dc=example, dc=com)',
+    );
+    expect(error.message).toContain('ous: ["ou=hq,ou=people,dc=example,dc=com"]');
+    // Two real DNs in a flow list are fine.
+    const dir = await tempDir();
+    await writeConfig(dir, { ...minimal, locations: [{ slug: 'hq', ous: ['ou=a,dc=x', 'ou=b,dc=x'] }] });
+    await expect(loadConfig({ cwd: dir, env: {} })).resolves.toBeDefined();
+  });
+
   it('resolves ${env:} and ${file:} references and collects them as secrets', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'pw.txt'), 'file-secret\n');
