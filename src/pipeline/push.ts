@@ -14,7 +14,7 @@ import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, statePaths, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
-import { vendorRowErrors } from '../upload/vendor-summary.js';
+import { compareWithPlan, vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
@@ -337,6 +337,19 @@ async function finishRun(
   let vendorRejected: { row: number; message: string }[] = [];
   if (uploaded && exported.contactsFile !== undefined) {
     ctx.history.vendor = uploaded.summary;
+    const verdict = compareWithPlan(uploaded.summary, counts, exported.rows);
+    if (verdict.importedNothing) {
+      // The baseline stays: the vendor holds what it held before, as far as it says.
+      throw new UploadError(
+        'UPLOAD_UNCONFIRMED',
+        `the vendor accepted the upload but says it imported none of the ${exported.rows} rows (created, updated and unchanged are all 0)`,
+        {
+          hint: `The baseline did not move. Check the vendor's import log for this upload (CSV: ${files.csvPath}) and the account target.uploadUrl points to, then push again.`,
+          details: { csvPath: files.csvPath, httpStatus: uploaded.httpStatus },
+        },
+      );
+    }
+    for (const message of verdict.differences) known.warnings.push({ message });
     vendorRejected = vendorRowErrors(uploaded.summary);
     // Rows the vendor could not import are not at the vendor: keep them out of the baseline.
     const failed = new Set(vendorRejected.map((e) => e.row - 2));

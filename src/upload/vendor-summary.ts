@@ -149,3 +149,54 @@ export function recognisedImport(answer: Answer, expectEmpty: boolean): boolean 
   const record = answer.body as Record<string, unknown> | null;
   return parsed.kind === 'summary' && (parsed.counts.length > 0 || Array.isArray(record?.errors));
 }
+
+/** What the plan expected the vendor to do (counts of contacts). */
+export interface PlannedCounts {
+  create: number;
+  update: number;
+  archive: number;
+  unchanged: number;
+}
+
+/** How a vendor's import summary compares with the plan. */
+export interface SummaryVerdict {
+  /** The vendor says it imported nothing of a non-empty upload: the upload is not confirmed. */
+  importedNothing: boolean;
+  /** Counts clearly different from the plan, one line each, for the run's warnings. */
+  differences: string[];
+}
+
+/**
+ * Compare the vendor's import summary with the plan. Sync tools that trusted any accepted
+ * upload lost track of what the vendor held; adsync checks what the vendor says it did. A count
+ * is "clearly" off when it differs by more than 5 contacts and more than 10% of the plan's (a
+ * vendor may count a little differently: a contact it merged, a row it skipped). Pure.
+ * @param summary the vendor's answer (parsed JSON or text)
+ * @param plan the plan's counts
+ * @param rows rows uploaded
+ */
+export function compareWithPlan(summary: unknown, plan: PlannedCounts, rows: number): SummaryVerdict {
+  const parsed = parseVendorSummary(summary);
+  if (parsed.kind === 'text') return { importedNothing: false, differences: [] };
+  const count = (name: (typeof SUMMARY_COUNTS)[number]): number | undefined =>
+    parsed.counts.find((c) => c.name === name)?.value;
+  const created = count('created');
+  const updated = count('updated');
+  const unchanged = count('unchanged');
+  const archived = (count('archived') ?? 0) + (count('disabled') ?? 0);
+  const kept = [created, updated, unchanged].filter((v): v is number => v !== undefined);
+  const importedNothing =
+    rows > 0 && kept.length > 0 && kept.every((v) => v === 0) && parsed.errors.length === 0;
+  const differences: string[] = [];
+  const compare = (what: string, said: number | undefined, planned: number): void => {
+    if (said === undefined) return;
+    const gap = Math.abs(said - planned);
+    if (gap > 5 && gap > planned * 0.1)
+      differences.push(`the vendor says it ${what} ${said} contacts; the plan expected ${planned}`);
+  };
+  compare('created', created, plan.create);
+  compare('updated', updated, plan.update);
+  if (count('archived') !== undefined || count('disabled') !== undefined)
+    compare('archived or disabled', archived, plan.archive);
+  return { importedNothing, differences };
+}

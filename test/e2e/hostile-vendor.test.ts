@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,33 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
     expect(empty.stderr).toContain('answered 200 with an empty answer');
     const documented = await push(await project({ expectEmptyResponse: true }));
     expect(documented.code).toBe(0);
+  });
+
+  it('an import summary checked against the plan: "imported nothing" is UPLOAD_UNCONFIRMED, counts far off a warning', async () => {
+    const summary =
+      (counts: Record<string, number>) =>
+      (req: IncomingMessage, _body: string, res: ServerResponse): void => {
+        if (req.url === '/oauth/token') {
+          issueToken(res);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ...counts, errors: [] }));
+      };
+    const cwd = await project();
+    vendor.handle = summary({ created: 0, updated: 0, unchanged: 0, archived: 0 });
+    const nothing = await push(cwd);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/says it imported none of the \d+ rows/);
+    await endedCleanly(cwd, nothing, 'UPLOAD_UNCONFIRMED');
+    // A first push of every contact that the vendor says created one of: accepted, with a warning.
+    vendor.handle = summary({ created: 1, updated: 0, unchanged: 0, archived: 0 });
+    const few = await push(cwd);
+    expect(few.code).toBe(0);
+    const report = JSON.parse(few.stdout) as { rows: number; warnings: { message: string }[] };
+    expect(report.warnings.map((w) => w.message)).toContain(
+      `the vendor says it created 1 contacts; the plan expected ${report.rows}`,
+    );
   });
 
   it('a huge error body with escape sequences: read up to 1 MB, a short clean excerpt in every output', async () => {
