@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
 import { makeDir } from './make-dir.js';
+import { fileKind } from './small-file.js';
 
 /** Options for {@link AtomicFile.create}. */
 export interface AtomicFileOptions {
@@ -130,16 +131,5 @@ export async function notReplaceable(path: string): Promise<string | undefined> 
     return code === 'ENOENT' ? undefined : `cannot inspect ${path}: ${describeError(error)}`;
   }
   if (info.isFile()) return undefined;
-  const kind = info.isSymbolicLink()
-    ? 'a symbolic link'
-    : info.isDirectory()
-      ? 'a directory'
-      : info.isFIFO()
-        ? 'a FIFO (named pipe)'
-        : info.isSocket()
-          ? 'a socket'
-          : info.isCharacterDevice() || info.isBlockDevice()
-            ? 'a device'
-            : 'not a regular file';
-  return `${path} is ${kind}; adsync writes only a new file or over an existing regular file`;
+  return `${path} is ${fileKind(info)}; adsync writes only a new file or over an existing regular file`;
 }

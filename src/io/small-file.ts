@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
 /** Size caps of the small files adsync reads whole. */
 export const FILE_LIMITS = {
@@ -9,6 +9,20 @@ export const FILE_LIMITS = {
   /** A config file. */
   config: 4 * 1024 * 1024,
 } as const;
+
+/**
+ * What a path is, for a message refusing it: "a directory", "a FIFO (named pipe)", "a device"…
+ * @param info its (l)stat
+ */
+export function fileKind(info: Stats): string {
+  if (info.isFile()) return 'a regular file';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
 
 /** A file adsync will not read whole: not a regular file, or too big. */
 export class FileRefusedError extends Error {
@@ -30,18 +44,7 @@ export function readSmallFile(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, constants.O_RDONLY | (process.platform === 'win32' ? 0 : constants.O_NONBLOCK));
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) {
-      const kind = info.isDirectory()
-        ? 'a directory'
-        : info.isFIFO()
-          ? 'a FIFO (named pipe)'
-          : info.isCharacterDevice() || info.isBlockDevice()
-            ? 'a device'
-            : info.isSocket()
-              ? 'a socket'
-              : 'not a regular file';
-      throw new FileRefusedError(`${path} is ${kind}, not a regular file`);
-    }
+    if (!info.isFile()) throw new FileRefusedError(`${path} is ${fileKind(info)}, not a regular file`);
     if (info.size > maxBytes) {
       throw new FileRefusedError(`${path} is ${info.size} bytes; at most ${maxBytes} are read`);
     }

@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDecoder } from 'node:util';
 
 import { DirectoryError, describeError } from '../../errors.js';
+import { readSmallFile } from '../../io/small-file.js';
 
 /** One attribute of an LDIF record: its description as written and its values as bytes. */
 export interface LdifAttribute {
@@ -215,11 +216,8 @@ function readValueFile(
   }
   if (!real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`))
     return refuse(`it is outside ${allowed}`);
-  const info = statSync(real);
-  if (!info.isFile()) return refuse('it is not a regular file');
-  if (info.size > MAX_VALUE_FILE_BYTES) return refuse(`it is ${info.size} bytes`);
   try {
-    return readFileSync(real);
+    return readSmallFile(real, MAX_VALUE_FILE_BYTES);
   } catch (error) {
     return refuse(describeError(error));
   }
