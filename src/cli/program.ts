@@ -4,6 +4,7 @@ import { defineCheck } from '../commands/check/define.js';
 import type { CommandHost } from '../commands/context.js';
 import { defineDemo } from '../commands/demo/define.js';
 import { defineDiff } from '../commands/diff/define.js';
+import { defineExplain } from '../commands/explain/define.js';
 import { defineHistory } from '../commands/history/define.js';
 import { defineInit } from '../commands/init/define.js';
 import { defineMockServer } from '../commands/mock-server/define.js';
@@ -15,6 +16,7 @@ import { readBundledText } from '../runtime/assets.js';
 const COMMANDS = [
   definePush,
   defineCheck,
+  defineExplain,
   defineHistory,
   defineDiff,
   defineMockServer,
@@ -87,6 +89,7 @@ Examples:
   adsync check                                   test the config against the directory
   adsync push --dry-run                          build the CSV and the rejects file, upload nothing
   adsync push --dry-run --json > report.json     the same, with a JSON report for monitoring
+  adsync explain ada@example.com                 why a person is (not) on the kiosk
 
 Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error,
             3 a safety guard stopped the run, 4 another run holds the lock.`,

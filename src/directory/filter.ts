@@ -55,6 +55,15 @@ export interface FilterParts {
 export const IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 /**
+ * The filter clause of membership in one group: direct (`memberOf`), or through nested groups.
+ * @param dn the group's DN (escaped here)
+ * @param nested count membership through nested groups (AD's in-chain rule)
+ */
+export function memberFilter(dn: string, nested: boolean | undefined): string {
+  return `(${nested === true ? `memberOf:${IN_CHAIN}:` : 'memberOf'}=${escapeFilterValue(dn)})`;
+}
+
+/**
  * Build the search filter of a location: user filter AND extra filter AND (member of any group).
  * Group DNs are escaped, so a DN containing parentheses cannot change the filter's meaning.
  * @param parts the pieces to combine
@@ -62,8 +71,7 @@ export const IN_CHAIN = '1.2.840.113556.1.4.1941';
 export function buildLocationFilter(parts: FilterParts): string {
   const clauses = [normalizeFilter(parts.userFilter)];
   if (parts.filter !== undefined) clauses.push(normalizeFilter(parts.filter));
-  const attr = parts.nested === true ? `memberOf:${IN_CHAIN}:` : 'memberOf';
-  const member = (dn: string): string => `(${attr}=${escapeFilterValue(dn)})`;
+  const member = (dn: string): string => memberFilter(dn, parts.nested);
   if (parts.groups.length === 1) clauses.push(member(parts.groups[0] ?? ''));
   if (parts.groups.length > 1) clauses.push(`(|${parts.groups.map(member).join('')})`);
   return clauses.length === 1 ? (clauses[0] ?? '') : `(&${clauses.join('')})`;

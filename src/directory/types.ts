@@ -75,6 +75,25 @@ export interface SearchRequest {
   location: string;
 }
 
+/**
+ * A look-up of entries by filter that is not a location's search (`adsync explain` finding the
+ * people asked about, whatever the location filters say).
+ */
+export interface FindRequest {
+  /** Search base; with scope `base`, the one entry looked at. */
+  base: string;
+  /** `base`: the entry named by `base` only; `sub`: the base and its whole subtree. */
+  scope: 'base' | 'sub';
+  /** Complete filter. */
+  filter: string;
+  /** Attributes to return. */
+  attributes: readonly string[];
+  /** Attributes to return as bytes. */
+  bufferAttributes: readonly string[];
+  /** At most this many entries are returned (the rest are not read). */
+  limit: number;
+}
+
 /** An entry a source yields: its DN and case-insensitive attribute access. */
 export interface SourceEntry {
   /** Distinguished name. */
@@ -105,6 +124,20 @@ export interface DirectorySource {
    * @param onReference continuation references seen (ignored, not chased)
    */
   search(request: SearchRequest, onReference?: (uri: string) => void): AsyncIterable<SourceEntry>;
+  /**
+   * Entries matching a filter, at most `request.limit`; a base that does not exist has none.
+   * @param request base, scope, filter, attributes and limit
+   */
+  find(request: FindRequest): Promise<SourceEntry[]>;
+  /**
+   * Whether one entry matches each of some filters, evaluated as the directory evaluates a
+   * search's filter (AD's bitwise and in-chain rules included); an entry that does not exist
+   * matches none.
+   * @param dn the entry
+   * @param filters the filters, each tested on its own
+   * @returns one answer per filter, in order
+   */
+  matches(dn: string, filters: readonly string[]): Promise<boolean[]>;
   /** Release the connection or file. */
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { PlanFileWriter } from '../state/plan-file.js';
 import { readDirectory } from './read.js';
 import { RunWorkspace } from './run-files.js';
 import { settleLocations } from './settle.js';
-import type { ExportEvent, ExportResult, ExportSink } from './types.js';
+import type { ExportEvent, ExportResult, ExportSink, ExportWatch } from './types.js';
 
 export type {
   ExportEvent,
@@ -20,6 +20,7 @@ export type {
   ExportRow,
   ExportSink,
   ExportWarning,
+  ExportWatch,
   LocationOutput,
   RejectedRow,
 } from './types.js';
@@ -43,6 +44,8 @@ export interface ExportOptions {
   sortMemoryRows?: number | undefined;
   /** Stops the export (time limit, SIGTERM): it throws the signal's reason at the next entry. */
   signal?: AbortSignal | undefined;
+  /** Told the duplicate and one-site fates of a few entries' rows (`adsync explain`). */
+  watch?: ExportWatch | undefined;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function exportContacts(
   try {
     const budget = new SortBudget(options.sortMemoryRows ?? DEFAULT_SORT_MEMORY_ROWS);
     const read = await readDirectory(config, work, budget, emit, options.signal);
-    const settled = await settleLocations(config, read.buckets, work, sink);
+    const settled = await settleLocations(config, read.buckets, work, sink, options.watch);
     return {
       connection: read.connection,
       headers: config.layout.headers,

@@ -56,6 +56,18 @@ export class OneSitePerEmail {
     return false;
   }
 
+  /**
+   * The location that kept a row's email, once {@link claim} has said it is taken.
+   * @param cells the row
+   */
+  public keeperOf(cells: readonly string[]): string {
+    const n = this.owners.get(this.emailOf(cells));
+    let slug = '';
+    // The last location started at or before the kept row (one that kept nothing is passed).
+    for (const location of this.locations) if (n !== undefined && location.first <= n) slug = location.slug;
+    return slug;
+  }
+
   /** The warnings, in the order the emails were first kept. */
   public async warnings(): Promise<ExportWarning[]> {
     const out: ExportWarning[] = [];

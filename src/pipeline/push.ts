@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { describeMissing } from '../config/secrets.js';
-import { targetAccount, unresolvedAccount } from '../config/target.js';
+import { unresolvedAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
@@ -11,12 +11,13 @@ import type { Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
 import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
-import { ensureStateDir, statePaths, type StatePaths } from '../state/paths.js';
+import { ensureStateDir, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
 import { compareWithPlan, vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
+import { targetStatePaths } from './target-state.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 
 /** Options for {@link push}. */
@@ -118,9 +119,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
-  // One baseline per vendor account: profile, upload URL and client (never the secret itself).
-  const target = `${config.layout.profile}|${targetAccount(config.target)}`;
-  const paths = statePaths(config.stateDir, target);
+  const paths = targetStatePaths(config);
   await ensureStateDir(config.stateDir);
   const started = options.now ?? new Date();
   // History lines can carry vendor messages: they pass through the same redaction as output.

@@ -3,7 +3,12 @@ import { buildLocationFilter } from '../directory/filter.js';
 import type { SearchRequest } from '../directory/types.js';
 
 /** One search of one location. */
-export type LocationSearch = SearchRequest & { slug: string; groups: readonly string[] };
+export type LocationSearch = SearchRequest & {
+  slug: string;
+  groups: readonly string[];
+  /** Whether its groups count nested membership. */
+  nested: boolean;
+};
 
 /**
  * A stable key for one search of one location, so runs can be compared search by search.
@@ -32,6 +37,7 @@ export function planSearches(config: ResolvedConfig): LocationSearch[] {
     });
     return bases.map((base) => ({
       groups: location.groups,
+      nested: location.nested,
       slug: location.slug,
       location: location.slug,
       base,

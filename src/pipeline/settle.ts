@@ -7,7 +7,7 @@ import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapp
 import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
 import { OneSitePerEmail } from './one-site.js';
 import type { Bucket } from './read.js';
-import type { ExportSink, ExportWarning, LocationOutput } from './types.js';
+import type { ExportSink, ExportWarning, ExportWatch, LocationOutput } from './types.js';
 
 /**
  * Phase two for one location: merge its sorted rows, reject rows that repeat a unique value,
@@ -17,6 +17,7 @@ import type { ExportSink, ExportWarning, LocationOutput } from './types.js';
  * @param work the run's private working directory
  * @param oneSite the one-site rule, for iLobby
  * @param pass receives the rows that are sent
+ * @param watch told the duplicate and one-site fates of watched rows
  * @returns the location's counts and rejected rows (in output order)
  */
 async function settleLocation(
@@ -25,6 +26,7 @@ async function settleLocation(
   work: string,
   oneSite: OneSitePerEmail | undefined,
   pass: (row: SortableRow) => Promise<void> | void,
+  watch: ExportWatch | undefined,
 ): Promise<LocationOutput> {
   const finder = new DuplicateFinder(layout);
   // DNs of the rows that passed the duplicate check, by number, to name a duplicate's owner.
@@ -42,7 +44,14 @@ async function settleLocation(
       }
       await accepted.append(JSON.stringify(row.dn));
       if (oneSite) {
-        if (!oneSite.claim(row.cells, bucket.slug)) continue;
+        if (!oneSite.claim(row.cells, bucket.slug)) {
+          if (watch?.wants(row.dn) === true)
+            watch.oneSite(
+              { cells: row.cells as string[], location: bucket.slug, dn: row.dn },
+              oneSite.keeperOf(row.cells),
+            );
+          continue;
+        }
         await kept?.append(JSON.stringify([row.dn, oneSite.emailOf(row.cells)]));
       }
       rows++;
@@ -69,6 +78,14 @@ async function settleLocation(
         location: bucket.slug,
         reasons: values.map((v) => duplicateReason(v, owners.get(v.owner) ?? '')),
       });
+      if (watch?.wants(row.dn) === true) {
+        const repeated = values.map((v) => ({
+          column: v.header,
+          value: v.value,
+          owner: owners.get(v.owner) ?? '',
+        }));
+        watch.duplicate({ cells: row.cells as string[], location: bucket.slug, dn: row.dn }, repeated);
+      }
     }
   }
   await rm(accepted.path, { force: true });
@@ -89,6 +106,7 @@ async function settleLocation(
  * @param buckets the locations as read
  * @param work the run's private working directory
  * @param sink receives the rows
+ * @param watch told the duplicate and one-site fates of watched rows
  * @returns the locations in output order, and the one-site warnings
  */
 export async function settleLocations(
@@ -96,6 +114,7 @@ export async function settleLocations(
   buckets: ReadonlyMap<string, Bucket>,
   work: string,
   sink: ExportSink,
+  watch?: ExportWatch,
 ): Promise<{ locations: LocationOutput[]; warnings: ExportWarning[] }> {
   const layout = config.layout;
   const slugs = [...buckets.keys()].sort(compareText);
@@ -113,8 +132,13 @@ export async function settleLocations(
       try {
         outputs.set(
           slug,
-          await settleLocation(bucket, layout, work, rule, (row) =>
-            file.append(JSON.stringify([row.dn, row.cells])),
+          await settleLocation(
+            bucket,
+            layout,
+            work,
+            rule,
+            (row) => file.append(JSON.stringify([row.dn, row.cells])),
+            watch,
           ),
         );
       } finally {
@@ -136,8 +160,13 @@ export async function settleLocations(
       if (!bucket) continue;
       outputs.set(
         slug,
-        await settleLocation(bucket, layout, work, undefined, (row) =>
-          sink.row({ cells: row.cells as string[], location: slug, dn: row.dn }),
+        await settleLocation(
+          bucket,
+          layout,
+          work,
+          undefined,
+          (row) => sink.row({ cells: row.cells as string[], location: slug, dn: row.dn }),
+          watch,
         ),
       );
     }

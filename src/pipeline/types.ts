@@ -51,6 +51,31 @@ export interface ExportSink {
   row(row: ExportRow): Promise<void> | void;
 }
 
+/**
+ * Told what becomes of the rows of a few entries (`adsync explain`); every other row passes
+ * unseen. Valid rows reach the sink and rejected ones the result, as always: this tells the two
+ * fates the result only has as text.
+ */
+export interface ExportWatch {
+  /**
+   * Whether an entry's rows are watched.
+   * @param dn the entry's DN as the directory gave it
+   */
+  wants(dn: string): boolean;
+  /**
+   * A watched row repeats unique values of an earlier row of its location (it is rejected).
+   * @param row the row
+   * @param values each repeated column, its value as compared, and the DN of the row that has it
+   */
+  duplicate(row: ExportRow, values: { column: string; value: string; owner: string }[]): void;
+  /**
+   * A watched row is left out by iLobby's one-site-per-email rule.
+   * @param row the row
+   * @param keptBy the location that sends the email
+   */
+  oneSite(row: ExportRow, keptBy: string): void;
+}
+
 /** The outcome of one location. */
 export interface LocationOutput {
   /** Slug ('' = all locations). */

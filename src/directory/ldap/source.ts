@@ -9,7 +9,9 @@ import type {
   ConnectionInfo,
   DirectorySettings,
   DirectorySource,
+  FindRequest,
   SearchRequest,
+  SourceEntry,
   TlsVersion,
 } from '../types.js';
 import { connectError, isNoSuchObject, searchError } from './errors.js';
@@ -343,6 +345,63 @@ export class LdapDirectory implements DirectorySource {
     } catch (error) {
       throw searchError(error, url, request);
     }
+  }
+
+  /**
+   * Entries matching a filter, page by page until `limit`; a base that does not exist has none.
+   * @param request base, scope, filter, attributes and limit
+   */
+  public async find(request: FindRequest): Promise<SourceEntry[]> {
+    const client = this.requireClient();
+    const found: SourceEntry[] = [];
+    try {
+      const pages = client.searchPaginated(request.base, {
+        scope: request.scope,
+        filter: request.filter,
+        attributes: [...request.attributes],
+        explicitBufferAttributes: [...request.bufferAttributes],
+        paged: { pageSize: Math.min(this.options.pageSize, Math.max(request.limit, 1)) },
+      });
+      for await (const page of pages) {
+        for (const entry of page.searchEntries) {
+          if (found.length >= request.limit) return found;
+          found.push(new DirectoryEntry(entry));
+        }
+        if (found.length >= request.limit) return found;
+      }
+      return found;
+    } catch (error) {
+      if (isNoSuchObject(error)) return found;
+      throw searchError(error, this.info?.url ?? '', { ...request, scope: 'sub', location: '' });
+    }
+  }
+
+  /**
+   * Whether one entry matches each filter: a base-scope search of the entry per filter, so the
+   * server itself evaluates it (in-chain membership, bitwise flags).
+   * @param dn the entry
+   * @param filters the filters
+   */
+  public async matches(dn: string, filters: readonly string[]): Promise<boolean[]> {
+    const client = this.requireClient();
+    const answers: boolean[] = [];
+    for (const filter of filters) {
+      try {
+        const { searchEntries } = await client.search(dn, { scope: 'base', filter, attributes: ['1.1'] });
+        answers.push(searchEntries.length > 0);
+      } catch (error) {
+        if (!isNoSuchObject(error)) {
+          const request = { base: dn, scope: 'sub' as const, filter, location: '' };
+          throw searchError(error, this.info?.url ?? '', {
+            ...request,
+            attributes: [],
+            bufferAttributes: [],
+          });
+        }
+        answers.push(false);
+      }
+    }
+    return answers;
   }
 
   /** Unbind and close the connection (never throws). */

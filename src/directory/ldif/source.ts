@@ -5,9 +5,16 @@ import { pathToFileURL } from 'node:url';
 import type { Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
-import { inScope, normalizeDn, parseDn } from '../dn.js';
+import { inScope, normalizeDn, parseDn, type NormalizedDn } from '../dn.js';
 import { DirectoryEntry } from '../entry.js';
-import type { ConnectionInfo, DirectorySource, SearchRequest } from '../types.js';
+import type {
+  ConnectionInfo,
+  DirectorySource,
+  FindRequest,
+  SearchRequest,
+  SearchScope,
+  SourceEntry,
+} from '../types.js';
 import { ldifError, readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
 
@@ -264,21 +271,34 @@ export class LdifDirectory implements DirectorySource {
    * @param request base, scope, filter and attributes
    */
   public async *search(request: SearchRequest): AsyncGenerator<DirectoryEntry> {
-    let filter: CompiledFilter;
-    try {
-      filter = compileFilter(request.filter);
-    } catch (error) {
-      throw new DirectoryError('LDAP_SEARCH', `${this.where(request)} failed: ${describeError(error)}`, {
-        hint: 'Check directory.filter and directory.userFilter.',
-        cause: error,
-      });
-    }
     const base = parseDn(request.base);
     if (base === undefined) {
       throw new DirectoryError('LDAP_SEARCH', `${this.where(request)} failed: invalid DN syntax (34)`, {
         hint: 'Check the DN in locations[].ous (or directory.baseDN): attribute=value pairs separated by commas.',
       });
     }
+    const baseFound = yield* this.select(request, base, request.scope);
+    if (!baseFound) {
+      throw new DirectoryError(
+        'LDAP_NO_SUCH_OBJECT',
+        `${this.where(request)} failed: the base does not exist (noSuchObject, 32)`,
+        {
+          hint: 'No entry of the LDIF file is at or below this DN: the OU may have been renamed or moved, or the export did not include it. Check the DN in locations[].ous (or directory.baseDN).',
+        },
+      );
+    }
+  }
+
+  /**
+   * The entries of a search: base and scope compared as DNs, the filter with server semantics.
+   * @returns whether any entry is at or below the base (a server's noSuchObject otherwise)
+   */
+  private async *select(
+    request: Omit<SearchRequest, 'scope'>,
+    base: NormalizedDn,
+    scope: SearchScope | 'base',
+  ): AsyncGenerator<DirectoryEntry, boolean> {
+    const filter = this.compile(request);
     const requested = new Set(request.attributes.map((a) => a.toLowerCase()));
     const all = requested.size === 0 || requested.has('*');
     const binary = new Set(request.bufferAttributes.map((a) => a.toLowerCase()));
@@ -293,7 +313,8 @@ export class LdifDirectory implements DirectorySource {
       if (!inScope(dn, base, 'sub')) continue;
       // An entry at or below the base proves it exists, even when the export left the OU itself out.
       baseFound = true;
-      if (request.scope === 'one' && !inScope(dn, base, 'one')) continue;
+      if (scope === 'one' && !inScope(dn, base, 'one')) continue;
+      if (scope === 'base' && dn.length !== base.length) continue;
       const normalized = dn.join(',');
       if (!filter.test(new RecordView(record, normalized), membership)) continue;
       yield new DirectoryEntry(
@@ -305,15 +326,55 @@ export class LdifDirectory implements DirectorySource {
         }),
       );
     }
-    if (!baseFound) {
-      throw new DirectoryError(
-        'LDAP_NO_SUCH_OBJECT',
-        `${this.where(request)} failed: the base does not exist (noSuchObject, 32)`,
-        {
-          hint: 'No entry of the LDIF file is at or below this DN: the OU may have been renamed or moved, or the export did not include it. Check the DN in locations[].ous (or directory.baseDN).',
-        },
-      );
+    return baseFound;
+  }
+
+  private compile(request: { filter: string; location: string; base: string }): CompiledFilter {
+    try {
+      return compileFilter(request.filter);
+    } catch (error) {
+      throw new DirectoryError('LDAP_SEARCH', `${this.where(request)} failed: ${describeError(error)}`, {
+        hint: 'Check directory.filter and directory.userFilter.',
+        cause: error,
+      });
     }
+  }
+
+  /**
+   * Entries matching a filter, at most `limit`; a base that is not in the file has none.
+   * @param request base, scope, filter, attributes and limit
+   */
+  public async find(request: FindRequest): Promise<SourceEntry[]> {
+    const found: SourceEntry[] = [];
+    const base = parseDn(request.base);
+    if (base === undefined) return found;
+    const entries = this.select({ ...request, location: '' }, base, request.scope);
+    for await (const entry of entries) {
+      found.push(entry);
+      if (found.length >= request.limit) break;
+    }
+    return found;
+  }
+
+  /**
+   * Whether one entry of the file matches each filter (one pass over the file for all of them).
+   * @param dn the entry
+   * @param filters the filters
+   */
+  public async matches(dn: string, filters: readonly string[]): Promise<boolean[]> {
+    const compiled = filters.map((filter) => this.compile({ filter, location: '', base: dn }));
+    const answers = filters.map(() => false);
+    const target = normalizeDn(dn);
+    if (target === undefined) return answers;
+    const membership = compiled.some((f) => f.needsMembership) ? await this.loadMembership() : NO_MEMBERSHIP;
+    const read = new Set(compiled.flatMap((f) => [...f.attributes]));
+    for await (const record of this.pass((name) => read.has(name))) {
+      if (this.parseRecordDn(record).join(',') !== target) continue;
+      const view = new RecordView(record, target);
+      compiled.forEach((f, i) => (answers[i] = f.test(view, membership)));
+      break;
+    }
+    return answers;
   }
 
   /** Forget what was read (nothing stays open between passes). */

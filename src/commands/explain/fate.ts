@@ -1,0 +1,192 @@
+import type { ResolvedConfig } from '../../config/types.js';
+import { normalizeDn } from '../../directory/dn.js';
+import type { ConnectionInfo } from '../../directory/types.js';
+import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
+import { identityOf, type StoredContact } from '../../plan/identity.js';
+import {
+  Planner,
+  PreviousIndex,
+  type EntryStore,
+  type Plan,
+  type PlannedContact,
+} from '../../plan/planner.js';
+import type { PreviousPush } from '../../state/baseline.js';
+
+/** What the export did with one person's row in one location. */
+export interface RowFate {
+  /** valid: sent; rejected: broke a rule; duplicate: repeats another row's unique value; one-site: iLobby sends it for another location. */
+  verdict: 'valid' | 'rejected' | 'duplicate' | 'one-site';
+  /** The row as mapped. */
+  cells: string[];
+  /** Why it is not sent (empty when valid). */
+  reasons: string[];
+  /** For a duplicate: each repeated column, its value and the DN of the entry that keeps it. */
+  duplicateOf?: { column: string; value: string; dn: string }[];
+  /** For one-site: the location that sends the email. */
+  keptBy?: string;
+}
+
+/** What the export and the plan say about the people asked about. */
+export interface Fates {
+  /** Per person (normalised DN), per location slug. */
+  rows: Map<string, Map<string, RowFate>>;
+  /** The plan's entries about them (every other contact is counted, not kept). */
+  plan: Pick<Plan, 'create' | 'update' | 'archive' | 'firstPush'>;
+  /** The export's warnings about them. */
+  warnings: ExportWarning[];
+  /** The server that answered. */
+  connection: ConnectionInfo;
+}
+
+/** A plan list that keeps only the entries of the wanted identities. */
+class WantedStore implements EntryStore {
+  public readonly kept: PlannedContact[] = [];
+
+  public constructor(private readonly keys: ReadonlySet<string>) {}
+
+  public add(line: string): void {
+    const entry = JSON.parse(line) as PlannedContact;
+    if (this.keys.has(entry.key)) this.kept.push(entry);
+  }
+
+  public lines(): string[] {
+    return this.kept.map((e) => JSON.stringify(e));
+  }
+}
+
+/**
+ * The updates waiting for their old values: the planner reads them back by position, so every
+ * position answers, but only the wanted ones hold their row (the rest a small placeholder).
+ */
+class PendingUpdates implements EntryStore {
+  private count = 0;
+  private readonly kept = new Map<number, string>();
+  private static readonly PLACEHOLDER = JSON.stringify({ key: '', location: '', name: '', cells: [] });
+
+  public constructor(private readonly keys: ReadonlySet<string>) {}
+
+  public add(line: string): void {
+    if (this.keys.has((JSON.parse(line) as { key: string }).key)) this.kept.set(this.count, line);
+    this.count++;
+  }
+
+  public *lines(): Iterable<string> {
+    for (let i = 0; i < this.count; i++) yield this.kept.get(i) ?? PendingUpdates.PLACEHOLDER;
+  }
+}
+
+/** A DN in the form the people asked about are kept by. */
+export const dnKey = (dn: string): string => normalizeDn(dn) ?? dn.toLowerCase();
+
+/**
+ * Run the export exactly as push runs it (every location, every rule) and plan it against the
+ * last good push, keeping only what concerns the wanted people: their rows' fates, and the plan
+ * entries of their identities. Nothing is written but the export's temporary work files.
+ * @param config the resolved config
+ * @param wanted normalised DNs of the people
+ * @param keys their identities (per location), from their mapped rows; grown by the rows sent
+ * @param previous the last good push, if any
+ * @param options progress and stop signal
+ * @param options.onEvent progress callback
+ * @param options.signal stops the export
+ */
+export async function exportFates(
+  config: ResolvedConfig,
+  wanted: ReadonlySet<string>,
+  keys: Set<string>,
+  previous: PreviousPush | undefined,
+  options: { onEvent?: ((event: ExportEvent) => void) | undefined; signal?: AbortSignal | undefined },
+): Promise<Fates> {
+  const layout = config.layout;
+  const rows = new Map<string, Map<string, RowFate>>();
+  const record = (dn: string, slug: string, fate: RowFate): void => {
+    const key = dnKey(dn);
+    const byLocation = rows.get(key) ?? new Map<string, RowFate>();
+    rows.set(key, byLocation);
+    byLocation.set(slug, fate);
+  };
+  let index: PreviousIndex | undefined;
+  if (previous) {
+    index = new PreviousIndex(layout);
+    for await (const contact of previous.contacts()) index.add(contact);
+  }
+  const stores = {
+    create: new WantedStore(keys),
+    pendingUpdate: new PendingUpdates(keys),
+    update: new WantedStore(keys),
+    archive: new WantedStore(keys),
+  };
+  const planner = new Planner(layout, index, { sample: 0, stores });
+  const result = await exportContacts(config, {
+    onEvent: options.onEvent,
+    signal: options.signal,
+    sink: {
+      row: (row) => {
+        if (wanted.has(dnKey(row.dn))) {
+          keys.add(identityOf(layout, row));
+          record(row.dn, row.location, { verdict: 'valid', cells: row.cells, reasons: [] });
+        }
+        planner.add(row);
+      },
+    },
+    watch: {
+      wants: (dn) => wanted.has(dnKey(dn)),
+      duplicate: (row, values) => {
+        record(row.dn, row.location, {
+          verdict: 'duplicate',
+          cells: row.cells,
+          reasons: [],
+          duplicateOf: values.map((v) => ({ column: v.column, value: v.value, dn: v.owner })),
+        });
+      },
+      oneSite: (row, keptBy) => {
+        const email = layout.roles.email === undefined ? '' : (row.cells[layout.roles.email] ?? '');
+        record(row.dn, row.location, {
+          verdict: 'one-site',
+          cells: row.cells,
+          reasons: [
+            `${email} is sent for location ${keptBy} only: iLobby holds one site per contact, and the first location in config order keeps it`,
+          ],
+          keptBy,
+        });
+      },
+    },
+  });
+  const rejected = result.locations.flatMap((l) => l.rejected);
+  for (const r of rejected) {
+    if (!wanted.has(dnKey(r.dn))) continue;
+    const known = rows.get(dnKey(r.dn))?.get(r.location);
+    if (known?.verdict === 'duplicate') known.reasons = r.reasons;
+    else record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
+  }
+  await planner.finish(
+    previous?.contacts(),
+    rejected.map((r) => ({ cells: r.cells, location: r.location, reasons: r.reasons })),
+  );
+  return {
+    rows,
+    plan: {
+      firstPush: previous === undefined,
+      create: stores.create.kept,
+      update: stores.update.kept,
+      archive: stores.archive.kept,
+    },
+    warnings: result.warnings.filter((w) => w.dn !== undefined && wanted.has(dnKey(w.dn))),
+    connection: result.connection,
+  };
+}
+
+/**
+ * The contacts of the last good push a test picks (what the vendor last received for someone).
+ * @param previous the last good push, if any
+ * @param pick which contacts
+ */
+export async function lastReceived(
+  previous: PreviousPush | undefined,
+  pick: (contact: StoredContact) => boolean,
+): Promise<StoredContact[]> {
+  const found: StoredContact[] = [];
+  if (!previous) return found;
+  for await (const contact of previous.contacts()) if (pick(contact)) found.push(contact);
+  return found;
+}

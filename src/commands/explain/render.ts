@@ -1,0 +1,94 @@
+import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
+import type { ExplainedCell, ExplainResult, LocationExplain } from './run.js';
+
+const VERDICT_TEXT: Record<LocationExplain['verdict'], string> = {
+  valid: 'sent',
+  rejected: 'rejected',
+  duplicate: 'rejected as a duplicate',
+  'one-site': 'not sent here (one site per email)',
+  'not-matched': 'not selected',
+};
+
+const ACTION_TEXT: Record<LocationExplain['action'], string> = {
+  create: 'the next push creates the contact',
+  update: 'the next push updates the contact',
+  unchanged: 'the next push leaves the contact unchanged',
+  archive: 'the next push archives the contact',
+  none: 'the next push does nothing with it',
+};
+
+/** A row as `Column "value" (from)` lines, values quoted so an empty cell stays visible. */
+function rowLines(row: readonly ExplainedCell[], indent: string): string[] {
+  const wide = Math.max(0, ...row.map((c) => c.column.length));
+  return row.map(
+    (c) =>
+      `${indent}${c.column.padEnd(wide)}  ${JSON.stringify(c.value)}${c.from !== undefined ? `  ← ${c.from}` : ''}`,
+  );
+}
+
+/**
+ * Human report of `adsync explain`: per person its row (with where each value came from), then
+ * per location whether it is selected and why, the verdict, the next push's action and what
+ * the vendor last received. On stdout: it is the answer asked for.
+ * @param style the terminal's emphasis
+ * @param result what explain found
+ */
+export function renderExplain(style: Style, result: ExplainResult): Line[] {
+  const out = new Lines(style);
+  const c = out.color;
+  const last = result.lastPush
+    ? `the last good push (${result.lastPush.time}, ${plural(result.lastPush.contacts, 'contact')})`
+    : undefined;
+  if (result.people.length === 0) {
+    out.data(
+      `${c.yellow('!')} nobody in the directory matches ${JSON.stringify(result.query)} (searched by email, login, DN and name, without the location filters)`,
+    );
+    if (!last) out.data('  there is no last good push to compare with');
+    else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
+    else {
+      out.data(`  ${last} has it: deleted or renamed in the directory since? The next push archives it.`);
+      for (const contact of result.inLastPush) {
+        out.data(`  in ${locationLabel(contact.location)}:`);
+        for (const line of rowLines(contact.row, '    ')) out.data(line);
+      }
+    }
+    return out.lines;
+  }
+  for (const person of result.people) {
+    out.data(`${c.bold(person.name)}  ${c.dim(person.dn)}`);
+    const shown = person.locations.find((l) => l.matched) ?? person.locations[0];
+    if (shown) {
+      out.data(`  row${shown.matched ? '' : ' (as it would be mapped)'}:`);
+      for (const line of rowLines(shown.row, '    ')) out.data(line);
+    }
+    for (const l of person.locations) locationLines(out, l, last);
+    out.data('');
+  }
+  if (result.more)
+    out.data(
+      `${c.yellow('!')} more people match ${JSON.stringify(result.query)}; give an email, a login or a longer part of the name`,
+    );
+  for (const w of result.warnings)
+    out.warn(`${w.location !== undefined ? `${locationLabel(w.location)}: ` : ''}${w.message}`);
+  return out.lines;
+}
+
+function locationLines(out: Lines, l: LocationExplain, last: string | undefined): void {
+  const c = out.color;
+  const mark = l.verdict === 'valid' ? c.green('✔') : l.matched ? c.red('✘') : c.dim('·');
+  out.data(
+    `  ${mark} ${c.bold(locationLabel(l.slug))}: ${VERDICT_TEXT[l.verdict]}; ${ACTION_TEXT[l.action]}`,
+  );
+  for (const w of l.why) out.data(`      ${w}`);
+  for (const r of l.reasons) out.data(`      ${c.red('rejected:')} ${r}`);
+  if (l.keptBy !== undefined) out.data(`      kept by location ${locationLabel(l.keptBy)}`);
+  if (l.changes.length > 0) out.data(`      changes: ${changesText(l.changes)}`);
+  for (const b of l.archiveBecause ?? []) out.data(`      archived because: ${b}`);
+  if (!last) out.data('      the vendor has received nothing yet (no last good push)');
+  else if (!l.lastPushed) out.data(`      not in ${last}`);
+  else if (l.action === 'unchanged') out.data(`      the vendor has this row already (${last})`);
+  else {
+    out.data(`      the vendor last received (${last}):`);
+    for (const line of rowLines(l.lastPushed, '        ')) out.data(line);
+  }
+}

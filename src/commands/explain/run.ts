@@ -1,0 +1,256 @@
+import type { ResolvedConfig } from '../../config/types.js';
+import { createDirectorySource } from '../../directory/source.js';
+import type { ConnectionInfo, SourceEntry } from '../../directory/types.js';
+import { UsageError } from '../../errors.js';
+import { mapEntry } from '../../mapping/columns.js';
+import { compareText } from '../../mapping/order.js';
+import { columnOrigin } from '../../mapping/origin.js';
+import type { ExportEvent, ExportWarning } from '../../pipeline/export.js';
+import { targetStatePaths } from '../../pipeline/target-state.js';
+import { displayName, identityOf, type StoredContact } from '../../plan/identity.js';
+import type { ColumnChange } from '../../plan/planner.js';
+import { openLastPush } from '../../state/baseline.js';
+import { dnKey, exportFates, lastReceived, type Fates, type RowFate } from './fate.js';
+import { findPeople } from './find.js';
+import { explainSearches, type SearchCheck } from './why.js';
+
+/** One cell of a row: the column, its value and where the value came from. */
+export interface ExplainedCell {
+  column: string;
+  value: string;
+  /** The attribute (or template, constant, location) it came from. */
+  from?: string;
+}
+
+/** A contact of the last good push: what the vendor last received. */
+export interface ReceivedContact {
+  /** Its location. */
+  location: string;
+  /** Its row, column by column. */
+  row: ExplainedCell[];
+}
+
+/** One person in one location. */
+export interface LocationExplain {
+  /** Location slug ('' = all locations). */
+  slug: string;
+  /** Whether a search of the location returned the person (so push mapped a row for it). */
+  matched: boolean;
+  /** Why (not): per search, what includes or excludes the person. */
+  why: string[];
+  /** The searches one by one. */
+  searches: SearchCheck[];
+  /** The mapped row (mapped here too when no search matched, to show what it would be). */
+  row: ExplainedCell[];
+  /** What the export does with the row. */
+  verdict: RowFate['verdict'] | 'not-matched';
+  /** Why it is not sent. */
+  reasons: string[];
+  /** For a duplicate: the repeated columns and the entries that keep them. */
+  duplicateOf?: RowFate['duplicateOf'];
+  /** For one-site: the location that sends the email. */
+  keptBy?: string;
+  /** What the next push does at the vendor, compared with the last good push. */
+  action: 'create' | 'update' | 'unchanged' | 'archive' | 'none';
+  /** For an update: each changed column, old → new. */
+  changes: ColumnChange[];
+  /** For an archive: why the contact is no longer sent. */
+  archiveBecause?: string[];
+  /** The row the vendor last received for it here, or null. */
+  lastPushed: ExplainedCell[] | null;
+}
+
+/** One person found. */
+export interface PersonExplain {
+  /** The entry's DN. */
+  dn: string;
+  /** As people name it. */
+  name: string;
+  /** Every configured location, in output order. */
+  locations: LocationExplain[];
+}
+
+/** What `adsync explain` found. */
+export interface ExplainResult {
+  /** What was asked about. */
+  query: string;
+  /** Everyone it matches. */
+  people: PersonExplain[];
+  /** More people matched than are shown. */
+  more: boolean;
+  /** The last good push: when, and how many contacts; null before the first. */
+  lastPush: { time: string; contacts: number } | null;
+  /** Nobody found: the last push's contacts with that email (or identification), if any. */
+  inLastPush: ReceivedContact[];
+  /** The export's warnings about the people. */
+  warnings: ExportWarning[];
+  /** The directory that answered. */
+  connection: ConnectionInfo | undefined;
+}
+
+/** Options for {@link explain}. */
+export interface ExplainOptions {
+  /** Progress. */
+  onEvent?: ((event: ExportEvent) => void) | undefined;
+  /** Stops the run. */
+  signal?: AbortSignal | undefined;
+}
+
+const cellsOf = (config: ResolvedConfig, cells: readonly string[], entry?: SourceEntry): ExplainedCell[] =>
+  config.layout.columns.map((column, i) => ({
+    column: column.header,
+    value: cells[i] ?? '',
+    ...(entry ? { from: columnOrigin(column, entry) } : {}),
+  }));
+
+/**
+ * Explain why a person is (not) on the kiosk: find them (email, login, DN or part of a name),
+ * then per location whether each search selects them and why, the mapped row, the verdict of
+ * validation, duplicates and the one-site rule (from the same export push runs), what the next
+ * push would do, and what the vendor last received. Reads only: no lock, no state, no files.
+ * @param config the resolved config
+ * @param query what was asked about
+ * @param options progress and stop signal
+ */
+export async function explain(
+  config: ResolvedConfig,
+  query: string,
+  options: ExplainOptions = {},
+): Promise<ExplainResult> {
+  const asked = query.trim();
+  if (asked === '')
+    throw new UsageError('explain needs a person: an email, a login, a DN or part of a name', {
+      hint: 'For example: adsync explain ada@example.com',
+    });
+  const previous = await openLastPush(targetStatePaths(config).state);
+  const source = createDirectorySource(config.directory);
+  let found: { people: SourceEntry[]; more: boolean };
+  const checks = new Map<string, Map<string, SearchCheck[]>>();
+  let connection: ConnectionInfo | undefined;
+  try {
+    connection = await source.open();
+    found = await findPeople(source, config, asked);
+    for (const person of found.people)
+      checks.set(dnKey(person.dn), await explainSearches(source, config, person));
+  } finally {
+    await source.close();
+  }
+  const result: ExplainResult = {
+    query: asked,
+    people: [],
+    more: found.more,
+    lastPush: previous ? { time: previous.time, contacts: previous.count } : null,
+    inLastPush: [],
+    warnings: [],
+    connection,
+  };
+  const layout = config.layout;
+  const email = layout.roles.email;
+  if (found.people.length === 0) {
+    const wantedValue = asked.toLowerCase();
+    const hits = await lastReceived(previous, (c) =>
+      [email, layout.roles.identification].some(
+        (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
+      ),
+    );
+    result.inLastPush = hits.map((c) => ({ location: c.location, row: cellsOf(config, c.cells) }));
+    return result;
+  }
+  // Every location's row of every person, mapped as push maps it: their identities name the
+  // plan entries to keep, and the rows of locations that do not select them are shown too.
+  const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
+  const context = (
+    slug: string,
+  ): { location: string; defaultCountry: ResolvedConfig['phone']['defaultCountry'] } => ({
+    location: slug,
+    defaultCountry: config.phone.defaultCountry,
+  });
+  const mapped = new Map<string, Map<string, string[]>>();
+  const keys = new Set<string>();
+  for (const person of found.people) {
+    const bySlug = new Map<string, string[]>();
+    for (const slug of slugs) {
+      const cells = mapEntry(layout, person, context(slug)).cells;
+      bySlug.set(slug, cells);
+      keys.add(identityOf(layout, { cells, location: slug }));
+    }
+    mapped.set(dnKey(person.dn), bySlug);
+  }
+  const wanted = new Set(found.people.map((p) => dnKey(p.dn)));
+  const fates = await exportFates(config, wanted, keys, previous, options);
+  result.connection = fates.connection;
+  result.warnings = fates.warnings;
+  const received = await lastReceived(previous, (c) => keys.has(c.key));
+  for (const person of found.people) {
+    const key = dnKey(person.dn);
+    const locations = slugs.map((slug) =>
+      locationExplain(config, person, slug, {
+        cells: mapped.get(key)?.get(slug) ?? [],
+        fate: fates.rows.get(key)?.get(slug),
+        searches: checks.get(key)?.get(slug) ?? [],
+        plan: fates.plan,
+        received,
+      }),
+    );
+    const first = locations.find((l) => l.verdict !== 'not-matched') ?? locations[0];
+    const cells = first?.row.map((c) => c.value) ?? [];
+    result.people.push({ dn: person.dn, name: displayName(layout, cells), locations });
+  }
+  return result;
+}
+
+/** One person in one location: the searches, the fate of the row, the plan's action. */
+function locationExplain(
+  config: ResolvedConfig,
+  person: SourceEntry,
+  slug: string,
+  facts: {
+    cells: string[];
+    fate: RowFate | undefined;
+    searches: SearchCheck[];
+    plan: Fates['plan'];
+    received: readonly StoredContact[];
+  },
+): LocationExplain {
+  const layout = config.layout;
+  const { fate, searches, plan } = facts;
+  const cells = fate?.cells ?? facts.cells;
+  const key = identityOf(layout, { cells, location: slug });
+  const here = (e: { key: string; location: string }): boolean => e.key === key && e.location === slug;
+  const several = searches.length > 1;
+  const why = searches.flatMap((s) =>
+    s.why.map((w) => (several ? `search of ${s.base}${s.groups.length > 0 ? ' (groups)' : ''}: ${w}` : w)),
+  );
+  const pushed = facts.received.find(here);
+  const out: LocationExplain = {
+    slug,
+    matched: fate !== undefined,
+    why,
+    searches,
+    row: cellsOf(config, cells, person),
+    verdict: fate?.verdict ?? 'not-matched',
+    reasons: fate?.reasons ?? [],
+    ...(fate?.duplicateOf ? { duplicateOf: fate.duplicateOf } : {}),
+    ...(fate?.keptBy !== undefined ? { keptBy: fate.keptBy } : {}),
+    action: 'none',
+    changes: [],
+    lastPushed: pushed ? cellsOf(config, pushed.cells) : null,
+  };
+  if (fate?.verdict === 'valid') {
+    const update = plan.update.find(here);
+    if (plan.firstPush || plan.create.some(here)) out.action = 'create';
+    else if (update) {
+      out.action = 'update';
+      out.changes = update.changes ?? [];
+    } else out.action = 'unchanged';
+    return out;
+  }
+  const archive = plan.archive.find(here);
+  if (archive) {
+    out.action = 'archive';
+    out.archiveBecause =
+      archive.rejectedBecause ??
+      (fate ? fate.reasons : ['no search of the location selects the person any more (see why)']);
+  }
+  return out;
+}
