@@ -187,7 +187,8 @@ function groupsWhy(
       }),
     };
   }
-  const checked = [...reached.values()].map((r) => r.dn);
+  // Direct membership only: the groups the person is in itself, not those reached through them.
+  const checked = [...reached.values()].filter((r) => search.nested || r.via === undefined).map((r) => r.dn);
   const list = checked.length > 0 ? checked.join('; ') : 'none';
   return {
     member: false,
