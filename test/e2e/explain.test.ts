@@ -246,6 +246,15 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     expect(await snapshot(cwd)).toEqual(before);
   });
 
+  it('without a person, or with a blank one, it is a usage error (exit 2)', async () => {
+    const none = await runAdsync(['explain'], { cwd, env: ENV });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("missing required argument 'person'");
+    const blank = await runAdsync(['explain', '  '], { cwd, env: ENV });
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('explain needs a person: an email, a login, a DN or part of a name');
+  });
+
   it('an LDIF export gives the same verdicts, searches and actions', async () => {
     const dir = await tempDir();
     const fixture = await readFile(new URL('../fixtures/example.ldif', import.meta.url), 'utf8');

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, inject, it } from 'vitest';
 
 import { check } from '../../src/commands/check/run.js';
+import { explain } from '../../src/commands/explain/run.js';
 import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError, ConfigError } from '../../src/errors.js';
@@ -265,5 +266,44 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
       ['lab', 1],
       ['warehouse', 3],
     ]);
+  });
+
+  it('explain: a disabled account, a nested-group member with its chain, a non-member, a group', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, adConfig());
+    const { config } = await loadConfig({ cwd: dir, env: ENV });
+    const at = async (query: string, slug: string) => {
+      const result = await explain(config, query);
+      expect(result.people).toHaveLength(1);
+      const location = result.people[0]?.locations.find((l) => l.slug === slug);
+      if (!location) throw new Error(`no location ${slug}`);
+      return location;
+    };
+    const dina = await at('dina@corp.example.com', 'hq');
+    expect(dina).toMatchObject({ matched: false, verdict: 'not-matched', action: 'none' });
+    expect(dina.why).toEqual(['the account is disabled (userAccountControl 546 has bit 2, ACCOUNTDISABLE)']);
+    const hank = `CN=Hank Hoist,${AD.hq}`;
+    const warehouse = await at('hank', 'warehouse');
+    expect(warehouse).toMatchObject({ matched: true, verdict: 'valid', action: 'create' });
+    expect(warehouse.why).toContain(
+      `search of ${AD.baseDN} (groups): member of ${AD.warehouseStaff} through nested groups: ${hank} → ${AD.forkliftOperators} → ${AD.warehouseStaff}`,
+    );
+    expect(warehouse.why).toContain(
+      `search of ${AD.warehouse}: outside ${AD.warehouse} (not in its subtree)`,
+    );
+    const lab = await at(hank, 'lab');
+    expect(lab).toMatchObject({ matched: false, verdict: 'not-matched' });
+    expect(lab.why).toEqual([
+      `not a member of ${AD.labAccess}, directly or through nested groups (groups checked: ${AD.forkliftOperators}; ${AD.warehouseStaff})`,
+    ]);
+    const lara = await at('Lara Lab', 'lab');
+    expect(lara.why).toEqual([
+      `matched by the search of ${AD.baseDN}`,
+      `member of ${AD.labAccess} (directly)`,
+    ]);
+    const group = await at(AD.labAccess, 'lab');
+    expect(group.why[0]).toMatch(
+      /^not a person: the user filter takes objectCategory=person and objectClass=user/,
+    );
   });
 });

@@ -45,7 +45,17 @@ describe('main(argv, io): argv to command options, in-process', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: adsync');
-    for (const command of ['push', 'check', 'history', 'diff', 'mock-server', 'schedule', 'demo', 'init'])
+    for (const command of [
+      'push',
+      'check',
+      'explain',
+      'history',
+      'diff',
+      'mock-server',
+      'schedule',
+      'demo',
+      'init',
+    ])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
