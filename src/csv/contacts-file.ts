@@ -52,7 +52,7 @@ export function readContactsFile(path: string, headers: readonly string[]): Cont
       cause: error,
     });
   }
-  let records: { record: string[]; info: { lines: number; empty_lines: number } }[];
+  let records: { record: string[]; info: { bytes: number } }[];
   try {
     // With info: true each record comes as { record, info } (csv-parse's types say string[][]).
     records = parse(text, {
@@ -87,17 +87,33 @@ export function readContactsFile(path: string, headers: readonly string[]): Cont
     headers,
   );
   const rows: FileContact[] = [];
-  // A record's first line: after the previous record's last line and any blank lines between.
-  let last = head.info.lines;
-  let blank = head.info.empty_lines;
+  // Line numbers are counted from the records' byte offsets: csv-parse's own line count takes
+  // the CRLF inside a quoted field for two lines.
+  const bytes = Buffer.from(text);
+  let at = 0;
+  let line = 1;
+  const advance = (to: number): void => {
+    for (; at < to; at++) {
+      const b = bytes[at];
+      if (b === LF || (b === CR && bytes[at + 1] !== LF)) line++;
+    }
+  };
+  advance(head.info.bytes);
   for (const { record, info } of data) {
-    const line = last + 1 + (info.empty_lines - blank);
-    last = info.lines;
-    blank = info.empty_lines;
+    // The record starts after the blank lines csv-parse skipped.
+    let start = at;
+    while (bytes[start] === CR || bytes[start] === LF) start++;
+    advance(start);
+    const first = line;
+    advance(info.bytes);
     const trimmed = record.map((cell) => cell.trim());
     if (trimmed.every((cell) => cell === '')) continue;
     const cells = order.map((i) => trimmed[i] ?? '');
-    rows.push(record.length === order.length ? { cells, line } : { cells, line, cellCount: record.length });
+    rows.push(
+      record.length === order.length
+        ? { cells, line: first }
+        : { cells, line: first, cellCount: record.length },
+    );
   }
   return { path, name, rows };
 }
@@ -145,5 +161,8 @@ function whyUnreadable(error: unknown): string {
   if (code === 'EISDIR') return 'is a directory, not a file';
   return `cannot be read: ${describeError(error)}`;
 }
+
+const CR = 0x0d;
+const LF = 0x0a;
 
 const list = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ');
