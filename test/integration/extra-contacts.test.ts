@@ -67,7 +67,9 @@ describe('extraContacts merged into an export (LDIF directory, dry run)', () => 
         'is left out: uid=zoe,ou=hq,ou=people,dc=example,dc=com in location hq has the same EMAIL "zoe@example.com"',
       ) as string,
     });
-    const why = Object.fromEntries(rejects.map((r) => [r['Source DN'], r['Reasons']]));
+    const why: Record<string, string> = Object.fromEntries(
+      rejects.map((r) => [r['Source DN'] ?? '', r['Reasons'] ?? '']),
+    );
     expect(why).toMatchObject({
       'desk.csv line 4':
         'SITE "warehose" is not a configured location (did you mean "warehouse"?); write one of: hq, warehouse',
