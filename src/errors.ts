@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_SECRET'
   | 'CONFIG_EXISTS'
+  | 'CONFIG_EXTRA_CONTACTS'
   | 'USAGE'
   | 'NOT_AVAILABLE'
   | 'LDAP_CONNECT'

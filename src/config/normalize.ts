@@ -76,6 +76,18 @@ export function normalizeConfig(
       locations,
       target: target.target,
       layout: set,
+      extraContacts: {
+        // A file listed twice is read once (its rows would otherwise all be duplicates).
+        files: [
+          ...new Set(
+            (typeof input.extraContacts === 'string'
+              ? [input.extraContacts]
+              : (input.extraContacts ?? [])
+            ).map((file) => resolve(baseDir, file)),
+          ),
+        ],
+        slugs: [...new Set(locations.map((l) => l.slug))],
+      },
       phone: { defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined },
       safety: {
         maxArchive: input.safety?.maxArchive ?? 25,

@@ -294,6 +294,12 @@ export const configSchema = z.strictObject({
     .min(1)
     .describe('Locations: one CSV row per contact per matching location.'),
   target: targetSchema,
+  extraContacts: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe(
+      "CSV files (one or a list) of contacts the directory does not hold (contractors, a front desk), in the profile's own columns; merged into the locations their location column names.",
+    ),
   columns: z
     .record(z.string().min(1), columnSchema)
     .optional()

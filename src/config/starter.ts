@@ -111,6 +111,10 @@ ${DIRECTORY[options.kind]}
 # One CSV row per contact per matching location. Entries that share a slug are combined.
 ${LOCATIONS[options.kind]}
 ${TARGET[options.profile]}
+# Contacts the directory does not hold (contractors, a front desk): CSVs with the upload's
+# header, the location in its location column (docs/configuration.md, extraContacts).
+# extraContacts: ./contractors.csv
+
 phone:
   # How national numbers such as (416) 555-0101 are read; all phones are written as E.164.
   defaultCountry: US

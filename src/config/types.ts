@@ -54,6 +54,11 @@ export interface ResolvedConfig {
   target: ResolvedTarget;
   /** The CSV layout. */
   layout: ColumnSet;
+  /**
+   * `extraContacts:` files (absolute paths, config order), and every configured location slug
+   * (a read of some locations, as `check` does after a failure, still knows all of them).
+   */
+  extraContacts: { files: string[]; slugs: string[] };
   /** Phone number reading. */
   phone: { defaultCountry: CountryCode | undefined };
   /** Output files. */

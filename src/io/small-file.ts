@@ -8,6 +8,8 @@ export const FILE_LIMITS = {
   ca: 4 * 1024 * 1024,
   /** A config file. */
   config: 4 * 1024 * 1024,
+  /** An `extraContacts:` CSV (contacts kept by hand: tens of thousands of rows at most). */
+  contacts: 10 * 1024 * 1024,
 } as const;
 
 /**

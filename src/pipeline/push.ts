@@ -65,6 +65,8 @@ export interface LocationSummary {
   rows: number;
   /** Rows rejected. */
   rejected: number;
+  /** Of the rows written, those from `extraContacts:` files. */
+  extraContacts: number;
 }
 
 /** What a push did. */
@@ -266,6 +268,7 @@ async function finishRun(
     slug: l.slug,
     rows: l.rows,
     rejected: l.rejected.length,
+    extraContacts: l.extraContacts,
   }));
   // What the run knows before the upload: the guard stop and the dry run report the same.
   const known: PushResult = {

@@ -6,6 +6,7 @@ import { mapEntry } from '../mapping/columns.js';
 import { sortKeyIndexes } from '../mapping/order.js';
 import { HashIndex } from '../util/hash-index.js';
 import { validateRow } from '../validation/validate.js';
+import { ExtraContacts } from './extra-contacts.js';
 import { planSearches, searchKey } from './searches.js';
 import type { ExportEvent, ExportWarning, RejectedRow } from './types.js';
 
@@ -19,6 +20,8 @@ export interface Bucket {
   /** The location's valid rows, sorted in bounded runs on disk. */
   sorter: RowSorter;
   rejected: RejectedRow[];
+  /** The sources of the rows from `extraContacts:` files ("FILE line N"), in place of DNs. */
+  extras?: Set<string>;
 }
 
 /** What the read phase found: per location its sorted rows and rejects, and the run's facts. */
@@ -59,6 +62,8 @@ export async function readDirectory(
   let entriesRead = 0;
   // Entries returned per location, over all its searches (before mapping and validation).
   const foundBy = new Map<string, number>();
+  // Before the directory is opened: a missing or malformed file stops the run first.
+  const extras = ExtraContacts.load(config);
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
@@ -110,7 +115,10 @@ export async function readDirectory(
             location: search.slug,
             reasons: verdict.reasons,
           });
-        } else await bucket.sorter.add(row.cells, entry.dn);
+        } else {
+          await bucket.sorter.add(row.cells, entry.dn);
+          extras?.noteDirectoryRow(search.slug, row.cells, entry.dn);
+        }
       }
       searches[countKey] = (searches[countKey] ?? 0) + found;
       foundBy.set(search.slug, (foundBy.get(search.slug) ?? 0) + found);
@@ -118,6 +126,7 @@ export async function readDirectory(
   } finally {
     await directory.close();
   }
+  await extras?.addTo(buckets, warnings);
   warnings.push(...emptyLocationWarnings(config, foundBy));
   emit({ type: 'entries', total: entriesRead });
   return { connection, buckets, warnings, references, entriesRead, searches };

@@ -7,7 +7,7 @@ import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapp
 import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
 import { OneSitePerEmail } from './one-site.js';
 import type { Bucket } from './read.js';
-import type { ExportSink, ExportWarning, ExportWatch, LocationOutput } from './types.js';
+import type { ExportRow, ExportSink, ExportWarning, ExportWatch, LocationOutput } from './types.js';
 
 /**
  * Phase two for one location: merge its sorted rows, reject rows that repeat a unique value,
@@ -35,6 +35,7 @@ async function settleLocation(
   if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
   const duplicates: { row: SortableRow; values: DuplicateValue[] }[] = [];
   let rows = 0;
+  let extraContacts = 0;
   try {
     for await (const row of bucket.sorter.sorted()) {
       const values = finder.check(row.cells);
@@ -55,6 +56,7 @@ async function settleLocation(
         await kept?.append(JSON.stringify([row.dn, oneSite.emailOf(row.cells)]));
       }
       rows++;
+      if (bucket.extras?.has(row.dn)) extraContacts++;
       await pass(row);
     }
   } finally {
@@ -94,7 +96,7 @@ async function settleLocation(
     .map((r) => ({ ...order.row(r.cells, r.dn), r }))
     .sort(order.compare)
     .map((x) => x.r);
-  return { slug: bucket.slug, rows, rejected: sorted };
+  return { slug: bucket.slug, rows, extraContacts, rejected: sorted };
 }
 
 /**
@@ -151,7 +153,7 @@ export async function settleLocations(
       if (file === undefined) continue;
       for await (const line of file.lines()) {
         const [dn, cells] = JSON.parse(line) as [string, string[]];
-        await sink.row({ cells, location: slug, dn });
+        await sink.row(exportRow(buckets.get(slug), cells, slug, dn));
       }
     }
   } else {
@@ -165,7 +167,7 @@ export async function settleLocations(
           layout,
           work,
           undefined,
-          (row) => sink.row({ cells: row.cells as string[], location: slug, dn: row.dn }),
+          (row) => sink.row(exportRow(bucket, row.cells as string[], slug, row.dn)),
           watch,
         ),
       );
@@ -176,4 +178,11 @@ export async function settleLocations(
     return output ? [output] : [];
   });
   return { locations, warnings };
+}
+
+/** A row for the sink; one from an `extraContacts:` file (its `dn` names it) carries its source. */
+function exportRow(bucket: Bucket | undefined, cells: string[], location: string, dn: string): ExportRow {
+  const row: ExportRow = { cells, location, dn };
+  if (bucket?.extras?.has(dn)) row.source = dn;
+  return row;
 }

@@ -37,6 +37,8 @@ export interface ExportRow {
   location: string;
   /** The entry's DN. */
   dn: string;
+  /** For a row of an `extraContacts:` file: where it is ("FILE line N", also its `dn`). */
+  source?: string;
 }
 
 /**
@@ -82,6 +84,8 @@ export interface LocationOutput {
   slug: string;
   /** Valid rows sent to the sink. */
   rows: number;
+  /** Of those, rows from `extraContacts:` files. */
+  extraContacts: number;
   /** Rejected rows, in output order. */
   rejected: RejectedRow[];
 }

@@ -7,6 +7,8 @@ export interface CurrentRow {
   cells: string[];
   /** Location slug. */
   location: string;
+  /** Where a row not from the directory comes from ("FILE line N"). */
+  source?: string | undefined;
 }
 
 /** A contact of the last push, as the state file lists it. */

@@ -23,6 +23,8 @@ export interface PlannedContact {
   changes?: ColumnChange[];
   /** For archives of rejected rows: why the row was rejected. */
   rejectedBecause?: string[];
+  /** For a contact of an `extraContacts:` file (create, update): "FILE line N". */
+  source?: string;
 }
 
 /** One changed cell of an update, as the CSVs have it. */
@@ -306,6 +308,7 @@ export class Planner {
         key,
         location: row.location,
         name: displayName(this.layout, row.cells),
+        ...(row.source === undefined ? {} : { source: row.source }),
       };
       if (this.plan.create.length < this.sample) this.plan.create.push(entry);
       this.stores.create.add(JSON.stringify(entry));
@@ -329,6 +332,7 @@ export class Planner {
         key,
         location: row.location,
         name: displayName(this.layout, row.cells),
+        ...(row.source === undefined ? {} : { source: row.source }),
         cells: row.cells,
       }),
     );

@@ -56,8 +56,8 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
     const { dir, result } = await dryRun(exampleConfig());
     expect(await readFile(result.csvPath, 'utf8')).toBe(EXPECTED_RECEPTIONIST_CSV);
     expect(result.locations).toEqual([
-      { slug: 'hq', rows: 8, rejected: 5 },
-      { slug: 'warehouse', rows: 3, rejected: 0 },
+      { slug: 'hq', rows: 8, rejected: 5, extraContacts: 0 },
+      { slug: 'warehouse', rows: 3, rejected: 0, extraContacts: 0 },
     ]);
     expect(result.csvPath.startsWith(join(dir, 'out', 'adsync-receptionist-'))).toBe(true);
 

@@ -61,8 +61,8 @@ describe('kind: ldif reads test/fixtures/example.ldif like the directory it seed
       failedOver: [],
     });
     expect(run.result.locations).toEqual([
-      { slug: 'hq', rows: 8, rejected: 5 },
-      { slug: 'warehouse', rows: 3, rejected: 0 },
+      { slug: 'hq', rows: 8, rejected: 5, extraContacts: 0 },
+      { slug: 'warehouse', rows: 3, rejected: 0, extraContacts: 0 },
     ]);
   });
 

@@ -54,6 +54,17 @@ describe('config loading', () => {
     ]);
   });
 
+  it('extraContacts: one file or a list, resolved against the config file, each once', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, { ...minimal, extraContacts: 'extra/desk.csv' }, 'one.yaml');
+    await writeConfig(dir, { ...minimal, extraContacts: ['a.csv', '/srv/b.csv', './a.csv'] }, 'list.yaml');
+    const one = await loadConfig({ cwd: dir, configPath: 'one.yaml', env: {} });
+    expect(one.config.extraContacts).toEqual({ files: [join(dir, 'extra/desk.csv')], slugs: ['hq'] });
+    const list = await loadConfig({ cwd: dir, configPath: 'list.yaml', env: {} });
+    expect(list.config.extraContacts.files).toEqual([join(dir, 'a.csv'), '/srv/b.csv']);
+    expect((await loadError({ ...minimal, extraContacts: [] })).message).toContain('extraContacts');
+  });
+
   it.each(['adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'])('finds %s', async (name) => {
     const dir = await tempDir();
     await writeConfig(dir, minimal, name);

@@ -41,7 +41,10 @@ export function renderCheck(style: Style, result: CheckResult, width = 80): Line
       if (l.error.hint) out.info(`    ${c.cyan('hint:')} ${l.error.hint}`);
       continue;
     }
-    out.info(`\n${label}: ${plural(l.rows, 'row')}${l.rejected ? c.yellow(`, ${l.rejected} rejected`) : ''}`);
+    const extras = l.extraContacts ? ` (${l.extraContacts} from extraContacts files)` : '';
+    out.info(
+      `\n${label}: ${plural(l.rows, 'row')}${extras}${l.rejected ? c.yellow(`, ${l.rejected} rejected`) : ''}`,
+    );
     if (l.preview.length === 0) continue;
     for (const line of fitTable([result.headers, ...l.preview], width)) out.info(line);
   }

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import type { ConnectionInfo } from '../../directory/types.js';
 import { createDirectorySource } from '../../directory/source.js';
-import { AdsyncError } from '../../errors.js';
+import { AdsyncError, ConfigError } from '../../errors.js';
 import { compareText } from '../../mapping/order.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
 import type { VendorCheck } from './vendor.js';
@@ -28,6 +28,8 @@ export interface LocationCheck {
   rows: number;
   /** Rejected rows. */
   rejected: number;
+  /** Of the valid rows, those from `extraContacts:` files. */
+  extraContacts?: number;
   /** The first rows. */
   preview: string[][];
   /** Why it could not be read (its search or group failed); the other locations still are. */
@@ -94,7 +96,8 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
   try {
     Object.assign(result, await previewLocations(config, options));
   } catch (error) {
-    if (!(error instanceof AdsyncError)) throw error;
+    // An unusable extraContacts file is the config's problem (exit 2), not a location's.
+    if (!(error instanceof AdsyncError) || error instanceof ConfigError) throw error;
     if (WHOLE_DIRECTORY.has(error.code)) {
       result.error = errorOf(error);
       return result;
@@ -157,6 +160,7 @@ async function previewLocations(
       slug: l.slug,
       rows: l.rows,
       rejected: l.rejected.length,
+      extraContacts: l.extraContacts,
       preview: previews.get(l.slug) ?? [],
     })),
   };

@@ -20,8 +20,9 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
   const width = Math.max(8, ...result.locations.map((l) => locationLabel(l.slug).length));
   for (const l of result.locations) {
     const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
+    const extras = l.extraContacts > 0 ? `  (${l.extraContacts} from extraContacts files)` : '';
     out.info(
-      `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}`,
+      `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}${extras}`,
     );
   }
   out.info(
@@ -70,7 +71,9 @@ function renderPlan(out: Lines, plan: Plan): void {
     );
   }
   // The same person can be in two locations: each entry says which one.
-  const where = (p: PlannedContact): string => (p.location ? ` [${p.location}]` : '');
+  // A contact not from the directory says which file line it is.
+  const where = (p: PlannedContact): string =>
+    `${p.location ? ` [${p.location}]` : ''}${p.source ? ` (from ${p.source})` : ''}`;
   const more = (total: number): string => (total > 5 ? `, … (${total - 5} more)` : '');
   // The lists hold the first contacts of each kind; the totals count them all.
   const sample = (

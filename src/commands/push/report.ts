@@ -83,6 +83,11 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     rejected: result.rejected,
     locations: Object.fromEntries(result.locations.map((l) => [l.slug, l.rows])),
     rejectedByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.rejected])),
+    ...(result.locations.some((l) => l.extraContacts > 0)
+      ? {
+          extraContactsByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.extraContacts])),
+        }
+      : {}),
     warnings: result.warnings,
     directory: {
       url: result.connection.url,

@@ -1,0 +1,168 @@
+import { basename } from 'node:path';
+
+import { parse } from 'csv-parse/sync';
+
+import { ConfigError, describeError } from '../errors.js';
+import { FILE_LIMITS, FileRefusedError, readSmallFile } from '../io/small-file.js';
+import { suggest } from '../util/suggest.js';
+
+/** One data row of a contacts file. */
+export interface FileContact {
+  /** The cells in the layout's column order, trimmed. */
+  cells: string[];
+  /** The line the row starts on (1 = the header's line). */
+  line: number;
+  /** When the row has more or fewer cells than the header: how many it has. */
+  cellCount?: number;
+}
+
+/** A contacts file as read: its rows in file order. */
+export interface ContactsFile {
+  /** The file (absolute). */
+  path: string;
+  /** Its name, for sources and messages ("contractors.csv"). */
+  name: string;
+  /** The data rows, blank lines left out. */
+  rows: FileContact[];
+}
+
+const HINT =
+  'extraContacts files are CSVs with the header of the upload (the first line of a CSV that `adsync push --dry-run` writes)';
+
+/**
+ * Read a CSV of contacts kept by hand (`extraContacts:`) in the layout's own columns. The file
+ * must be a regular file of at most {@link FILE_LIMITS.contacts} (a FIFO, a device or a
+ * directory is refused, not waited on), UTF-8 (a byte order mark is skipped), and its header
+ * must name exactly the layout's columns, in any order: a missing or misspelt column would
+ * otherwise send contacts with fields silently empty. Blank lines and rows of empty cells are
+ * left out; a row with more or fewer cells than the header is kept (padded or cut) with its
+ * count, for the caller to reject.
+ * @param path the file (absolute)
+ * @param headers the layout's header row
+ * @throws {ConfigError} CONFIG_EXTRA_CONTACTS naming the file and what is wrong
+ */
+export function readContactsFile(path: string, headers: readonly string[]): ContactsFile {
+  const name = basename(path);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readSmallFile(path, FILE_LIMITS.contacts));
+  } catch (error) {
+    throw new ConfigError('CONFIG_EXTRA_CONTACTS', `extraContacts file ${path} ${whyUnreadable(error)}`, {
+      hint: `check the path in extraContacts: (relative paths are relative to the config file) and that the file is a readable CSV; ${HINT}`,
+      cause: error,
+    });
+  }
+  let records: { record: string[]; info: { bytes: number } }[];
+  try {
+    // With info: true each record comes as { record, info } (csv-parse's types say string[][]).
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    throw new ConfigError(
+      'CONFIG_EXTRA_CONTACTS',
+      `extraContacts file ${path} is not a valid CSV: ${describeError(error)}`,
+      {
+        hint: 'check the quotes on that line: a field with a comma, a quote or a line break is written in double quotes, and a quote inside it is doubled ("")',
+        cause: error,
+      },
+    );
+  }
+  const [head, ...data] = records;
+  if (!head) {
+    throw new ConfigError(
+      'CONFIG_EXTRA_CONTACTS',
+      `extraContacts file ${path} is empty: it has no header line`,
+      {
+        hint: `${HINT}; remove the file from extraContacts: if it is no longer needed`,
+      },
+    );
+  }
+  const order = columnOrder(
+    path,
+    head.record.map((h) => h.trim()),
+    headers,
+  );
+  const rows: FileContact[] = [];
+  // Line numbers are counted from the records' byte offsets: csv-parse's own line count takes
+  // the CRLF inside a quoted field for two lines.
+  const bytes = Buffer.from(text);
+  let at = 0;
+  let line = 1;
+  const advance = (to: number): void => {
+    for (; at < to; at++) {
+      const b = bytes[at];
+      if (b === LF || (b === CR && bytes[at + 1] !== LF)) line++;
+    }
+  };
+  advance(head.info.bytes);
+  for (const { record, info } of data) {
+    // The record starts after the blank lines csv-parse skipped.
+    let start = at;
+    while (bytes[start] === CR || bytes[start] === LF) start++;
+    advance(start);
+    const first = line;
+    advance(info.bytes);
+    const trimmed = record.map((cell) => cell.trim());
+    if (trimmed.every((cell) => cell === '')) continue;
+    const cells = order.map((i) => trimmed[i] ?? '');
+    rows.push(
+      record.length === order.length
+        ? { cells, line: first }
+        : { cells, line: first, cellCount: record.length },
+    );
+  }
+  return { path, name, rows };
+}
+
+/**
+ * For each column of the layout, its position in the file's header.
+ * @throws {ConfigError} naming the missing, unknown or repeated columns
+ */
+function columnOrder(path: string, found: readonly string[], headers: readonly string[]): number[] {
+  const position = new Map<string, number>();
+  const repeated = new Set<string>();
+  found.forEach((h, i) => {
+    if (position.has(h)) repeated.add(h);
+    else position.set(h, i);
+  });
+  const missing = headers.filter((h) => !position.has(h));
+  const unknown = found.filter((h) => !headers.includes(h));
+  if (missing.length === 0 && unknown.length === 0 && repeated.size === 0) {
+    return headers.map((h) => position.get(h) ?? 0);
+  }
+  const problems: string[] = [];
+  if (missing.length > 0) problems.push(`missing ${list(missing)}`);
+  if (unknown.length > 0) {
+    const named = unknown.map((u) => {
+      const near = suggest(u, missing);
+      return near ? `${JSON.stringify(u)} (did you mean ${JSON.stringify(near)}?)` : JSON.stringify(u);
+    });
+    problems.push(`unknown ${named.join(', ')}`);
+  }
+  if (repeated.size > 0) problems.push(`repeated ${list([...repeated])}`);
+  throw new ConfigError(
+    'CONFIG_EXTRA_CONTACTS',
+    `extraContacts file ${path}: its header does not match the upload's columns: ${problems.join('; ')}`,
+    { hint: `write the header line as: ${headers.join(',')} (${HINT})` },
+  );
+}
+
+/** Why a file could not be read, after its path. */
+function whyUnreadable(error: unknown): string {
+  if (error instanceof TypeError) return 'is not UTF-8 text (save it as CSV UTF-8)';
+  if (error instanceof FileRefusedError) return `is refused: ${error.message}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'is not readable by this user (permission denied)';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  return `cannot be read: ${describeError(error)}`;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+const list = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ');

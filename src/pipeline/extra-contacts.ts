@@ -1,0 +1,201 @@
+import { basename } from 'node:path';
+
+import type { ResolvedConfig } from '../config/types.js';
+import { readContactsFile } from '../csv/contacts-file.js';
+import { ConfigError } from '../errors.js';
+import type { ColumnSet } from '../mapping/columns.js';
+import { displayName } from '../plan/identity.js';
+import { suggest } from '../util/suggest.js';
+import { validateRow } from '../validation/validate.js';
+import type { ExportWarning, RejectedRow } from './types.js';
+
+/** What extra rows are added to: a location being read (read.ts's Bucket). */
+export interface ExtraTarget {
+  sorter: { add(cells: string[], dn: string): Promise<void> | void };
+  rejected: RejectedRow[];
+  extras?: Set<string>;
+}
+
+/** A valid row of an `extraContacts:` file. */
+interface ExtraRow {
+  cells: string[];
+  /** Where it comes from, in place of a DN: "contractors.csv line 4". */
+  source: string;
+  slug: string;
+}
+
+/** The directory row that holds a unique value of an extra row. */
+interface Shadow {
+  dn: string;
+  header: string;
+  value: string;
+  location: string;
+}
+
+/**
+ * The contacts of the `extraContacts:` files (people the directory does not hold: contractors,
+ * a front desk), merged into the locations their location column names. Each row is validated
+ * like a directory row; its source ("FILE line N") stands in for a DN in rejects, warnings and
+ * the plan. A directory row wins over an extra row holding one of its unique values (for iLobby,
+ * which matches by email across sites, in any location): while the directory is read each row
+ * is looked up among the extras' values (extras are few, so they are indexed, not the
+ * directory), and the extras it shadows are dropped with a warning naming both. Extra rows
+ * repeating each other are left to the usual duplicate check.
+ */
+export class ExtraContacts {
+  private readonly rows: ExtraRow[] = [];
+  private readonly rejected: RejectedRow[] = [];
+  /** Unique value (scope, column, value) → the extra rows holding it. */
+  private readonly index = new Map<string, number[]>();
+  private readonly shadows = new Map<number, Shadow>();
+  private readonly unique: { column: number; header: string; email: boolean }[];
+
+  private constructor(
+    private readonly layout: ColumnSet,
+    /** Unique values are compared across locations (iLobby) rather than within one. */
+    private readonly global: boolean,
+    /** The first configured location: it holds the rejects of rows naming no configured one. */
+    private readonly firstSlug: string,
+  ) {
+    this.unique = layout.columns.flatMap((c, column) =>
+      c.unique ? [{ column, header: c.header, email: c.role === 'email' }] : [],
+    );
+  }
+
+  /**
+   * Read and validate every `extraContacts:` file, before the directory is opened: a file that is
+   * missing or has the wrong header stops the run before anything is read.
+   * @param config the resolved config
+   * @returns undefined when the config names no file
+   * @throws {ConfigError} CONFIG_EXTRA_CONTACTS for a file that cannot be used
+   */
+  public static load(config: ResolvedConfig): ExtraContacts | undefined {
+    const { files, slugs } = config.extraContacts;
+    if (files.length === 0) return undefined;
+    const layout = config.layout;
+    const extras = new ExtraContacts(layout, layout.reach === 'email', slugs[0] ?? '');
+    const fixed = fixedLocation(layout, slugs);
+    const reading = new Set(config.locations.map((l) => l.slug));
+    const names = files.map((f) => basename(f));
+    for (const path of files) {
+      const file = readContactsFile(path, layout.headers);
+      // Two files of the same name in different folders are told apart by their paths.
+      const name = names.indexOf(file.name) === names.lastIndexOf(file.name) ? file.name : path;
+      for (const row of file.rows) {
+        const source = `${name} line ${row.line}`;
+        const slug = fixed ?? row.cells[layout.locationIndex ?? 0] ?? '';
+        const reasons =
+          row.cellCount === undefined
+            ? []
+            : [`the line has ${row.cellCount} fields, the header ${layout.headers.length}`];
+        if (!slugs.includes(slug)) reasons.push(unknownLocation(layout, slug, slugs));
+        // A read of some locations only (check, after one failed) leaves the others' rows out.
+        else if (!reading.has(slug)) continue;
+        const verdict = validateRow(layout, { cells: row.cells, issues: [] });
+        reasons.push(
+          ...verdict.reasons.map((r) => r.replace('fix the value in the directory', `fix it in ${name}`)),
+        );
+        if (reasons.length > 0) {
+          extras.rejected.push({ cells: row.cells, dn: source, location: slug, reasons });
+          continue;
+        }
+        extras.add({ cells: row.cells, source, slug });
+      }
+    }
+    return extras;
+  }
+
+  private key(slug: string, column: number, value: string): string {
+    return `${this.global ? '' : slug}\u001f${column}\u001f${value}`;
+  }
+
+  private add(row: ExtraRow): void {
+    const n = this.rows.length;
+    this.rows.push(row);
+    for (const u of this.unique) {
+      const raw = row.cells[u.column] ?? '';
+      if (raw === '') continue;
+      const key = this.key(row.slug, u.column, u.email ? raw.toLowerCase() : raw);
+      const list = this.index.get(key);
+      if (list) list.push(n);
+      else this.index.set(key, [n]);
+    }
+  }
+
+  /**
+   * A valid directory row: the extra rows holding one of its unique values are shadowed.
+   * @param slug its location
+   * @param cells its cells
+   * @param dn its DN
+   */
+  public noteDirectoryRow(slug: string, cells: readonly string[], dn: string): void {
+    if (this.index.size === 0) return;
+    for (const u of this.unique) {
+      const raw = cells[u.column] ?? '';
+      if (raw === '') continue;
+      const value = u.email ? raw.toLowerCase() : raw;
+      for (const n of this.index.get(this.key(slug, u.column, value)) ?? []) {
+        if (!this.shadows.has(n)) this.shadows.set(n, { dn, header: u.header, value, location: slug });
+      }
+    }
+  }
+
+  /**
+   * After the directory is read: each valid extra row not shadowed joins its location's rows,
+   * each rejected one its rejects (a row naming no configured location: the first location's).
+   * @param buckets the locations as read
+   * @param warnings receives a warning for each shadowed row
+   */
+  public async addTo(buckets: ReadonlyMap<string, ExtraTarget>, warnings: ExportWarning[]): Promise<void> {
+    for (const [n, row] of this.rows.entries()) {
+      const shadow = this.shadows.get(n);
+      if (shadow) {
+        const where =
+          shadow.location === row.slug ? '' : ` in location ${shadow.location || '(all locations)'}`;
+        warnings.push({
+          dn: row.source,
+          location: row.slug,
+          message: `${displayName(this.layout, row.cells)} is left out: ${shadow.dn}${where} has the same ${shadow.header} ${JSON.stringify(shadow.value)}, and the directory's row wins; remove the line from the file`,
+        });
+        continue;
+      }
+      const bucket = buckets.get(row.slug);
+      if (!bucket) continue;
+      (bucket.extras ??= new Set()).add(row.source);
+      await bucket.sorter.add(row.cells, row.source);
+    }
+    for (const reject of this.rejected) {
+      (buckets.get(reject.location) ?? buckets.get(this.firstSlug))?.rejected.push(reject);
+    }
+  }
+}
+
+/**
+ * The location of every row when the layout has no location column (a custom profile without
+ * locationColumn): the one configured location.
+ * @throws {ConfigError} when there are several: nothing in a row says which it belongs to
+ */
+function fixedLocation(layout: ColumnSet, slugs: readonly string[]): string | undefined {
+  if (layout.locationIndex !== undefined) return undefined;
+  if (slugs.length === 1) return slugs[0];
+  throw new ConfigError(
+    'CONFIG_EXTRA_CONTACTS',
+    `extraContacts: the layout has no location column, so a row cannot say which of the ${slugs.length} locations it belongs to`,
+    { hint: 'set target.locationColumn (custom profile), or use extraContacts with a single location' },
+  );
+}
+
+function unknownLocation(layout: ColumnSet, slug: string, slugs: readonly string[]): string {
+  const header = layout.headers[layout.locationIndex ?? 0] ?? 'location';
+  const known = slugs.map((s) => (s === '' ? '(empty: all locations)' : s)).join(', ');
+  const near =
+    slug === ''
+      ? undefined
+      : suggest(
+          slug,
+          slugs.filter((s) => s !== ''),
+        );
+  return slug === ''
+    ? `${header} is empty, and no location without a slug is configured; write one of: ${known}`
+    : `${header} ${JSON.stringify(slug)} is not a configured location${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; write one of: ${known}`;
+}

@@ -1,0 +1,162 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import type { MockServer } from '../../src/mock-server/server.js';
+import { runAdsync, type CliRun } from '../harness/cli.js';
+import { pushConfig } from '../harness/example-config.js';
+import { tempDir, writeConfig } from '../harness/files.js';
+import { startTrustedMock } from '../harness/mock.js';
+import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
+
+const skip = inject('slapdSkip');
+const SECRET = 'extras-client-secret-0123456789';
+const ENV = { TEST_BIND_PASSWORD: 'svc-password-123', ADSYNC_CLIENT_SECRET: SECRET };
+const HEADER =
+  'First Name,Last Name,Email,SMS Phone,Business Title,Department,Image,PIN,Location Slug,Identification,Slack';
+const CARL = 'Carl,Contractor,carl@contractor.example,,"Electrician, Level 2",Facilities,,,hq,,';
+const RITA = 'Rita,Reception,,+14165550142,Front Desk,,,,warehouse,,';
+const DORA = 'Dora,Temp,dora@contractor.example,,,,,,hq,,';
+// A row breaking a rule (PIN) and one repeating a directory person's email (wendy@example.com).
+const BAD_PIN = 'Bad,Pin,bad-pin@contractor.example,,,,,12,hq,,';
+const TWIN = 'Wendy,Twin,WENDY@example.com,,,,,,warehouse,,';
+
+const sh = (args: string[], cwd: string): Promise<CliRun> => runAdsync(args, { cwd, env: ENV });
+
+describe.skipIf(skip !== '')(
+  `extraContacts: contacts the directory does not hold (CLI, slapd, mock vendor)${skip ? ` (SKIPPED: ${skip})` : ''}`,
+  () => {
+    let slapd: Slapd;
+    let mock: MockServer;
+    let caFile: string;
+
+    const config = (extraContacts: unknown = './contractors.csv'): Record<string, unknown> => ({
+      ...pushConfig({ ldapUrl: slapd.url, mockUrl: mock.url, caFile }),
+      columns: { Identification: 'employeeNumber' },
+      phone: { defaultCountry: 'CA' },
+      output: { dir: './out' },
+      extraContacts,
+    });
+    const active = (): string[] =>
+      mock
+        .contacts()
+        .filter(
+          (c) => c.status === 'active' && ['Carl', 'Rita', 'Dora'].includes(c.fields['First Name'] ?? ''),
+        )
+        .map((c) => `${c.fields['First Name'] ?? ''}@${c.location}`)
+        .sort();
+    const statusOf = (first: string): string | undefined =>
+      mock.contacts().find((c) => c.fields['First Name'] === first)?.status;
+
+    beforeAll(async () => {
+      slapd = await startExampleSlapd();
+      ({ mock, caFile } = await startTrustedMock(SECRET));
+    });
+
+    afterAll(async () => {
+      await mock.stop();
+      await slapd.stop();
+    });
+
+    it('two contractors reach the vendor, stay on the next push, and removing one is an archive the guards check', async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config());
+      // A blank line, so the line numbers are the file's, not the records'.
+      await writeFile(
+        join(cwd, 'contractors.csv'),
+        `\ufeff${HEADER}\r\n${CARL}\r\n\r\n${RITA}\r\n${BAD_PIN}\r\n${TWIN}\r\n`,
+      );
+
+      const first = await sh(['push'], cwd);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/hq\s+\d+ rows\s+\d+ rejected\s+\(1 from extraContacts files\)/);
+      expect(first.stderr).toMatch(/warehouse\s+\d+ rows\s+\(1 from extraContacts files\)/);
+      // The directory's row wins over a repeat of its email, and the warning names both.
+      expect(first.stderr).toContain(
+        'contractors.csv line 6: Wendy Twin <WENDY@example.com> is left out: uid=wendy,ou=warehouse,ou=people,dc=example,dc=com has the same Email "wendy@example.com", and the directory\'s row wins',
+      );
+      expect(first.stderr).toContain('contractors.csv line 5 [hq]: PIN "12" must be 4 to 6 digits');
+      expect(active()).toEqual(['Carl@hq', 'Rita@warehouse']);
+      expect(mock.contacts().filter((c) => c.fields['Last Name'] === 'Twin')).toEqual([]);
+      // The field with a comma arrived whole.
+      expect(mock.contacts().find((c) => c.fields['First Name'] === 'Carl')?.fields['Business Title']).toBe(
+        'Electrician, Level 2',
+      );
+      const csvPath = first.stdout.trim().split('\n').at(-1) ?? '';
+      const rejects = parse<Record<string, string>>(
+        await readFile(csvPath.replace(/\.csv$/, '.rejects.csv'), 'utf8'),
+        { columns: true, bom: true },
+      );
+      expect(rejects.find((r) => r['Last Name'] === 'Pin')?.['Source DN']).toBe('contractors.csv line 5');
+
+      const again = await sh(['push', '--json'], cwd);
+      expect(again.code, again.stderr).toBe(0);
+      const report = JSON.parse(again.stdout) as {
+        plan: { create: number; update: number; archive: number; unchanged: number };
+        extraContactsByLocation: Record<string, number>;
+      };
+      expect(report.plan).toMatchObject({ create: 0, update: 0, archive: 0 });
+      expect(report.extraContactsByLocation).toEqual({ hq: 1, warehouse: 1 });
+      expect(active()).toEqual(['Carl@hq', 'Rita@warehouse']);
+
+      // Carl leaves the file, Dora joins: one archive in hq (1 of 9 is over the 10% limit).
+      await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${DORA}\n${RITA}\n`);
+      const uploads = mock.uploads().length;
+      const stopped = await sh(['push'], cwd);
+      expect(stopped.code, stopped.stderr).toBe(3);
+      expect(stopped.stderr).toMatch(/would archive 1 of \d+ contacts \(\d+%\) in location hq/);
+      expect(stopped.stderr).toContain('Plan: 1 to create, 0 to update, 1 to archive');
+      expect(stopped.stderr).toContain(
+        'create: Dora Temp <dora@contractor.example> [hq] (from contractors.csv line 2)',
+      );
+      expect(stopped.stderr).toContain('archive: Carl Contractor <carl@contractor.example> [hq]');
+      expect(mock.uploads().length).toBe(uploads);
+      expect(statusOf('Carl')).toBe('active');
+
+      const approved = await sh(['push', '--allow-archive', '1'], cwd);
+      expect(approved.code, approved.stderr).toBe(0);
+      expect(statusOf('Carl')).toBe('archived');
+      expect(active()).toEqual(['Dora@hq', 'Rita@warehouse']);
+    });
+
+    it('check shows per location how many rows come from extraContacts files', async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config(['./contractors.csv', './desk.csv']));
+      await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${CARL}\n${DORA}\n`);
+      await writeFile(join(cwd, 'desk.csv'), `${HEADER}\n${RITA}\n`);
+      const run = await sh(['check', '--json'], cwd);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/hq: \d+ rows \(2 from extraContacts files\)/);
+      expect(run.stderr).toMatch(/warehouse: \d+ rows \(1 from extraContacts files\)/);
+      const report = JSON.parse(run.stdout) as { locations: { slug: string; extraContacts: number }[] };
+      expect(report.locations.map((l) => [l.slug, l.extraContacts])).toEqual([
+        ['hq', 2],
+        ['warehouse', 1],
+      ]);
+    });
+
+    it('a missing file or a wrong header is exit 2 with what to fix, and nothing is read or sent', async () => {
+      const cwd = await tempDir();
+      const uploads = mock.uploads().length;
+      await writeConfig(cwd, config('./missing.csv'));
+      for (const args of [['push'], ['push', '--dry-run'], ['check']]) {
+        const run = await sh(args, cwd);
+        expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+        expect(run.stderr).toContain(`extraContacts file ${join(cwd, 'missing.csv')} does not exist`);
+        expect(run.stderr).toContain('relative paths are relative to the config file');
+      }
+      await writeConfig(cwd, config('./contractors.csv'));
+      const header = HEADER.replace('Slack', 'Slak').replace('Identification,', '');
+      await writeFile(join(cwd, 'contractors.csv'), `${header}\n${CARL}\n`);
+      const wrong = await sh(['push'], cwd);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(
+        `its header does not match the upload's columns: missing "Identification", "Slack"; unknown "Slak" (did you mean "Slack"?)`,
+      );
+      expect(wrong.stderr).toContain(`write the header line as: ${HEADER}`);
+      expect(mock.uploads().length).toBe(uploads);
+    });
+  },
+);
