@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { ResolvedConfig } from '../config/types.js';
+import type { SortedRow } from '../csv/external-sort.js';
 import { LineBuffer } from '../io/line-buffer.js';
-import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapping/order.js';
+import { compareText, RowOrder, sortKeyIndexes } from '../mapping/order.js';
 import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
 import { OneSitePerEmail } from './one-site.js';
 import type { Bucket } from './read.js';
@@ -24,14 +25,14 @@ async function settleLocation(
   layout: ResolvedConfig['layout'],
   work: string,
   oneSite: OneSitePerEmail | undefined,
-  pass: (row: SortableRow) => Promise<void> | void,
+  pass: (row: SortedRow) => Promise<void> | void,
 ): Promise<LocationOutput> {
   const finder = new DuplicateFinder(layout);
   // DNs of the rows that passed the duplicate check, by number, to name a duplicate's owner.
   const accepted = new LineBuffer(join(work, `accepted-${bucket.name}`));
   const kept = oneSite ? new LineBuffer(`${accepted.path}.kept`) : undefined;
   if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
-  const duplicates: { row: SortableRow; values: DuplicateValue[] }[] = [];
+  const duplicates: { row: SortedRow; values: DuplicateValue[] }[] = [];
   let rows = 0;
   try {
     for await (const row of bucket.sorter.sorted()) {
@@ -114,7 +115,7 @@ export async function settleLocations(
         outputs.set(
           slug,
           await settleLocation(bucket, layout, work, rule, (row) =>
-            file.append(JSON.stringify([row.dn, row.cells])),
+            file.append(JSON.stringify([row.dn, row.cells, row.id])),
           ),
         );
       } finally {
@@ -126,8 +127,8 @@ export async function settleLocations(
       const file = settled.get(slug);
       if (file === undefined) continue;
       for await (const line of file.lines()) {
-        const [dn, cells] = JSON.parse(line) as [string, string[]];
-        await sink.row({ cells, location: slug, dn });
+        const [dn, cells, id] = JSON.parse(line) as [string, string[], string | undefined];
+        await sink.row({ cells, location: slug, dn, ...(id ? { id } : {}) });
       }
     }
   } else {
@@ -137,7 +138,12 @@ export async function settleLocations(
       outputs.set(
         slug,
         await settleLocation(bucket, layout, work, undefined, (row) =>
-          sink.row({ cells: row.cells as string[], location: slug, dn: row.dn }),
+          sink.row({
+            cells: row.cells as string[],
+            location: slug,
+            dn: row.dn,
+            ...(row.id ? { id: row.id } : {}),
+          }),
         ),
       );
     }

@@ -37,6 +37,8 @@ export interface ExportRow {
   location: string;
   /** The entry's DN. */
   dn: string;
+  /** The entry's directory identity (objectGUID, entryUUID), when it has one: tells renames. */
+  id?: string;
 }
 
 /**
