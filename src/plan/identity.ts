@@ -7,6 +7,10 @@ export interface CurrentRow {
   cells: string[];
   /** Location slug. */
   location: string;
+  /** The entry's DN (named in renames). */
+  dn?: string;
+  /** The entry's directory identity (objectGUID, entryUUID), when known: tells renames. */
+  id?: string;
 }
 
 /** A contact of the last push, as the state file lists it. */
@@ -17,6 +21,8 @@ export interface StoredContact {
   location: string;
   /** The row's cells. */
   cells: string[];
+  /** The entry's directory identity when it was pushed (absent in states of earlier releases). */
+  id?: string;
 }
 
 /** Joins the parts of identities and of hashed rows: a character no cell can hold unnoticed. */
@@ -81,4 +87,16 @@ export function displayName(layout: ColumnSet, cells: readonly string[]): string
   const name = parts.join(' ').trim();
   const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
   return name ? (email ? `${name} <${email}>` : name) : email || (cells[0] ?? '?');
+}
+
+/**
+ * How a contact is reached, as a rename names its two sides: the email, else the SMS phone, else
+ * the {@link displayName}.
+ * @param layout the column layout
+ * @param cells the row
+ */
+export function reachOf(layout: ColumnSet, cells: readonly string[]): string {
+  const { email, smsPhone } = layout.roles;
+  const cell = (i: number | undefined): string => (i === undefined ? '' : (cells[i] ?? ''));
+  return cell(email) || cell(smsPhone) || displayName(layout, cells);
 }
