@@ -188,7 +188,7 @@ function archiveSample(plan: Plan): string {
   const renames = plan.renames.slice(0, 5).map((r) => `${r.from} → ${r.to}`);
   const renamed =
     plan.totals.rename > 0
-      ? ` ${plan.totals.rename} of them ${plan.totals.rename === 1 ? 'is a rename' : 'are renames'}: ${renames.join(', ')}${plan.totals.rename > 5 ? ', …' : ''}.`
+      ? ` ${plan.totals.rename} of them ${plan.totals.rename === 1 ? 'is a rename' : 'are renames'}: ${renames.join(', ')}${plan.totals.rename > 5 ? `, … (${plan.totals.rename - 5} more)` : ''}.`
       : '';
   return `Would archive: ${names.join(', ')}${plan.totals.archive > 10 ? `, … (${plan.totals.archive - 10} more)` : ''}.${renamed} `;
 }

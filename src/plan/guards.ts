@@ -108,17 +108,15 @@ export function checkGuards(
         const scope = slug === undefined ? 'all locations' : label(slug);
         const example = renameExample(plan.renames, slug);
         // How many of the archives are renames: a domain rebrand is not a mass leaving.
-        const renames =
-          kind === 'archive' && l.rename > 0
-            ? `; ${l.rename} of them ${l.rename === 1 ? 'is a rename' : 'are renames'} (the same people with a new email or SMS phone)${example}`
-            : '';
-        const what =
-          kind === 'archive'
-            ? 'archive'
-            : 'rename (the vendor archives or disables each old record and creates a new one)';
+        const tail =
+          kind === 'rename'
+            ? `${example && `; e.g. ${example}`} (for each, the vendor archives or disables the old record and creates a new one)`
+            : l.rename > 0
+              ? `; ${l.rename} of them ${l.rename === 1 ? 'is a rename' : 'are renames'} (the same people with a new email or SMS phone)${example && `, e.g. ${example}`}`
+              : '';
         trips.push({
           guard: `${kind}-${overCount ? 'limit' : 'percent'}`,
-          message: `would ${what} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%`}${kind === 'rename' ? example : renames}`,
+          message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%`}${tail}`,
           ...(slug === undefined ? {} : { location: slug }),
           [kind]: count,
           ...(kind === 'archive' && l.rename > 0 ? { rename: l.rename } : {}),
@@ -146,10 +144,10 @@ export function checkGuards(
   return trips;
 }
 
-/** ", e.g. old → new" from the plan's first renames (of a location when given), or ''. */
+/** "old → new" of the plan's first rename (of a location when given), or ''. */
 function renameExample(renames: readonly PlannedRename[], slug: string | undefined): string {
   const r = renames.find((x) => slug === undefined || x.location === slug);
-  return r ? `, e.g. ${r.from} → ${r.to}` : '';
+  return r ? `${r.from} → ${r.to}` : '';
 }
 
 /** The guards an approval flag (not only --force) can approve, by flag. */

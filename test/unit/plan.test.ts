@@ -309,7 +309,7 @@ describe('renames (the same directory entry with a new email or SMS phone)', () 
         {
           guard: 'rename-limit',
           message:
-            'would rename (the vendor archives or disables each old record and creates a new one) 10 of 40 contacts (25%) in location toronto; limit 9, e.g. p30@old.example → p30@new.example',
+            'would rename 10 of 40 contacts (25%) in location toronto; limit 9; e.g. p30@old.example → p30@new.example (for each, the vendor archives or disables the old record and creates a new one)',
           location: 'toronto',
           rename: 10,
           total: 40,
