@@ -124,6 +124,8 @@ export interface GuardTrip {
   location?: string;
   /** Contacts the plan would archive. */
   archive?: number;
+  /** Renames: among the archives (archive guards), or the renames themselves (rename guards). */
+  rename?: number;
   /** Contacts the vendor held there after the last good push. */
   total?: number;
   /** `archive` as a percentage of `total` (one decimal). */
@@ -143,7 +145,14 @@ export interface GuardDetails {
   /** The guards that tripped. */
   trips: readonly GuardTrip[];
   /** The plan's counts. */
-  plan: { create: number; update: number; archive: number; unchanged: number; firstPush: boolean };
+  plan: {
+    create: number;
+    update: number;
+    archive: number;
+    rename?: number;
+    unchanged: number;
+    firstPush: boolean;
+  };
   /** The plan file. */
   planPath: string;
   /** The CSV that was not sent. */

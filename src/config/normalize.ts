@@ -92,6 +92,8 @@ export function normalizeConfig(
       safety: {
         maxArchive: input.safety?.maxArchive ?? 25,
         maxArchivePercent: input.safety?.maxArchivePercent ?? 10,
+        maxRename: input.safety?.maxRename ?? 25,
+        maxRenamePercent: input.safety?.maxRenamePercent ?? 10,
         mustInclude: (input.safety?.mustInclude ?? []).map((e) => e.toLowerCase()),
         lockTimeoutMinutes: input.safety?.lockTimeoutMinutes ?? 120,
       },

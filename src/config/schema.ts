@@ -328,6 +328,21 @@ export const configSchema = z.strictObject({
         .describe(
           'Most contacts one push may archive, as a percent of the last push, per location and overall (default 10).',
         ),
+      maxRename: z
+        .int()
+        .min(0)
+        .optional()
+        .describe(
+          'Most renames (the same directory entry with a new email or SMS phone) one push may make, per location and overall (default 25).',
+        ),
+      maxRenamePercent: z
+        .number()
+        .min(0)
+        .max(100)
+        .optional()
+        .describe(
+          'Most renames one push may make, as a percent of the last push, per location and overall (default 10).',
+        ),
       mustInclude: z
         .array(z.string().min(1))
         .optional()

@@ -67,6 +67,9 @@ export interface ResolvedConfig {
   safety: {
     maxArchive: number;
     maxArchivePercent: number;
+    /** Renames (new email or SMS phone of the same directory entry) one push may make. */
+    maxRename: number;
+    maxRenamePercent: number;
     mustInclude: string[];
     lockTimeoutMinutes: number;
   };

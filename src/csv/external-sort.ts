@@ -44,13 +44,17 @@ export interface RowSorterOptions {
 }
 
 /** A sorted row, as {@link RowSorter.sorted} yields it. */
-export type SortedRow = SortableRow;
+export type SortedRow = SortableRow & {
+  /** The entry's directory identity (objectGUID, entryUUID), when it has one. */
+  id?: string;
+};
 
 /** Bytes read from a run file at a time. */
 const READ_CHUNK = 128 * 1024;
 
 /**
- * A row in a run file: DN and cells joined by U+001F, one row a line. Cells of rows that reach
+ * A row in a run file: directory identity (empty when none), DN and cells joined by U+001F, one
+ * row a line. Cells of rows that reach
  * the sort never hold control characters (validation rejects them); a DN that does is written
  * as JSON after a U+0002 mark instead.
  */
@@ -59,15 +63,22 @@ const JSON_MARK = '\u0002';
 // eslint-disable-next-line no-control-regex -- control characters are what is looked for
 const CONTROL = /[\u0000-\u001f]/;
 
-function encodeRow(dn: string, cells: readonly string[]): string {
-  if (CONTROL.test(dn)) return `${JSON_MARK}${JSON.stringify([dn, cells])}`;
-  return `${dn}${FIELD}${cells.join(FIELD)}`;
+function encodeRow(dn: string, cells: readonly string[], id: string | undefined): string {
+  if (CONTROL.test(dn)) return `${JSON_MARK}${JSON.stringify([dn, cells, id ?? ''])}`;
+  return `${id ?? ''}${FIELD}${dn}${FIELD}${cells.join(FIELD)}`;
 }
 
-function decodeRow(line: string): [string, string[]] {
-  if (line.startsWith(JSON_MARK)) return JSON.parse(line.slice(1)) as [string, string[]];
+function decodeRow(line: string): [string, string[], string] {
+  if (line.startsWith(JSON_MARK)) return JSON.parse(line.slice(1)) as [string, string[], string];
   const parts = line.split(FIELD);
-  return [parts[0] ?? '', parts.slice(1)];
+  return [parts[1] ?? '', parts.slice(2), parts[0] ?? ''];
+}
+
+/** A row for the sort, with its directory identity when there is one. */
+function sortedRow(order: RowOrder, cells: readonly string[], dn: string, id: string | undefined): SortedRow {
+  const row: SortedRow = order.row(cells, dn);
+  if (id) row.id = id;
+  return row;
 }
 
 /** The rows of a run, one at a time. */
@@ -132,8 +143,8 @@ class RunReader implements Run {
       this.lines = lines;
       this.index = 0;
     }
-    const [dn, cells] = decodeRow(this.lines[this.index++] ?? '');
-    this.head = this.order.row(cells, dn);
+    const [dn, cells, id] = decodeRow(this.lines[this.index++] ?? '');
+    this.head = sortedRow(this.order, cells, dn, id);
   }
 
   public async close(): Promise<void> {
@@ -179,9 +190,10 @@ export class RowSorter {
    * characters (validated rows never do).
    * @param cells the row's cells
    * @param dn the entry's DN
+   * @param id the entry's directory identity (objectGUID, entryUUID), when it has one
    */
-  public async add(cells: string[], dn: string): Promise<void> {
-    this.buffer.push(this.order.row(cells, dn));
+  public async add(cells: string[], dn: string, id?: string): Promise<void> {
+    this.buffer.push(sortedRow(this.order, cells, dn, id));
     this.count++;
     const budget = this.options.budget;
     if (++budget.held > budget.rows) await (budget.largest() ?? this).spill();
@@ -200,7 +212,7 @@ export class RowSorter {
       let lines: string[] = [];
       let size = 0;
       for (const row of rows) {
-        const line = encodeRow(row.dn, row.cells);
+        const line = encodeRow(row.dn, row.cells, row.id);
         lines.push(line);
         size += line.length;
         if (size >= READ_CHUNK) {

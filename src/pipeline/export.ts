@@ -157,6 +157,8 @@ export async function exportToFiles(
       pendingUpdate: workspace.buffer('updates-pending'),
       update: workspace.buffer('updates'),
       archive: workspace.buffer('archives'),
+      pendingRename: workspace.buffer('renames-pending'),
+      rename: workspace.buffer('renames'),
     };
     const planner = new Planner(layout, index, { sample: PLAN_SAMPLE, stores });
     const contacts = options.keepContacts ? workspace.buffer('contacts') : undefined;
@@ -170,13 +172,14 @@ export async function exportToFiles(
         if (++rows % 1000 === 0) signal?.throwIfAborted();
         await csv.write(row.cells);
         const key = planner.add(row);
-        contacts?.add(stateContactLine(key, row.location, row.cells));
+        contacts?.add(stateContactLine(key, row.location, row.cells, row.id));
         if (wanted.size > 0 && emailIndex !== undefined) {
           const email = (row.cells[emailIndex] ?? '').toLowerCase();
           if (wanted.has(email)) mustIncludeFound.add(email);
         }
         if (planFile.pending >= LINE_CHUNK) await planFile.flush();
         if (stores.pendingUpdate.pending >= LINE_CHUNK) await stores.pendingUpdate.flush();
+        if (stores.pendingRename.pending >= LINE_CHUNK) await stores.pendingRename.flush();
         if (contacts && contacts.pending >= LINE_CHUNK) await contacts.flush();
       },
     };
@@ -189,6 +192,7 @@ export async function exportToFiles(
     });
     await contacts?.close();
     await stores.pendingUpdate.close();
+    await stores.pendingRename.close();
     const written = await csv.commit();
     const rejectedRows = result.locations.flatMap((l) => l.rejected);
     await writeCsv(
@@ -203,7 +207,8 @@ export async function exportToFiles(
     );
     await stores.update.close();
     await stores.archive.close();
-    await planFile.finish(plan, stores.update, stores.archive);
+    await stores.rename.close();
+    await planFile.finish(plan, stores.update, stores.archive, stores.rename);
     // Stopped meanwhile: the caller has gone; do not leave the working files behind.
     signal?.throwIfAborted();
     return {

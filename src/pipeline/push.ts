@@ -40,6 +40,8 @@ export interface PushOptions {
   onToken?: (token: string) => void;
   /** `--allow-archive N`: approve up to N archives for this run. */
   allowArchive?: number | undefined;
+  /** `--allow-rename N`: approve up to N renames (new email or SMS phone) for this run. */
+  allowRename?: number | undefined;
   /** `--force`: skip the guards. */
   force?: boolean;
   /**
@@ -184,7 +186,12 @@ function archiveSample(plan: Plan): string {
   const names = plan.archive
     .slice(0, 10)
     .map((a) => `${a.name}${a.rejectedBecause ? ' (row rejected)' : ''}`);
-  return `Would archive: ${names.join(', ')}${plan.totals.archive > 10 ? `, … (${plan.totals.archive - 10} more)` : ''}. `;
+  const renames = plan.renames.slice(0, 5).map((r) => `${r.from} → ${r.to}`);
+  const renamed =
+    plan.totals.rename > 0
+      ? ` ${plan.totals.rename} of them ${plan.totals.rename === 1 ? 'is a rename' : 'are renames'}: ${renames.join(', ')}${plan.totals.rename > 5 ? `, … (${plan.totals.rename - 5} more)` : ''}.`
+      : '';
+  return `Would archive: ${names.join(', ')}${plan.totals.archive > 10 ? `, … (${plan.totals.archive - 10} more)` : ''}.${renamed} `;
 }
 
 async function run(
@@ -253,6 +260,7 @@ async function finishRun(
     create: plan.totals.create,
     update: plan.totals.update,
     archive: plan.totals.archive,
+    rename: plan.totals.rename,
     unchanged: plan.unchanged,
     firstPush: plan.firstPush,
   };
@@ -296,6 +304,7 @@ async function finishRun(
     {
       ...config.safety,
       allowArchive: options.allowArchive,
+      allowRename: options.allowRename,
       force: options.force ?? false,
     },
   );
@@ -305,7 +314,7 @@ async function finishRun(
     throw new GuardError(
       `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
-        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approvalHint(trips, plan.totals.archive)}`,
+        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approvalHint(trips, plan.totals, options)}`,
         details: {
           trips,
           plan: counts,

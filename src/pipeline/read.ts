@@ -3,6 +3,7 @@ import { RowSorter, type SortBudget } from '../csv/external-sort.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { createDirectorySource } from '../directory/source.js';
 import { mapEntry } from '../mapping/columns.js';
+import { directoryIdOf } from '../mapping/directory-id.js';
 import { sortKeyIndexes } from '../mapping/order.js';
 import { HashIndex } from '../util/hash-index.js';
 import { validateRow } from '../validation/validate.js';
@@ -116,7 +117,7 @@ export async function readDirectory(
             reasons: verdict.reasons,
           });
         } else {
-          await bucket.sorter.add(row.cells, entry.dn);
+          await bucket.sorter.add(row.cells, entry.dn, directoryIdOf(entry));
           extras?.noteDirectoryRow(search.slug, row.cells, entry.dn);
         }
       }

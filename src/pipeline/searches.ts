@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { buildLocationFilter } from '../directory/filter.js';
 import type { SearchRequest } from '../directory/types.js';
+import { directoryIdAttributes } from '../mapping/directory-id.js';
 
 /** One search of one location. */
 export type LocationSearch = SearchRequest & {
@@ -27,6 +28,10 @@ export function searchKey(search: { slug: string; base: string; groups: readonly
  */
 export function planSearches(config: ResolvedConfig): LocationSearch[] {
   const d = config.directory;
+  // Each entry's directory identity comes along, so a changed email is seen as a rename.
+  const id = directoryIdAttributes(d.kind, d.ldifFile !== undefined);
+  const attributes = [...new Set([...config.layout.attributes, ...id.attributes])];
+  const bufferAttributes = [...new Set([...config.layout.bufferAttributes, ...id.bufferAttributes])];
   return config.locations.flatMap((location) => {
     const bases = location.ous.length > 0 ? location.ous : d.baseDN !== undefined ? [d.baseDN] : [];
     const filter = buildLocationFilter({
@@ -43,8 +48,8 @@ export function planSearches(config: ResolvedConfig): LocationSearch[] {
       base,
       scope: location.scope,
       filter,
-      attributes: config.layout.attributes,
-      bufferAttributes: config.layout.bufferAttributes,
+      attributes,
+      bufferAttributes,
     }));
   });
 }

@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { ResolvedConfig } from '../config/types.js';
+import type { SortedRow } from '../csv/external-sort.js';
 import { LineBuffer } from '../io/line-buffer.js';
-import { compareText, RowOrder, sortKeyIndexes, type SortableRow } from '../mapping/order.js';
+import { compareText, RowOrder, sortKeyIndexes } from '../mapping/order.js';
 import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
 import { OneSitePerEmail } from './one-site.js';
 import type { Bucket } from './read.js';
@@ -25,7 +26,7 @@ async function settleLocation(
   layout: ResolvedConfig['layout'],
   work: string,
   oneSite: OneSitePerEmail | undefined,
-  pass: (row: SortableRow) => Promise<void> | void,
+  pass: (row: SortedRow) => Promise<void> | void,
   watch: ExportWatch | undefined,
 ): Promise<LocationOutput> {
   const finder = new DuplicateFinder(layout);
@@ -33,7 +34,7 @@ async function settleLocation(
   const accepted = new LineBuffer(join(work, `accepted-${bucket.name}`));
   const kept = oneSite ? new LineBuffer(`${accepted.path}.kept`) : undefined;
   if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
-  const duplicates: { row: SortableRow; values: DuplicateValue[] }[] = [];
+  const duplicates: { row: SortedRow; values: DuplicateValue[] }[] = [];
   let rows = 0;
   let extraContacts = 0;
   try {
@@ -139,7 +140,7 @@ export async function settleLocations(
             layout,
             work,
             rule,
-            (row) => file.append(JSON.stringify([row.dn, row.cells])),
+            (row) => file.append(JSON.stringify([row.dn, row.cells, row.id])),
             watch,
           ),
         );
@@ -152,8 +153,8 @@ export async function settleLocations(
       const file = settled.get(slug);
       if (file === undefined) continue;
       for await (const line of file.lines()) {
-        const [dn, cells] = JSON.parse(line) as [string, string[]];
-        await sink.row(exportRow(buckets.get(slug), cells, slug, dn));
+        const [dn, cells, id] = JSON.parse(line) as [string, string[], string | undefined];
+        await sink.row(exportRow(buckets.get(slug), cells, slug, dn, id));
       }
     }
   } else {
@@ -167,7 +168,7 @@ export async function settleLocations(
           layout,
           work,
           undefined,
-          (row) => sink.row(exportRow(bucket, row.cells as string[], slug, row.dn)),
+          (row) => sink.row(exportRow(bucket, row.cells as string[], slug, row.dn, row.id)),
           watch,
         ),
       );
@@ -181,8 +182,15 @@ export async function settleLocations(
 }
 
 /** A row for the sink; one from an `extraContacts:` file (its `dn` names it) carries its source. */
-function exportRow(bucket: Bucket | undefined, cells: string[], location: string, dn: string): ExportRow {
+function exportRow(
+  bucket: Bucket | undefined,
+  cells: string[],
+  location: string,
+  dn: string,
+  id: string | undefined,
+): ExportRow {
   const row: ExportRow = { cells, location, dn };
+  if (id) row.id = id;
   if (bucket?.extras?.has(dn)) row.source = dn;
   return row;
 }

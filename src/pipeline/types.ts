@@ -39,6 +39,8 @@ export interface ExportRow {
   dn: string;
   /** For a row of an `extraContacts:` file: where it is ("FILE line N", also its `dn`). */
   source?: string;
+  /** The entry's directory identity (objectGUID, entryUUID), when it has one: tells renames. */
+  id?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { GuardTrip } from '../errors.js';
-import type { Plan } from './planner.js';
+import type { Plan, PlannedRename } from './planner.js';
 
 /** Limits and approvals for {@link checkGuards}. */
 export interface GuardOptions {
@@ -7,10 +7,16 @@ export interface GuardOptions {
   maxArchive: number;
   /** Archive limit (percent of the last push). */
   maxArchivePercent: number;
+  /** Rename limit (count): renames are archives plus creates at the vendor. */
+  maxRename: number;
+  /** Rename limit (percent of the last push). */
+  maxRenamePercent: number;
   /** Emails that must be present. */
   mustInclude: readonly string[];
   /** `--allow-archive N`: approve up to N archives in all. */
   allowArchive: number | undefined;
+  /** `--allow-rename N`: approve up to N renames in all. */
+  allowRename?: number | undefined;
   /** `--force`: send whatever the plan is. */
   force: boolean;
 }
@@ -21,6 +27,8 @@ export type GuardName =
   | 'empty-location'
   | 'archive-limit'
   | 'archive-percent'
+  | 'rename-limit'
+  | 'rename-percent'
   | 'incomplete-read'
   | 'must-include';
 
@@ -83,38 +91,46 @@ export function checkGuards(
         });
       }
     }
-    const approved = options.allowArchive !== undefined && plan.totals.archive <= options.allowArchive;
-    if (!approved) {
-      const check = (slug: string | undefined, archive: number, previousCount: number): void => {
-        if (archive === 0) return;
-        const percent = previousCount > 0 ? (archive / previousCount) * 100 : 100;
+    const limits = (kind: 'archive' | 'rename'): void => {
+      const allowed = kind === 'archive' ? options.allowArchive : options.allowRename;
+      if (allowed !== undefined && plan.totals[kind] <= allowed) return;
+      const check = (
+        slug: string | undefined,
+        l: { archive: number; rename: number; previous: number },
+      ): void => {
+        const count = l[kind];
+        if (count === 0) return;
+        const percent = l.previous > 0 ? (count / l.previous) * 100 : 100;
+        const max = kind === 'archive' ? options.maxArchive : options.maxRename;
+        const maxPercent = kind === 'archive' ? options.maxArchivePercent : options.maxRenamePercent;
+        const overCount = count > max;
+        if (!overCount && percent <= maxPercent) return;
         const scope = slug === undefined ? 'all locations' : label(slug);
-        const numbers = {
+        const example = renameExample(plan.renames, slug);
+        // How many of the archives are renames: a domain rebrand is not a mass leaving.
+        const tail =
+          kind === 'rename'
+            ? `${example && `; e.g. ${example}`} (for each, the vendor archives or disables the old record and creates a new one)`
+            : l.rename > 0
+              ? `; ${l.rename} of them ${l.rename === 1 ? 'is a rename' : 'are renames'} (the same people with a new email or SMS phone)${example && `, e.g. ${example}`}`
+              : '';
+        trips.push({
+          guard: `${kind}-${overCount ? 'limit' : 'percent'}`,
+          message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%`}${tail}`,
           ...(slug === undefined ? {} : { location: slug }),
-          archive,
-          total: previousCount,
+          [kind]: count,
+          ...(kind === 'archive' && l.rename > 0 ? { rename: l.rename } : {}),
+          total: l.previous,
           percent: Math.round(percent * 10) / 10,
-        };
-        const pct = `${Math.round(percent)}%`;
-        if (archive > options.maxArchive) {
-          trips.push({
-            guard: 'archive-limit',
-            message: `would archive ${archive} of ${previousCount} contact${previousCount === 1 ? '' : 's'} (${pct}) in ${scope}; limit ${options.maxArchive}`,
-            ...numbers,
-            limit: options.maxArchive,
-          });
-        } else if (percent > options.maxArchivePercent) {
-          trips.push({
-            guard: 'archive-percent',
-            message: `would archive ${archive} of ${previousCount} contact${previousCount === 1 ? '' : 's'} (${pct}) in ${scope}; limit ${options.maxArchivePercent}%`,
-            ...numbers,
-            limit: options.maxArchivePercent,
-          });
-        }
+          limit: overCount ? max : maxPercent,
+        });
       };
-      for (const [slug, l] of Object.entries(plan.locations)) check(slug, l.archive, l.previous);
-      if (Object.keys(plan.locations).length > 1) check(undefined, plan.totals.archive, previousTotal);
-    }
+      for (const [slug, l] of Object.entries(plan.locations)) check(slug, l);
+      if (Object.keys(plan.locations).length > 1)
+        check(undefined, { ...plan.totals, previous: previousTotal });
+    };
+    limits('archive');
+    limits('rename');
   }
   const missing = options.mustInclude.filter((e) => !current.emails.has(e));
   if (missing.length > 0) {
@@ -128,21 +144,57 @@ export function checkGuards(
   return trips;
 }
 
+/** "old → new" of the plan's first rename (of a location when given), or ''. */
+function renameExample(renames: readonly PlannedRename[], slug: string | undefined): string {
+  const r = renames.find((x) => slug === undefined || x.location === slug);
+  return r ? `${r.from} → ${r.to}` : '';
+}
+
+/** The guards an approval flag (not only --force) can approve, by flag. */
+const APPROVED_BY = {
+  '--allow-archive': ['archive-limit', 'archive-percent'],
+  '--allow-rename': ['rename-limit', 'rename-percent'],
+} as const satisfies Record<string, readonly GuardName[]>;
+
 /**
- * How to approve the stop, naming only a flag that approves every trip: `--allow-archive N`
- * approves archive limits alone; an empty export or location, an incomplete read and a missing
- * mustInclude contact are sent only with `--force`. Pure.
+ * How to approve the stop, naming exactly the flags that approve every trip: `--allow-archive N`
+ * approves archive limits, `--allow-rename N` rename limits (a flag this run already gave is
+ * named again: the next run needs it too); an empty export or location, an incomplete read and
+ * a missing mustInclude contact are sent only with `--force`. Pure.
  * @param trips the guards that tripped
- * @param archives the archives the plan would make (N for --allow-archive)
+ * @param counts the archives and renames the plan would make (N for the flags)
+ * @param counts.archive archives
+ * @param counts.rename renames
+ * @param given the approvals this run was given
+ * @param given.allowArchive `--allow-archive`, if given
+ * @param given.allowRename `--allow-rename`, if given
  */
-export function approvalHint(trips: readonly Trip[], archives: number): string {
-  const forceOnly = [
-    ...new Set(
-      trips.filter((t) => t.guard !== 'archive-limit' && t.guard !== 'archive-percent').map((t) => t.guard),
-    ),
-  ];
+export function approvalHint(
+  trips: readonly Trip[],
+  counts: { archive: number; rename: number },
+  given: { allowArchive?: number | undefined; allowRename?: number | undefined } = {},
+): string {
+  const approvable = new Set<string>([...APPROVED_BY['--allow-archive'], ...APPROVED_BY['--allow-rename']]);
+  const forceOnly = [...new Set(trips.filter((t) => !approvable.has(t.guard)).map((t) => t.guard))];
+  const tripped = (flag: keyof typeof APPROVED_BY): boolean =>
+    trips.some((t) => (APPROVED_BY[flag] as readonly string[]).includes(t.guard));
+  const archives = tripped('--allow-archive');
+  const renames = tripped('--allow-rename');
   if (forceOnly.length === 0) {
-    return `If the archives are intended, approve them for one run with --allow-archive ${archives}; send it as it is with --force.`;
+    const flags = [
+      ...(archives || (given.allowArchive !== undefined && counts.archive > 0)
+        ? [`--allow-archive ${counts.archive}`]
+        : []),
+      ...(renames || (given.allowRename !== undefined && counts.rename > 0)
+        ? [`--allow-rename ${counts.rename}`]
+        : []),
+    ];
+    const what = renames
+      ? archives
+        ? 'the archives and renames are'
+        : 'the renames are'
+      : 'the archives are';
+    return `If ${what} intended, approve them for one run with ${flags.join(' ')}; send it as it is with --force.`;
   }
-  return `--allow-archive does not approve ${forceOnly.join(', ')}: if the export is right as it is, send it with --force (this run only).`;
+  return `${renames ? '--allow-archive and --allow-rename do' : '--allow-archive does'} not approve ${forceOnly.join(', ')}: if the export is right as it is, send it with --force (this run only).`;
 }

@@ -9,6 +9,10 @@ export interface CurrentRow {
   location: string;
   /** Where a row not from the directory comes from ("FILE line N"). */
   source?: string | undefined;
+  /** The entry's DN (named in renames). */
+  dn?: string;
+  /** The entry's directory identity (objectGUID, entryUUID), when known: tells renames. */
+  id?: string;
 }
 
 /** A contact of the last push, as the state file lists it. */
@@ -19,6 +23,8 @@ export interface StoredContact {
   location: string;
   /** The row's cells. */
   cells: string[];
+  /** The entry's directory identity when it was pushed (absent in states of earlier releases). */
+  id?: string;
 }
 
 /** Joins the parts of identities and of hashed rows: a character no cell can hold unnoticed. */
@@ -83,4 +89,16 @@ export function displayName(layout: ColumnSet, cells: readonly string[]): string
   const name = parts.join(' ').trim();
   const email = roles.email === undefined ? '' : (cells[roles.email] ?? '');
   return name ? (email ? `${name} <${email}>` : name) : email || (cells[0] ?? '?');
+}
+
+/**
+ * How a contact is reached, as a rename names its two sides: the email, else the SMS phone, else
+ * the {@link displayName}.
+ * @param layout the column layout
+ * @param cells the row
+ */
+export function reachOf(layout: ColumnSet, cells: readonly string[]): string {
+  const { email, smsPhone } = layout.roles;
+  const cell = (i: number | undefined): string => (i === undefined ? '' : (cells[i] ?? ''));
+  return cell(email) || cell(smsPhone) || displayName(layout, cells);
 }

@@ -3,6 +3,7 @@ import { hash32, HashIndex } from '../util/hash-index.js';
 import {
   displayName,
   identityOf,
+  reachOf,
   rowHashInto,
   SEP,
   type CurrentRow,
@@ -27,6 +28,27 @@ export interface PlannedContact {
   source?: string;
 }
 
+/**
+ * A rename: a row that matches no contact of the last push, of the same directory entry
+ * (objectGUID, entryUUID) as a contact that no row matched, i.e. a changed email or SMS phone.
+ * The vendor still sees an archive (iLobby: the old record disabled) and a create; the plan
+ * counts them there too, and lists the pair here.
+ */
+export interface PlannedRename {
+  /** The old contact's email (else SMS phone, else name). */
+  from: string;
+  /** The new row's email (else SMS phone, else name). */
+  to: string;
+  /** The entry's DN now. */
+  dn: string;
+  /** The old contact's location (where it is archived). */
+  location: string;
+  /** The new row's location, when it is another one. */
+  toLocation?: string;
+  /** Display name of the new row. */
+  name: string;
+}
+
 /** One changed cell of an update, as the CSVs have it. */
 export interface ColumnChange {
   /** Column header. */
@@ -46,6 +68,8 @@ export interface LocationPlan {
   create: number;
   update: number;
   archive: number;
+  /** Archives here that are renames (see {@link PlannedRename}). */
+  rename: number;
   unchanged: number;
 }
 
@@ -62,12 +86,14 @@ export interface Plan {
   update: PlannedContact[];
   /** Contacts to archive (see {@link Plan.create} on how many are listed). */
   archive: PlannedContact[];
+  /** Archives that are renames, old → new (see {@link Plan.create} on how many are listed). */
+  renames: PlannedRename[];
   /** Count of unchanged contacts. */
   unchanged: number;
   /** Per location. */
   locations: Record<string, LocationPlan>;
   /** How many contacts each list has in all. */
-  totals: { create: number; update: number; archive: number };
+  totals: { create: number; update: number; archive: number; rename: number };
 }
 
 /** Contacts of each plan list a push keeps in memory (for messages and the report). */
@@ -83,9 +109,10 @@ export function emptyPlan(firstPush: boolean): Plan {
     create: [],
     update: [],
     archive: [],
+    renames: [],
     unchanged: 0,
     locations: {},
-    totals: { create: 0, update: 0, archive: 0 },
+    totals: { create: 0, update: 0, archive: 0, rename: 0 },
   };
 }
 
@@ -101,6 +128,7 @@ export function locationPlan(plan: Plan, slug: string): LocationPlan {
     create: 0,
     update: 0,
     archive: 0,
+    rename: 0,
     unchanged: 0,
   });
 }
@@ -135,6 +163,10 @@ export class PreviousIndex {
   /** Contacts whose identity reappears later in the state (the later one counts, as in a map). */
   private readonly dead = new Set<number>();
   private readonly byKey = new HashIndex();
+  /** Directory identity (within the location; iLobby: the account) → contact, when recorded. */
+  private readonly byId = new HashIndex(16);
+  /** The part of a location that scopes directory identities. */
+  private readonly idScope: (location: string) => string;
   private readonly byField: HashIndex[];
   private readonly fields: (number | undefined)[];
   /** Contacts read. */
@@ -150,6 +182,8 @@ export class PreviousIndex {
     this.fields =
       layout.profile === 'receptionist' ? [roles.identification, roles.email, roles.smsPhone] : [];
     this.byField = this.fields.map(() => new HashIndex());
+    // iLobby holds one record per email across its sites; the others one per location.
+    this.idScope = layout.profile === 'ilobby' ? (): string => '' : (location): string => location;
   }
 
   /**
@@ -175,6 +209,15 @@ export class PreviousIndex {
       const value = column === undefined ? '' : (contact.cells[column] ?? '');
       if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? value.toLowerCase() : value}`, n);
     });
+    if (contact.id) this.byId.set(`${this.idScope(contact.location)}${SEP}${contact.id}`, n);
+  }
+
+  /**
+   * The contact of the last push with a row's directory identity (the last one recorded), if any.
+   * @param row the row
+   */
+  public byDirectoryId(row: CurrentRow): number | undefined {
+    return row.id ? this.byId.get(`${this.idScope(row.location)}${SEP}${row.id}`) : undefined;
   }
 
   /** Whether contact n is superseded by a later one with the same identity. */
@@ -206,13 +249,18 @@ export class PreviousIndex {
       const value = column === undefined ? '' : (row.cells[column] ?? '');
       if (!value) continue;
       const n = this.byField[f]?.get(`${row.location}${SEP}${f === 1 ? value.toLowerCase() : value}`);
-      if (n !== undefined && taken[n] === 0) return n;
+      if (n !== undefined && taken[n] !== TAKEN) return n;
     }
     return undefined;
   }
 }
 
 const pair = new Uint32Array(2);
+
+/** {@link Planner}'s mark of a contact of the last push that a row matched. */
+const TAKEN = 1;
+/** Its mark of a contact that a new row of the same directory entry may rename (if no row takes it). */
+const CLAIMED = 2;
 
 /** Append the {@link rowHashInto row hash} of cells to a list as two halves. */
 function hashInto(cells: readonly string[], list: U32List): void {
@@ -239,6 +287,9 @@ export interface PlanStores {
   pendingUpdate: EntryStore;
   update: EntryStore;
   archive: EntryStore;
+  /** Renames before it is known whether the old contact is archived. */
+  pendingRename: EntryStore;
+  rename: EntryStore;
 }
 
 /** Options for {@link Planner}. */
@@ -265,6 +316,8 @@ export class Planner {
   /** Per pending update: the old contact, and the hashes of the new row's cells. */
   private readonly updateOld = new U32List();
   private readonly updateCells = new U32List();
+  /** Per pending rename: the old contact it claims. */
+  private readonly renameOld = new U32List();
 
   /**
    * @param layout the column layout
@@ -314,9 +367,10 @@ export class Planner {
       this.stores.create.add(JSON.stringify(entry));
       this.plan.totals.create++;
       l.create++;
+      this.claim(row);
       return key;
     }
-    this.taken[n] = 1;
+    this.taken[n] = TAKEN;
     rowHashInto(row.cells, pair, 0);
     if (previous.sameHash(n, pair[0] ?? 0, pair[1] ?? 0)) {
       this.plan.unchanged++;
@@ -342,8 +396,28 @@ export class Planner {
   }
 
   /**
+   * A created row of the same directory entry as a contact of the last push that no row has
+   * taken yet: a rename, unless a later row takes that contact (known in {@link Planner.finish}).
+   */
+  private claim(row: CurrentRow): void {
+    const n = this.previous?.byDirectoryId(row);
+    if (n === undefined || this.taken[n] !== 0 || this.previous?.isDead(n)) return;
+    this.taken[n] = CLAIMED;
+    this.renameOld.push(n);
+    // The old side (its email, its location) is read with the archives, in finish.
+    const pending: Omit<PlannedRename, 'from'> = {
+      to: reachOf(this.layout, row.cells),
+      dn: row.dn ?? '',
+      location: row.location,
+      name: displayName(this.layout, row.cells),
+    };
+    this.stores.pendingRename.add(JSON.stringify(pending));
+  }
+
+  /**
    * Complete the plan: archives (contacts of the last push that no row matched, with the reject
-   * reasons when their row was rejected) and the changed columns of updates, old → new.
+   * reasons when their row was rejected), renames among them, and the changed columns of
+   * updates, old → new.
    * @param contacts the last push's contacts again, in the same order as for the index
    * @param rejected this run's rejected rows
    */
@@ -356,6 +430,8 @@ export class Planner {
     // By update number: the old values of the cells whose hash differs from the new row's (only
     // the changed cells of updated contacts are held, never whole rows).
     const oldValues = new Map<number, [number, string][]>();
+    // By old contact: how a renamed contact was reached (only renames are held).
+    const renamedFrom = new Map<number, string>();
     if (previous && contacts) {
       const rejectedByKey = new Map(rejected.map((r) => [identityOf(this.layout, r), r]));
       // Update numbers ordered by the old contact they update, to meet them in state order.
@@ -367,7 +443,7 @@ export class Planner {
       for await (const contact of contacts) {
         const i = n++;
         if (previous.isDead(i)) continue;
-        if (this.taken[i] === 0) {
+        if (this.taken[i] !== TAKEN) {
           const why = rejectedByKey.get(contact.key);
           const entry: PlannedContact = {
             key: contact.key,
@@ -379,6 +455,7 @@ export class Planner {
           this.stores.archive.add(JSON.stringify(entry));
           this.plan.totals.archive++;
           this.loc(contact.location).archive++;
+          if (this.taken[i] === CLAIMED) renamedFrom.set(i, reachOf(this.layout, contact.cells));
           continue;
         }
         while (next < updates && this.updateOld.data[byOld[next] ?? 0] === i) {
@@ -405,6 +482,26 @@ export class Planner {
       if (this.plan.update.length < this.sample) this.plan.update.push(entry);
       this.stores.update.add(JSON.stringify(entry));
       u++;
+    }
+    let r = 0;
+    for await (const line of this.stores.pendingRename.lines()) {
+      const old = this.renameOld.data[r++] ?? 0;
+      const from = renamedFrom.get(old);
+      if (from === undefined || !previous) continue;
+      const { to, dn, location, name } = JSON.parse(line) as PlannedRename;
+      const was = previous.locationOf(old);
+      const entry: PlannedRename = {
+        from,
+        to,
+        dn,
+        location: was,
+        ...(location === was ? {} : { toLocation: location }),
+        name,
+      };
+      if (this.plan.renames.length < this.sample) this.plan.renames.push(entry);
+      this.stores.rename.add(JSON.stringify(entry));
+      this.plan.totals.rename++;
+      this.loc(was).rename++;
     }
     return this.plan;
   }

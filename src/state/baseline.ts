@@ -118,13 +118,15 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
       let n = -1;
       for await (const line of fileLines(path)) {
         if (n++ < 0 || line === '') continue;
-        let contact: [string, string, string, string[]];
+        let contact: [string, string, string, string[], string?];
         try {
-          contact = JSON.parse(line) as [string, string, string, string[]];
+          contact = JSON.parse(line) as [string, string, string, string[], string?];
         } catch (error) {
           throw damaged(path, error);
         }
-        yield { key: contact[0], location: contact[1], cells: contact[3] };
+        // Lines written before directory identities were kept have four elements: no id.
+        const id = contact[4];
+        yield { key: contact[0], location: contact[1], cells: contact[3], ...(id ? { id } : {}) };
       }
       if (n !== header.contacts) throw damaged(path, new Error(`${n} of ${header.contacts} contacts`));
     },
@@ -132,13 +134,23 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
 }
 
 /**
- * One contact's line in a state file (format 2): identity, location, row hash, cells.
+ * One contact's line in a state file (format 2): identity, location, row hash, cells, and the
+ * entry's directory identity when it has one (a fifth element that earlier releases did not
+ * write: their lines still read, without it).
  * @param key identity
  * @param location location slug
  * @param cells the row
+ * @param id the entry's directory identity (objectGUID, entryUUID)
  */
-export function stateContactLine(key: string, location: string, cells: readonly string[]): string {
-  return JSON.stringify([key, location, rowHash(cells), cells]);
+export function stateContactLine(
+  key: string,
+  location: string,
+  cells: readonly string[],
+  id?: string,
+): string {
+  return JSON.stringify(
+    id ? [key, location, rowHash(cells), cells, id] : [key, location, rowHash(cells), cells],
+  );
 }
 
 /**

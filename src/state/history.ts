@@ -35,7 +35,14 @@ export interface HistoryEntry {
   planPath?: string;
   rows?: number;
   rejected?: number;
-  plan?: { create: number; update: number; archive: number; unchanged: number; firstPush: boolean };
+  plan?: {
+    create: number;
+    update: number;
+    archive: number;
+    rename?: number;
+    unchanged: number;
+    firstPush: boolean;
+  };
   guards?: string[];
   vendor?: unknown;
   error?: string;

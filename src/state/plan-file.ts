@@ -5,7 +5,8 @@ import type { EntryStore, Plan } from '../plan/planner.js';
 
 /**
  * The plan file (`plan-<stamp>.json`), written as the plan is computed: the contacts to create go
- * straight to it, one per line; updates and archives follow when known; the counts close it.
+ * straight to it, one per line; updates, archives and renames follow when known; the counts
+ * close it.
  * Written to a temporary name and renamed when complete.
  */
 export class PlanFileWriter implements EntryStore {
@@ -63,15 +64,22 @@ export class PlanFileWriter implements EntryStore {
   }
 
   /**
-   * Complete the file: updates, archives, and the counts.
+   * Complete the file: updates, archives, renames, and the counts.
    * @param plan the plan (for its counts)
    * @param update the updates (JSON texts)
    * @param archive the archives (JSON texts)
+   * @param renames the renames among the archives (JSON texts)
    */
-  public async finish(plan: Plan, update: EntryStore, archive: EntryStore): Promise<void> {
+  public async finish(
+    plan: Plan,
+    update: EntryStore,
+    archive: EntryStore,
+    renames: EntryStore,
+  ): Promise<void> {
     try {
       await this.list('update', update.lines());
       await this.list('archive', archive.lines());
+      await this.list('renames', renames.lines());
       const rest = JSON.stringify(
         { unchanged: plan.unchanged, locations: plan.locations, totals: plan.totals },
         null,

@@ -92,4 +92,26 @@ describe('external sort of rows', () => {
     expect(out[0]).toEqual(input.slice(1).sort(reference));
     expect(out[1]).toEqual(input.slice(0, 1));
   });
+
+  it("carries each row's directory identity through memory and run files (none stays none)", async () => {
+    const input = rows(300, 9).map((r, n) => ({ ...r, id: n % 4 === 0 ? undefined : `guid-${n}` }));
+    const dir = await tempDir();
+    for (const budgetRows of [1, 5000]) {
+      const sorter = new RowSorter({
+        dir,
+        name: `id${budgetRows}`,
+        columns: [1, 0, 3],
+        budget: new SortBudget(budgetRows),
+      });
+      for (const r of input) await sorter.add([...r.cells], r.dn, r.id);
+      const byDn = new Map(input.map((r) => [r.dn, r.id]));
+      const out: [string, string | undefined][] = [];
+      for await (const r of sorter.sorted()) out.push([r.dn, r.id]);
+      expect(out).toHaveLength(input.length);
+      // The DN with a line break goes through the JSON form of a run line.
+      expect(out.some(([dn]) => dn.includes('\n'))).toBe(true);
+      for (const [dn, id] of out) expect(id).toBe(byDn.get(dn));
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@ import { normalizeDn, parseDn } from '../../src/directory/dn.js';
 import type { SearchRequest } from '../../src/directory/types.js';
 import { LdifDirectory, ldifUrl } from '../../src/directory/ldif/source.js';
 import { AdsyncError, ConfigError, DirectoryError } from '../../src/errors.js';
+import { directoryIdAttributes, directoryIdOf } from '../../src/mapping/directory-id.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -175,6 +176,29 @@ describe('LDIF parsing', () => {
     expect(ada?.get('cn')).toEqual(['Ada']);
     // Only what was asked for comes back.
     expect(ada?.get('sn')).toEqual([]);
+  });
+
+  it('gives each entry its directory identity from whichever of objectGUID and entryUUID the export holds', async () => {
+    const guid = Buffer.from('7fbd195e7c0fc44d8be91e77f5b99177', 'hex');
+    const file = await ldifFile(
+      [
+        `dn: CN=Ada,DC=corp\nobjectClass: user\nobjectGUID:: ${guid.toString('base64')}\ncn: Ada\n`,
+        'dn: CN=Bob,DC=corp\nobjectClass: user\nentryUUID: 0F6A1D52-2A3B-4C5D-8E9F-A0B1C2D3E4F5\ncn: Bob\n',
+        'dn: CN=Cy,DC=corp\nobjectClass: user\ncn: Cy\n',
+      ].join('\n'),
+    );
+    // An export is asked for both (a server for its flavour's only).
+    expect(directoryIdAttributes('ad', false)).toEqual({
+      attributes: ['objectGUID'],
+      bufferAttributes: ['objectGUID'],
+    });
+    expect(directoryIdAttributes('ldap', false)).toEqual({ attributes: ['entryUUID'], bufferAttributes: [] });
+    const found = await search(file, { base: 'dc=corp', ...directoryIdAttributes('ldap', true) });
+    expect(found.map((e) => directoryIdOf(e))).toEqual([
+      '5e19bd7f-0f7c-4dc4-8be9-1e77f5b99177',
+      '0f6a1d52-2a3b-4c5d-8e9f-a0b1c2d3e4f5',
+      undefined,
+    ]);
   });
 
   it('refuses "attr:< file://" values unless directory.valueFiles allows their directory, and never other URLs', async () => {

@@ -4,7 +4,7 @@ import { compileColumns } from '../../src/mapping/columns.js';
 import { approvalHint, checkGuards } from '../../src/plan/guards.js';
 import { identityOf, rowHash } from '../../src/plan/identity.js';
 import type { LastPush } from '../../src/state/baseline.js';
-import { computePlan } from '../harness/oracles/plan.js';
+import { computePlan, type OracleLastPush } from '../harness/oracles/plan.js';
 
 const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
@@ -54,6 +54,8 @@ const range = (from: number, to: number, location: string): { cells: string[]; l
 const options = {
   maxArchive: 25,
   maxArchivePercent: 10,
+  maxRename: 25,
+  maxRenamePercent: 10,
   mustInclude: [],
   allowArchive: undefined,
   force: false,
@@ -95,6 +97,7 @@ describe('plan', () => {
       create: 3,
       update: 2,
       archive: 1,
+      rename: 0,
       unchanged: 7,
     });
   });
@@ -146,6 +149,195 @@ describe('plan', () => {
         rejectedBecause: ['Email "x" is not a valid email address'],
       },
     ]);
+  });
+});
+
+describe('renames (the same directory entry with a new email or SMS phone)', () => {
+  const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+  // FIRSTNAME, LASTNAME, TITLE, DIVISION, EMAIL, MOBILE, DESKPHONE, SITE
+  const person = (
+    n: number,
+    site: string,
+    domain = 'old.example',
+    layout = ilobby,
+  ): { cells: string[]; location: string; dn: string; id: string } => {
+    const email = `p${n}@${domain}`;
+    const cells =
+      layout === ilobby
+        ? [`F${n}`, `L${n}`, '', '', email, '', '', site]
+        : [`F${n}`, `L${n}`, email, '', '', '', '', '', site, '', ''];
+    return { cells, location: site, dn: `uid=p${n},ou=people`, id: `guid-${n}` };
+  };
+  /** A last push whose contacts carry their directory identity (as state lines now do). */
+  const pushed = (
+    rows: { cells: string[]; location: string; id?: string }[],
+    layout = ilobby,
+  ): OracleLastPush => ({
+    ...lastPush([]),
+    contacts: Object.fromEntries(
+      rows.map((r) => [
+        identityOf(layout, r),
+        { location: r.location, hash: rowHash(r.cells), cells: r.cells, ...(r.id ? { id: r.id } : {}) },
+      ]),
+    ),
+  });
+  const people = (from: number, to: number, site: string, domain?: string) =>
+    Array.from({ length: to - from }, (_, i) => person(from + i, site, domain));
+
+  it('iLobby: a changed email is a rename (old → new, with the DN), still an archive and a create', async () => {
+    const before = people(0, 5, 'hq');
+    const now = [...people(0, 4, 'hq'), person(4, 'hq', 'new.example')];
+    const plan = await computePlan(ilobby, pushed(before), now, []);
+    expect(plan.totals).toEqual({ create: 1, update: 0, archive: 1, rename: 1 });
+    expect(plan.renames).toEqual([
+      {
+        from: 'p4@old.example',
+        to: 'p4@new.example',
+        dn: 'uid=p4,ou=people',
+        location: 'hq',
+        name: 'F4 L4 <p4@new.example>',
+      },
+    ]);
+    expect(plan.locations.hq).toMatchObject({ create: 1, archive: 1, rename: 1, unchanged: 4 });
+  });
+
+  it('iLobby: a rename that also moves site says both sites', async () => {
+    const plan = await computePlan(ilobby, pushed([person(1, 'hq')]), [person(1, 'lab', 'new.example')], []);
+    expect(plan.renames).toEqual([
+      expect.objectContaining({
+        from: 'p1@old.example',
+        to: 'p1@new.example',
+        location: 'hq',
+        toLocation: 'lab',
+      }),
+    ]);
+    expect(plan.locations.hq).toMatchObject({ archive: 1, rename: 1 });
+  });
+
+  it('a contact that another row still takes is not renamed: the new row is a plain create', async () => {
+    // p1's old email is now on another entry (a new hire got the mailbox): no archive, no rename.
+    const before = [person(1, 'hq')];
+    const now = [person(1, 'hq', 'new.example'), { ...person(1, 'hq'), dn: 'uid=other', id: 'guid-other' }];
+    const plan = await computePlan(ilobby, pushed(before), now, []);
+    expect(plan.totals).toEqual({ create: 1, update: 0, archive: 0, rename: 0 });
+    expect(plan.renames).toEqual([]);
+  });
+
+  it('two new rows of one directory entry rename its contact once', async () => {
+    const before = [person(1, 'hq')];
+    const now = [person(1, 'hq', 'a.example'), person(1, 'hq', 'b.example')];
+    const plan = await computePlan(ilobby, pushed(before), now, []);
+    expect(plan.renames.map((r) => r.to)).toEqual(['p1@a.example']);
+    expect(plan.totals).toMatchObject({ create: 2, archive: 1, rename: 1 });
+  });
+
+  it('The Receptionist without Identification: a changed email is a rename within its location only', async () => {
+    const reception = compileColumns({
+      profile: 'receptionist',
+      kind: 'ldap',
+      columns: { Identification: '' },
+    }).set;
+    const at = (n: number, site: string, domain?: string) => person(n, site, domain, reception);
+    const before = [at(1, 'hq'), at(2, 'hq')];
+    // p1 keeps its location and changes email; p2's entry shows up in another location instead.
+    const now = [at(1, 'hq', 'new.example'), at(2, 'lab', 'new.example')];
+    const plan = await computePlan(reception, pushed(before, reception), now, []);
+    expect(plan.renames.map((r) => [r.from, r.to, r.location])).toEqual([
+      ['p1@old.example', 'p1@new.example', 'hq'],
+    ]);
+    expect(plan.totals).toEqual({ create: 2, update: 0, archive: 2, rename: 1 });
+  });
+
+  it('The Receptionist with Identification: a changed email is an update of Email, old → new', async () => {
+    const withId = (r: ReturnType<typeof person>) => ({
+      ...r,
+      cells: r.cells.map((c, i) => (i === 9 ? r.id : c)),
+    });
+    const reception = layout;
+    const before = [withId(person(1, 'hq', 'old.example', reception))];
+    const now = [withId(person(1, 'hq', 'new.example', reception))];
+    const plan = await computePlan(reception, pushed(before, reception), now, []);
+    expect(plan.totals).toEqual({ create: 0, update: 1, archive: 0, rename: 0 });
+    expect(plan.update[0]?.changes).toEqual([
+      { column: 'Email', old: 'p1@old.example', new: 'p1@new.example' },
+    ]);
+  });
+
+  it('a state without directory identities (earlier releases) detects no renames', async () => {
+    const before = people(0, 3, 'hq').map((r) => ({ cells: r.cells, location: r.location }));
+    const now = [...people(0, 2, 'hq'), person(2, 'hq', 'new.example')];
+    const plan = await computePlan(ilobby, pushed(before), now, []);
+    expect(plan.totals).toEqual({ create: 1, update: 0, archive: 1, rename: 0 });
+  });
+
+  describe('guards', () => {
+    const guardOptions = { ...options, maxArchive: 1000, maxArchivePercent: 100 };
+    const rebrand = async (opts = {}): Promise<ReturnType<typeof checkGuards>> => {
+      // 10 of 40 people change domain, 2 leave.
+      const before = people(0, 40, 'toronto');
+      const now = [...people(0, 28, 'toronto'), ...people(30, 40, 'toronto', 'new.example')];
+      return checkGuards(
+        await computePlan(ilobby, pushed(before), now, []),
+        pushed(before),
+        { emails: new Set(), searches: {} },
+        {
+          ...guardOptions,
+          ...opts,
+        },
+      );
+    };
+
+    it('the archive guard says how many of its archives are renames, with an example', async () => {
+      const trips = await rebrand({ maxArchivePercent: 10, maxRenamePercent: 100 });
+      expect(trips).toEqual([
+        {
+          guard: 'archive-percent',
+          message:
+            'would archive 12 of 40 contacts (30%) in location toronto; limit 10%; 10 of them are renames (the same people with a new email or SMS phone), e.g. p30@old.example → p30@new.example',
+          location: 'toronto',
+          archive: 12,
+          rename: 10,
+          total: 40,
+          percent: 30,
+          limit: 10,
+        },
+      ]);
+    });
+
+    it('a domain rebrand trips the rename limits, approved by --allow-rename N', async () => {
+      expect(await rebrand({ maxRename: 9, maxRenamePercent: 100 })).toEqual([
+        {
+          guard: 'rename-limit',
+          message:
+            'would rename 10 of 40 contacts (25%) in location toronto; limit 9; e.g. p30@old.example → p30@new.example (for each, the vendor archives or disables the old record and creates a new one)',
+          location: 'toronto',
+          rename: 10,
+          total: 40,
+          percent: 25,
+          limit: 9,
+        },
+      ]);
+      expect((await rebrand()).map((t) => t.guard)).toEqual(['rename-percent']);
+      expect(await rebrand({ maxRename: 10, maxRenamePercent: 25 })).toEqual([]);
+      expect(await rebrand({ allowRename: 9 })).toHaveLength(1);
+      expect(await rebrand({ allowRename: 10 })).toEqual([]);
+    });
+
+    it('the hint names exactly the flags that approve every trip', async () => {
+      const counts = { archive: 12, rename: 10 };
+      const both = await rebrand({ maxArchivePercent: 10 });
+      expect(both.map((t) => t.guard)).toEqual(['archive-percent', 'rename-percent']);
+      expect(approvalHint(both, counts)).toBe(
+        'If the archives and renames are intended, approve them for one run with --allow-archive 12 --allow-rename 10; send it as it is with --force.',
+      );
+      expect(await rebrand({ maxArchivePercent: 10, allowArchive: 12, allowRename: 10 })).toEqual([]);
+      // Archives approved already: the next run needs that flag again, with --allow-rename.
+      const renamesOnly = await rebrand({ maxArchivePercent: 10, allowArchive: 12 });
+      expect(approvalHint(renamesOnly, counts, { allowArchive: 12 })).toBe(
+        'If the renames are intended, approve them for one run with --allow-archive 12 --allow-rename 10; send it as it is with --force.',
+      );
+      expect(approvalHint(renamesOnly, counts)).toContain('with --allow-rename 10;');
+    });
   });
 });
 
@@ -222,12 +414,12 @@ describe('guards', () => {
   it('the approval hint names --allow-archive only when it approves every trip', async () => {
     const before = range(0, 100, 'hq');
     const limits = await check(before, range(0, 50, 'hq'));
-    expect(approvalHint(limits, 50)).toContain('--allow-archive 50');
+    expect(approvalHint(limits, { archive: 50, rename: 0 })).toContain('--allow-archive 50');
     // Following that hint clears the stop.
     expect(await check(before, range(0, 50, 'hq'), { allowArchive: 50 })).toEqual([]);
     const empty = await check(before, []);
     expect(empty.find((t) => t.guard === 'empty-export')).toMatchObject({ previous: 100 });
-    expect(approvalHint(empty, 100)).toBe(
+    expect(approvalHint(empty, { archive: 100, rename: 0 })).toBe(
       '--allow-archive does not approve empty-export: if the export is right as it is, send it with --force (this run only).',
     );
     expect(await check(before, [], { allowArchive: 100 })).not.toEqual([]);

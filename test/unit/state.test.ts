@@ -59,7 +59,7 @@ describe('state file', () => {
     const { previous, plan } = await planFromFile(path, now);
     expect(previous).toMatchObject({ format: 1, count: 12, searches: { 'hq | ou=hq': 12 } });
     expect(plan).toEqual(await computePlan(layout, formatOne(before), now, []));
-    expect(plan.totals).toEqual({ create: 1, update: 1, archive: 2 });
+    expect(plan.totals).toEqual({ create: 1, update: 1, archive: 2, rename: 0 });
     expect(plan.update[0]?.columns).toEqual(['Business Title']);
   });
 
@@ -70,7 +70,7 @@ describe('state file', () => {
       contact.hash = createHash('sha256').update(contact.cells.join('\u001f')).digest('hex').slice(0, 32);
     await writeFile(path, `${JSON.stringify(legacy)}\n`);
     const { plan } = await planFromFile(path, before);
-    expect(plan.totals).toEqual({ create: 0, update: 0, archive: 0 });
+    expect(plan.totals).toEqual({ create: 0, update: 0, archive: 0, rename: 0 });
     expect(plan.unchanged).toBe(12);
   });
 
@@ -105,6 +105,53 @@ describe('state file', () => {
     expect((await openLastPush(path))?.count).toBe(11);
   });
 
+  it("keeps each contact's directory identity as a fifth element; lines without it (earlier releases) still read", async () => {
+    const noId = compileColumns({
+      profile: 'receptionist',
+      kind: 'ldap',
+      columns: { Identification: '' },
+    }).set;
+    const person = (n: number, domain: string): CurrentRow => ({
+      cells: [`F${n}`, `L${n}`, `p${n}@${domain}`, '', '', '', '', '', 'hq', '', ''],
+      location: 'hq',
+      dn: `uid=p${n},ou=people`,
+      id: `guid-${n}`,
+    });
+    const dir = await tempDir();
+    const contacts = join(dir, 'contacts');
+    // p0 and p1 pushed by this release (with the id), p2 by an earlier one (four elements).
+    const line = (r: CurrentRow, id?: string): string =>
+      `${stateContactLine(identityOf(noId, r), r.location, r.cells, id)}\n`;
+    const old = [0, 1, 2].map((n) => person(n, 'old.example'));
+    await writeFile(contacts, old.map((r, n) => line(r, n < 2 ? r.id : undefined)).join(''));
+    expect(JSON.parse((await readFile(contacts, 'utf8')).split('\n')[2] ?? '')).toHaveLength(4);
+    const path = join(dir, 'state.json');
+    const header = {
+      time: 't',
+      csvSha256: 'x',
+      headers: noId.headers,
+      rows: { hq: 3 },
+      searches: {},
+      total: 3,
+    };
+    await writeLastPush(path, header, contacts, new Set());
+    const previous = await openLastPush(path);
+    const read = [];
+    for await (const c of previous?.contacts() ?? []) read.push(c);
+    expect(read.map((c) => c.id)).toEqual(['guid-0', 'guid-1', undefined]);
+    // Everyone changes domain: only the contacts whose identity was kept are renames.
+    const index = new PreviousIndex(noId);
+    for (const c of read) index.add(c);
+    const planner = new Planner(noId, index, { stores: memoryStores() });
+    for (const n of [0, 1, 2]) planner.add(person(n, 'new.example'));
+    const plan = await planner.finish(read, []);
+    expect(plan.totals).toEqual({ create: 3, update: 0, archive: 3, rename: 2 });
+    expect(plan.renames.map((r) => `${r.from} → ${r.to}`)).toEqual([
+      'p0@old.example → p0@new.example',
+      'p1@old.example → p1@new.example',
+    ]);
+  });
+
   it('says a damaged or truncated state is damaged', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.json'), '{"version":2,');
@@ -137,15 +184,19 @@ describe('state file', () => {
       pendingUpdate: new LineBuffer(join(dir, 'pending')),
       update: new LineBuffer(join(dir, 'update')),
       archive: new LineBuffer(join(dir, 'archive')),
+      pendingRename: new LineBuffer(join(dir, 'pending-renames')),
+      rename: new LineBuffer(join(dir, 'renames')),
     };
     const planner = new Planner(layout, index, { sample: 1, stores });
     const run = [...now, row(21, 'hq'), row(22, 'hq')];
     for (const r of run) planner.add(r);
     await stores.pendingUpdate.close();
+    await stores.pendingRename.close();
     const plan = await planner.finish(previous?.contacts(), []);
     await stores.update.close();
     await stores.archive.close();
-    await file.finish(plan, stores.update, stores.archive);
+    await stores.rename.close();
+    await file.finish(plan, stores.update, stores.archive, stores.rename);
     const full = await computePlan(layout, formatOne(before), run, []);
     expect(plan.totals).toEqual(full.totals);
     expect(plan.create).toEqual(full.create.slice(0, 1));

@@ -54,6 +54,19 @@ class WantedStore implements EntryStore {
   }
 }
 
+/** Every line, in order (renames: few, and the planner reads them back by position). */
+class AllLines implements EntryStore {
+  private readonly kept: string[] = [];
+
+  public add(line: string): void {
+    this.kept.push(line);
+  }
+
+  public lines(): string[] {
+    return this.kept;
+  }
+}
+
 /**
  * The updates waiting for their old values: the planner reads them back by position, so every
  * position answers, but only the wanted ones hold their row (the rest a small placeholder).
@@ -115,6 +128,10 @@ export async function exportFates(
     pendingUpdate: new PendingUpdates(keys),
     update: new WantedStore(keys),
     archive: new WantedStore(keys),
+    // Read back by position in finish, so every pending rename is kept; the finished ones are
+    // not shown by explain.
+    pendingRename: new AllLines(),
+    rename: new AllLines(),
   };
   const planner = new Planner(layout, index, { sample: 0, stores });
   const result = await exportContacts(config, {

@@ -23,6 +23,11 @@ export function definePush(program: Command, host: CommandHost): void {
       'approve up to N archives for this run (the safety guards otherwise stop it)',
       wholeNumber,
     )
+    .option(
+      '--allow-rename <n>',
+      'approve up to N renames (the same directory entry with a new email or SMS phone) for this run',
+      wholeNumber,
+    )
     .option('--force', 'send the export whatever the safety guards say (including an empty one)')
     .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
     .action(

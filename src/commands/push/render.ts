@@ -67,7 +67,7 @@ function renderPlan(out: Lines, plan: Plan): void {
     );
   } else {
     out.info(
-      `Plan: ${c.green(`${plan.totals.create} to create`)}, ${plan.totals.update} to update, ${plan.totals.archive > 0 ? c.yellow(`${plan.totals.archive} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged`,
+      `Plan: ${c.green(`${plan.totals.create} to create`)}, ${plan.totals.update} to update, ${plan.totals.archive > 0 ? c.yellow(`${plan.totals.archive} to archive`) : '0 to archive'}, ${plan.unchanged} unchanged${plan.totals.rename > 0 ? `; ${plan.totals.rename} of the archives ${plan.totals.rename === 1 ? 'is a rename' : 'are renames'}` : ''}`,
     );
   }
   // The same person can be in two locations: each entry says which one.
@@ -94,6 +94,19 @@ function renderPlan(out: Lines, plan: Plan): void {
   }
   if (plan.totals.update > 5) out.info(`  update: … (${plan.totals.update - 5} more)`);
   sample('archive', plan.archive, (p) => (p.rejectedBecause ? ' (row rejected)' : ''));
+  if (plan.totals.rename > 0) {
+    const renames = plan.renames
+      .slice(0, 5)
+      .map(
+        (r) =>
+          `${r.from} → ${r.to}${r.location ? ` [${r.location}${r.toLocation ? ` → ${r.toLocation}` : ''}]` : ''}`,
+      );
+    out.info(`  renames: ${renames.join(', ')}${more(plan.totals.rename)}`);
+    // The vendors match these contacts by email (or SMS phone): the new one is a new record.
+    out.info(
+      '    (the same directory entries with a new email or SMS phone: the vendor archives or disables each old record and creates a new one)',
+    );
+  }
 }
 
 function renderUpload(out: Lines, upload: NonNullable<PushResult['upload']>): void {

@@ -47,9 +47,13 @@ export type RunReport = {
     create: number;
     update: number;
     archive: number;
+    /** Archives that are renames (also counted in create and archive). */
+    rename: number;
     unchanged: number;
     locations: Record<string, unknown>;
     archived: { name: string; location: string }[];
+    /** The first renames, old → new. */
+    renames: { from: string; to: string; dn: string; location: string; toLocation?: string }[];
   };
   /** The upload: the vendor's answer as received. */
   upload?: { status: string; httpStatus: number; summary: unknown };
@@ -103,9 +107,17 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
       create: result.plan.totals.create,
       update: result.plan.totals.update,
       archive: result.plan.totals.archive,
+      rename: result.plan.totals.rename,
       unchanged: result.plan.unchanged,
       locations: result.plan.locations,
       archived: result.plan.archive.slice(0, 50).map((a) => ({ name: a.name, location: a.location })),
+      renames: result.plan.renames.slice(0, 50).map((r) => ({
+        from: r.from,
+        to: r.to,
+        dn: r.dn,
+        location: r.location,
+        ...(r.toLocation === undefined ? {} : { toLocation: r.toLocation }),
+      })),
     },
     ...(result.upload
       ? {

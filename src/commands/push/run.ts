@@ -10,6 +10,7 @@ export interface PushCommandOptions {
   output?: string;
   insecureHttp?: boolean;
   allowArchive?: number;
+  allowRename?: number;
   force?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function runPush(
     },
     insecureHttp: options.insecureHttp === true,
     allowArchive: options.allowArchive,
+    allowRename: options.allowRename,
     redact: (text) => ctx.redact(text),
     force: options.force === true,
     env: ctx.env,

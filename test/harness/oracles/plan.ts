@@ -1,7 +1,7 @@
 import { deepStrictEqual } from 'node:assert/strict';
 
 import type { ColumnSet } from '../../../src/mapping/columns.js';
-import { displayName, identityOf, SEP, type CurrentRow } from '../../../src/plan/identity.js';
+import { displayName, identityOf, reachOf, SEP, type CurrentRow } from '../../../src/plan/identity.js';
 import {
   emptyPlan,
   locationPlan,
@@ -12,7 +12,15 @@ import {
   type Plan,
   type PlanStores,
 } from '../../../src/plan/planner.js';
-import type { LastPush } from '../../../src/state/baseline.js';
+import type { LastPush, PushedContact } from '../../../src/state/baseline.js';
+
+/**
+ * A last push as the oracle takes it: state format 1, whose contacts may carry the directory
+ * identity that format 2 lines keep (format 1 itself never had one).
+ */
+export type OracleLastPush = Omit<LastPush, 'contacts'> & {
+  contacts: Record<string, PushedContact & { id?: string }>;
+};
 
 /** A plan store that keeps its lines in memory (a push streams them to files instead). */
 export class MemoryStore implements EntryStore {
@@ -32,6 +40,8 @@ export function memoryStores(): PlanStores {
     pendingUpdate: new MemoryStore(),
     update: new MemoryStore(),
     archive: new MemoryStore(),
+    pendingRename: new MemoryStore(),
+    rename: new MemoryStore(),
   };
 }
 
@@ -42,11 +52,12 @@ type Rejected = CurrentRow & { reasons: string[] };
  * the streaming {@link Planner} (compact hashes, two passes over the state) must agree with.
  * The vendor's matching rules: The Receptionist tries Identification, Email (any case), then SMS
  * Phone within the location, the last contact holding the value, unless an earlier row took it;
- * the other profiles match by identity.
+ * the other profiles match by identity. A created row whose directory identity is that of an
+ * archived contact (same location; iLobby: any) that no earlier created row claimed renames it.
  */
 export function referencePlan(
   layout: ColumnSet,
-  previous: LastPush | undefined,
+  previous: OracleLastPush | undefined,
   rows: readonly CurrentRow[],
   rejected: readonly Rejected[],
 ): Plan {
@@ -62,6 +73,15 @@ export function referencePlan(
     return f === 1 ? value.toLowerCase() : value;
   };
   const taken = new Set<number>();
+  // Old contact → the created row that renames it, unless a row takes the contact after all.
+  const claimed = new Map<number, CurrentRow>();
+  const claim = (row: CurrentRow): void => {
+    if (!row.id) return;
+    const k = old.findLastIndex(
+      (c) => c.id === row.id && (layout.profile === 'ilobby' || c.location === row.location),
+    );
+    if (k >= 0 && !taken.has(k) && !claimed.has(k)) claimed.set(k, row);
+  };
   const match = (row: CurrentRow, key: string): number | undefined => {
     if (previous === undefined) return undefined;
     if (fields.length === 0) {
@@ -87,6 +107,7 @@ export function referencePlan(
       plan.create.push({ key, location: row.location, name });
       plan.totals.create++;
       l.create++;
+      claim(row);
       continue;
     }
     taken.add(n);
@@ -117,6 +138,23 @@ export function referencePlan(
     plan.totals.archive++;
     loc(c.location).archive++;
   });
+  const renames = [...claimed].filter(([k]) => !taken.has(k));
+  // Listed in the order of the rows that rename.
+  renames.sort((a, b) => rows.indexOf(a[1]) - rows.indexOf(b[1]));
+  for (const [k, row] of renames) {
+    const c = old[k];
+    if (!c) continue;
+    plan.renames.push({
+      from: reachOf(layout, c.cells),
+      to: reachOf(layout, row.cells),
+      dn: row.dn ?? '',
+      location: c.location,
+      ...(row.location === c.location ? {} : { toLocation: row.location }),
+      name: displayName(layout, row.cells),
+    });
+    plan.totals.rename++;
+    loc(c.location).rename++;
+  }
   return plan;
 }
 
@@ -130,12 +168,17 @@ export function referencePlan(
  */
 export async function computePlan(
   layout: ColumnSet,
-  previous: LastPush | undefined,
+  previous: OracleLastPush | undefined,
   rows: readonly CurrentRow[],
   rejected: readonly Rejected[],
 ): Promise<Plan> {
   const contacts = previous
-    ? Object.entries(previous.contacts).map(([key, c]) => ({ key, location: c.location, cells: c.cells }))
+    ? Object.entries(previous.contacts).map(([key, c]) => ({
+        key,
+        location: c.location,
+        cells: c.cells,
+        ...(c.id ? { id: c.id } : {}),
+      }))
     : undefined;
   let index: PreviousIndex | undefined;
   if (contacts) {
