@@ -1,0 +1,137 @@
+import type { ColumnSet } from '../mapping/columns.js';
+import { HashIndex } from '../util/hash-index.js';
+import { rowHashInto, SEP, type CurrentRow, type StoredContact } from './identity.js';
+
+/** {@link Planner}'s mark of a contact of the last push that a row matched. */
+export const TAKEN = 1;
+
+/** A growable array of 32-bit numbers. */
+export class U32List {
+  public data = new Uint32Array(1024);
+  public length = 0;
+
+  public push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/**
+ * The last push, compactly, as the plan needs it: per contact its location, a 64-bit row hash
+ * and whether this run matched it, plus indexes from identity (or Identification, Email, SMS
+ * Phone) to the contact's number. About 60 bytes a contact: the rows themselves stay in the
+ * state file and are read again only for the contacts that are archived or updated.
+ */
+export class PreviousIndex {
+  /** Locations in the order they first appear. */
+  public readonly locations: string[] = [];
+  private readonly locationIndex = new Map<string, number>();
+  private readonly location = new U32List();
+  private readonly hash = new U32List();
+  /** Contacts whose identity reappears later in the state (the later one counts, as in a map). */
+  private readonly dead = new Set<number>();
+  private readonly byKey = new HashIndex();
+  /** Directory identity (within the location; iLobby: the account) → contact, when recorded. */
+  private readonly byId = new HashIndex(16);
+  /** The part of a location that scopes directory identities. */
+  private readonly idScope: (location: string) => string;
+  private readonly byField: HashIndex[];
+  private readonly fields: (number | undefined)[];
+  /** Contacts read. */
+  public count = 0;
+
+  /**
+   * @param layout the column layout of this run
+   */
+  public constructor(layout: ColumnSet) {
+    const { roles } = layout;
+    // The Receptionist tries Identification, then Email, then SMS Phone within the location, so
+    // adding an Identification mapping or changing an email does not look like archive + create.
+    this.fields =
+      layout.profile === 'receptionist' ? [roles.identification, roles.email, roles.smsPhone] : [];
+    this.byField = this.fields.map(() => new HashIndex());
+    // iLobby holds one record per email across its sites; the others one per location.
+    this.idScope = layout.profile === 'ilobby' ? (): string => '' : (location): string => location;
+  }
+
+  /**
+   * Add the next contact of the state file.
+   * @param contact the contact
+   */
+  public add(contact: StoredContact): void {
+    const n = this.count++;
+    let loc = this.locationIndex.get(contact.location);
+    if (loc === undefined) {
+      loc = this.locations.length;
+      this.locations.push(contact.location);
+      this.locationIndex.set(contact.location, loc);
+    }
+    this.location.push(loc);
+    hashInto(contact.cells, this.hash);
+    const earlier = this.byKey.add(contact.key, n);
+    if (earlier !== undefined) {
+      this.dead.add(earlier);
+      this.byKey.set(contact.key, n);
+    }
+    this.fields.forEach((column, f) => {
+      const value = column === undefined ? '' : (contact.cells[column] ?? '');
+      if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? value.toLowerCase() : value}`, n);
+    });
+    if (contact.id) this.byId.set(`${this.idScope(contact.location)}${SEP}${contact.id}`, n);
+  }
+
+  /**
+   * The contact of the last push with a row's directory identity (the last one recorded), if any.
+   * @param row the row
+   */
+  public byDirectoryId(row: CurrentRow): number | undefined {
+    return row.id ? this.byId.get(`${this.idScope(row.location)}${SEP}${row.id}`) : undefined;
+  }
+
+  /** Whether contact n is superseded by a later one with the same identity. */
+  public isDead(n: number): boolean {
+    return this.dead.has(n);
+  }
+
+  /** The location of contact n. */
+  public locationOf(n: number): string {
+    return this.locations[this.location.data[n] ?? 0] ?? '';
+  }
+
+  /** Whether contact n's row hash equals the given one (two 32-bit halves). */
+  public sameHash(n: number, h1: number, h2: number): boolean {
+    return this.hash.data[2 * n] === h1 && this.hash.data[2 * n + 1] === h2;
+  }
+
+  /**
+   * The contact a row updates, the way the vendor matches: by identity, or for The Receptionist
+   * by Identification, Email, then SMS Phone within the location, skipping contacts already
+   * matched by an earlier row.
+   * @param row the row
+   * @param key its identity
+   * @param taken contacts matched so far
+   */
+  public match(row: CurrentRow, key: string, taken: Uint8Array): number | undefined {
+    if (this.fields.length === 0) return this.byKey.get(key);
+    for (const [f, column] of this.fields.entries()) {
+      const value = column === undefined ? '' : (row.cells[column] ?? '');
+      if (!value) continue;
+      const n = this.byField[f]?.get(`${row.location}${SEP}${f === 1 ? value.toLowerCase() : value}`);
+      if (n !== undefined && taken[n] !== TAKEN) return n;
+    }
+    return undefined;
+  }
+}
+
+const pair = new Uint32Array(2);
+
+/** Append the {@link rowHashInto row hash} of cells to a list as two halves. */
+function hashInto(cells: readonly string[], list: U32List): void {
+  rowHashInto(cells, pair, 0);
+  list.push(pair[0] ?? 0);
+  list.push(pair[1] ?? 0);
+}
