@@ -74,7 +74,7 @@ export async function exportContacts(
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), '.adsync-work-'));
   try {
     const budget = new SortBudget(options.sortMemoryRows ?? DEFAULT_SORT_MEMORY_ROWS);
-    const read = await readDirectory(config, work, budget, emit, options.signal);
+    const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
     const settled = await settleLocations(config, read.buckets, work, sink, options.watch);
     return {
       connection: read.connection,
@@ -172,7 +172,7 @@ export async function exportToFiles(
         if (++rows % 1000 === 0) signal?.throwIfAborted();
         await csv.write(row.cells);
         const key = planner.add(row);
-        contacts?.add(stateContactLine(key, row.location, row.cells, row.id));
+        contacts?.add(stateContactLine(key, row.location, row.cells, row.id, row.source));
         if (wanted.size > 0 && emailIndex !== undefined) {
           const email = (row.cells[emailIndex] ?? '').toLowerCase();
           if (wanted.has(email)) mustIncludeFound.add(email);

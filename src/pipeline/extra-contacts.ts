@@ -7,7 +7,7 @@ import type { ColumnSet } from '../mapping/columns.js';
 import { displayName } from '../plan/identity.js';
 import { suggest } from '../util/suggest.js';
 import { validateRow } from '../validation/validate.js';
-import type { ExportWarning, RejectedRow } from './types.js';
+import type { ExportWarning, ExportWatch, RejectedRow } from './types.js';
 
 /** What extra rows are added to: a location being read (read.ts's Bucket). */
 export interface ExtraTarget {
@@ -105,6 +105,17 @@ export class ExtraContacts {
     return extras;
   }
 
+  /**
+   * Every row of the files, valid or rejected, in file order (what `adsync explain` looks in).
+   * @returns each row's source ("FILE line N"), location slug as written, and cells
+   */
+  public listed(): { source: string; slug: string; cells: string[] }[] {
+    return [
+      ...this.rows.map((r) => ({ source: r.source, slug: r.slug, cells: r.cells })),
+      ...this.rejected.map((r) => ({ source: r.dn, slug: r.location, cells: r.cells })),
+    ].sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));
+  }
+
   private key(slug: string, column: number, value: string): string {
     return `${this.global ? '' : slug}\u001f${column}\u001f${value}`;
   }
@@ -145,8 +156,13 @@ export class ExtraContacts {
    * each rejected one its rejects (a row naming no configured location: the first location's).
    * @param buckets the locations as read
    * @param warnings receives a warning for each shadowed row
+   * @param watch told of each watched row shadowed (a duplicate of the directory's row)
    */
-  public async addTo(buckets: ReadonlyMap<string, ExtraTarget>, warnings: ExportWarning[]): Promise<void> {
+  public async addTo(
+    buckets: ReadonlyMap<string, ExtraTarget>,
+    warnings: ExportWarning[],
+    watch?: ExportWatch,
+  ): Promise<void> {
     for (const [n, row] of this.rows.entries()) {
       const shadow = this.shadows.get(n);
       if (shadow) {
@@ -157,6 +173,10 @@ export class ExtraContacts {
           location: row.slug,
           message: `${displayName(this.layout, row.cells)} is left out: ${shadow.dn}${where} has the same ${shadow.header} ${JSON.stringify(shadow.value)}, and the directory's row wins; remove the line from the file`,
         });
+        if (watch?.wants(row.source) === true)
+          watch.duplicate({ cells: row.cells, location: row.slug, dn: row.source, source: row.source }, [
+            { column: shadow.header, value: shadow.value, owner: shadow.dn },
+          ]);
         continue;
       }
       const bucket = buckets.get(row.slug);

@@ -9,7 +9,7 @@ import { HashIndex } from '../util/hash-index.js';
 import { validateRow } from '../validation/validate.js';
 import { ExtraContacts } from './extra-contacts.js';
 import { planSearches, searchKey } from './searches.js';
-import type { ExportEvent, ExportWarning, RejectedRow } from './types.js';
+import type { ExportEvent, ExportWarning, ExportWatch, RejectedRow } from './types.js';
 
 /** One location while it is being read. */
 export interface Bucket {
@@ -44,6 +44,7 @@ export interface DirectoryRead {
  * @param budget rows the sort holds in memory, all locations together
  * @param emit progress callback
  * @param signal stops the read at the next batch of entries
+ * @param watch told when a watched extra contact is left out for a directory row
  */
 export async function readDirectory(
   config: ResolvedConfig,
@@ -51,6 +52,7 @@ export async function readDirectory(
   budget: SortBudget,
   emit: (event: ExportEvent) => void,
   signal: AbortSignal | undefined,
+  watch?: ExportWatch,
 ): Promise<DirectoryRead> {
   const layout = config.layout;
   const keyColumns = sortKeyIndexes(layout);
@@ -127,7 +129,7 @@ export async function readDirectory(
   } finally {
     await directory.close();
   }
-  await extras?.addTo(buckets, warnings);
+  await extras?.addTo(buckets, warnings, watch);
   warnings.push(...emptyLocationWarnings(config, foundBy));
   emit({ type: 'entries', total: entriesRead });
   return { connection, buckets, warnings, references, entriesRead, searches };

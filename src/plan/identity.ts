@@ -25,6 +25,8 @@ export interface StoredContact {
   cells: string[];
   /** The entry's directory identity when it was pushed (absent in states of earlier releases). */
   id?: string;
+  /** For a contact of an `extraContacts:` file: its "FILE line N" when it was pushed. */
+  source?: string;
 }
 
 /** Joins the parts of identities and of hashed rows: a character no cell can hold unnoticed. */

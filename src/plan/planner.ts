@@ -26,7 +26,10 @@ export interface PlannedContact {
   changes?: ColumnChange[];
   /** For archives of rejected rows: why the row was rejected. */
   rejectedBecause?: string[];
-  /** For a contact of an `extraContacts:` file (create, update): "FILE line N". */
+  /**
+   * For a contact of an `extraContacts:` file: "FILE line N" (for an archive: where it was at
+   * the last push, e.g. a line since removed from the file).
+   */
   source?: string;
 }
 
@@ -320,6 +323,7 @@ export class Planner {
             key: contact.key,
             location: contact.location,
             name: displayName(this.layout, contact.cells),
+            ...(contact.source === undefined ? {} : { source: contact.source }),
             ...(why ? { rejectedBecause: why.reasons } : {}),
           };
           if (this.plan.archive.length < this.sample) this.plan.archive.push(entry);

@@ -118,15 +118,15 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
       let n = -1;
       for await (const line of fileLines(path)) {
         if (n++ < 0 || line === '') continue;
-        let contact: [string, string, string, string[], string?];
+        let contact: [string, string, string, string[], (string | null)?, string?];
         try {
-          contact = JSON.parse(line) as [string, string, string, string[], string?];
+          contact = JSON.parse(line) as [string, string, string, string[], (string | null)?, string?];
         } catch (error) {
           throw damaged(path, error);
         }
         // Lines written before directory identities were kept have four elements: no id.
-        const id = contact[4];
-        yield { key: contact[0], location: contact[1], cells: contact[3], ...(id ? { id } : {}) };
+        const [key, location, , cells, id, source] = contact;
+        yield { key, location, cells, ...(id ? { id } : {}), ...(source ? { source } : {}) };
       }
       if (n !== header.contacts) throw damaged(path, new Error(`${n} of ${header.contacts} contacts`));
     },
@@ -134,23 +134,33 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
 }
 
 /**
- * One contact's line in a state file (format 2): identity, location, row hash, cells, and the
+ * One contact's line in a state file (format 2): identity, location, row hash, cells, the
  * entry's directory identity when it has one (a fifth element that earlier releases did not
- * write: their lines still read, without it).
+ * write: their lines still read, without it), and for a contact of an `extraContacts:` file
+ * its source ("FILE line N") as a sixth, after a null identity: so an archive of a line removed
+ * from the file can name it.
  * @param key identity
  * @param location location slug
  * @param cells the row
  * @param id the entry's directory identity (objectGUID, entryUUID)
+ * @param source where a contact not from the directory came from
  */
 export function stateContactLine(
   key: string,
   location: string,
   cells: readonly string[],
   id?: string,
+  source?: string,
 ): string {
-  return JSON.stringify(
-    id ? [key, location, rowHash(cells), cells, id] : [key, location, rowHash(cells), cells],
-  );
+  const line: [string, string, string, readonly string[], (string | null)?, string?] = [
+    key,
+    location,
+    rowHash(cells),
+    cells,
+  ];
+  if (id !== undefined || source !== undefined) line.push(id ?? null);
+  if (source !== undefined) line.push(source);
+  return JSON.stringify(line);
 }
 
 /**
