@@ -9,6 +9,7 @@ import {
   type EntryStore,
   type Plan,
   type PlannedContact,
+  type PlannedRename,
 } from '../../plan/planner.js';
 import type { PreviousPush } from '../../state/baseline.js';
 
@@ -24,6 +25,8 @@ export interface RowFate {
   duplicateOf?: { column: string; value: string; dn: string }[];
   /** For one-site: the location that sends the email. */
   keptBy?: string;
+  /** For a valid row: its entry's directory identity (finds the contact a rename replaces). */
+  id?: string;
 }
 
 /** What the export and the plan say about the people asked about. */
@@ -31,7 +34,7 @@ export interface Fates {
   /** Per person (normalised DN), per location slug. */
   rows: Map<string, Map<string, RowFate>>;
   /** The plan's entries about them (every other contact is counted, not kept). */
-  plan: Pick<Plan, 'create' | 'update' | 'archive' | 'firstPush'>;
+  plan: Pick<Plan, 'create' | 'update' | 'archive' | 'renames' | 'firstPush'>;
   /** The export's warnings about them. */
   warnings: ExportWarning[];
   /** The server that answered. */
@@ -128,8 +131,8 @@ export async function exportFates(
     pendingUpdate: new PendingUpdates(keys),
     update: new WantedStore(keys),
     archive: new WantedStore(keys),
-    // Read back by position in finish, so every pending rename is kept; the finished ones are
-    // not shown by explain.
+    // Read back by position in finish, so every pending rename is kept (renames are few); the
+    // finished ones of the wanted people are shown.
     pendingRename: new AllLines(),
     rename: new AllLines(),
   };
@@ -141,7 +144,12 @@ export async function exportFates(
       row: (row) => {
         if (wanted.has(dnKey(row.dn))) {
           keys.add(identityOf(layout, row));
-          record(row.dn, row.location, { verdict: 'valid', cells: row.cells, reasons: [] });
+          record(row.dn, row.location, {
+            verdict: 'valid',
+            cells: row.cells,
+            reasons: [],
+            ...(row.id === undefined ? {} : { id: row.id }),
+          });
         }
         planner.add(row);
       },
@@ -176,10 +184,23 @@ export async function exportFates(
     if (known?.verdict === 'duplicate') known.reasons = r.reasons;
     else record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
   }
+  const warnings = result.warnings.filter((w) => w.dn !== undefined && wanted.has(dnKey(w.dn)));
+  // An extra contact a directory row shadows is not rejected: its warning says why.
+  for (const [dn, byLocation] of rows)
+    for (const [slug, fate] of byLocation)
+      if (fate.verdict === 'duplicate' && fate.reasons.length === 0)
+        fate.reasons = warnings
+          .filter((w) => w.location === slug && dnKey(w.dn ?? '') === dn)
+          .map((w) => w.message);
   await planner.finish(
     previous?.contacts(),
     rejected.map((r) => ({ cells: r.cells, location: r.location, reasons: r.reasons })),
   );
+  const renames: PlannedRename[] = [];
+  for (const line of stores.rename.lines()) {
+    const rename = JSON.parse(line) as PlannedRename;
+    if (wanted.has(dnKey(rename.dn))) renames.push(rename);
+  }
   return {
     rows,
     plan: {
@@ -187,8 +208,9 @@ export async function exportFates(
       create: stores.create.kept,
       update: stores.update.kept,
       archive: stores.archive.kept,
+      renames,
     },
-    warnings: result.warnings.filter((w) => w.dn !== undefined && wanted.has(dnKey(w.dn))),
+    warnings,
     connection: result.connection,
   };
 }

@@ -3,6 +3,7 @@ import { inScope, parseDn } from '../../directory/dn.js';
 import { escapeFilterValue } from '../../directory/filter.js';
 import type { DirectorySource, SourceEntry } from '../../directory/types.js';
 import { sourceAttributes } from '../../mapping/origin.js';
+import { ExtraContacts } from '../../pipeline/extra-contacts.js';
 
 /** People shown for one query at most; a name part that matches more asks for a closer one. */
 export const MAX_PEOPLE = 25;
@@ -137,4 +138,42 @@ export async function findPeople(
     }
   }
   return { people: people.slice(0, MAX_PEOPLE), more: people.length > MAX_PEOPLE };
+}
+
+/** A row of an `extraContacts:` file that a query names. */
+export interface ListedContact {
+  /** "FILE line N". */
+  source: string;
+  /** The location its row names. */
+  slug: string;
+  /** Its cells. */
+  cells: string[];
+}
+
+/**
+ * Find the rows of the `extraContacts:` files a query names: by their email, SMS phone or
+ * identification, by their source ("contractors.csv line 4", or a file name for all its
+ * rows), or by part of their first or last name.
+ * @param config the resolved config
+ * @param query what was asked about
+ * @returns the rows (at most {@link MAX_PEOPLE}) and whether there were more
+ */
+export function findExtraContacts(
+  config: ResolvedConfig,
+  query: string,
+): { people: ListedContact[]; more: boolean } {
+  const extras = ExtraContacts.load(config);
+  if (!extras) return { people: [], more: false };
+  const { roles } = config.layout;
+  const asked = query.toLowerCase();
+  const cell = (cells: readonly string[], i: number | undefined): string =>
+    i === undefined ? '' : (cells[i] ?? '').toLowerCase();
+  const found = extras.listed().filter(({ source, cells }) => {
+    const from = source.toLowerCase();
+    if (from === asked || from.startsWith(`${asked} line `)) return true;
+    if ([roles.email, roles.smsPhone, roles.identification].some((i) => cell(cells, i) === asked))
+      return true;
+    return [roles.firstName, roles.lastName].some((i) => cell(cells, i).includes(asked));
+  });
+  return { people: found.slice(0, MAX_PEOPLE), more: found.length > MAX_PEOPLE };
 }

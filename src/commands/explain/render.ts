@@ -46,16 +46,22 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     if (!last) out.data('  there is no last good push to compare with');
     else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
     else {
-      out.data(`  ${last} has it: deleted or renamed in the directory since? The next push archives it.`);
+      const listed = result.inLastPush.some((contact) => contact.source !== undefined);
+      out.data(
+        `  ${last} has it: ${listed ? 'removed from its extraContacts file' : 'deleted or renamed in the directory'} since? The next push archives it.`,
+      );
       for (const contact of result.inLastPush) {
-        out.data(`  in ${locationLabel(contact.location)}:`);
+        const from = contact.source === undefined ? '' : ` (from ${contact.source})`;
+        out.data(`  in ${locationLabel(contact.location)}${from}:`);
         for (const line of rowLines(contact.row, '    ')) out.data(line);
       }
     }
     return out.lines;
   }
   for (const person of result.people) {
-    out.data(`${c.bold(person.name)}  ${c.dim(person.dn)}`);
+    out.data(
+      `${c.bold(person.name)}  ${c.dim(person.source === undefined ? person.dn : `${person.source} (extraContacts)`)}`,
+    );
     const shown = person.locations.find((l) => l.matched) ?? person.locations[0];
     if (shown) {
       out.data(`  row${shown.matched ? '' : ' (as it would be mapped)'}:`);
@@ -83,6 +89,12 @@ function locationLines(out: Lines, l: LocationExplain, last: string | undefined)
   for (const r of l.reasons) out.data(`      ${c.red('rejected:')} ${r}`);
   if (l.keptBy !== undefined) out.data(`      kept by location ${locationLabel(l.keptBy)}`);
   if (l.changes.length > 0) out.data(`      changes: ${changesText(l.changes)}`);
+  if (l.rename) {
+    const where = l.rename.location === l.slug ? '' : ` (from location ${locationLabel(l.rename.location)})`;
+    out.data(
+      `      a rename: ${l.rename.from} → ${l.rename.to}${where}, the same directory entry; the vendor matches by it, so it archives (disables) the old record and creates this one`,
+    );
+  }
   for (const b of l.archiveBecause ?? []) out.data(`      archived because: ${b}`);
   if (!last) out.data('      the vendor has received nothing yet (no last good push)');
   else if (!l.lastPushed) out.data(`      not in ${last}`);

@@ -11,7 +11,7 @@ import { displayName, identityOf, type StoredContact } from '../../plan/identity
 import type { ColumnChange } from '../../plan/planner.js';
 import { openLastPush } from '../../state/baseline.js';
 import { dnKey, exportFates, lastReceived, type Fates, type RowFate } from './fate.js';
-import { findPeople } from './find.js';
+import { findExtraContacts, findPeople, type ListedContact } from './find.js';
 import { explainSearches, type SearchCheck } from './why.js';
 
 /** One cell of a row: the column, its value and where the value came from. */
@@ -28,6 +28,8 @@ export interface ReceivedContact {
   location: string;
   /** Its row, column by column. */
   row: ExplainedCell[];
+  /** For a contact of an `extraContacts:` file: its "FILE line N" then. */
+  source?: string;
 }
 
 /** One person in one location. */
@@ -56,14 +58,21 @@ export interface LocationExplain {
   changes: ColumnChange[];
   /** For an archive: why the contact is no longer sent. */
   archiveBecause?: string[];
+  /**
+   * For a create that is a rename (the same directory entry with a new email or SMS phone):
+   * the old contact's reach, the new one, and the old contact's location.
+   */
+  rename?: { from: string; to: string; location: string };
   /** The row the vendor last received for it here, or null. */
   lastPushed: ExplainedCell[] | null;
 }
 
 /** One person found. */
 export interface PersonExplain {
-  /** The entry's DN. */
+  /** The entry's DN; for a contact of an `extraContacts:` file, its source. */
   dn: string;
+  /** For a contact of an `extraContacts:` file: "FILE line N". */
+  source?: string;
   /** As people name it. */
   name: string;
   /** Every configured location, in output order. */
@@ -123,6 +132,8 @@ export async function explain(
       hint: 'For example: adsync explain ada@example.com',
     });
   const previous = await openLastPush(targetStatePaths(config).state);
+  // Before the directory is opened: an unusable file stops explain as it stops push.
+  const listed = findExtraContacts(config, asked);
   const source = createDirectorySource(config.directory);
   let found: { people: SourceEntry[]; more: boolean };
   const checks = new Map<string, Map<string, SearchCheck[]>>();
@@ -138,7 +149,7 @@ export async function explain(
   const result: ExplainResult = {
     query: asked,
     people: [],
-    more: found.more,
+    more: found.more || listed.more,
     lastPush: previous ? { time: previous.time, contacts: previous.count } : null,
     inLastPush: [],
     warnings: [],
@@ -146,14 +157,20 @@ export async function explain(
   };
   const layout = config.layout;
   const email = layout.roles.email;
-  if (found.people.length === 0) {
+  if (found.people.length === 0 && listed.people.length === 0) {
     const wantedValue = asked.toLowerCase();
-    const hits = await lastReceived(previous, (c) =>
-      [email, layout.roles.identification].some(
-        (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
-      ),
+    const hits = await lastReceived(
+      previous,
+      (c) =>
+        [email, layout.roles.identification].some(
+          (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
+        ) || c.source?.toLowerCase() === wantedValue,
     );
-    result.inLastPush = hits.map((c) => ({ location: c.location, row: cellsOf(config, c.cells) }));
+    result.inLastPush = hits.map((c) => ({
+      location: c.location,
+      row: cellsOf(config, c.cells),
+      ...(c.source === undefined ? {} : { source: c.source }),
+    }));
     return result;
   }
   // Every location's row of every person, mapped as push maps it: their identities name the
@@ -176,11 +193,22 @@ export async function explain(
     }
     mapped.set(dnKey(person.dn), bySlug);
   }
-  const wanted = new Set(found.people.map((p) => dnKey(p.dn)));
+  for (const row of listed.people) keys.add(identityOf(layout, { cells: row.cells, location: row.slug }));
+  const wanted = new Set([
+    ...found.people.map((p) => dnKey(p.dn)),
+    ...listed.people.map((p) => dnKey(p.source)),
+  ]);
   const fates = await exportFates(config, wanted, keys, previous, options);
   result.connection = fates.connection;
   result.warnings = fates.warnings;
-  const received = await lastReceived(previous, (c) => keys.has(c.key));
+  // The contacts a rename replaces are found by their directory identity.
+  const ids = new Set<string>();
+  for (const byLocation of fates.rows.values())
+    for (const fate of byLocation.values()) if (fate.id !== undefined) ids.add(fate.id);
+  const received = await lastReceived(
+    previous,
+    (c) => keys.has(c.key) || (c.id !== undefined && ids.has(c.id)),
+  );
   for (const person of found.people) {
     const key = dnKey(person.dn);
     const locations = slugs.map((slug) =>
@@ -196,13 +224,47 @@ export async function explain(
     const cells = first?.row.map((c) => c.value) ?? [];
     result.people.push({ dn: person.dn, name: displayName(layout, cells), locations });
   }
+  for (const row of listed.people)
+    result.people.push(
+      listedExplain(config, row, slugs, fates.rows.get(dnKey(row.source)), fates.plan, received),
+    );
   return result;
+}
+
+/**
+ * A contact of an `extraContacts:` file: the location its row names (a row naming no
+ * configured location is shown at the first, whose rejects file lists it), and no search.
+ */
+function listedExplain(
+  config: ResolvedConfig,
+  row: ListedContact,
+  slugs: readonly string[],
+  fates: ReadonlyMap<string, RowFate> | undefined,
+  plan: Fates['plan'],
+  received: readonly StoredContact[],
+): PersonExplain {
+  const home = slugs.includes(row.slug) ? row.slug : (slugs[0] ?? '');
+  const locations = slugs.map((slug) => {
+    const mine = slug === home;
+    const explained = locationExplain(config, undefined, slug, {
+      cells: row.cells,
+      fate: mine ? fates?.get(row.slug) : undefined,
+      searches: [],
+      plan,
+      received,
+    });
+    explained.why = mine
+      ? [`listed in ${row.source} (extraContacts), not read from the directory`]
+      : [`${row.source} names location ${JSON.stringify(row.slug)}, not this one`];
+    return explained;
+  });
+  return { dn: row.source, source: row.source, name: displayName(config.layout, row.cells), locations };
 }
 
 /** One person in one location: the searches, the fate of the row, the plan's action. */
 function locationExplain(
   config: ResolvedConfig,
-  person: SourceEntry,
+  person: SourceEntry | undefined,
   slug: string,
   facts: {
     cells: string[];
@@ -221,7 +283,13 @@ function locationExplain(
   const why = searches.flatMap((s) =>
     s.why.map((w) => (several ? `search of ${s.base}${s.groups.length > 0 ? ' (groups)' : ''}: ${w}` : w)),
   );
-  const pushed = facts.received.find(here);
+  const rename =
+    fate?.verdict === 'valid' && person
+      ? plan.renames.find((r) => dnKey(r.dn) === dnKey(person.dn) && (r.toLocation ?? r.location) === slug)
+      : undefined;
+  const pushed =
+    facts.received.find(here) ??
+    (rename ? facts.received.find((c) => c.id === fate?.id && c.location === rename.location) : undefined);
   const out: LocationExplain = {
     slug,
     matched: fate !== undefined,
@@ -238,8 +306,10 @@ function locationExplain(
   };
   if (fate?.verdict === 'valid') {
     const update = plan.update.find(here);
-    if (plan.firstPush || plan.create.some(here)) out.action = 'create';
-    else if (update) {
+    if (plan.firstPush || plan.create.some(here)) {
+      out.action = 'create';
+      if (rename) out.rename = { from: rename.from, to: rename.to, location: rename.location };
+    } else if (update) {
       out.action = 'update';
       out.changes = update.changes ?? [];
     } else out.action = 'unchanged';
