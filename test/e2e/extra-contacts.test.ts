@@ -2,14 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
-import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startTrustedMock } from '../harness/mock.js';
-import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
+import { useExampleServers } from '../harness/servers.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'extras-client-secret-0123456789';
@@ -28,19 +26,17 @@ const sh = (args: string[], cwd: string): Promise<CliRun> => runAdsync(args, { c
 describe.skipIf(skip !== '')(
   `extraContacts: contacts the directory does not hold (CLI, slapd, mock vendor)${skip ? ` (SKIPPED: ${skip})` : ''}`,
   () => {
-    let slapd: Slapd;
-    let mock: MockServer;
-    let caFile: string;
+    const servers = useExampleServers(SECRET);
 
     const config = (extraContacts: unknown = './contractors.csv'): Record<string, unknown> => ({
-      ...pushConfig({ ldapUrl: slapd.url, mockUrl: mock.url, caFile }),
+      ...pushConfig({ ldapUrl: servers.slapd.url, mockUrl: servers.mock.url, caFile: servers.caFile }),
       columns: { Identification: 'employeeNumber' },
       phone: { defaultCountry: 'CA' },
       output: { dir: './out' },
       extraContacts,
     });
     const active = (): string[] =>
-      mock
+      servers.mock
         .contacts()
         .filter(
           (c) => c.status === 'active' && ['Carl', 'Rita', 'Dora'].includes(c.fields['First Name'] ?? ''),
@@ -48,17 +44,7 @@ describe.skipIf(skip !== '')(
         .map((c) => `${c.fields['First Name'] ?? ''}@${c.location}`)
         .sort();
     const statusOf = (first: string): string | undefined =>
-      mock.contacts().find((c) => c.fields['First Name'] === first)?.status;
-
-    beforeAll(async () => {
-      slapd = await startExampleSlapd();
-      ({ mock, caFile } = await startTrustedMock(SECRET));
-    });
-
-    afterAll(async () => {
-      await mock.stop();
-      await slapd.stop();
-    });
+      servers.mock.contacts().find((c) => c.fields['First Name'] === first)?.status;
 
     it('two contractors reach the vendor, stay on the next push, and removing one is an archive the guards check', async () => {
       const cwd = await tempDir();
@@ -79,11 +65,11 @@ describe.skipIf(skip !== '')(
       );
       expect(first.stderr).toContain('contractors.csv line 5 [hq]: PIN "12" must be 4 to 6 digits');
       expect(active()).toEqual(['Carl@hq', 'Rita@warehouse']);
-      expect(mock.contacts().filter((c) => c.fields['Last Name'] === 'Twin')).toEqual([]);
+      expect(servers.mock.contacts().filter((c) => c.fields['Last Name'] === 'Twin')).toEqual([]);
       // The field with a comma arrived whole.
-      expect(mock.contacts().find((c) => c.fields['First Name'] === 'Carl')?.fields['Business Title']).toBe(
-        'Electrician, Level 2',
-      );
+      expect(
+        servers.mock.contacts().find((c) => c.fields['First Name'] === 'Carl')?.fields['Business Title'],
+      ).toBe('Electrician, Level 2');
       const csvPath = first.stdout.trim().split('\n').at(-1) ?? '';
       const rejects = parse<Record<string, string>>(
         await readFile(csvPath.replace(/\.csv$/, '.rejects.csv'), 'utf8'),
@@ -103,7 +89,7 @@ describe.skipIf(skip !== '')(
 
       // Carl leaves the file, Dora joins: one archive in hq (1 of 9 is over the 10% limit).
       await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${DORA}\n${RITA}\n`);
-      const uploads = mock.uploads().length;
+      const uploads = servers.mock.uploads().length;
       const stopped = await sh(['push'], cwd);
       expect(stopped.code, stopped.stderr).toBe(3);
       expect(stopped.stderr).toMatch(/would archive 1 of \d+ contacts \(\d+%\) in location hq/);
@@ -112,7 +98,7 @@ describe.skipIf(skip !== '')(
         'create: Dora Temp <dora@contractor.example> [hq] (from contractors.csv line 2)',
       );
       expect(stopped.stderr).toContain('archive: Carl Contractor <carl@contractor.example> [hq]');
-      expect(mock.uploads().length).toBe(uploads);
+      expect(servers.mock.uploads().length).toBe(uploads);
       expect(statusOf('Carl')).toBe('active');
 
       const approved = await sh(['push', '--allow-archive', '1'], cwd);
@@ -139,7 +125,7 @@ describe.skipIf(skip !== '')(
 
     it('a missing file or a wrong header is exit 2 with what to fix, and nothing is read or sent', async () => {
       const cwd = await tempDir();
-      const uploads = mock.uploads().length;
+      const uploads = servers.mock.uploads().length;
       await writeConfig(cwd, config('./missing.csv'));
       for (const args of [['push'], ['push', '--dry-run'], ['check']]) {
         const run = await sh(args, cwd);
@@ -156,7 +142,7 @@ describe.skipIf(skip !== '')(
         `its header does not match the upload's columns: missing "Identification", "Slack"; unknown "Slak" (did you mean "Slack"?)`,
       );
       expect(wrong.stderr).toContain(`write the header line as: ${HEADER}`);
-      expect(mock.uploads().length).toBe(uploads);
+      expect(servers.mock.uploads().length).toBe(uploads);
     });
   },
 );

@@ -6,13 +6,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, startAdsync } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startCuttingProxy, startExampleSlapd, type Slapd } from '../harness/slapd.js';
+import { useExampleServers } from '../harness/servers.js';
+import { startCuttingProxy } from '../harness/slapd.js';
 import { makeCa, makeServerCert } from '../harness/tls.js';
-import { startTrustedMock } from '../harness/mock.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'ops-client-secret-0123456789';
@@ -216,10 +215,8 @@ describe('schedule install (no directory needed)', () => {
 describe.skipIf(skip !== '')(
   `operations: schedule run, time limits, logs and notifications (slapd, mock vendor)${skip ? ` (SKIPPED: ${skip})` : ''}`,
   () => {
-    let slapd: Slapd;
-    let mock: MockServer;
+    const servers = useExampleServers(SECRET);
     let hook: Awaited<ReturnType<typeof startWebhook>>;
-    let caFile: string;
 
     const config = (
       cwd: string,
@@ -228,7 +225,7 @@ describe.skipIf(skip !== '')(
     ): Promise<string> =>
       writeConfig(cwd, {
         ...pushConfig(
-          { ldapUrl: slapd.url, mockUrl: mock.url, caFile },
+          { ldapUrl: servers.slapd.url, mockUrl: servers.mock.url, caFile: servers.caFile },
           { retries: { attempts: 1 } },
           directory,
         ),
@@ -238,15 +235,11 @@ describe.skipIf(skip !== '')(
       });
 
     beforeAll(async () => {
-      slapd = await startExampleSlapd();
-      ({ mock, caFile } = await startTrustedMock(SECRET));
       hook = await startWebhook(await tempDir());
     });
 
     afterAll(async () => {
       await hook.close();
-      await mock.stop();
-      await slapd.stop();
     });
 
     it('schedule run: keeps going after failed runs, fires again, recovers, and stops cleanly on SIGTERM', async () => {
@@ -362,7 +355,7 @@ describe.skipIf(skip !== '')(
     });
 
     it('--timeout ends a hung directory read with exit 1 and a clear message, and frees the lock', async () => {
-      const proxy = await startCuttingProxy(slapd.port, 600, 'stall');
+      const proxy = await startCuttingProxy(servers.slapd.port, 600, 'stall');
       try {
         const cwd = await tempDir();
         await config(cwd, { notify: undefined }, { url: `ldap://127.0.0.1:${proxy.port}` });
@@ -393,12 +386,12 @@ describe.skipIf(skip !== '')(
       const stateName = (await readdir(stateDir)).find((n) => /^state-.*\.json$/.test(n)) ?? '';
       const baseline = await readFile(join(stateDir, stateName));
 
-      mock.faults.delayMs = 20_000;
+      servers.mock.faults.delayMs = 20_000;
       try {
-        const seen = mock.requestsSeen();
+        const seen = servers.mock.requestsSeen();
         const slow = startAdsync(['push', '--allow-archive', '0'], { cwd, env: ENV });
         // Stop it while its token request hangs at the vendor: the upload phase has begun.
-        await until('the token request', () => Promise.resolve(mock.requestsSeen() > seen));
+        await until('the token request', () => Promise.resolve(servers.mock.requestsSeen() > seen));
         slow.kill('SIGTERM');
         const t0 = Date.now();
         const stopped = await slow.done;
@@ -414,7 +407,7 @@ describe.skipIf(skip !== '')(
         expect(timedOut.stderr).toContain('its time limit');
         expect(await readFile(join(stateDir, stateName))).toEqual(baseline);
       } finally {
-        mock.faults.delayMs = 0;
+        servers.mock.faults.delayMs = 0;
       }
       // Nothing was left locked.
       expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0);
@@ -427,11 +420,11 @@ describe.skipIf(skip !== '')(
       const stateDir = join(cwd, 'adsync-state');
       const stateName = (await readdir(stateDir)).find((n) => /^state-.*\.json$/.test(n)) ?? '';
       const baseline = await readFile(join(stateDir, stateName));
-      mock.faults.delayMs = 30_000;
+      servers.mock.faults.delayMs = 30_000;
       try {
-        const seen = mock.requestsSeen();
+        const seen = servers.mock.requestsSeen();
         const scheduler = startAdsync(['schedule', 'run', '--now'], { cwd, env: ENV });
-        await until('the run to reach the vendor', () => Promise.resolve(mock.requestsSeen() > seen));
+        await until('the run to reach the vendor', () => Promise.resolve(servers.mock.requestsSeen() > seen));
         const stopAt = Date.now();
         scheduler.kill('SIGTERM');
         const ended = await scheduler.done;
@@ -445,7 +438,7 @@ describe.skipIf(skip !== '')(
         expect(status).toMatchObject({ state: 'stopped', lastRun: { outcome: 'failed', exitCode: 1 } });
         expect(await readFile(join(stateDir, stateName))).toEqual(baseline);
       } finally {
-        mock.faults.delayMs = 0;
+        servers.mock.faults.delayMs = 0;
       }
       expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0); // no lock left behind
     }, 60_000);

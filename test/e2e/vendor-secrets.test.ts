@@ -1,14 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
-import type { MockServer } from '../../src/mock-server/server.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startExampleSlapd, type Slapd } from '../harness/slapd.js';
-import { startTrustedMock } from '../harness/mock.js';
+import { useExampleServers } from '../harness/servers.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'vendor-check-secret-0123456789';
@@ -18,16 +16,14 @@ const ALL = { ...BIND, ADSYNC_CLIENT_ID: 'adsync', ADSYNC_CLIENT_SECRET: SECRET 
 describe.skipIf(skip !== '')(
   `inspecting without the vendor's secrets; check's vendor part (CLI, slapd, mock vendor over TLS)${skip ? ` (SKIPPED: ${skip})` : ''}`,
   () => {
-    let slapd: Slapd;
-    let mock: MockServer;
-    let caFile: string;
+    const servers = useExampleServers(SECRET);
 
     /** A fresh working directory with a config whose client id and secret come from the environment. */
     const project = async (target: Record<string, unknown> = {}): Promise<string> => {
       const cwd = await tempDir();
       await writeConfig(cwd, {
         ...pushConfig(
-          { ldapUrl: slapd.url, mockUrl: mock.url, caFile },
+          { ldapUrl: servers.slapd.url, mockUrl: servers.mock.url, caFile: servers.caFile },
           { clientId: '${env:ADSYNC_CLIENT_ID}', retries: { attempts: 1 }, ...target },
         ),
         output: { dir: './out' },
@@ -36,16 +32,6 @@ describe.skipIf(skip !== '')(
     };
     const sh = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliRun> =>
       runAdsync(args, { cwd, env });
-
-    beforeAll(async () => {
-      slapd = await startExampleSlapd();
-      ({ mock, caFile } = await startTrustedMock(SECRET));
-    });
-
-    afterAll(async () => {
-      await mock.stop();
-      await slapd.stop();
-    });
 
     it('check and push --dry-run work with ADSYNC_CLIENT_ID and ADSYNC_CLIENT_SECRET unset; check says what it skipped', async () => {
       const cwd = await project();
@@ -65,7 +51,7 @@ describe.skipIf(skip !== '')(
       expect(report.warnings.map((w) => w.message)).toContainEqual(
         expect.stringContaining('target.clientId: environment variable ADSYNC_CLIENT_ID is not set'),
       );
-      expect(mock.uploads()).toHaveLength(0);
+      expect(servers.mock.uploads()).toHaveLength(0);
     });
 
     it('a real push refuses before reading the directory, exit 2, naming every missing variable at once', async () => {
@@ -80,7 +66,7 @@ describe.skipIf(skip !== '')(
       expect(JSON.parse(run.stdout)).toMatchObject({ exitCode: 2, error: { code: 'CONFIG_SECRET' } });
       // Nothing was read or written: no output directory, no upload.
       expect(await readdir(cwd)).not.toContain('out');
-      expect(mock.uploads()).toHaveLength(0);
+      expect(servers.mock.uploads()).toHaveLength(0);
     });
 
     it('an empty variable is reported as empty; a missing bind password fails check, listing the vendor ones too', async () => {
@@ -107,10 +93,10 @@ describe.skipIf(skip !== '')(
       const cwd = await project();
       const run = await sh(['check', '--json'], cwd, ALL);
       expect(run.code).toBe(0);
-      expect(run.stderr).toContain(`vendor: target.uploadUrl ${mock.url}/contacts/import`);
+      expect(run.stderr).toContain(`vendor: target.uploadUrl ${servers.mock.url}/contacts/import`);
       expect(run.stderr).toMatch(
         new RegExp(
-          `vendor: ${mock.url.replace(/[.]/g, '\\.')}/oauth/token: TLSv1\\.[23], certificate trusted`,
+          `vendor: ${servers.mock.url.replace(/[.]/g, '\\.')}/oauth/token: TLSv1\\.[23], certificate trusted`,
         ),
       );
       expect(run.stderr).toContain(`issued a token for client adsync`);
@@ -118,10 +104,13 @@ describe.skipIf(skip !== '')(
       expect(report.vendor).toMatchObject({
         status: 'ok',
         auth: 'oauth2',
-        tls: { url: `${mock.url}/oauth/token`, version: expect.stringMatching(/^TLSv1\.[23]$/) as unknown },
+        tls: {
+          url: `${servers.mock.url}/oauth/token`,
+          version: expect.stringMatching(/^TLSv1\.[23]$/) as unknown,
+        },
         token: { clientId: 'adsync' },
       });
-      expect(mock.uploads()).toHaveLength(0);
+      expect(servers.mock.uploads()).toHaveLength(0);
       expect(run.stdout + run.stderr).not.toContain(SECRET);
       expect(run.stdout + run.stderr).not.toMatch(/access_token|Bearer /);
     });
@@ -131,7 +120,7 @@ describe.skipIf(skip !== '')(
       const run = await sh(['check'], cwd, { ...ALL, ADSYNC_CLIENT_SECRET: 'not-the-secret' });
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(
-        `vendor: the token endpoint ${mock.url}/oauth/token refused client adsync`,
+        `vendor: the token endpoint ${servers.mock.url}/oauth/token refused client adsync`,
       );
       expect(run.stderr).toMatch(/hint: Check target\.clientId and target\.clientSecret/);
       expect(run.stderr).toMatch(/reachable, .*bound as cn=adsync/);
@@ -142,7 +131,7 @@ describe.skipIf(skip !== '')(
       const cwd = await project({ caFile: undefined });
       const checked = await sh(['check'], cwd, ALL);
       expect(checked.code).toBe(1);
-      expect(checked.stderr).toContain(`vendor: TLS with ${new URL(mock.url).host} failed`);
+      expect(checked.stderr).toContain(`vendor: TLS with ${new URL(servers.mock.url).host} failed`);
       expect(checked.stderr).toMatch(
         /hint: The certificate of \S+ is not trusted by this machine .*set target\.caFile/,
       );
@@ -151,7 +140,7 @@ describe.skipIf(skip !== '')(
       expect(pushed.code).toBe(1);
       expect(pushed.stderr).toMatch(/TLS with \S+ failed/);
       expect(pushed.stderr).toMatch(/hint: The certificate of \S+ is not trusted .*set target\.caFile/);
-      expect(mock.uploads()).toHaveLength(0);
+      expect(servers.mock.uploads()).toHaveLength(0);
     });
 
     it('a missing target.caFile is a configuration error (exit 2) for every command that loads the config', async () => {
@@ -169,7 +158,11 @@ describe.skipIf(skip !== '')(
     it('a missing directory.caFile is a configuration error (exit 2) too', async () => {
       const cwd = await tempDir();
       await writeConfig(cwd, {
-        ...pushConfig({ ldapUrl: slapd.url, mockUrl: mock.url, caFile }, {}, { caFile: 'gone.pem' }),
+        ...pushConfig(
+          { ldapUrl: servers.slapd.url, mockUrl: servers.mock.url, caFile: servers.caFile },
+          {},
+          { caFile: 'gone.pem' },
+        ),
       });
       const run = await sh(['check'], cwd, ALL);
       expect(run.code).toBe(2);
