@@ -3,6 +3,7 @@
  * with a machine `code`, a human `message`, a `hint` saying what to do, and the library error
  * it wraps as `cause`. Only `src/cli` turns these into text and exit codes.
  */
+import type { PlanCounts } from './plan/counts.js';
 
 /** Exit codes, as documented in the README. */
 export const ExitCode = {
@@ -145,14 +146,7 @@ export interface GuardDetails {
   /** The guards that tripped. */
   trips: readonly GuardTrip[];
   /** The plan's counts. */
-  plan: {
-    create: number;
-    update: number;
-    archive: number;
-    rename?: number;
-    unchanged: number;
-    firstPush: boolean;
-  };
+  plan: PlanCounts;
   /** The plan file. */
   planPath: string;
   /** The CSV that was not sent. */

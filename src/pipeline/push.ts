@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
 import { notReplaceable } from '../io/atomic-file.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
-import type { Plan } from '../plan/planner.js';
+import { planCounts, type Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
 import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
@@ -256,14 +256,7 @@ async function finishRun(
 ): Promise<PushResult> {
   const { result, plan } = exported;
   const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
-  const counts = {
-    create: plan.totals.create,
-    update: plan.totals.update,
-    archive: plan.totals.archive,
-    rename: plan.totals.rename,
-    unchanged: plan.unchanged,
-    firstPush: plan.firstPush,
-  };
+  const counts = planCounts(plan);
   Object.assign(ctx.history, {
     csvPath: files.csvPath,
     planPath: files.planPath,

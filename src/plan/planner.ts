@@ -1,4 +1,5 @@
 import type { ColumnSet } from '../mapping/columns.js';
+import type { PlanCounts } from './counts.js';
 import { hash32 } from '../util/hash-index.js';
 import {
   displayName,
@@ -99,6 +100,15 @@ export interface Plan {
   locations: Record<string, LocationPlan>;
   /** How many contacts each list has in all. */
   totals: { create: number; update: number; archive: number; rename: number };
+}
+
+/**
+ * The counts of a plan in the one shape reports, history, guards and the vendor check share.
+ * @param plan the plan
+ */
+export function planCounts(plan: Plan): Required<PlanCounts> {
+  const { create, update, archive, rename } = plan.totals;
+  return { create, update, archive, rename, unchanged: plan.unchanged, firstPush: plan.firstPush };
 }
 
 /** Contacts of each plan list a push keeps in memory (for messages and the report). */

@@ -2,6 +2,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { makeDir } from '../io/make-dir.js';
+import type { PlanCounts } from '../plan/counts.js';
 
 /** The vendor account a run went to, as the history names it (never a secret). */
 export interface RunTarget {
@@ -35,14 +36,7 @@ export interface HistoryEntry {
   planPath?: string;
   rows?: number;
   rejected?: number;
-  plan?: {
-    create: number;
-    update: number;
-    archive: number;
-    rename?: number;
-    unchanged: number;
-    firstPush: boolean;
-  };
+  plan?: PlanCounts;
   guards?: string[];
   vendor?: unknown;
   error?: string;

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 
 import { cleanServerText, cleanServerValue, serverExcerpt } from '../util/server-text.js';
+import type { PlanCounts } from '../plan/counts.js';
 
 /**
  * The vendor's answer, read in one place: the body of a response (JSON when it parses, else
@@ -150,14 +151,6 @@ export function recognisedImport(answer: Answer, expectEmpty: boolean): boolean 
   return parsed.kind === 'summary' && (parsed.counts.length > 0 || Array.isArray(record?.errors));
 }
 
-/** What the plan expected the vendor to do (counts of contacts). */
-export interface PlannedCounts {
-  create: number;
-  update: number;
-  archive: number;
-  unchanged: number;
-}
-
 /** How a vendor's import summary compares with the plan. */
 export interface SummaryVerdict {
   /** The vendor says it imported nothing of a non-empty upload: the upload is not confirmed. */
@@ -175,7 +168,7 @@ export interface SummaryVerdict {
  * @param plan the plan's counts
  * @param rows rows uploaded
  */
-export function compareWithPlan(summary: unknown, plan: PlannedCounts, rows: number): SummaryVerdict {
+export function compareWithPlan(summary: unknown, plan: PlanCounts, rows: number): SummaryVerdict {
   const parsed = parseVendorSummary(summary);
   if (parsed.kind === 'text') return { importedNothing: false, differences: [] };
   const count = (name: (typeof SUMMARY_COUNTS)[number]): number | undefined =>

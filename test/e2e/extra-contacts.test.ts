@@ -21,6 +21,20 @@ const DORA = 'Dora,Temp,dora@contractor.example,,,,,,hq,,';
 const BAD_PIN = 'Bad,Pin,bad-pin@contractor.example,,,,,12,hq,,';
 const TWIN = 'Wendy,Twin,WENDY@example.com,,,,,,warehouse,,';
 
+interface ExplainLocation {
+  slug: string;
+  why: string[];
+  row: { column: string; value: string }[];
+  verdict: string;
+  action: string;
+  duplicateOf?: { column: string; value: string; dn: string }[];
+  lastPushed: { column: string; value: string }[] | null;
+}
+interface ExplainReport {
+  people: { dn: string; source?: string; locations: ExplainLocation[] }[];
+  inLastPush: { location: string; source?: string }[];
+}
+
 const sh = (args: string[], cwd: string): Promise<CliRun> => runAdsync(args, { cwd, env: ENV });
 
 describe.skipIf(skip !== '')(
@@ -105,6 +119,66 @@ describe.skipIf(skip !== '')(
       expect(approved.code, approved.stderr).toBe(0);
       expect(statusOf('Carl')).toBe('archived');
       expect(active()).toEqual(['Dora@hq', 'Rita@warehouse']);
+    });
+
+    it('explain shows a contractor with its file line, a shadowed row as a duplicate, and a removed one as gone since the last push', async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config());
+      await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${CARL}\n${TWIN}\n`);
+      const explain = async (query: string): Promise<ExplainReport> => {
+        const run = await sh(['explain', query, '--json'], cwd);
+        expect(run.code, run.stderr).toBe(0);
+        return JSON.parse(run.stdout) as ExplainReport;
+      };
+      const at = (report: ExplainReport, slug: string): ExplainLocation | undefined =>
+        report.people[0]?.locations.find((l) => l.slug === slug);
+
+      const carl = await explain('carl@contractor.example');
+      expect(carl.people.map((p) => p.source)).toEqual(['contractors.csv line 2']);
+      expect(at(carl, 'hq')).toMatchObject({
+        verdict: 'valid',
+        action: 'create',
+        why: ['listed in contractors.csv line 2 (extraContacts), not read from the directory'],
+        lastPushed: null,
+      });
+      expect(at(carl, 'hq')?.row).toContainEqual({ column: 'Business Title', value: 'Electrician, Level 2' });
+      expect(at(carl, 'warehouse')).toMatchObject({
+        verdict: 'not-matched',
+        action: 'none',
+        why: ['contractors.csv line 2 names location "hq", not this one'],
+      });
+
+      // Wendy Twin repeats a directory person's email: the directory's row wins, and explain says whose.
+      const twin = await explain('Twin');
+      expect(twin.people.map((p) => p.source)).toEqual(['contractors.csv line 3']);
+      expect(at(twin, 'warehouse')).toMatchObject({ verdict: 'duplicate', action: 'none' });
+      expect(at(twin, 'warehouse')?.duplicateOf).toContainEqual({
+        column: 'Email',
+        value: 'wendy@example.com',
+        dn: 'uid=wendy,ou=warehouse,ou=people,dc=example,dc=com',
+      });
+
+      const pushed = await sh(['push'], cwd);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const after = await explain('carl@contractor.example');
+      expect(at(after, 'hq')).toMatchObject({ verdict: 'valid', action: 'unchanged' });
+      expect(at(after, 'hq')?.lastPushed).toContainEqual({
+        column: 'Email',
+        value: 'carl@contractor.example',
+      });
+
+      // Carl leaves the file: nobody is found, but the last push held him, from that file line.
+      await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${TWIN}\n`);
+      const gone = await explain('carl@contractor.example');
+      expect(gone.people).toEqual([]);
+      expect(gone.inLastPush).toMatchObject([{ location: 'hq', source: 'contractors.csv line 2' }]);
+      const text = await sh(['explain', 'carl@contractor.example'], cwd);
+      expect(text.stdout + text.stderr).toContain('removed from its extraContacts file since?');
+      const dry = await sh(['push', '--dry-run', '--allow-archive', '1'], cwd);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toContain(
+        'archive: Carl Contractor <carl@contractor.example> [hq] (from contractors.csv line 2)',
+      );
     });
 
     it('check shows per location how many rows come from extraContacts files', async () => {

@@ -17,6 +17,14 @@ const SUFFIX = 'dc=example,dc=com';
 const TORONTO = `ou=toronto,ou=people,${SUFFIX}`;
 const PEOPLE = 40;
 type Profile = 'ilobby' | 'receptionist';
+interface ExplainedLocation {
+  slug: string;
+  verdict: string;
+  action: string;
+  changes: { column: string; old: string; new: string }[];
+  rename?: { from: string; to: string; location: string };
+  lastPushed: { column: string; value: string }[] | null;
+}
 
 const uid = (n: number): string => `p${String(n).padStart(2, '0')}`;
 const dnOf = (n: number): string => `uid=${uid(n)},${TORONTO}`;
@@ -62,6 +70,13 @@ describe.skipIf(skip !== '')(
 
     const report = (run: CliRun): { plan: Record<string, unknown>; guards?: { guard: string }[] } =>
       JSON.parse(run.stdout) as { plan: Record<string, unknown>; guards?: { guard: string }[] };
+
+    /** The locations of the one person an `explain --json` found. */
+    const explained = (run: CliRun): ExplainedLocation[] => {
+      const parsed = JSON.parse(run.stdout) as { people: { locations: ExplainedLocation[] }[] };
+      expect(parsed.people).toHaveLength(1);
+      return parsed.people[0]?.locations ?? [];
+    };
 
     beforeAll(async () => {
       slapd = await startSlapd([
@@ -140,6 +155,32 @@ describe.skipIf(skip !== '')(
       expect(receptionist.stderr).toContain(
         `Email "${mailOf(0, 'old.example')}" → "${mailOf(0, 'new.example')}"`,
       );
+
+      // explain tells the same story for the one person: a rename at iLobby, an update at The Receptionist.
+      const told = await sh('ilobby', ['explain', uid(0), '--json']);
+      expect(told.code, told.stderr).toBe(0);
+      const [atIlobby] = explained(told);
+      expect(atIlobby).toMatchObject({
+        slug: 'toronto',
+        verdict: 'valid',
+        action: 'create',
+        rename: { from: mailOf(0, 'old.example'), to: mailOf(0, 'new.example'), location: 'toronto' },
+      });
+      expect(atIlobby?.lastPushed).toContainEqual({ column: 'EMAIL', value: mailOf(0, 'old.example') });
+      const text = await sh('ilobby', ['explain', uid(0)]);
+      expect(text.stderr + text.stdout).toContain(
+        `a rename: ${mailOf(0, 'old.example')} → ${mailOf(0, 'new.example')}`,
+      );
+      const byId = await sh('receptionist', ['explain', mailOf(0, 'new.example'), '--json']);
+      expect(byId.code, byId.stderr).toBe(0);
+      const [atReceptionist] = explained(byId);
+      expect(atReceptionist).toMatchObject({ action: 'update' });
+      expect(atReceptionist?.rename).toBeUndefined();
+      expect(atReceptionist?.changes).toContainEqual({
+        column: 'Email',
+        old: mailOf(0, 'old.example'),
+        new: mailOf(0, 'new.example'),
+      });
       await setDomain([0], 'old.example');
     });
 

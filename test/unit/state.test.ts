@@ -152,6 +152,66 @@ describe('state file', () => {
     ]);
   });
 
+  it('keeps the source of an extraContacts contact as a sixth element, after a null identity, and plans its archive with it', async () => {
+    const dir = await tempDir();
+    const contacts = join(dir, 'contacts');
+    const cells = (n: number): string[] => [
+      `F${n}`,
+      `L${n}`,
+      `c${n}@contractor.example`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      'hq',
+      '',
+      '',
+    ];
+    const keyOf = (n: number): string => identityOf(layout, { cells: cells(n), location: 'hq' });
+    const lines = [
+      stateContactLine(keyOf(0), 'hq', cells(0), undefined, 'contractors.csv line 2'),
+      stateContactLine(keyOf(1), 'hq', cells(1), 'guid-1', 'desk.csv line 7'),
+      stateContactLine(keyOf(2), 'hq', cells(2), 'guid-2'),
+      stateContactLine(keyOf(3), 'hq', cells(3)),
+    ];
+    expect(lines.map((l) => (JSON.parse(l) as unknown[]).slice(4))).toEqual([
+      [null, 'contractors.csv line 2'],
+      ['guid-1', 'desk.csv line 7'],
+      ['guid-2'],
+      [],
+    ]);
+    await writeFile(contacts, lines.map((l) => `${l}\n`).join(''));
+    const path = join(dir, 'state.json');
+    const header = {
+      time: 't',
+      csvSha256: 'x',
+      headers: layout.headers,
+      rows: { hq: 4 },
+      searches: {},
+      total: 4,
+    };
+    await writeLastPush(path, header, contacts, new Set());
+    const read = [];
+    for await (const c of (await openLastPush(path))?.contacts() ?? []) read.push(c);
+    expect(read.map((c) => [c.id, c.source])).toEqual([
+      [undefined, 'contractors.csv line 2'],
+      ['guid-1', 'desk.csv line 7'],
+      ['guid-2', undefined],
+      [undefined, undefined],
+    ]);
+    // Nobody is in this push: each archive carries the source its contact was pushed from.
+    const index = new PreviousIndex(layout);
+    for (const c of read) index.add(c);
+    const plan = await new Planner(layout, index, { stores: memoryStores() }).finish(read, []);
+    expect(plan.archive.map((a) => a.source)).toEqual([
+      'contractors.csv line 2',
+      'desk.csv line 7',
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('says a damaged or truncated state is damaged', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.json'), '{"version":2,');

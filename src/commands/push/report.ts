@@ -1,5 +1,7 @@
 import { ExitCode, type GuardTrip } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
+import type { PlanCounts } from '../../plan/counts.js';
+import { planCounts } from '../../plan/planner.js';
 
 /** The `--json` run report: one JSON object on stdout. */
 export type RunReport = {
@@ -41,15 +43,8 @@ export type RunReport = {
   /** Search references seen and ignored. */
   references?: string[];
   /** The plan against the last good push. */
-  plan?: {
-    firstPush: boolean;
+  plan?: Required<PlanCounts> & {
     path: string;
-    create: number;
-    update: number;
-    archive: number;
-    /** Archives that are renames (also counted in create and archive). */
-    rename: number;
-    unchanged: number;
     locations: Record<string, unknown>;
     archived: { name: string; location: string }[];
     /** The first renames, old → new. */
@@ -102,13 +97,8 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     entriesRead: result.entriesRead,
     references: result.references,
     plan: {
-      firstPush: result.plan.firstPush,
+      ...planCounts(result.plan),
       path: result.planPath,
-      create: result.plan.totals.create,
-      update: result.plan.totals.update,
-      archive: result.plan.totals.archive,
-      rename: result.plan.totals.rename,
-      unchanged: result.plan.unchanged,
       locations: result.plan.locations,
       archived: result.plan.archive.slice(0, 50).map((a) => ({ name: a.name, location: a.location })),
       renames: result.plan.renames.slice(0, 50).map((r) => ({
