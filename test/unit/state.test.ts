@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { compileColumns } from '../../src/mapping/columns.js';
 import { LineBuffer } from '../../src/io/line-buffer.js';
-import { identityOf, rowHash, type CurrentRow } from '../../src/plan/identity.js';
+import { identityOf, rowHash, type CurrentRow, type StoredContact } from '../../src/plan/identity.js';
 import { Planner, PreviousIndex } from '../../src/plan/planner.js';
 import { openLastPush, stateContactLine, writeLastPush, type LastPush } from '../../src/state/baseline.js';
 import { PlanFileWriter } from '../../src/state/plan-file.js';
@@ -47,6 +47,28 @@ async function planFromFile(path: string, now: CurrentRow[], sample = Infinity) 
   const planner = new Planner(layout, index, { sample, stores: memoryStores() });
   for (const r of now) planner.add(r);
   return { previous, plan: await planner.finish(previous.contacts(), []) };
+}
+
+/** Save a state of `total` hq contacts from a file of contact lines, and read its contacts back. */
+async function throughState(
+  dir: string,
+  headers: readonly string[],
+  contacts: string,
+  total: number,
+): Promise<StoredContact[]> {
+  const path = join(dir, 'state.json');
+  const header = {
+    time: 't',
+    csvSha256: 'x',
+    headers: [...headers],
+    rows: { hq: total },
+    searches: {},
+    total,
+  };
+  await writeLastPush(path, header, contacts, new Set());
+  const read: StoredContact[] = [];
+  for await (const c of (await openLastPush(path))?.contacts() ?? []) read.push(c);
+  return read;
 }
 
 describe('state file', () => {
@@ -125,19 +147,7 @@ describe('state file', () => {
     const old = [0, 1, 2].map((n) => person(n, 'old.example'));
     await writeFile(contacts, old.map((r, n) => line(r, n < 2 ? r.id : undefined)).join(''));
     expect(JSON.parse((await readFile(contacts, 'utf8')).split('\n')[2] ?? '')).toHaveLength(4);
-    const path = join(dir, 'state.json');
-    const header = {
-      time: 't',
-      csvSha256: 'x',
-      headers: noId.headers,
-      rows: { hq: 3 },
-      searches: {},
-      total: 3,
-    };
-    await writeLastPush(path, header, contacts, new Set());
-    const previous = await openLastPush(path);
-    const read = [];
-    for await (const c of previous?.contacts() ?? []) read.push(c);
+    const read = await throughState(dir, noId.headers, contacts, 3);
     expect(read.map((c) => c.id)).toEqual(['guid-0', 'guid-1', undefined]);
     // Everyone changes domain: only the contacts whose identity was kept are renames.
     const index = new PreviousIndex(noId);
@@ -182,18 +192,7 @@ describe('state file', () => {
       [],
     ]);
     await writeFile(contacts, lines.map((l) => `${l}\n`).join(''));
-    const path = join(dir, 'state.json');
-    const header = {
-      time: 't',
-      csvSha256: 'x',
-      headers: layout.headers,
-      rows: { hq: 4 },
-      searches: {},
-      total: 4,
-    };
-    await writeLastPush(path, header, contacts, new Set());
-    const read = [];
-    for await (const c of (await openLastPush(path))?.contacts() ?? []) read.push(c);
+    const read = await throughState(dir, layout.headers, contacts, 4);
     expect(read.map((c) => [c.id, c.source])).toEqual([
       [undefined, 'contractors.csv line 2'],
       ['guid-1', 'desk.csv line 7'],
