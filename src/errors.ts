@@ -3,7 +3,6 @@
  * with a machine `code`, a human `message`, a `hint` saying what to do, and the library error
  * it wraps as `cause`. Only `src/cli` turns these into text and exit codes.
  */
-import type { PlanCounts } from './plan/counts.js';
 
 /** Exit codes, as documented in the README. */
 export const ExitCode = {
@@ -139,6 +138,21 @@ export interface GuardTrip {
   previous?: number;
   /** safety.mustInclude contacts missing from the export. */
   missing?: string[];
+}
+
+/**
+ * The counts of a plan, as the run's report, its history line, a guard's error and the check of the
+ * vendor's answer all carry them: one shape, so a count added to the plan reaches all four.
+ */
+export interface PlanCounts {
+  create: number;
+  update: number;
+  archive: number;
+  /** Archives that are renames (also counted in create and archive); absent in older history lines. */
+  rename?: number;
+  unchanged: number;
+  /** No earlier push: everyone is new. */
+  firstPush: boolean;
 }
 
 /** What a {@link GuardError} knows: the trips, the plan's counts and the run's files. */

@@ -1,5 +1,5 @@
 import type { ColumnSet } from '../mapping/columns.js';
-import type { PlanCounts } from './counts.js';
+import type { PlanCounts } from '../errors.js';
 import { hash32 } from '../util/hash-index.js';
 import {
   displayName,

@@ -2,7 +2,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { makeDir } from '../io/make-dir.js';
-import type { PlanCounts } from '../plan/counts.js';
+import type { PlanCounts } from '../errors.js';
 
 /** The vendor account a run went to, as the history names it (never a secret). */
 export interface RunTarget {

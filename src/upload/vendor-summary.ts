@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 
 import { cleanServerText, cleanServerValue, serverExcerpt } from '../util/server-text.js';
-import type { PlanCounts } from '../plan/counts.js';
+import type { PlanCounts } from '../errors.js';
 
 /**
  * The vendor's answer, read in one place: the body of a response (JSON when it parses, else

@@ -1,6 +1,6 @@
-import { ExitCode, type GuardTrip } from '../../errors.js';
+import { ExitCode, type GuardTrip, type PlanCounts } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
-import type { PlanCounts } from '../../plan/counts.js';
+
 import { planCounts } from '../../plan/planner.js';
 
 /** The `--json` run report: one JSON object on stdout. */
