@@ -346,7 +346,9 @@ async function finishRun(
       // The baseline stays: the vendor holds what it held before, as far as it says.
       throw new UploadError(
         'UPLOAD_UNCONFIRMED',
-        `the vendor accepted the upload but says it imported none of the ${exported.rows} rows (created, updated and unchanged are all 0)`,
+        `the vendor accepted the upload but says it imported none of the ${exported.rows} rows (${verdict.zeros} ${verdict.zeros.includes(' and ') ? 'are all' : 'is'} 0)${
+          verdict.fileErrors.length > 0 ? `: ${verdict.fileErrors.slice(0, 3).join('; ')}` : ''
+        }`,
         {
           hint: `The baseline did not move. Check the vendor's import log for this upload (CSV: ${files.csvPath}) and the account target.uploadUrl points to, then push again.`,
           details: { csvPath: files.csvPath, httpStatus: uploaded.httpStatus },

@@ -155,22 +155,36 @@ export function recognisedImport(answer: Answer, expectEmpty: boolean): boolean 
 export interface SummaryVerdict {
   /** The vendor says it imported nothing of a non-empty upload: the upload is not confirmed. */
   importedNothing: boolean;
+  /** The counts that said so ("created, updated and unchanged"), for the message. */
+  zeros: string;
+  /** What the vendor said about the whole file (errors naming no row), short and clean. */
+  fileErrors: string[];
   /** Counts clearly different from the plan, one line each, for the run's warnings. */
   differences: string[];
 }
 
 /**
  * Compare the vendor's import summary with the plan. Sync tools that trusted any accepted
- * upload lost track of what the vendor held; adsync checks what the vendor says it did. A count
- * is "clearly" off when it differs by more than 5 contacts and more than 10% of the plan's (a
- * vendor may count a little differently: a contact it merged, a row it skipped). Pure.
+ * upload lost track of what the vendor held; adsync checks what the vendor says it did.
+ *
+ * Imported nothing: every count the vendor gives of created, updated and unchanged is 0, for a
+ * non-empty upload, whatever its errors say (an "invalid header" beside zeros is no import). A
+ * vendor that leaves `unchanged` out says nothing about the rows it did not change, so its zeros
+ * mean nothing imported only when the plan had something to create or update.
+ *
+ * Clearly off: a count that differs by more than 5 contacts and more than 10% of the plan's (a
+ * vendor may count a little differently: a contact it merged, a row it skipped). Created and
+ * archived are compared as they are. Updates are not, one way: iLobby ignores empty fields (so a
+ * cleared title is no change there) and The Receptionist may count every matched contact as
+ * updated; what is compared is that the vendor took in about as many rows as were planned
+ * (created + updated + unchanged) and updated no more than it matched. Pure.
  * @param summary the vendor's answer (parsed JSON or text)
  * @param plan the plan's counts
  * @param rows rows uploaded
  */
 export function compareWithPlan(summary: unknown, plan: PlanCounts, rows: number): SummaryVerdict {
   const parsed = parseVendorSummary(summary);
-  if (parsed.kind === 'text') return { importedNothing: false, differences: [] };
+  if (parsed.kind === 'text') return { importedNothing: false, zeros: '', fileErrors: [], differences: [] };
   const count = (name: (typeof SUMMARY_COUNTS)[number]): number | undefined =>
     parsed.counts.find((c) => c.name === name)?.value;
   const created = count('created');
@@ -178,18 +192,39 @@ export function compareWithPlan(summary: unknown, plan: PlanCounts, rows: number
   const unchanged = count('unchanged');
   const archived = (count('archived') ?? 0) + (count('disabled') ?? 0);
   const kept = [created, updated, unchanged].filter((v): v is number => v !== undefined);
+  const planned = plan.create + plan.update + plan.unchanged;
   const importedNothing =
-    rows > 0 && kept.length > 0 && kept.every((v) => v === 0) && parsed.errors.length === 0;
+    rows > 0 &&
+    kept.length > 0 &&
+    kept.every((v) => v === 0) &&
+    (unchanged !== undefined || plan.create + plan.update > 0);
+  const said = (['created', 'updated', 'unchanged'] as const).filter((n) => count(n) !== undefined);
+  const zeros = said.length > 1 ? `${said.slice(0, -1).join(', ')} and ${said.at(-1) ?? ''}` : said.join('');
+  const fileErrors = parsed.errors.flatMap((e) =>
+    e.row === undefined ? [serverExcerpt(e.message ?? JSON.stringify(e.entry), 200)] : [],
+  );
   const differences: string[] = [];
-  const compare = (what: string, said: number | undefined, planned: number): void => {
-    if (said === undefined) return;
-    const gap = Math.abs(said - planned);
-    if (gap > 5 && gap > planned * 0.1)
-      differences.push(`the vendor says it ${what} ${said} contacts; the plan expected ${planned}`);
+  const off = (got: number, expected: number): boolean => {
+    const gap = Math.abs(got - expected);
+    return gap > 5 && gap > expected * 0.1;
   };
-  compare('created', created, plan.create);
-  compare('updated', updated, plan.update);
+  if (created !== undefined && off(created, plan.create))
+    differences.push(`the vendor says it created ${created} contacts; the plan expected ${plan.create}`);
+  if (created !== undefined && updated !== undefined && unchanged !== undefined) {
+    const took = created + updated + unchanged;
+    if (off(took, planned))
+      differences.push(
+        `the vendor says it took in ${took} contacts (created, updated or unchanged); the upload planned ${planned}`,
+      );
+  }
+  if (updated !== undefined && updated > plan.update + plan.unchanged + 5)
+    differences.push(
+      `the vendor says it updated ${updated} contacts; the upload matched at most ${plan.update + plan.unchanged} it held`,
+    );
   if (count('archived') !== undefined || count('disabled') !== undefined)
-    compare('archived or disabled', archived, plan.archive);
-  return { importedNothing, differences };
+    if (off(archived, plan.archive))
+      differences.push(
+        `the vendor says it archived or disabled ${archived} contacts; the plan expected ${plan.archive}`,
+      );
+  return { importedNothing, zeros, fileErrors, differences };
 }

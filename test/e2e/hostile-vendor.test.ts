@@ -111,6 +111,23 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/says it imported none of the \d+ rows/);
     await endedCleanly(cwd, nothing, 'UPLOAD_UNCONFIRMED');
+    // Zeros beside an error about the whole file are no import either, and the message quotes it.
+    vendor.handle = (req, _body, res) => {
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ created: 0, updated: 0, unchanged: 0, errors: [{ message: 'invalid header' }] }),
+      );
+    };
+    const header = await push(cwd);
+    expect(header.code).toBe(1);
+    expect(header.stderr).toMatch(
+      /says it imported none of the \d+ rows \(created, updated and unchanged are all 0\): invalid header/,
+    );
+    await endedCleanly(cwd, header, 'UPLOAD_UNCONFIRMED');
     // A first push of every contact that the vendor says created one of: accepted, with a warning.
     vendor.handle = summary({ created: 1, updated: 0, unchanged: 0, archived: 0 });
     const few = await push(cwd);
