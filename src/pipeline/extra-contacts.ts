@@ -1,9 +1,12 @@
 import { basename } from 'node:path';
 
+import type { CountryCode } from 'libphonenumber-js';
+
 import type { ResolvedConfig } from '../config/types.js';
 import { readContactsFile } from '../csv/contacts-file.js';
 import { ConfigError } from '../errors.js';
-import type { ColumnSet } from '../mapping/columns.js';
+import type { CellIssue, ColumnSet } from '../mapping/columns.js';
+import { formatPhone } from '../mapping/formats.js';
 import { displayName } from '../plan/identity.js';
 import { suggest } from '../util/suggest.js';
 import { validateRow } from '../validation/validate.js';
@@ -45,6 +48,8 @@ interface Shadow {
 export class ExtraContacts {
   private readonly rows: ExtraRow[] = [];
   private readonly rejected: RejectedRow[] = [];
+  /** The valid rows' warnings (a phone number left empty, a formula-like cell). */
+  private readonly warnings: ExportWarning[] = [];
   /** Unique value (scope, column, value) → the extra rows holding it. */
   private readonly index = new Map<string, number[]>();
   private readonly shadows = new Map<number, Shadow>();
@@ -91,14 +96,17 @@ export class ExtraContacts {
         if (!slugs.includes(slug)) reasons.push(unknownLocation(layout, slug, slugs));
         // A read of some locations only (check, after one failed) leaves the others' rows out.
         else if (!reading.has(slug)) continue;
-        const verdict = validateRow(layout, { cells: row.cells, issues: [] });
-        reasons.push(
-          ...verdict.reasons.map((r) => r.replace('fix the value in the directory', `fix it in ${name}`)),
-        );
+        const issues = readPhones(layout, row.cells, config.phone.defaultCountry);
+        const verdict = validateRow(layout, { cells: row.cells, issues });
+        const inFile = (r: string): string =>
+          r.replace('fix the value in the directory', `fix it in ${name}`);
+        reasons.push(...verdict.reasons.map(inFile));
         if (reasons.length > 0) {
           extras.rejected.push({ cells: row.cells, dn: source, location: slug, reasons });
           continue;
         }
+        for (const message of verdict.warnings)
+          extras.warnings.push({ dn: source, location: slug, message: inFile(message) });
         extras.add({ cells: row.cells, source, slug });
       }
     }
@@ -163,6 +171,7 @@ export class ExtraContacts {
     warnings: ExportWarning[],
     watch?: ExportWatch,
   ): Promise<void> {
+    warnings.push(...this.warnings.filter((w) => buckets.has(w.location ?? '')));
     for (const [n, row] of this.rows.entries()) {
       const shadow = this.shadows.get(n);
       if (shadow) {
@@ -184,10 +193,37 @@ export class ExtraContacts {
       (bucket.extras ??= new Set()).add(row.source);
       await bucket.sorter.add(row.cells, row.source);
     }
-    for (const reject of this.rejected) {
-      (buckets.get(reject.location) ?? buckets.get(this.firstSlug))?.rejected.push(reject);
-    }
+    // A row naming no configured location is the first location's reject, or (when a check reads
+    // only some locations) the first one read: listed somewhere, never dropped.
+    const fallback = buckets.get(this.firstSlug) ?? buckets.values().next().value;
+    for (const reject of this.rejected) (buckets.get(reject.location) ?? fallback)?.rejected.push(reject);
   }
+}
+
+/**
+ * Phone columns are read as phone numbers, as the directory's are (with `phone.defaultCountry`),
+ * so `(416) 555-0101` in a file is the `+14165550101` a directory row holds: compared as the
+ * same SMS Phone, and sent in the form the vendor dials. A cell that is no phone number is left
+ * empty with a cell issue, which validation turns into a warning or, when it was the only way to
+ * reach the contact, a reject.
+ * @param layout the columns
+ * @param cells the row, changed in place
+ * @param defaultCountry country for national numbers
+ */
+function readPhones(
+  layout: ColumnSet,
+  cells: string[],
+  defaultCountry: CountryCode | undefined,
+): CellIssue[] {
+  const issues: CellIssue[] = [];
+  for (const [column, c] of layout.columns.entries()) {
+    const raw = cells[column] ?? '';
+    if (raw === '' || !c.formats.includes('phone')) continue;
+    const phone = formatPhone(raw, defaultCountry);
+    cells[column] = phone ?? '';
+    if (phone === undefined) issues.push({ column, kind: 'phone', raw });
+  }
+  return issues;
 }
 
 /**

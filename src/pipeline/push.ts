@@ -293,7 +293,11 @@ async function finishRun(
   const trips = checkGuards(
     plan,
     previous,
-    { emails: exported.mustIncludeFound, searches: result.searches },
+    {
+      emails: exported.mustIncludeFound,
+      searches: result.searches,
+      extras: Object.fromEntries(locations.map((l) => [l.slug, l.extraContacts])),
+    },
     {
       ...config.safety,
       allowArchive: options.allowArchive,

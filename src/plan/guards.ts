@@ -48,31 +48,50 @@ export interface Trip extends GuardTrip {
  * @param current this run's facts: emails present and entries per search
  * @param current.emails emails in this run's rows (lower case)
  * @param current.searches entries returned per search
+ * @param current.extras rows per location from `extraContacts:` files (not the directory's)
  * @param options limits and approvals
  */
 export function checkGuards(
   plan: Plan,
   previous: { readonly searches: Readonly<Record<string, number>> } | undefined,
-  current: { emails: ReadonlySet<string>; searches: Readonly<Record<string, number>> },
+  current: {
+    emails: ReadonlySet<string>;
+    searches: Readonly<Record<string, number>>;
+    extras?: Readonly<Record<string, number>>;
+  },
   options: GuardOptions,
 ): Trip[] {
   if (options.force) return [];
   const trips: Trip[] = [];
-  const total = Object.values(plan.locations).reduce((n, l) => n + l.current, 0);
+  // The empty guards are about the directory read: a contractor's row from a file must not make
+  // an emptied location look read (it would leave only the archive guards, which --allow-archive
+  // approves, where an emptied location needs --force).
+  const extras = (slug: string): number => current.extras?.[slug] ?? 0;
+  const locations = Object.entries(plan.locations);
+  const fromDirectory = locations.reduce((n, [slug, l]) => n + l.current - extras(slug), 0);
+  const fromFiles = locations.reduce((n, [slug]) => n + extras(slug), 0);
   const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
-  const previousTotal = Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
-  if (total === 0) {
+  const previousTotal = locations.reduce((n, [, l]) => n + l.previous, 0);
+  // A push of files only is what it is when the last push held no more than the files do now.
+  if (fromDirectory === 0 && (fromFiles === 0 || previousTotal > fromFiles)) {
     trips.push({
       guard: 'empty-export',
-      message: 'the export has no rows at all: the vendor would archive every contact',
+      message:
+        fromFiles === 0
+          ? 'the export has no rows at all: the vendor would archive every contact'
+          : `the directory gave no rows at all (only the ${fromFiles} of the extraContacts files): the vendor would archive every other contact`,
       previous: previousTotal,
     });
   }
-  for (const [slug, l] of Object.entries(plan.locations)) {
-    if (total > 0 && l.current === 0 && l.previous > 0) {
+  for (const [slug, l] of locations) {
+    const files = extras(slug);
+    if (fromDirectory > 0 && l.current - files === 0 && l.previous > files) {
       trips.push({
         guard: 'empty-location',
-        message: `${label(slug)} has no rows now but had ${l.previous} in the last push`,
+        message:
+          files === 0
+            ? `${label(slug)} has no rows now but had ${l.previous} in the last push`
+            : `${label(slug)} has no rows from the directory now (only ${files} from extraContacts files) but had ${l.previous} in the last push`,
         location: slug,
         previous: l.previous,
       });

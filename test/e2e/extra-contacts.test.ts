@@ -181,6 +181,35 @@ describe.skipIf(skip !== '')(
       );
     });
 
+    it("phone numbers in a file are read as the directory's are: one in national form is Ada's SMS Phone, one that is no number is left empty", async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config());
+      const ada = 'Con,Tractor,,(416) 555-0101,,,,,hq,,';
+      const vague = 'Val,Vague,val@contractor.example,call me maybe,,,,,hq,,';
+      const only = 'Oona,Only,,not a number,,,,,hq,,';
+      await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${ada}\n${vague}\n${only}\n`);
+      const run = await sh(['push', '--dry-run'], cwd);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(
+        'contractors.csv line 2: Con Tractor is left out: uid=ada,ou=hq,ou=people,dc=example,dc=com has the same SMS Phone "+14165550101"',
+      );
+      expect(run.stderr).toContain(
+        'contractors.csv line 3: SMS Phone "call me maybe" is not a phone number; left empty',
+      );
+      const csvPath = run.stdout.trim().split('\n').at(-1) ?? '';
+      const rows = parse<Record<string, string>>(await readFile(csvPath, 'utf8'), {
+        columns: true,
+        bom: true,
+      });
+      expect(rows.filter((r) => r['Last Name'] === 'Tractor')).toEqual([]);
+      expect(rows.find((r) => r['Last Name'] === 'Vague')?.['SMS Phone']).toBe('');
+      const rejects = parse<Record<string, string>>(
+        await readFile(csvPath.replace(/\.csv$/, '.rejects.csv'), 'utf8'),
+        { columns: true, bom: true },
+      );
+      expect(rejects.find((r) => r['Last Name'] === 'Only')?.['Source DN']).toBe('contractors.csv line 4');
+    });
+
     it('check shows per location how many rows come from extraContacts files', async () => {
       const cwd = await tempDir();
       await writeConfig(cwd, config(['./contractors.csv', './desk.csv']));

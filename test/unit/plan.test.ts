@@ -456,6 +456,32 @@ describe('guards', () => {
     ).toEqual(['empty-export']);
   });
 
+  it('rows from extraContacts files do not make an emptied location or export look read', async () => {
+    const withFiles = async (
+      before: { cells: string[]; location: string }[],
+      now: { cells: string[]; location: string }[],
+      extras: Record<string, number>,
+    ): Promise<string[]> =>
+      checkGuards(
+        await computePlan(layout, lastPush(before), now, []),
+        lastPush(before),
+        { emails: emails(now), searches: {}, extras },
+        { ...options, allowArchive: 1000 },
+      ).map((t) => `${t.guard}: ${t.message}`);
+    // b's directory rows are gone; its one contractor (row 99) is all that is left.
+    const before = [...range(0, 5, 'a'), ...range(10, 15, 'b'), ...range(99, 100, 'b')];
+    expect(await withFiles(before, [...range(0, 5, 'a'), ...range(99, 100, 'b')], { b: 1 })).toEqual([
+      'empty-location: location b has no rows from the directory now (only 1 from extraContacts files) but had 6 in the last push',
+    ]);
+    expect(await withFiles(before, range(99, 100, 'b'), { b: 1 })).toEqual([
+      'empty-export: the directory gave no rows at all (only the 1 of the extraContacts files): the vendor would archive every other contact',
+    ]);
+    // A location of the files only (a front desk) is not emptied when the last push held no more.
+    const desk = [...range(0, 5, 'a'), ...range(99, 100, 'b')];
+    expect(await withFiles(desk, desk, { b: 1 })).toEqual([]);
+    expect(await withFiles(range(99, 100, 'b'), range(99, 100, 'b'), { b: 1 })).toEqual([]);
+  });
+
   it('a search that returned entries last time and nothing now trips the incomplete-read guard', async () => {
     const before = { ...lastPush(range(0, 5, 'hq')), searches: { 'hq | ou=a': 3, 'hq | ou=b': 2 } };
     const plan = await computePlan(layout, before, range(0, 3, 'hq'), []);
