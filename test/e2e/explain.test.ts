@@ -56,7 +56,7 @@ interface Report {
   query: string;
   people: { dn: string; name: string; locations: Location[] }[];
   lastPush: { time: string; contacts: number } | null;
-  inLastPush: { location: string; row: { column: string; value: string }[] }[];
+  inLastPush: { location: string; row: { column: string; value: string }[]; next?: string }[];
 }
 
 const at = (report: Report, uid: string, slug: string): Location => {
@@ -235,8 +235,8 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     const before = await snapshot(cwd);
     const report = await explain('walt@example.com');
     expect(report.people).toEqual([]);
-    expect(report.inLastPush.map((c) => [c.location, cell(c.row, 'Email')])).toEqual([
-      ['warehouse', 'walt@example.com'],
+    expect(report.inLastPush.map((c) => [c.location, cell(c.row, 'Email'), c.next])).toEqual([
+      ['warehouse', 'walt@example.com', 'archive'],
     ]);
     const human = await runAdsync(['explain', 'nobody-such@example.com'], { cwd, env: ENV });
     expect(human.code).toBe(0);

@@ -17,6 +17,10 @@ const SUFFIX = 'dc=example,dc=com';
 const TORONTO = `ou=toronto,ou=people,${SUFFIX}`;
 const PEOPLE = 40;
 type Profile = 'ilobby' | 'receptionist';
+interface NotFound {
+  people: unknown[];
+  inLastPush: { location: string; next?: string; renamedTo?: string; now?: string }[];
+}
 interface ExplainedLocation {
   slug: string;
   verdict: string;
@@ -181,6 +185,19 @@ describe.skipIf(skip !== '')(
         old: mailOf(0, 'old.example'),
         new: mailOf(0, 'new.example'),
       });
+
+      // Asked after by the old email: nobody has it now, and what the next push does with the old contact.
+      const oldMail = mailOf(0, 'old.example');
+      const gone = JSON.parse((await sh('ilobby', ['explain', oldMail, '--json'])).stdout) as NotFound;
+      expect(gone.people).toEqual([]);
+      expect(gone.inLastPush).toMatchObject([
+        { location: 'toronto', next: 'archive', renamedTo: mailOf(0, 'new.example') },
+      ]);
+      const kept = JSON.parse((await sh('receptionist', ['explain', oldMail, '--json'])).stdout) as NotFound;
+      expect(kept.inLastPush).toMatchObject([{ location: 'toronto', next: 'update' }]);
+      expect(kept.inLastPush[0]?.now).toContain(mailOf(0, 'new.example'));
+      const told2 = await sh('receptionist', ['explain', oldMail]);
+      expect(told2.stdout).toContain('the next push updates it: the vendor matches it by Identification');
       await setDomain([0], 'old.example');
     });
 

@@ -111,7 +111,12 @@ export async function exportFates(
   wanted: ReadonlySet<string>,
   keys: Set<string>,
   previous: PreviousPush | undefined,
-  options: { onEvent?: ((event: ExportEvent) => void) | undefined; signal?: AbortSignal | undefined },
+  options: {
+    onEvent?: ((event: ExportEvent) => void) | undefined;
+    signal?: AbortSignal | undefined;
+    /** Also keep the renames away from these old values (lower case): a contact asked after by its old email. */
+    renamesFrom?: ReadonlySet<string>;
+  },
 ): Promise<Fates> {
   const layout = config.layout;
   const rows = new Map<string, Map<string, RowFate>>();
@@ -199,7 +204,8 @@ export async function exportFates(
   const renames: PlannedRename[] = [];
   for (const line of stores.rename.lines()) {
     const rename = JSON.parse(line) as PlannedRename;
-    if (wanted.has(dnKey(rename.dn))) renames.push(rename);
+    if (wanted.has(dnKey(rename.dn)) || options.renamesFrom?.has(rename.from.toLowerCase()) === true)
+      renames.push(rename);
   }
   return {
     rows,

@@ -1,5 +1,5 @@
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
-import type { ExplainedCell, ExplainResult, LocationExplain } from './run.js';
+import type { ExplainedCell, ExplainResult, LocationExplain, ReceivedContact } from './run.js';
 
 const VERDICT_TEXT: Record<LocationExplain['verdict'], string> = {
   valid: 'sent',
@@ -26,6 +26,16 @@ function rowLines(row: readonly ExplainedCell[], indent: string): string[] {
   );
 }
 
+/** What the next push does with a contact nobody matches now, in words. */
+function nextLine(contact: ReceivedContact, listed: boolean): string {
+  if (contact.next === 'update')
+    return `the next push updates it: the vendor matches it by Identification, and that entry is now ${contact.now ?? 'someone else'} (a changed email or SMS phone)`;
+  if (contact.renamedTo !== undefined)
+    return `renamed to ${contact.renamedTo} in the directory: the next push archives (disables) this record and creates the new one`;
+  if (contact.next === 'unchanged') return 'the next push leaves it as it is';
+  return `${listed ? 'removed from its extraContacts file' : 'deleted, moved out of every location or renamed in the directory'} since? The next push archives it.`;
+}
+
 /**
  * Human report of `adsync explain`: per person its row (with where each value came from), then
  * per location whether it is selected and why, the verdict, the next push's action and what
@@ -47,12 +57,10 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
     else {
       const listed = result.inLastPush.some((contact) => contact.source !== undefined);
-      out.data(
-        `  ${last} has it: ${listed ? 'removed from its extraContacts file' : 'deleted or renamed in the directory'} since? The next push archives it.`,
-      );
+      out.data(`  ${last} has it:`);
       for (const contact of result.inLastPush) {
         const from = contact.source === undefined ? '' : ` (from ${contact.source})`;
-        out.data(`  in ${locationLabel(contact.location)}${from}:`);
+        out.data(`  in ${locationLabel(contact.location)}${from}: ${nextLine(contact, listed)}`);
         for (const line of rowLines(contact.row, '    ')) out.data(line);
       }
     }

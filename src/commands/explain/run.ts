@@ -30,6 +30,16 @@ export interface ReceivedContact {
   row: ExplainedCell[];
   /** For a contact of an `extraContacts:` file: its "FILE line N" then. */
   source?: string;
+  /**
+   * What the next push does with it: `archive` (gone from the directory or the file, or a
+   * rename at a vendor matching by email: see `renamedTo`), `update` (a vendor matching on
+   * Identification keeps the contact of a renamed entry: `now` names it), or `unchanged`.
+   */
+  next?: 'archive' | 'update' | 'unchanged';
+  /** For an archive that is a rename: the new email (or SMS phone). */
+  renamedTo?: string;
+  /** For an update: the contact's name and email now. */
+  now?: string;
 }
 
 /** One person in one location. */
@@ -166,10 +176,24 @@ export async function explain(
           (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
         ) || c.source?.toLowerCase() === wantedValue,
     );
+    // What the next push does with them: not always an archive (a vendor matching on
+    // Identification updates a renamed entry's contact; iLobby replaces it: a rename).
+    const fates =
+      hits.length === 0
+        ? undefined
+        : await exportFates(config, new Set(), new Set(hits.map((c) => c.key)), previous, {
+            ...options,
+            renamesFrom: new Set(hits.flatMap((c) => reachOf(layout, c))),
+          });
+    if (fates) {
+      result.connection = fates.connection;
+      result.warnings = fates.warnings;
+    }
     result.inLastPush = hits.map((c) => ({
       location: c.location,
       row: cellsOf(config, c.cells),
       ...(c.source === undefined ? {} : { source: c.source }),
+      ...(fates ? nextFor(c, reachOf(layout, c), fates.plan) : {}),
     }));
     return result;
   }
@@ -229,6 +253,37 @@ export async function explain(
       listedExplain(config, row, slugs, fates.rows.get(dnKey(row.source)), fates.plan, received),
     );
   return result;
+}
+
+/** A contact's email and SMS phone (lower case): what a rename's `from` names. */
+function reachOf(layout: ResolvedConfig['layout'], contact: StoredContact): string[] {
+  return [layout.roles.email, layout.roles.smsPhone].flatMap((i) =>
+    i === undefined || (contact.cells[i] ?? '') === '' ? [] : [(contact.cells[i] ?? '').toLowerCase()],
+  );
+}
+
+/**
+ * What the next push does with a contact of the last push that nobody matches now.
+ * @param contact the contact as the vendor last received it
+ * @param reach its email and SMS phone (lower case)
+ * @param plan the plan's entries about it
+ */
+function nextFor(
+  contact: StoredContact,
+  reach: readonly string[],
+  plan: Fates['plan'],
+): Pick<ReceivedContact, 'next' | 'renamedTo' | 'now'> {
+  const here = (e: { key: string; location: string }): boolean =>
+    e.key === contact.key && e.location === contact.location;
+  const update = plan.update.find(here);
+  if (update) return { next: 'update', now: update.name };
+  if (plan.archive.some(here)) {
+    const rename = plan.renames.find(
+      (r) => r.location === contact.location && reach.includes(r.from.toLowerCase()),
+    );
+    return { next: 'archive', ...(rename ? { renamedTo: rename.to } : {}) };
+  }
+  return { next: 'unchanged' };
 }
 
 /**
