@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { readContactsFile } from '../csv/contacts-file.js';
 import { ConfigError } from '../errors.js';
 import type { CellIssue, ColumnSet } from '../mapping/columns.js';
-import { formatPhone } from '../mapping/formats.js';
+import { applyFormat } from '../mapping/formats.js';
 import { displayName } from '../plan/identity.js';
 import { suggest } from '../util/suggest.js';
 import { validateRow } from '../validation/validate.js';
@@ -219,9 +219,9 @@ function readPhones(
   for (const [column, c] of layout.columns.entries()) {
     const raw = cells[column] ?? '';
     if (raw === '' || !c.formats.includes('phone')) continue;
-    const phone = formatPhone(raw, defaultCountry);
-    cells[column] = phone ?? '';
-    if (phone === undefined) issues.push({ column, kind: 'phone', raw });
+    const out = applyFormat('phone', raw, { defaultCountry });
+    cells[column] = out.ok ? out.value : '';
+    if (!out.ok) issues.push({ column, kind: out.problem, raw });
   }
   return issues;
 }

@@ -14,7 +14,7 @@ import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
-import { compareWithPlan, vendorRowErrors } from '../upload/vendor-summary.js';
+import { compareWithPlan, importedNothingMessage, vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { targetStatePaths } from './target-state.js';
@@ -348,16 +348,10 @@ async function finishRun(
     const verdict = compareWithPlan(uploaded.summary, counts, exported.rows);
     if (verdict.importedNothing) {
       // The baseline stays: the vendor holds what it held before, as far as it says.
-      throw new UploadError(
-        'UPLOAD_UNCONFIRMED',
-        `the vendor accepted the upload but says it imported none of the ${exported.rows} rows (${verdict.zeros} ${verdict.zeros.includes(' and ') ? 'are all' : 'is'} 0)${
-          verdict.fileErrors.length > 0 ? `: ${verdict.fileErrors.slice(0, 3).join('; ')}` : ''
-        }`,
-        {
-          hint: `The baseline did not move. Check the vendor's import log for this upload (CSV: ${files.csvPath}) and the account target.uploadUrl points to, then push again.`,
-          details: { csvPath: files.csvPath, httpStatus: uploaded.httpStatus },
-        },
-      );
+      throw new UploadError('UPLOAD_UNCONFIRMED', importedNothingMessage(verdict, exported.rows), {
+        hint: `The baseline did not move. Check the vendor's import log for this upload (CSV: ${files.csvPath}) and the account target.uploadUrl points to, then push again.`,
+        details: { csvPath: files.csvPath, httpStatus: uploaded.httpStatus },
+      });
     }
     for (const message of verdict.differences) known.warnings.push({ message });
     vendorRejected = vendorRowErrors(uploaded.summary);

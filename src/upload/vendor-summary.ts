@@ -228,3 +228,14 @@ export function compareWithPlan(summary: unknown, plan: PlanCounts, rows: number
       );
   return { importedNothing, zeros, fileErrors, differences };
 }
+
+/**
+ * The message of an upload the vendor says it imported nothing of (UPLOAD_UNCONFIRMED).
+ * @param verdict the comparison with the plan
+ * @param rows rows uploaded
+ */
+export function importedNothingMessage(verdict: SummaryVerdict, rows: number): string {
+  const zeros = `${verdict.zeros} ${verdict.zeros.includes(' and ') ? 'are all' : 'is'} 0`;
+  const errors = verdict.fileErrors.length > 0 ? `: ${verdict.fileErrors.slice(0, 3).join('; ')}` : '';
+  return `the vendor accepted the upload but says it imported none of the ${rows} rows (${zeros})${errors}`;
+}

@@ -27,13 +27,13 @@ function rowLines(row: readonly ExplainedCell[], indent: string): string[] {
 }
 
 /** What the next push does with a contact nobody matches now, in words. */
-function nextLine(contact: ReceivedContact, listed: boolean): string {
+function nextLine(contact: ReceivedContact): string {
   if (contact.next === 'update')
     return `the next push updates it: the vendor matches it by Identification, and that entry is now ${contact.now ?? 'someone else'} (a changed email or SMS phone)`;
   if (contact.renamedTo !== undefined)
     return `renamed to ${contact.renamedTo} in the directory: the next push archives (disables) this record and creates the new one`;
   if (contact.next === 'unchanged') return 'the next push leaves it as it is';
-  return `${listed ? 'removed from its extraContacts file' : 'deleted, moved out of every location or renamed in the directory'} since? The next push archives it.`;
+  return `${contact.source !== undefined ? 'removed from its extraContacts file' : 'deleted, moved out of every location or renamed in the directory'} since? The next push archives it.`;
 }
 
 /**
@@ -56,11 +56,10 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     if (!last) out.data('  there is no last good push to compare with');
     else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
     else {
-      const listed = result.inLastPush.some((contact) => contact.source !== undefined);
       out.data(`  ${last} has it:`);
       for (const contact of result.inLastPush) {
         const from = contact.source === undefined ? '' : ` (from ${contact.source})`;
-        out.data(`  in ${locationLabel(contact.location)}${from}: ${nextLine(contact, listed)}`);
+        out.data(`  in ${locationLabel(contact.location)}${from}: ${nextLine(contact)}`);
         for (const line of rowLines(contact.row, '    ')) out.data(line);
       }
     }

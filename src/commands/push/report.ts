@@ -1,6 +1,5 @@
 import { ExitCode, type GuardTrip, type PlanCounts } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
-
 import { planCounts } from '../../plan/planner.js';
 
 /** The `--json` run report: one JSON object on stdout. */
