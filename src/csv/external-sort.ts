@@ -1,32 +1,51 @@
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 
+import { fileLines } from '../io/file-lines.js';
 import { RowOrder, type SortableRow } from '../mapping/order.js';
 
 /**
- * How many rows all sorters together may hold in memory before one writes a sorted run to disk.
- * Shared, so that the memory used does not grow with the number of locations either.
+ * Bytes of rows all sorters together hold in memory by default before the largest holder writes
+ * a sorted run to disk. A held row is one string of about 350 characters (its sort key and its
+ * record), so this keeps about 70,000 people in memory, whatever the size of the directory.
+ */
+export const DEFAULT_SORT_MEMORY_BYTES = 24 * 1024 * 1024;
+
+/**
+ * How much all sorters together may hold in memory before the largest holder writes a sorted
+ * run to disk: bytes (estimated) and rows (tests make it tiny to exercise the merge). Shared, so
+ * that the memory used does not grow with the number of locations either.
  */
 export class SortBudget {
   private readonly sorters = new Set<RowSorter>();
   /** Rows held now. */
   public held = 0;
+  /** Bytes held now (estimated). */
+  public bytes = 0;
 
   /**
-   * @param rows rows all sorters may hold together
+   * @param rows rows all sorters may hold together (default: only the bytes count)
+   * @param maxBytes bytes all sorters may hold together
    */
-  public constructor(public readonly rows: number) {}
+  public constructor(
+    public readonly rows: number = Number.POSITIVE_INFINITY,
+    public readonly maxBytes: number = DEFAULT_SORT_MEMORY_BYTES,
+  ) {}
 
   /** @internal */
   public join(sorter: RowSorter): void {
     this.sorters.add(sorter);
   }
 
-  /** The sorter holding the most rows (the one to spill). */
+  /** Whether a sorter has to write a run. */
+  public get full(): boolean {
+    return this.held > this.rows || this.bytes > this.maxBytes;
+  }
+
+  /** The sorter holding the most bytes (the one to spill). */
   public largest(): RowSorter | undefined {
     let best: RowSorter | undefined;
-    for (const s of this.sorters) if (!best || s.held > best.held) best = s;
+    for (const s of this.sorters) if (!best || s.bytes > best.bytes) best = s;
     return best;
   }
 }
@@ -44,134 +63,129 @@ export interface RowSorterOptions {
 }
 
 /** A sorted row, as {@link RowSorter.sorted} yields it. */
-export type SortedRow = SortableRow & {
+export interface SortedRow {
+  /** Cells. */
+  cells: string[];
+  /** DN. */
+  dn: string;
   /** The entry's directory identity (objectGUID, entryUUID), when it has one. */
   id?: string;
-};
-
-/** Bytes read from a run file at a time. */
-const READ_CHUNK = 128 * 1024;
+}
 
 /**
- * A row in a run file: directory identity (empty when none), DN and cells joined by U+001F, one
- * row a line. Cells of rows that reach
- * the sort never hold control characters (validation rejects them); a DN that does is written
- * as JSON after a U+0002 mark instead.
+ * A row's record: directory identity (empty when none), DN and cells joined by U+001F. Cells of
+ * rows that reach the sort hold no control characters (validation rejects them); a record that
+ * would (a DN with a line break) is written as JSON after a U+0002 mark instead, so that a record
+ * is always one line without U+0000.
  */
 const FIELD = '\u001f';
 const JSON_MARK = '\u0002';
 // eslint-disable-next-line no-control-regex -- control characters are what is looked for
 const CONTROL = /[\u0000-\u001f]/;
 
-function encodeRow(dn: string, cells: readonly string[], id: string | undefined): string {
-  if (CONTROL.test(dn)) return `${JSON_MARK}${JSON.stringify([dn, cells, id ?? ''])}`;
+function encodeRecord(cells: readonly string[], dn: string, id: string | undefined): string {
+  if (CONTROL.test(dn)) return `${JSON_MARK}${JSON.stringify([id ?? '', dn, cells])}`;
   return `${id ?? ''}${FIELD}${dn}${FIELD}${cells.join(FIELD)}`;
 }
 
-function decodeRow(line: string): [string, string[], string] {
-  if (line.startsWith(JSON_MARK)) return JSON.parse(line.slice(1)) as [string, string[], string];
-  const parts = line.split(FIELD);
-  return [parts[1] ?? '', parts.slice(2), parts[0] ?? ''];
-}
-
-/** A row for the sort, with its directory identity when there is one. */
-function sortedRow(order: RowOrder, cells: readonly string[], dn: string, id: string | undefined): SortedRow {
-  const row: SortedRow = order.row(cells, dn);
-  if (id) row.id = id;
+function decodeRecord(record: string): SortedRow {
+  let id: string;
+  let dn: string;
+  let cells: string[];
+  if (record.charCodeAt(0) === 2) {
+    [id, dn, cells] = JSON.parse(record.slice(1)) as [string, string, string[]];
+  } else {
+    const a = record.indexOf(FIELD);
+    const b = record.indexOf(FIELD, a + 1);
+    id = record.slice(0, a);
+    dn = record.slice(a + 1, b);
+    cells = record.slice(b + 1).split(FIELD);
+  }
+  const row: SortedRow = { cells, dn };
+  if (id !== '') row.id = id;
   return row;
 }
 
-/** The rows of a run, one at a time. */
+/**
+ * A held row. Most rows are a *keyed line*: their {@link RowOrder.keyFields} and their record,
+ * joined by U+0000 in one string, so that rows sort as plain strings (natively, without a
+ * comparator, the key deciding: it ends with the DN, unique in a location). A row whose key is
+ * null (a sort value with characters the keys do not cover: CJK, Cyrillic…) is held with its
+ * record and cells, for {@link RowOrder.compare}.
+ */
+interface Unkeyed {
+  record: string;
+  row: SortableRow;
+}
+
+/** The current row of a run while runs are merged. */
+interface Head {
+  /** The keyed line, or undefined for an unkeyed row. */
+  line: string | undefined;
+  /** The record (for a keyed line: found when first needed). */
+  record: string | undefined;
+  /** For comparing with unkeyed rows (made when first needed). */
+  row: SortableRow | undefined;
+}
+
+/** The rows of one run, in order. */
 interface Run {
-  /** The current row, or undefined at the end. */
-  head: SortedRow | undefined;
+  head: Head | undefined;
   advance(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The last run of a sorter, never written: already sorted in memory. */
-class MemoryRun implements Run {
-  private index = 0;
-  public head: SortedRow | undefined;
+/** A sorted run held in memory (the rows not written) or read back from a run file. */
+class ListRun implements Run {
+  public head: Head | undefined;
 
-  public constructor(private readonly rows: SortedRow[]) {}
-
-  public advance(): Promise<void> {
-    this.head = this.rows[this.index];
-    // Let rows go as they are consumed.
-    if (this.index < this.rows.length) this.rows[this.index++] = undefined as unknown as SortedRow;
-    return Promise.resolve();
-  }
-
-  public close(): Promise<void> {
-    this.rows.length = 0;
-    return Promise.resolve();
-  }
-}
-
-/** Reads one run file back, line by line, in chunks. */
-class RunReader implements Run {
-  private lines: string[] = [];
-  private index = 0;
-  private rest = '';
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
-  private done = false;
-  /** The current row, or undefined at the end. */
-  public head: SortedRow | undefined;
-
+  /**
+   * @param next the run's next row: a keyed line, or a record when the run is unkeyed
+   * @param keyed whether the run holds keyed lines
+   * @param close release the run (close its file)
+   */
   public constructor(
-    private readonly handle: FileHandle,
-    private readonly order: RowOrder,
+    private readonly next: () => Promise<string | undefined> | string | undefined,
+    private readonly keyed: boolean,
+    public readonly close: () => Promise<void>,
   ) {}
 
-  /** Move to the next row (reading the next chunk when needed). */
   public async advance(): Promise<void> {
-    while (this.index >= this.lines.length) {
-      if (this.done) {
-        this.head = undefined;
-        return;
-      }
-      const { bytesRead } = await this.handle.read(this.buffer, 0, READ_CHUNK, null);
-      let text = this.rest;
-      if (bytesRead === 0) {
-        this.done = true;
-        text += this.decoder.end();
-      } else text += this.decoder.write(this.buffer.subarray(0, bytesRead));
-      const lines = text.split('\n');
-      this.rest = lines.pop() ?? '';
-      this.lines = lines;
-      this.index = 0;
-    }
-    const [dn, cells, id] = decodeRow(this.lines[this.index++] ?? '');
-    this.head = sortedRow(this.order, cells, dn, id);
-  }
-
-  public async close(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
+    const value = await this.next();
+    if (value === undefined) this.head = undefined;
+    else if (this.keyed) this.head = { line: value, record: undefined, row: undefined };
+    else this.head = { line: undefined, record: value, row: undefined };
   }
 }
+
+/** Estimated bytes a held string costs beyond its characters (header, array slot). */
+const STRING_OVERHEAD = 32;
+/** Estimated bytes an unkeyed row costs beyond its record (cells array, strings, row object). */
+const UNKEYED_OVERHEAD = 400;
 
 /**
  * Sorts the rows of one location in bounded memory: rows are held until the shared
- * {@link SortBudget} is full, then the largest holder sorts its rows and writes them to a run file;
- * {@link RowSorter.sorted} merges the runs with the rows still held (sorted in memory, never
- * written). The order is that of {@link RowOrder}.
+ * {@link SortBudget} is full, then the largest holder sorts its rows and writes them to run files
+ * (one for keyed lines, one for unkeyed rows); {@link RowSorter.sorted} merges the runs with the
+ * rows still held (sorted in memory, never written). The order is that of {@link RowOrder}.
  */
 export class RowSorter {
-  private buffer: SortedRow[] = [];
-  private readonly runs: string[] = [];
+  private keyed: string[] = [];
+  private unkeyed: Unkeyed[] = [];
+  private readonly runs: { path: string; keyed: boolean }[] = [];
   private readonly order: RowOrder;
-  private readonly compare: (a: SortedRow, b: SortedRow) => number;
+  private readonly keyFields: number;
   /** Rows added. */
   public count = 0;
+  /** Bytes held in memory (estimated). */
+  public bytes = 0;
 
   /**
    * @param options where runs go, the sort columns and the memory budget
    */
   public constructor(private readonly options: RowSorterOptions) {
     this.order = new RowOrder(options.columns);
-    this.compare = this.order.compare;
+    this.keyFields = this.order.keyFieldCount;
     options.budget.join(this);
   }
 
@@ -182,115 +196,184 @@ export class RowSorter {
 
   /** Rows held in memory. */
   public get held(): number {
-    return this.buffer.length;
+    return this.keyed.length + this.unkeyed.length;
   }
 
   /**
-   * Add a row (its cells are kept as given, not copied). Its cells must hold no control
-   * characters (validated rows never do).
+   * Add a row (its cells are not kept: the row is held as one string). Its cells must hold no
+   * control characters (validated rows never do); its DN may.
    * @param cells the row's cells
    * @param dn the entry's DN
    * @param id the entry's directory identity (objectGUID, entryUUID), when it has one
    */
-  public async add(cells: string[], dn: string, id?: string): Promise<void> {
-    this.buffer.push(sortedRow(this.order, cells, dn, id));
+  public async add(cells: readonly string[], dn: string, id?: string): Promise<void> {
+    const record = encodeRecord(cells, dn, id);
+    const fields = this.order.keyFields(cells, dn);
+    let bytes: number;
+    if (fields === null) {
+      this.unkeyed.push({ record, row: this.order.row([...cells], dn) });
+      bytes = 2 * record.length + UNKEYED_OVERHEAD;
+    } else {
+      fields.push(record);
+      const line = fields.join('\u0000');
+      this.keyed.push(line);
+      bytes = line.length + STRING_OVERHEAD;
+    }
     this.count++;
+    this.bytes += bytes;
     const budget = this.options.budget;
-    if (++budget.held > budget.rows) await (budget.largest() ?? this).spill();
+    budget.held++;
+    budget.bytes += bytes;
+    if (budget.full) await (budget.largest() ?? this).spill();
   }
 
-  /** Sort the rows held and write them to a new run file. */
+  /** Take the rows held, sorted, and give their memory back to the budget. */
+  private take(): { keyed: string[]; unkeyed: Unkeyed[] } {
+    const { keyed, unkeyed } = this;
+    this.keyed = [];
+    this.unkeyed = [];
+    const budget = this.options.budget;
+    budget.held -= keyed.length + unkeyed.length;
+    budget.bytes -= this.bytes;
+    this.bytes = 0;
+    // Plain string order: the keys are built so that it is the row order.
+    keyed.sort();
+    unkeyed.sort((a, b) => this.order.compare(a.row, b.row));
+    return { keyed, unkeyed };
+  }
+
+  /** Sort the rows held and write them to new run files. */
   public async spill(): Promise<void> {
-    const rows = this.buffer;
-    this.buffer = [];
-    this.options.budget.held -= rows.length;
-    rows.sort(this.compare);
+    const { keyed, unkeyed } = this.take();
+    if (keyed.length > 0) await this.writeRun(keyed, true);
+    if (unkeyed.length > 0)
+      await this.writeRun(
+        unkeyed.map((u) => u.record),
+        false,
+      );
+  }
+
+  private async writeRun(lines: string[], keyed: boolean): Promise<void> {
     const path = join(this.options.dir, `${this.options.name}-${this.runs.length}.run`);
-    this.runs.push(path);
+    this.runs.push({ path, keyed });
     const handle = await open(path, 'wx', 0o600);
     try {
-      let lines: string[] = [];
-      let size = 0;
-      for (const row of rows) {
-        const line = encodeRow(row.dn, row.cells, row.id);
-        lines.push(line);
-        size += line.length;
-        if (size >= READ_CHUNK) {
-          // One flat string per chunk (appending row by row would build a rope of pieces).
-          lines.push('');
-          await handle.write(lines.join('\n'));
-          lines = [];
-          size = 0;
-        }
-      }
-      if (lines.length > 0) {
-        lines.push('');
-        await handle.write(lines.join('\n'));
+      // One flat string per chunk of lines (appending line by line would build a rope).
+      const chunk = 4096;
+      for (let i = 0; i < lines.length; i += chunk) {
+        await handle.write(`${lines.slice(i, i + chunk).join('\n')}\n`);
       }
     } finally {
       await handle.close();
     }
   }
 
+  /** The record of a keyed line: what follows its key's fields. */
+  private recordOf(line: string): string {
+    let at = -1;
+    for (let i = 0; i < this.keyFields; i++) at = line.indexOf('\u0000', at + 1);
+    return line.slice(at + 1);
+  }
+
+  private sortable(head: Head): SortableRow {
+    if (head.row) return head.row;
+    head.record ??= this.recordOf(head.line ?? '');
+    const { cells, dn } = decodeRecord(head.record);
+    head.row = this.order.row(cells, dn);
+    return head.row;
+  }
+
+  /** Whether run head a comes before b. */
+  private before(a: Head, b: Head): boolean {
+    if (a.line !== undefined && b.line !== undefined) return a.line < b.line;
+    return this.order.compare(this.sortable(a), this.sortable(b)) < 0;
+  }
+
   /**
    * All rows in order, once. Run files are removed as the merge finishes.
    */
   public async *sorted(): AsyncGenerator<SortedRow> {
-    const held = this.buffer;
-    this.buffer = [];
-    this.options.budget.held -= held.length;
-    held.sort(this.compare);
-    if (this.runs.length === 0) {
-      yield* held;
+    const { keyed, unkeyed } = this.take();
+    if (this.runs.length === 0 && unkeyed.length === 0) {
+      for (let i = 0; i < keyed.length; i++) {
+        const line = keyed[i] ?? '';
+        // Let rows go as they are consumed.
+        keyed[i] = '';
+        yield decodeRecord(this.recordOf(line));
+      }
       return;
     }
-    const readers: Run[] = [];
+    const runs: Run[] = [];
     try {
-      for (const path of this.runs) {
-        const reader = new RunReader(await open(path, 'r'), this.order);
-        readers.push(reader);
-        await reader.advance();
+      for (const { path, keyed: isKeyed } of this.runs) {
+        const lines = fileLines(path);
+        const run = new ListRun(
+          async () => {
+            const next = await lines.next();
+            return next.done === true ? undefined : next.value;
+          },
+          isKeyed,
+          async () => {
+            await lines.return(undefined);
+          },
+        );
+        runs.push(run);
       }
-      const memory = new MemoryRun(held);
-      readers.push(memory);
-      await memory.advance();
-      // A binary heap of the runs by their current row.
-      const heap = readers.filter((r) => r.head !== undefined);
-      const less = (i: number, j: number): boolean =>
-        this.compare(heap[i]?.head as SortedRow, heap[j]?.head as SortedRow) < 0;
-      const swap = (i: number, j: number): void => {
-        const t = heap[i] as Run;
-        heap[i] = heap[j] as Run;
-        heap[j] = t;
-      };
-      const down = (start: number): void => {
-        let i = start;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(l, m)) m = l;
-          if (r < heap.length && less(r, m)) m = r;
-          if (m === i) return;
-          swap(i, m);
-          i = m;
-        }
-      };
-      for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
-      while (heap.length > 0) {
-        const top = heap[0] as Run;
-        yield top.head as SortedRow;
-        await top.advance();
-        if (top.head === undefined) {
-          const last = heap.pop() as Run;
-          if (heap.length === 0) break;
-          heap[0] = last;
-        }
-        down(0);
-      }
+      let k = 0;
+      runs.push(
+        new ListRun(
+          () => keyed[k++],
+          true,
+          () => Promise.resolve(),
+        ),
+      );
+      let u = 0;
+      runs.push(
+        new ListRun(
+          () => unkeyed[u++]?.record,
+          false,
+          () => Promise.resolve(),
+        ),
+      );
+      for (const run of runs) await run.advance();
+      yield* this.merge(runs.filter((r) => r.head !== undefined));
     } finally {
-      await Promise.all(readers.map((r) => r.close()));
-      await Promise.all(this.runs.map((p) => rm(p, { force: true })));
+      await Promise.all(runs.map((r) => r.close()));
+      await Promise.all(this.runs.map((r) => rm(r.path, { force: true })));
+    }
+  }
+
+  /** Merge sorted runs through a binary heap of their current rows. */
+  private async *merge(heap: Run[]): AsyncGenerator<SortedRow> {
+    const less = (i: number, j: number): boolean =>
+      this.before((heap[i] as Run).head as Head, (heap[j] as Run).head as Head);
+    const down = (start: number): void => {
+      let i = start;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(l, m)) m = l;
+        if (r < heap.length && less(r, m)) m = r;
+        if (m === i) return;
+        const t = heap[i] as Run;
+        heap[i] = heap[m] as Run;
+        heap[m] = t;
+        i = m;
+      }
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    while (heap.length > 0) {
+      const top = heap[0] as Run;
+      const head = top.head as Head;
+      yield decodeRecord(head.record ?? this.recordOf(head.line ?? ''));
+      await top.advance();
+      if (top.head === undefined) {
+        const last = heap.pop() as Run;
+        if (heap.length === 0) break;
+        heap[0] = last;
+      }
+      down(0);
     }
   }
 }

@@ -40,11 +40,17 @@ export function sortKeyIndexes(layout: ColumnSet): number[] {
   return keyed.length > 0 ? keyed : layout.columns.map((_, i) => i);
 }
 
+/**
+ * The lowest byte of a primary key. Keys go into the sort's run files one row a line, so no byte
+ * of one may be a line feed (10) or the key fields' end mark (0).
+ */
+const FIRST_WEIGHT = 11;
+
 /** Longest digit run the primary keys encode (ICU compares longer ones in pieces). */
 const MAX_DIGITS = 30;
 
 interface WeightTable {
-  /** Weight (1…255) by UTF-16 code unit below 0x180; 0 = not covered. */
+  /** Weight ({@link FIRST_WEIGHT}…255) by UTF-16 code unit below 0x180; 0 = not covered. */
   weights: Uint8Array;
   /** The weight of a digit run (where the collator puts digits). */
   digits: number;
@@ -72,7 +78,7 @@ function weightTable(): WeightTable {
   weighted.push('0'); // stands for every digit run
   weighted.sort((a, b) => collator.compare(a, b));
   const weights = new Uint8Array(0x180);
-  let weight = 1;
+  let weight = FIRST_WEIGHT;
   let digits = 0;
   weighted.forEach((c, i) => {
     const previous = weighted[i - 1];
@@ -109,7 +115,7 @@ function primaryKey(text: string, t: WeightTable): string | null {
       const length = j - start;
       if (length > MAX_DIGITS) return null;
       scratch[o++] = t.digits;
-      scratch[o++] = 1 + length;
+      scratch[o++] = FIRST_WEIGHT + length;
       for (let k = start; k < j; k++) scratch[o++] = text.charCodeAt(k);
       i = j - 1;
       continue;
@@ -174,6 +180,39 @@ export class RowOrder {
       cache.set(text, key);
     }
     return key;
+  }
+
+  /**
+   * The row's sort key: one string whose plain order (`<`) is exactly {@link RowOrder.compare}'s,
+   * so that a location's rows sort natively as strings instead of through a comparator. For each
+   * sort column and then the DN it holds the value's primary key and the value itself (the
+   * comparator's tie-break), each ended by U+0000, which sorts below every weight and never
+   * occurs in a value that has a primary key. Null when a value has no primary key: such rows are
+   * ordered with {@link RowOrder.compare}.
+   * @param cells the row's cells
+   * @param dn its DN
+   * @returns the key's fields (join them with U+0000, then add U+0000), or null
+   */
+  public keyFields(cells: readonly string[], dn: string): string[] | null {
+    const { columns } = this;
+    const fields = new Array<string>(2 * columns.length + 2);
+    for (let i = 0; i < columns.length; i++) {
+      const x = cells[columns[i] ?? 0] ?? '';
+      const p = this.primary(i, x);
+      if (p === null) return null;
+      fields[2 * i] = p;
+      fields[2 * i + 1] = x;
+    }
+    const p = primaryKey(dn, this.t);
+    if (p === null) return null;
+    fields[2 * columns.length] = p;
+    fields[2 * columns.length + 1] = dn;
+    return fields;
+  }
+
+  /** Fields in a key from {@link RowOrder.keyFields} (each ended by U+0000). */
+  public get keyFieldCount(): number {
+    return 2 * this.columns.length + 2;
   }
 
   /** Compare two rows (negative: a first). */

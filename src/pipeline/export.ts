@@ -37,9 +37,9 @@ export interface ExportOptions {
    */
   workDir?: string | undefined;
   /**
-   * Rows the sort holds in memory, all locations together, before the largest holder writes a
-   * sorted run to disk (see {@link DEFAULT_SORT_MEMORY_ROWS}); tests make it tiny to exercise the
-   * merge.
+   * Rows the sort may hold in memory, all locations together, before the largest holder writes a
+   * sorted run to disk; tests make it tiny to exercise the merge. Default: no row limit, only
+   * the byte budget of {@link SortBudget}.
    */
   sortMemoryRows?: number | undefined;
   /** Stops the export (time limit, SIGTERM): it throws the signal's reason at the next entry. */
@@ -47,13 +47,6 @@ export interface ExportOptions {
   /** Told the duplicate and one-site fates of a few entries' rows (`adsync explain`). */
   watch?: ExportWatch | undefined;
 }
-
-/**
- * Rows the sort holds in memory by default: about 30 MB of rows, whatever the size of the
- * directory. Writing and reading a run costs about 5 µs a row (mostly garbage collection), so
- * the budget is set to keep a location of tens of thousands of people off the disk.
- */
-export const DEFAULT_SORT_MEMORY_ROWS = 50_000;
 
 /**
  * Read every location from the directory, map and validate each person, and send the valid rows
@@ -73,7 +66,7 @@ export async function exportContacts(
   const sink = options.sink ?? { row: (): void => undefined };
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), '.adsync-work-'));
   try {
-    const budget = new SortBudget(options.sortMemoryRows ?? DEFAULT_SORT_MEMORY_ROWS);
+    const budget = new SortBudget(options.sortMemoryRows);
     const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
     const settled = await settleLocations(config, read.buckets, work, sink, options.watch);
     return {

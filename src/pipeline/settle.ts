@@ -49,7 +49,7 @@ async function settleLocation(
         if (!oneSite.claim(row.cells, bucket.slug)) {
           if (watch?.wants(row.dn) === true)
             watch.oneSite(
-              { cells: row.cells as string[], location: bucket.slug, dn: row.dn },
+              { cells: row.cells, location: bucket.slug, dn: row.dn },
               oneSite.keeperOf(row.cells),
             );
           continue;
@@ -76,7 +76,7 @@ async function settleLocation(
     }
     for (const { row, values } of duplicates) {
       rejected.push({
-        cells: row.cells as string[],
+        cells: row.cells,
         dn: row.dn,
         location: bucket.slug,
         reasons: values.map((v) => duplicateReason(v, owners.get(v.owner) ?? '')),
@@ -87,7 +87,7 @@ async function settleLocation(
           value: v.value,
           owner: owners.get(v.owner) ?? '',
         }));
-        watch.duplicate({ cells: row.cells as string[], location: bucket.slug, dn: row.dn }, repeated);
+        watch.duplicate({ cells: row.cells, location: bucket.slug, dn: row.dn }, repeated);
       }
     }
   }
@@ -168,7 +168,7 @@ export async function settleLocations(
           layout,
           work,
           undefined,
-          (row) => sink.row(exportRow(bucket, row.cells as string[], slug, row.dn, row.id)),
+          (row) => sink.row(exportRow(bucket, row.cells, slug, row.dn, row.id)),
           watch,
         ),
       );

@@ -56,6 +56,49 @@ describe('row order: primary keys order rows exactly as compareText does', () =>
     }
   });
 
+  it('sort keys order rows as plain strings exactly as the comparator does', () => {
+    const rand = random(23);
+    const pool = "abcAB éÉåÅ0123456789 -'.,!~Āā";
+    const uncovered = 'ßД李';
+    const text = (): string => {
+      let s = '';
+      // Long digit runs too: a run's length is a byte of the key.
+      for (let i = Math.floor(rand() * 12); i > 0; i--) {
+        const from = rand() < 0.03 ? uncovered : pool;
+        s += from[Math.floor(rand() * from.length)] ?? 'a';
+      }
+      return s;
+    };
+    const order = new RowOrder([1, 0]);
+    const key = (r: SortableRow): string | undefined => {
+      const fields = order.keyFields(r.cells, r.dn);
+      return fields === null ? undefined : `${fields.join('\u0000')}\u0000`;
+    };
+    let keyed = 0;
+    let unkeyed = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const [a, b] = [0, 1].map(() => order.row([text(), text()], `uid=${text()}`)) as [
+        SortableRow,
+        SortableRow,
+      ];
+      const [ka, kb] = [key(a), key(b)];
+      if (ka === undefined || kb === undefined) {
+        unkeyed++;
+        continue;
+      }
+      keyed++;
+      // A key is one line of a run file, with exactly its fields' end marks.
+      expect(ka.includes('\n')).toBe(false);
+      expect(ka.split('\u0000')).toHaveLength(order.keyFieldCount + 1);
+      const byKey = ka === kb ? 0 : ka < kb ? -1 : 1;
+      if (byKey !== sign(order.compare(a, b)))
+        expect([a, b, byKey]).toEqual([a, b, sign(order.compare(a, b))]);
+    }
+    // Both kinds were met.
+    expect(keyed).toBeGreaterThan(10_000);
+    expect(unkeyed).toBeGreaterThan(10_000);
+  });
+
   it('compares numbers by value, ignores case and accents, and breaks ties by code units', () => {
     const order = new RowOrder([0]);
     const values = [
