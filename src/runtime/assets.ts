@@ -27,6 +27,18 @@ function packageRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
 }
 
+/**
+ * The URL of one of adsync's own built modules, for a worker thread to run; none inside the
+ * single executable (one bundle, no module files) or when adsync runs from its TypeScript
+ * sources (vitest), where the caller does the work in its own thread instead.
+ * @param path the module's path under dist/ (`directory/ldap/search-worker.js`)
+ */
+export function builtModule(path: string): URL | undefined {
+  if (sea.isSea() || !import.meta.url.endsWith('.js')) return undefined;
+  // dist/runtime/assets.js is one level below dist/.
+  return new URL(`../${checkName(path)}`, import.meta.url);
+}
+
 /** Reject absolute paths, backslashes and `..`: bundled names are plain package-relative keys. */
 function checkName(path: string): string {
   const parts = path.split('/');

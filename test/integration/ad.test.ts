@@ -9,9 +9,11 @@ import { explain } from '../../src/commands/explain/run.js';
 import { push, type PushResult } from '../../src/pipeline/push.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError, ConfigError } from '../../src/errors.js';
+import { LdapDirectory } from '../../src/directory/ldap/source.js';
 import { AD } from '../harness/ad-data.js';
 import { adConfig, type Config } from '../harness/ad-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { builtLdapDirectory, readSearch } from '../harness/search-thread.js';
 
 const skip = inject('adSkip');
 const ENV = { AD_BIND_PASSWORD: AD.svc.password };
@@ -130,6 +132,44 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
     expect(members).toHaveLength(AD.bulkCount);
     expect(new Set(members).size).toBe(AD.bulkCount);
     expect(members).toContain(`CN=Bulk User 2499,${AD.bulk}`);
+  });
+
+  it('reads the same GUIDs, SIDs, ranged members and references through the search thread', async () => {
+    const options = {
+      urls: [inject('adLdapsUrl')],
+      bindDN: AD.svc.upn,
+      bindPassword: AD.svc.password,
+      startTLS: false,
+      caFile: inject('adCaFile'),
+      tlsMinVersion: 'TLSv1.2' as const,
+      connectTimeoutMs: 10_000,
+      timeoutMs: 30_000,
+      pageSize: 50,
+    };
+    const Built = await builtLdapDirectory();
+    const threaded = new Built(options);
+    const local = new LdapDirectory({ ...options, searchThread: false });
+    const request = {
+      base: AD.baseDN,
+      scope: 'sub' as const,
+      filter: '(|(objectClass=user)(objectClass=group))',
+      attributes: ['sAMAccountName', 'objectGUID', 'objectSid', 'member;range=0-999'],
+      bufferAttributes: ['objectGUID', 'objectSid'],
+      location: '',
+    };
+    try {
+      await Promise.all([threaded.open(), local.open()]);
+      const expected = await readSearch(local, request);
+      const everyone = expected.entries.find((e) => e.dn.toLowerCase() === AD.bulkEveryone.toLowerCase());
+      // Completed past the first range, in the thread as in the main thread.
+      expect(everyone?.values['member;range=0-999']).toHaveLength(AD.bulkCount);
+      expect(expected.entries.every((e) => e.values.objectGUID?.[0]?.startsWith('bytes:'))).toBe(true);
+      expect(expected.references.length).toBeGreaterThan(0);
+      expect(await readSearch(threaded, request)).toEqual(expected);
+      expect(threaded.threaded).toBe(true);
+    } finally {
+      await Promise.all([threaded.close(), local.close()]);
+    }
   });
 
   it('completes a ranged answer (member;range=0-999) by fetching the remaining ranges', async () => {

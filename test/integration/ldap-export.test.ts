@@ -18,6 +18,7 @@ import {
   type TestConfig,
 } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { builtLdapDirectory, readSearch, searchFailure } from '../harness/search-thread.js';
 import { startCuttingProxy } from '../harness/slapd.js';
 
 const skip = inject('slapdSkip');
@@ -328,6 +329,55 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
       await directory.close();
       await proxy.close();
     }
+  });
+
+  it('reads the same entries, bytes and failures through the search thread as in the main thread', async () => {
+    const options = {
+      urls: [inject('ldapUrl')],
+      bindDN: 'cn=adsync,ou=services,dc=example,dc=com',
+      bindPassword: 'svc-password-123',
+      startTLS: false,
+      tlsMinVersion: 'TLSv1.2' as const,
+      connectTimeoutMs: 5000,
+      timeoutMs: 5000,
+      // Many small pages: the thread runs ahead of the reader, bounded by its acknowledgements.
+      pageSize: 2,
+    };
+    const Built = await builtLdapDirectory();
+    const threaded = new Built(options);
+    const local = new LdapDirectory({ ...options, searchThread: false });
+    const request = {
+      base: 'ou=people,dc=example,dc=com',
+      scope: 'sub' as const,
+      filter: '(objectClass=inetOrgPerson)',
+      attributes: ['cn', 'sn', 'mail', 'telephoneNumber', 'entryUUID'],
+      // Bytes cross from the thread as well as text.
+      bufferAttributes: ['cn'],
+      location: '',
+    };
+    try {
+      await Promise.all([threaded.open(), local.open()]);
+      const expected = await readSearch(local, request);
+      expect(expected.entries.length).toBeGreaterThan(10);
+      expect(expected.entries[0]?.values.cn?.[0]).toMatch(/^bytes:/);
+      expect(await readSearch(threaded, request)).toEqual(expected);
+      expect(threaded.threaded).toBe(true);
+      expect(local.threaded).toBe(false);
+      // A search left early ends the thread; the next search starts another.
+      for await (const entry of threaded.search(request)) if (entry.dn) break;
+      expect(threaded.threaded).toBe(false);
+      expect(await readSearch(threaded, request)).toEqual(expected);
+      // A failure in the thread is the error the main thread would have thrown.
+      const missing = { ...request, base: 'ou=nowhere,dc=example,dc=com', location: 'hq' };
+      const failed = await searchFailure(threaded, missing);
+      expect(failed).toEqual(await searchFailure(local, missing));
+      expect(failed).toMatchObject({ name: 'DirectoryError', code: 'LDAP_NO_SUCH_OBJECT' });
+      // A new thread serves the next search.
+      expect(await readSearch(threaded, request)).toEqual(expected);
+    } finally {
+      await Promise.all([threaded.close(), local.close()]);
+    }
+    expect(threaded.threaded).toBe(false);
   });
 
   it('fails when the server stops answering in the middle of a search (operation timeout)', async () => {

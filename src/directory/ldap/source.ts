@@ -16,7 +16,9 @@ import type {
 } from '../types.js';
 import { connectError, isNoSuchObject, searchError } from './errors.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
+import { builtModule } from '../../runtime/assets.js';
 import { schemeMismatch } from './scheme-probe.js';
+import { SearchThread, type SearchPage } from './search-thread.js';
 import { errorCodeOf } from '../../util/tls-error.js';
 
 /** Nothing listens there (or nothing answers): not a scheme mix-up, so not worth a probe. */
@@ -49,6 +51,8 @@ export interface LdapDirectoryOptions {
   timeoutMs: number;
   /** Page size of paged searches. */
   pageSize: number;
+  /** Run paged searches in a worker thread (default: yes, where one can run; see search()). */
+  searchThread?: boolean | undefined;
 }
 
 /**
@@ -83,6 +87,7 @@ export class LdapDirectory implements DirectorySource {
   private client: Client | undefined;
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
+  private thread: SearchThread | undefined;
 
   /**
    * @param options connection settings
@@ -305,7 +310,8 @@ export class LdapDirectory implements DirectorySource {
 
   /**
    * Stream the entries of one search, page by page. Any failure (missing base, size or time
-   * limit, lost connection) throws: a shorter export must never look like a complete one.
+   * limit, lost connection) throws: a shorter export must never look like a complete one. The
+   * pages are read in the search thread when there is one ({@link SearchThread}).
    * @param request base, scope, filter and attributes
    * @param onReference called for each search continuation reference (ignored, not chased)
    */
@@ -313,6 +319,43 @@ export class LdapDirectory implements DirectorySource {
     request: SearchRequest,
     onReference?: (uri: string) => void,
   ): AsyncGenerator<DirectoryEntry> {
+    const thread = this.searchThread();
+    for await (const page of thread ? thread.search(request) : this.pages(request)) {
+      for (const uri of page.references) onReference?.(uri);
+      for (const entry of page.entries) yield new DirectoryEntry(entry);
+    }
+  }
+
+  /** Whether a search thread runs now (started by a search, ended by close or a search left early). */
+  public get threaded(): boolean {
+    return this.thread?.running === true;
+  }
+
+  /**
+   * The search thread, started with the first search; none when searches run in this thread:
+   * asked so (the worker itself, tests), in a single executable (no module file for a worker),
+   * or from the TypeScript sources (the worker runs from the built JavaScript).
+   */
+  private searchThread(): SearchThread | undefined {
+    if (this.thread) return this.thread;
+    const script =
+      this.options.searchThread === false ? undefined : builtModule('directory/ldap/search-worker.js');
+    if (script === undefined) return undefined;
+    const settings: LdapDirectoryOptions = {
+      ...this.options,
+      urls: [this.info?.url ?? this.options.urls[0] ?? ''],
+      searchThread: false,
+    };
+    this.thread = new SearchThread(script, settings);
+    return this.thread;
+  }
+
+  /**
+   * The pages of one search on this thread's connection, with ranged attributes completed.
+   * Failures throw as {@link DirectoryError}s.
+   * @param request base, scope, filter and attributes
+   */
+  public async *pages(request: SearchRequest): AsyncGenerator<SearchPage> {
     const client = this.requireClient();
     const url = this.info?.url ?? this.options.urls[0] ?? '';
     const pages = client.searchPaginated(request.base, {
@@ -334,13 +377,13 @@ export class LdapDirectory implements DirectorySource {
         // Its failure is thrown when it is awaited, on the next turn of the loop.
         next.catch(() => undefined);
         const page = result.value;
-        for (const uri of page.searchReferences) onReference?.(uri);
-        for (const entry of page.searchEntries) {
-          const ranged = Object.keys(entry).some((k) => k.includes(';range='));
-          yield new DirectoryEntry(
-            ranged ? await this.completeRanges(client, entry, request.bufferAttributes) : entry,
-          );
+        const entries = page.searchEntries;
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as Entry;
+          if (Object.keys(entry).some((k) => k.includes(';range=')))
+            entries[i] = await this.completeRanges(client, entry, request.bufferAttributes);
         }
+        yield { entries, references: page.searchReferences };
       }
     } catch (error) {
       throw searchError(error, url, request);
@@ -404,8 +447,10 @@ export class LdapDirectory implements DirectorySource {
     return answers;
   }
 
-  /** Unbind and close the connection (never throws). */
+  /** Unbind and close the connection, and end the search thread (never throws). */
   public async close(): Promise<void> {
+    await this.thread?.stop();
+    this.thread = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) await client.unbind().catch(() => undefined);
