@@ -84,11 +84,14 @@ export class SearchThread {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.script, { workerData: this.settings });
+    // A worker being ended may still deliver pages it sent before: they belong to a search that
+    // is over and must not reach the next one.
     worker.on('message', (reply: ThreadReply) => {
-      this.push(reply);
+      if (this.worker === worker) this.push(reply);
     });
     worker.on('error', (error: Error) => {
-      this.push({ type: 'error', failure: { kind: 'bug', message: error.message, stack: error.stack } });
+      if (this.worker === worker)
+        this.push({ type: 'error', failure: { kind: 'bug', message: error.message, stack: error.stack } });
     });
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
