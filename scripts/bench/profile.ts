@@ -30,22 +30,31 @@ function owner(url: string): string {
 }
 
 /**
- * The top functions and packages by self time of the newest profile in a directory.
- * @param dir where `--cpu-prof-dir` wrote the profile
- * @param top how many functions to list
+ * The top functions and packages by self time of each busy thread of the run profiled in a
+ * directory: the main thread (the largest profile) and the search thread (the next largest; the
+ * watchdog's profile is a few kilobytes of idle time and is left out).
+ * @param dir where `--cpu-prof-dir` wrote the profiles
+ * @param top how many functions to list per thread
  */
 export async function summarizeProfile(dir: string, top: number): Promise<string[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile')).sort();
-  // adsync starts a worker thread (its watchdog), which writes a small, idle profile of its own:
-  // the main thread's is the largest one of the newest run.
-  const sizes = await Promise.all(names.map(async (n) => (await stat(join(dir, n))).size));
-  let name = names.at(-1);
-  let largest = -1;
-  names.forEach((n, i) => {
-    if ((sizes[i] ?? 0) >= largest) [name, largest] = [n, sizes[i] ?? 0];
-  });
-  if (!name) return ['(no profile written)'];
-  const profile = JSON.parse(await readFile(join(dir, name), 'utf8')) as CpuProfile;
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile'));
+  const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(join(dir, n))).size })));
+  sized.sort((a, b) => b.size - a.size);
+  const [main, search] = sized;
+  if (!main) return ['(no profile written)'];
+  const lines = [`main thread: ${await summarizeOne(join(dir, main.n), top)}`];
+  if (search && search.size > 100_000)
+    lines.push(`search thread: ${await summarizeOne(join(dir, search.n), top)}`);
+  return lines.flatMap((l) => l.split('\n'));
+}
+
+/**
+ * The summary of one profile file (lines joined by newlines).
+ * @param path the .cpuprofile file
+ * @param top how many functions to list
+ */
+async function summarizeOne(path: string, top: number): Promise<string> {
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => {
@@ -70,14 +79,14 @@ export async function summarizeProfile(dir: string, top: number): Promise<string
   const ms = (us: number): string => `${(us / 1000).toFixed(0).padStart(6)} ms`;
   const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]);
   return [
-    `profile ${join(dir, name)}: ${(total / 1e6).toFixed(2)} s`,
+    `profile ${path}: ${(total / 1e6).toFixed(2)} s`,
     'by package (self time):',
     ...sorted(byOwner).map(([k, us]) => `  ${ms(us)} ${pct(us)}  ${k}`),
     `top ${top} functions (self time):`,
     ...sorted(byFunction)
       .slice(0, top)
       .map(([k, us]) => `  ${ms(us)} ${pct(us)}  ${k}`),
-  ];
+  ].join('\n');
 }
 
 // Run directly: node scripts/bench/profile.ts DIR [TOP]

@@ -129,6 +129,8 @@ interface Head {
   record: string | undefined;
   /** For comparing with unkeyed rows (made when first needed). */
   row: SortableRow | undefined;
+  /** The row decoded (kept from the comparison, so it is decoded once). */
+  decoded: SortedRow | undefined;
 }
 
 /** The rows of one run, in order. */
@@ -156,8 +158,8 @@ class ListRun implements Run {
   public async advance(): Promise<void> {
     const value = await this.next();
     if (value === undefined) this.head = undefined;
-    else if (this.keyed) this.head = { line: value, record: undefined, row: undefined };
-    else this.head = { line: undefined, record: value, row: undefined };
+    else if (this.keyed) this.head = { line: value, record: undefined, row: undefined, decoded: undefined };
+    else this.head = { line: undefined, record: value, row: undefined, decoded: undefined };
   }
 }
 
@@ -281,8 +283,8 @@ export class RowSorter {
   private sortable(head: Head): SortableRow {
     if (head.row) return head.row;
     head.record ??= this.recordOf(head.line ?? '');
-    const { cells, dn } = decodeRecord(head.record);
-    head.row = this.order.row(cells, dn);
+    head.decoded = decodeRecord(head.record);
+    head.row = this.order.row(head.decoded.cells, head.decoded.dn);
     return head.row;
   }
 
@@ -369,7 +371,7 @@ export class RowSorter {
     while (heap.length > 0) {
       const top = heap[0] as Run;
       const head = top.head as Head;
-      yield decodeRecord(head.record ?? this.recordOf(head.line ?? ''));
+      yield head.decoded ?? decodeRecord(head.record ?? this.recordOf(head.line ?? ''));
       await top.advance();
       if (top.head === undefined) {
         const last = heap.pop() as Run;
