@@ -26,6 +26,9 @@ export class SortBudget {
   /** Bytes held now (estimated). */
   public bytes = 0;
 
+  /** Called once, when a sorter first writes a run: the export is larger than memory holds. */
+  public onFirstSpill: (() => void) | undefined;
+
   /**
    * @param rows rows all sorters may hold together (default: only the bytes count)
    * @param maxBytes bytes all sorters may hold together
@@ -34,6 +37,13 @@ export class SortBudget {
     public readonly rows: number = Number.POSITIVE_INFINITY,
     public readonly maxBytes: number = DEFAULT_SORT_MEMORY_BYTES,
   ) {}
+
+  /** @internal */
+  public spilling(): void {
+    const first = this.onFirstSpill;
+    this.onFirstSpill = undefined;
+    first?.();
+  }
 
   /** @internal */
   public join(sorter: RowSorter): void {
@@ -249,6 +259,7 @@ export class RowSorter {
 
   /** Sort the rows held and write them to new run files. */
   public async spill(): Promise<void> {
+    this.options.budget.spilling();
     const { keyed, unkeyed } = this.take();
     if (keyed.length > 0) await this.writeRun(keyed, true);
     if (unkeyed.length > 0)

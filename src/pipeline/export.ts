@@ -7,6 +7,7 @@ import { SortBudget } from '../csv/external-sort.js';
 import { CsvFileWriter, writeCsv, type RunFiles } from '../csv/writer.js';
 import { LINE_CHUNK } from '../io/line-buffer.js';
 import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../plan/planner.js';
+import { tightenHeapForLargeExport } from '../runtime/heap.js';
 import { stateContactLine, type PreviousPush } from '../state/baseline.js';
 import { PlanFileWriter } from '../state/plan-file.js';
 import { readDirectory } from './read.js';
@@ -67,6 +68,7 @@ export async function exportContacts(
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), '.adsync-work-'));
   try {
     const budget = new SortBudget(options.sortMemoryRows);
+    budget.onFirstSpill = tightenHeapForLargeExport;
     const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
     const settled = await settleLocations(config, read.buckets, work, sink, options.watch);
     return {

@@ -82,6 +82,28 @@ describe('external sort of rows', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('tells its budget once, at the first spill, that the rows outgrew memory', async () => {
+    const dir = await tempDir();
+    for (const [budgetRows, expected] of [
+      [5000, 0],
+      [10, 1],
+    ] as const) {
+      const budget = new SortBudget(budgetRows);
+      let told = 0;
+      budget.onFirstSpill = () => {
+        told++;
+      };
+      const sorter = new RowSorter({ dir, name: `first${budgetRows}`, columns: [1, 0, 3], budget });
+      for (const r of rows(200, 4)) await sorter.add(r.cells, r.dn);
+      expect(sorter.runCount > 1).toBe(expected === 1);
+      expect(told).toBe(expected);
+      let n = 0;
+      for await (const r of sorter.sorted()) n += r.dn ? 1 : 0;
+      expect(n).toBe(200);
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('keeps cells with quotes, commas, accents and emoji byte for byte through a run file', async () => {
     const input = [
       { cells: ['Zoë', 'Ångström', 'a@x.org', '"Head of ""Q"", EU"'], dn: 'uid=z,ou=p' },
