@@ -31,8 +31,8 @@ function owner(url: string): string {
 
 /**
  * The top functions and packages by self time of each busy thread of the run profiled in a
- * directory: the main thread (the largest profile) and the search thread (the next largest; the
- * watchdog's profile is a few kilobytes of idle time and is left out).
+ * directory: the main thread (thread 0 in the file name) and the search thread (the largest of
+ * the others; the watchdog's profile is a few kilobytes of idle time and is left out).
  * @param dir where `--cpu-prof-dir` wrote the profiles
  * @param top how many functions to list per thread
  */
@@ -40,7 +40,10 @@ export async function summarizeProfile(dir: string, top: number): Promise<string
   const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile'));
   const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(join(dir, n))).size })));
   sized.sort((a, b) => b.size - a.size);
-  const [main, search] = sized;
+  // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main thread.
+  const isMain = (n: string): boolean => /\.\d+\.0\.\d+\.cpuprofile$/.test(n);
+  const main = sized.find((f) => isMain(f.n)) ?? sized[0];
+  const search = sized.find((f) => f !== main);
   if (!main) return ['(no profile written)'];
   const lines = [`main thread: ${await summarizeOne(join(dir, main.n), top)}`];
   if (search && search.size > 100_000)
