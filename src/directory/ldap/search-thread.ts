@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 
 import type { Entry } from 'ldapts';
 
-import { DirectoryError, type ErrorCode, type ReportDetails } from '../../errors.js';
+import { DirectoryError, describeError, type ErrorCode, type ReportDetails } from '../../errors.js';
 import type { SearchRequest } from '../types.js';
 
 /** One page of a search: its entries (ranged attributes completed) and continuation references. */
@@ -83,23 +83,30 @@ export class SearchThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
+    // What an earlier worker said after its search (it died while idle) is not this one's news.
+    this.replies.length = 0;
     const worker = new Worker(this.script, { workerData: this.settings });
+    const fail = (message: string, stack?: string): void => {
+      this.push({ type: 'error', failure: { kind: 'bug', message, stack } });
+    };
     // A worker being ended may still deliver pages it sent before: they belong to a search that
     // is over and must not reach the next one.
     worker.on('message', (reply: ThreadReply) => {
       if (this.worker === worker) this.push(reply);
     });
-    worker.on('error', (error: Error) => {
+    // A page that cannot be read here is dropped by Node: the search must fail, not come out short.
+    worker.on('messageerror', (error: Error) => {
       if (this.worker === worker)
-        this.push({ type: 'error', failure: { kind: 'bug', message: error.message, stack: error.stack } });
+        fail(`a page from the search thread could not be read: ${describeError(error)}`);
+    });
+    worker.on('error', (error: unknown) => {
+      if (this.worker === worker)
+        fail(describeError(error), error instanceof Error ? error.stack : undefined);
     });
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.push({
-        type: 'error',
-        failure: { kind: 'bug', message: `the search thread stopped (exit code ${code})`, stack: undefined },
-      });
+      fail(`the search thread stopped (exit code ${code})`);
     });
     this.worker = worker;
     return worker;
@@ -154,6 +161,12 @@ export class SearchThread {
     const worker = this.worker;
     this.worker = undefined;
     this.replies.length = 0;
+    // A search still waiting for a page (the thread ended from outside) fails instead of hanging.
+    if (this.waiting)
+      this.push({
+        type: 'error',
+        failure: { kind: 'bug', message: 'the search thread was ended during a search', stack: undefined },
+      });
     if (worker) await worker.terminate().catch(() => undefined);
   }
 }
