@@ -7,12 +7,12 @@ import { RowOrder, type SortableRow } from '../mapping/order.js';
 /**
  * Bytes of rows all sorters together hold in memory by default before the largest holder writes
  * a sorted run to disk. A held row is one string of about 450 characters at 11 columns (its sort
- * key and its record), so this keeps about 130,000 people in memory, whatever the size of the
- * directory. Measured on the 100k bench: holding them all (64 MB) instead of spilling a run
- * (24 MB) was 0.35 s faster and 50 MB lighter in peak RSS, writing and reading runs making more
- * garbage than the rows they hold.
+ * key and its record; a row of non-Latin names about 1 KB, see {@link RowSorter.add}), so this
+ * keeps 100,000–200,000 people in memory, whatever the size of the directory. Measured on the 100k
+ * bench (about 70 MB of rows): holding them all instead of spilling a run was 0.35 s faster and
+ * 50 MB lighter in peak RSS, writing and reading runs making more garbage than the rows they hold.
  */
-export const DEFAULT_SORT_MEMORY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SORT_MEMORY_BYTES = 96 * 1024 * 1024;
 
 /**
  * How much all sorters together may hold in memory before the largest holder writes a sorted
@@ -173,10 +173,14 @@ class ListRun implements Run {
   }
 }
 
+/** A character that makes V8 store its string at two bytes a character. */
+// eslint-disable-next-line no-control-regex -- the range starts at U+0000, the key fields' end mark
+const TWO_BYTE = /[^\u0000-\u00ff]/;
+
 /** Estimated bytes a held string costs beyond its characters (header, array slot). */
 const STRING_OVERHEAD = 32;
-/** Estimated bytes an unkeyed row costs beyond its record (cells array, strings, row object). */
-const UNKEYED_OVERHEAD = 400;
+/** Estimated bytes an unkeyed row costs beyond its record and cells (arrays, row object, headers). */
+const UNKEYED_OVERHEAD = 200;
 
 /**
  * Sorts the rows of one location in bounded memory: rows are held until the shared
@@ -227,12 +231,14 @@ export class RowSorter {
     let bytes: number;
     if (fields === null) {
       this.unkeyed.push({ record, row: this.order.row([...cells], dn) });
-      bytes = 2 * record.length + UNKEYED_OVERHEAD;
+      // The record and the cells, two bytes a character (such rows hold non-Latin text).
+      bytes = 4 * record.length + UNKEYED_OVERHEAD;
     } else {
       fields.push(record);
       const line = fields.join('\u0000');
       this.keyed.push(line);
-      bytes = line.length + STRING_OVERHEAD;
+      // V8 keeps a string at one byte a character only when all of them are below U+0100.
+      bytes = (TWO_BYTE.test(line) ? 2 : 1) * line.length + STRING_OVERHEAD;
     }
     this.count++;
     this.bytes += bytes;
@@ -338,7 +344,13 @@ export class RowSorter {
       let k = 0;
       runs.push(
         new ListRun(
-          () => keyed[k++],
+          () => {
+            if (k >= keyed.length) return undefined;
+            const line = keyed[k];
+            // Let rows go as they are consumed.
+            keyed[k++] = '';
+            return line;
+          },
           true,
           () => Promise.resolve(),
         ),
