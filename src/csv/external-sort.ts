@@ -1,7 +1,7 @@
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { fileLines } from '../io/file-lines.js';
+import { LINE_CHUNK, LineBuffer } from '../io/line-buffer.js';
 import { RowOrder, type SortableRow } from '../mapping/order.js';
 
 /**
@@ -191,7 +191,7 @@ const UNKEYED_OVERHEAD = 200;
 export class RowSorter {
   private keyed: string[] = [];
   private unkeyed: Unkeyed[] = [];
-  private readonly runs: { path: string; keyed: boolean }[] = [];
+  private readonly runs: { file: LineBuffer; keyed: boolean }[] = [];
   private readonly order: RowOrder;
   private readonly keyFields: number;
   /** Rows added. */
@@ -276,18 +276,13 @@ export class RowSorter {
   }
 
   private async writeRun(lines: string[], keyed: boolean): Promise<void> {
-    const path = join(this.options.dir, `${this.options.name}-${this.runs.length}.run`);
-    this.runs.push({ path, keyed });
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      // One flat string per chunk of lines (appending line by line would build a rope).
-      const chunk = 4096;
-      for (let i = 0; i < lines.length; i += chunk) {
-        await handle.write(`${lines.slice(i, i + chunk).join('\n')}\n`);
-      }
-    } finally {
-      await handle.close();
+    const file = new LineBuffer(join(this.options.dir, `${this.options.name}-${this.runs.length}.run`));
+    this.runs.push({ file, keyed });
+    for (const line of lines) {
+      file.add(line);
+      if (file.pending >= LINE_CHUNK) await file.flush();
     }
+    await file.close();
   }
 
   /** The record of a keyed line: what follows its key's fields. */
@@ -327,8 +322,8 @@ export class RowSorter {
     }
     const runs: Run[] = [];
     try {
-      for (const { path, keyed: isKeyed } of this.runs) {
-        const lines = fileLines(path);
+      for (const { file, keyed: isKeyed } of this.runs) {
+        const lines = file.lines();
         const run = new ListRun(
           async () => {
             const next = await lines.next();
@@ -367,7 +362,7 @@ export class RowSorter {
       yield* this.merge(runs.filter((r) => r.head !== undefined));
     } finally {
       await Promise.all(runs.map((r) => r.close()));
-      await Promise.all(this.runs.map((r) => rm(r.path, { force: true })));
+      await Promise.all(this.runs.map((r) => rm(r.file.path, { force: true })));
     }
   }
 
