@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'CONFIG_SECRET'
   | 'CONFIG_EXISTS'
   | 'CONFIG_EXTRA_CONTACTS'
+  | 'CONFIG_ADOPT'
+  | 'CONFIG_STATE_VERSION'
   | 'USAGE'
   | 'NOT_AVAILABLE'
   | 'LDAP_CONNECT'
@@ -36,6 +38,7 @@ export type ErrorCode =
   | 'LDAP_ACCESS'
   | 'LDAP_LDIF'
   | 'OUTPUT_WRITE'
+  | 'STATE_DAMAGED'
   | 'GUARD_TRIPPED'
   | 'LOCKED'
   | 'UPLOAD_AUTH'
@@ -245,6 +248,23 @@ export class OutputError extends AdsyncError {
    */
   public constructor(message: string, options: AdsyncErrorOptions = {}) {
     super('OUTPUT_WRITE', message, options);
+  }
+}
+
+/**
+ * The state (the last good push the guards compare with) cannot be read: damaged, cut short, or
+ * of a shape adsync does not know (exit 1). A state written by a newer release is a
+ * {@link ConfigError} instead (exit 2: the fix is to run that release).
+ */
+export class StateError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+
+  /**
+   * @param message which state file and what is wrong with it
+   * @param options hint (never one that leads to an unguarded push) and cause
+   */
+  public constructor(message: string, options: AdsyncErrorOptions = {}) {
+    super('STATE_DAMAGED', message, options);
   }
 }
 

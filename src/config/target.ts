@@ -132,20 +132,70 @@ export function normalizeTarget(
 }
 
 /**
- * The reference that hides which vendor account a target is (its client id or API key, or the
- * upload URL), when it is not resolved.
+ * The reference that hides which vendor account a target is (its client id or upload URL), when
+ * it is not resolved.
  * @param target the resolved target
  */
 export function unresolvedAccount(target: ResolvedTarget): MissingSecret | undefined {
-  return target.missing.find((m) => /^target\.(clientId|apiKey|uploadUrl)$/.test(m.key));
+  return target.missing.find((m) => /^target\.(clientId|uploadUrl)$/.test(m.key));
+}
+
+/** The vendor account a baseline belongs to: never a secret, nor a hash of one. */
+export interface TargetAccount {
+  /** Column profile. */
+  profile: string;
+  /** The upload URL in normalised form ({@link normalizeUploadUrl}); undefined when unresolved. */
+  uploadUrl: string | undefined;
+  /** The OAuth2 client id, where there is one. */
+  clientId: string | undefined;
 }
 
 /**
- * The vendor account a target uploads to: its upload URL and client (an API key only as a short
- * hash, never itself). One baseline is kept per account.
+ * An upload URL as the vendor's server sees it, so that writing it differently does not start a
+ * new baseline: scheme and host lower-cased (a trailing dot dropped), the default port left out,
+ * `.` and `..` path segments resolved, percent-escapes of unreserved characters decoded and the
+ * others upper-cased (RFC 3986 6.2.2), no user info and no fragment. The path's case, a trailing
+ * slash and the query are kept: a server may tell them apart.
+ * @param url the upload URL as configured
+ */
+export function normalizeUploadUrl(url: string): string {
+  let parsed: URL;
+  try {
+    // WHATWG URL parsing does the scheme, host, default port and dot segments.
+    parsed = new URL(url);
+  } catch {
+    return url.trim();
+  }
+  const host = parsed.hostname.replace(/\.$/, '');
+  const port = parsed.port ? `:${parsed.port}` : '';
+  const escapes = (text: string): string =>
+    text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
+      const char = String.fromCharCode(Number.parseInt(hex, 16));
+      return /[A-Za-z0-9\-._~]/.test(char) ? char : `%${hex.toUpperCase()}`;
+    });
+  return `${parsed.protocol}//${host}${port}${escapes(parsed.pathname)}${escapes(parsed.search)}`;
+}
+
+/**
+ * The vendor account a target uploads to: its profile, normalised upload URL and OAuth2 client
+ * id. An API key is not part of it: rotating the key keeps the account (and its baseline).
+ * @param profile the column profile
  * @param target the resolved target
  */
-export function targetAccount(target: ResolvedTarget): string {
+export function targetAccount(profile: string, target: ResolvedTarget): TargetAccount {
+  return {
+    profile,
+    uploadUrl: target.uploadUrl === undefined ? undefined : normalizeUploadUrl(target.uploadUrl),
+    clientId: target.clientId?.trim(),
+  };
+}
+
+/**
+ * How earlier releases named a target's account (the raw upload URL, and the client id or a
+ * hash of the API key): read once, so an upgrade keeps its baseline.
+ * @param target the resolved target
+ */
+export function legacyTargetAccount(target: ResolvedTarget): string {
   const client =
     target.clientId ??
     (target.apiKey ? `key:${createHash('sha256').update(target.apiKey).digest('hex').slice(0, 16)}` : '');

@@ -1,4 +1,9 @@
-import { OutputError, describeError } from '../errors.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { z } from 'zod';
+
+import { ConfigError, OutputError, StateError, describeError } from '../errors.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { fileLines } from '../io/file-lines.js';
 import { LINE_CHUNK } from '../io/line-buffer.js';
@@ -40,29 +45,124 @@ export interface LastPush extends PushSummary {
   contacts: Record<string, PushedContact>;
 }
 
+/** The vendor account a state belongs to, as its summary records it (never a secret). */
+export interface StateAccount {
+  /** Column profile. */
+  profile: string;
+  /** The normalised upload URL. */
+  uploadUrl?: string | undefined;
+}
+
 /** The summary line of a state file (format 2), before one line per contact. */
 export interface StateHeader extends PushSummary {
   /** Format version. */
   version: 2;
   /** Number of contact lines that follow. */
   contacts: number;
+  /** The account (absent in states of earlier releases), so a dry run can find its baseline. */
+  account?: StateAccount;
+  /** When the baseline was adopted from a CSV (`adsync adopt`) rather than pushed: that file. */
+  adopted?: string;
 }
 
 /** The last good push as read from the state file: its summary, and its contacts on demand. */
 export interface PreviousPush extends PushSummary {
   /** State format the file was written in (1: earlier releases; 2: current). */
   format: 1 | 2;
+  /** The file read. */
+  path: string;
+  /** The CSV the baseline was adopted from, when it was (`adsync adopt`). */
+  adopted?: string;
   /** Number of contacts. */
   count: number;
   /** The contacts, in file order; each call reads them again. */
   contacts(): AsyncIterable<StoredContact>;
 }
 
-function damaged(path: string, cause: unknown): OutputError {
-  return new OutputError(`the state file ${path} is damaged (not JSON)`, {
-    hint: 'Restore it from a backup, or move it away to start over (the next push is then planned as a first push).',
+/** The state format this release writes; a higher one was written by a newer release. */
+export const STATE_VERSION = 2;
+
+const HOW_ON =
+  "Restore it from a backup of the state directory; or, with the CSV the vendor last received (the last run's CSV in output.dir, or an export from the vendor), run `adsync adopt FILE --replace` to make that the baseline. Do not delete it: with no baseline, a push stops until it is adopted or approved with --first-push.";
+
+function damaged(path: string, why: string, cause?: unknown): StateError {
+  return new StateError(`the state file ${path} is damaged (${why}), so the last good push is not known`, {
+    hint: HOW_ON,
     cause,
   });
+}
+
+const counts = z.record(z.string(), z.number().int().nonnegative());
+const summaryShape = {
+  time: z.string(),
+  csvSha256: z.string(),
+  headers: z.array(z.string()),
+  rows: counts,
+  searches: counts,
+};
+const v2Header = z.object({
+  version: z.literal(2),
+  ...summaryShape,
+  contacts: z.number().int().nonnegative(),
+  account: z.object({ profile: z.string(), uploadUrl: z.string().optional() }).optional(),
+  adopted: z.string().optional(),
+});
+const v1State = z.object({
+  version: z.literal(1),
+  ...summaryShape,
+  contacts: z.record(
+    z.string(),
+    z.object({ location: z.string(), hash: z.string(), cells: z.array(z.string()) }),
+  ),
+});
+
+/** The first line of a state file, or undefined when there is no file. */
+async function firstLine(path: string): Promise<string | undefined> {
+  try {
+    for await (const line of fileLines(path)) return line;
+    return '';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StateError(`cannot read the state file ${path}: ${describeError(error)}`, {
+      hint: 'Check that the state directory (state.dir) is readable by the account adsync runs as.',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * What a state file's first line says it is: a summary of a known format, or an error that
+ * never leads to an unguarded push (a newer format is exit 2: run that release; a damaged one
+ * exit 1: restore or adopt).
+ */
+function parseHeader(path: string, line: string): z.infer<typeof v2Header> | z.infer<typeof v1State> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (error) {
+    throw damaged(path, line === '' ? 'empty' : 'not JSON', error);
+  }
+  const version =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { version?: unknown }).version : undefined;
+  if (typeof version === 'number' && version > STATE_VERSION) {
+    throw new ConfigError(
+      'CONFIG_STATE_VERSION',
+      `the state file ${path} was written by a newer adsync (state format ${version}; this release reads 1 and ${STATE_VERSION})`,
+      {
+        hint: 'Run the adsync release that wrote it (or a newer one): this release cannot tell what the vendor holds from it, and will not push without knowing.',
+      },
+    );
+  }
+  const result = (version === 1 ? v1State : v2Header).safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || 'its summary'}: ${issue.message}` : 'unknown shape';
+    throw damaged(
+      path,
+      version === 1 || version === 2 ? where : 'not an adsync state: no known format version',
+    );
+  }
+  return result.data;
 }
 
 /**
@@ -70,34 +170,25 @@ function damaged(path: string, cause: unknown): OutputError {
  * the contacts are streamed when asked for. A state from an earlier release (format 1, one JSON
  * object) is read whole, as it always was.
  * @param path the state file
+ * @throws {StateError} a damaged state; {@link ConfigError} one of a newer format
  */
 export async function openLastPush(path: string): Promise<PreviousPush | undefined> {
-  let first: string | undefined;
-  try {
-    for await (const line of fileLines(path)) {
-      first = line;
-      break;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OutputError(`cannot read the state file ${path}: ${describeError(error)}`, { cause: error });
-  }
-  let parsed: { version?: unknown };
-  try {
-    parsed = JSON.parse(first ?? '') as { version?: unknown };
-  } catch (error) {
-    throw damaged(path, error);
-  }
-  if (parsed.version !== 2) {
-    const v1 = parsed as LastPush;
-    const entries = Object.entries(v1.contacts);
+  const first = await firstLine(path);
+  if (first === undefined) return undefined;
+  const header = parseHeader(path, first);
+  const summary = {
+    path,
+    time: header.time,
+    csvSha256: header.csvSha256,
+    headers: header.headers,
+    rows: header.rows,
+    searches: header.searches,
+  };
+  if (header.version === 1) {
+    const entries = Object.entries(header.contacts);
     return {
       format: 1,
-      time: v1.time,
-      csvSha256: v1.csvSha256,
-      headers: v1.headers,
-      rows: v1.rows,
-      searches: v1.searches,
+      ...summary,
       count: entries.length,
       // eslint-disable-next-line @typescript-eslint/require-await -- the same shape as format 2
       contacts: async function* () {
@@ -105,32 +196,78 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
       },
     };
   }
-  const header = parsed as StateHeader;
   return {
     format: 2,
-    time: header.time,
-    csvSha256: header.csvSha256,
-    headers: header.headers,
-    rows: header.rows,
-    searches: header.searches,
+    ...summary,
+    ...(header.adopted === undefined ? {} : { adopted: header.adopted }),
     count: header.contacts,
-    contacts: async function* () {
-      let n = -1;
-      for await (const line of fileLines(path)) {
-        if (n++ < 0 || line === '') continue;
-        let contact: [string, string, string, string[], (string | null)?, string?];
-        try {
-          contact = JSON.parse(line) as [string, string, string, string[], (string | null)?, string?];
-        } catch (error) {
-          throw damaged(path, error);
-        }
-        // Lines written before directory identities were kept have four elements: no id.
-        const [key, location, , cells, id, source] = contact;
-        yield { key, location, cells, ...(id ? { id } : {}), ...(source ? { source } : {}) };
-      }
-      if (n !== header.contacts) throw damaged(path, new Error(`${n} of ${header.contacts} contacts`));
-    },
+    contacts: () => contactLines(path, header.contacts),
   };
+}
+
+/** The contact lines of a format 2 state, each checked: a damaged line stops the run. */
+async function* contactLines(path: string, expected: number): AsyncGenerator<StoredContact> {
+  let n = -1;
+  for await (const line of fileLines(path)) {
+    if (n++ < 0 || line === '') continue;
+    let contact: unknown;
+    try {
+      contact = JSON.parse(line);
+    } catch (error) {
+      throw damaged(path, `line ${n + 1} is not JSON`, error);
+    }
+    // Lines written before directory identities were kept have four elements: no id.
+    if (!isContactLine(contact)) throw damaged(path, `line ${n + 1} is not a contact`);
+    const [key, location, , cells, id, source] = contact;
+    yield { key, location, cells, ...(id ? { id } : {}), ...(source ? { source } : {}) };
+  }
+  if (n !== expected) throw damaged(path, `it lists ${n} of the ${expected} contacts its summary counts`);
+}
+
+/** A contact line's shape, checked by hand: a state can hold a million of them. */
+function isContactLine(
+  value: unknown,
+): value is [string, string, string, string[], (string | null)?, string?] {
+  if (!Array.isArray(value) || value.length < 4 || value.length > 6) return false;
+  const [key, location, hash, cells, id, source] = value as unknown[];
+  return (
+    typeof key === 'string' &&
+    typeof location === 'string' &&
+    typeof hash === 'string' &&
+    Array.isArray(cells) &&
+    cells.every((c) => typeof c === 'string') &&
+    (id === undefined || id === null || typeof id === 'string') &&
+    (source === undefined || typeof source === 'string')
+  );
+}
+
+/** A state file found in a state directory, with the account its summary records. */
+export interface FoundState {
+  /** The file. */
+  path: string;
+  /** Its account (absent in states of earlier releases). */
+  account?: StateAccount | undefined;
+}
+
+/**
+ * The state files of a state directory and the account each belongs to; damaged or unknown
+ * ones are left out (this only helps a dry run find a baseline; a push reads its own).
+ * @param dir the state directory
+ */
+export async function findStates(dir: string): Promise<FoundState[]> {
+  const names = await readdir(dir).catch(() => []);
+  const found: FoundState[] = [];
+  for (const name of names.filter((n) => /^state-[0-9a-f]{12}\.json$/.test(n))) {
+    const path = join(dir, name);
+    try {
+      const line = await firstLine(path);
+      const header = line === undefined ? undefined : parseHeader(path, line);
+      if (header) found.push({ path, account: header.version === 2 ? header.account : undefined });
+    } catch {
+      // Not a state this dry run can use; the push that owns it says what is wrong with it.
+    }
+  }
+  return found;
 }
 
 /**
@@ -163,42 +300,69 @@ export function stateContactLine(
   return JSON.stringify(line);
 }
 
+/** A state summary as {@link writeState} takes it: its version and count are its own to set. */
+export type StateSummary = Omit<StateHeader, 'version' | 'contacts'>;
+
 /**
- * Save the last good push (only ever after the vendor accepted the upload), atomically and
- * durably: the summary, then the contact lines copied from a file of this run (one
- * {@link stateContactLine} per CSV row, in CSV order), leaving out the rows the vendor refused.
+ * Write a state file atomically and durably: the summary, then one {@link stateContactLine} per
+ * contact. Nothing but a complete file ever takes the name.
  * @param path the state file
- * @param header the summary (its `contacts` is counted here)
- * @param contactsFile this run's contact lines
- * @param skip CSV row indexes (0 = first data row) to leave out
+ * @param summary the summary
+ * @param count the number of contact lines `lines` gives
+ * @param lines the contact lines
+ * @throws {OutputError} naming the file and why it could not be written
  */
-export async function writeLastPush(
+export async function writeState(
   path: string,
-  header: Omit<StateHeader, 'version' | 'contacts'> & { total: number },
-  contactsFile: string,
-  skip: ReadonlySet<number>,
+  summary: StateSummary,
+  count: number,
+  lines: AsyncIterable<string> | Iterable<string>,
 ): Promise<void> {
   let file: AtomicFile | undefined;
   try {
     file = await AtomicFile.create(path);
-    const { total, ...rest } = header;
-    let count = 0;
-    for (let i = 0; i < total; i++) if (!skip.has(i)) count++;
-    const summary: StateHeader = { version: 2, ...rest, contacts: count };
-    let chunk = `${JSON.stringify(summary)}\n`;
-    let i = 0;
-    for await (const line of fileLines(contactsFile)) {
-      if (!skip.has(i++)) chunk += `${line}\n`;
+    const header: StateHeader = { version: STATE_VERSION, ...summary, contacts: count };
+    let chunk = `${JSON.stringify(header)}\n`;
+    let written = 0;
+    for await (const line of lines) {
+      chunk += `${line}\n`;
+      written++;
       if (chunk.length >= LINE_CHUNK) {
         await file.write(chunk);
         chunk = '';
       }
     }
-    if (i !== total) throw new Error(`the run's contact list has ${i} rows, the CSV ${total}`);
+    if (written !== count) throw new Error(`${written} contact lines for a summary of ${count}`);
     await file.write(chunk);
     await file.commit();
   } catch (error) {
     await file?.abort();
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
+}
+
+/**
+ * Save the last good push (only ever after the vendor accepted the upload): the summary, then
+ * the contact lines copied from a file of this run (one {@link stateContactLine} per CSV row, in
+ * CSV order), leaving out the rows the vendor refused.
+ * @param path the state file
+ * @param header the summary, and the CSV's row count
+ * @param contactsFile this run's contact lines
+ * @param skip CSV row indexes (0 = first data row) to leave out
+ */
+export async function writeLastPush(
+  path: string,
+  header: StateSummary & { total: number },
+  contactsFile: string,
+  skip: ReadonlySet<number>,
+): Promise<void> {
+  const { total, ...summary } = header;
+  let count = 0;
+  for (let i = 0; i < total; i++) if (!skip.has(i)) count++;
+  async function* kept(): AsyncGenerator<string> {
+    let i = 0;
+    for await (const line of fileLines(contactsFile)) if (!skip.has(i++)) yield line;
+    if (i !== total) throw new Error(`the run's contact list has ${i} rows, the CSV ${total}`);
+  }
+  await writeState(path, summary, count, kept());
 }

@@ -215,9 +215,12 @@ describe('state file', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.json'), '{"version":2,');
     await expect(openLastPush(join(dir, 'bad.json'))).rejects.toThrow(/damaged/);
+    // A header of the wrong shape is damaged too, not "no baseline" and not a bug.
+    await writeFile(join(dir, 'shape.json'), `${JSON.stringify({ version: 2, contacts: 3 })}\n`);
+    await expect(openLastPush(join(dir, 'shape.json'))).rejects.toThrow(/damaged/);
     await writeFile(
       join(dir, 'short.json'),
-      `${JSON.stringify({ version: 2, contacts: 3 })}\n["k","hq","h",[]]\n`,
+      `${JSON.stringify({ version: 2, time: '2026-01-01T00:00:00.000Z', csvSha256: 'x', headers: [], rows: {}, searches: {}, contacts: 3 })}\n["k","hq","h",[]]\n`,
     );
     const short = await openLastPush(join(dir, 'short.json'));
     const read = async (): Promise<number> => {
