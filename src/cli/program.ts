@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+import { defineAdopt } from '../commands/adopt/define.js';
 import { defineCheck } from '../commands/check/define.js';
 import type { CommandHost } from '../commands/context.js';
 import { defineDemo } from '../commands/demo/define.js';
@@ -19,6 +20,7 @@ const COMMANDS = [
   defineExplain,
   defineHistory,
   defineDiff,
+  defineAdopt,
   defineMockServer,
   defineSchedule,
   defineDemo,

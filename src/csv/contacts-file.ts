@@ -26,8 +26,32 @@ export interface ContactsFile {
   rows: FileContact[];
 }
 
-const HINT =
-  'extraContacts files are CSVs with the header of the upload (the first line of a CSV that `adsync push --dry-run` writes)';
+/** What a contacts file is to adsync: how messages name it, and how strict its header is. */
+export interface ContactsFileKind {
+  /** How messages name the file ("extraContacts file"). */
+  label: string;
+  /** The code of the {@link ConfigError} a bad file is. */
+  code: 'CONFIG_EXTRA_CONTACTS' | 'CONFIG_ADOPT';
+  /** What such a file is, for hints. */
+  about: string;
+  /** Where the path came from, for the hint of a file that cannot be read. */
+  whereFrom: string;
+  /** Largest file read. */
+  maxBytes: number;
+  /** Whether a column of the layout may be missing from the header (its cells are empty). */
+  partialHeader: boolean;
+}
+
+/** An `extraContacts:` file: contacts kept by hand, in exactly the upload's columns. */
+export const EXTRA_CONTACTS: ContactsFileKind = {
+  label: 'extraContacts file',
+  code: 'CONFIG_EXTRA_CONTACTS',
+  about:
+    'extraContacts files are CSVs with the header of the upload (the first line of a CSV that `adsync push --dry-run` writes)',
+  whereFrom: 'the path in extraContacts: (relative paths are relative to the config file)',
+  maxBytes: FILE_LIMITS.contacts,
+  partialHeader: false,
+};
 
 /**
  * Read a CSV of contacts kept by hand (`extraContacts:`) in the layout's own columns. The file
@@ -41,14 +65,18 @@ const HINT =
  * @param headers the layout's header row
  * @throws {ConfigError} CONFIG_EXTRA_CONTACTS naming the file and what is wrong
  */
-export function readContactsFile(path: string, headers: readonly string[]): ContactsFile {
+export function readContactsFile(
+  path: string,
+  headers: readonly string[],
+  kind: ContactsFileKind = EXTRA_CONTACTS,
+): ContactsFile & { missingColumns: string[] } {
   const name = basename(path);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readSmallFile(path, FILE_LIMITS.contacts));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readSmallFile(path, kind.maxBytes));
   } catch (error) {
-    throw new ConfigError('CONFIG_EXTRA_CONTACTS', `extraContacts file ${path} ${whyUnreadable(error)}`, {
-      hint: `check the path in extraContacts: (relative paths are relative to the config file) and that the file is a readable CSV; ${HINT}`,
+    throw new ConfigError(kind.code, `${kind.label} ${path} ${whyUnreadable(error)}`, {
+      hint: `check ${kind.whereFrom} and that the file is a readable CSV; ${kind.about}`,
       cause: error,
     });
   }
@@ -62,29 +90,22 @@ export function readContactsFile(path: string, headers: readonly string[]): Cont
       skip_empty_lines: true,
     }) as unknown as typeof records;
   } catch (error) {
-    throw new ConfigError(
-      'CONFIG_EXTRA_CONTACTS',
-      `extraContacts file ${path} is not a valid CSV: ${describeError(error)}`,
-      {
-        hint: 'check the quotes on that line: a field with a comma, a quote or a line break is written in double quotes, and a quote inside it is doubled ("")',
-        cause: error,
-      },
-    );
+    throw new ConfigError(kind.code, `${kind.label} ${path} is not a valid CSV: ${describeError(error)}`, {
+      hint: 'check the quotes on that line: a field with a comma, a quote or a line break is written in double quotes, and a quote inside it is doubled ("")',
+      cause: error,
+    });
   }
   const [head, ...data] = records;
   if (!head) {
-    throw new ConfigError(
-      'CONFIG_EXTRA_CONTACTS',
-      `extraContacts file ${path} is empty: it has no header line`,
-      {
-        hint: `${HINT}; remove the file from extraContacts: if it is no longer needed`,
-      },
-    );
+    throw new ConfigError(kind.code, `${kind.label} ${path} is empty: it has no header line`, {
+      hint: kind.about,
+    });
   }
-  const order = columnOrder(
+  const { order, missing } = columnOrder(
     path,
     head.record.map((h) => h.trim()),
     headers,
+    kind,
   );
   const rows: FileContact[] = [];
   // Line numbers are counted from the records' byte offsets: csv-parse's own line count takes
@@ -108,21 +129,26 @@ export function readContactsFile(path: string, headers: readonly string[]): Cont
     advance(info.bytes);
     const trimmed = record.map((cell) => cell.trim());
     if (trimmed.every((cell) => cell === '')) continue;
-    const cells = order.map((i) => trimmed[i] ?? '');
+    const cells = order.map((i) => (i === undefined ? '' : (trimmed[i] ?? '')));
     rows.push(
-      record.length === order.length
+      record.length === head.record.length
         ? { cells, line: first }
         : { cells, line: first, cellCount: record.length },
     );
   }
-  return { path, name, rows };
+  return { path, name, rows, missingColumns: missing };
 }
 
 /**
  * For each column of the layout, its position in the file's header.
  * @throws {ConfigError} naming the missing, unknown or repeated columns
  */
-function columnOrder(path: string, found: readonly string[], headers: readonly string[]): number[] {
+function columnOrder(
+  path: string,
+  found: readonly string[],
+  headers: readonly string[],
+  kind: ContactsFileKind,
+): { order: (number | undefined)[]; missing: string[] } {
   const position = new Map<string, number>();
   const repeated = new Set<string>();
   found.forEach((h, i) => {
@@ -131,11 +157,12 @@ function columnOrder(path: string, found: readonly string[], headers: readonly s
   });
   const missing = headers.filter((h) => !position.has(h));
   const unknown = found.filter((h) => !headers.includes(h));
-  if (missing.length === 0 && unknown.length === 0 && repeated.size === 0) {
-    return headers.map((h) => position.get(h) ?? 0);
+  const allowed = kind.partialHeader && missing.length < headers.length;
+  if ((missing.length === 0 || allowed) && unknown.length === 0 && repeated.size === 0) {
+    return { order: headers.map((h) => position.get(h)), missing };
   }
   const problems: string[] = [];
-  if (missing.length > 0) problems.push(`missing ${list(missing)}`);
+  if (missing.length > 0 && !allowed) problems.push(`missing ${list(missing)}`);
   if (unknown.length > 0) {
     const named = unknown.map((u) => {
       const near = suggest(u, missing);
@@ -145,9 +172,9 @@ function columnOrder(path: string, found: readonly string[], headers: readonly s
   }
   if (repeated.size > 0) problems.push(`repeated ${list([...repeated])}`);
   throw new ConfigError(
-    'CONFIG_EXTRA_CONTACTS',
-    `extraContacts file ${path}: its header does not match the upload's columns: ${problems.join('; ')}`,
-    { hint: `write the header line as: ${headers.join(',')} (${HINT})` },
+    kind.code,
+    `${kind.label} ${path}: its header does not match the upload's columns: ${problems.join('; ')}`,
+    { hint: `write the header line as: ${headers.join(',')} (${kind.about})` },
   );
 }
 

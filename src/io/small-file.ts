@@ -10,6 +10,8 @@ export const FILE_LIMITS = {
   config: 4 * 1024 * 1024,
   /** An `extraContacts:` CSV (contacts kept by hand: tens of thousands of rows at most). */
   contacts: 10 * 1024 * 1024,
+  /** A CSV the vendor received, adopted as the baseline (a million contacts fit). */
+  adopt: 512 * 1024 * 1024,
 } as const;
 
 /**

@@ -1,23 +1,24 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { describeMissing } from '../config/secrets.js';
-import { unresolvedAccount } from '../config/target.js';
 import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
+import { ownFileAt } from '../config/own-files.js';
 import { notReplaceable } from '../io/atomic-file.js';
+import { noBaselineHint, noBaselineTrip } from '../plan/first-push.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
 import { planCounts, type Plan } from '../plan/planner.js';
-import { openLastPush, writeLastPush } from '../state/baseline.js';
+import { openLastPush } from '../state/baseline.js';
+import { recordBaseline } from './record-baseline.js';
 import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
-import { ensureStateDir, type StatePaths } from '../state/paths.js';
+import { ensureStateDir } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
 import { compareWithPlan, importedNothingMessage, vendorRowErrors } from '../upload/vendor-summary.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
-import { targetStatePaths } from './target-state.js';
+import { resolveTargetState, type TargetState } from './target-state.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
 
 /** Options for {@link push}. */
@@ -42,13 +43,19 @@ export interface PushOptions {
   allowArchive?: number | undefined;
   /** `--allow-rename N`: approve up to N renames (new email or SMS phone) for this run. */
   allowRename?: number | undefined;
-  /** `--force`: skip the guards. */
+  /** `--force`: skip the guards (not the first-push one: see `firstPush`). */
   force?: boolean;
   /**
-   * Told everything the run knew when a safety guard stopped it (files, counts, warnings, plan),
-   * just before the {@link GuardError} is thrown: its report and summary keep them.
+   * `--first-push`: approve a push with no baseline (the vendor archives every contact it holds
+   * that is not in the file, and adsync cannot know who). Refused when there is a baseline.
    */
-  onGuardStop?: ((result: PushResult) => void) | undefined;
+  firstPush?: boolean;
+  /**
+   * Told everything the run knew when it stopped after the plan (files, counts, warnings, plan,
+   * and the upload when there was one): a safety guard, or a failure after the vendor accepted
+   * the upload. Told just before the error is thrown: its report and summary keep them.
+   */
+  onStopped?: ((result: PushResult) => void) | undefined;
   /** Redaction applied to what is written to the run history. */
   redact?: ((text: string) => string) | undefined;
   /**
@@ -123,8 +130,8 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
-  const paths = targetStatePaths(config);
   await ensureStateDir(config.stateDir);
+  const paths = await resolveTargetState(config);
   const started = options.now ?? new Date();
   // History lines can carry vendor messages: they pass through the same redaction as output.
   const redact = options.redact ?? ((text: string): string => text);
@@ -155,12 +162,6 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
       history,
       ...(lock?.tookOver ? { tookOver: lock.tookOver } : {}),
     });
-    // Without the client id a dry run cannot know the vendor account, so not its last push.
-    const unknown = options.dryRun ? unresolvedAccount(config.target) : undefined;
-    if (unknown)
-      result.warnings.push({
-        message: `the plan is not compared with the vendor account's last push: ${describeMissing([unknown]).join('')}; set it to plan against that account`,
-      });
     history.outcome = options.dryRun ? 'dry-run' : 'uploaded';
     history.exitCode = 0;
     return result;
@@ -199,13 +200,21 @@ async function run(
   options: PushOptions,
   ctx: {
     upload: UploadSettings | undefined;
-    paths: StatePaths;
+    paths: TargetState;
     started: Date;
     history: HistoryEntry;
     tookOver?: string;
   },
 ): Promise<PushResult> {
-  const previous = await openLastPush(ctx.paths.state);
+  const previous = ctx.paths.readFrom === undefined ? undefined : await openLastPush(ctx.paths.readFrom);
+  if (previous !== undefined && options.firstPush === true) {
+    throw new UsageError(
+      `--first-push: there is a baseline for this vendor account (the last good push, ${previous.time}), so this is not a first push`,
+      {
+        hint: 'Run the push without --first-push: it is planned and guarded against that baseline. Take --first-push out of any scheduled command, so a lost baseline can never be pushed over unguarded.',
+      },
+    );
+  }
   const files = runFiles({
     dir: config.output.dir,
     output: options.output,
@@ -213,6 +222,15 @@ async function run(
     stamp: runStamp(ctx.started),
   });
   if (options.output !== undefined) {
+    for (const path of [files.csvPath, files.rejectsPath, files.planPath]) {
+      const own = await ownFileAt(path, config);
+      if (own !== undefined) {
+        throw new UsageError(`--output: ${path} is ${own}; adsync never writes a run's files there`, {
+          hint: 'Name a new file for --output outside the state directory (or an earlier CSV of adsync to replace); its rejects and plan files go beside it.',
+          details: { option: '--output' },
+        });
+      }
+    }
     for (const path of [files.csvPath, files.rejectsPath]) {
       const reason = await notReplaceable(path);
       if (reason !== undefined) {
@@ -246,7 +264,7 @@ async function finishRun(
   options: PushOptions,
   ctx: {
     upload: UploadSettings | undefined;
-    paths: StatePaths;
+    paths: TargetState;
     history: HistoryEntry;
     tookOver?: string;
   },
@@ -305,15 +323,29 @@ async function finishRun(
       force: options.force ?? false,
     },
   );
-  if (trips.length > 0) {
-    ctx.history.guards = trips.map((t) => t.message);
-    options.onGuardStop?.(known);
+  // Without the client id a dry run cannot know the vendor account for sure.
+  if (ctx.paths.note !== undefined) known.warnings.push({ message: ctx.paths.note });
+  // A dry run is never dangerous: it says what the push would need, and goes on.
+  const unguarded = previous === undefined && options.firstPush !== true;
+  if (unguarded && options.dryRun)
+    known.warnings.push({
+      message: `there is no baseline for this vendor account, so a real push stops (exit 3) until the CSV the vendor last received is adopted (\`adsync adopt FILE\`) or the first push is approved (\`--first-push\`)`,
+    });
+  const stops =
+    unguarded && !options.dryRun ? [noBaselineTrip(exported.rows, ctx.paths.state), ...trips] : trips;
+  if (stops.length > 0) {
+    ctx.history.guards = stops.map((t) => t.message);
+    options.onStopped?.(known);
+    const approve = trips.length > 0 ? approvalHint(trips, plan.totals, options) : '';
     throw new GuardError(
-      `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${trips.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
+      `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${stops.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
       {
-        hint: `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approvalHint(trips, plan.totals, options)}`,
+        hint:
+          stops.length > trips.length
+            ? `${noBaselineHint(files.csvPath)}${approve ? ` ${approve}` : ''}`
+            : `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approve}`,
         details: {
-          trips,
+          trips: stops,
           plan: counts,
           planPath: files.planPath,
           csvPath: files.csvPath,
@@ -358,19 +390,21 @@ async function finishRun(
     // Rows the vendor could not import are not at the vendor: keep them out of the baseline.
     const failed = new Set(vendorRejected.map((e) => e.row - 2));
     // Only now, with the vendor's acceptance, does the baseline move.
-    await writeLastPush(
-      ctx.paths.state,
-      {
+    await recordBaseline(ctx.paths, {
+      onFailure: () => options.onStopped?.({ ...known, upload: { status: 'uploaded', ...uploaded } }),
+      summary: {
         time: new Date().toISOString(),
         csvSha256: exported.csv.sha256,
         headers: result.headers,
         rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
         searches: result.searches,
+        account: { profile: ctx.paths.account.profile, uploadUrl: ctx.paths.account.uploadUrl },
         total: exported.rows,
       },
-      exported.contactsFile,
+      contactsFile: exported.contactsFile,
       failed,
-    );
+      told: `read ${result.entriesRead} entries, ${exported.rows} rows; plan ${counts.create} create, ${counts.update} update, ${counts.archive} archive; the vendor answered ${uploaded.httpStatus}`,
+    });
   }
   if (vendorRejected.length > 0) {
     throw new UploadError(

@@ -213,7 +213,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     let last = 0;
     const tick = (): Date => new Date((last = Math.max(Date.now(), last + 1)));
     const run = async (
-      extra: { dryRun?: boolean; allowArchive?: number } = {},
+      extra: { dryRun?: boolean; allowArchive?: number; firstPush?: boolean } = {},
     ): Promise<{
       startedAt: Date;
       result: PushResult;
@@ -222,6 +222,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
       const result = await push(config, {
         dryRun: extra.dryRun === true,
         allowArchive: extra.allowArchive,
+        firstPush: extra.firstPush === true,
         now: startedAt,
         onEvent: options.onEvent,
         onUploadEvent: options.onUploadEvent,
@@ -248,9 +249,10 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     });
     record({
       kind: 'push',
-      args: ['push'],
-      about: 'The first push: the same pipeline, then the upload to the vendor over HTTPS.',
-      ...(await run()),
+      args: ['push', '--first-push'],
+      about:
+        'The first push: there is no baseline yet, so adsync cannot guard it and asks for it to be approved (--first-push here, where the vendor is empty; `adsync adopt` the file the vendor holds when migrating). Then the upload over HTTPS.',
+      ...(await run({ firstPush: true })),
     });
 
     const changed = applyChange(await readFile(ldifPath, 'utf8'));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { GuardError } from '../../errors.js';
+import { AdsyncError, GuardError } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 import type { CommandHost } from '../context.js';
 import { wholeNumber } from '../options.js';
@@ -29,6 +29,10 @@ export function definePush(program: Command, host: CommandHost): void {
       wholeNumber,
     )
     .option('--force', 'send the export whatever the safety guards say (including an empty one)')
+    .option(
+      '--first-push',
+      'approve a push with no baseline: the vendor archives every contact it holds that is not in the CSV (see adsync adopt)',
+    )
     .addHelpText('after', '\nExample:\n  adsync push --dry-run --config /etc/adsync/adsync.yaml')
     .action(
       host.action(async (ctx, cmd) => {
@@ -50,12 +54,15 @@ export function definePush(program: Command, host: CommandHost): void {
         const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), (known) => {
           stopped = known;
         }).catch((error: unknown) => {
-          if (!(error instanceof GuardError) || stopped === undefined) throw error;
-          // A guard stop shows and reports what a successful run would (counts, plan, files),
-          // then the guards with their numbers.
+          if (!(error instanceof AdsyncError) || stopped === undefined) throw error;
+          // A run stopped after its plan (a guard, or a failure once the vendor had the file)
+          // shows and reports what a successful run would (counts, plan, files), then the error.
           ctx.stopProgress();
           ctx.show(renderPush(ctx.style, stopped, ctx.options.verbose === true));
-          throw error.withReport({ ...pushReport(stopped, ctx.startedAt), guards: error.details.trips });
+          const report = pushReport(stopped, ctx.startedAt);
+          throw error.withReport(
+            error instanceof GuardError ? { ...report, guards: error.details.trips } : report,
+          );
         });
         ctx.stopProgress();
         ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));

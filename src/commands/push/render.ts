@@ -62,7 +62,7 @@ function renderPlan(out: Lines, plan: Plan): void {
     const all = plan.totals.create;
     out.info(
       c.cyan(
-        `Plan: first push (no earlier push recorded): ${all === 1 ? 'the 1 contact is' : `all ${all} contacts are`} new`,
+        `Plan: first push (no baseline): ${all === 1 ? 'the 1 contact is' : `all ${all} contacts are`} new to adsync; the vendor archives any contact it holds that is not in this file`,
       ),
     );
   } else {

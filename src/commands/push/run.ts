@@ -12,6 +12,7 @@ export interface PushCommandOptions {
   allowArchive?: number;
   allowRename?: number;
   force?: boolean;
+  firstPush?: boolean;
 }
 
 /**
@@ -21,18 +22,18 @@ export interface PushCommandOptions {
  * @param config the loaded config
  * @param options the command's options
  * @param signal the run's limits
- * @param onGuardStop told what the run knew when a safety guard stopped it
+ * @param onStopped told what the run knew when it stopped after its plan
  */
 export function runPush(
   ctx: CommandContext,
   config: ResolvedConfig,
   options: PushCommandOptions,
   signal: AbortSignal,
-  onGuardStop?: (result: PushResult) => void,
+  onStopped?: (result: PushResult) => void,
 ): Promise<PushResult> {
   return push(config, {
     signal,
-    onGuardStop,
+    onStopped,
     dryRun: options.dryRun === true,
     output: options.output === undefined ? undefined : resolve(ctx.cwd, options.output),
     now: ctx.startedAt,
@@ -44,6 +45,7 @@ export function runPush(
     allowRename: options.allowRename,
     redact: (text) => ctx.redact(text),
     force: options.force === true,
+    firstPush: options.firstPush === true,
     env: ctx.env,
     onToken: (token) => {
       ctx.addSecret(token);
