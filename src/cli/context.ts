@@ -8,6 +8,7 @@ import type { CommandContext, GlobalOptions, ReportBody } from '../commands/cont
 import { exportEventLines, uploadEventLines } from '../commands/events.js';
 import { planCounts, type Line, type Style } from '../commands/output.js';
 import type { RunReport } from '../commands/push/report.js';
+import { notALog, ownFileAt } from '../config/own-files.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../config/secrets.js';
 import { AdsyncError, RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
@@ -36,6 +37,12 @@ export interface CliIo {
 
 /** Lines logged before the config says where the log is, at most. */
 const PENDING_LINES = 500;
+
+/**
+ * Commands that never read a config: their --log-file opens at once. Every other command opens
+ * it once the config is known, so it can be checked against adsync's own files first.
+ */
+const WITHOUT_CONFIG = new Set(['demo', 'init', 'mock-server']);
 
 /** 90000 → "1.5 min". */
 function formatDuration(ms: number): string {
@@ -71,6 +78,8 @@ export class CliContext implements CommandContext {
   private readonly pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
   private loaded: ResolvedConfig | undefined;
   private logFailed = false;
+  /** --log-file, resolved; opened only after it was checked. */
+  private logOption: string | undefined;
   private reportRefused = false;
   private lastReport: Record<string, unknown> | undefined;
 
@@ -136,7 +145,10 @@ export class CliContext implements CommandContext {
     this.command = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
     this.ui = this.makeUi(this.options.quiet === true, this.options.verbose === true);
     await this.ui.prepare();
-    if (this.options.logFile !== undefined) this.openLog(resolve(this.cwd, this.options.logFile), undefined);
+    if (this.options.logFile !== undefined) {
+      this.logOption = resolve(this.cwd, this.options.logFile);
+      if (WITHOUT_CONFIG.has(this.command)) await this.openLogOption();
+    }
     if (this.options.report !== undefined) {
       const reason = await notReplaceable(resolve(this.cwd, this.options.report));
       if (reason !== undefined) {
@@ -177,6 +189,49 @@ export class CliContext implements CommandContext {
     if (problem) this.ui.warn(problem);
   }
 
+  /** Open --log-file, unless it holds something other than a log. */
+  private async openLogOption(settings?: ResolvedConfig['logging']): Promise<void> {
+    const file = this.logOption;
+    if (file === undefined || this.jsonLog !== undefined || this.logFailed) return;
+    const reason = await notALog(file);
+    if (reason !== undefined) this.refuse('--log-file', reason);
+    this.openLog(file, settings);
+  }
+
+  /**
+   * Refuse an output option before anything was written to its file: exit 2, and neither the
+   * log nor the report is written there.
+   */
+  private refuse(flag: '--log-file' | '--report', reason: string): never {
+    if (flag === '--report') this.reportRefused = true;
+    else {
+      this.logFailed = true;
+      this.pending.splice(0);
+    }
+    throw new UsageError(`${flag}: ${reason}`, {
+      hint: `Name a file adsync neither reads nor keeps for ${flag} (a new file, or an earlier ${flag === '--report' ? 'report' : 'log'}).`,
+      details: { option: flag },
+    });
+  }
+
+  /** Refuse --report and --log-file naming a file the config makes adsync read or keep. */
+  private async refuseOwnFiles(config: ResolvedConfig): Promise<void> {
+    const checks = [
+      ['--report', this.options.report === undefined ? undefined : resolve(this.cwd, this.options.report)],
+      ['--log-file', this.logOption],
+    ] as const;
+    for (const [flag, path] of checks) {
+      if (path === undefined) continue;
+      const what = await ownFileAt(path, config, flag === '--log-file' ? config.logging?.file : undefined);
+      if (what !== undefined) {
+        this.refuse(
+          flag,
+          `${path} is ${what}; adsync never writes its ${flag === '--report' ? 'report' : 'log'} there`,
+        );
+      }
+    }
+  }
+
   private openLog(file: string, settings: ResolvedConfig['logging']): void {
     if (this.jsonLog) {
       // Opened from --log-file before the config was read: the config's rotation still applies.
@@ -212,13 +267,10 @@ export class CliContext implements CommandContext {
     const { loadConfig } = await import('../config/load.js');
     const result = await loadConfig({ configPath: this.options.config, cwd: this.cwd, env: this.env });
     registerSecrets(this.redactor, result.config, result.secrets, this.env);
+    await this.refuseOwnFiles(result.config);
     const logging = result.config.logging;
-    if (logging) {
-      this.openLog(
-        this.options.logFile !== undefined ? resolve(this.cwd, this.options.logFile) : logging.file,
-        logging,
-      );
-    }
+    if (this.logOption !== undefined) await this.openLogOption(logging);
+    else if (logging) this.openLog(logging.file, logging);
     this.ui.debug(`config: ${result.config.filepath}`);
     this.loaded = result.config;
     return result.config;
@@ -355,6 +407,10 @@ export class CliContext implements CommandContext {
    * @param failure the error, when it failed
    */
   public async finish(code: number, failure: Failure | undefined): Promise<void> {
+    // A run that ended before its config was read (a config error) still logs to --log-file.
+    await this.openLogOption().catch((error: unknown) => {
+      this.ui.warn(`no log file: ${describeError(error)}`);
+    });
     const report = this.lastReport as Partial<RunReport> | undefined;
     const error = failure ? { code: failure.code, message: failure.message } : undefined;
     this.log(

@@ -279,6 +279,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     value: raw,
     secrets,
     missing,
+    files: secretFiles,
   } = resolveSecretReferences<unknown>(result.config, {
     env: options.env,
     baseDir: dirname(filepath),
@@ -309,7 +310,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
-  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath, missing);
+  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath, missing, secretFiles);
   const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues, ...caFileIssues(config)];
   if (issues.length > 0) {
     throw new ConfigError(

@@ -19,11 +19,13 @@ import type { ConfigIssue, LocationConfig, ResolvedConfig } from './types.js';
  * @param input the schema-valid config
  * @param filepath the config file
  * @param missing the target's references that are not resolved (see secrets.ts)
+ * @param secretFiles the `${file:}` files the config read (see secrets.ts)
  */
 export function normalizeConfig(
   input: ConfigInput,
   filepath: string,
   missing: readonly MissingSecret[] = [],
+  secretFiles: readonly string[] = [],
 ): { config: ResolvedConfig; issues: ConfigIssue[] } {
   const baseDir = dirname(filepath);
   const d = input.directory;
@@ -55,6 +57,7 @@ export function normalizeConfig(
   return {
     config: {
       filepath,
+      secretFiles: [...secretFiles],
       directory: {
         kind,
         urls,

@@ -63,6 +63,8 @@ export interface ResolvedSecrets<T> {
   secrets: string[];
   /** References of the deferred sections that could not be resolved. */
   missing: MissingSecret[];
+  /** Every `${file:}` file read (absolute), so no output option may overwrite one. */
+  files: string[];
 }
 
 function keyPath(path: readonly (string | number)[]): string {
@@ -131,6 +133,7 @@ export function missingSecretsError(
  */
 export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOptions): ResolvedSecrets<T> {
   const secrets: string[] = [];
+  const files: string[] = [];
   const invalid: string[] = [];
   const required: MissingSecret[] = [];
   const missing: MissingSecret[] = [];
@@ -154,6 +157,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       }
       fromFile = true;
       const file = resolve(options.baseDir, name);
+      files.push(file);
       try {
         return decodeSecretFile(readSmallFile(file, FILE_LIMITS.secret)).replace(/\r?\n$/, '');
       } catch (error) {
@@ -218,7 +222,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       },
     );
   }
-  return { value, secrets, missing };
+  return { value, secrets, missing, files };
 }
 
 /**

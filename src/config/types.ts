@@ -46,6 +46,8 @@ export interface LocationConfig {
 export interface ResolvedConfig {
   /** The config file. */
   filepath: string;
+  /** The `${file:}` files the config read its secrets from (absolute). */
+  secretFiles: string[];
   /** Directory settings. */
   directory: DirectorySettings;
   /** Location entries in config order. */
