@@ -1,5 +1,5 @@
 // Starts a throwaway slapd with the test company and the bundled mock vendor, writes a config for
-// them into quickstart-output/ (or --dir DIR), and runs `adsync push --dry-run` and `adsync push`
+// them into quickstart-output/ (or --dir DIR), and runs `adsync push --dry-run` and `adsync push --first-push`
 // there. With --keep, both servers stay up until Ctrl-C (SIGINT) or SIGTERM, so the config can be
 // run again; without it they stop at the end and it says so. Other arguments go to adsync. Uses
 // the test harness (plain TypeScript that Node 22.18+ runs directly).
@@ -74,7 +74,13 @@ output:
 `;
   writeFileSync(`${out}/adsync.yaml`, config, { mode: 0o600 });
   console.error(`config: ${out}/adsync.yaml`);
-  for (const step of [['push', '--dry-run'], ['push']]) {
+  // The mock vendor starts empty, so its first push is approved knowingly (--first-push): with no
+  // baseline adsync cannot guard it. Migrating from the vendor's script, `adsync adopt` that
+  // script's last CSV instead (docs/migrating.md).
+  for (const step of [
+    ['push', '--dry-run'],
+    ['push', '--first-push'],
+  ]) {
     console.error(`\n$ adsync ${step.join(' ')} --config ${configArg}`);
     // Asynchronously: the mock vendor answers from this very process.
     const child = spawn(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start: runs the main job, `adsync push --dry-run` and `adsync push`, from a throwaway
+# Quick start: runs the main job, `adsync push --dry-run` and `adsync push --first-push`, from a throwaway
 # OpenLDAP server on loopback seeded with the test company (test/fixtures/example.ldif) to the
 # bundled mock vendor. `--keep` keeps both servers up until Ctrl-C, so the config it writes can be
 # run again; other arguments go to adsync. Needs Debian's slapd, ldap-utils and openssl; installs

@@ -383,7 +383,7 @@ describe.skipIf(skip !== '')(
           target: mockTarget(url, caFile),
         });
         const env = { ...BIND_ENV, ADSYNC_CLIENT_SECRET: secret };
-        const first = await adsync(['push', '--json', '--verbose'], { cwd, env });
+        const first = await adsync(['push', '--first-push', '--json', '--verbose'], { cwd, env });
         expect(first.code).toBe(0);
         const report = JSON.parse(first.stdout) as { upload: unknown };
         expect(report.upload).toEqual({

@@ -50,7 +50,7 @@ describe('adsync demo', () => {
     expect(steps).toEqual([
       '$ adsync check --config try-it/adsync.yaml',
       '$ adsync push --dry-run --config try-it/adsync.yaml',
-      '$ adsync push --config try-it/adsync.yaml',
+      '$ adsync push --first-push --config try-it/adsync.yaml',
       'a directory change: try-it/company.ldif edited',
       '$ adsync push --config try-it/adsync.yaml',
       '$ adsync push --allow-archive 1 --config try-it/adsync.yaml',

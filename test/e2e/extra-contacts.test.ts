@@ -69,7 +69,7 @@ describe.skipIf(skip !== '')(
         `\ufeff${HEADER}\r\n${CARL}\r\n\r\n${RITA}\r\n${BAD_PIN}\r\n${TWIN}\r\n`,
       );
 
-      const first = await sh(['push'], cwd);
+      const first = await sh(['push', '--first-push'], cwd);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stderr).toMatch(/hq\s+\d+ rows\s+\d+ rejected\s+\(1 from extraContacts files\)/);
       expect(first.stderr).toMatch(/warehouse\s+\d+ rows\s+\(1 from extraContacts files\)/);
@@ -158,7 +158,7 @@ describe.skipIf(skip !== '')(
         dn: 'uid=wendy,ou=warehouse,ou=people,dc=example,dc=com',
       });
 
-      const pushed = await sh(['push'], cwd);
+      const pushed = await sh(['push', '--first-push'], cwd);
       expect(pushed.code, pushed.stderr).toBe(0);
       const after = await explain('carl@contractor.example');
       expect(at(after, 'hq')).toMatchObject({ verdict: 'valid', action: 'unchanged' });

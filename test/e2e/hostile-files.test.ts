@@ -70,7 +70,7 @@ describe('files outside adsync’s own are never clobbered, followed or leaked (
 
   it('a symbolic link planted at the lock’s and the state’s names is never followed', async () => {
     const cwd = await project();
-    const first = await adsync(['push'], cwd);
+    const first = await adsync(['push', '--first-push'], cwd);
     expect(first.code).toBe(0);
     const state = join(cwd, 'state');
     const names = await readdir(state);

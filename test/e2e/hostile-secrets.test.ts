@@ -59,7 +59,7 @@ describe('secrets never leak and hostile secret inputs are refused (real files, 
     for (const auth of ['client_secret_post', 'client_secret_basic']) {
       const cwd = await project({ auth });
       const seen = vendor.seen.length;
-      const run = await adsync(cwd, ['push', '--json', '--verbose']);
+      const run = await adsync(cwd, ['push', '--first-push', '--json', '--verbose']);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('refused client adsync: 400 invalid_request');
       // The server did get the secret (so the test means something)…
@@ -73,7 +73,7 @@ describe('secrets never leak and hostile secret inputs are refused (real files, 
   it('a ${file:} secret loses one trailing line break; a second one, or any control character, is exit 2', async () => {
     const cwd = await project({ clientSecret: '${file:./secret.txt}' });
     await writeFile(join(cwd, 'secret.txt'), `${SECRET}\n`);
-    const one = await adsync(cwd, ['push']);
+    const one = await adsync(cwd, ['push', '--first-push']);
     // Read fine (the vendor then refuses it): not a config error.
     expect(one.code).toBe(1);
     await writeFile(join(cwd, 'secret.txt'), `${SECRET}\n\n`);

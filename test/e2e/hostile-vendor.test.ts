@@ -22,8 +22,9 @@ describe('a vendor answer is never trusted blindly (hand-made hostile vendor ove
   /** A project pushing example.ldif to the hostile vendor; returns its directory. */
   const project = (target: Record<string, unknown> = {}): Promise<string> =>
     hostileProject(vendor, { retries: { attempts: 2, baseDelayMs: 10 }, ...target });
+  // Every project here is new (no baseline), and its first push is approved knowingly.
   const push = (cwd: string, args: string[] = []): Promise<CliRun> =>
-    runAdsync(['push', '--json', ...args], { cwd, env: { ADSYNC_CLIENT_SECRET: SECRET } });
+    runAdsync(['push', '--json', '--first-push', ...args], { cwd, env: { ADSYNC_CLIENT_SECRET: SECRET } });
   /** The run ended as a run must: a report, a history line, no lock left, no state moved. */
   const endedCleanly = async (cwd: string, run: CliRun, code: string): Promise<void> => {
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'error', exitCode: 1, error: { code } });

@@ -244,6 +244,9 @@ describe.skipIf(skip !== '')(
 
     it('schedule run: keeps going after failed runs, fires again, recovers, and stops cleanly on SIGTERM', async () => {
       const cwd = await tempDir();
+      // The first push, approved by hand, as an admin would before scheduling the job.
+      await config(cwd, { schedule: { cron: '*/2 * * * * *' } });
+      expect((await runAdsync(['push', '--first-push'], { cwd, env: ENV })).code).toBe(0);
       // Every 2 seconds, with a directory that cannot be reached: each run fails.
       await config(cwd, { schedule: { cron: '*/2 * * * * *' } }, { url: 'ldap://127.0.0.1:1' });
       const hooksBefore = hook.received.length;
@@ -371,7 +374,7 @@ describe.skipIf(skip !== '')(
         });
         // The lock was released: the next push runs (and succeeds against the real server).
         await config(cwd, { notify: undefined });
-        const next = await runAdsync(['push'], { cwd, env: ENV });
+        const next = await runAdsync(['push', '--first-push'], { cwd, env: ENV });
         expect(next.code, next.stderr).toBe(0);
       } finally {
         await proxy.close();
@@ -381,7 +384,7 @@ describe.skipIf(skip !== '')(
     it('SIGTERM stops a push safely (exit 1, RUN_INTERRUPTED); a timed-out upload leaves the baseline as it was', async () => {
       const cwd = await tempDir();
       await config(cwd, { notify: undefined });
-      expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0);
+      expect((await runAdsync(['push', '--first-push'], { cwd, env: ENV })).code).toBe(0);
       const stateDir = join(cwd, 'adsync-state');
       const stateName = (await readdir(stateDir)).find((n) => /^state-.*\.json$/.test(n)) ?? '';
       const baseline = await readFile(join(stateDir, stateName));
@@ -416,7 +419,7 @@ describe.skipIf(skip !== '')(
     it('stopping the scheduler during an upload stops the run safely first: no baseline moved, exit 0', async () => {
       const cwd = await tempDir();
       await config(cwd, { notify: undefined, schedule: { cron: '0 0 1 1 *' } });
-      expect((await runAdsync(['push'], { cwd, env: ENV })).code).toBe(0);
+      expect((await runAdsync(['push', '--first-push'], { cwd, env: ENV })).code).toBe(0);
       const stateDir = join(cwd, 'adsync-state');
       const stateName = (await readdir(stateDir)).find((n) => /^state-.*\.json$/.test(n)) ?? '';
       const baseline = await readFile(join(stateDir, stateName));

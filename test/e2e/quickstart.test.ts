@@ -26,6 +26,8 @@ describe.skipIf(skip !== '')(`quick start (slapd, mock vendor)${skip ? ` (SKIPPE
     const run = await runProgram(process.execPath, [QUICKSTART, '--dir', 'qs'], { cwd, timeout: 90_000 });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('$ adsync push --dry-run --config qs/adsync.yaml');
+    // The mock vendor starts empty: the quick start approves its first push knowingly.
+    expect(run.stderr).toContain('$ adsync push --first-push --config qs/adsync.yaml');
     expect(run.stderr).toContain('✔ uploaded (HTTP 200)');
     expect(run.stderr).toContain(
       'The directory and the mock vendor are stopped now: qs/adsync.yaml points to servers that are gone',

@@ -136,7 +136,7 @@ describe.skipIf(skip !== '')(
         /hint: The certificate of \S+ is not trusted by this machine .*set target\.caFile/,
       );
       expect(checked.stderr).not.toContain('NODE_EXTRA_CA_CERTS');
-      const pushed = await sh(['push'], cwd, ALL);
+      const pushed = await sh(['push', '--first-push'], cwd, ALL);
       expect(pushed.code).toBe(1);
       expect(pushed.stderr).toMatch(/TLS with \S+ failed/);
       expect(pushed.stderr).toMatch(/hint: The certificate of \S+ is not trusted .*set target\.caFile/);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import { basename, join } from 'node:path';
@@ -9,6 +9,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { push, type PushResult } from '../../src/pipeline/push.js';
+import { targetStatePaths } from '../../src/pipeline/target-state.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AdsyncError } from '../../src/errors.js';
 import { selfSignedCertificate, startMockServer, type MockServer } from '../../src/mock-server/server.js';
@@ -129,7 +130,12 @@ describe.skipIf(skip !== '')(`upload to the mock vendor${skip ? ` (SKIPPED: ${sk
     const dir = await tempDir();
     await writeConfig(dir, cfg);
     const loaded = await loadConfig({ cwd: dir, env });
-    return push(loaded.config, { dryRun: false, env, ...approvals });
+    // These tests are about the upload: a push with no baseline yet is approved knowingly.
+    const baseline = await access(targetStatePaths(loaded.config).state).then(
+      () => true,
+      () => false,
+    );
+    return push(loaded.config, { dryRun: false, env, firstPush: !baseline, ...approvals });
   }
 
   async function pushError(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv = ENV): Promise<AdsyncError> {
