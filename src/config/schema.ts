@@ -351,7 +351,9 @@ export const configSchema = z.strictObject({
         .number()
         .positive()
         .optional()
-        .describe('A lock older than this is stale and taken over (default 120).'),
+        .describe(
+          'A lock whose holder on another machine (a shared state.dir) stopped refreshing it this long ago is stale and taken over; a holder alive on this machine never is (default 120). Must be longer than the run time limit.',
+        ),
     })
     .optional(),
   state: z

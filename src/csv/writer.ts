@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { rm, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
@@ -208,6 +207,16 @@ export function runStamp(date: Date): string {
 
 const RUN_FILE = /^(?:adsync-[a-z]+-(\d{8}T\d{9}Z)(?:\.rejects)?\.csv|plan-(\d{8}T\d{9}Z)\.json)$/;
 
+/**
+ * The run a file of the output directory belongs to (its {@link runStamp}), or undefined when it
+ * is not named like adsync's run files (the CSV, the rejects file, the plan).
+ * @param name a file name (no directory)
+ */
+export function runFileStamp(name: string): string | undefined {
+  const m = RUN_FILE.exec(name);
+  return m?.[1] ?? m?.[2];
+}
+
 /** Paths of one run's files. */
 export interface RunFiles {
   /** The vendor CSV. */
@@ -247,30 +256,4 @@ export function runFiles(options: {
     rejectsPath: `${base}.rejects.csv`,
     planPath: join(options.dir, `plan-${options.stamp}.json`),
   };
-}
-
-/**
- * Keep the newest `keep` runs in the output directory and delete older run files. Only files
- * named like adsync's own run files are touched.
- * @param dir the output directory
- * @param keep how many runs to keep
- * @returns deleted file names
- */
-export async function pruneRuns(dir: string, keep: number): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const byStamp = new Map<string, string[]>();
-  for (const name of names) {
-    const m = RUN_FILE.exec(name);
-    const stamp = m?.[1] ?? m?.[2];
-    if (stamp !== undefined) byStamp.set(stamp, [...(byStamp.get(stamp) ?? []), name]);
-  }
-  const old = [...byStamp.keys()].sort().reverse().slice(keep);
-  const deleted = old.flatMap((stamp) => byStamp.get(stamp) ?? []);
-  await Promise.all(deleted.map((name) => rm(join(dir, name), { force: true })));
-  return deleted;
 }

@@ -14,6 +14,22 @@ export interface AtomicFileOptions {
   createDir?: boolean;
 }
 
+/** Random bytes in an {@link AtomicFile}'s temporary name. */
+const TEMP_RANDOM_BYTES = 6;
+
+/** An {@link AtomicFile}'s temporary name: `.<final name>.<12 hex digits>.tmp`. */
+const TEMP_NAME = new RegExp(`^\\.(.+)\\.[0-9a-f]{${TEMP_RANDOM_BYTES * 2}}\\.tmp$`);
+
+/**
+ * The final name a file name is the {@link AtomicFile} temporary of, or undefined when it is not
+ * one. A run killed while writing (SIGKILL, a power cut) leaves its temporary behind; this tells
+ * the leftover's owner apart.
+ * @param name a file name (no directory)
+ */
+export function atomicTarget(name: string): string | undefined {
+  return TEMP_NAME.exec(name)?.[1];
+}
+
 /**
  * A file that appears under its final name only when it is complete and on disk: it is written
  * to a temporary name beside it (same directory, so the rename cannot cross file systems),
@@ -42,7 +58,10 @@ export class AtomicFile {
    */
   public static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     if (options.createDir !== false) makeDir(dirname(path));
-    const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(
+      dirname(path),
+      `.${basename(path)}.${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}.tmp`,
+    );
     return new AtomicFile(path, tmp, await open(tmp, 'wx', options.mode ?? 0o600));
   }
 

@@ -136,7 +136,7 @@ export async function exportToFiles(
 ): Promise<ExportedFiles> {
   const layout = config.layout;
   const { files, previous, signal } = options;
-  const workspace = await RunWorkspace.create(files.csvPath);
+  const workspace = await RunWorkspace.create(files);
   try {
     let index: PreviousIndex | undefined;
     if (previous) {

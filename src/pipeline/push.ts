@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { pruneRuns, runFiles, runStamp } from '../csv/writer.js';
+import { runFiles, runStamp } from '../csv/writer.js';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
@@ -20,6 +20,7 @@ import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { resolveTargetState, type TargetState } from './target-state.js';
 import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
+import { pruneRuns } from './run-files.js';
 
 /** Options for {@link push}. */
 export interface PushOptions {

@@ -7,7 +7,8 @@ import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 
 import { buildLocationFilter, escapeFilterValue } from '../../src/directory/filter.js';
-import { encodeCsvRow, pruneRuns, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
+import { encodeCsvRow, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
+import { pruneRuns } from '../../src/pipeline/run-files.js';
 import { tempDir } from '../harness/files.js';
 
 describe('CSV writer', () => {

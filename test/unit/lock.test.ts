@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,7 +36,10 @@ describe('run lock', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
     await a.release();
 
+    // On another host, age is the time since the holder last refreshed the lock (its mtime).
     await writeFile(path, JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: '2020-01-01T00:00:00Z' }));
+    const longAgo = new Date('2020-01-01T00:00:00Z');
+    await utimes(path, longAgo, longAgo);
     const b = await acquireLock(path, 120);
     expect(b.tookOver).toContain('on elsewhere');
     await b.release();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AdsyncError, GuardError } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 import type { CommandHost } from '../context.js';
-import { wholeNumber } from '../options.js';
+import { checkTimeoutOption, wholeNumber } from '../options.js';
 import type { PushCommandOptions } from './run.js';
 
 /**
@@ -38,6 +38,7 @@ export function definePush(program: Command, host: CommandHost): void {
       host.action(async (ctx, cmd) => {
         const options = cmd.opts<PushCommandOptions>();
         const config = await ctx.loadConfig();
+        checkTimeoutOption(ctx.options.timeout, config);
         if (options.insecureHttp === true)
           ctx.show([
             {

@@ -6,6 +6,7 @@ import type { SchedulePlatform } from '../../schedule/platforms.js';
 import type { ScheduledRun } from '../../schedule/runner.js';
 import { selfCommand } from '../../util/self-command.js';
 import type { CommandContext, CommandHost } from '../context.js';
+import { checkTimeoutOption } from '../options.js';
 
 /**
  * `adsync schedule run` and `adsync schedule install`.
@@ -28,6 +29,7 @@ export function defineSchedule(program: Command, host: CommandHost): void {
       host.action(async (ctx, cmd) => {
         const options = cmd.opts<{ now?: boolean }>();
         const config = await ctx.loadConfig();
+        checkTimeoutOption(ctx.options.timeout, config);
         const signal = ctx.untilStopped((by) => {
           ctx.show([
             {
