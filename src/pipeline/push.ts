@@ -9,12 +9,18 @@ import { notReplaceable } from '../io/atomic-file.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
 import { planCounts, type Plan } from '../plan/planner.js';
 import { openLastPush, writeLastPush } from '../state/baseline.js';
-import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
+import { recordRun, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, type StatePaths } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
-import { compareWithPlan, importedNothingMessage, vendorRowErrors } from '../upload/vendor-summary.js';
+import {
+  compareWithPlan,
+  importedNothingMessage,
+  summaryExcerpt,
+  vendorRowErrors,
+} from '../upload/vendor-summary.js';
+import { vendorAnswerError } from '../upload/vendor-verdict.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { targetStatePaths } from './target-state.js';
@@ -49,6 +55,12 @@ export interface PushOptions {
    * just before the {@link GuardError} is thrown: its report and summary keep them.
    */
   onGuardStop?: ((result: PushResult) => void) | undefined;
+  /**
+   * Told what the run knew, its upload included, when the vendor's answer is far from the plan,
+   * just before its error (VENDOR_ARCHIVED_MORE, VENDOR_CREATED_FEWER) is thrown: the output
+   * shows the plan and the vendor's counts, then the error.
+   */
+  onVendorStop?: ((result: PushResult) => void) | undefined;
   /** Redaction applied to what is written to the run history. */
   redact?: ((text: string) => string) | undefined;
   /**
@@ -145,6 +157,8 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     ),
   };
   let lock: Awaited<ReturnType<typeof acquireLock>> | undefined;
+  // Where a history line that cannot be written is told: the result, or the error.
+  let told: { warnings: ExportWarning[] } | AdsyncError | undefined;
   try {
     // Inside the try: a run refused by the lock (exit 4) is recorded like any other.
     lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
@@ -163,9 +177,11 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
       });
     history.outcome = options.dryRun ? 'dry-run' : 'uploaded';
     history.exitCode = 0;
+    told = result;
     return result;
   } catch (error) {
     if (error instanceof AdsyncError) {
+      told = error;
       history.exitCode = error.exitCode;
       history.outcome =
         error instanceof GuardError ? 'guard' : error instanceof LockError ? 'locked' : 'error';
@@ -173,9 +189,13 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     history.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    await appendHistory(paths.history, JSON.parse(redact(JSON.stringify(history))) as HistoryEntry).catch(
-      () => undefined,
+    const problem = await recordRun(
+      paths.history,
+      JSON.parse(redact(JSON.stringify(history))) as HistoryEntry,
     );
+    if (problem !== undefined)
+      if (told instanceof AdsyncError) told.warnings.push(problem);
+      else told?.warnings.push({ message: problem });
     await lock?.release();
   }
 }
@@ -344,7 +364,8 @@ async function finishRun(
     : undefined;
   let vendorRejected: { row: number; message: string }[] = [];
   if (uploaded && exported.contactsFile !== undefined) {
-    ctx.history.vendor = uploaded.summary;
+    // An excerpt: the answer may be a megabyte, and the history keeps one line a run.
+    ctx.history.vendor = summaryExcerpt(uploaded.summary);
     const verdict = compareWithPlan(uploaded.summary, counts, exported.rows);
     if (verdict.importedNothing) {
       // The baseline stays: the vendor holds what it held before, as far as it says.
@@ -371,6 +392,14 @@ async function finishRun(
       exported.contactsFile,
       failed,
     );
+    const farOff = vendorAnswerError(verdict, counts, {
+      csvPath: files.csvPath,
+      httpStatus: uploaded.httpStatus,
+    });
+    if (farOff) {
+      options.onVendorStop?.({ ...known, upload: { status: 'uploaded', ...uploaded } });
+      throw farOff;
+    }
   }
   if (vendorRejected.length > 0) {
     throw new UploadError(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { GuardError } from '../../errors.js';
+import { GuardError, VendorAnswerError } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 import type { CommandHost } from '../context.js';
 import { wholeNumber } from '../options.js';
@@ -50,12 +50,17 @@ export function definePush(program: Command, host: CommandHost): void {
         const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), (known) => {
           stopped = known;
         }).catch((error: unknown) => {
-          if (!(error instanceof GuardError) || stopped === undefined) throw error;
-          // A guard stop shows and reports what a successful run would (counts, plan, files),
-          // then the guards with their numbers.
+          const guard = error instanceof GuardError;
+          if (!(guard || error instanceof VendorAnswerError) || stopped === undefined) throw error;
+          // A guard stop, or a vendor's answer far from the plan, shows and reports what a
+          // successful run would (counts, plan, files, the vendor's counts), then the error: a
+          // guard's with its numbers.
           ctx.stopProgress();
           ctx.show(renderPush(ctx.style, stopped, ctx.options.verbose === true));
-          throw error.withReport({ ...pushReport(stopped, ctx.startedAt), guards: error.details.trips });
+          throw error.withReport({
+            ...pushReport(stopped, ctx.startedAt),
+            ...(guard ? { guards: error.details.trips } : {}),
+          });
         });
         ctx.stopProgress();
         ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));

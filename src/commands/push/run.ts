@@ -21,7 +21,8 @@ export interface PushCommandOptions {
  * @param config the loaded config
  * @param options the command's options
  * @param signal the run's limits
- * @param onGuardStop told what the run knew when a safety guard stopped it
+ * @param onGuardStop told what the run knew when a safety guard stopped it, or when the vendor's
+ *   answer was far from the plan (its upload included)
  */
 export function runPush(
   ctx: CommandContext,
@@ -33,6 +34,7 @@ export function runPush(
   return push(config, {
     signal,
     onGuardStop,
+    onVendorStop: onGuardStop,
     dryRun: options.dryRun === true,
     output: options.output === undefined ? undefined : resolve(ctx.cwd, options.output),
     now: ctx.startedAt,
