@@ -182,7 +182,7 @@ export function summaryDoubt(answer: Answer): string | undefined {
   for (const name of SUMMARY_COUNTS) {
     const value = answer.body[name];
     if (value !== undefined && value !== null && !isCount(value))
-      return `"${name}" is ${serverExcerpt(JSON.stringify(value), 40)}, not a whole number of contacts`;
+      return `"${name}" is ${serverExcerpt(typeof value === 'number' ? String(value) : JSON.stringify(value), 40)}, not a whole number of contacts`;
   }
   const errors = answer.body.errors;
   if (errors !== undefined && errors !== null && !Array.isArray(errors)) return '"errors" is not a list';

@@ -15,13 +15,13 @@ export function targetLabel(t: RunTarget | undefined): string {
 
 /**
  * What the vendor said it did, in the plan's notation (`+created ~updated -archived =unchanged`,
- * archived including disabled, `?` for a count it did not give); `-` without an answer. Reads
+ * archived including disabled, `?` for a count it did not give); empty without an answer. Reads
  * the excerpt this release keeps and the whole answer earlier ones kept alike.
  * @param vendor the run's `vendor` field
  */
 export function vendorCounts(vendor: unknown): string {
   const parsed = parseVendorSummary(vendor);
-  if (vendor === undefined || parsed.kind === 'text' || parsed.counts.length === 0) return '-';
+  if (vendor === undefined || parsed.kind === 'text' || parsed.counts.length === 0) return '';
   const count = (name: SummaryCount): number | undefined => parsed.counts.find((c) => c.name === name)?.value;
   const archived = count('archived');
   const disabled = count('disabled');
@@ -76,7 +76,9 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
             ? cell.padStart(widths[i] ?? 0)
             : cell.padEnd(widths[i] ?? 0),
       )
-      .join('  ');
+      .join('  ')
+      // A run without the vendor's counts (a dry run, a stop before the upload) ends at its plan.
+      .trimEnd();
   const out: Line[] = [{ level: 'data', text: line(header) }];
   runs.forEach((r, i) => {
     out.push({ level: 'data', text: line(rows[i] ?? []) });
