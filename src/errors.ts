@@ -47,6 +47,8 @@ export type ErrorCode =
   | 'UPLOAD_UNCONFIRMED'
   | 'UPLOAD_FAILED'
   | 'UPLOAD_TLS'
+  | 'VENDOR_ARCHIVED_MORE'
+  | 'VENDOR_CREATED_FEWER'
   | 'RUN_TIMEOUT'
   | 'RUN_INTERRUPTED'
   | 'SCHEDULE_INSTALL';
@@ -83,6 +85,11 @@ export abstract class AdsyncError extends Error {
   public readonly details: object | undefined;
   /** The process exit code this error leads to. */
   public abstract readonly exitCode: ExitCodeValue;
+  /**
+   * Problems met on the way out that did not change the outcome (a history line that could not be
+   * written): shown and reported beside the error, so they are not lost with the run.
+   */
+  public readonly warnings: string[] = [];
   /** What the run knew when it stopped (files, counts, plan): its report keeps it. */
   private partial: Readonly<Record<string, unknown>> | undefined;
 
@@ -182,6 +189,23 @@ export interface UploadDetails {
   csvPath?: string;
   /** Rows the vendor could not import (a partial import). */
   rejectedByVendor?: number;
+}
+
+/** The counts of a vendor's import summary, as far as it gave them. */
+export type VendorCounts = Partial<Record<'created' | 'updated' | 'unchanged' | 'archived', number>>;
+
+/** What a {@link VendorAnswerError} knows: the plan's counts beside the vendor's. */
+export interface VendorAnswerDetails {
+  /** The plan's counts. */
+  plan: PlanCounts;
+  /** The vendor's counts (archived includes disabled). */
+  vendor: VendorCounts;
+  /** Rows the vendor said it could not import. */
+  rejectedByVendor: number;
+  /** The CSV that was uploaded. */
+  csvPath: string;
+  /** The HTTP status of the accepted upload. */
+  httpStatus: number;
 }
 
 /** Invalid, missing or unreadable configuration (exit 2). */
@@ -317,6 +341,44 @@ export class UploadError extends AdsyncError {
     options: AdsyncErrorOptions<UploadDetails> = {},
   ) {
     super(code, message, options);
+  }
+}
+
+/**
+ * The vendor imported the upload but says it did something far from the plan: archived far more
+ * contacts, or created far fewer (exit 1). The kiosk may have just been emptied.
+ */
+export class VendorAnswerError extends AdsyncError {
+  public override readonly exitCode = ExitCode.Runtime;
+  declare public readonly details: VendorAnswerDetails;
+
+  /**
+   * @param code which count is far off (archived wins when both are)
+   * @param message the vendor's counts beside the plan's
+   * @param options hint, and details: both sets of counts and the CSV
+   */
+  public constructor(
+    code: Extract<ErrorCode, `VENDOR_${string}`>,
+    message: string,
+    options: AdsyncErrorOptions<VendorAnswerDetails> & { details: VendorAnswerDetails },
+  ) {
+    super(code, message, options);
+  }
+
+  /** The report shows both sets of counts flat: `planArchive` beside `vendorArchived`. */
+  public override reportDetails(): ReportDetails {
+    const { plan, vendor, rejectedByVendor, csvPath, httpStatus } = this.details;
+    const flat: Record<string, number | string> = {
+      csvPath,
+      httpStatus,
+      planCreate: plan.create,
+      planUpdate: plan.update,
+      planArchive: plan.archive,
+      planUnchanged: plan.unchanged,
+    };
+    for (const [name, value] of Object.entries(vendor))
+      flat[`vendor${name.charAt(0).toUpperCase()}${name.slice(1)}`] = value;
+    return { ...flat, rejectedByVendor };
   }
 }
 

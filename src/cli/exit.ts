@@ -25,6 +25,8 @@ export interface Failure {
   bug: boolean;
   /** What the run knew when it stopped, for its report (files, counts, plan). */
   report?: Readonly<Record<string, unknown>> | undefined;
+  /** Problems on the way out that did not change the outcome (a history line not written). */
+  warnings?: string[] | undefined;
 }
 
 /** What to do about a system error that reached the CLI, by its errno code. */
@@ -82,6 +84,7 @@ export function failureOf(error: unknown): Failure {
             : undefined,
       bug: false,
       report: error.report,
+      ...(error.warnings.length > 0 ? { warnings: [...error.warnings] } : {}),
     };
   }
   const system = systemCode(error);

@@ -73,6 +73,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     showFailure(ctx, failure);
     await ctx.emitReport({
       ...failure.report,
+      ...reportedWarnings(failure),
       status: 'error',
       exitCode: failure.exitCode,
       error: {
@@ -101,6 +102,14 @@ function showFailure(ctx: CliContext, failure: Failure): void {
   ui.error(failure.message);
   if (failure.hint) ui.info(`${ui.color.cyan('hint:')} ${failure.hint}`);
   if (failure.cause !== undefined) ui.debug(`cause: ${failure.cause}`);
+  for (const warning of failure.warnings ?? []) ui.warn(warning);
+}
+
+/** The report's warnings with the failure's own added (a history line that was not written). */
+function reportedWarnings(failure: Failure): { warnings?: unknown[] } {
+  if (failure.warnings === undefined) return {};
+  const earlier: unknown[] = Array.isArray(failure.report?.warnings) ? failure.report.warnings : [];
+  return { warnings: [...earlier, ...failure.warnings.map((message) => ({ message }))] };
 }
 
 /**

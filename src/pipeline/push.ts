@@ -10,12 +10,18 @@ import { approvalHint, checkGuards } from '../plan/guards.js';
 import { planCounts, type Plan } from '../plan/planner.js';
 import { openLastPush } from '../state/baseline.js';
 import { recordBaseline } from './record-baseline.js';
-import { appendHistory, runTarget, type HistoryEntry } from '../state/history.js';
+import { recordRun, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir } from '../state/paths.js';
 import { uploadCsv, type UploadEvent } from '../upload/client.js';
 import { uploadSettings, type UploadSettings } from '../upload/settings.js';
-import { compareWithPlan, importedNothingMessage, vendorRowErrors } from '../upload/vendor-summary.js';
+import {
+  compareWithPlan,
+  importedNothingMessage,
+  summaryExcerpt,
+  vendorRowErrors,
+} from '../upload/vendor-summary.js';
+import { vendorAnswerError } from '../upload/vendor-verdict.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { resolveTargetState, type TargetState } from './target-state.js';
@@ -153,6 +159,8 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     ),
   };
   let lock: Awaited<ReturnType<typeof acquireLock>> | undefined;
+  // Where a history line that cannot be written is told: the result, or the error.
+  let told: { warnings: ExportWarning[] } | AdsyncError | undefined;
   try {
     // Inside the try: a run refused by the lock (exit 4) is recorded like any other.
     lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
@@ -165,9 +173,11 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     });
     history.outcome = options.dryRun ? 'dry-run' : 'uploaded';
     history.exitCode = 0;
+    told = result;
     return result;
   } catch (error) {
     if (error instanceof AdsyncError) {
+      told = error;
       history.exitCode = error.exitCode;
       history.outcome =
         error instanceof GuardError ? 'guard' : error instanceof LockError ? 'locked' : 'error';
@@ -175,9 +185,13 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     history.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    await appendHistory(paths.history, JSON.parse(redact(JSON.stringify(history))) as HistoryEntry).catch(
-      () => undefined,
+    const problem = await recordRun(
+      paths.history,
+      JSON.parse(redact(JSON.stringify(history))) as HistoryEntry,
     );
+    if (problem !== undefined)
+      if (told instanceof AdsyncError) told.warnings.push(problem);
+      else told?.warnings.push({ message: problem });
     await lock?.release();
   }
 }
@@ -377,7 +391,8 @@ async function finishRun(
     : undefined;
   let vendorRejected: { row: number; message: string }[] = [];
   if (uploaded && exported.contactsFile !== undefined) {
-    ctx.history.vendor = uploaded.summary;
+    // An excerpt: the answer may be a megabyte, and the history keeps one line a run.
+    ctx.history.vendor = summaryExcerpt(uploaded.summary);
     const verdict = compareWithPlan(uploaded.summary, counts, exported.rows);
     if (verdict.importedNothing) {
       // The baseline stays: the vendor holds what it held before, as far as it says.
@@ -406,6 +421,14 @@ async function finishRun(
       failed,
       told: `read ${result.entriesRead} entries, ${exported.rows} rows; plan ${counts.create} create, ${counts.update} update, ${counts.archive} archive; the vendor answered ${uploaded.httpStatus}`,
     });
+    const farOff = vendorAnswerError(verdict, counts, {
+      csvPath: files.csvPath,
+      httpStatus: uploaded.httpStatus,
+    });
+    if (farOff) {
+      options.onStopped?.({ ...known, upload: { status: 'uploaded', ...uploaded } });
+      throw farOff;
+    }
   }
   if (vendorRejected.length > 0) {
     throw new UploadError(

@@ -2,7 +2,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { makeDir } from '../io/make-dir.js';
-import type { PlanCounts } from '../errors.js';
+import { describeError, type PlanCounts } from '../errors.js';
 
 /** The vendor account a run went to, as the history names it (never a secret). */
 export interface RunTarget {
@@ -50,6 +50,23 @@ export interface HistoryEntry {
 export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
   makeDir(dirname(path));
   await appendFile(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Append one run to the history, or say why it could not be (runs.jsonl is a directory, the
+ * state directory is read-only, the disk is full): a run's outcome does not depend on its record,
+ * but a record that silently stops being written hides every later run.
+ * @param path runs.jsonl
+ * @param entry the run
+ * @returns undefined when written, else the warning to show and report
+ */
+export async function recordRun(path: string, entry: HistoryEntry): Promise<string | undefined> {
+  try {
+    await appendHistory(path, entry);
+    return undefined;
+  } catch (error) {
+    return `this run is not in the run history: could not write ${path}: ${describeError(error)}`;
+  }
 }
 
 /**

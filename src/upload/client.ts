@@ -14,6 +14,7 @@ import {
   answerMessage,
   readAnswer,
   recognisedImport,
+  summaryDoubt,
   type Answer,
 } from './vendor-summary.js';
 
@@ -51,21 +52,43 @@ function retryAfterMs(value: string | string[] | undefined, now: number): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A 2xx answer that is not an import result adsync recognises. */
+/** A 2xx answer that is not an import result adsync recognises, or one it cannot trust. */
 function unconfirmed(settings: UploadSettings, status: number, answer: Answer): UploadError {
+  const doubt = answer.truncated ? undefined : summaryDoubt(answer);
   const what = answer.truncated
-    ? `an answer over ${MAX_ANSWER_BYTES / 1024 / 1024} MB`
-    : answer.bytes === 0
-      ? 'an empty answer'
-      : `"${answerMessage(answer.body)}"`;
+    ? `an answer over ${MAX_ANSWER_BYTES / 1024 / 1024} MB, not an import summary`
+    : doubt !== undefined
+      ? `an import summary that makes no sense (${doubt})`
+      : answer.bytes === 0
+        ? 'an empty answer, not an import summary'
+        : `"${answerMessage(answer.body)}", not an import summary`;
   return new UploadError(
     'UPLOAD_UNCONFIRMED',
-    `${settings.uploadUrl} answered ${status} with ${what}, not an import summary: adsync cannot tell whether the vendor imported the file`,
+    `${settings.uploadUrl} answered ${status} with ${what}: adsync cannot tell whether the vendor imported the file`,
     {
-      hint: settings.expectEmptyResponse
-        ? 'target.expectEmptyResponse is set, but the answer was not empty: check target.uploadUrl (a proxy or login page in between?).'
-        : 'Check target.uploadUrl (a captive portal, proxy or login page answers 200 too). If this vendor is documented to answer an accepted upload with an empty body, set target.expectEmptyResponse: true. The baseline did not move.',
+      hint:
+        doubt !== undefined
+          ? "The vendor may have imported the file, but its counts cannot be taken as its word. The baseline did not move: check the vendor's import log and address book for this upload before pushing again."
+          : settings.expectEmptyResponse
+            ? 'target.expectEmptyResponse is set, but the answer was not empty: check target.uploadUrl (a proxy or login page in between?).'
+            : 'Check target.uploadUrl (a captive portal, proxy or login page answers 200 too). If this vendor is documented to answer an accepted upload with an empty body, set target.expectEmptyResponse: true. The baseline did not move.',
       details: { httpStatus: status },
+    },
+  );
+}
+
+/**
+ * An answer that began with a 2xx status but did not arrive whole (cut short, timed out): the
+ * vendor had the whole file and may have imported it, so it is never sent again.
+ */
+function brokenAnswer(settings: UploadSettings, status: number, why: string, cause: unknown): UploadError {
+  return new UploadError(
+    'UPLOAD_UNCONFIRMED',
+    `${settings.uploadUrl} answered ${status}, but its answer did not arrive whole (${why}): the vendor may have imported the file; adsync cannot tell, so it did not send it again`,
+    {
+      hint: "The baseline did not move. Check the vendor's import log and address book for this upload before pushing again; the next push is planned against the last confirmed one.",
+      details: { httpStatus: status },
+      cause,
     },
   );
 }
@@ -141,6 +164,8 @@ async function uploadWith(
   let last = '';
   // The endpoint being talked to, so a failure names the right host.
   let at = settings.uploadUrl;
+  // The 2xx status an answer began with: from then on the file is never sent again.
+  let accepted: number | undefined;
   try {
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       let waitMs = Math.min(30_000, settings.baseDelayMs * 2 ** (attempt - 1));
@@ -172,13 +197,14 @@ async function uploadWith(
           dispatcher,
           signal: limits,
         });
+        if (res.statusCode >= 200 && res.statusCode < 300) accepted = res.statusCode;
         const answer = await readAnswer(res);
-        if (res.statusCode >= 200 && res.statusCode < 300) {
+        if (accepted !== undefined) {
           if (recognisedImport(answer, settings.expectEmptyResponse))
             return { httpStatus: res.statusCode, summary: answer.body, attempts: attempt };
           // Not retried: the vendor may have imported the file. Not a success either: a login
           // page or a captive portal answers 200 too, and the baseline must not move on it.
-          throw unconfirmed(settings, res.statusCode, answer);
+          throw unconfirmed(settings, accepted, answer);
         }
         last = `${res.statusCode} ${answerMessage(answer.body)}`;
         if (res.statusCode === 401 && tokens && !refreshed) {
@@ -205,6 +231,15 @@ async function uploadWith(
       } catch (error) {
         if (signal?.aborted) throw signal.reason as Error;
         if (check.changed) throw changedError();
+        if (accepted !== undefined) {
+          if (error instanceof UploadError) throw error;
+          const why = thisRequest.aborted
+            ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
+            : overall.aborted
+              ? `no complete answer within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)`
+              : networkProblem(error).text;
+          throw brokenAnswer(settings, accepted, why, error);
+        }
         if (overall.aborted) {
           throw new UploadError(
             'UPLOAD_FAILED',

@@ -116,7 +116,7 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     await writeFile(extra, EXTRA_PEOPLE);
     await asRoot(slapd, 'ldapmodify', SUFFIX, ['-a', '-f', extra]);
     await writeConfig(cwd, config());
-    const first = await runAdsync(['push'], { cwd, env: ENV });
+    const first = await runAdsync(['push', '--first-push'], { cwd, env: ENV });
     expect(first.code, first.stderr).toBe(0);
     // Since the last good push: Ada promoted, Walt deleted, Sam's last name blanked.
     const changes = join(cwd, 'changes.ldif');

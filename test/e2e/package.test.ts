@@ -363,7 +363,7 @@ describe('single executable (Node SEA)', () => {
             ...exampleConfig(),
             target: mockTarget(url, caFile),
           });
-          const pushed = await exec(linux, ['push', '--json'], {
+          const pushed = await exec(linux, ['push', '--first-push', '--json'], {
             cwd,
             env: seaEnv(cwd, { ...BIND_ENV, ADSYNC_CLIENT_SECRET: secret }),
           });

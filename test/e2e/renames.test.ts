@@ -113,7 +113,7 @@ describe.skipIf(skip !== '')(
           },
           output: { dir: './out' },
         });
-        const first = await sh(profile, ['push']);
+        const first = await sh(profile, ['push', '--first-push']);
         expect(first.code, first.stderr).toBe(0);
         expect(first.stderr).toContain(`all ${PEOPLE} contacts are new`);
       }

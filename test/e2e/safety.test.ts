@@ -58,9 +58,9 @@ describe.skipIf(skip !== '')(
       caFile = join(cwd, 'mock-ca.pem');
       await writeFile(caFile, mock.certificate);
       await writeConfig(cwd, config());
-      const first = await sh(['push'], cwd);
+      const first = await sh(['push', '--first-push'], cwd);
       expect(first.code).toBe(0);
-      expect(first.stderr).toContain('Plan: first push (no earlier push recorded): all 10 contacts are new');
+      expect(first.stderr).toContain('Plan: first push (no baseline): all 10 contacts are new to adsync');
     });
 
     afterAll(async () => {
@@ -173,7 +173,10 @@ describe.skipIf(skip !== '')(
         expect(line).toMatch(new RegExp(`^\\S+ +dry run +${target} +guard +3 `));
         expect(line).not.toContain('dry-run');
       }
-      expect(history.stdout).toMatch(new RegExp(`push +${target} +uploaded +0 +10 +\\+3 ~0 -0 =7$`, 'm'));
+      // Beside the plan, what the vendor said it did (it restores the 3 archived: updates to it).
+      expect(history.stdout).toMatch(
+        new RegExp(`push +${target} +uploaded +0 +10 +\\+3 ~0 -0 =7 +\\+0 ~3 -0 =7$`, 'm'),
+      );
     });
 
     it('the plan, diff and history say where each update is and what each changed column was and becomes', async () => {
@@ -201,7 +204,7 @@ describe.skipIf(skip !== '')(
             { slug: 'warehouse', groups: ['cn=warehouse-staff,ou=groups,dc=example,dc=com'] },
           ],
         });
-        expect((await sh(['push'], dir)).code).toBe(0);
+        expect((await sh(['push', '--first-push'], dir)).code).toBe(0);
         await retitle('Chief Scientist');
 
         const dry = await sh(['push', '--dry-run', '--json'], dir);
@@ -254,7 +257,7 @@ describe.skipIf(skip !== '')(
         await writeConfig(one, config({}, { filter: '(uid=walt)' }));
         const single = await sh(['push', '--dry-run'], one);
         expect(single.code).toBe(0);
-        expect(single.stderr).toContain('Plan: first push (no earlier push recorded): the 1 contact is new');
+        expect(single.stderr).toContain('Plan: first push (no baseline): the 1 contact is new to adsync');
       } finally {
         await retitle('Chief Analyst');
         await vendor.stop();
@@ -380,7 +383,9 @@ describe.skipIf(skip !== '')(
       const uploads = mock.uploads().length;
       expect((await sh(['push'], other)).code).toBe(3);
       expect(mock.uploads().length).toBe(uploads);
-      const forced = await sh(['push', '--force', '--json'], other);
+      // --force lifts the archive guards; a push with no baseline also needs --first-push.
+      expect((await sh(['push', '--force'], other)).code).toBe(3);
+      const forced = await sh(['push', '--force', '--first-push', '--json'], other);
       expect(forced.code).toBe(0);
       expect(JSON.parse(forced.stdout)).toMatchObject({
         rows: 0,

@@ -85,12 +85,14 @@ export function issueToken(res: ServerResponse): void {
  * @param vendor the vendor
  * @param target keys added to (or replacing) the target section
  * @param directory keys added to (or replacing) the directory section
+ * @param extra top-level keys added to (or replacing) the config's (notify, extraContacts…)
  * @returns the project's directory (its config is adsync.yaml)
  */
 export async function hostileProject(
   vendor: HostileVendor,
   target: Record<string, unknown> = {},
   directory: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): Promise<string> {
   const cwd = await tempDir();
   await writeFile(join(cwd, 'vendor.pem'), vendor.certificate);
@@ -110,6 +112,51 @@ export async function hostileProject(
     },
     state: { dir: './state' },
     logging: { file: './adsync.log' },
+    ...extra,
   });
   return cwd;
+}
+
+/**
+ * A vendor that issues tokens and answers every upload 200 with this JSON text exactly as given:
+ * duplicate keys, negative or string counts and all (JSON.stringify could write none of them).
+ * @param json the answer's text
+ */
+export function answersUpload(json: string): HostileHandler {
+  return (req, _body, res) => {
+    if (req.url === '/oauth/token') {
+      issueToken(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(json);
+  };
+}
+
+/**
+ * A vendor that takes the upload, begins a 200 announcing a longer body than it sends
+ * (Content-Length) and cuts the connection: the import happened, its answer never arrived whole.
+ */
+export function cutsItsAnswerShort(): HostileHandler {
+  return (req, _body, res) => {
+    if (req.url === '/oauth/token') {
+      issueToken(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+    res.write('{"created":11,"updated":0,', () => {
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+  };
+}
+
+/**
+ * A webhook receiver on loopback (HTTPS, its own self-signed certificate): it answers 200 to
+ * every POST and keeps what it was sent in `seen`.
+ */
+export function startWebhookReceiver(): Promise<HostileVendor> {
+  return startHostileVendor((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  });
 }

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { PlanCounts } from '../../src/errors.js';
 import { compareWithPlan } from '../../src/upload/vendor-summary.js';
-
-const plan = (counts: Partial<PlanCounts>): PlanCounts => ({
-  create: 0,
-  update: 0,
-  archive: 0,
-  unchanged: 0,
-  firstPush: false,
-  ...counts,
-});
+import { plan } from '../harness/plan-counts.js';
 
 describe("the vendor's import summary checked against the plan", () => {
   it('zeros for a non-empty upload are "imported nothing", whatever errors come with them', () => {
@@ -67,10 +58,10 @@ describe("the vendor's import summary checked against the plan", () => {
     );
     expect(half).toMatchObject({ importedNothing: false });
     expect(half.differences).toEqual([
-      'the vendor says it created 1 contacts; the plan expected 40',
       'the vendor says it took in 51 contacts (created, updated or unchanged); the upload planned 100',
-      'the vendor says it archived or disabled 40 contacts; the plan expected 2',
     ]);
+    // Created far fewer and archived far more fail the run (see vendor-verdict.test.ts).
+    expect(half.farOff.map((f) => f.count)).toEqual(['archived', 'created']);
     expect(compareWithPlan({ updated: 500 }, plan({ update: 10, unchanged: 90 }), 100).differences).toEqual([
       'the vendor says it updated 500 contacts; the upload matched at most 100 it held',
     ]);

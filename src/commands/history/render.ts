@@ -1,4 +1,5 @@
 import type { HistoryEntry, RunTarget } from '../../state/history.js';
+import { parseVendorSummary, type SummaryCount } from '../../upload/vendor-summary.js';
 import { planCounts, type Line } from '../output.js';
 
 /**
@@ -10,6 +11,24 @@ export function targetLabel(t: RunTarget | undefined): string {
   return [t.profile, t.host, t.client === undefined ? undefined : `(${t.client})`]
     .filter((part) => part !== undefined)
     .join(' ');
+}
+
+/**
+ * What the vendor said it did, in the plan's notation (`+created ~updated -archived =unchanged`,
+ * archived including disabled, `?` for a count it did not give); empty without an answer. Reads
+ * the excerpt this release keeps and the whole answer earlier ones kept alike.
+ * @param vendor the run's `vendor` field
+ */
+export function vendorCounts(vendor: unknown): string {
+  const parsed = parseVendorSummary(vendor);
+  if (vendor === undefined || parsed.kind === 'text' || parsed.counts.length === 0) return '';
+  const count = (name: SummaryCount): number | undefined => parsed.counts.find((c) => c.name === name)?.value;
+  const archived = count('archived');
+  const disabled = count('disabled');
+  const shown = (value: number | undefined): string => (value === undefined ? '?' : String(value));
+  return `+${shown(count('created'))} ~${shown(count('updated'))} -${shown(
+    archived === undefined && disabled === undefined ? undefined : (archived ?? 0) + (disabled ?? 0),
+  )} =${shown(count('unchanged'))}`;
 }
 
 /** A run's result word: a dry run that passed is "ok" (the RUN column already says dry run). */
@@ -32,6 +51,7 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
     'EXIT',
     'ROWS',
     'PLAN (+create ~update -archive =unchanged)',
+    'VENDOR SAID',
   ];
   const rows = runs.map((r) => [
     // Seconds are enough to tell runs apart by eye; --json keeps the exact time.
@@ -42,6 +62,7 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
     String(r.exitCode),
     r.rows === undefined ? '-' : String(r.rows),
     r.plan ? planCounts(r.plan) : '-',
+    vendorCounts(r.vendor),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => (cells[i] ?? '').length)));
   // EXIT and ROWS are numbers: right-aligned; the last column is not padded.
@@ -55,7 +76,9 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
             ? cell.padStart(widths[i] ?? 0)
             : cell.padEnd(widths[i] ?? 0),
       )
-      .join('  ');
+      .join('  ')
+      // A run without the vendor's counts (a dry run, a stop before the upload) ends at its plan.
+      .trimEnd();
   const out: Line[] = [{ level: 'data', text: line(header) }];
   runs.forEach((r, i) => {
     out.push({ level: 'data', text: line(rows[i] ?? []) });
