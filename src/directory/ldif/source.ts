@@ -313,8 +313,7 @@ export class LdifDirectory implements DirectorySource {
       if (!inScope(dn, base, 'sub')) continue;
       // An entry at or below the base proves it exists, even when the export left the OU itself out.
       baseFound = true;
-      if (scope === 'one' && !inScope(dn, base, 'one')) continue;
-      if (scope === 'base' && dn.length !== base.length) continue;
+      if (scope !== 'sub' && !inScope(dn, base, scope)) continue;
       const normalized = dn.join(',');
       if (!filter.test(new RecordView(record, normalized), membership)) continue;
       yield new DirectoryEntry(
