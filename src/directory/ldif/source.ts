@@ -15,7 +15,8 @@ import type {
   SearchScope,
   SourceEntry,
 } from '../types.js';
-import { ldifError, readLdif, type LdifRecord } from './reader.js';
+import { ldifError } from './lines.js';
+import { readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
 
 /** Settings of {@link LdifDirectory}. */
