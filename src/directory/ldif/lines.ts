@@ -18,7 +18,8 @@ const COLON = 0x3a;
 const LT = 0x3c;
 
 const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A base64 value's text, padding included. */
+export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * An error at a place in the file, in the `file:line: what` form editors understand.

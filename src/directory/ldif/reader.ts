@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
 
 import { DirectoryError, describeError } from '../../errors.js';
+import { ExportEnd } from './export-end.js';
 import { FORMAT_HINT, decodeValue, ldifError, splitLine } from './lines.js';
 
 /** One attribute of an LDIF record: its description as written and its values as bytes. */
@@ -108,13 +109,17 @@ class LdifParser {
   /** Inside ldapsearch's "search: / result:" trailer (plain `ldapsearch`, without -LLL). */
   private trailer = false;
   private out: LdifRecord[] = [];
+  /** Whether the file ends where its writer ended it. */
+  private readonly ends: ExportEnd;
 
   public constructor(
     private readonly path: string,
     private readonly file: string,
     private readonly wanted: ((name: string) => boolean) | undefined,
     private readonly valueFiles: string | undefined,
-  ) {}
+  ) {
+    this.ends = new ExportEnd(file);
+  }
 
   /** Feed a chunk; returns the records it completed. */
   public push(chunk: Buffer): LdifRecord[] {
@@ -136,11 +141,23 @@ class LdifParser {
   /** The end of the file; returns the last records. */
   public end(): LdifRecord[] {
     const carry = this.carry;
-    if (carry && carry.length > 0) {
+    const unterminated = carry !== undefined && carry.length > 0;
+    if (carry && unterminated) {
       const stop = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
       this.physical(carry.subarray(0, stop), ++this.line);
     }
+    if (this.open) {
+      this.ends.lastLine({
+        parts: this.parts,
+        line: this.partsLine,
+        lastLine: this.line,
+        unterminated,
+        inRecord: this.record !== undefined,
+        inTrailer: this.trailer,
+      });
+    }
     this.flushLogical();
+    this.ends.end(this.line);
     if (this.record) this.out.push(this.record);
     this.record = undefined;
     return this.out.splice(0);
@@ -173,6 +190,7 @@ class LdifParser {
     }
     if (bytes[0] === HASH) {
       this.comment = true;
+      this.ends.comment(bytes, line);
       return;
     }
     this.parts = [bytes];
@@ -220,6 +238,7 @@ class LdifParser {
     if (!record && (this.trailer || name === 'search')) {
       this.trailer = true;
       this.checkResult(name, split.value, line);
+      this.ends.trailer(name, split.value);
       return;
     }
     if (!record) {
@@ -242,6 +261,7 @@ class LdifParser {
       if (!isUtf8(raw)) throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
       const dn = raw.toString('utf8');
       this.record = { dn, line, attributes: new Map() };
+      this.ends.record();
       return;
     }
     if (name === 'changetype' && split.value.toString('latin1').trim().toLowerCase() === 'add') {
@@ -281,10 +301,12 @@ class LdifParser {
  * multi-valued attributes and `dn::`. Add records (`changetype: add`, which ldifde writes for every
  * exported entry) are read as entries; other change records are refused: the file must be an export.
  * Memory stays flat: the file is read in chunks and records are handed out as they complete.
+ * A file that ends cut short (see {@link ExportEnd}) is refused, naming its last line.
  * @param path the file
  * @param file how to name it in messages
  * @param options which attributes to keep
- * @throws {DirectoryError} LDAP_LDIF with `file:line` for an unreadable file or a malformed line
+ * @throws {DirectoryError} LDAP_LDIF with `file:line` for an unreadable file, a malformed line or
+ *   a cut-off end
  */
 export async function* readLdif(
   path: string,
