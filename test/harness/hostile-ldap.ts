@@ -1,5 +1,5 @@
-import { EventEmitter, once } from 'node:events';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 
 import { BerReader, BerWriter } from 'ldapts';
 
@@ -46,8 +46,6 @@ export interface HostileLdap {
   url: string;
   /** Every search received, in order. */
   searches: HostileSearch[];
-  /** Emits `search` with each {@link HostileSearch} as it arrives. */
-  events: EventEmitter;
   /** Stop listening and drop every connection. */
   close: () => Promise<void>;
 }
@@ -172,7 +170,6 @@ function answer(
   else if (op === 0x42) socket.end();
   else if (search) {
     found.searches.push(search);
-    found.events.emit('search', search);
     const reply = handler(search);
     for (const entry of reply.entries) socket.write(envelope(id, entryBody(entry)));
     socket.write(envelope(id, result(0x65, reply.resultCode ?? 0), reply.cookie));
@@ -202,10 +199,11 @@ export async function startHostileLdap(
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the hostile LDAP server has no port');
   const found: HostileLdap = {
-    url: `ldap://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `ldap://127.0.0.1:${address.port}`,
     searches: [],
-    events: new EventEmitter(),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       server.close();
