@@ -37,6 +37,9 @@ export type ErrorCode =
   | 'LDAP_TIMEOUT'
   | 'LDAP_ACCESS'
   | 'LDAP_LDIF'
+  // The server's answers contradict themselves (a paging cookie that does not advance, a ranged
+  // read that never ends, entries outside the search): not a limit a setting could raise.
+  | 'LDAP_SERVER_BUG'
   | 'OUTPUT_WRITE'
   | 'STATE_DAMAGED'
   | 'GUARD_TRIPPED'

@@ -155,14 +155,15 @@ export function normalizeDn(dn: string): string | undefined {
 }
 
 /**
- * Whether `entry` is `base` or below it (scope `sub`), or a direct child (scope `one`).
+ * Whether `entry` is `base` or below it (scope `sub`), a direct child (scope `one`), or the base
+ * itself (scope `base`).
  * @param entry the entry's normalised DN
  * @param base the search base's normalised DN
- * @param scope sub (the base and its whole subtree) or one (direct children only)
+ * @param scope sub (the base and its whole subtree), one (direct children only) or base
  */
-export function inScope(entry: NormalizedDn, base: NormalizedDn, scope: SearchScope): boolean {
+export function inScope(entry: NormalizedDn, base: NormalizedDn, scope: SearchScope | 'base'): boolean {
   const extra = entry.length - base.length;
-  if (scope === 'one' ? extra !== 1 : extra < 0) return false;
+  if (scope === 'one' ? extra !== 1 : scope === 'base' ? extra !== 0 : extra < 0) return false;
   for (let k = 0; k < base.length; k++) if (entry[extra + k] !== base[k]) return false;
   return true;
 }

@@ -177,8 +177,12 @@ export function connectError(error: unknown, context: ConnectErrorContext): Dire
   });
 }
 
-/** `location "x": search of <base> on <url>`, the start of every search failure. */
-const searchPlace = (url: string, request: Pick<SearchRequest, 'location' | 'base'>): string =>
+/**
+ * `location "x": search of <base> on <url>`, the start of every search failure.
+ * @param url the server searched
+ * @param request which location searched which base
+ */
+export const searchPlace = (url: string, request: Pick<SearchRequest, 'location' | 'base'>): string =>
   `location ${request.location ? `"${request.location}"` : '(all locations)'}: search of ${request.base} on ${url}`;
 
 /**
@@ -197,6 +201,8 @@ export function isNoSuchObject(error: unknown): boolean {
  * @param request which location searched what
  */
 export function searchError(error: unknown, url: string, request: SearchRequest): DirectoryError {
+  // Already explained where it was found (a paging loop, an entry outside the base, a ranged read).
+  if (error instanceof DirectoryError) return error;
   const where = searchPlace(url, request);
   // The server's diagnostic message is its own text: excerpted and cleaned before it is shown.
   const text = serverExcerpt(describeError(error), 500);

@@ -14,7 +14,10 @@ import type {
   SourceEntry,
   TlsVersion,
 } from '../types.js';
-import { connectError, isNoSuchObject, searchError } from './errors.js';
+import { connectError, isNoSuchObject, searchError, searchPlace } from './errors.js';
+import { inBaseCheck } from './in-base.js';
+import { pagedSearch } from './paged-search.js';
+import { completeRanges } from './ranged-values.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 import { builtModule } from '../../runtime/assets.js';
 import { schemeMismatch } from './scheme-probe.js';
@@ -256,59 +259,6 @@ export class LdapDirectory implements DirectorySource {
   }
 
   /**
-   * AD returns at most MaxValRange (1500) values of an attribute at once, as `member;range=0-1499`;
-   * fetch the rest so a large multi-valued attribute is never silently cut short.
-   */
-  private async completeRanges(
-    client: Client,
-    entry: Entry,
-    bufferAttributes: readonly string[],
-  ): Promise<Entry> {
-    for (const key of Object.keys(entry)) {
-      const m = /^(.+);range=(\d+)-(\d+|\*)$/i.exec(key);
-      if (!m) continue;
-      const name = m[1] ?? key;
-      const values: (string | Buffer)[] = [];
-      const add = (v: Entry[string] | undefined): void => {
-        if (v === undefined) return;
-        if (Array.isArray(v)) values.push(...v);
-        else values.push(v);
-      };
-      add(entry[key]);
-      let end = m[3] ?? '*';
-      while (end !== '*') {
-        this.requireClient();
-        const next = `${name};range=${String(Number(end) + 1)}-*`;
-        const { searchEntries } = await client.search(entry.dn, {
-          scope: 'base',
-          filter: '(objectClass=*)',
-          attributes: [next],
-          explicitBufferAttributes: bufferAttributes.includes(name) ? [next] : [],
-        });
-        const got = searchEntries[0];
-        const rangeKey = got
-          ? Object.keys(got).find((k) => k.toLowerCase().startsWith(`${name.toLowerCase()};range=`))
-          : undefined;
-        if (!got || rangeKey === undefined) {
-          throw new DirectoryError(
-            'LDAP_SEARCH',
-            `reading ${name} of ${entry.dn}: the server stopped answering the ranged read after ${values.length} values`,
-            {
-              hint: 'The attribute would be incomplete. Run again; if it repeats, check the domain controller.',
-            },
-          );
-        }
-        add(got[rangeKey]);
-        end = /-(\d+|\*)$/.exec(rangeKey)?.[1] ?? '*';
-      }
-      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the ranged key becomes the plain one
-      delete entry[key];
-      entry[name] = values as Entry[string];
-    }
-    return entry;
-  }
-
-  /**
    * Stream the entries of one search, page by page. Any failure (missing base, size or time
    * limit, lost connection) throws: a shorter export must never look like a complete one. The
    * pages are read in the search thread when there is one ({@link SearchThread}).
@@ -358,30 +308,18 @@ export class LdapDirectory implements DirectorySource {
   public async *pages(request: SearchRequest): AsyncGenerator<SearchPage> {
     const client = this.requireClient();
     const url = this.info?.url ?? this.options.urls[0] ?? '';
-    const pages = client.searchPaginated(request.base, {
-      scope: request.scope,
-      filter: request.filter,
-      attributes: [...request.attributes],
-      explicitBufferAttributes: [...request.bufferAttributes],
-      paged: { pageSize: this.options.pageSize },
-    });
-    const iterator = pages[Symbol.asyncIterator]();
+    const where = searchPlace(url, request);
+    const check = inBaseCheck(request.base, request.scope, where);
     try {
-      let next = iterator.next();
-      for (;;) {
-        const result = await next;
-        if (result.done === true) break;
-        // Ask for the next page at once (the cookie has just arrived): the server prepares it
-        // while this page is mapped, instead of waiting for the last entry to be consumed.
-        next = iterator.next();
-        // Its failure is thrown when it is awaited, on the next turn of the loop.
-        next.catch(() => undefined);
-        const page = result.value;
+      for await (const page of pagedSearch(client, { ...request, pageSize: this.options.pageSize, where })) {
         const entries = page.searchEntries;
         for (let i = 0; i < entries.length; i++) {
           const entry = entries[i] as Entry;
+          check(entry.dn);
           if (Object.keys(entry).some((k) => k.includes(';range=')))
-            entries[i] = await this.completeRanges(client, entry, request.bufferAttributes);
+            entries[i] = await completeRanges(client, entry, request.bufferAttributes, where, () =>
+              this.requireClient(),
+            );
         }
         yield { entries, references: page.searchReferences };
       }
@@ -397,17 +335,15 @@ export class LdapDirectory implements DirectorySource {
   public async find(request: FindRequest): Promise<SourceEntry[]> {
     const client = this.requireClient();
     const found: SourceEntry[] = [];
+    const url = this.info?.url ?? '';
+    const where = searchPlace(url, { base: request.base, location: '' });
+    const check = inBaseCheck(request.base, request.scope, where);
     try {
-      const pages = client.searchPaginated(request.base, {
-        scope: request.scope,
-        filter: request.filter,
-        attributes: [...request.attributes],
-        explicitBufferAttributes: [...request.bufferAttributes],
-        paged: { pageSize: Math.min(this.options.pageSize, Math.max(request.limit, 1)) },
-      });
-      for await (const page of pages) {
+      const pageSize = Math.min(this.options.pageSize, Math.max(request.limit, 1));
+      for await (const page of pagedSearch(client, { ...request, pageSize, where })) {
         for (const entry of page.searchEntries) {
           if (found.length >= request.limit) return found;
+          check(entry.dn);
           found.push(new DirectoryEntry(entry));
         }
         if (found.length >= request.limit) return found;
@@ -415,7 +351,7 @@ export class LdapDirectory implements DirectorySource {
       return found;
     } catch (error) {
       if (isNoSuchObject(error)) return found;
-      throw searchError(error, this.info?.url ?? '', { ...request, scope: 'sub', location: '' });
+      throw searchError(error, url, { ...request, scope: 'sub', location: '' });
     }
   }
 

@@ -1,11 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, realpathSync } from 'node:fs';
-import { sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
 
 import { DirectoryError, describeError } from '../../errors.js';
-import { readSmallFile } from '../../io/small-file.js';
+import { ExportEnd } from './export-end.js';
+import { FORMAT_HINT, decodeValue, ldifError, splitLine } from './lines.js';
 
 /** One attribute of an LDIF record: its description as written and its values as bytes. */
 export interface LdifAttribute {
@@ -40,32 +39,10 @@ export interface ReadLdifOptions {
   valueFiles?: string | undefined;
 }
 
-/** The largest value file read for one `attribute:< file://…` line (a photo is far smaller). */
-const MAX_VALUE_FILE_BYTES = 10 * 1024 * 1024;
-
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
-const COLON = 0x3a;
 const HASH = 0x23;
-const LT = 0x3c;
-
-const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/**
- * An error at a place in the file, in the `file:line: what` form editors understand.
- * @param file the file, for the message
- * @param line 1-based line number
- * @param what what is wrong
- * @param hint what to do
- */
-export function ldifError(file: string, line: number, what: string, hint: string): DirectoryError {
-  return new DirectoryError('LDAP_LDIF', `${file}:${line}: ${what}`, { hint });
-}
-
-const FORMAT_HINT =
-  'The file must be an LDIF export of entries (RFC 2849), as written by `ldifde -f` or `ldapsearch -LLL`: records of "attribute: value" lines, separated by blank lines, each starting with "dn:".';
 
 /**
  * The file's bytes as UTF-8 chunks: a UTF-8 byte order mark is dropped and UTF-16LE (what
@@ -111,118 +88,6 @@ async function* utf8Chunks(path: string, file: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** Split `name: value`, `name:: base64` and `name:< url` into their parts. */
-function splitLine(
-  bytes: Buffer,
-  line: number,
-  file: string,
-): { description: string; kind: 'plain' | 'base64' | 'url'; value: Buffer } {
-  const colon = bytes.indexOf(COLON);
-  const description = (colon < 0 ? bytes : bytes.subarray(0, colon)).toString('latin1');
-  if (colon < 0 || !DESCRIPTION.test(description)) {
-    const shown = bytes.subarray(0, 60).toString('utf8');
-    throw ldifError(
-      file,
-      line,
-      colon < 0
-        ? `"${shown}" is not an "attribute: value" line`
-        : `"${description.slice(0, 60)}" is not an attribute name`,
-      FORMAT_HINT,
-    );
-  }
-  let at = colon + 1;
-  let kind: 'plain' | 'base64' | 'url' = 'plain';
-  if (bytes[at] === COLON) {
-    kind = 'base64';
-    at++;
-  } else if (bytes[at] === LT) {
-    kind = 'url';
-    at++;
-  }
-  while (bytes[at] === SPACE) at++;
-  return { description, kind, value: bytes.subarray(at) };
-}
-
-function decodeValue(
-  split: ReturnType<typeof splitLine>,
-  line: number,
-  file: string,
-  path: string,
-  valueFiles: string | undefined,
-): Buffer {
-  if (split.kind === 'plain') return split.value;
-  const text = split.value.toString('latin1').replace(/\s+$/, '');
-  if (split.kind === 'base64') {
-    if (!BASE64.test(text) || text.length % 4 === 1) {
-      throw ldifError(
-        file,
-        line,
-        `the base64 value of ${split.description} is not valid base64`,
-        'A value written "attribute:: …" must be base64; check the line and its continuation lines (each starts with exactly one space).',
-      );
-    }
-    return Buffer.from(text, 'base64');
-  }
-  // attr:< URL: RFC 2849 allows any URL; only local files are read (never the network).
-  let url: URL;
-  try {
-    url = new URL(text, pathToFileURL(path));
-  } catch {
-    throw ldifError(file, line, `"${text}" is not a URL`, 'Write "attribute:< file:///path/to/value".');
-  }
-  if (url.protocol !== 'file:') {
-    throw ldifError(
-      file,
-      line,
-      `${split.description} refers to ${url.protocol}// content, which adsync does not fetch`,
-      'Only file:// URLs are read. Export the values inline instead (ldapsearch without -t, ldifde).',
-    );
-  }
-  if (valueFiles === undefined) {
-    throw ldifError(
-      file,
-      line,
-      `${split.description} takes its value from the file ${url.href}, which adsync does not read`,
-      'Export the values inline (ldapsearch without -t, ldifde), or name the one directory such files may come from with directory.valueFiles.',
-    );
-  }
-  return readValueFile(fileURLToPath(url), valueFiles, split.description, line, file);
-}
-
-/** The file of an `attribute:< file://…` line, if it is a regular file inside `allowed`. */
-function readValueFile(
-  target: string,
-  allowed: string,
-  description: string,
-  line: number,
-  file: string,
-): Buffer {
-  const refuse = (why: string): never => {
-    throw ldifError(
-      file,
-      line,
-      `cannot read the value of ${description} from ${target}: ${why}`,
-      `Value files must be regular files under directory.valueFiles (${allowed}), at most ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MB each.`,
-    );
-  };
-  let real: string;
-  let root: string;
-  try {
-    // Real paths: neither "../" nor a symbolic link leads out of the allowed directory.
-    real = realpathSync(target);
-    root = realpathSync(allowed);
-  } catch (error) {
-    return refuse(describeError(error));
-  }
-  if (!real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`))
-    return refuse(`it is outside ${allowed}`);
-  try {
-    return readSmallFile(real, MAX_VALUE_FILE_BYTES);
-  } catch (error) {
-    return refuse(describeError(error));
-  }
-}
-
 const isBlank = (bytes: Buffer): boolean => bytes.every((b) => b === SPACE || b === 0x09);
 
 /**
@@ -244,13 +109,17 @@ class LdifParser {
   /** Inside ldapsearch's "search: / result:" trailer (plain `ldapsearch`, without -LLL). */
   private trailer = false;
   private out: LdifRecord[] = [];
+  /** Whether the file ends where its writer ended it. */
+  private readonly ends: ExportEnd;
 
   public constructor(
     private readonly path: string,
     private readonly file: string,
     private readonly wanted: ((name: string) => boolean) | undefined,
     private readonly valueFiles: string | undefined,
-  ) {}
+  ) {
+    this.ends = new ExportEnd(file);
+  }
 
   /** Feed a chunk; returns the records it completed. */
   public push(chunk: Buffer): LdifRecord[] {
@@ -272,11 +141,23 @@ class LdifParser {
   /** The end of the file; returns the last records. */
   public end(): LdifRecord[] {
     const carry = this.carry;
-    if (carry && carry.length > 0) {
+    const unterminated = carry !== undefined && carry.length > 0;
+    if (carry && unterminated) {
       const stop = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
       this.physical(carry.subarray(0, stop), ++this.line);
     }
+    if (this.open) {
+      this.ends.lastLine({
+        parts: this.parts,
+        line: this.partsLine,
+        lastLine: this.line,
+        unterminated,
+        inRecord: this.record !== undefined,
+        inTrailer: this.trailer,
+      });
+    }
     this.flushLogical();
+    this.ends.end(this.line);
     if (this.record) this.out.push(this.record);
     this.record = undefined;
     return this.out.splice(0);
@@ -309,6 +190,7 @@ class LdifParser {
     }
     if (bytes[0] === HASH) {
       this.comment = true;
+      this.ends.comment(bytes, line);
       return;
     }
     this.parts = [bytes];
@@ -356,6 +238,7 @@ class LdifParser {
     if (!record && (this.trailer || name === 'search')) {
       this.trailer = true;
       this.checkResult(name, split.value, line);
+      this.ends.trailer(name, split.value);
       return;
     }
     if (!record) {
@@ -378,6 +261,7 @@ class LdifParser {
       if (!isUtf8(raw)) throw ldifError(file, line, 'the DN is not valid UTF-8', FORMAT_HINT);
       const dn = raw.toString('utf8');
       this.record = { dn, line, attributes: new Map() };
+      this.ends.record();
       return;
     }
     if (name === 'changetype' && split.value.toString('latin1').trim().toLowerCase() === 'add') {
@@ -417,10 +301,12 @@ class LdifParser {
  * multi-valued attributes and `dn::`. Add records (`changetype: add`, which ldifde writes for every
  * exported entry) are read as entries; other change records are refused: the file must be an export.
  * Memory stays flat: the file is read in chunks and records are handed out as they complete.
+ * A file that ends cut short (see {@link ExportEnd}) is refused, naming its last line.
  * @param path the file
  * @param file how to name it in messages
  * @param options which attributes to keep
- * @throws {DirectoryError} LDAP_LDIF with `file:line` for an unreadable file or a malformed line
+ * @throws {DirectoryError} LDAP_LDIF with `file:line` for an unreadable file, a malformed line or
+ *   a cut-off end
  */
 export async function* readLdif(
   path: string,

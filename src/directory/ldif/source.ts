@@ -15,7 +15,8 @@ import type {
   SearchScope,
   SourceEntry,
 } from '../types.js';
-import { ldifError, readLdif, type LdifRecord } from './reader.js';
+import { ldifError } from './lines.js';
+import { readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
 
 /** Settings of {@link LdifDirectory}. */
@@ -313,8 +314,7 @@ export class LdifDirectory implements DirectorySource {
       if (!inScope(dn, base, 'sub')) continue;
       // An entry at or below the base proves it exists, even when the export left the OU itself out.
       baseFound = true;
-      if (scope === 'one' && !inScope(dn, base, 'one')) continue;
-      if (scope === 'base' && dn.length !== base.length) continue;
+      if (scope !== 'sub' && !inScope(dn, base, scope)) continue;
       const normalized = dn.join(',');
       if (!filter.test(new RecordView(record, normalized), membership)) continue;
       yield new DirectoryEntry(
