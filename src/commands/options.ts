@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 
-import { runLimitProblem } from '../config/rules.js';
+import { runLimitProblem } from '../config/run-limit.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 

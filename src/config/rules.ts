@@ -5,6 +5,7 @@ import { filterProblem } from '../directory/filter.js';
 import { urlCredentials } from '../util/url-secrets.js';
 import type { ConfigInput } from './schema.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
+import { runLimitProblem } from './run-limit.js';
 
 /**
  * Stage 3 of validation: the rules that involve more than one key or more than the key's shape.
@@ -277,30 +278,6 @@ export function credentialsInUrls({ input }: RuleContext): ConfigIssue[] {
 }
 
 /** 90000 → "1.5 min". */
-function minutes(ms: number): string {
-  return `${Math.round(ms / 600) / 100} min`;
-}
-
-/**
- * Why a run time limit is refused, if it is: a run must end (stopped by its limit, if need be)
- * before its lock could time out, or a second run could take the lock over and push at the same
- * time. Used for `schedule.timeoutMinutes` (or its default) here and for `--timeout` by the
- * commands that take the lock.
- * @param limit the run time limit, in ms, and what set it (`--timeout`, `schedule.timeoutMinutes`)
- * @param limit.ms the limit
- * @param limit.name what set it
- * @param lockTimeoutMinutes `safety.lockTimeoutMinutes`
- * @returns the reason, or undefined when the limit is shorter than the lock timeout
- */
-export function runLimitProblem(
-  limit: { ms: number; name: string },
-  lockTimeoutMinutes: number,
-): string | undefined {
-  return limit.ms < lockTimeoutMinutes * 60_000
-    ? undefined
-    : `the run time limit, ${limit.name} (${minutes(limit.ms)}), must be shorter than safety.lockTimeoutMinutes (${minutes(lockTimeoutMinutes * 60_000)}): a run still going when its lock times out could meet a second run pushing at the same time; lower the limit or raise safety.lockTimeoutMinutes`;
-}
-
 /** The run time limit (`schedule.timeoutMinutes`, default 30) ends before the lock times out. */
 export function runLimitWithinLock({ input, config }: RuleContext): ConfigIssue[] {
   const set = input.schedule?.timeoutMinutes !== undefined;

@@ -9,6 +9,7 @@ import { statePaths } from '../../src/state/paths.js';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig, mockTarget } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { startWebhookReceiver } from '../harness/hostile-vendor.js';
 import { mountTmpfs, tmpfsSkip } from '../harness/tmpfs.js';
 
 /**
@@ -31,6 +32,7 @@ afterEach(async () => {
 async function project(
   target: Record<string, unknown> = {},
   mockOptions: { port?: number; statePath?: string; secret?: string } = {},
+  top: Record<string, unknown> = {},
 ): Promise<{
   cwd: string;
   mock: MockServer;
@@ -56,6 +58,7 @@ async function project(
       target: { ...mockTarget(mock.url, caFile), retries: { attempts: 1 }, ...extra },
       state: { dir: './state' },
       output: { dir: './out' },
+      ...top,
     });
   };
   await write();
@@ -78,10 +81,18 @@ const stateFiles = async (cwd: string): Promise<string[]> =>
   (await readdir(join(cwd, 'state'))).filter((n) => /^state-.*\.json$/.test(n));
 
 describe('a push with no baseline (real files, mock vendor)', () => {
-  it('stops with exit 3, uploads nothing, names the two ways on, and history shows the stop', async () => {
-    const { cwd, mock } = await project();
-    const run = await adsync(['push', '--json'], cwd);
+  it('stops with exit 3, uploads nothing, names the two ways on, fires the webhook, and history shows the stop', async () => {
+    const hook = await startWebhookReceiver();
+    const { cwd, mock } = await project(
+      {},
+      {},
+      { notify: { webhook: `${hook.url}/hook`, caFile: './hook.pem' } },
+    );
+    await writeFile(join(cwd, 'hook.pem'), hook.certificate);
+    const run = await adsync(['push', '--json'], cwd).finally(() => hook.stop());
     expect(run.code).toBe(3);
+    expect(hook.seen).toHaveLength(1);
+    expect(hook.seen[0]?.body).toContain('no-baseline');
     expect(run.stderr).toContain('no baseline for this vendor account');
     expect(run.stderr).toContain('adsync adopt FILE');
     expect(run.stderr).toContain('adsync push --first-push');
