@@ -7,12 +7,14 @@ import { readParked } from './settle-location.js';
 import type { ExportWarning } from './types.js';
 
 /**
- * The same email on rows of two different people in different locations. Emails are unique per
- * location only, so nothing else notices; but the vendor matches contacts by email and may merge
- * the two into one. (The same person in two locations, one entry found by two searches, is
- * normal and says nothing.) Keeps a 64-bit hash of each email with the number of the first row
- * that sent it, and 32 bits per row naming who it is (the DN, or an `extraContacts:` row's name);
- * the warnings' names are read back from the locations' parked rows at the end.
+ * The same email on rows of two different directory entries in different locations. Emails are
+ * unique per location only, so nothing else notices; but the vendor matches contacts by email and
+ * may merge the two people into one. (The same person in two locations, one entry found by two
+ * searches, is normal and says nothing; so is an `extraContacts:` row, which has no identity to
+ * tell whether it is a directory person listed at another site, a visitor, say.) Keeps a 64-bit
+ * hash of each email with the number of the first row that sent it, and 32 bits per row naming
+ * the entry (a hash of its DN); the warnings' names are read back from the locations' parked rows
+ * at the end.
  */
 export class EmailAcrossLocations {
   private readonly owners = new HashIndex();
@@ -41,22 +43,19 @@ export class EmailAcrossLocations {
    * The location's next parked row.
    * @param cells its cells, or undefined when it is not sent
    * @param dn its DN
-   * @param extra whether it comes from an `extraContacts:` file (its DN is a file line)
+   * @param extra whether it comes from an `extraContacts:` file (not compared)
    */
   public note(cells: readonly string[] | undefined, dn: string, extra: boolean): void {
     const g = this.who.length;
     const email = cells === undefined ? '' : (cells[this.layout.roles.email ?? -1] ?? '').toLowerCase();
-    if (cells === undefined || email === '') {
+    if (cells === undefined || email === '' || extra) {
       this.who.push(0);
       return;
     }
-    // An extra contact listed for two locations is two lines of a file, one person by name.
-    const person = hash32(
-      extra ? `extra\u001f${displayName(this.layout, cells).toLowerCase()}` : dn.toLowerCase(),
-    );
-    this.who.push(person || 1);
+    const person = hash32(dn.toLowerCase()) || 1;
+    this.who.push(person);
     const first = this.owners.add(email, g);
-    if (first !== undefined && this.who.data[first] !== (person || 1)) this.clashes.push([first, g, email]);
+    if (first !== undefined && this.who.data[first] !== person) this.clashes.push([first, g, email]);
   }
 
   /** The warnings, one per clash, on the later row. */
