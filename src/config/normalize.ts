@@ -12,6 +12,14 @@ import { normalizeTarget } from './target.js';
 import type { ConfigIssue, LocationConfig, ResolvedConfig } from './types.js';
 
 /**
+ * Archives (or renames) per location and overall that never trip the percent limits. At a site
+ * of 9 one leaver is 11%, over the 10% limit: without a floor every small site's ordinary night
+ * would stop the push. 2 lets a small site lose one or two people, while a site of 40 losing 12
+ * (30%), or of 20 losing 3 (15%), still stops; an emptied site is the empty-location guard's.
+ */
+const DEFAULT_FLOOR = 2;
+
+/**
  * Stage 2 of validation: apply defaults and resolve paths against the config file's directory
  * (so cron and Task Scheduler runs do not depend on the working directory). The cross-field
  * rules are stage 3 (`rules.ts`); the issues returned here are the column layout's, found while
@@ -95,8 +103,10 @@ export function normalizeConfig(
       safety: {
         maxArchive: input.safety?.maxArchive ?? 25,
         maxArchivePercent: input.safety?.maxArchivePercent ?? 10,
+        archiveFloor: input.safety?.archiveFloor ?? DEFAULT_FLOOR,
         maxRename: input.safety?.maxRename ?? 25,
         maxRenamePercent: input.safety?.maxRenamePercent ?? 10,
+        renameFloor: input.safety?.renameFloor ?? DEFAULT_FLOOR,
         mustInclude: (input.safety?.mustInclude ?? []).map((e) => e.toLowerCase()),
         lockTimeoutMinutes: input.safety?.lockTimeoutMinutes ?? 120,
       },

@@ -326,7 +326,14 @@ export const configSchema = z.strictObject({
         .max(100)
         .optional()
         .describe(
-          'Most contacts one push may archive, as a percent of the last push, per location and overall (default 10).',
+          'Most contacts one push may archive, as a percent of the last push, per location and overall (default 10); only counts of more than archiveFloor trip it.',
+        ),
+      archiveFloor: z
+        .int()
+        .min(0)
+        .optional()
+        .describe(
+          'Archives, per location and overall, that never trip maxArchivePercent (default 2): a site of 9 losing one person is 11%, yet an ordinary night. maxArchive still applies; 0 makes the percent apply to every archive.',
         ),
       maxRename: z
         .int()
@@ -341,8 +348,13 @@ export const configSchema = z.strictObject({
         .max(100)
         .optional()
         .describe(
-          'Most renames one push may make, as a percent of the last push, per location and overall (default 10).',
+          'Most renames one push may make, as a percent of the last push, per location and overall (default 10); only counts of more than renameFloor trip it.',
         ),
+      renameFloor: z
+        .int()
+        .min(0)
+        .optional()
+        .describe('Renames, per location and overall, that never trip maxRenamePercent (default 2).'),
       mustInclude: z
         .array(z.string().min(1))
         .optional()

@@ -69,9 +69,13 @@ export interface ResolvedConfig {
   safety: {
     maxArchive: number;
     maxArchivePercent: number;
+    /** Archives (per location and overall) that never trip maxArchivePercent: small sites. */
+    archiveFloor: number;
     /** Renames (new email or SMS phone of the same directory entry) one push may make. */
     maxRename: number;
     maxRenamePercent: number;
+    /** Renames that never trip maxRenamePercent. */
+    renameFloor: number;
     mustInclude: string[];
     lockTimeoutMinutes: number;
   };

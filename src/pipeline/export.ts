@@ -12,8 +12,11 @@ import { stateContactLine, type PreviousPush } from '../state/baseline.js';
 import { PlanFileWriter } from '../state/plan-file.js';
 import { readDirectory } from './read.js';
 import { RunWorkspace } from './run-files.js';
+import type { KeyHistory } from './settle-location.js';
 import { settleLocations } from './settle.js';
-import type { ExportEvent, ExportResult, ExportSink, ExportWatch } from './types.js';
+import type { CurrentRow } from '../plan/identity.js';
+import type { RejectFlags } from '../plan/planner.js';
+import type { ExportEvent, ExportResult, ExportSink, ExportWatch, RejectedRow } from './types.js';
 
 export type {
   ExportEvent,
@@ -47,6 +50,11 @@ export interface ExportOptions {
   signal?: AbortSignal | undefined;
   /** Told the duplicate and one-site fates of a few entries' rows (`adsync explain`). */
   watch?: ExportWatch | undefined;
+  /**
+   * The last push, indexed: a unique value several rows hold stays with the row that held it
+   * there. Without it (a first push, `check`) nobody held anything, and every such row loses it.
+   */
+  history?: KeyHistory | undefined;
 }
 
 /**
@@ -70,7 +78,7 @@ export async function exportContacts(
     const budget = new SortBudget(options.sortMemoryRows);
     budget.onFirstSpill = tightenHeapForLargeExport;
     const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
-    const settled = await settleLocations(config, read.buckets, work, sink, options.watch);
+    const settled = await settleLocations(config, read.buckets, work, sink, options.watch, options.history);
     return {
       connection: read.connection,
       headers: config.layout.headers,
@@ -83,6 +91,23 @@ export async function exportContacts(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A rejected row as the plan needs it: a duplicate's identity or file line tells which contact of
+ * the last push it was.
+ * @param r the rejected row
+ */
+export function plannedReject(r: RejectedRow): CurrentRow & RejectFlags {
+  return {
+    cells: r.cells,
+    location: r.location,
+    reasons: r.reasons,
+    ...(r.duplicate === true ? { duplicate: true } : {}),
+    ...(r.displaced === true ? { displaced: true } : {}),
+    ...(r.id === undefined ? {} : { id: r.id }),
+    ...(r.source === undefined ? {} : { source: r.source }),
+  };
 }
 
 /** Options for {@link exportToFiles}. */
@@ -184,6 +209,7 @@ export async function exportToFiles(
       workDir: workspace.dir,
       sortMemoryRows: options.sortMemoryRows,
       signal,
+      history: index,
     });
     await contacts?.close();
     await stores.pendingUpdate.close();
@@ -196,10 +222,7 @@ export async function exportToFiles(
       rejectedRows.map((r) => [...r.cells, r.dn, r.reasons.join('; ')]),
       { bom: config.output.bom },
     );
-    const plan = await planner.finish(
-      previous?.contacts(),
-      rejectedRows.map((r) => ({ cells: r.cells, location: r.location, reasons: r.reasons })),
-    );
+    const plan = await planner.finish(previous?.contacts(), rejectedRows.map(plannedReject));
     await stores.update.close();
     await stores.archive.close();
     await stores.rename.close();

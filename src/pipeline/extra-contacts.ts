@@ -39,11 +39,13 @@ interface Shadow {
  * The contacts of the `extraContacts:` files (people the directory does not hold: contractors,
  * a front desk), merged into the locations their location column names. Each row is validated
  * like a directory row; its source ("FILE line N") stands in for a DN in rejects, warnings and
- * the plan. A directory row wins over an extra row holding one of its unique values (for iLobby,
- * which matches by email across sites, in any location): while the directory is read each row
- * is looked up among the extras' values (extras are few, so they are indexed, not the
- * directory), and the extras it shadows are dropped with a warning naming both. Extra rows
- * repeating each other are left to the usual duplicate check.
+ * the plan. Within a location, an extra row and a directory row holding the same unique value
+ * are settled like any two rows (validation/duplicates.ts: the one that held it in the last push
+ * keeps it), so an edit in the directory cannot take a file's contact off the kiosk. Across
+ * locations (iLobby, which matches by email across sites) the directory's row wins: while the
+ * directory is read each row is looked up among the extras' emails (extras are few, so they are
+ * indexed, not the directory), and the extras it shadows in other locations are dropped with a
+ * warning naming both.
  */
 export class ExtraContacts {
   private readonly rows: ExtraRow[] = [];
@@ -131,6 +133,8 @@ export class ExtraContacts {
   private add(row: ExtraRow): void {
     const n = this.rows.length;
     this.rows.push(row);
+    // Only iLobby's cross-location shadowing looks values up (see noteDirectoryRow).
+    if (!this.global) return;
     for (const u of this.unique) {
       const raw = row.cells[u.column] ?? '';
       if (raw === '') continue;
@@ -142,18 +146,21 @@ export class ExtraContacts {
   }
 
   /**
-   * A valid directory row: the extra rows holding one of its unique values are shadowed.
+   * A valid directory row: the extra rows of other locations holding its email (iLobby) are
+   * shadowed.
    * @param slug its location
    * @param cells its cells
    * @param dn its DN
    */
   public noteDirectoryRow(slug: string, cells: readonly string[], dn: string): void {
-    if (this.index.size === 0) return;
+    if (this.index.size === 0 || !this.global) return;
     for (const u of this.unique) {
       const raw = cells[u.column] ?? '';
       if (raw === '') continue;
       const value = u.email ? raw.toLowerCase() : raw;
       for (const n of this.index.get(this.key(slug, u.column, value)) ?? []) {
+        // In its own location the duplicate rule settles it, by who held the value last time.
+        if (this.rows[n]?.slug === slug) continue;
         if (!this.shadows.has(n)) this.shadows.set(n, { dn, header: u.header, value, location: slug });
       }
     }

@@ -1,103 +1,99 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { ResolvedConfig } from '../config/types.js';
-import type { SortedRow } from '../csv/external-sort.js';
 import { LineBuffer } from '../io/line-buffer.js';
-import { compareText, RowOrder, sortKeyIndexes } from '../mapping/order.js';
-import { DuplicateFinder, duplicateReason, type DuplicateValue } from '../validation/validate.js';
+import { compareText } from '../mapping/order.js';
+import { displayName } from '../plan/identity.js';
+import { EmailAcrossLocations } from './email-across.js';
 import { OneSitePerEmail } from './one-site.js';
+import {
+  applyLosses,
+  inOutputOrder,
+  parkLocation,
+  watchDuplicate,
+  type KeyHistory,
+  type SettledRow,
+} from './settle-location.js';
 import type { Bucket } from './read.js';
 import type { ExportRow, ExportSink, ExportWarning, ExportWatch, LocationOutput } from './types.js';
 
 /**
- * Phase two for one location: merge its sorted rows, reject rows that repeat a unique value,
- * apply iLobby's one-site rule, and pass the rest on in order.
+ * Phase two for one location: park its sorted rows and settle the unique values several rows
+ * hold (see {@link parkLocation}), then pass the rows on in order, each with the values it keeps,
+ * through iLobby's one-site rule and the cross-location email check.
  * @param bucket the location as read
  * @param layout the column layout
  * @param work the run's private working directory
- * @param oneSite the one-site rule, for iLobby
+ * @param rules the one-site rule (iLobby), the email check (the others), the last push
  * @param pass receives the rows that are sent
  * @param watch told the duplicate and one-site fates of watched rows
- * @returns the location's counts and rejected rows (in output order)
+ * @returns the location's counts, rejected rows (in output order) and warnings
  */
 async function settleLocation(
   bucket: Bucket,
   layout: ResolvedConfig['layout'],
   work: string,
-  oneSite: OneSitePerEmail | undefined,
-  pass: (row: SortedRow) => Promise<void> | void,
+  rules: Rules,
+  pass: (row: SettledRow) => Promise<void> | void,
   watch: ExportWatch | undefined,
-): Promise<LocationOutput> {
-  const finder = new DuplicateFinder(layout);
-  // DNs of the rows that passed the duplicate check, by number, to name a duplicate's owner.
-  const accepted = new LineBuffer(join(work, `accepted-${bucket.name}`));
-  const kept = oneSite ? new LineBuffer(`${accepted.path}.kept`) : undefined;
+): Promise<LocationOutput & { warnings: ExportWarning[] }> {
+  const { oneSite, across } = rules;
+  const { parked, losses, sharing } = await parkLocation(bucket, layout, work, rules.history);
+  const who = (n: number): string => {
+    const row = sharing.get(n);
+    return row ? `${displayName(layout, row.cells)} (${row.dn})` : '?';
+  };
+  const kept = oneSite ? new LineBuffer(`${parked.file.path}.kept`) : undefined;
   if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
-  const duplicates: { row: SortedRow; values: DuplicateValue[] }[] = [];
+  across?.begin(bucket.slug, parked.file);
+  const rejected = bucket.rejected;
+  const warnings: ExportWarning[] = [];
   let rows = 0;
   let extraContacts = 0;
+  let n = 0;
   try {
-    for await (const row of bucket.sorter.sorted()) {
-      const values = finder.check(row.cells);
-      if (values) {
-        duplicates.push({ row, values });
-        continue;
-      }
-      await accepted.append(JSON.stringify(row.dn));
-      if (oneSite) {
-        if (!oneSite.claim(row.cells, bucket.slug)) {
-          if (watch?.wants(row.dn) === true)
-            watch.oneSite(
-              { cells: row.cells, location: bucket.slug, dn: row.dn },
-              oneSite.keeperOf(row.cells),
-            );
+    for await (const line of parked.file.lines()) {
+      const [dn, cells, id] = JSON.parse(line) as [string, string[], string | null];
+      const row: SettledRow = { dn, cells, id: id ?? undefined };
+      const lost = losses.get(n++);
+      const extra = bucket.extras?.has(dn) === true;
+      if (lost) {
+        const out = applyLosses(layout, bucket, row, lost, who);
+        if ('rejected' in out) {
+          rejected.push(out.rejected);
+          watchDuplicate(watch, out.rejected, lost, (k) => sharing.get(k)?.dn ?? '');
+          across?.note(undefined, dn, extra);
           continue;
         }
-        await kept?.append(JSON.stringify([row.dn, oneSite.emailOf(row.cells)]));
+        warnings.push(...out.warnings);
       }
+      if (oneSite) {
+        if (!oneSite.claim(row.cells, bucket.slug)) {
+          if (watch?.wants(dn) === true)
+            watch.oneSite({ cells: row.cells, location: bucket.slug, dn }, oneSite.keeperOf(row.cells));
+          continue;
+        }
+        await kept?.append(JSON.stringify([dn, oneSite.emailOf(row.cells)]));
+      }
+      across?.note(row.cells, dn, extra);
       rows++;
-      if (bucket.extras?.has(row.dn)) extraContacts++;
+      if (extra) extraContacts++;
       await pass(row);
     }
   } finally {
-    await accepted.close();
     await kept?.close();
   }
-  const rejected = bucket.rejected;
-  if (duplicates.length > 0) {
-    // Name each duplicate's owner: read the accepted DNs once, keeping only the ones needed.
-    const wanted = new Set(duplicates.flatMap((d) => d.values.map((v) => v.owner)));
-    const owners = new Map<number, string>();
-    let n = 0;
-    for await (const line of accepted.lines()) {
-      if (wanted.has(n)) owners.set(n, JSON.parse(line) as string);
-      n++;
-    }
-    for (const { row, values } of duplicates) {
-      rejected.push({
-        cells: row.cells,
-        dn: row.dn,
-        location: bucket.slug,
-        reasons: values.map((v) => duplicateReason(v, owners.get(v.owner) ?? '')),
-      });
-      if (watch?.wants(row.dn) === true) {
-        const repeated = values.map((v) => ({
-          column: v.header,
-          value: v.value,
-          owner: owners.get(v.owner) ?? '',
-        }));
-        watch.duplicate({ cells: row.cells, location: bucket.slug, dn: row.dn }, repeated);
-      }
-    }
-  }
-  await rm(accepted.path, { force: true });
-  const order = new RowOrder(sortKeyIndexes(layout));
-  const sorted = rejected
-    .map((r) => ({ ...order.row(r.cells, r.dn), r }))
-    .sort(order.compare)
-    .map((x) => x.r);
-  return { slug: bucket.slug, rows, extraContacts, rejected: sorted };
+  return { slug: bucket.slug, rows, extraContacts, rejected: inOutputOrder(layout, rejected), warnings };
+}
+
+/** The rules a location is settled by, besides its own duplicates. */
+interface Rules {
+  /** iLobby's one site per email, across locations. */
+  oneSite?: OneSitePerEmail | undefined;
+  /** The same email for different people in different locations (the other profiles). */
+  across?: EmailAcrossLocations | undefined;
+  /** The last push: who held each shared value. */
+  history?: KeyHistory | undefined;
 }
 
 /**
@@ -110,7 +106,8 @@ async function settleLocation(
  * @param work the run's private working directory
  * @param sink receives the rows
  * @param watch told the duplicate and one-site fates of watched rows
- * @returns the locations in output order, and the one-site warnings
+ * @param history the last push, when there is one: who keeps a value several rows hold
+ * @returns the locations in output order, and the warnings of settling
  */
 export async function settleLocations(
   config: ResolvedConfig,
@@ -118,11 +115,21 @@ export async function settleLocations(
   work: string,
   sink: ExportSink,
   watch?: ExportWatch,
+  history?: KeyHistory,
 ): Promise<{ locations: LocationOutput[]; warnings: ExportWarning[] }> {
   const layout = config.layout;
   const slugs = [...buckets.keys()].sort(compareText);
   const outputs = new Map<string, LocationOutput>();
   const warnings: ExportWarning[] = [];
+  const settle = async (
+    bucket: Bucket,
+    rules: Rules,
+    pass: (row: SettledRow) => Promise<void> | void,
+  ): Promise<void> => {
+    const { warnings: found, ...output } = await settleLocation(bucket, layout, work, rules, pass, watch);
+    outputs.set(bucket.slug, output);
+    warnings.push(...found);
+  };
   if (layout.reach === 'email') {
     const configOrder = [...new Set(config.locations.map((l) => l.slug))];
     const rule = new OneSitePerEmail(layout.roles.email ?? 0);
@@ -133,16 +140,8 @@ export async function settleLocations(
       const file = new LineBuffer(join(work, `settled-${settled.size}`));
       settled.set(slug, file);
       try {
-        outputs.set(
-          slug,
-          await settleLocation(
-            bucket,
-            layout,
-            work,
-            rule,
-            (row) => file.append(JSON.stringify([row.dn, row.cells, row.id])),
-            watch,
-          ),
+        await settle(bucket, { oneSite: rule, history }, (row) =>
+          file.append(JSON.stringify([row.dn, row.cells, row.id])),
         );
       } finally {
         await file.close();
@@ -158,21 +157,15 @@ export async function settleLocations(
       }
     }
   } else {
+    const across = layout.roles.email === undefined ? undefined : new EmailAcrossLocations(layout);
     for (const slug of slugs) {
       const bucket = buckets.get(slug);
       if (!bucket) continue;
-      outputs.set(
-        slug,
-        await settleLocation(
-          bucket,
-          layout,
-          work,
-          undefined,
-          (row) => sink.row(exportRow(bucket, row.cells, slug, row.dn, row.id)),
-          watch,
-        ),
+      await settle(bucket, { across, history }, (row) =>
+        sink.row(exportRow(bucket, row.cells, slug, row.dn, row.id)),
       );
     }
+    warnings.push(...((await across?.warnings()) ?? []));
   }
   const locations = slugs.flatMap((slug) => {
     const output = outputs.get(slug);

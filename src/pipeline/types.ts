@@ -27,6 +27,17 @@ export interface RejectedRow {
   location: string;
   /** Why. */
   reasons: string[];
+  /** Rejected because another row keeps its only key (a value both hold): see validation/duplicates. */
+  duplicate?: boolean;
+  /**
+   * A duplicate whose only key nobody kept by having held it in the last push: if it was pushed
+   * then, another person's row, not its own edit, would archive it (a guard stops that).
+   */
+  displaced?: boolean;
+  /** The entry's directory identity, for a duplicate: tells the plan which contact it was. */
+  id?: string;
+  /** For a duplicate from an `extraContacts:` file: its "FILE line N" (also its `dn`). */
+  source?: string;
 }
 
 /** A row of the export, as the sink receives it. */
@@ -67,9 +78,11 @@ export interface ExportWatch {
    */
   wants(dn: string): boolean;
   /**
-   * A watched row repeats unique values of an earlier row of its location (it is rejected).
+   * A watched row is rejected because another row of its location keeps a unique value of it
+   * that was its only key.
    * @param row the row
-   * @param values each repeated column, its value as compared, and the DN of the row that has it
+   * @param values each shared column, its value as compared, and the DN of the row that keeps it
+   *   (when nobody does, of another row holding it)
    */
   duplicate(row: ExportRow, values: { column: string; value: string; owner: string }[]): void;
   /**

@@ -7,10 +7,17 @@ export interface GuardOptions {
   maxArchive: number;
   /** Archive limit (percent of the last push). */
   maxArchivePercent: number;
+  /**
+   * Archives that never trip the percent limit, per location and overall (default 0: the percent
+   * always applies); the count limit still does. Lets a small site lose a person or two a night.
+   */
+  archiveFloor?: number;
   /** Rename limit (count): renames are archives plus creates at the vendor. */
   maxRename: number;
   /** Rename limit (percent of the last push). */
   maxRenamePercent: number;
+  /** Renames that never trip the rename percent limit (default 0), as {@link archiveFloor}. */
+  renameFloor?: number;
   /** Emails that must be present. */
   mustInclude: readonly string[];
   /** `--allow-archive N`: approve up to N archives in all. */
@@ -27,6 +34,7 @@ export type GuardName =
   | 'empty-location'
   | 'archive-limit'
   | 'archive-percent'
+  | 'archive-displaced'
   | 'rename-limit'
   | 'rename-percent'
   | 'incomplete-read'
@@ -122,8 +130,9 @@ export function checkGuards(
         const percent = l.previous > 0 ? (count / l.previous) * 100 : 100;
         const max = kind === 'archive' ? options.maxArchive : options.maxRename;
         const maxPercent = kind === 'archive' ? options.maxArchivePercent : options.maxRenamePercent;
+        const floor = (kind === 'archive' ? options.archiveFloor : options.renameFloor) ?? 0;
         const overCount = count > max;
-        if (!overCount && percent <= maxPercent) return;
+        if (!overCount && (percent <= maxPercent || count <= floor)) return;
         const scope = slug === undefined ? 'all locations' : label(slug);
         const example = renameExample(plan.renames, slug);
         // How many of the archives are renames: a domain rebrand is not a mass leaving.
@@ -135,7 +144,7 @@ export function checkGuards(
               : '';
         trips.push({
           guard: `${kind}-${overCount ? 'limit' : 'percent'}`,
-          message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%`}${tail}`,
+          message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%${floor > 0 ? ` (counted above ${floor} ${kind}s)` : ''}`}${tail}`,
           ...(slug === undefined ? {} : { location: slug }),
           [kind]: count,
           ...(kind === 'archive' && l.rename > 0 ? { rename: l.rename } : {}),
@@ -150,6 +159,7 @@ export function checkGuards(
     };
     limits('archive');
     limits('rename');
+    trips.push(...displacedTrips(plan, options.allowArchive, label));
   }
   const missing = options.mustInclude.filter((e) => !current.emails.has(e));
   if (missing.length > 0) {
@@ -163,6 +173,27 @@ export function checkGuards(
   return trips;
 }
 
+/**
+ * Archives of contacts whose row lost its only key to another person's row holding the same value
+ * that it did not hold in the last push either ({@link Plan.displaced}): someone else's edit would
+ * take them off the kiosk. However few, they stop the push, so no such archive hides under the
+ * limits; `--allow-archive` approves them.
+ */
+function displacedTrips(
+  plan: Plan,
+  allowArchive: number | undefined,
+  label: (slug: string) => string,
+): Trip[] {
+  if (plan.displaced === undefined) return [];
+  if (allowArchive !== undefined && plan.totals.archive <= allowArchive) return [];
+  return Object.entries(plan.displaced).map(([slug, count]) => ({
+    guard: 'archive-displaced',
+    message: `would archive ${count} contact${count === 1 ? '' : 's'} in ${label(slug)} whose only key (Email, SMS Phone…) another person's row now holds too, and neither held it in the last push: the vendor would merge them, so the row is rejected (see the rejects file); nobody is archived for someone else's edit without approval`,
+    location: slug,
+    archive: count,
+  }));
+}
+
 /** "old → new" of the plan's first rename (of a location when given), or ''. */
 function renameExample(renames: readonly PlannedRename[], slug: string | undefined): string {
   const r = renames.find((x) => slug === undefined || x.location === slug);
@@ -171,7 +202,7 @@ function renameExample(renames: readonly PlannedRename[], slug: string | undefin
 
 /** The guards an approval flag (not only --force) can approve, by flag. */
 const APPROVED_BY = {
-  '--allow-archive': ['archive-limit', 'archive-percent'],
+  '--allow-archive': ['archive-limit', 'archive-percent', 'archive-displaced'],
   '--allow-rename': ['rename-limit', 'rename-percent'],
 } as const satisfies Record<string, readonly GuardName[]>;
 

@@ -80,6 +80,16 @@ export interface LocationPlan {
 }
 
 /** What a push would do at the vendor. */
+/** What the plan needs of a rejected row, besides the row. */
+export interface RejectFlags {
+  /** Why it was rejected. */
+  reasons: string[];
+  /** Rejected for a shared value it lost: its directory identity or file line says who it was. */
+  duplicate?: boolean;
+  /** Its only key went to nobody: no row held it in the last push (see Plan.displaced). */
+  displaced?: boolean;
+}
+
 export interface Plan {
   /** No state: everyone is new. */
   firstPush: boolean;
@@ -100,6 +110,13 @@ export interface Plan {
   locations: Record<string, LocationPlan>;
   /** How many contacts each list has in all. */
   totals: { create: number; update: number; archive: number; rename: number };
+  /**
+   * Archives, per location, of contacts whose row was rejected because it shares its only key with
+   * another row and no row kept the value by having held it in the last push; absent when there
+   * are none. Another person's row caused these, so the guards stop them whatever the limits. (A
+   * row whose value stays with the row that held it changed its own value: an ordinary archive.)
+   */
+  displaced?: Record<string, number>;
 }
 
 /**
@@ -303,11 +320,11 @@ export class Planner {
    * reasons when their row was rejected), renames among them, and the changed columns of
    * updates, old → new.
    * @param contacts the last push's contacts again, in the same order as for the index
-   * @param rejected this run's rejected rows
+   * @param rejected this run's rejected rows (see {@link RejectFlags})
    */
   public async finish(
     contacts: AsyncIterable<StoredContact> | Iterable<StoredContact> | undefined,
-    rejected: readonly (CurrentRow & { reasons: string[] })[],
+    rejected: readonly (CurrentRow & RejectFlags)[],
   ): Promise<Plan> {
     const previous = this.previous;
     const updates = this.updateOld.length;
@@ -318,6 +335,13 @@ export class Planner {
     const renamedFrom = new Map<number, string>();
     if (previous && contacts) {
       const rejectedByKey = new Map(rejected.map((r) => [identityOf(this.layout, r), r]));
+      // A row rejected for a shared value no longer has the key it was pushed by: its directory
+      // identity (or file line) tells which contact it was.
+      const duplicateRows = new Map<number, (typeof rejected)[number]>();
+      for (const r of rejected) {
+        const was = r.duplicate === true ? previous.formerContact(r) : undefined;
+        if (was !== undefined) duplicateRows.set(was, r);
+      }
       // Update numbers ordered by the old contact they update, to meet them in state order.
       const byOld = Array.from({ length: updates }, (_, u) => u).sort(
         (a, b) => (this.updateOld.data[a] ?? 0) - (this.updateOld.data[b] ?? 0),
@@ -328,7 +352,11 @@ export class Planner {
         const i = n++;
         if (previous.isDead(i)) continue;
         if (this.taken[i] !== TAKEN) {
-          const why = rejectedByKey.get(contact.key);
+          const why = duplicateRows.get(i) ?? rejectedByKey.get(contact.key);
+          if (why?.displaced === true) {
+            const displaced = (this.plan.displaced ??= {});
+            displaced[contact.location] = (displaced[contact.location] ?? 0) + 1;
+          }
           const entry: PlannedContact = {
             key: contact.key,
             location: contact.location,

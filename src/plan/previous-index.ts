@@ -41,6 +41,11 @@ export class PreviousIndex {
   private readonly idScope: (location: string) => string;
   private readonly byField: HashIndex[];
   private readonly fields: (number | undefined)[];
+  /** Unique columns the vendor does not match by (custom profiles): column → value index. */
+  private readonly byUnique = new Map<number, HashIndex>();
+  /** Rows of `extraContacts:` files have no directory identity: their "FILE line N" stands in. */
+  private readonly bySource = new HashIndex(16);
+  private readonly layout: ColumnSet;
   /** Contacts read. */
   public count = 0;
 
@@ -49,6 +54,7 @@ export class PreviousIndex {
    */
   public constructor(layout: ColumnSet) {
     const { roles } = layout;
+    this.layout = layout;
     // The Receptionist tries Identification, then Email, then SMS Phone within the location, so
     // adding an Identification mapping or changing an email does not look like archive + create.
     this.fields =
@@ -56,6 +62,10 @@ export class PreviousIndex {
     this.byField = this.fields.map(() => new HashIndex());
     // iLobby holds one record per email across its sites; the others one per location.
     this.idScope = layout.profile === 'ilobby' ? (): string => '' : (location): string => location;
+    layout.columns.forEach((c, column) => {
+      const email = layout.profile === 'ilobby' && column === roles.email;
+      if (c.unique && !email && !this.fields.includes(column)) this.byUnique.set(column, new HashIndex(16));
+    });
   }
 
   /**
@@ -82,6 +92,61 @@ export class PreviousIndex {
       if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? value.toLowerCase() : value}`, n);
     });
     if (contact.id) this.byId.set(`${this.idScope(contact.location)}${SEP}${contact.id}`, n);
+    if (contact.source) this.bySource.set(`${this.idScope(contact.location)}${SEP}${contact.source}`, n);
+    for (const [column, index] of this.byUnique) {
+      const value = contact.cells[column] ?? '';
+      if (value) index.set(`${contact.location}${SEP}${value}`, n);
+    }
+  }
+
+  /**
+   * The contact of the last push that had a value in a unique column, within the location (iLobby:
+   * the email, in the account), as the vendor would find it.
+   * @param location the location
+   * @param column the unique column
+   * @param value the cell
+   */
+  public holderOf(location: string, column: number, value: string): number | undefined {
+    if (value === '') return undefined;
+    const { roles } = this.layout;
+    if (this.layout.profile === 'ilobby' && column === roles.email)
+      return this.byKey.get(`email:${value.toLowerCase()}`);
+    const f = this.fields.indexOf(column);
+    if (f >= 0)
+      return this.byField[f]?.get(`${location}${SEP}${column === roles.email ? value.toLowerCase() : value}`);
+    return this.byUnique.get(column)?.get(`${location}${SEP}${value}`);
+  }
+
+  /**
+   * The contact of the last push that a row was, by what does not change when someone copies a
+   * value: its directory identity, or the file line of an `extraContacts:` row.
+   * @param row the row
+   */
+  public formerContact(row: CurrentRow): number | undefined {
+    const scope = this.idScope(row.location);
+    return (
+      this.byDirectoryId(row) ?? (row.source ? this.bySource.get(`${scope}${SEP}${row.source}`) : undefined)
+    );
+  }
+
+  /**
+   * Whether a row held the value of one of its unique columns in the last push: the contact that
+   * had the value is this row's own, by its directory identity or file line, by another unique
+   * value of the row, or by an unchanged row. A row that merely copied a colleague's value matches
+   * none of these.
+   * @param row the row
+   * @param column the unique column
+   */
+  public held(row: CurrentRow, column: number): boolean {
+    const n = this.holderOf(row.location, column, row.cells[column] ?? '');
+    if (n === undefined || this.isDead(n)) return false;
+    if (this.formerContact(row) === n) return true;
+    for (const [c, header] of this.layout.columns.entries()) {
+      if (c === column || !header.unique) continue;
+      if (this.holderOf(row.location, c, row.cells[c] ?? '') === n) return true;
+    }
+    rowHashInto(row.cells, pair, 0);
+    return this.sameHash(n, pair[0] ?? 0, pair[1] ?? 0);
   }
 
   /**

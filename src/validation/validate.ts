@@ -1,5 +1,4 @@
 import type { CellIssue, ColumnSet, MappedRow } from '../mapping/columns.js';
-import { HashIndex } from '../util/hash-index.js';
 
 /** The outcome of validating one row on its own. */
 export interface RowVerdict {
@@ -109,83 +108,4 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
     if (!decisive) warnings.push(`${describeIssue(set, issue)}; left empty`);
   }
   return { reasons, warnings };
-}
-
-/** A row that passed {@link validateRow}, as needed for duplicate checks. */
-export interface KeyedRow {
-  /** Cells in column order. */
-  cells: readonly string[];
-  /** The entry's DN. */
-  dn: string;
-}
-
-/** One value of a row that an earlier row already holds. */
-export interface DuplicateValue {
-  /** The column's header. */
-  header: string;
-  /** The value as compared (emails in lower case). */
-  value: string;
-  /** The earlier row that holds it: its number among the accepted rows (0 = the first). */
-  owner: number;
-}
-
-/**
- * The reject reason for a duplicate value.
- * @param duplicate the value and column
- * @param ownerDn the DN of the row that holds it
- */
-export function duplicateReason(duplicate: DuplicateValue, ownerDn: string): string {
-  return `duplicate ${duplicate.header} ${quote(duplicate.value)}: already used by ${ownerDn}`;
-}
-
-/**
- * Finds rows that repeat a unique value (Email, SMS Phone, Identification…) within one location,
- * one row at a time in output order, so a location of any size is checked in little memory: it
- * keeps a 64-bit hash of each claimed value and the number of the row that claimed it (see
- * {@link HashIndex}), not the values. The first row in the order keeps a value; a later row
- * repeating it is a duplicate, and a duplicate row claims none of its values.
- */
-export class DuplicateFinder {
-  private readonly unique: { header: string; column: number; email: boolean; seen: HashIndex }[];
-  /** Hashes of the current row's values, kept between the check and the claim. */
-  private readonly hashes: Int32Array;
-  /** Rows accepted so far (the next accepted row gets this number). */
-  public accepted = 0;
-
-  /**
-   * @param set the compiled layout
-   */
-  public constructor(set: ColumnSet) {
-    this.unique = set.columns.flatMap((column, c) =>
-      column.unique
-        ? [{ header: column.header, column: c, email: column.role === 'email', seen: new HashIndex() }]
-        : [],
-    );
-    this.hashes = new Int32Array(2 * this.unique.length);
-  }
-
-  /**
-   * Check the next row. A row without duplicates claims its values and is counted as accepted.
-   * @param cells the row's cells
-   * @returns the repeated values, or undefined when there are none
-   */
-  public check(cells: readonly string[]): DuplicateValue[] | undefined {
-    let found: DuplicateValue[] | undefined;
-    const { unique, hashes } = this;
-    for (let i = 0; i < unique.length; i++) {
-      const u = unique[i] as (typeof unique)[number];
-      const raw = cells[u.column] ?? '';
-      if (raw === '') continue;
-      const value = u.email ? raw.toLowerCase() : raw;
-      const owner = u.seen.getAndKeep(value, hashes, 2 * i);
-      if (owner !== undefined) (found ??= []).push({ header: u.header, value, owner });
-    }
-    if (found) return found;
-    for (let i = 0; i < unique.length; i++) {
-      const u = unique[i] as (typeof unique)[number];
-      if ((cells[u.column] ?? '') !== '') u.seen.addKept(hashes, 2 * i, this.accepted);
-    }
-    this.accepted++;
-    return undefined;
-  }
 }

@@ -188,7 +188,7 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
     expect(run.code).toBe(0);
     const csvPath = run.stdout.trim();
     expect(await readFile(csvPath, 'utf8')).toBe(EXPECTED_RECEPTIONIST_CSV);
-    expect(run.stderr).toMatch(/hq\s+8 rows\s+5 rejected/);
+    expect(run.stderr).toMatch(/hq\s+7 rows\s+6 rejected/);
     expect(run.stderr).toMatch(/warehouse\s+3 rows/);
     expect(run.stderr).toContain('Dry run: nothing was uploaded.');
     expect(run.stderr).toContain('uid=eve,ou=hq,ou=people,dc=example,dc=com: Business Title');
@@ -197,7 +197,7 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
     expect(rejects.split('\r\n')[0]).toBe(
       'First Name,Last Name,Email,SMS Phone,Business Title,Department,Image,PIN,Location Slug,Identification,Slack,Source DN,Reasons',
     );
-    expect(rejects.split('\r\n').filter(Boolean)).toHaveLength(6);
+    expect(rejects.split('\r\n').filter(Boolean)).toHaveLength(7);
   });
 
   it('--json prints one report with counts, paths and warnings with DNs', async () => {
@@ -216,9 +216,9 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
       dryRun: true,
       csvPath: join(cwd, 'export.csv'),
       rejectsPath: join(cwd, 'export.rejects.csv'),
-      rows: 11,
-      rejected: 5,
-      locations: { hq: 8, warehouse: 3 },
+      rows: 10,
+      rejected: 6,
+      locations: { hq: 7, warehouse: 3 },
       directory: { url: inject('ldapUrl'), tlsVersion: null },
     });
     expect(report.warnings).toContainEqual({
@@ -239,7 +239,7 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
       command: 'push',
       status: 'ok',
       exitCode: 0,
-      rows: 11,
+      rows: 10,
     });
     expect((await stat(join(cwd, 'report.json'))).mode & 0o777).toBe(0o600);
     const bad = await adsync(['push', '--dry-run', '-q', '--report', 'report.json'], {
@@ -307,7 +307,7 @@ describe.skipIf(skip !== '')(`adsync CLI against a real slapd${skip ? ` (SKIPPED
     const ok = await adsync(['check'], { cwd, env: BIND_ENV });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/reachable, TLSv1\.[23], bound as cn=adsync/);
-    expect(ok.stderr).toContain('hq: 8 rows, 5 rejected');
+    expect(ok.stderr).toContain('hq: 7 rows, 6 rejected');
     expect(ok.stderr).toMatch(/^ {2}First/m);
     await writeConfig(cwd, {
       ...config,
@@ -389,11 +389,11 @@ describe.skipIf(skip !== '')(
         expect(report.upload).toEqual({
           status: 'uploaded',
           httpStatus: 200,
-          summary: { created: 11, updated: 0, unchanged: 0, archived: 0, errors: [] },
+          summary: { created: 10, updated: 0, unchanged: 0, archived: 0, errors: [] },
         });
         const second = await adsync(['push'], { cwd, env });
         expect(second.code).toBe(0);
-        expect(second.stderr).toMatch(/unchanged\s+11/);
+        expect(second.stderr).toMatch(/unchanged\s+10/);
         expect(second.stderr).toMatch(/created\s+0/);
 
         // Every byte adsync wrote: its output and every file under the working directory.

@@ -371,7 +371,7 @@ describe('single executable (Node SEA)', () => {
           expect((JSON.parse(pushed.stdout) as { upload: unknown }).upload).toEqual({
             status: 'uploaded',
             httpStatus: 200,
-            summary: { created: 11, updated: 0, unchanged: 0, archived: 0, errors: [] },
+            summary: { created: 10, updated: 0, unchanged: 0, archived: 0, errors: [] },
           });
         } finally {
           mock.kill('SIGTERM');

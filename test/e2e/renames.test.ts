@@ -210,10 +210,10 @@ describe.skipIf(skip !== '')(
       const stopped = await sh('ilobby', ['push']);
       expect(stopped.code).toBe(3);
       expect(stopped.stderr).toContain(
-        `would archive 10 of 40 contacts (25%) in location toronto; limit 10%; 10 of them are renames (the same people with a new email or SMS phone), e.g. ${mailOf(30, 'old.example')} → ${mailOf(30, 'new.example')}`,
+        `would archive 10 of 40 contacts (25%) in location toronto; limit 10% (counted above 2 archives); 10 of them are renames (the same people with a new email or SMS phone), e.g. ${mailOf(30, 'old.example')} → ${mailOf(30, 'new.example')}`,
       );
       expect(stopped.stderr).toContain(
-        `rename-percent: would rename 10 of 40 contacts (25%) in location toronto; limit 10%; e.g. ${mailOf(30, 'old.example')} → ${mailOf(30, 'new.example')} (for each, the vendor archives or disables the old record and creates a new one)`,
+        `rename-percent: would rename 10 of 40 contacts (25%) in location toronto; limit 10% (counted above 2 renames); e.g. ${mailOf(30, 'old.example')} → ${mailOf(30, 'new.example')} (for each, the vendor archives or disables the old record and creates a new one)`,
       );
       expect(stopped.stderr).toContain('approve them for one run with --allow-archive 10 --allow-rename 10;');
 

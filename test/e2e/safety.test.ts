@@ -60,7 +60,7 @@ describe.skipIf(skip !== '')(
       await writeConfig(cwd, config());
       const first = await sh(['push', '--first-push'], cwd);
       expect(first.code).toBe(0);
-      expect(first.stderr).toContain('Plan: first push (no baseline): all 10 contacts are new to adsync');
+      expect(first.stderr).toContain('Plan: first push (no baseline): all 9 contacts are new to adsync');
     });
 
     afterAll(async () => {
@@ -79,7 +79,9 @@ describe.skipIf(skip !== '')(
       const stopped = await sh(['push'], cwd);
       expect(stopped.code).toBe(3);
       expect(stopped.stderr).toContain('a safety guard stopped the push; nothing was uploaded');
-      expect(stopped.stderr).toContain('would archive 3 of 8 contacts (38%) in location hq; limit 10%');
+      expect(stopped.stderr).toContain(
+        'would archive 3 of 7 contacts (43%) in location hq; limit 10% (counted above 2 archives)',
+      );
       expect(stopped.stderr).toMatch(/Review the plan in \S+plan-\d{8}T\d{9}Z\.json/);
       expect(stopped.stderr).toContain('--allow-archive 3');
       expect(mock.uploads().length).toBe(uploads);
@@ -98,9 +100,9 @@ describe.skipIf(skip !== '')(
         status: 'error',
         exitCode: 3,
         dryRun: true,
-        rows: 7,
+        rows: 6,
         rejected: expect.any(Number) as number,
-        locations: { hq: 5, warehouse: 2 },
+        locations: { hq: 4, warehouse: 2 },
         warnings: expect.any(Array) as unknown[],
         plan: { firstPush: false, create: 0, archive: 3, unchanged: expect.any(Number) as number },
         guards: [
@@ -108,32 +110,34 @@ describe.skipIf(skip !== '')(
             guard: 'archive-percent',
             location: 'hq',
             archive: 3,
-            total: 8,
-            percent: 37.5,
+            total: 7,
+            percent: 42.9,
             limit: 10,
-            message: 'would archive 3 of 8 contacts (38%) in location hq; limit 10%',
+            message:
+              'would archive 3 of 7 contacts (43%) in location hq; limit 10% (counted above 2 archives)',
           },
           {
             guard: 'archive-percent',
             archive: 3,
-            total: 10,
-            percent: 30,
+            total: 9,
+            percent: 33.3,
             limit: 10,
-            message: 'would archive 3 of 10 contacts (30%) in all locations; limit 10%',
+            message:
+              'would archive 3 of 9 contacts (33%) in all locations; limit 10% (counted above 2 archives)',
           },
         ],
         error: { code: 'GUARD_TRIPPED', details: { guards: 'archive-percent' } },
       });
       const { csvPath, rejectsPath } = stoppedReport as { csvPath: string; rejectsPath: string };
-      expect((await readFile(csvPath, 'utf8')).split('\r\n')).toHaveLength(9);
+      expect((await readFile(csvPath, 'utf8')).split('\r\n')).toHaveLength(8);
       expect(await readFile(rejectsPath, 'utf8')).toContain('Email');
       // --report gets the same report.
       expect(JSON.parse(await readFile(join(cwd, 'stopped.json'), 'utf8'))).toEqual(stoppedReport);
       // On stderr: the counts per location and the plan line come before the guard's message.
       const human = (await sh(['push', '--dry-run'], cwd)).stderr;
       const at = (text: string | RegExp): number => human.search(text);
-      expect(at(/hq\s+5 rows/)).toBeGreaterThan(-1);
-      expect(at(/hq\s+5 rows/)).toBeLessThan(at('Plan: 0 to create'));
+      expect(at(/hq\s+4 rows/)).toBeGreaterThan(-1);
+      expect(at(/hq\s+4 rows/)).toBeLessThan(at('Plan: 0 to create'));
       expect(at('Plan: 0 to create')).toBeLessThan(at('this push would be stopped by a safety guard'));
 
       const approved = await sh(['push', '--allow-archive', '3', '--json'], cwd);
@@ -154,16 +158,16 @@ describe.skipIf(skip !== '')(
       await writeConfig(cwd, config());
       const back = await sh(['push'], cwd);
       expect(back.code).toBe(0);
-      expect(back.stderr).toContain('Plan: 3 to create, 0 to update, 0 to archive, 7 unchanged');
+      expect(back.stderr).toContain('Plan: 3 to create, 0 to update, 0 to archive, 6 unchanged');
       const history = await sh(['history', '--limit', '5'], cwd);
       expect(history.code).toBe(0);
       const lines = history.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^TIME +RUN +TARGET +RESULT +EXIT +ROWS +PLAN/);
       const target = `receptionist ${new URL(mock.url).host} \\(adsync\\)`;
-      expect(history.stdout).toMatch(new RegExp(`push +${target} +guard +3 +7 +\\+0 ~0 -3 =7`));
+      expect(history.stdout).toMatch(new RegExp(`push +${target} +guard +3 +6 +\\+0 ~0 -3 =6`));
       // The guard's whole message is below its run, not cut at the first line.
       expect(history.stdout).toMatch(
-        /^ {4,}.*would archive 3 of 8 contacts \(38%\) in location hq; limit 10%$/m,
+        /^ {4,}.*would archive 3 of 7 contacts \(43%\) in location hq; limit 10% \(counted above 2 archives\)$/m,
       );
       // A dry run says so once: in RUN; its RESULT is the guard that stopped it.
       // (This test made two guard-stopped dry runs: one line each.)
@@ -175,7 +179,7 @@ describe.skipIf(skip !== '')(
       }
       // Beside the plan, what the vendor said it did (it restores the 3 archived: updates to it).
       expect(history.stdout).toMatch(
-        new RegExp(`push +${target} +uploaded +0 +10 +\\+3 ~0 -0 =7 +\\+0 ~3 -0 =7$`, 'm'),
+        new RegExp(`push +${target} +uploaded +0 +9 +\\+3 ~0 -0 =6 +\\+0 ~3 -0 =6$`, 'm'),
       );
     });
 
@@ -209,7 +213,7 @@ describe.skipIf(skip !== '')(
 
         const dry = await sh(['push', '--dry-run', '--json'], dir);
         expect(dry.code).toBe(0);
-        expect(dry.stderr).toContain('Plan: 0 to create, 2 to update, 0 to archive, 9 unchanged');
+        expect(dry.stderr).toContain('Plan: 0 to create, 2 to update, 0 to archive, 8 unchanged');
         for (const where of ['hq', 'warehouse']) {
           expect(dry.stderr).toContain(
             `  update: Ada Lovelace <ada@example.com> [${where}]: Business Title "Chief Analyst" → "Chief Scientist"\n`,
@@ -250,7 +254,7 @@ describe.skipIf(skip !== '')(
         // The history: a header, and a dry run that passed shown once, as such.
         const history = (await sh(['history'], dir)).stdout.trimEnd().split('\n');
         expect(history).toHaveLength(3);
-        expect(history[2]).toMatch(/^\S+Z +dry run +receptionist \S+ \(adsync\) +ok +0 +11 +\+0 ~2 -0 =9$/);
+        expect(history[2]).toMatch(/^\S+Z +dry run +receptionist \S+ \(adsync\) +ok +0 +10 +\+0 ~2 -0 =8$/);
 
         // Plurals: a first push of one contact says "the 1 contact", not "all 1 contacts".
         const one = await tempDir();
@@ -359,9 +363,11 @@ describe.skipIf(skip !== '')(
         'dn: uid=ada,ou=hq,ou=people,dc=example,dc=com\nchangetype: modify\nreplace: mail\nmail: not an email\n-\ndelete: mobile\n',
       );
       await asRoot(slapd, 'ldapmodify', 'dc=example,dc=com', ['-f', ldif]);
+      // With safety.archiveFloor at 0, the percent counts every archive, this one too.
+      await writeConfig(cwd, config({ safety: { archiveFloor: 0 } }));
       const dry = await sh(['push', '--dry-run'], cwd);
       expect(dry.code).toBe(3);
-      expect(dry.stderr).toContain('would archive 1 of 8 contacts (13%) in location hq; limit 10%');
+      expect(dry.stderr).toContain('would archive 1 of 7 contacts (14%) in location hq; limit 10%\n');
       expect(dry.stderr).toContain('Would archive: Ada Lovelace <ada@example.com> (row rejected).');
       const plans = (await readdir(join(cwd, 'out'))).filter((n) => n.startsWith('plan-')).sort();
       const plan = JSON.parse(await readFile(join(cwd, 'out', plans.at(-1) ?? ''), 'utf8')) as {
@@ -375,6 +381,11 @@ describe.skipIf(skip !== '')(
       expect(diff.code).toBe(0);
       expect(diff.stdout.trim()).toBe('- Ada Lovelace <ada@example.com> [hq]');
       expect(diff.stderr).toContain('0 contacts added, 1 removed, 0 changed');
+      // One archive of 7 is 14%, but not more than the default floor (2): it passes.
+      await writeConfig(cwd, config());
+      const small = await sh(['push', '--dry-run'], cwd);
+      expect(small.code, small.stderr).toBe(0);
+      expect(small.stderr).toContain('Plan: 0 to create, 0 to update, 1 to archive');
     });
 
     it('--force sends what the guards would stop', async () => {

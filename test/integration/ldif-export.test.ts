@@ -61,7 +61,7 @@ describe('kind: ldif reads test/fixtures/example.ldif like the directory it seed
       failedOver: [],
     });
     expect(run.result.locations).toEqual([
-      { slug: 'hq', rows: 8, rejected: 5, extraContacts: 0 },
+      { slug: 'hq', rows: 7, rejected: 6, extraContacts: 0 },
       { slug: 'warehouse', rows: 3, rejected: 0, extraContacts: 0 },
     ]);
   });
@@ -75,7 +75,7 @@ describe('kind: ldif reads test/fixtures/example.ldif like the directory it seed
       { url: ldifUrl(EXAMPLE_LDIF), ok: true, tlsVersion: undefined, boundAs: '(file)' },
     ]);
     expect(result.locations.map((l) => [l.slug, l.rows, l.preview.length])).toEqual([
-      ['hq', 8, 2],
+      ['hq', 7, 2],
       ['warehouse', 3, 2],
     ]);
     expect(await readdir(dir)).toEqual(['adsync.yaml']);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileColumns, mapEntry, type EntryLike } from '../../src/mapping/columns.js';
 import { applyFormat, formatGuid, formatPhone, formatSid } from '../../src/mapping/formats.js';
 import { validateRow } from '../../src/validation/validate.js';
-import { findDuplicates } from '../harness/oracles/duplicates.js';
+import { findLosses } from '../harness/oracles/duplicates.js';
 
 function entry(dn: string, attrs: Record<string, string | Uint8Array | (string | Uint8Array)[]>): EntryLike {
   const map = new Map(Object.entries(attrs).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]]));
@@ -219,19 +219,55 @@ describe('validation', () => {
     ]);
   });
 
-  it('finds duplicate Email (case-insensitive), SMS Phone and Identification within a location', () => {
+  it('finds shared Email (case-insensitive), SMS Phone and Identification within a location; output order decides nothing', () => {
     const rows = [
       { dn: 'a', cells: ['A', 'A', 'x@y.org', '+14165550101', '', '', '', '', 'hq', 'id1', ''] },
-      { dn: 'b', cells: ['B', 'B', 'X@y.org', '', '', '', '', '', 'hq', 'id2', ''] },
-      { dn: 'c', cells: ['C', 'C', 'c@y.org', '+14165550101', '', '', '', '', 'hq', 'id1', ''] },
+      { dn: 'b', cells: ['B', 'B', 'X@y.org', '', '', '', '', '', 'hq', 'id2', ''], held: ['Email'] },
+      {
+        dn: 'c',
+        cells: ['C', 'C', 'c@y.org', '+14165550101', '', '', '', '', 'hq', 'id1', ''],
+        held: ['SMS Phone'],
+      },
       { dn: 'd', cells: ['D', 'D', 'd@y.org', '', '', '', '', '', 'hq', '', ''] },
     ];
-    const dups = findDuplicates(set, rows);
-    expect([...dups.keys()]).toEqual([1, 2]);
-    expect(dups.get(1)).toEqual(['duplicate Email "x@y.org": already used by a']);
-    expect(dups.get(2)).toEqual([
-      'duplicate SMS Phone "+14165550101": already used by a',
-      'duplicate Identification "id1": already used by a',
+    const losses = findLosses(set, rows);
+    expect([...losses.keys()]).toEqual([0, 2]);
+    // b held the email and c the phone in the last push: a loses both, though it sorts first.
+    expect(losses.get(0)).toEqual([
+      ['Email', 'x@y.org', 'b'],
+      ['SMS Phone', '+14165550101', 'c'],
+      ['Identification', 'id1', ''],
     ]);
+    // Nobody held id1: both rows lose it.
+    expect(losses.get(2)).toEqual([['Identification', 'id1', '']]);
+  });
+
+  it('when nobody held a value, every row holding it loses it', () => {
+    const rows = [
+      { dn: 'a', cells: ['A', 'A', 'a@y.org', '+14165550101', '', '', '', '', 'hq', '', ''] },
+      { dn: 'b', cells: ['B', 'B', '', '+14165550101', '', '', '', '', 'hq', '', ''] },
+    ];
+    const losses = findLosses(set, rows);
+    expect(losses.get(0)).toEqual([['SMS Phone', '+14165550101', '']]);
+    expect(losses.get(1)).toEqual([['SMS Phone', '+14165550101', '']]);
+  });
+
+  it('keeps a value with the first holder of the last push when two held it', () => {
+    const rows = [
+      { dn: 'a', cells: ['A', 'A', 'a@y.org', '+14165550101', '', '', '', '', 'hq', '', ''] },
+      {
+        dn: 'b',
+        cells: ['B', 'B', 'b@y.org', '+14165550101', '', '', '', '', 'hq', '', ''],
+        held: ['SMS Phone'],
+      },
+      {
+        dn: 'c',
+        cells: ['C', 'C', 'c@y.org', '+14165550101', '', '', '', '', 'hq', '', ''],
+        held: ['SMS Phone'],
+      },
+    ];
+    const losses = findLosses(set, rows);
+    expect([...losses.keys()]).toEqual([0, 2]);
+    expect(losses.get(2)).toEqual([['SMS Phone', '+14165550101', 'b']]);
   });
 });

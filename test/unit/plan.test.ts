@@ -4,7 +4,7 @@ import { compileColumns } from '../../src/mapping/columns.js';
 import { approvalHint, checkGuards } from '../../src/plan/guards.js';
 import { identityOf, rowHash } from '../../src/plan/identity.js';
 import type { LastPush } from '../../src/state/baseline.js';
-import { computePlan, type OracleLastPush } from '../harness/oracles/plan.js';
+import { computePlan, lastPushOf, type OracleLastPush } from '../harness/oracles/plan.js';
 
 const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
@@ -30,22 +30,7 @@ const row = (
 });
 
 function lastPush(rows: { cells: string[]; location: string }[]): LastPush {
-  const counts: Record<string, number> = {};
-  for (const r of rows) counts[r.location] = (counts[r.location] ?? 0) + 1;
-  return {
-    version: 1,
-    time: '2026-01-01T00:00:00Z',
-    csvSha256: '',
-    headers: layout.headers,
-    rows: counts,
-    searches: {},
-    contacts: Object.fromEntries(
-      rows.map((r) => [
-        identityOf(layout, r),
-        { location: r.location, hash: rowHash(r.cells), cells: r.cells },
-      ]),
-    ),
-  };
+  return lastPushOf(layout, rows);
 }
 
 const range = (from: number, to: number, location: string): { cells: string[]; location: string }[] =>

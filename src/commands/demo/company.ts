@@ -14,7 +14,7 @@ export const FILES = {
 export const CLIENT_ID = 'adsync-demo';
 export const BASE = 'OU=Lakeside,DC=lakeside,DC=example';
 
-/** The directory change of step 4: one hire, one promotion, one leaver. */
+/** The directory change of step 4: one hire, one promotion, three leavers. */
 export const CHANGE = {
   add: {
     name: 'Chloé Martin',
@@ -46,11 +46,13 @@ objectGUID:: 4KxoJFcTnUuPHjxafpsNLw==
     from: 'Controller',
     to: 'Chief Financial Officer',
   },
-  remove: {
-    name: 'Ingrid Haugen',
+  // Three at once (the night shift's contract ended): half the warehouse, so the archive guard
+  // stops the push; a single leaver at a site this small is an ordinary night (safety.archiveFloor).
+  remove: ['Ingrid Haugen', 'Wes Turner', 'Kenji Watanabe'].map((name) => ({
+    name,
     location: 'warehouse',
-    dn: `CN=Ingrid Haugen,OU=Warehouse,${BASE}`,
-  },
+    dn: `CN=${name},OU=Warehouse,${BASE}`,
+  })),
 };
 
 /** One change made to the demo's LDIF copy. */
@@ -110,12 +112,13 @@ export function applyChange(text: string): { text: string; changes: DemoChange[]
     .trimEnd()
     .split(/\n{2,}/);
   const dnOf = (record: string): string | undefined => /^dn: (.*)$/m.exec(record)?.[1];
-  const kept = records.filter((r) => dnOf(r) !== CHANGE.remove.dn);
+  const leaving = new Set(CHANGE.remove.map((r) => r.dn));
+  const kept = records.filter((r) => !leaving.has(dnOf(r) ?? ''));
   const { update } = CHANGE;
   const line = `\n${update.attribute}: ${update.from}\n`;
   const index = kept.findIndex((r) => dnOf(r) === update.dn && `${r}\n`.includes(line));
   const target = kept[index];
-  if (kept.length !== records.length - 1 || target === undefined) {
+  if (kept.length !== records.length - leaving.size || target === undefined) {
     // The bundled company and this change are shipped together: a mismatch is a bug.
     throw new Error(`the demo's company data does not hold the entries its change step edits`);
   }
@@ -131,7 +134,7 @@ export function applyChange(text: string): { text: string; changes: DemoChange[]
         location: update.location,
         detail: `${update.attribute}: ${update.from} → ${update.to}`,
       },
-      { kind: 'removed', name: CHANGE.remove.name, location: CHANGE.remove.location },
+      ...CHANGE.remove.map((r) => ({ kind: 'removed' as const, name: r.name, location: r.location })),
     ],
   };
 }

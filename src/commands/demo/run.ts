@@ -259,7 +259,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     await writeFile(ldifPath, changed.text);
     record({
       kind: 'change',
-      about: 'Meanwhile, in the directory: a new hire, a promotion and a leaver.',
+      about: 'Meanwhile, in the directory: a new hire, a promotion and three leavers (a shift that ended).',
       file: ldifPath,
       changes: changed.changes,
     });
@@ -277,7 +277,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
       record({
         kind: 'guard',
         args: ['push'],
-        about: `The leaver is more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent): a safety guard stops the push before anything is uploaded, because the vendor would archive that contact.`,
+        about: `The leavers are more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent) and more than ${config.safety.archiveFloor} (safety.archiveFloor, which lets a small site lose a person or two a night): a safety guard stops the push before anything is uploaded, because the vendor would archive those contacts.`,
         error: { code: error.code, message: error.message, hint: error.hint },
         ...guardFiles(error),
       });

@@ -1,7 +1,12 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { normalizeDn } from '../../directory/dn.js';
 import type { ConnectionInfo } from '../../directory/types.js';
-import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
+import {
+  exportContacts,
+  plannedReject,
+  type ExportEvent,
+  type ExportWarning,
+} from '../../pipeline/export.js';
 import { identityOf, type StoredContact } from '../../plan/identity.js';
 import {
   Planner,
@@ -145,6 +150,7 @@ export async function exportFates(
   const result = await exportContacts(config, {
     onEvent: options.onEvent,
     signal: options.signal,
+    history: index,
     sink: {
       row: (row) => {
         if (wanted.has(dnKey(row.dn))) {
@@ -197,10 +203,7 @@ export async function exportFates(
         fate.reasons = warnings
           .filter((w) => w.location === slug && dnKey(w.dn ?? '') === dn)
           .map((w) => w.message);
-  await planner.finish(
-    previous?.contacts(),
-    rejected.map((r) => ({ cells: r.cells, location: r.location, reasons: r.reasons })),
-  );
+  await planner.finish(previous?.contacts(), rejected.map(plannedReject));
   const renames: PlannedRename[] = [];
   for (const line of stores.rename.lines()) {
     const rename = JSON.parse(line) as PlannedRename;

@@ -58,7 +58,7 @@ export interface LocationExplain {
   verdict: RowFate['verdict'] | 'not-matched';
   /** Why it is not sent. */
   reasons: string[];
-  /** For a duplicate: the repeated columns and the entries that keep them. */
+  /** For a duplicate: the shared columns and the entries that keep them (or, kept by none, share them). */
   duplicateOf?: RowFate['duplicateOf'];
   /** For one-site: the location that sends the email. */
   keptBy?: string;

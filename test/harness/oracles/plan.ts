@@ -1,7 +1,14 @@
 import { deepStrictEqual } from 'node:assert/strict';
 
 import type { ColumnSet } from '../../../src/mapping/columns.js';
-import { displayName, identityOf, reachOf, SEP, type CurrentRow } from '../../../src/plan/identity.js';
+import {
+  displayName,
+  identityOf,
+  reachOf,
+  rowHash,
+  SEP,
+  type CurrentRow,
+} from '../../../src/plan/identity.js';
 import {
   emptyPlan,
   locationPlan,
@@ -21,6 +28,33 @@ import type { LastPush, PushedContact } from '../../../src/state/baseline.js';
 export type OracleLastPush = Omit<LastPush, 'contacts'> & {
   contacts: Record<string, PushedContact & { id?: string }>;
 };
+
+/**
+ * A last push (state format 1) that sent these rows, for plans and guards in unit tests.
+ * @param layout the column layout
+ * @param rows the rows sent
+ */
+export function lastPushOf(
+  layout: ColumnSet,
+  rows: readonly { cells: string[]; location: string }[],
+): LastPush {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.location] = (counts[r.location] ?? 0) + 1;
+  return {
+    version: 1,
+    time: '2026-01-01T00:00:00Z',
+    csvSha256: '',
+    headers: layout.headers,
+    rows: counts,
+    searches: {},
+    contacts: Object.fromEntries(
+      rows.map((r) => [
+        identityOf(layout, r),
+        { location: r.location, hash: rowHash(r.cells), cells: r.cells },
+      ]),
+    ),
+  };
+}
 
 /** A plan store that keeps its lines in memory (a push streams them to files instead). */
 export class MemoryStore implements EntryStore {
