@@ -23,7 +23,9 @@ import { DirectoryError } from '../../errors.js';
  * The server's answer is handed to the request control that asked for it by a wrapper around
  * `ControlParser.parse` (public and typed), which ldapts calls with the request's own controls
  * for every control of the response. The wrapper returns what ldapts would have returned, so
- * nothing else in ldapts sees a difference.
+ * nothing else in ldapts sees a difference. It depends on how ldapts parses response controls,
+ * so package.json pins ldapts to the exact release this was written and tested against
+ * (test/integration/short-reads.test.ts fails if an update takes the answer away).
  */
 
 /** One page's request control: our cookie out, the server's answer in. */
