@@ -4,6 +4,8 @@
  * redaction, and styles them with its colours; commands only say which words are emphasised.
  */
 
+import { quoteValue } from '../util/quote-value.js';
+
 /**
  * Where a line belongs: data goes to stdout, the rest is for humans on stderr. `output` is
  * another process's line passed through: shown as is (not with --quiet), never logged again.
@@ -108,9 +110,9 @@ export const planCounts = (plan: {
   `+${String(plan.create)} ~${String(plan.update)} -${String(plan.archive)} =${String(plan.unchanged)}`;
 
 /**
- * The changed cells of an update, old → new, each value quoted as JSON so an empty cell, a
- * space or a separator stays visible: `Business Title "Controller" → "CFO"; Department …`.
+ * The changed cells of an update, old → new, each value quoted (util/quote-value.ts) so an empty
+ * cell, a space, a separator or a control character stays visible: `Business Title "Controller" → "CFO"; Department …`.
  * @param changes the changed columns with their values
  */
 export const changesText = (changes: readonly { column: string; old: string; new: string }[]): string =>
-  changes.map((c) => `${c.column} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join('; ');
+  changes.map((c) => `${c.column} ${quoteValue(c.old, 300)} → ${quoteValue(c.new, 300)}`).join('; ');

@@ -5,6 +5,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { DEFAULT_USER_FILTERS } from '../directory/filter.js';
 import { ldifUrl } from '../directory/ldif/source.js';
 import type { DirectoryKind } from '../directory/types.js';
+import { emailKey } from '../mapping/cells.js';
 import { compileColumns } from '../mapping/columns.js';
 import type { ConfigInput } from './schema.js';
 import type { MissingSecret } from './secrets.js';
@@ -107,7 +108,7 @@ export function normalizeConfig(
         maxRename: input.safety?.maxRename ?? 25,
         maxRenamePercent: input.safety?.maxRenamePercent ?? 10,
         renameFloor: input.safety?.renameFloor ?? DEFAULT_FLOOR,
-        mustInclude: (input.safety?.mustInclude ?? []).map((e) => e.toLowerCase()),
+        mustInclude: (input.safety?.mustInclude ?? []).map(emailKey),
         lockTimeoutMinutes: input.safety?.lockTimeoutMinutes ?? 120,
       },
       stateDir,

@@ -2,6 +2,8 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 
 import { filterProblem } from '../directory/filter.js';
+import { quoteValue } from '../util/quote-value.js';
+import { isFormulaLike } from '../util/spreadsheet.js';
 import { urlCredentials } from '../util/url-secrets.js';
 import type { ConfigInput } from './schema.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
@@ -159,17 +161,39 @@ export function splitDns({ config }: RuleContext): ConfigIssue[] {
   );
 }
 
-/** "All locations" (no slug) cannot be mixed with named locations. */
-export function locationSlugs({ config }: RuleContext): ConfigIssue[] {
+/** Control, invisible and separator characters: a slug holding one names no vendor location. */
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const SLUG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * "All locations" (no slug) cannot be mixed with named locations; a slug is written in every row
+ * of its location, so it holds no control or invisible character and is no spreadsheet formula.
+ */
+export function locationSlugs({ input, config }: RuleContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [i, location] of input.locations.entries()) {
+    const slug = location.slug ?? '';
+    const unsafe = SLUG_UNSAFE.exec(slug);
+    if (unsafe) {
+      const code = (unsafe[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      issues.push({
+        path: ['locations', i, 'slug'],
+        message: `${quoteValue(slug)} contains the control or invisible character U+${code}; write the location's slug or site name as the vendor shows it`,
+      });
+    } else if (isFormulaLike(slug)) {
+      issues.push({
+        path: ['locations', i, 'slug'],
+        message: `${quoteValue(slug)} starts like a spreadsheet formula, which the CSV never holds; write the location's slug or site name as the vendor shows it`,
+      });
+    }
+  }
   const slugs = new Set(config.locations.map((l) => l.slug));
-  return slugs.has('') && slugs.size > 1
-    ? [
-        {
-          path: ['locations'],
-          message: 'a location without slug means "all locations" and cannot be mixed with slugged locations',
-        },
-      ]
-    : [];
+  if (slugs.has('') && slugs.size > 1)
+    issues.push({
+      path: ['locations'],
+      message: 'a location without slug means "all locations" and cannot be mixed with slugged locations',
+    });
+  return issues;
 }
 
 /** With several locations, a custom layout must say in which column each row's location goes. */

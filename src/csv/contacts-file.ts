@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 
 import { ConfigError, describeError } from '../errors.js';
 import { FILE_LIMITS, FileRefusedError, readSmallFile } from '../io/small-file.js';
+import { quoteValue } from '../util/quote-value.js';
 import { suggest } from '../util/suggest.js';
 
 /** One data row of a contacts file. */
@@ -166,7 +167,7 @@ function columnOrder(
   if (unknown.length > 0) {
     const named = unknown.map((u) => {
       const near = suggest(u, missing);
-      return near ? `${JSON.stringify(u)} (did you mean ${JSON.stringify(near)}?)` : JSON.stringify(u);
+      return near ? `${quoteValue(u)} (did you mean ${quoteValue(near)}?)` : quoteValue(u);
     });
     problems.push(`unknown ${named.join(', ')}`);
   }
@@ -192,4 +193,4 @@ function whyUnreadable(error: unknown): string {
 const CR = 0x0d;
 const LF = 0x0a;
 
-const list = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ');
+const list = (names: readonly string[]): string => names.map((n) => quoteValue(n)).join(', ');

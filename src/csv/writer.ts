@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 
 import { OutputError, describeError } from '../errors.js';
 import { AtomicFile } from '../io/atomic-file.js';
+import { isFormulaLike } from '../util/spreadsheet.js';
 
 /** Options for {@link writeCsv}. */
 export interface WriteCsvOptions {
@@ -21,7 +22,10 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 /**
  * CSV records: RFC 4180 quoting (see {@link NEEDS_QUOTES}), fields joined by commas, each ended
- * by CRLF.
+ * by CRLF. A field a spreadsheet would run as a formula (util/spreadsheet.ts) is written with a
+ * leading `'`, so no file adsync writes opens as a live formula: validation keeps such cells out
+ * of the vendor's CSV (docs/configuration.md, "What a cell may hold"), and the rejects file
+ * shows the refused value as text.
  *
  * This replaces csv-stringify, measured: for a 100,000-person push csv-stringify allocated 670 MB
  * (a context object, two result arrays and separator arrays per field, about 6 KB a row: a
@@ -35,10 +39,15 @@ export function encodeCsvRows(rows: readonly (readonly string[])[]): string {
     const cells = rows[r] as readonly string[];
     let quoted: string[] | undefined;
     for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i] ?? '';
+      let cell = cells[i] ?? '';
+      const formula = isFormulaLike(cell);
+      if (formula) cell = `'${cell}`;
       if (NEEDS_QUOTES.test(cell)) {
         quoted ??= [...cells];
         quoted[i] = `"${cell.replaceAll('"', '""')}"`;
+      } else if (formula) {
+        quoted ??= [...cells];
+        quoted[i] = cell;
       }
     }
     records[r] = (quoted ?? cells).join(',');

@@ -1,7 +1,9 @@
 import type { CountryCode } from 'libphonenumber-js';
 
 import type { DirectoryKind, SourceEntry } from '../directory/types.js';
+import { isFormulaLike } from '../util/spreadsheet.js';
 import { suggest } from '../util/suggest.js';
+import { cellRule, cleanCell, type CellNote, type CellRule } from './cells.js';
 import { applyFormat } from './formats.js';
 import { PROFILES, type ColumnRole } from './profiles.js';
 import type { ColumnInput, FormatName, LayoutIssue, MultiMode, ProfileName } from './types.js';
@@ -32,6 +34,8 @@ export interface CompiledColumn {
   required: boolean;
   /** Reject later rows in a location repeating this value. */
   unique: boolean;
+  /** What a cell may hold: kind, longest value, reject or mend (see cells.ts). */
+  rule: CellRule;
 }
 
 /** The compiled layout: columns in file order plus what to ask the directory for. */
@@ -112,6 +116,7 @@ function compileOne(
     separator: '; ',
     required: false,
     unique: false,
+    rule: cellRule('custom', undefined, { required: false, unique: false }),
   };
   if (input === undefined) return column;
   if (typeof input === 'string') {
@@ -179,6 +184,12 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
     }
     for (const [header, input] of Object.entries(overrides)) {
       columns.push(compileOne(header, undefined, input, ['columns', header], issues));
+      // The header row is a cell too: the CSV an admin opens must hold no formula.
+      if (isFormulaLike(header))
+        issues.push({
+          path: ['columns', header],
+          message: `a header starting with "${header.trimStart()[0] ?? ''}" is a formula to a spreadsheet; name the column otherwise`,
+        });
     }
     if (options.locationColumn !== undefined) {
       columns.push({
@@ -231,6 +242,7 @@ export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues
   const roles: Partial<Record<ColumnRole, number>> = {};
   columns.forEach((c, i) => {
     if (c.role) roles[c.role] ??= i;
+    c.rule = cellRule(options.profile, c.role, c);
   });
   const attributes = new Set<string>();
   const bufferAttributes = new Set<string>();
@@ -269,12 +281,34 @@ export type EntryLike = SourceEntry;
 export interface CellIssue {
   /** Column index. */
   column: number;
-  /** What went wrong. */
-  kind: 'invalid-utf8' | 'phone' | 'guid' | 'sid';
+  /**
+   * What went wrong: the value could not be read or formatted, or a cell rule (cells.ts) refused
+   * it (`refused`: the row is rejected), left it empty (`emptied`), mended it (`changed`) or
+   * found it worth a look (`noted`).
+   */
+  kind: 'invalid-utf8' | 'phone' | 'guid' | 'sid' | CellNote['kind'];
   /** The attribute the value came from. */
   attribute?: string;
-  /** The value as read (lossy text for bytes). */
+  /** The value as read (lossy text for bytes); for a cell rule, what is wrong ({@link CellNote.why}). */
   raw: string;
+}
+
+/**
+ * Apply the cell rules (cells.ts) to a row's cells, in place: each cell becomes what may be sent,
+ * and what the rules found becomes cell issues for validation.
+ * @param set the compiled layout
+ * @param cells the row's cells, changed in place
+ * @param issues receives the issues
+ */
+export function cleanCells(set: ColumnSet, cells: string[], issues: CellIssue[]): void {
+  for (let column = 0; column < cells.length; column++) {
+    const rule = set.columns[column]?.rule;
+    const value = cells[column] ?? '';
+    if (rule === undefined || value === '') continue;
+    const clean = cleanCell(rule, value);
+    cells[column] = clean.value;
+    for (const note of clean.notes) issues.push({ column, kind: note.kind, raw: note.why });
+  }
 }
 
 /** One mapped row before validation. */
@@ -400,5 +434,6 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
     }
     cells.push(typeof value === 'string' ? value : Buffer.from(value).toString('hex'));
   }
+  cleanCells(set, cells, issues);
   return { cells, issues };
 }

@@ -1,8 +1,10 @@
+import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import type { LineBuffer } from '../io/line-buffer.js';
 import { displayName } from '../plan/identity.js';
 import { U32List } from '../plan/previous-index.js';
 import { hash32, HashIndex } from '../util/hash-index.js';
+import { quoteValue } from '../util/quote-value.js';
 import { readParked } from './settle-location.js';
 import type { ExportWarning } from './types.js';
 
@@ -47,7 +49,7 @@ export class EmailAcrossLocations {
    */
   public note(cells: readonly string[] | undefined, dn: string, extra: boolean): void {
     const g = this.who.length;
-    const email = cells === undefined ? '' : (cells[this.layout.roles.email ?? -1] ?? '').toLowerCase();
+    const email = cells === undefined ? '' : emailKey(cells[this.layout.roles.email ?? -1] ?? '');
     if (cells === undefined || email === '' || extra) {
       this.who.push(0);
       return;
@@ -82,7 +84,7 @@ export class EmailAcrossLocations {
       return {
         dn: later?.dn ?? '',
         location: later?.slug ?? '',
-        message: `${later?.name ?? '?'} (${later?.dn ?? '?'}) in ${where(later?.slug)} has the same email ${JSON.stringify(email)} as ${first?.name ?? '?'} (${first?.dn ?? '?'}) in ${where(first?.slug)}: the vendor matches contacts by email and may merge the two people into one; fix the value in the directory`,
+        message: `${later?.name ?? '?'} (${later?.dn ?? '?'}) in ${where(later?.slug)} has the same email ${quoteValue(email)} as ${first?.name ?? '?'} (${first?.dn ?? '?'}) in ${where(first?.slug)}: the vendor matches contacts by email and may merge the two people into one; fix the value in the directory`,
       };
     });
   }

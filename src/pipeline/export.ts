@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { SortBudget } from '../csv/external-sort.js';
 import { CsvFileWriter, writeCsv, type RunFiles } from '../csv/writer.js';
 import { LINE_CHUNK } from '../io/line-buffer.js';
+import { emailKey } from '../mapping/cells.js';
 import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../plan/planner.js';
 import { tightenHeapForLargeExport } from '../runtime/heap.js';
 import { stateContactLine, type PreviousPush } from '../state/baseline.js';
@@ -194,7 +195,7 @@ export async function exportToFiles(
         const key = planner.add(row);
         contacts?.add(stateContactLine(key, row.location, row.cells, row.id, row.source));
         if (wanted.size > 0 && emailIndex !== undefined) {
-          const email = (row.cells[emailIndex] ?? '').toLowerCase();
+          const email = emailKey(row.cells[emailIndex] ?? '');
           if (wanted.has(email)) mustIncludeFound.add(email);
         }
         if (planFile.pending >= LINE_CHUNK) await planFile.flush();

@@ -5,9 +5,11 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { ResolvedConfig } from '../config/types.js';
 import { readContactsFile } from '../csv/contacts-file.js';
 import { ConfigError } from '../errors.js';
-import type { CellIssue, ColumnSet } from '../mapping/columns.js';
+import { cleanCells, type CellIssue, type ColumnSet } from '../mapping/columns.js';
+import { emailKey } from '../mapping/cells.js';
 import { applyFormat } from '../mapping/formats.js';
 import { displayName } from '../plan/identity.js';
+import { quoteValue } from '../util/quote-value.js';
 import { suggest } from '../util/suggest.js';
 import { validateRow } from '../validation/validate.js';
 import type { ExportWarning, ExportWatch, RejectedRow } from './types.js';
@@ -99,6 +101,7 @@ export class ExtraContacts {
         // A read of some locations only (check, after one failed) leaves the others' rows out.
         else if (!reading.has(slug)) continue;
         const issues = readPhones(layout, row.cells, config.phone.defaultCountry);
+        cleanCells(layout, row.cells, issues);
         const verdict = validateRow(layout, { cells: row.cells, issues });
         const inFile = (r: string): string =>
           r.replace('fix the value in the directory', `fix it in ${name}`);
@@ -138,7 +141,7 @@ export class ExtraContacts {
     for (const u of this.unique) {
       const raw = row.cells[u.column] ?? '';
       if (raw === '') continue;
-      const key = this.key(row.slug, u.column, u.email ? raw.toLowerCase() : raw);
+      const key = this.key(row.slug, u.column, u.email ? emailKey(raw) : raw);
       const list = this.index.get(key);
       if (list) list.push(n);
       else this.index.set(key, [n]);
@@ -157,7 +160,7 @@ export class ExtraContacts {
     for (const u of this.unique) {
       const raw = cells[u.column] ?? '';
       if (raw === '') continue;
-      const value = u.email ? raw.toLowerCase() : raw;
+      const value = u.email ? emailKey(raw) : raw;
       for (const n of this.index.get(this.key(slug, u.column, value)) ?? []) {
         // In its own location the duplicate rule settles it, by who held the value last time.
         if (this.rows[n]?.slug === slug) continue;
@@ -187,7 +190,7 @@ export class ExtraContacts {
         warnings.push({
           dn: row.source,
           location: row.slug,
-          message: `${displayName(this.layout, row.cells)} is left out: ${shadow.dn}${where} has the same ${shadow.header} ${JSON.stringify(shadow.value)}, and the directory's row wins; remove the line from the file`,
+          message: `${displayName(this.layout, row.cells)} is left out: ${shadow.dn}${where} has the same ${shadow.header} ${quoteValue(shadow.value)}, and the directory's row wins; remove the line from the file`,
         });
         if (watch?.wants(row.source) === true)
           watch.duplicate({ cells: row.cells, location: row.slug, dn: row.source, source: row.source }, [
@@ -260,5 +263,5 @@ function unknownLocation(layout: ColumnSet, slug: string, slugs: readonly string
         );
   return slug === ''
     ? `${header} is empty, and no location without a slug is configured; write one of: ${known}`
-    : `${header} ${JSON.stringify(slug)} is not a configured location${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; write one of: ${known}`;
+    : `${header} ${quoteValue(slug)} is not a configured location${near ? ` (did you mean ${quoteValue(near)}?)` : ''}; write one of: ${known}`;
 }

@@ -1,3 +1,4 @@
+import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import { hash64Hex, hash64Into } from '../util/hash-index.js';
 
@@ -45,17 +46,31 @@ export function identityOf(layout: ColumnSet, row: CurrentRow): string {
   let id: string;
   if (layout.profile === 'receptionist') {
     const ident = cell(roles.identification);
-    const email = cell(roles.email).toLowerCase();
+    const email = emailKey(cell(roles.email));
     const sms = cell(roles.smsPhone);
     id = ident ? `id:${ident}` : email ? `email:${email}` : sms ? `sms:${sms}` : '';
   } else if (layout.profile === 'ilobby') {
     // iLobby matches by email across all sites: a site move is an update, not archive + create.
-    return `email:${cell(roles.email).toLowerCase()}`;
+    return `email:${emailKey(cell(roles.email))}`;
   } else {
     const unique = layout.columns.flatMap((c, i) => (c.unique ? [i] : []));
     id = unique.length > 0 ? unique.map((i) => cell(i)).join(SEP) : row.cells.join(SEP);
   }
   return `${row.location}${SEP}${id}`;
+}
+
+/**
+ * An identity as a state file stored it, compared as {@link identityOf} makes it today: the
+ * email part in NFC (states written before emails were normalised may hold NFD).
+ * @param layout the column layout
+ * @param key the stored identity
+ */
+export function storedIdentity(layout: ColumnSet, key: string): string {
+  if (layout.profile === 'custom') return key;
+  const at = key.startsWith('email:') ? 0 : key.indexOf(`${SEP}email:`) + 1;
+  if (at === 0 && !key.startsWith('email:')) return key;
+  const start = at + 'email:'.length;
+  return `${key.slice(0, start)}${emailKey(key.slice(start))}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   identityOf,
   reachOf,
   rowHashInto,
+  storedIdentity,
   type CurrentRow,
   type StoredContact,
 } from './identity.js';
@@ -352,7 +353,7 @@ export class Planner {
         const i = n++;
         if (previous.isDead(i)) continue;
         if (this.taken[i] !== TAKEN) {
-          const why = duplicateRows.get(i) ?? rejectedByKey.get(contact.key);
+          const why = duplicateRows.get(i) ?? rejectedByKey.get(storedIdentity(this.layout, contact.key));
           if (why?.displaced === true) {
             const displaced = (this.plan.displaced ??= {});
             displaced[contact.location] = (displaced[contact.location] ?? 0) + 1;

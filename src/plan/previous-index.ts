@@ -1,6 +1,7 @@
+import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import { HashIndex } from '../util/hash-index.js';
-import { rowHashInto, SEP, type CurrentRow, type StoredContact } from './identity.js';
+import { rowHashInto, SEP, storedIdentity, type CurrentRow, type StoredContact } from './identity.js';
 
 /** {@link Planner}'s mark of a contact of the last push that a row matched. */
 export const TAKEN = 1;
@@ -82,14 +83,15 @@ export class PreviousIndex {
     }
     this.location.push(loc);
     hashInto(contact.cells, this.hash);
-    const earlier = this.byKey.add(contact.key, n);
+    const key = storedIdentity(this.layout, contact.key);
+    const earlier = this.byKey.add(key, n);
     if (earlier !== undefined) {
       this.dead.add(earlier);
-      this.byKey.set(contact.key, n);
+      this.byKey.set(key, n);
     }
     this.fields.forEach((column, f) => {
       const value = column === undefined ? '' : (contact.cells[column] ?? '');
-      if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? value.toLowerCase() : value}`, n);
+      if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? emailKey(value) : value}`, n);
     });
     if (contact.id) this.byId.set(`${this.idScope(contact.location)}${SEP}${contact.id}`, n);
     if (contact.source) this.bySource.set(`${this.idScope(contact.location)}${SEP}${contact.source}`, n);
@@ -110,10 +112,10 @@ export class PreviousIndex {
     if (value === '') return undefined;
     const { roles } = this.layout;
     if (this.layout.profile === 'ilobby' && column === roles.email)
-      return this.byKey.get(`email:${value.toLowerCase()}`);
+      return this.byKey.get(`email:${emailKey(value)}`);
     const f = this.fields.indexOf(column);
     if (f >= 0)
-      return this.byField[f]?.get(`${location}${SEP}${column === roles.email ? value.toLowerCase() : value}`);
+      return this.byField[f]?.get(`${location}${SEP}${column === roles.email ? emailKey(value) : value}`);
     return this.byUnique.get(column)?.get(`${location}${SEP}${value}`);
   }
 
@@ -185,7 +187,7 @@ export class PreviousIndex {
     for (const [f, column] of this.fields.entries()) {
       const value = column === undefined ? '' : (row.cells[column] ?? '');
       if (!value) continue;
-      const n = this.byField[f]?.get(`${row.location}${SEP}${f === 1 ? value.toLowerCase() : value}`);
+      const n = this.byField[f]?.get(`${row.location}${SEP}${f === 1 ? emailKey(value) : value}`);
       if (n !== undefined && taken[n] !== TAKEN) return n;
     }
     return undefined;

@@ -1,5 +1,7 @@
+import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import { HashIndex } from '../util/hash-index.js';
+import { quoteValue } from '../util/quote-value.js';
 
 /** A unique value (Email, SMS Phone, Identification…) that two or more rows of a location hold. */
 export interface SharedValue {
@@ -7,7 +9,7 @@ export interface SharedValue {
   column: number;
   /** Its header. */
   header: string;
-  /** The value as compared (emails in lower case). */
+  /** The value as compared (emails in NFC and lower case). */
   value: string;
   /** The rows that hold it, by number in output order (ascending). */
   rows: number[];
@@ -46,7 +48,7 @@ export class DuplicateCensus {
     for (const u of this.unique) {
       const raw = cells[u.column] ?? '';
       if (raw === '') continue;
-      const value = u.email ? raw.toLowerCase() : raw;
+      const value = u.email ? emailKey(raw) : raw;
       const first = u.seen.add(value, n);
       if (first === undefined) continue;
       const key = `${u.column}\u001f${value}`;
@@ -109,7 +111,7 @@ export function assignShared(
   return losses;
 }
 
-const quote = (value: string): string => JSON.stringify(value);
+const quote = (value: string): string => quoteValue(value);
 
 /**
  * Why a row lost a shared value, naming the others holding it.

@@ -1,4 +1,6 @@
+import { CONTROL } from '../mapping/cells.js';
 import type { CellIssue, ColumnSet, MappedRow } from '../mapping/columns.js';
+import { quoteValue } from '../util/quote-value.js';
 
 /** The outcome of validating one row on its own. */
 export interface RowVerdict {
@@ -8,14 +10,10 @@ export interface RowVerdict {
   warnings: string[];
 }
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\].]+(\.[^\s@"<>(),;:\\[\].]+)+$/;
 const PIN = /^\d{4,6}$/;
-const NUMBER_LIKE = /^[+-]?[\d\s().-]+$/;
 
-const quote = (value: string): string =>
-  JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+const quote = (value: string): string => quoteValue(value);
 
 function describeIssue(set: ColumnSet, issue: CellIssue): string {
   const header = set.headers[issue.column] ?? '?';
@@ -29,6 +27,13 @@ function describeIssue(set: ColumnSet, issue: CellIssue): string {
       return `${header}${from} is not a GUID (16 bytes or xxxxxxxx-xxxx-… text): ${quote(issue.raw)}`;
     case 'sid':
       return `${header}${from} is not a SID: ${quote(issue.raw)}`;
+    case 'refused':
+      return `${header}${from} ${issue.raw}; fix the value in the directory`;
+    case 'emptied':
+      return `${header}${from} ${issue.raw}; left empty (fix the value in the directory)`;
+    case 'changed':
+    case 'noted':
+      return `${header}${from} ${issue.raw}`;
   }
 }
 
@@ -45,7 +50,9 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
 
   for (const issue of row.issues) {
     if (issue.kind === 'phone') continue; // decided below: blank with a warning, or reject
-    reasons.push(describeIssue(set, issue));
+    const text = describeIssue(set, issue);
+    if (issue.kind === 'emptied' || issue.kind === 'changed' || issue.kind === 'noted') warnings.push(text);
+    else reasons.push(text);
   }
 
   for (let i = 0; i < row.cells.length; i++) {
@@ -67,12 +74,6 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
         `${header} contains an unpaired surrogate (not valid Unicode); fix the value in the directory`,
       );
     }
-    const first = value[0];
-    if (first === '=' || first === '@' || ((first === '+' || first === '-') && !NUMBER_LIKE.test(value))) {
-      warnings.push(
-        `${header} ${quote(value)} starts with "${first}": a spreadsheet would run it as a formula`,
-      );
-    }
   }
 
   for (const role of ['firstName', 'lastName'] as const) {
@@ -83,7 +84,9 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
 
   const emailIndex = roles.email;
   const email = cell(emailIndex);
-  if (email !== '' && !EMAIL.test(email)) {
+  // An email a cell rule refused already has its reason.
+  const refused = row.issues.some((i) => i.kind === 'refused' && i.column === emailIndex);
+  if (email !== '' && !refused && !EMAIL.test(email)) {
     reasons.push(`${set.headers[emailIndex ?? 0] ?? 'Email'} ${quote(email)} is not a valid email address`);
   }
   const pin = cell(roles.pin);

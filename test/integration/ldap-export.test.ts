@@ -90,7 +90,7 @@ describe.skipIf(skip !== '')(`export from a real slapd${skip ? ` (SKIPPED: ${ski
         dn: 'uid=eve,ou=hq,ou=people,dc=example,dc=com',
         location: 'hq',
         message:
-          'Business Title "=HYPERLINK(\\"http://x\\")" starts with "=": a spreadsheet would run it as a formula',
+          'Business Title "=HYPERLINK(\\"http://x\\")" starts with "=": a spreadsheet would run it as a formula; left empty (fix the value in the directory)',
       },
       {
         dn: 'uid=badphone,ou=hq,ou=people,dc=example,dc=com',

@@ -203,13 +203,16 @@ describe('validation', () => {
     expect(validateRow(set, row).reasons[0]).toContain('Business Title (from title) is not valid UTF-8 text');
   });
 
-  it('warns about cells a spreadsheet would run as formulas, but not phone numbers', () => {
-    expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', title: '=1+1' }).warnings).toEqual([
-      'Business Title "=1+1" starts with "=": a spreadsheet would run it as a formula',
+  it('leaves an optional formula-like cell empty with a warning, rejects a required one, not phone numbers', () => {
+    const title = check({ givenName: 'A', sn: 'B', mail: 'a@b.org', title: '=1+1' });
+    expect(title.reasons).toEqual([]);
+    expect(title.warnings).toEqual([
+      'Business Title "=1+1" starts with "=": a spreadsheet would run it as a formula; left empty (fix the value in the directory)',
     ]);
-    expect(
-      check({ givenName: '@A', sn: '-B', mail: 'a@b.org', mobile: '+14165550101' }).warnings,
-    ).toHaveLength(2);
+    expect(check({ givenName: '@A', sn: '-B', mail: 'a@b.org', mobile: '+14165550101' }).reasons).toEqual([
+      'First Name "@A" starts with "@": a spreadsheet would run it as a formula; fix the value in the directory',
+      'Last Name "-B" starts with "-": a spreadsheet would run it as a formula; fix the value in the directory',
+    ]);
     expect(check({ givenName: 'A', sn: 'B', mail: 'a@b.org', mobile: '+14165550101' }).warnings).toEqual([]);
   });
 

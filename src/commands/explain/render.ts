@@ -1,5 +1,6 @@
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 import type { ExplainedCell, ExplainResult, LocationExplain, ReceivedContact } from './run.js';
+import { quoteValue } from '../../util/quote-value.js';
 
 const VERDICT_TEXT: Record<LocationExplain['verdict'], string> = {
   valid: 'sent',
@@ -22,7 +23,7 @@ function rowLines(row: readonly ExplainedCell[], indent: string): string[] {
   const wide = Math.max(0, ...row.map((c) => c.column.length));
   return row.map(
     (c) =>
-      `${indent}${c.column.padEnd(wide)}  ${JSON.stringify(c.value)}${c.from !== undefined ? `  ← ${c.from}` : ''}`,
+      `${indent}${c.column.padEnd(wide)}  ${quoteValue(c.value, Number.POSITIVE_INFINITY)}${c.from !== undefined ? `  ← ${c.from}` : ''}`,
   );
 }
 
@@ -51,7 +52,7 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     : undefined;
   if (result.people.length === 0) {
     out.data(
-      `${c.yellow('!')} nobody in the directory matches ${JSON.stringify(result.query)} (searched by email, login, DN and name, without the location filters)`,
+      `${c.yellow('!')} nobody in the directory matches ${quoteValue(result.query)} (searched by email, login, DN and name, without the location filters)`,
     );
     if (!last) out.data('  there is no last good push to compare with');
     else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
@@ -79,7 +80,7 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
   }
   if (result.more)
     out.data(
-      `${c.yellow('!')} more people match ${JSON.stringify(result.query)}; give an email, a login or a longer part of the name`,
+      `${c.yellow('!')} more people match ${quoteValue(result.query)}; give an email, a login or a longer part of the name`,
     );
   for (const w of result.warnings)
     out.warn(`${w.location !== undefined ? `${locationLabel(w.location)}: ` : ''}${w.message}`);

@@ -13,6 +13,7 @@ import { openLastPush } from '../../state/baseline.js';
 import { dnKey, exportFates, lastReceived, type Fates, type RowFate } from './fate.js';
 import { findExtraContacts, findPeople, type ListedContact } from './find.js';
 import { explainSearches, type SearchCheck } from './why.js';
+import { quoteValue } from '../../util/quote-value.js';
 
 /** One cell of a row: the column, its value and where the value came from. */
 export interface ExplainedCell {
@@ -310,7 +311,7 @@ function listedExplain(
     });
     explained.why = mine
       ? [`listed in ${row.source} (extraContacts), not read from the directory`]
-      : [`${row.source} names location ${JSON.stringify(row.slug)}, not this one`];
+      : [`${row.source} names location ${quoteValue(row.slug)}, not this one`];
     return explained;
   });
   return { dn: row.source, source: row.source, name: displayName(config.layout, row.cells), locations };

@@ -1,0 +1,23 @@
+/**
+ * Characters a quoted value must not carry raw to a terminal, a log or a ticket: C0 controls and
+ * DEL, C1 controls (U+009B is a one-byte CSI on many terminals), and the invisible format and
+ * separator characters (Unicode Cf, Zl, Zp: zero-width characters, the bidirectional overrides
+ * and isolates that make a line read differently from what it holds, U+2028, U+2029).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+const escape = (char: string): string => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
+
+/**
+ * A directory value (or a file's cell) quoted for a message: in double quotes, JSON-style, with
+ * every control, format and separator character written as a `\u009b`-style escape, so the
+ * reader sees what the value holds and the terminal runs none of it. A long value is cut to
+ * `max` characters and ends with `...`.
+ * @param value the value
+ * @param max longest excerpt shown (default 60)
+ */
+export function quoteValue(value: string, max = 60): string {
+  const shown = value.length > max ? `${value.slice(0, max - 3)}...` : value;
+  return JSON.stringify(shown).replace(UNSHOWABLE, escape);
+}
