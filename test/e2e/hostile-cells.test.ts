@@ -48,6 +48,15 @@ const readCsv = async (path: string): Promise<{ text: string; rows: Row[] }> => 
 };
 const byLast = (rows: Row[], last: string): Row | undefined => rows.find((r) => r['Last Name'] === last);
 
+interface DryRun {
+  human: CliRun;
+  run: CliRun;
+  csv: { text: string; rows: Row[] };
+  rejects: { text: string; rows: Row[] };
+  warnings: string[];
+  reasons: (last: string) => string;
+}
+
 interface Report {
   csvPath: string;
   rejectsPath: string;
@@ -104,54 +113,77 @@ describe.skipIf(skip !== '')(
     });
     const sh = (args: string[], cwd: string): Promise<CliRun> => runAdsync(args, { cwd, env: ENV });
 
-    it('a dry run: rejects and mends by the documented rules, and shows every value escaped', async () => {
-      const cwd = await tempDir();
-      await writeConfig(cwd, config());
-      const human = await sh(['push', '--dry-run', '-v'], cwd);
-      expect(human.code, human.stderr).toBe(0);
-      const run = await sh(['push', '--dry-run', '--json'], cwd);
-      expect(run.code, run.stderr).toBe(0);
-      const report = JSON.parse(run.stdout) as Report;
+    /** One dry run, human and --json, shared by the tests below (each checks one rule). */
+    let dryRun: Promise<DryRun> | undefined;
+    const once = (): Promise<DryRun> =>
+      (dryRun ??= (async (): Promise<DryRun> => {
+        const cwd = await tempDir();
+        await writeConfig(cwd, config());
+        const human = await sh(['push', '--dry-run', '-v'], cwd);
+        expect(human.code, human.stderr).toBe(0);
+        const run = await sh(['push', '--dry-run', '--json'], cwd);
+        expect(run.code, run.stderr).toBe(0);
+        const report = JSON.parse(run.stdout) as Report;
+        const csv = await readCsv(report.csvPath);
+        const rejects = await readCsv(report.rejectsPath);
+        return {
+          human,
+          run,
+          csv,
+          rejects,
+          warnings: report.warnings.map((w) => w.message),
+          reasons: (last) => byLast(rejects.rows, last)?.Reasons ?? '',
+        };
+      })());
 
-      // 3. Nothing raw reaches the terminal: C1 (U+009B, a one-byte CSI) and U+202E are escaped.
-      for (const text of [human.stderr, human.stdout, run.stderr, run.stdout]) expect(text).not.toMatch(RAW);
-      expect(human.stderr).toContain(
-        'Business Title contains a control character (U+009B) in "Boss\\u009b31m\\u202e"',
-      );
-
-      const csv = await readCsv(report.csvPath);
-      const rejects = await readCsv(report.rejectsPath);
+    it('sends the rows the rules keep, rejects the others', async () => {
+      const { csv, rejects } = await once();
       expect(csv.rows.map((r) => r['Last Name']).sort()).toEqual(
         ['File', 'Http', 'Https', 'Image', 'Long', 'Rlo', 'Title', 'Width'].sort(),
       );
       expect(rejects.rows.map((r) => r['Last Name']).sort()).toEqual(
         ['Csi', 'Dash', 'Longname', 'Override', "'=cmd|' /C calc'!A0"].sort(),
       );
-      const reasons = (last: string): string => byLast(rejects.rows, last)?.Reasons ?? '';
+      // The vendor's CSV holds no control, direction or invisible character (the rejects file
+      // keeps a rejected value as read: its Reasons show it escaped).
+      expect(csv.text).not.toMatch(RAW);
+    });
 
-      // 1. Direction and invisible characters.
+    it('1. direction controls reject a name and empty a title; zero-width characters and U+2028 are mended', async () => {
+      const { csv, warnings, reasons } = await once();
       expect(reasons('Override')).toContain('First Name contains U+202E, a direction control');
       expect(byLast(csv.rows, 'Rlo')?.['Business Title']).toBe('');
       expect(byLast(csv.rows, 'Width')).toMatchObject({
         'First Name': 'Zoe',
         'Business Title': 'Head of Sales',
       });
-      const messages = report.warnings.map((w) => w.message);
-      expect(messages).toContain(
+      expect(warnings).toContain(
         'Business Title contains U+202E, a direction control that changes what a reader sees, in "CEO\\u202egnp.exe"; left empty (fix the value in the directory)',
       );
-      expect(messages).toContain('First Name had invisible characters (U+200B) removed from "Zo\\u200be"');
+      expect(warnings).toContain('First Name had invisible characters (U+200B) removed from "Zo\\u200be"');
+    });
 
-      // 4. Length: an optional title is cut, a long name rejects its row; nothing huge is written.
+    it('3. C1 and direction characters in values reach the terminal escaped, never raw', async () => {
+      const { human, run } = await once();
+      for (const text of [human.stderr, human.stdout, run.stderr, run.stdout]) expect(text).not.toMatch(RAW);
+      expect(human.stderr).toContain(
+        'Business Title contains a control character (U+009B) in "Boss\\u009b31m\\u202e"',
+      );
+    });
+
+    it('4. an optional title over its limit is cut, a long name rejects its row; nothing huge is written', async () => {
+      const { csv, rejects, warnings, reasons } = await once();
       expect(byLast(csv.rows, 'Long')?.['Business Title']).toBe('T'.repeat(255));
-      expect(messages).toContain(
+      expect(warnings).toContain(
         'Business Title is 10000 characters long, over the limit of 255: cut to 255 characters',
       );
       expect(reasons('Longname')).toContain('First Name is 300 characters long, over the limit of 255');
       expect(csv.text).not.toContain('T'.repeat(256));
       expect(rejects.text).not.toContain('N'.repeat(256));
+    });
 
-      // 5. Formulas: a name rejects the row, a title or department is left empty; no file holds a live one.
+    it('5. a formula rejects a name and empties a title; neither CSV holds a live formula', async () => {
+      const { csv, rejects, reasons } = await once();
       expect(reasons("'=cmd|' /C calc'!A0")).toContain(
         'starts with "=": a spreadsheet would run it as a formula',
       );
@@ -159,29 +191,27 @@ describe.skipIf(skip !== '')(
       expect(byLast(csv.rows, 'Title')).toMatchObject({ 'Business Title': '', Department: '' });
       for (const file of [csv, rejects]) {
         const records: string[][] = parse(file.text, { bom: true });
-        const cells = records.flat();
-        expect(cells.filter(isFormulaLike)).toEqual([]);
+        expect(records.flat().filter(isFormulaLike)).toEqual([]);
       }
-      // The vendor's CSV holds no control, direction or invisible character (the rejects file
-      // keeps a rejected value as read: its Reasons show it escaped).
-      expect(csv.text).not.toMatch(RAW);
       // The admin still sees the refused value in the rejects file, as text.
       expect(rejects.text).toContain(`'=cmd|' /C calc'!A0`);
+    });
 
-      // 6. Image URLs.
+    it('6. the Image column takes https:// (http:// with a warning), nothing else', async () => {
+      const { csv, warnings } = await once();
       expect(byLast(csv.rows, 'Https')?.Image).toBe('https://intranet.example.com/hugo.jpg');
       expect(byLast(csv.rows, 'Http')?.Image).toBe('http://intranet.example.com/hal.jpg');
       expect(byLast(csv.rows, 'Image')?.Image).toBe('');
       expect(byLast(csv.rows, 'File')?.Image).toBe('');
-      expect(messages).toContain(
+      expect(warnings).toContain(
         'Image "javascript:alert(1)" is not an https:// URL; left empty (fix the value in the directory)',
       );
       expect(
-        messages.some((m) => m.startsWith('Image "http://intranet.example.com/hal.jpg" is an http:// URL')),
+        warnings.some((m) => m.startsWith('Image "http://intranet.example.com/hal.jpg" is an http:// URL')),
       ).toBe(true);
     });
 
-    it('a push: the vendor and the state get the bounded, clean values only', async () => {
+    it('4. a push: the vendor and the state get the bounded, clean values only', async () => {
       const cwd = await tempDir();
       await writeConfig(cwd, { ...config(), state: { dir: './state' } });
       const push = await sh(['push', '--first-push'], cwd);
@@ -215,7 +245,7 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
     hq('zw', 'Zed', 'Zerowidth', 'zw\u200b@example.com'),
   ].join('\n');
 
-  it('one contact per email whatever its normal form, NFC in the CSV; a look-alike warned; a zero-width email rejected', async () => {
+  it('2. one contact per email whatever its normal form, NFC in the CSV; a look-alike warned; a zero-width email rejected', async () => {
     const cwd = await tempDir();
     await writeFile(join(cwd, 'people.ldif'), ldif);
     const base = exampleConfig();
@@ -250,7 +280,7 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
 });
 
 describe('a location slug with control or invisible characters', () => {
-  it('fails config load with exit 2 naming locations[i].slug', async () => {
+  it('7. fails config load with exit 2 naming locations[i].slug', async () => {
     for (const slug of ['new\nline', 'lob\u009bby', 'lob\u202eby']) {
       const cwd = await tempDir();
       const base = exampleConfig();
