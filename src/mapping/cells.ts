@@ -152,12 +152,11 @@ function cut(value: string, max: number): string {
 function removeFormat(value: string): { value: string; removed: string[] } {
   const removed: string[] = [];
   const out = value.replace(FORMAT, (char, offset: number) => {
-    if (char === '\u200d' || char === '\u200c') {
-      const before = value.slice(Math.max(0, offset - 2), offset);
-      const after = value.slice(offset + 1, offset + 3);
-      if (SCRIPT_CHAR.test(before.at(-1) ?? '') || SCRIPT_CHAR.test(before)) {
-        if (SCRIPT_CHAR.test(after[0] ?? '') || SCRIPT_CHAR.test(after)) return char;
-      }
+    if ((char === '\u200d' || char === '\u200c') && offset > 0) {
+      const low = /[\udc00-\udfff]/.test(value[offset - 1] ?? '');
+      const before = value.slice(offset - (low ? 2 : 1), offset);
+      const after = String.fromCodePoint(value.codePointAt(offset + 1) ?? 0x20);
+      if (SCRIPT_CHAR.test(before) && SCRIPT_CHAR.test(after)) return char;
     }
     if (!removed.includes(codeOf(char))) removed.push(codeOf(char));
     return '';

@@ -277,6 +277,47 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
     );
     expect(run.stderr).not.toMatch(RAW);
   });
+
+  it('2. iLobby: an extraContacts row holding a directory email in NFD is the same contact (the directory wins)', async () => {
+    const cwd = await tempDir();
+    const lee = record(`uid=lee,ou=lab,${SUFFIX}`, {
+      objectClass: 'inetOrgPerson',
+      givenName: 'Lee',
+      sn: 'Lab',
+      mail: 'lee@example.com',
+    });
+    await writeFile(
+      join(cwd, 'people.ldif'),
+      `${hq('zoe1', 'Zoë', 'Nfc', 'zoë@example.com'.normalize('NFC'))}\n${lee}`,
+    );
+    const extra = 'zoë@example.com'.normalize('NFD');
+    await writeFile(
+      join(cwd, 'desk.csv'),
+      `FIRSTNAME,LASTNAME,TITLE,DIVISION,EMAIL,MOBILE,DESKPHONE,SITE\nZoë,Extra,,,${extra},,,Lab\n`,
+    );
+    await writeConfig(cwd, {
+      ...exampleConfig(),
+      directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
+      locations: [
+        { slug: 'HQ', ous: [HQ] },
+        { slug: 'Lab', ous: [`ou=lab,${SUFFIX}`] },
+      ],
+      target: { profile: 'ilobby' },
+      columns: {},
+      extraContacts: './desk.csv',
+    });
+    const run = await runAdsync(['push', '--dry-run', '--json'], { cwd, env: {} });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const csv = await readCsv(report.csvPath);
+    expect(csv.rows.map((r) => [r.LASTNAME, r.EMAIL, r.SITE])).toEqual([
+      ['Nfc', 'zoë@example.com'.normalize('NFC'), 'HQ'],
+      ['Lab', 'lee@example.com', 'Lab'],
+    ]);
+    expect(report.warnings.map((w) => w.message)).toContain(
+      `Zoë Extra <${extra.normalize('NFC')}> is left out: uid=zoe1,${HQ} in location HQ has the same EMAIL "${'zoë@example.com'.normalize('NFC')}", and the directory's row wins; remove the line from the file`,
+    );
+  });
 });
 
 describe('a location slug with control or invisible characters', () => {

@@ -121,6 +121,39 @@ describe('plan', () => {
     expect(plan.update.map((u) => u.columns)).toEqual([['SITE']]);
   });
 
+  it('a last push holding an email in NFD matches the row of today in NFC: an update, no archive', async () => {
+    const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+    const nfd = 'zoe\u0308@x.org';
+    const old = { cells: ['Zoë', 'B', '', '', nfd, '', '', 'HQ'], location: 'HQ' };
+    const now = { cells: ['Zoë', 'B', '', '', nfd.normalize('NFC'), '', '', 'HQ'], location: 'HQ' };
+    // The key as an earlier release stored it: the email as read, in NFD.
+    const before: LastPush = {
+      ...lastPush([]),
+      contacts: { [`email:${nfd}`]: { location: 'HQ', hash: rowHash(old.cells), cells: old.cells } },
+    };
+    const plan = await computePlan(ilobby, before, [now], []);
+    expect(plan.archive).toEqual([]);
+    expect(plan.create).toEqual([]);
+    expect(plan.update.map((u) => u.columns)).toEqual([['EMAIL']]);
+    // The Receptionist, without Identification: matched by email within the location.
+    const cells = (email: string): string[] => ['Zoë', 'B', email, '', '', '', '', '', 'hq', '', ''];
+    const stored: LastPush = {
+      ...lastPush([]),
+      contacts: {
+        [`hq\u001femail:${nfd}`]: { location: 'hq', hash: rowHash(cells(nfd)), cells: cells(nfd) },
+      },
+    };
+    const again = await computePlan(
+      layout,
+      stored,
+      [{ cells: cells(nfd.normalize('NFC')), location: 'hq' }],
+      [],
+    );
+    expect(again.archive).toEqual([]);
+    expect(again.create).toEqual([]);
+    expect(again.update).toHaveLength(1);
+  });
+
   it('a rejected row of a contact pushed before is an archive, with the reasons', async () => {
     const before = range(0, 3, 'hq');
     const plan = await computePlan(layout, lastPush(before), range(0, 2, 'hq'), [

@@ -97,6 +97,11 @@ export function referencePlan(
 ): Plan {
   const plan = emptyPlan(previous === undefined);
   const loc = (slug: string): LocationPlan => locationPlan(plan, slug);
+  // A stored identity's email compares in NFC (an older state may hold another form).
+  const sameKey = (key: string): string =>
+    layout.profile === 'custom'
+      ? key
+      : key.replace(/email:(.*)$/su, (_, e: string) => `email:${e.normalize('NFC').toLowerCase()}`);
   const old = Object.entries(previous?.contacts ?? {}).map(([key, c]) => ({ key, ...c }));
   for (const c of old) loc(c.location).previous++;
   const { roles } = layout;
@@ -104,7 +109,7 @@ export function referencePlan(
   const valueOf = (cells: readonly string[], f: number): string => {
     const column = fields[f];
     const value = column === undefined ? '' : (cells[column] ?? '');
-    return f === 1 ? value.toLowerCase() : value;
+    return f === 1 ? value.normalize('NFC').toLowerCase() : value;
   };
   const taken = new Set<number>();
   // Old contact → the created row that renames it, unless a row takes the contact after all.
@@ -119,7 +124,7 @@ export function referencePlan(
   const match = (row: CurrentRow, key: string): number | undefined => {
     if (previous === undefined) return undefined;
     if (fields.length === 0) {
-      const n = old.findIndex((c) => c.key === key);
+      const n = old.findIndex((c) => sameKey(c.key) === key);
       return n < 0 ? undefined : n;
     }
     for (let f = 0; f < fields.length; f++) {
@@ -162,7 +167,7 @@ export function referencePlan(
   const rejectedByKey = new Map(rejected.map((r) => [identityOf(layout, r), r.reasons]));
   old.forEach((c, n) => {
     if (taken.has(n)) return;
-    const why = rejectedByKey.get(c.key);
+    const why = rejectedByKey.get(sameKey(c.key));
     plan.archive.push({
       key: c.key,
       location: c.location,
