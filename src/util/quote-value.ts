@@ -10,6 +10,15 @@ const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
 const escape = (char: string): string => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
 
 /**
+ * Directory text shown without quotes (a DN, a name) with every control, format and separator
+ * character written as a `\u009b`-style escape, as {@link quoteValue} does.
+ * @param text the text
+ */
+export function showValue(text: string): string {
+  return text.replace(UNSHOWABLE, escape);
+}
+
+/**
  * A directory value (or a file's cell) quoted for a message: in double quotes, JSON-style, with
  * every control, format and separator character written as a `\u009b`-style escape, so the
  * reader sees what the value holds and the terminal runs none of it. A long value is cut to

@@ -27,7 +27,10 @@ function record(dn: string, attrs: Record<string, string>): string {
       ? `${k}: ${v}`
       : `${k}:: ${Buffer.from(v, 'utf8').toString('base64')}`,
   );
-  return `dn: ${dn}\n${lines.join('\n')}\n`;
+  const head = /^[\u0020-\u007e]*$/.test(dn)
+    ? `dn: ${dn}`
+    : `dn:: ${Buffer.from(dn, 'utf8').toString('base64')}`;
+  return `${head}\n${lines.join('\n')}\n`;
 }
 
 let employee = 3000;
@@ -93,6 +96,15 @@ describe.skipIf(skip !== '')(
           sn: 'Https',
           labeledURI: 'https://intranet.example.com/hugo.jpg',
         }),
+        // A DN is directory data too: shown escaped wherever it is printed.
+        record(`cn=Dee\u202eDn\u009b,${LOBBY}`, {
+          objectClass: 'inetOrgPerson',
+          cn: 'Dee\u202eDn\u009b',
+          givenName: 'Dee',
+          sn: 'Dn',
+          mail: 'dn@example.com',
+          title: 'x\u009by',
+        }),
         person('http', { givenName: 'Hal', sn: 'Http', labeledURI: 'http://intranet.example.com/hal.jpg' }),
       ].join('\n');
       const file = join(await tempDir(), 'lobby.ldif');
@@ -142,7 +154,7 @@ describe.skipIf(skip !== '')(
         ['File', 'Http', 'Https', 'Image', 'Long', 'Rlo', 'Title', 'Width'].sort(),
       );
       expect(rejects.rows.map((r) => r['Last Name']).sort()).toEqual(
-        ['Csi', 'Dash', 'Longname', 'Override', "'=cmd|' /C calc'!A0"].sort(),
+        ['Csi', 'Dash', 'Dn', 'Longname', 'Override', "'=cmd|' /C calc'!A0"].sort(),
       );
       // The vendor's CSV holds no control, direction or invisible character (the rejects file
       // keeps a rejected value as read: its Reasons show it escaped).
@@ -169,6 +181,7 @@ describe.skipIf(skip !== '')(
       expect(human.stderr).toContain(
         'Business Title contains a control character (U+009B) in "Boss\\u009b31m\\u202e"',
       );
+      expect(human.stderr).toContain(`cn=Dee\\u202eDn\\u009b,${LOBBY}`);
     });
 
     it('4. an optional title over its limit is cut, a long name rejects its row; nothing huge is written', async () => {

@@ -1,6 +1,6 @@
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 import type { ExplainedCell, ExplainResult, LocationExplain, ReceivedContact } from './run.js';
-import { quoteValue } from '../../util/quote-value.js';
+import { quoteValue, showValue } from '../../util/quote-value.js';
 
 const VERDICT_TEXT: Record<LocationExplain['verdict'], string> = {
   valid: 'sent',
@@ -68,7 +68,7 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
   }
   for (const person of result.people) {
     out.data(
-      `${c.bold(person.name)}  ${c.dim(person.source === undefined ? person.dn : `${person.source} (extraContacts)`)}`,
+      `${c.bold(showValue(person.name))}  ${c.dim(showValue(person.source === undefined ? person.dn : `${person.source} (extraContacts)`))}`,
     );
     const shown = person.locations.find((l) => l.matched) ?? person.locations[0];
     if (shown) {

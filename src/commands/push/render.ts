@@ -1,6 +1,7 @@
 import type { PushResult } from '../../pipeline/push.js';
 import type { Plan, PlannedContact } from '../../plan/planner.js';
 import { parseVendorSummary } from '../../upload/vendor-summary.js';
+import { showValue } from '../../util/quote-value.js';
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 
 /**
@@ -35,7 +36,7 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
     out.warn(
       `${plural(result.warnings.length, 'warning')}${shown.length < result.warnings.length ? ` (first ${shown.length}; --verbose or --json for all)` : ''}:`,
     );
-    for (const w of shown) out.info(`  - ${w.dn ? `${w.dn}: ` : ''}${w.message}`);
+    for (const w of shown) out.info(`  - ${w.dn ? `${showValue(w.dn)}: ` : ''}${w.message}`);
   }
   const rejected = verbose ? result.rejectedRows : result.rejectedRows.slice(0, 10);
   if (rejected.length > 0) {
@@ -43,7 +44,7 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
       `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file)` : ''}:`,
     );
     for (const r of rejected)
-      out.info(`  - ${r.dn}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
+      out.info(`  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
   }
   renderPlan(out, result.plan);
   if (result.staleLockTakenOver) out.warn(`took over a stale lock (${result.staleLockTakenOver})`);
