@@ -1,8 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig } from '../harness/example-config.js';
@@ -67,6 +69,74 @@ describe('LDIF values are bounded (real files)', () => {
       const { run } = await dryRunWith(value);
       expect(run.stderr).not.toContain('over 10 MB');
       expect(run.code).toBe(0);
+    }
+  });
+});
+
+describe('a peer that is not an LDAP server is named at once (hand-made servers on loopback)', () => {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  let web = 0;
+  let mail = 0;
+
+  /** Listen on a free loopback port; returns the port. */
+  const listen = async (server: Server): Promise<number> => {
+    servers.push(server);
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  };
+
+  beforeAll(async () => {
+    // A web server: it waits for the client to speak, and answers a bind with "400 Bad Request".
+    web = await listen(createHttpServer((_request, response) => response.end('hello')));
+    // A service that greets first, in text (SMTP, FTP, POP3 all do), and then waits.
+    mail = await listen(createServer((socket) => socket.write('220 mail.example.com ESMTP ready\r\n')));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  /**
+   * `check` against `url`, with timeouts far beyond the test's own: an answer that waited for
+   * them would fail the test by its time limit.
+   */
+  const checkAt = async (url: string): Promise<CliRun> => {
+    const cwd = await tempDir();
+    const base = exampleConfig();
+    await writeConfig(cwd, {
+      ...base,
+      directory: { ...base.directory, url, connectTimeoutSeconds: 600, timeoutSeconds: 600 },
+    });
+    return runAdsync(['check'], { cwd, env: { TEST_BIND_PASSWORD: 'pw-123456' } });
+  };
+
+  it('ldap:// and ldaps:// at a web server name the web server and the LDAP ports (exit 1)', async () => {
+    for (const scheme of ['ldap', 'ldaps']) {
+      const run = await checkAt(`${scheme}://127.0.0.1:${web}`);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `${scheme}://127.0.0.1:${web} is a web server, not an LDAP server: it answered "HTTP/1.1 400 Bad Request"`,
+      );
+      expect(run.stderr).toContain(`Port ${web} is a web (HTTP) server's`);
+      expect(run.stderr).toContain('389 for ldap://, 636 for ldaps://');
+      expect(run.stderr).not.toMatch(/timed out|firewall|TLSv1\.2|cannot reach/);
+    }
+  });
+
+  it('a service that greets in text is named with its greeting, without waiting for the timeout', async () => {
+    for (const scheme of ['ldap', 'ldaps']) {
+      const run = await checkAt(`${scheme}://127.0.0.1:${mail}`);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `${scheme}://127.0.0.1:${mail} answered with text, not LDAP: "220 mail.example.com ESMTP ready"`,
+      );
+      expect(run.stderr).toContain(`Another service listens on port ${mail}`);
+      expect(run.stderr).not.toMatch(/timed out|firewall|TLSv1\.2|cannot reach/);
     }
   });
 });
