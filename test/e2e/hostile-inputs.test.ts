@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import {
+  hostileProject,
+  issueToken,
+  startHostileVendor,
+  type HostileHandler,
+  type HostileVendor,
+} from '../harness/hostile-vendor.js';
 
 /** The file the harness loads into slapd: read as an LDIF export, no server needed. */
 const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
@@ -138,5 +146,77 @@ describe('a peer that is not an LDAP server is named at once (hand-made servers 
       expect(run.stderr).toContain(`Another service listens on port ${mail}`);
       expect(run.stderr).not.toMatch(/timed out|firewall|TLSv1\.2|cannot reach/);
     }
+  });
+});
+
+describe('a vendor answer sent content-encoded is decoded within the 1 MB cap (hand-made HTTPS vendor)', () => {
+  const SECRET = 'hostile-inputs-secret-7Qw';
+  let vendor: HostileVendor;
+
+  /** A vendor that issues tokens and answers every upload 200 with `body`, encoded as `encoding`. */
+  const answersEncoded =
+    (encoding: string, body: Buffer): HostileHandler =>
+    (req, _body, res) => {
+      if (req.url === '/oauth/token') {
+        issueToken(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+      res.end(body);
+    };
+
+  beforeAll(async () => {
+    vendor = await startHostileVendor(answersEncoded('identity', Buffer.from('{}')));
+  });
+  afterAll(async () => {
+    await vendor.stop();
+  });
+
+  /** A first push of the example export, `--json`; returns the run and its report. */
+  const firstPush = async (): Promise<{ run: CliRun; report: Record<string, unknown> }> => {
+    const cwd = await hostileProject(vendor);
+    const run = await runAdsync(['push', '--first-push', '--json'], {
+      cwd,
+      env: { ADSYNC_CLIENT_SECRET: SECRET },
+    });
+    expect(run.stdout, run.stderr).not.toBe('');
+    return { run, report: JSON.parse(run.stdout) as Record<string, unknown> };
+  };
+
+  it('a gzip and a br import summary are read: exit 0 with the vendor’s counts; adsync asked for identity', async () => {
+    const summary = Buffer.from('{"created":10,"updated":0,"archived":0,"errors":[]}');
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(summary)],
+      ['br', brotliCompressSync(summary)],
+    ] as const) {
+      vendor.handle = answersEncoded(encoding, body);
+      const seen = vendor.seen.length;
+      const { run, report } = await firstPush();
+      expect(run.code, run.stderr).toBe(0);
+      expect(report.upload).toMatchObject({ summary: { created: 10, updated: 0, archived: 0 } });
+      const requests = vendor.seen.slice(seen);
+      expect(requests.map((r) => r.path)).toEqual(['/oauth/token', '/contacts/import']);
+      for (const request of requests) expect(request.headers['accept-encoding']).toBe('identity');
+    }
+  });
+
+  it('a gzip bomb stops at the cap: exit 1 naming the size and the encoding; an unknown encoding is named', async () => {
+    // 64 MB of spaces inside a summary: about 64 KB once compressed.
+    const bomb = gzipSync(Buffer.from(`{"created":10,${' '.repeat(64 * 1024 * 1024)}"errors":[]}`));
+    vendor.handle = answersEncoded('gzip', bomb);
+    const { run, report } = await firstPush();
+    expect(run.code).toBe(1);
+    expect(report.error).toMatchObject({ code: 'UPLOAD_UNCONFIRMED' });
+    expect(run.stderr).toContain(
+      'answered 200 with an answer over 1 MB once decoded from gzip, not an import summary',
+    );
+
+    vendor.handle = answersEncoded('zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00]));
+    const zstd = await firstPush();
+    expect(zstd.run.code).toBe(1);
+    expect(zstd.run.stderr).toContain(
+      'answered 200 with an answer in the zstd content encoding, which adsync does not decode',
+    );
+    expect(zstd.run.stderr).toContain('Accept-Encoding: identity');
   });
 });
