@@ -10,6 +10,7 @@ import type {
   DirectorySettings,
   DirectorySource,
   FindRequest,
+  SchemaSyntaxes,
   SearchRequest,
   SourceEntry,
   TlsVersion,
@@ -20,8 +21,10 @@ import { pagedSearch } from './paged-search.js';
 import { completeRanges } from './ranged-values.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 import { builtModule } from '../../runtime/assets.js';
+import { binarySyntax, readAttributeTypes } from './schema.js';
 import { FirstBytes, notLdapError, notTlsError, schemeMismatch } from './scheme-probe.js';
 import { SearchThread, type SearchPage } from './search-thread.js';
+import { serverExcerpt } from '../../util/server-text.js';
 import { errorCodeOf, isNotTls } from '../../util/tls-error.js';
 
 /** Nothing listens there (or nothing answers): not a scheme mix-up, so not worth a probe. */
@@ -389,6 +392,18 @@ export class LdapDirectory implements DirectorySource {
       }
     }
     return answers;
+  }
+
+  /** The server's attribute syntaxes from its subschema entry; see {@link DirectorySource}. */
+  public async schemaSyntaxes(): Promise<SchemaSyntaxes> {
+    try {
+      const types = await readAttributeTypes(this.requireClient());
+      if (types === undefined) return { read: false, why: 'the server names no subschemaSubentry' };
+      return { read: true, binary: (attribute) => binarySyntax(types, attribute) };
+    } catch (error) {
+      // Not an error: the fixed list of binary attributes still applies.
+      return { read: false, why: serverExcerpt(describeError(error), 200) };
+    }
   }
 
   /** Unbind and close the connection, and end the search thread (never throws). */
