@@ -26,6 +26,8 @@ export function exportEventLines(event: ExportEvent): Line[] {
     case 'reference':
       text = `ignoring search reference ${event.uri}`;
       break;
+    case 'schema':
+      return [{ level: 'debug', text: event.note }];
   }
   const progress: Line = { level: 'progress', text };
   return event.type === 'entries' ? [progress] : [{ level: 'debug', text }, progress];

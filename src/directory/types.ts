@@ -138,6 +138,20 @@ export interface DirectorySource {
    * @returns one answer per filter, in order
    */
   matches(dn: string, filters: readonly string[]): Promise<boolean[]>;
+  /**
+   * Which attributes the directory's schema declares binary (read once, after open): a server's
+   * subschema entry; a file has none. Never throws: an unreadable schema says why instead.
+   */
+  schemaSyntaxes(): Promise<SchemaSyntaxes>;
   /** Release the connection or file. */
   close(): Promise<void>;
 }
+
+/** What the directory's schema says of attribute syntaxes. */
+export type SchemaSyntaxes =
+  | {
+      read: true;
+      /** Why an attribute is binary (its syntax), undefined for text or an attribute not declared. */
+      binary: (attribute: string) => string | undefined;
+    }
+  | { read: false; why: string };

@@ -30,8 +30,11 @@ export async function* fileLines(path: string, chunkSize = CHUNK): AsyncGenerato
       const { bytesRead } = await handle.read(buffer, carry, buffer.length - carry, null);
       if (bytesRead === 0) break;
       const end = carry + bytesRead;
-      const last = buffer.lastIndexOf(10, end - 1);
-      if (last < carry) {
+      // Only the new bytes are searched: the carried ones hold no line feed, and searching them
+      // again with every read would make a long line quadratic.
+      const found = buffer.subarray(carry, end).lastIndexOf(10);
+      const last = found < 0 ? -1 : carry + found;
+      if (last < 0) {
         carry = end;
         continue;
       }

@@ -4,6 +4,7 @@ import type { DirectoryKind, SourceEntry } from '../directory/types.js';
 import { isFormulaLike } from '../util/spreadsheet.js';
 import { suggest } from '../util/suggest.js';
 import { cellRule, cleanCell, type CellNote, type CellRule } from './cells.js';
+import { binaryProblems, knownBinary } from './binary-attributes.js';
 import { applyFormat } from './formats.js';
 import { PROFILES, type ColumnRole } from './profiles.js';
 import type { ColumnInput, FormatName, LayoutIssue, MultiMode, ProfileName } from './types.js';
@@ -70,17 +71,6 @@ export interface LayoutOptions {
   columns?: Record<string, ColumnInput> | undefined;
 }
 
-/** Attributes that hold bytes, never text: they are never written to the CSV as such. */
-const BINARY_ATTRIBUTES = new Set([
-  'thumbnailphoto',
-  'jpegphoto',
-  'photo',
-  'usercertificate',
-  'objectguid',
-  'objectsid',
-  'msexchmailboxguid',
-]);
-
 const PHONE_ROLES = new Set<ColumnRole>(['smsPhone', 'mobile', 'deskPhone']);
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -98,6 +88,32 @@ function parseTemplate(template: string): ColumnSource & { kind: 'template' } {
   }
   if (last < template.length) parts.push({ text: template.slice(last) });
   return { kind: 'template', parts };
+}
+
+/** The attributes a column reads (its own, or its template's). */
+const columnAttributes = (column: CompiledColumn): string[] =>
+  column.source.kind === 'attributes'
+    ? column.source.attributes
+    : column.source.kind === 'template'
+      ? column.source.parts.flatMap((p) => ('attribute' in p ? [p.attribute] : []))
+      : [];
+
+/**
+ * Columns that read an attribute the directory's schema declares binary as text, as config
+ * problems of `columns.<header>`.
+ * @param set the layout
+ * @param binary why the schema makes an attribute binary (its syntax), undefined for text
+ */
+export function binaryColumnIssues(
+  set: ColumnSet,
+  binary: (attribute: string) => string | undefined,
+): LayoutIssue[] {
+  return set.columns.flatMap((column) =>
+    binaryProblems(columnAttributes(column), column.formats, binary).map((message) => ({
+      path: ['columns', column.header],
+      message,
+    })),
+  );
 }
 
 function compileOne(
@@ -133,23 +149,8 @@ function compileOne(
     column.required = input.required ?? false;
     column.unique = input.unique ?? false;
   }
-  const attrs =
-    column.source.kind === 'attributes'
-      ? column.source.attributes
-      : column.source.kind === 'template'
-        ? column.source.parts.flatMap((p) => ('attribute' in p ? [p.attribute] : []))
-        : [];
-  const decodes = column.formats[0] === 'guid' || column.formats[0] === 'sid';
-  for (const a of attrs) {
-    if (BINARY_ATTRIBUTES.has(a.toLowerCase()) && !decodes) {
-      issues.push({
-        path,
-        message: /photo/i.test(a)
-          ? `${a} is a binary photo and is never put in the CSV; the Image column takes a URL, e.g. "https://intranet.example.com/photos/{sAMAccountName}.jpg"`
-          : `${a} is binary; read it with format: guid or sid (it is never put in the CSV as raw bytes)`,
-      });
-    }
-  }
+  for (const message of binaryProblems(columnAttributes(column), column.formats, knownBinary))
+    issues.push({ path, message });
   if (column.source.kind === 'template') {
     const empty = column.source.parts.some((p) => 'attribute' in p && p.attribute === '');
     if (empty) issues.push({ path, message: 'template has an empty {} placeholder; write {attributeName}' });

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { RowSorter, type SortBudget } from '../csv/external-sort.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { createDirectorySource } from '../directory/source.js';
+import { checkBinaryColumns } from './binary-columns.js';
 import { mapEntry } from '../mapping/columns.js';
 import { directoryIdOf } from '../mapping/directory-id.js';
 import { sortKeyIndexes } from '../mapping/order.js';
@@ -70,6 +71,7 @@ export async function readDirectory(
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
+    await checkBinaryColumns(directory, config, connection.url, emit);
     const checked = new Set<string>();
     for (const location of config.locations) {
       for (const group of location.groups) {

@@ -5,7 +5,8 @@ export type ExportEvent =
   | { type: 'connected'; connection: ConnectionInfo }
   | { type: 'search'; location: string; base: string; filter: string }
   | { type: 'entries'; total: number }
-  | { type: 'reference'; uri: string };
+  | { type: 'reference'; uri: string }
+  | { type: 'schema'; note: string };
 
 /** A warning about one contact (or the run), shown and put in the report. */
 export interface ExportWarning {

@@ -6,6 +6,7 @@ import { UploadError, describeError } from '../errors.js';
 import { errorCodeOf, isTlsFailure } from '../util/tls-error.js';
 import { sleep, untilStopped } from '../util/until-stopped.js';
 import { uploadBody, type UploadFile } from './body.js';
+import { ACCEPT_IDENTITY } from './content-encoding.js';
 import { TokenSource } from './oauth.js';
 import type { UploadSettings } from './settings.js';
 import { createDispatcher, redactUserinfo, vendorTlsError } from './transport.js';
@@ -55,13 +56,17 @@ function retryAfterMs(value: string | string[] | undefined, now: number): number
 /** A 2xx answer that is not an import result adsync recognises, or one it cannot trust. */
 function unconfirmed(settings: UploadSettings, status: number, answer: Answer): UploadError {
   const doubt = answer.truncated ? undefined : summaryDoubt(answer);
-  const what = answer.truncated
-    ? `an answer over ${MAX_ANSWER_BYTES / 1024 / 1024} MB, not an import summary`
-    : doubt !== undefined
-      ? `an import summary that makes no sense (${doubt})`
-      : answer.bytes === 0
-        ? 'an empty answer, not an import summary'
-        : `"${answerMessage(answer.body)}", not an import summary`;
+  const decoded = answer.encoding === undefined ? '' : ` (decoded from ${answer.encoding})`;
+  const what =
+    answer.undecodable !== undefined
+      ? `an answer in ${answer.undecodable}`
+      : answer.truncated
+        ? `an answer over ${MAX_ANSWER_BYTES / 1024 / 1024} MB${answer.encoding === undefined ? '' : ` once decoded from ${answer.encoding}`}, not an import summary`
+        : doubt !== undefined
+          ? `an import summary that makes no sense (${doubt})`
+          : answer.bytes === 0
+            ? `an empty answer${decoded}, not an import summary`
+            : `"${answerMessage(answer.body)}"${decoded}, not an import summary`;
   return new UploadError(
     'UPLOAD_UNCONFIRMED',
     `${settings.uploadUrl} answered ${status} with ${what}: adsync cannot tell whether the vendor imported the file`,
@@ -69,9 +74,11 @@ function unconfirmed(settings: UploadSettings, status: number, answer: Answer): 
       hint:
         doubt !== undefined
           ? "The vendor may have imported the file, but its counts cannot be taken as its word. The baseline did not move: check the vendor's import log and address book for this upload before pushing again."
-          : settings.expectEmptyResponse
-            ? 'target.expectEmptyResponse is set, but the answer was not empty: check target.uploadUrl (a proxy or login page in between?).'
-            : 'Check target.uploadUrl (a captive portal, proxy or login page answers 200 too). If this vendor is documented to answer an accepted upload with an empty body, set target.expectEmptyResponse: true. The baseline did not move.',
+          : answer.undecodable !== undefined
+            ? "adsync asks for an unencoded answer (Accept-Encoding: identity) and decodes gzip, deflate and br; a proxy in between, or the vendor, encoded it otherwise. The baseline did not move: check the vendor's import log for this upload, and the proxy's settings."
+            : settings.expectEmptyResponse
+              ? 'target.expectEmptyResponse is set, but the answer was not empty: check target.uploadUrl (a proxy or login page in between?).'
+              : 'Check target.uploadUrl (a captive portal, proxy or login page answers 200 too). If this vendor is documented to answer an accepted upload with an empty body, set target.expectEmptyResponse: true. The baseline did not move.',
       details: { httpStatus: status },
     },
   );
@@ -173,7 +180,7 @@ async function uploadWith(
       const thisRequest = AbortSignal.timeout(settings.timeoutMs);
       const limits = AbortSignal.any([overall, thisRequest, ...(signal ? [signal] : [])]);
       try {
-        const headers: Record<string, string> = { accept: 'application/json' };
+        const headers: Record<string, string> = { accept: 'application/json', ...ACCEPT_IDENTITY };
         if (tokens) {
           if (settings.tokenUrl) {
             at = settings.tokenUrl;

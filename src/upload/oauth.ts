@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 
 import { UploadError } from '../errors.js';
 import type { UploadSettings } from './settings.js';
+import { ACCEPT_IDENTITY } from './content-encoding.js';
 import { answerMessage, readAnswer } from './vendor-summary.js';
 
 /** RFC 6750 b64token, plus the other visible ASCII characters some issuers put in tokens. */
@@ -44,6 +45,7 @@ export class TokenSource {
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
+      ...ACCEPT_IDENTITY,
     };
     if (client.auth === 'client_secret_basic') {
       headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;

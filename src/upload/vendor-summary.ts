@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 
 import { cleanServerText, cleanServerValue, serverExcerpt } from '../util/server-text.js';
 import type { PlanCounts, VendorCounts } from '../errors.js';
+import { readBody } from './content-encoding.js';
 import { repeatedTopLevelKeys } from './json-keys.js';
 
 /**
@@ -97,45 +98,41 @@ export interface Answer {
   body: unknown;
   /** The parsed JSON as sent, not cleaned: only for values used, never shown (a token). */
   raw: unknown;
-  /** The body was longer than {@link MAX_ANSWER_BYTES}: only that much was read. */
+  /** The body was longer than {@link MAX_ANSWER_BYTES} (decoded): only that much was read. */
   truncated: boolean;
-  /** Bytes read. */
+  /** Bytes read (decoded). */
   bytes: number;
   /** Keys the top-level JSON object names more than once (JSON.parse kept the last of each). */
   repeated: string[];
+  /** The Content-Encoding the server used anyway (adsync asks for identity), e.g. "gzip". */
+  encoding?: string | undefined;
+  /** Why an encoded body could not be decoded: it names the encoding. */
+  undecodable?: string | undefined;
 }
 
 /**
- * Read a response body, at most {@link MAX_ANSWER_BYTES} of it (the rest is not downloaded),
- * and clean what the server wrote of control characters and escape sequences.
+ * Read a response body, at most {@link MAX_ANSWER_BYTES} of it once decoded (the rest is not
+ * downloaded), and clean what the server wrote of control characters and escape sequences.
  * @param res the response
  */
 export async function readAnswer(res: Dispatcher.ResponseData): Promise<Answer> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  let truncated = false;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    const room = MAX_ANSWER_BYTES - bytes;
-    if (chunk.length > room) {
-      chunks.push(chunk.subarray(0, room));
-      bytes += room;
-      truncated = true;
-      break; // leaving the loop destroys the body: the rest is never read
-    }
-    chunks.push(chunk);
-    bytes += chunk.length;
+  const { data, truncated, encoding, undecodable } = await readBody(res, MAX_ANSWER_BYTES);
+  const text = data.toString('utf8');
+  const bytes = data.length;
+  if (undecodable !== undefined) {
+    const what = `(an answer in ${undecodable})`;
+    return { body: what, raw: what, truncated, bytes, repeated: [], encoding, undecodable };
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   if (!truncated) {
     try {
       const raw: unknown = JSON.parse(text);
       const repeated = isRecord(raw) ? repeatedTopLevelKeys(text) : [];
-      return { body: cleanServerValue(raw), raw, truncated, bytes, repeated };
+      return { body: cleanServerValue(raw), raw, truncated, bytes, repeated, encoding };
     } catch {
       // not JSON: text
     }
   }
-  return { body: cleanServerText(text), raw: text, truncated, bytes, repeated: [] };
+  return { body: cleanServerText(text), raw: text, truncated, bytes, repeated: [], encoding };
 }
 
 /**

@@ -49,3 +49,19 @@ export function isTlsFailure(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return TLS_TEXT.test(message);
 }
+
+/** OpenSSL's verdicts on a peer that answered a ClientHello with something that is not TLS. */
+const NOT_TLS_CODE = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL)$/;
+const NOT_TLS_TEXT = /wrong version number|packet length too long|http request|unknown protocol/i;
+
+/**
+ * Whether a TLS failure means the peer does not speak TLS at all (a plain port: a web server's
+ * "HTTP/1.1 400" read as a TLS record gives "wrong version number"), rather than an old TLS
+ * version or a certificate problem.
+ * @param error anything thrown
+ */
+export function isNotTls(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  if (typeof code === 'string' && NOT_TLS_CODE.test(code)) return true;
+  return NOT_TLS_TEXT.test(error instanceof Error ? error.message : String(error));
+}

@@ -121,9 +121,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Planet Express uses AD's `Group` class; this is its schema in slapd.conf form. */
+/**
+ * Planet Express uses AD's `Group` class; this is its schema in slapd.conf form, with one of AD's
+ * Octet String attributes (published in the subschema entry, on no entry) for the binary checks.
+ */
 const MSAD_SCHEMA = `attributetype ( 1.2.840.113556.1.4.750 NAME 'groupType'
   SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.7000.102.50.2 NAME 'msExchSafeSendersHash'
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 )
 objectclass ( 1.2.840.113556.1.5.8 NAME 'Group' DESC 'a group of users'
   SUP top STRUCTURAL MUST ( groupType $ cn ) MAY ( member ) )
 `;

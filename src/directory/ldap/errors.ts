@@ -12,7 +12,7 @@ import {
 } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
-import { isTlsFailure } from '../../util/tls-error.js';
+import { isNotTls, isTlsFailure } from '../../util/tls-error.js';
 import type { SearchRequest, TlsVersion } from '../types.js';
 import { serverExcerpt } from '../../util/server-text.js';
 
@@ -125,9 +125,11 @@ export function connectError(error: unknown, context: ConnectErrorContext): Dire
   const text = serverExcerpt(describeError(error), 500);
   if (isTlsFailure(error) || (phase === 'StartTLS' && !answered && !NETWORK_CODES.has(code ?? ''))) {
     return new DirectoryError('LDAP_TLS', `TLS with ${url} failed during ${phase}: ${text}`, {
-      hint: /version|protocol/i.test(`${code ?? ''} ${text}`)
-        ? `The server does not offer ${context.tlsMinVersion} or newer. Enable TLS 1.2+ on the directory server.`
-        : tlsHint(context.caFile),
+      hint: isNotTls(error)
+        ? 'The server did not answer in TLS: check that the port in directory.url is an LDAPS port (636), or use ldap:// with directory.startTLS: true.'
+        : /version|protocol/i.test(`${code ?? ''} ${text}`)
+          ? `The server does not offer ${context.tlsMinVersion} or newer. Enable TLS 1.2+ on the directory server.`
+          : tlsHint(context.caFile),
       cause: error,
     });
   }

@@ -2,9 +2,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 import { DirectoryError } from '../../errors.js';
+import { serverExcerpt } from '../../util/server-text.js';
 
 /** How long each probe waits: the server already answered the real attempt, so it is near. */
 const PROBE_MS = 3000;
+
+/** Every LDAP message is a BER SEQUENCE: its first byte is 0x30. */
+const LDAP_MESSAGE = 0x30;
+/** Bytes of a peer's first answer kept to name what it is. */
+const KEPT = 256;
 
 /** An anonymous LDAPv3 bind request (message 1): any LDAP server answers it with a SEQUENCE. */
 const ANONYMOUS_BIND = Buffer.from([
@@ -15,37 +21,36 @@ const ANONYMOUS_BIND = Buffer.from([
  * The one way both probes end: the first of `yes` (the port answered as asked), a timeout, an
  * error or the close decides, and the socket goes.
  * @param socket the probe's connection
- * @param yes the event that means the port speaks what was asked, and whether its data says so
+ * @param yes the event that means the port answered
+ * @returns the data the port sent (an empty buffer for a handshake), or undefined for no answer
  */
-function answer(
-  socket: net.Socket,
-  yes: { event: 'data' | 'secureConnect'; accept?: (data: Buffer) => boolean },
-): Promise<boolean> {
+function answer(socket: net.Socket, yes: 'data' | 'secureConnect'): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const done = (result: boolean): void => {
+    const done = (result: Buffer | undefined): void => {
       socket.destroy();
       resolve(result);
     };
-    socket.once(yes.event, (data?: Buffer) => {
-      done(yes.accept === undefined || (data !== undefined && yes.accept(data)));
+    socket.once(yes, (data?: Buffer) => {
+      done(data ?? Buffer.alloc(0));
     });
     for (const event of ['timeout', 'error', 'close'] as const) {
       socket.once(event, () => {
-        done(false);
+        done(undefined);
       });
     }
   });
 }
 
 /**
- * Whether the port speaks plain LDAP: it answers an anonymous bind with an LDAP message.
+ * What a port answers in plain text to an anonymous bind: an LDAP server a SEQUENCE, a web
+ * server "HTTP/1.1 400 …", a mail or FTP server its greeting.
  * @param host the server
  * @param port its port
  */
-function speaksPlainLdap(host: string, port: number): Promise<boolean> {
+function plainAnswer(host: string, port: number): Promise<Buffer | undefined> {
   const socket = net.connect({ host, port, timeout: PROBE_MS });
   socket.once('connect', () => socket.write(ANONYMOUS_BIND));
-  return answer(socket, { event: 'data', accept: (data) => data[0] === 0x30 });
+  return answer(socket, 'data');
 }
 
 /**
@@ -54,7 +59,7 @@ function speaksPlainLdap(host: string, port: number): Promise<boolean> {
  * @param host the server
  * @param port its port
  */
-function speaksTls(host: string, port: number): Promise<boolean> {
+async function speaksTls(host: string, port: number): Promise<boolean> {
   const socket = tls.connect({
     host,
     port,
@@ -62,7 +67,120 @@ function speaksTls(host: string, port: number): Promise<boolean> {
     rejectUnauthorized: false,
     ...(net.isIP(host) ? {} : { servername: host }),
   });
-  return answer(socket, { event: 'secureConnect' });
+  return (await answer(socket, 'secureConnect')) !== undefined;
+}
+
+/** The parts of a URL the messages need. */
+function urlParts(url: string): { host: string; port: number; secure: boolean; other: string } {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'ldaps:';
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(parsed.port || (secure ? 636 : 389)),
+    secure,
+    other: `${secure ? 'ldap' : 'ldaps'}://${parsed.host}`,
+  };
+}
+
+/** ldaps:// to a plain LDAP port. */
+function plainLdapError(url: string, cause: unknown): DirectoryError {
+  const { host, other } = urlParts(url);
+  return new DirectoryError(
+    'LDAP_CONNECT',
+    `${url} speaks plain LDAP, not TLS: ldaps:// needs the server's LDAPS port`,
+    {
+      hint: `Use ${other} with directory.startTLS: true (TLS on this port), or ldaps://${host}:636 (the usual LDAPS port).`,
+      cause,
+    },
+  );
+}
+
+/** ldap:// to a TLS port. */
+function tlsPortError(url: string, cause: unknown): DirectoryError {
+  const { host, other } = urlParts(url);
+  return new DirectoryError('LDAP_CONNECT', `${url} is a TLS (LDAPS) port: ldap:// speaks plain LDAP to it`, {
+    hint: `Use ${other} in directory.url (or ldap://${host}:389, the usual plain port, with directory.startTLS: true).`,
+    cause,
+  });
+}
+
+/** Whether bytes read as text (a greeting, an error page), rather than a binary protocol. */
+const isText = (bytes: Buffer): boolean =>
+  bytes.length > 0 && bytes.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
+
+/**
+ * The error for a peer whose first bytes are not an LDAP message, naming what answered: a web
+ * server, a TLS port, another service's text greeting, or bytes of some other protocol.
+ * @param url the URL that failed
+ * @param bytes what the peer sent first
+ * @param cause what the real attempt threw
+ */
+export function notLdapError(url: string, bytes: Buffer, cause: unknown): DirectoryError {
+  const { port } = urlParts(url);
+  const first = bytes.subarray(0, KEPT);
+  // A TLS record (handshake or alert, version 3.x): the port wanted TLS.
+  if ((first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03) return tlsPortError(url, cause);
+  const ports = '389 for ldap://, 636 for ldaps:// (3268/3269 for an Active Directory Global Catalog)';
+  const text = first.toString('latin1');
+  if (/^HTTP\/\d/.test(text)) {
+    const status = serverExcerpt(text.split(/\r?\n/)[0] ?? '', 80);
+    return new DirectoryError(
+      'LDAP_CONNECT',
+      `${url} is a web server, not an LDAP server: it answered "${status}"`,
+      {
+        hint: `Port ${port} is a web (HTTP) server's. Put the directory's LDAP port in directory.url: ${ports}.`,
+        cause,
+      },
+    );
+  }
+  const what = isText(first)
+    ? `answered with text, not LDAP: "${serverExcerpt(text.split(/\r?\n/)[0] ?? '', 80)}"`
+    : `answered with bytes that are not LDAP (${[...first.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}…)`;
+  return new DirectoryError('LDAP_CONNECT', `${url} ${what}`, {
+    hint: `Another service listens on port ${port}. Check the host and port in directory.url: ${ports}.`,
+    cause,
+  });
+}
+
+/**
+ * Watches the first bytes the peer of each connection sends: an LDAP server's first message
+ * starts with 0x30 (a SEQUENCE). Anything else (a web server's "HTTP/1.1 400", a mail server's
+ * greeting) closes the connection at once, so the pending bind fails now rather than after the
+ * operation timeout, and {@link FirstBytes.notLdap} keeps what was sent to name it.
+ */
+export class FirstBytes {
+  /** The start of what a peer sent first, when it was not LDAP. */
+  public notLdap: Buffer | undefined;
+
+  /**
+   * Watch a socket (plain, or TLS: its decrypted data) before anything reads it.
+   * @param socket the new connection
+   */
+  public watch<S extends net.Socket>(socket: S): S {
+    socket.once('data', (data: Buffer) => {
+      if (data[0] === LDAP_MESSAGE) return;
+      this.notLdap = Buffer.from(data.subarray(0, KEPT));
+      socket.destroy();
+    });
+    return socket;
+  }
+}
+
+/**
+ * After a TLS handshake that failed because the peer does not speak TLS at all (OpenSSL's
+ * "wrong version number"): what the port speaks instead, asked in plain text.
+ * @param url the ldaps:// URL that failed
+ * @param cause what the real attempt threw
+ */
+export async function notTlsError(url: string, cause: unknown): Promise<DirectoryError> {
+  const { host, port } = urlParts(url);
+  const bytes = await plainAnswer(host, port);
+  if (bytes?.[0] === LDAP_MESSAGE) return plainLdapError(url, cause);
+  if (bytes !== undefined && bytes.length > 0) return notLdapError(url, bytes, cause);
+  return new DirectoryError('LDAP_CONNECT', `${url} does not speak TLS: the port is not an LDAPS port`, {
+    hint: `Check the port in directory.url: 636 for ldaps:// (or ldap://${host}:389 with directory.startTLS: true).`,
+    cause,
+  });
 }
 
 /**
@@ -74,30 +192,8 @@ function speaksTls(host: string, port: number): Promise<boolean> {
  * @returns the error that names the right scheme, or undefined when the scheme is not the problem
  */
 export async function schemeMismatch(url: string, cause: unknown): Promise<DirectoryError | undefined> {
-  const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const secure = parsed.protocol === 'ldaps:';
-  const port = Number(parsed.port || (secure ? 636 : 389));
-  const other = `${secure ? 'ldap' : 'ldaps'}://${parsed.host}`;
-  if (secure && (await speaksPlainLdap(host, port))) {
-    return new DirectoryError(
-      'LDAP_CONNECT',
-      `${url} speaks plain LDAP, not TLS: ldaps:// needs the server's LDAPS port`,
-      {
-        hint: `Use ${other} with directory.startTLS: true (TLS on this port), or ldaps://${host}:636 (the usual LDAPS port).`,
-        cause,
-      },
-    );
-  }
-  if (!secure && (await speaksTls(host, port))) {
-    return new DirectoryError(
-      'LDAP_CONNECT',
-      `${url} is a TLS (LDAPS) port: ldap:// speaks plain LDAP to it`,
-      {
-        hint: `Use ${other} in directory.url (or ldap://${host}:389, the usual plain port, with directory.startTLS: true).`,
-        cause,
-      },
-    );
-  }
+  const { host, port, secure } = urlParts(url);
+  if (secure && (await plainAnswer(host, port))?.[0] === LDAP_MESSAGE) return plainLdapError(url, cause);
+  if (!secure && (await speaksTls(host, port))) return tlsPortError(url, cause);
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 
 import { Client, type Entry } from 'ldapts';
@@ -10,6 +10,7 @@ import type {
   DirectorySettings,
   DirectorySource,
   FindRequest,
+  SchemaSyntaxes,
   SearchRequest,
   SourceEntry,
   TlsVersion,
@@ -20,9 +21,11 @@ import { pagedSearch } from './paged-search.js';
 import { completeRanges } from './ranged-values.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 import { builtModule } from '../../runtime/assets.js';
-import { schemeMismatch } from './scheme-probe.js';
+import { binarySyntax, readAttributeTypes } from './schema.js';
+import { FirstBytes, notLdapError, notTlsError, schemeMismatch } from './scheme-probe.js';
 import { SearchThread, type SearchPage } from './search-thread.js';
-import { errorCodeOf } from '../../util/tls-error.js';
+import { serverExcerpt } from '../../util/server-text.js';
+import { errorCodeOf, isNotTls } from '../../util/tls-error.js';
 
 /** Nothing listens there (or nothing answers): not a scheme mix-up, so not worth a probe. */
 const NOT_LISTENING = new Set([
@@ -159,9 +162,13 @@ export class LdapDirectory implements DirectorySource {
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     const secure = parsed.protocol === 'ldaps:';
     let tlsSocket: tls.TLSSocket | undefined;
+    // The peer's first bytes tell a web server or another service from an LDAP server at once.
+    const firstBytes = new FirstBytes();
+    const createConnection = ((...args: unknown[]) =>
+      firstBytes.watch((net.connect as (...a: unknown[]) => net.Socket)(...args))) as typeof net.connect;
     // Wrap tls.connect to see the negotiated protocol; ldapts uses it for ldaps:// and StartTLS.
     const createSecureConnection = ((...args: unknown[]) => {
-      tlsSocket = (tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args);
+      tlsSocket = firstBytes.watch((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
       return tlsSocket;
     }) as typeof tls.connect;
     // TLS options go to the constructor only for ldaps://: given for ldap:// they would make
@@ -170,12 +177,16 @@ export class LdapDirectory implements DirectorySource {
       url,
       connectTimeout: this.options.connectTimeoutMs,
       timeout: this.options.timeoutMs,
+      createConnection,
       createSecureConnection,
       ...(secure ? { tlsOptions: this.tlsOptions(host) } : {}),
     });
     const fail = async (error: unknown, phase: string): Promise<DirectoryError> => {
       void client.unbind().catch(() => undefined);
       const { bindDN, caFile, tlsMinVersion } = this.options;
+      if (firstBytes.notLdap) return notLdapError(url, firstBytes.notLdap, error);
+      // OpenSSL read something that is not TLS ("wrong version number"): ask what it is.
+      if (secure && phase !== 'StartTLS' && isNotTls(error)) return notTlsError(url, error);
       const failure = connectError(error, { url, phase, bindDN, caFile, tlsMinVersion });
       // A dropped connection (not a refused one) may be the wrong scheme for the port.
       const dropped =
@@ -381,6 +392,18 @@ export class LdapDirectory implements DirectorySource {
       }
     }
     return answers;
+  }
+
+  /** The server's attribute syntaxes from its subschema entry; see {@link DirectorySource}. */
+  public async schemaSyntaxes(): Promise<SchemaSyntaxes> {
+    try {
+      const types = await readAttributeTypes(this.requireClient());
+      if (types === undefined) return { read: false, why: 'the server names no subschemaSubentry' };
+      return { read: true, binary: (attribute) => binarySyntax(types, attribute) };
+    } catch (error) {
+      // Not an error: the fixed list of binary attributes still applies.
+      return { read: false, why: serverExcerpt(describeError(error), 200) };
+    }
   }
 
   /** Unbind and close the connection, and end the search thread (never throws). */

@@ -11,13 +11,14 @@ import { readSmallFile } from '../../io/small-file.js';
  */
 
 /** The largest value file read for one `attribute:< file://…` line (a photo is far smaller). */
-const MAX_VALUE_FILE_BYTES = 10 * 1024 * 1024;
+export const MAX_VALUE_FILE_BYTES = 10 * 1024 * 1024;
 
 const SPACE = 0x20;
 const COLON = 0x3a;
 const LT = 0x3c;
 
-const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
+/** An attribute description: a name or OID, with options. */
+export const DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
 /** A base64 value's text, padding included. */
 export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -4,7 +4,14 @@ import { TextDecoder } from 'node:util';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { ExportEnd } from './export-end.js';
-import { FORMAT_HINT, decodeValue, ldifError, splitLine } from './lines.js';
+import {
+  DESCRIPTION,
+  FORMAT_HINT,
+  MAX_VALUE_FILE_BYTES,
+  decodeValue,
+  ldifError,
+  splitLine,
+} from './lines.js';
 
 /** One attribute of an LDIF record: its description as written and its values as bytes. */
 export interface LdifAttribute {
@@ -39,10 +46,19 @@ export interface ReadLdifOptions {
   valueFiles?: string | undefined;
 }
 
+/** The largest value read, as for value files (`attribute:< file://…`). */
+const MAX_VALUE_BYTES = MAX_VALUE_FILE_BYTES;
+/**
+ * The longest logical line: a value of {@link MAX_VALUE_BYTES} written in base64 (4 characters
+ * for 3 bytes), with room for the attribute's name.
+ */
+const MAX_LINE_BYTES = Math.ceil(MAX_VALUE_BYTES / 3) * 4 + 1024;
+
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const HASH = 0x23;
+const COLON = 0x3a;
 
 /**
  * The file's bytes as UTF-8 chunks: a UTF-8 byte order mark is dropped and UTF-16LE (what
@@ -88,6 +104,16 @@ async function* utf8Chunks(path: string, file: string): AsyncGenerator<Buffer> {
   }
 }
 
+/**
+ * The size of a line's value once decoded (base64: 3 bytes for 4 characters, padding aside); a
+ * value file's size is checked when it is read.
+ * @param split the line's parts
+ */
+function valueBytes(split: ReturnType<typeof splitLine>): number {
+  if (split.kind === 'url') return 0;
+  return split.kind === 'plain' ? split.value.length : Math.floor((split.value.length * 3) / 4);
+}
+
 const isBlank = (bytes: Buffer): boolean => bytes.every((b) => b === SPACE || b === 0x09);
 
 /**
@@ -96,10 +122,14 @@ const isBlank = (bytes: Buffer): boolean => bytes.every((b) => b === SPACE || b 
  * purpose: a generator per line would cost more than the parsing itself on a big export.
  */
 class LdifParser {
-  private carry: Buffer | undefined;
+  /** The pieces of an unfinished physical line, and their length. */
+  private carry: Buffer[] = [];
+  private carried = 0;
   private line = 0;
   /** The logical line being assembled from its physical lines. */
   private parts: Buffer[] = [];
+  /** The length of {@link parts} (continuations without their space). */
+  private partsBytes = 0;
   private partsLine = 0;
   private open = false;
   private comment = false;
@@ -123,24 +153,68 @@ class LdifParser {
 
   /** Feed a chunk; returns the records it completed. */
   public push(chunk: Buffer): LdifRecord[] {
-    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
+    // Only the new chunk is searched for line feeds, and an unfinished line's pieces are joined
+    // once, when its end arrives: joining them chunk by chunk made a long line quadratic.
     let start = 0;
     for (;;) {
-      const end = data.indexOf(LF, start);
+      const end = chunk.indexOf(LF, start);
       if (end < 0) break;
-      const stop = end > start && data[end - 1] === CR ? end - 1 : end;
-      this.physical(data.subarray(start, stop), ++this.line);
+      let bytes = chunk.subarray(start, end);
+      if (this.carry.length > 0) {
+        this.carry.push(bytes);
+        bytes = Buffer.concat(this.carry);
+        this.carry = [];
+        this.carried = 0;
+      }
+      const stop = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+      this.physical(bytes.subarray(0, stop), ++this.line);
       start = end + 1;
     }
-    // Copy the partial line so the big chunk it came from can be freed.
-    if (start < data.length) this.carry = Buffer.from(data.subarray(start));
+    if (start < chunk.length) {
+      // Copy the partial line so the big chunk it came from can be freed.
+      const rest = Buffer.from(chunk.subarray(start));
+      this.carry.push(rest);
+      this.carried += rest.length;
+      this.checkCarried();
+    }
     return this.out.splice(0);
+  }
+
+  /**
+   * Refuse a line growing past the value cap before it is all in memory: a 500 MB line would
+   * otherwise be held (and joined) whole.
+   */
+  private checkCarried(): void {
+    const first = this.carry[0];
+    if (first === undefined) return;
+    const continuation = first[0] === SPACE && this.open && !this.comment;
+    const size = continuation ? this.partsBytes + this.carried - 1 : this.carried;
+    if (size <= MAX_LINE_BYTES) return;
+    this.refuseLong(continuation ? this.partsLine : this.line + 1, continuation ? this.parts[0] : first);
+  }
+
+  /**
+   * The error for a value over {@link MAX_VALUE_BYTES}, naming its attribute and line.
+   * @param line the line its attribute starts on
+   * @param head the start of that line, for the attribute's name
+   */
+  private refuseLong(line: number, head: Buffer | undefined): never {
+    const colon = head ? head.indexOf(COLON) : -1;
+    const name = head && colon > 0 && colon <= 100 ? head.subarray(0, colon).toString('latin1') : '';
+    const what = DESCRIPTION.test(name) ? `the value of ${name}` : 'a line';
+    throw ldifError(
+      this.file,
+      line,
+      `${what} is over ${MAX_VALUE_BYTES / 1024 / 1024} MB (continuation lines included)`,
+      `adsync reads values of at most ${MAX_VALUE_BYTES / 1024 / 1024} MB (as it does value files): no directory value a visitor system needs is that large. Export without this attribute (list the attributes to export, e.g. ldapsearch … cn mail, or ldifde -l), or check that the file is an LDIF export.`,
+    );
   }
 
   /** The end of the file; returns the last records. */
   public end(): LdifRecord[] {
-    const carry = this.carry;
+    const carry = this.carry.length > 0 ? Buffer.concat(this.carry) : undefined;
+    this.carry = [];
+    this.carried = 0;
     const unterminated = carry !== undefined && carry.length > 0;
     if (carry && unterminated) {
       const stop = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
@@ -173,7 +247,11 @@ class LdifParser {
           `${FORMAT_HINT} A line that starts with a space continues the line above it; remove the leading space or the blank line before it.`,
         );
       }
-      if (!this.comment) this.parts.push(bytes.subarray(1));
+      if (!this.comment) {
+        this.parts.push(bytes.subarray(1));
+        this.partsBytes += bytes.length - 1;
+        if (this.partsBytes > MAX_LINE_BYTES) this.refuseLong(this.partsLine, this.parts[0]);
+      }
       return;
     }
     this.flushLogical();
@@ -193,7 +271,9 @@ class LdifParser {
       this.ends.comment(bytes, line);
       return;
     }
+    if (bytes.length > MAX_LINE_BYTES) this.refuseLong(line, bytes);
     this.parts = [bytes];
+    this.partsBytes = bytes.length;
     this.partsLine = line;
     this.open = true;
   }
@@ -202,6 +282,7 @@ class LdifParser {
     if (!this.open) return;
     const bytes = this.parts.length === 1 ? (this.parts[0] ?? Buffer.alloc(0)) : Buffer.concat(this.parts);
     this.parts = [];
+    this.partsBytes = 0;
     this.open = false;
     this.logical(bytes, this.partsLine);
   }
@@ -233,6 +314,7 @@ class LdifParser {
       );
     }
     const split = splitLine(bytes, line, file);
+    if (valueBytes(split) > MAX_VALUE_BYTES) this.refuseLong(line, bytes);
     const name = split.description.toLowerCase();
     const record = this.record;
     if (!record && (this.trailer || name === 'search')) {

@@ -11,6 +11,7 @@ import type {
   ConnectionInfo,
   DirectorySource,
   FindRequest,
+  SchemaSyntaxes,
   SearchRequest,
   SearchScope,
   SourceEntry,
@@ -354,6 +355,11 @@ export class LdifDirectory implements DirectorySource {
       if (found.length >= request.limit) break;
     }
     return found;
+  }
+
+  /** An LDIF export carries no schema: only the fixed list of binary attributes applies. */
+  public schemaSyntaxes(): Promise<SchemaSyntaxes> {
+    return Promise.resolve({ read: false, why: 'an LDIF export carries no schema' });
   }
 
   /**
