@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 
 import type { Command } from 'commander';
 
-import type { CommandContext, GlobalOptions, ReportBody } from '../commands/context.js';
+import type { CommandContext, GlobalOptions, ReportBody, ReportOptions } from '../commands/context.js';
 import { exportEventLines, uploadEventLines } from '../commands/events.js';
 import { planCounts, type Line, type Style } from '../commands/output.js';
 import type { RunReport } from '../commands/push/report.js';
@@ -327,7 +327,7 @@ export class CliContext implements CommandContext {
   }
 
   /** @inheritdoc */
-  public async emitReport(body: ReportBody, options: { compact?: boolean } = {}): Promise<void> {
+  public async emitReport(body: ReportBody, options: ReportOptions = {}): Promise<void> {
     const report: Record<string, unknown> = {
       runId: this.runId,
       command: this.command,
@@ -341,7 +341,13 @@ export class CliContext implements CommandContext {
     // Redacted value by value before JSON escaping: a secret holding `"` or `\` would survive
     // as escaped text, and a secret that reads as a number would turn `"rows":40` into invalid
     // JSON. Numbers are facts of the run, never secrets.
-    const safe = redactValues(report, (text) => this.redactor.redact(text));
+    const shown = new Set(options.directoryData ?? []);
+    const safe = Object.fromEntries(
+      Object.entries(report).map(([k, v]) => [
+        k,
+        shown.has(k) ? v : redactValues(v, (text) => this.redactor.redact(text)),
+      ]),
+    );
     const text = options.compact === true ? JSON.stringify(safe) : JSON.stringify(safe, null, 2);
     if (this.json) this.ui.data(text, 'redacted');
     if (this.options.report === undefined || this.reportRefused) return;

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BIN, runAdsync, type CliRun } from '../harness/cli.js';
 import { exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 import { startHostileLdap, person, type HostileLdap } from '../harness/hostile-ldap.js';
 import {
   hostileProject,
@@ -17,8 +17,6 @@ import {
   type HostileVendor,
 } from '../harness/hostile-vendor.js';
 import { filesUnder, findLeaks, leakForms, type LeakSecret } from '../harness/leaks.js';
-
-const EXAMPLE_LDIF = fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url));
 
 /** A secret JSON escapes (`\"`, `\\`): redacting serialised text missed it. */
 const QUOTED = 'Pa"ss\\word9';
@@ -188,35 +186,86 @@ describe('secrets in every form never reach output or files (hostile vendor and 
     expect((await runAdsync(['check'], { cwd })).stderr).not.toContain('can be read by every user');
   });
 
-  it('a secret that is also a surname: explain, the plan and diff show the surname; check warns without showing it', async () => {
-    vendor.handle = answers(200, { errors: [] });
-    const cwd = await hostileProject(vendor, {}, { file: './people.ldif' });
-    const ldif = await readFile(EXAMPLE_LDIF, 'utf8');
-    await writeFile(join(cwd, 'people.ldif'), ldif);
-    const secret = 'Lovelace';
-    expect((await push(cwd, secret, ['--first-push'])).code).toBe(0);
-    await writeFile(join(cwd, 'people.ldif'), ldif.replace('title: Chief Analyst', 'title: Chief Engine'));
-    const plan = await push(cwd, secret, ['--dry-run', '--verbose', '--json']);
-    expect(plan.code).toBe(0);
-    expect(plan.stderr).toMatch(
-      /update: Ada Lovelace <ada@example.com> \[hq\]: Business Title "Chief Analyst" → "Chief Engine"/,
-    );
-    const explain = await runAdsync(['explain', 'ada@example.com'], {
-      cwd,
-      env: { ADSYNC_CLIENT_SECRET: secret },
+  describe('a bind password that is also a surname in slapd', () => {
+    let slapd: Slapd;
+    const SUFFIX = 'dc=example,dc=com';
+    beforeAll(async () => {
+      slapd = await startExampleSlapd();
     });
-    expect(explain.stdout).toContain('Ada Lovelace');
-    const diff = await runAdsync(['diff'], { cwd, env: { ADSYNC_CLIENT_SECRET: secret } });
-    expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('Lovelace');
-    expect(diff.stdout).not.toContain('***');
-    const log = await readFile(join(cwd, 'adsync.log'), 'utf8');
-    expect(log).toContain('update: Ada Lovelace');
-    const check = await runAdsync(['check'], { cwd, env: { ADSYNC_CLIENT_SECRET: secret } });
-    expect(check.stderr).toContain(
-      'warning: the client secret (target.clientSecret) appears as a value in the directory (in 2 rows)',
-    );
-    expect(check.stderr).not.toContain(secret);
+    afterAll(async () => {
+      await slapd.stop();
+    });
+
+    /** Change the directory as its administrator would (an LDIF of modify records). */
+    const modify = async (cwd: string, ldif: string): Promise<void> => {
+      const file = join(cwd, 'change.ldif');
+      await writeFile(file, ldif);
+      await asRoot(slapd, 'ldapmodify', SUFFIX, ['-f', file]);
+    };
+
+    it('explain, the plan and diff show the surname (text and --json); check warns without showing it', async () => {
+      const password = 'Lovelace';
+      const cwd = await hostileProject(
+        vendor,
+        {},
+        {
+          kind: 'ldap',
+          file: undefined,
+          url: slapd.url,
+          bindDN: `cn=adsync,ou=services,${SUFFIX}`,
+          bindPassword: '${env:BIND}',
+        },
+      );
+      await modify(
+        cwd,
+        `dn: cn=adsync,ou=services,${SUFFIX}\nchangetype: modify\nreplace: userPassword\nuserPassword: ${password}\n`,
+      );
+      vendor.handle = answers(200, { errors: [] });
+      const env = { BIND: password, ADSYNC_CLIENT_SECRET: 'surname-test-client-secret' };
+      const adsync = (args: string[]): Promise<CliRun> => runAdsync(args, { cwd, env });
+      expect((await adsync(['push', '--first-push'])).code).toBe(0);
+      await modify(
+        cwd,
+        `dn: uid=ada,ou=hq,ou=people,${SUFFIX}\nchangetype: modify\nreplace: title\ntitle: Chief Engine\n`,
+      );
+      const plan = await adsync(['push', '--dry-run']);
+      expect(plan.code).toBe(0);
+      expect(plan.stderr).toContain(
+        'update: Ada Lovelace <ada@example.com> [hq]: Business Title "Chief Analyst" → "Chief Engine"',
+      );
+      const explain = await adsync(['explain', 'ada@example.com']);
+      expect(explain.stdout).toContain('Ada Lovelace');
+      expect(explain.stdout).not.toContain('***');
+      const explainJson = await adsync(['explain', 'ada@example.com', '--json']);
+      expect(JSON.stringify((JSON.parse(explainJson.stdout) as { people: unknown }).people)).toContain(
+        'Lovelace',
+      );
+      const diff = await adsync(['diff']);
+      expect(diff.code).toBe(0);
+      expect(diff.stdout).toContain('~ Ada Lovelace');
+      expect(diff.stdout).not.toContain('***');
+      const diffJson = await adsync(['diff', '--json']);
+      expect(JSON.stringify((JSON.parse(diffJson.stdout) as { changed: unknown }).changed)).toContain(
+        'Lovelace',
+      );
+      const log = await readFile(join(cwd, 'adsync.log'), 'utf8');
+      expect(log).toContain('update: Ada Lovelace');
+      const check = await adsync(['check']);
+      expect(check.stderr).toContain(
+        'warning: the bind password (directory.bindPassword) appears as a value in the directory (in 2 rows): choose a secret that is not directory data',
+      );
+      // The warning never shows the value, nor who holds it: its preview shows directory data.
+      const warning = check.stderr.split('\n').filter((l) => l.includes('appears as a value'));
+      expect(warning).toHaveLength(1);
+      expect(warning[0]).not.toContain(password);
+      // A password that is not directory data: no warning.
+      await modify(
+        cwd,
+        `dn: cn=adsync,ou=services,${SUFFIX}\nchangetype: modify\nreplace: userPassword\nuserPassword: not-a-name-8814\n`,
+      );
+      const other = await runAdsync(['check'], { cwd, env: { ...env, BIND: 'not-a-name-8814' } });
+      expect(other.stderr).not.toContain('appears as a value in the directory');
+    });
   });
 
   it('a wrong bind password against slapd, with --verbose and a log file: the reason, no JavaScript stack', async () => {
