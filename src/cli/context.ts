@@ -4,16 +4,17 @@ import { stripVTControlCharacters } from 'node:util';
 
 import type { Command } from 'commander';
 
-import type { CommandContext, GlobalOptions, ReportBody } from '../commands/context.js';
+import type { CommandContext, GlobalOptions, ReportBody, ReportOptions } from '../commands/context.js';
 import { exportEventLines, uploadEventLines } from '../commands/events.js';
 import { planCounts, type Line, type Style } from '../commands/output.js';
 import type { RunReport } from '../commands/push/report.js';
 import { notALog, ownFileAt } from '../config/own-files.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { Redactor } from '../config/secrets.js';
+import { Redactor, redactValues } from '../config/secrets.js';
 import { AdsyncError, RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
 import { notReplaceable, writeFileAtomic } from '../io/atomic-file.js';
-import { JsonLog, type LogLevel } from '../log/json-log.js';
+import type { LogLevel } from '../log/json-log.js';
+import { RunLog } from '../log/run-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
 import type { ExportEvent } from '../pipeline/export.js';
 import { newRunId } from '../schedule/run-id.js';
@@ -34,9 +35,6 @@ export interface CliIo {
   /** Working directory. */
   cwd: string;
 }
-
-/** Lines logged before the config says where the log is, at most. */
-const PENDING_LINES = 500;
 
 /**
  * Commands that never read a config: their --log-file opens at once. Every other command opens
@@ -74,10 +72,8 @@ export class CliContext implements CommandContext {
   public ui: Ui;
   private readonly redactor = new Redactor();
   private readonly lifecycle: Lifecycle;
-  private jsonLog: JsonLog | undefined;
-  private readonly pending: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
+  private readonly runLog = new RunLog();
   private loaded: ResolvedConfig | undefined;
-  private logFailed = false;
   /** --log-file, resolved; opened only after it was checked. */
   private logOption: string | undefined;
   private reportRefused = false;
@@ -97,9 +93,14 @@ export class CliContext implements CommandContext {
     this.runId = io.env.ADSYNC_RUN_ID ?? newRunId();
     this.lifecycle = createLifecycle(io.env);
     this.ui = this.makeUi(false, false);
-    // `adsync … | head`: a reader that went away is not an error of ours; stop quietly.
+    // `adsync … | head`, `adsync … 2>&1 | head`: a reader that went away is not an error of
+    // ours. The command goes on and ends with its own exit code; what it still writes to that
+    // stream is dropped.
     io.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') this.ui.warn(`cannot write to standard output: ${error.message}`);
+    });
+    io.stderr.on('error', () => {
+      // Nowhere left to say it: the log file (if any) still gets every line.
     });
   }
 
@@ -111,8 +112,8 @@ export class CliContext implements CommandContext {
       quiet,
       verbose,
       redactor: this.redactor,
-      onLine: (level, text) => {
-        this.log(level, stripVTControlCharacters(text));
+      onLine: (level, text, shown) => {
+        this.writeLog(level, stripVTControlCharacters(text), {}, shown === 'directory');
       },
     });
   }
@@ -179,20 +180,24 @@ export class CliContext implements CommandContext {
 
   /** @inheritdoc */
   public log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-    if (!this.jsonLog) {
-      // Lines before the config says where the log is: kept and written once it is open.
-      if (!this.logFailed && this.pending.length < PENDING_LINES)
-        this.pending.push({ level, message, fields });
-      return;
-    }
-    const problem = this.jsonLog.write(level, message, fields);
+    this.writeLog(level, message, fields, false);
+  }
+
+  /** A log line; `directory`: its message shows directory values, not redacted (see Line). */
+  private writeLog(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown>,
+    directory: boolean,
+  ): void {
+    const problem = this.runLog.write(level, message, fields, directory);
     if (problem) this.ui.warn(problem);
   }
 
   /** Open --log-file, unless it holds something other than a log. */
   private async openLogOption(settings?: ResolvedConfig['logging']): Promise<void> {
     const file = this.logOption;
-    if (file === undefined || this.jsonLog !== undefined || this.logFailed) return;
+    if (file === undefined || this.runLog.settled) return;
     const reason = await notALog(file);
     if (reason !== undefined) this.refuse('--log-file', reason);
     this.openLog(file, settings);
@@ -204,10 +209,7 @@ export class CliContext implements CommandContext {
    */
   private refuse(flag: '--log-file' | '--report', reason: string): never {
     if (flag === '--report') this.reportRefused = true;
-    else {
-      this.logFailed = true;
-      this.pending.splice(0);
-    }
+    else this.runLog.close();
     throw new UsageError(`${flag}: ${reason}`, {
       hint: `Name a file adsync neither reads nor keeps for ${flag} (a new file, or an earlier ${flag === '--report' ? 'report' : 'log'}).`,
       details: { option: flag },
@@ -233,14 +235,8 @@ export class CliContext implements CommandContext {
   }
 
   private openLog(file: string, settings: ResolvedConfig['logging']): void {
-    if (this.jsonLog) {
-      // Opened from --log-file before the config was read: the config's rotation still applies.
-      if (settings) this.jsonLog.configure(settings);
-      return;
-    }
-    if (this.logFailed) return;
     try {
-      this.jsonLog = new JsonLog({
+      const problems = this.runLog.open({
         file,
         maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
         keep: settings?.keep ?? 5,
@@ -248,18 +244,15 @@ export class CliContext implements CommandContext {
         runId: this.runId,
         redact: (text) => this.redactor.redact(text),
       });
+      for (const problem of problems) this.ui.warn(problem);
     } catch (error) {
       // A log that cannot be created costs the log, not the run: its outcome and exit code stay
       // the run's own, and stderr says why there is no log.
-      this.logFailed = true;
-      this.pending.splice(0);
       const failure = error instanceof AdsyncError ? error : undefined;
       this.ui.warn(
         `${failure?.message ?? describeError(error)}; this run goes on without a log file${failure?.hint ? ` (${failure.hint})` : ''}`,
       );
-      return;
     }
-    for (const line of this.pending.splice(0)) this.log(line.level, line.message, line.fields);
   }
 
   /** @inheritdoc */
@@ -334,7 +327,7 @@ export class CliContext implements CommandContext {
   }
 
   /** @inheritdoc */
-  public async emitReport(body: ReportBody, options: { compact?: boolean } = {}): Promise<void> {
+  public async emitReport(body: ReportBody, options: ReportOptions = {}): Promise<void> {
     const report: Record<string, unknown> = {
       runId: this.runId,
       command: this.command,
@@ -345,8 +338,18 @@ export class CliContext implements CommandContext {
       ...body,
     };
     this.lastReport = report;
-    const text = options.compact === true ? JSON.stringify(report) : JSON.stringify(report, null, 2);
-    if (this.json) this.ui.data(text);
+    // Redacted value by value before JSON escaping: a secret holding `"` or `\` would survive
+    // as escaped text, and a secret that reads as a number would turn `"rows":40` into invalid
+    // JSON. Numbers are facts of the run, never secrets.
+    const shown = new Set(options.directoryData ?? []);
+    const safe = Object.fromEntries(
+      Object.entries(report).map(([k, v]) => [
+        k,
+        shown.has(k) ? v : redactValues(v, (text) => this.redactor.redact(text)),
+      ]),
+    );
+    const text = options.compact === true ? JSON.stringify(safe) : JSON.stringify(safe, null, 2);
+    if (this.json) this.ui.data(text, 'redacted');
     if (this.options.report === undefined || this.reportRefused) return;
     const path = resolve(this.cwd, this.options.report);
     // Checked at the start too; something may have taken the name since.
@@ -356,7 +359,7 @@ export class CliContext implements CommandContext {
       return;
     }
     try {
-      await writeFileAtomic(path, `${this.redactor.redact(text)}\n`, { createDir: false });
+      await writeFileAtomic(path, `${text}\n`, { createDir: false });
     } catch (error) {
       // A report that cannot be written must not hide the run's own outcome.
       this.ui.warn(

@@ -64,6 +64,24 @@ function systemCode(error: unknown): string | undefined {
 }
 
 /**
+ * The messages of an error's causes, outermost first, without stacks: `connect ECONNRESET ←
+ * socket hang up`. A cause chain is finite in practice; a few levels say all there is.
+ */
+function causeText(cause: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c !== undefined && c !== null && depth < 4; depth++) {
+    if (c instanceof Error) {
+      if (c.message) parts.push(c.message);
+      c = c.cause;
+    } else {
+      if (typeof c === 'string') parts.push(c);
+      break;
+    }
+  }
+  return parts.length > 0 ? parts.join(' ← ') : undefined;
+}
+
+/**
  * What a thrown value means for the user and the exit code.
  * @param error anything a command threw
  */
@@ -76,12 +94,9 @@ export function failureOf(error: unknown): Failure {
       message: error.message,
       hint: error.hint,
       details: error.reportDetails(),
-      cause:
-        cause instanceof Error
-          ? (cause.stack ?? cause.message)
-          : typeof cause === 'string'
-            ? cause
-            : undefined,
+      // A known condition (a wrong password, a refused upload): what the library said is
+      // useful with --verbose, its JavaScript stack is not; stacks are for bugs.
+      cause: causeText(cause),
       bug: false,
       report: error.report,
       ...(error.warnings.length > 0 ? { warnings: [...error.warnings] } : {}),
@@ -96,7 +111,6 @@ export function failureOf(error: unknown): Failure {
       code: system,
       message: error.message,
       hint: SYSTEM_HINTS[system],
-      cause: error.stack,
       bug: false,
     };
   }

@@ -34,7 +34,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
           const result = await body(ctx, cmd);
           if (result === undefined) return;
           if (result.exitCode !== undefined) ctx.exitCode = result.exitCode;
-          await ctx.emitReport(result.report);
+          await ctx.emitReport(result.report, { directoryData: result.directoryData });
         },
     },
     {

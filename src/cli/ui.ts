@@ -19,6 +19,13 @@ const ansiStyle: Style = {
   dim: paint('dim'),
 };
 
+/**
+ * What a text is, for the redaction: `text` is redacted; `directory` shows directory values and
+ * adsync's own words only (see {@link Line.directory}); `redacted` was redacted value by value
+ * before it was serialised (a JSON report), so the serialised text must not be touched.
+ */
+export type ShownAs = 'text' | 'directory' | 'redacted';
+
 /** Streams and switches the terminal UI works with. */
 export interface UiOptions {
   /** Data goes here (CSV path, JSON report). */
@@ -34,7 +41,7 @@ export interface UiOptions {
   /** Applied to every line written. */
   redactor: Redactor;
   /** Also told every human line (uncoloured), whatever --quiet/--verbose say: the log file. */
-  onLine?: ((level: 'error' | 'warn' | 'info' | 'debug', text: string) => void) | undefined;
+  onLine?: ((level: 'error' | 'warn' | 'info' | 'debug', text: string, shown: ShownAs) => void) | undefined;
 }
 
 /**
@@ -80,10 +87,10 @@ export class Ui {
     for (const line of lines) {
       switch (line.level) {
         case 'data':
-          this.data(line.text);
+          this.data(line.text, line.directory === true ? 'directory' : 'text');
           break;
         case 'info':
-          this.info(line.text);
+          this.info(line.text, line.directory === true ? 'directory' : 'text');
           break;
         case 'warn':
           this.warn(line.text);
@@ -104,46 +111,54 @@ export class Ui {
     }
   }
 
-  private write(stream: NodeJS.WritableStream, text: string): void {
+  private write(stream: NodeJS.WritableStream, text: string, shown: ShownAs = 'text'): void {
+    // A reader that went away (`| head`): nothing more to show there.
+    if (!stream.writable) return;
     const hadSpinner = this.spinner?.isSpinning === true;
     if (hadSpinner) this.spinner?.clear();
-    stream.write(`${this.options.redactor.redact(text)}\n`);
+    stream.write(`${shown === 'text' ? this.options.redactor.redact(text) : text}\n`);
     if (hadSpinner) this.spinner?.render();
   }
 
-  /** @param text data for stdout (a path, the JSON report) */
-  public data(text: string): void {
-    this.write(this.options.stdout, text);
+  /**
+   * @param text data for stdout (a path, the JSON report)
+   * @param shown what the text is, for the redaction
+   */
+  public data(text: string, shown: ShownAs = 'text'): void {
+    this.write(this.options.stdout, text, shown);
   }
 
-  /** @param text progress or results, hidden by --quiet */
-  public info(text: string): void {
-    this.options.onLine?.('info', text);
-    if (!this.options.quiet) this.write(this.options.stderr, text);
+  /**
+   * @param text progress or results, hidden by --quiet
+   * @param shown what the text is, for the redaction
+   */
+  public info(text: string, shown: ShownAs = 'text'): void {
+    this.options.onLine?.('info', text, shown);
+    if (!this.options.quiet) this.write(this.options.stderr, text, shown);
   }
 
   /** @param text details shown with --verbose */
   public debug(text: string): void {
-    this.options.onLine?.('debug', text);
+    this.options.onLine?.('debug', text, 'text');
     if (this.options.verbose && !this.options.quiet) this.write(this.options.stderr, this.color.dim(text));
   }
 
   /** @param text a warning, hidden by --quiet */
   public warn(text: string): void {
-    this.options.onLine?.('warn', text);
+    this.options.onLine?.('warn', text, 'text');
     if (!this.options.quiet) this.write(this.options.stderr, `${this.color.yellow('warning:')} ${text}`);
   }
 
   /** @param text an error, always shown */
   public error(text: string): void {
-    this.options.onLine?.('error', text);
+    this.options.onLine?.('error', text, 'text');
     this.stopSpinner();
     this.write(this.options.stderr, `${this.color.red('error:')} ${text}`);
   }
 
   /** @param text raw text from commander (usage, help) */
   public raw(text: string): void {
-    this.options.stderr.write(this.options.redactor.redact(text));
+    if (this.options.stderr.writable) this.options.stderr.write(this.options.redactor.redact(text));
   }
 
   /** @param text what is going on now; a spinner on a TTY, nothing otherwise */

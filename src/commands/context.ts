@@ -74,7 +74,7 @@ export interface CommandContext {
    * Emit the report now (stdout with --json, the --report file) instead of when the command
    * returns: for a command that keeps running, so a script can read its first line.
    */
-  emitReport(report: ReportBody, options?: { compact?: boolean }): Promise<void>;
+  emitReport(report: ReportBody, options?: ReportOptions): Promise<void>;
   /** Send the webhook for a run, when the config asks for its outcome; never throws. */
   notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void>;
 }
@@ -82,8 +82,20 @@ export interface CommandContext {
 /** A command's part of the run report (the CLI adds runId, command, status, exitCode, times). */
 export type ReportBody = Record<string, unknown> & { status?: 'ok' | 'error'; exitCode?: number };
 
+/** How a report is written. */
+export interface ReportOptions {
+  /** On one line (a scheduler's status, a log). */
+  compact?: boolean | undefined;
+  /**
+   * Top-level keys whose values are directory data the admin asked to see (names, cells, the
+   * plan's contacts): not redacted, as lines of directory values are not (see Line.directory).
+   */
+  directoryData?: readonly string[] | undefined;
+}
+
 /** What a command body returns: its report, or nothing when it emitted it itself. */
-export type CommandResult = { report: ReportBody; exitCode?: ExitCodeValue } | undefined;
+export type CommandResult =
+  ({ report: ReportBody; exitCode?: ExitCodeValue } & Pick<ReportOptions, 'directoryData'>) | undefined;
 
 /** How a command's definition hands its body to the CLI. */
 export interface CommandHost {

@@ -18,6 +18,13 @@ export interface Line {
   level: LineLevel;
   /** The text, already styled. */
   text: string;
+  /**
+   * The line shows directory values the admin asked to see (names, cells, DNs, reasons about
+   * them) and adsync's own words, nothing a server, a vendor or the config sent: it is shown as
+   * it is. Secrets are hidden where they can come from; one that is also directory data is
+   * `check`'s warning, not a `***` in the middle of a name.
+   */
+  directory?: boolean;
 }
 
 /** The emphasis a render may use; the CLI's colours, or plain text. */
@@ -56,6 +63,14 @@ export class Lines {
   /** @param text progress or results */
   public info(text: string): void {
     this.lines.push({ level: 'info', text });
+  }
+
+  /**
+   * @param level where it belongs
+   * @param text a line of directory values and adsync's own words (see {@link Line.directory})
+   */
+  public directory(level: 'data' | 'info', text: string): void {
+    this.lines.push({ level, text, directory: true });
   }
 
   /** @param text a warning */

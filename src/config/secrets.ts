@@ -228,33 +228,91 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
 /**
  * The forms a secret takes on the wire, each of which a server may echo back: as it is,
  * percent-encoded (URLs, `encodeURIComponent`), form-encoded (`application/x-www-form-urlencoded`,
- * spaces as `+`) and in base64.
+ * spaces as `+`), in base64, and as hex of its UTF-8 bytes in both cases (LDAP servers and
+ * packet dumps show bytes that way).
  * @param secret the value
  */
-function encodings(secret: string): string[] {
+export function secretEncodings(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
   const form = new URLSearchParams({ s: secret }).toString().slice(2);
-  return [secret, encodeURIComponent(secret), form, Buffer.from(secret, 'utf8').toString('base64')];
+  const hex = bytes.toString('hex');
+  return [secret, encodeURIComponent(secret), form, bytes.toString('base64'), hex, hex.toUpperCase()];
+}
+
+/** A secret shorter than this is hidden only as a whole word: as a part of one it would hide too much. */
+export const SHORT_SECRET = 3;
+
+/**
+ * Names whose value is a credential wherever it is written, whatever its length: the fields of
+ * OAuth2 and form bodies, query strings and JSON answers.
+ */
+const CREDENTIAL_NAMES =
+  'client_secret|client_assertion|password|passwd|pwd|api_?key|apikey|access_token|refresh_token|id_token|secret|authorization|proxy-authorization';
+/** `client_secret=…` in a form body or a query (up to `&`, white space or a quote). */
+const FORM_FIELD = new RegExp(`(?<![\\w-])(${CREDENTIAL_NAMES})=([^&\\s"'<>]+)`, 'gi');
+/** `"client_secret": "…"` in JSON text a server sent. */
+const JSON_FIELD = new RegExp(`("(?:${CREDENTIAL_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+/** `Authorization: Basic …` as a header line. */
+const AUTH_HEADER =
+  /\b((?:proxy-)?authorization:[ \t]*)(?:(basic|bearer|digest|negotiate|ntlm)[ \t]+)?[^\s"',}]+/gi;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
- * Replaces every known secret in a text with `***`, in each of its encodings, and the query
- * values of every URL. Used on everything adsync prints or writes as a last line of defence:
- * secrets should never reach output in the first place.
+ * Text with the values of credential fields replaced by `***` whatever they are
+ * (`client_secret=***`, `"password":"***"`, `Authorization: Basic ***`): a secret too short to
+ * be looked for anywhere is still hidden where a server echoes it in such a field.
+ * @param text any text about to be shown or written
+ */
+export function redactCredentialFields(text: string): string {
+  return text
+    .replace(FORM_FIELD, (_m, name: string) => `${name}=***`)
+    .replace(JSON_FIELD, (_m, head: string) => `${head}"***"`)
+    .replace(
+      AUTH_HEADER,
+      (_m, head: string, scheme: string | undefined) => `${head}${scheme ? `${scheme} ` : ''}***`,
+    );
+}
+
+/**
+ * Replaces every known secret in a text with `***`, in each of its encodings, the values of
+ * credential fields and the query values of every URL. Used where text that may hold a secret
+ * leaves adsync (server and vendor messages, errors, reports, logs), and as a last line of
+ * defence on everything else: secrets should never reach output in the first place.
  */
 export class Redactor {
   private readonly secrets: string[] = [];
+  /** Forms under {@link SHORT_SECRET} characters, hidden only as whole words. */
+  private readonly short: string[] = [];
+  private shortPattern: RegExp | undefined;
 
   private addForm(form: string): void {
-    if (form.length >= 3 && !this.secrets.includes(form)) this.secrets.push(form);
+    if (form === '') return;
+    const list = form.length >= SHORT_SECRET ? this.secrets : this.short;
+    if (!list.includes(form)) list.push(form);
   }
 
   /**
    * @param secrets values to hide
    */
   public add(...secrets: string[]): void {
-    for (const s of secrets) if (s.length >= 3) for (const form of encodings(s)) this.addForm(form);
+    for (const s of secrets) for (const form of secretEncodings(s)) this.addForm(form);
+    this.sorted();
+  }
+
+  private sorted(): void {
     // Longest first, so a secret that contains another is hidden whole.
     this.secrets.sort((a, b) => b.length - a.length);
+    this.short.sort((a, b) => b.length - a.length);
+    this.shortPattern =
+      this.short.length === 0
+        ? undefined
+        : new RegExp(
+            `(?<![\\p{L}\\p{N}])(?:${this.short.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`,
+            'gu',
+          );
   }
 
   /**
@@ -270,13 +328,43 @@ export class Redactor {
   }
 
   /**
+   * Whether a text holds one of the secrets (in any of its encodings; a short one as a whole
+   * word), leaving credential fields and URL queries aside: for `check`'s warning about a secret
+   * that is also directory data.
+   * @param text a value
+   */
+  public appearsIn(text: string): boolean {
+    if (this.secrets.some((s) => text.includes(s))) return true;
+    if (!this.shortPattern) return false;
+    this.shortPattern.lastIndex = 0;
+    return this.shortPattern.test(text);
+  }
+
+  /**
    * @param text any text about to be shown or written
    */
   public redact(text: string): string {
     let out = text;
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
-    return redactUrlQueries(out);
+    if (this.shortPattern) out = out.replace(this.shortPattern, '***');
+    return redactUrlQueries(redactCredentialFields(out));
   }
+}
+
+/**
+ * A copy of a JSON-like value with `redact` applied to every string in it.
+ * @param value plain data
+ * @param redact the redaction
+ */
+export function redactValues<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactValues(v, redact)) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactValues(v as unknown, redact)]),
+    ) as T;
+  }
+  return value;
 }
 
 export { keyPath };

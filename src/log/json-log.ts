@@ -3,22 +3,7 @@ import { dirname } from 'node:path';
 
 import { ConfigError, describeError } from '../errors.js';
 import { makeDir } from '../io/make-dir.js';
-
-/**
- * A copy of a JSON-like value with `redact` applied to every string in it.
- * @param value plain data
- * @param redact the redaction
- */
-export function redactValues<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => redactValues(v, redact)) as T;
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, redactValues(v as unknown, redact)]),
-    ) as T;
-  }
-  return value;
-}
+import { redactValues } from '../config/secrets.js';
 
 /** Severity of a log line. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -74,15 +59,26 @@ export class JsonLog {
    * @param level severity
    * @param message human text (no colours)
    * @param fields structured facts (never secrets; redacted anyway)
+   * @param options how the message is written
+   * @param options.directory the message shows directory values and adsync's own words only: not
+   *   redacted (a secret that is also directory data is `check`'s warning, not a `***` in a name)
    * @returns an error message if the line could not be written (reported once by the caller)
    */
-  public write(level: LogLevel, message: string, fields: Record<string, unknown> = {}): string | undefined {
+  public write(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown> = {},
+    options: { directory?: boolean } = {},
+  ): string | undefined {
     if (level === 'debug' && this.options.level !== 'debug') return undefined;
     // Redacted value by value, before JSON escaping could hide a secret with a quote in it.
-    const record = redactValues(
-      { time: new Date().toISOString(), level, runId: this.options.runId, message, ...fields },
-      this.options.redact,
-    );
+    const record = {
+      ...redactValues(
+        { time: new Date().toISOString(), level, runId: this.options.runId, message, ...fields },
+        this.options.redact,
+      ),
+      ...(options.directory === true ? { message } : {}),
+    };
     const line = `${JSON.stringify(record)}\n`;
     try {
       // A failed rotation (another process rotated first; Windows holding the file) must not

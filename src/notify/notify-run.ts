@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 
 import type { ResolvedConfig } from '../config/types.js';
 import { describeError } from '../errors.js';
-import { redactValues } from '../log/json-log.js';
+import { redactValues } from '../config/secrets.js';
 import { noticeKind, runNotice, type RunNoticeInput } from './notice.js';
 
 /** Where a notification's outcome is told. */

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
 import { ownFileAt } from '../config/own-files.js';
+import { redactValues } from '../config/secrets.js';
 import { notReplaceable } from '../io/atomic-file.js';
 import { noBaselineHint, noBaselineTrip } from '../plan/first-push.js';
 import { approvalHint, checkGuards } from '../plan/guards.js';
@@ -185,10 +186,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     history.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    const problem = await recordRun(
-      paths.history,
-      JSON.parse(redact(JSON.stringify(history))) as HistoryEntry,
-    );
+    const problem = await recordRun(paths.history, redactValues(history, redact));
     if (problem !== undefined)
       if (told instanceof AdsyncError) told.warnings.push(problem);
       else told?.warnings.push({ message: problem });

@@ -7,7 +7,8 @@ import { BerReader, BerWriter } from 'ldapts';
  * A hand-made LDAP server on loopback that answers searches the way a test tells it to: with
  * paging cookies that do not advance, empty pages, entries from elsewhere, ranged attributes that
  * never end. Real servers do not misbehave on demand; proxies and virtual directories in front of
- * them do. Binds always succeed; BER is read and written with ldapts's own reader and writer.
+ * them do. Binds succeed unless a test says how to answer them (it may echo the password);
+ * BER is read and written with ldapts's own reader and writer.
  */
 
 const PAGED_RESULTS = '1.2.840.113556.1.4.319';
@@ -135,13 +136,28 @@ function envelope(id: number, body: (writer: BerWriter) => void, cookie?: Buffer
   return writer.buffer;
 }
 
-const result = (tag: number, code: number) => (writer: BerWriter) => {
+const result = (tag: number, code: number, message?: string) => (writer: BerWriter) => {
   writer.startSequence(tag);
   writer.writeEnumeration(code);
   writer.writeString('');
-  writer.writeString(code === 0 ? '' : 'hostile server says no');
+  writer.writeString(message ?? (code === 0 ? '' : 'hostile server says no'));
   writer.endSequence();
 };
+
+/** How the server answers a simple bind: its result code and diagnostic message. */
+export type HostileBind = (dn: string, password: string) => { resultCode: number; message?: string };
+
+/** The DN and password of a simple bind request. */
+function readBind(message: Buffer): { dn: string; password: string } {
+  const reader = new BerReader(message);
+  reader.readSequence(0x30);
+  reader.readInt();
+  reader.readSequence(0x60);
+  reader.readInt();
+  const dn = reader.readString() ?? '';
+  const password = reader.peek() === 0x80 ? (reader.readString(0x80) ?? '') : '';
+  return { dn, password };
+}
 
 const entryBody = (entry: HostileEntry) => (writer: BerWriter) => {
   writer.startSequence(0x64);
@@ -164,10 +180,14 @@ function answer(
   message: Buffer,
   handler: (s: HostileSearch) => HostileAnswer,
   found: HostileLdap,
+  bind: HostileBind | undefined,
 ): void {
   const { id, op, search } = readRequest(message);
-  if (op === 0x60) socket.write(envelope(id, result(0x61, 0)));
-  else if (op === 0x42) socket.end();
+  if (op === 0x60) {
+    const { dn, password } = readBind(message);
+    const reply = bind?.(dn, password) ?? { resultCode: 0 };
+    socket.write(envelope(id, result(0x61, reply.resultCode, reply.message)));
+  } else if (op === 0x42) socket.end();
   else if (search) {
     found.searches.push(search);
     const reply = handler(search);
@@ -179,9 +199,11 @@ function answer(
 /**
  * Start a hostile LDAP server on a free loopback port.
  * @param handler how to answer each search
+ * @param bind how to answer a bind (default: every bind succeeds)
  */
 export async function startHostileLdap(
   handler: (search: HostileSearch) => HostileAnswer,
+  bind?: HostileBind,
 ): Promise<HostileLdap> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -193,7 +215,7 @@ export async function startHostileLdap(
       pending = Buffer.concat([pending, data]);
       for (let message = nextElement(pending); message; message = nextElement(pending)) {
         pending = pending.subarray(message.length);
-        answer(socket, message, handler, found);
+        answer(socket, message, handler, found, bind);
       }
     });
   });

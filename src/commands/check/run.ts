@@ -4,6 +4,7 @@ import { createDirectorySource } from '../../directory/source.js';
 import { AdsyncError, ConfigError } from '../../errors.js';
 import { compareText } from '../../mapping/order.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
+import { configSecrets, secretKeepingWarnings, SecretsInData } from './secrets.js';
 import type { VendorCheck } from './vendor.js';
 
 /** Reachability of one configured URL. */
@@ -85,16 +86,20 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       await probe.close();
     }
   }
+  const secrets = configSecrets(config);
   const result: CheckResult = {
     configPath: config.filepath,
     urls,
     locations: [],
     headers: config.layout.headers,
-    warnings: [],
+    // How the secrets are kept; whether one is also directory data is known after the read.
+    warnings: secretKeepingWarnings(config, secrets).map((message) => ({ message })),
   };
   if (!urls.some((u) => u.ok)) return result;
+  let inData = new SecretsInData(secrets);
   try {
-    Object.assign(result, await previewLocations(config, options));
+    const found = await previewLocations(config, options, inData);
+    Object.assign(result, { ...found, warnings: [...result.warnings, ...found.warnings] });
   } catch (error) {
     // An unusable extraContacts file is the config's problem (exit 2), not a location's.
     if (!(error instanceof AdsyncError) || error instanceof ConfigError) throw error;
@@ -105,10 +110,11 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
     // One location failing must not hide the others: read each on its own to say which.
     const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
     result.locations = [];
+    inData = new SecretsInData(secrets);
     for (const slug of slugs) {
       const one = { ...config, locations: config.locations.filter((l) => l.slug === slug) };
       try {
-        const found = await previewLocations(one, options);
+        const found = await previewLocations(one, options, inData);
         if (found.connection) result.connection ??= found.connection;
         result.warnings.push(...found.warnings);
         result.locations.push(...found.locations);
@@ -122,6 +128,7 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       }
     }
   }
+  result.warnings.push(...inData.warnings().map((message) => ({ message })));
   return result;
 }
 
@@ -136,10 +143,12 @@ function errorOf(error: AdsyncError): NonNullable<UrlCheck['error']> {
  * Export the config's locations, keeping only each location's first rows.
  * @param config the resolved config (all its locations, or one)
  * @param options preview size and progress
+ * @param inData told every row, to find the config's secrets in directory data
  */
 async function previewLocations(
   config: ResolvedConfig,
   options: CheckOptions,
+  inData: SecretsInData,
 ): Promise<Pick<CheckResult, 'connection' | 'warnings' | 'locations'>> {
   // Only the first rows of each location are kept for the preview; the rest stream past.
   const previews = new Map<string, string[][]>();
@@ -147,6 +156,7 @@ async function previewLocations(
     onEvent: options.onEvent,
     sink: {
       row: ({ cells, location }) => {
+        inData.row(cells);
         let preview = previews.get(location);
         if (!preview) previews.set(location, (preview = []));
         if (preview.length < options.previewRows) preview.push(cells);

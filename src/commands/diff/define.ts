@@ -26,7 +26,7 @@ export function defineDiff(program: Command, host: CommandHost): void {
           newer === undefined ? undefined : resolve(ctx.cwd, newer),
         );
         if (!ctx.json) ctx.show(renderDiff(result));
-        return { report: { ...result } };
+        return { report: { ...result }, directoryData: ['added', 'removed', 'changed'] };
       }),
     );
 }

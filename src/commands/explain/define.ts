@@ -38,7 +38,7 @@ export function defineExplain(program: Command, host: CommandHost): void {
         );
         ctx.stopProgress();
         if (!ctx.json) ctx.show(renderExplain(ctx.style, result));
-        return { report: { ...result } };
+        return { report: { ...result }, directoryData: ['query', 'people', 'inLastPush'] };
       }),
     );
 }

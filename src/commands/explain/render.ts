@@ -51,35 +51,39 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     ? `the last good push (${result.lastPush.time}, ${plural(result.lastPush.contacts, 'contact')})`
     : undefined;
   if (result.people.length === 0) {
-    out.data(
+    out.directory(
+      'data',
       `${c.yellow('!')} nobody in the directory matches ${quoteValue(result.query)} (searched by email, login, DN and name, without the location filters)`,
     );
-    if (!last) out.data('  there is no last good push to compare with');
-    else if (result.inLastPush.length === 0) out.data(`  ${last} has no contact with that email either`);
+    if (!last) out.directory('data', '  there is no last good push to compare with');
+    else if (result.inLastPush.length === 0)
+      out.directory('data', `  ${last} has no contact with that email either`);
     else {
-      out.data(`  ${last} has it:`);
+      out.directory('data', `  ${last} has it:`);
       for (const contact of result.inLastPush) {
         const from = contact.source === undefined ? '' : ` (from ${contact.source})`;
-        out.data(`  in ${locationLabel(contact.location)}${from}: ${nextLine(contact)}`);
-        for (const line of rowLines(contact.row, '    ')) out.data(line);
+        out.directory('data', `  in ${locationLabel(contact.location)}${from}: ${nextLine(contact)}`);
+        for (const line of rowLines(contact.row, '    ')) out.directory('data', line);
       }
     }
     return out.lines;
   }
   for (const person of result.people) {
-    out.data(
+    out.directory(
+      'data',
       `${c.bold(showValue(person.name))}  ${c.dim(showValue(person.source === undefined ? person.dn : `${person.source} (extraContacts)`))}`,
     );
     const shown = person.locations.find((l) => l.matched) ?? person.locations[0];
     if (shown) {
-      out.data(`  row${shown.matched ? '' : ' (as it would be mapped)'}:`);
-      for (const line of rowLines(shown.row, '    ')) out.data(line);
+      out.directory('data', `  row${shown.matched ? '' : ' (as it would be mapped)'}:`);
+      for (const line of rowLines(shown.row, '    ')) out.directory('data', line);
     }
     for (const l of person.locations) locationLines(out, l, last);
-    out.data('');
+    out.directory('data', '');
   }
   if (result.more)
-    out.data(
+    out.directory(
+      'data',
       `${c.yellow('!')} more people match ${quoteValue(result.query)}; give an email, a login or a longer part of the name`,
     );
   for (const w of result.warnings)
@@ -90,25 +94,27 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
 function locationLines(out: Lines, l: LocationExplain, last: string | undefined): void {
   const c = out.color;
   const mark = l.verdict === 'valid' ? c.green('✔') : l.matched ? c.red('✘') : c.dim('·');
-  out.data(
+  out.directory(
+    'data',
     `  ${mark} ${c.bold(locationLabel(l.slug))}: ${VERDICT_TEXT[l.verdict]}; ${ACTION_TEXT[l.action]}`,
   );
-  for (const w of l.why) out.data(`      ${w}`);
-  for (const r of l.reasons) out.data(`      ${c.red('rejected:')} ${r}`);
-  if (l.keptBy !== undefined) out.data(`      kept by location ${locationLabel(l.keptBy)}`);
-  if (l.changes.length > 0) out.data(`      changes: ${changesText(l.changes)}`);
+  for (const w of l.why) out.directory('data', `      ${w}`);
+  for (const r of l.reasons) out.directory('data', `      ${c.red('rejected:')} ${r}`);
+  if (l.keptBy !== undefined) out.directory('data', `      kept by location ${locationLabel(l.keptBy)}`);
+  if (l.changes.length > 0) out.directory('data', `      changes: ${changesText(l.changes)}`);
   if (l.rename) {
     const where = l.rename.location === l.slug ? '' : ` (from location ${locationLabel(l.rename.location)})`;
-    out.data(
+    out.directory(
+      'data',
       `      a rename: ${l.rename.from} → ${l.rename.to}${where}, the same directory entry; the vendor matches by it, so it archives (disables) the old record and creates this one`,
     );
   }
-  for (const b of l.archiveBecause ?? []) out.data(`      archived because: ${b}`);
-  if (!last) out.data('      the vendor has received nothing yet (no last good push)');
-  else if (!l.lastPushed) out.data(`      not in ${last}`);
-  else if (l.action === 'unchanged') out.data(`      the vendor has this row already (${last})`);
+  for (const b of l.archiveBecause ?? []) out.directory('data', `      archived because: ${b}`);
+  if (!last) out.directory('data', '      the vendor has received nothing yet (no last good push)');
+  else if (!l.lastPushed) out.directory('data', `      not in ${last}`);
+  else if (l.action === 'unchanged') out.directory('data', `      the vendor has this row already (${last})`);
   else {
-    out.data(`      the vendor last received (${last}):`);
-    for (const line of rowLines(l.lastPushed, '        ')) out.data(line);
+    out.directory('data', `      the vendor last received (${last}):`);
+    for (const line of rowLines(l.lastPushed, '        ')) out.directory('data', line);
   }
 }

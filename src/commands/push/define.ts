@@ -68,7 +68,7 @@ export function definePush(program: Command, host: CommandHost): void {
         ctx.stopProgress();
         ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));
         if (!ctx.json) ctx.show([{ level: 'data', text: result.csvPath }]);
-        return { report: pushReport(result, ctx.startedAt) };
+        return { report: pushReport(result, ctx.startedAt), directoryData: ['plan'] };
       }),
     );
 }

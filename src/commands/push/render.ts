@@ -44,7 +44,7 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
       `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file)` : ''}:`,
     );
     for (const r of rejected)
-      out.info(`  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
+      out.directory('info', `  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
   }
   renderPlan(out, result.plan);
   if (result.staleLockTakenOver) out.warn(`took over a stale lock (${result.staleLockTakenOver})`);
@@ -85,13 +85,13 @@ function renderPlan(out: Lines, plan: Plan): void {
     const total = plan.totals[label];
     if (total === 0 || (plan.firstPush && label === 'create')) return;
     const names = list.slice(0, 5).map((p) => `${p.name}${where(p)}${extra(p)}`);
-    out.info(`  ${label}: ${names.join(', ')}${more(total)}`);
+    out.directory('info', `  ${label}: ${names.join(', ')}${more(total)}`);
   };
   sample('create', plan.create, () => '');
   // One line per update: the changed columns, old → new.
   for (const p of plan.update.slice(0, 5)) {
     const changes = p.changes?.length ? `: ${changesText(p.changes)}` : '';
-    out.info(`  update: ${p.name}${where(p)}${changes}`);
+    out.directory('info', `  update: ${p.name}${where(p)}${changes}`);
   }
   if (plan.totals.update > 5) out.info(`  update: … (${plan.totals.update - 5} more)`);
   sample('archive', plan.archive, (p) => (p.rejectedBecause ? ' (row rejected)' : ''));
@@ -102,7 +102,7 @@ function renderPlan(out: Lines, plan: Plan): void {
         (r) =>
           `${r.from} → ${r.to}${r.location ? ` [${r.location}${r.toLocation ? ` → ${r.toLocation}` : ''}]` : ''}`,
       );
-    out.info(`  renames: ${renames.join(', ')}${more(plan.totals.rename)}`);
+    out.directory('info', `  renames: ${renames.join(', ')}${more(plan.totals.rename)}`);
     // The vendors match these contacts by email (or SMS phone): the new one is a new record.
     out.info(
       '    (the same directory entries with a new email or SMS phone: the vendor archives or disables each old record and creates a new one)',
