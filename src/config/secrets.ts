@@ -232,7 +232,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
  * packet dumps show bytes that way).
  * @param secret the value
  */
-export function secretEncodings(secret: string): string[] {
+function secretEncodings(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const form = new URLSearchParams({ s: secret }).toString().slice(2);
   const hex = bytes.toString('hex');
@@ -266,7 +266,7 @@ function escapeRegExp(text: string): string {
  * be looked for anywhere is still hidden where a server echoes it in such a field.
  * @param text any text about to be shown or written
  */
-export function redactCredentialFields(text: string): string {
+function redactCredentialFields(text: string): string {
   return text
     .replace(FORM_FIELD, (_m, name: string) => `${name}=***`)
     .replace(JSON_FIELD, (_m, head: string) => `${head}"***"`)
@@ -299,10 +299,10 @@ export class Redactor {
    */
   public add(...secrets: string[]): void {
     for (const s of secrets) for (const form of secretEncodings(s)) this.addForm(form);
-    this.sorted();
+    this.reindex();
   }
 
-  private sorted(): void {
+  private reindex(): void {
     // Longest first, so a secret that contains another is hidden whole.
     this.secrets.sort((a, b) => b.length - a.length);
     this.short.sort((a, b) => b.length - a.length);

@@ -265,7 +265,7 @@ describe('secrets in every form never reach output or files (hostile vendor and 
       );
       const other = await runAdsync(['check'], { cwd, env: { ...env, BIND: 'not-a-name-8814' } });
       expect(other.stderr).not.toContain('appears as a value in the directory');
-    });
+    }, 120_000);
   });
 
   it('a wrong bind password against slapd, with --verbose and a log file: the reason, no JavaScript stack', async () => {
