@@ -159,7 +159,7 @@ async function previewLocations(
     locations: exported.locations.map((l) => ({
       slug: l.slug,
       rows: l.rows,
-      rejected: l.rejected.length,
+      rejected: l.rejected,
       extraContacts: l.extraContacts,
       preview: previews.get(l.slug) ?? [],
     })),
