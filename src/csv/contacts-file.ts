@@ -180,9 +180,9 @@ export async function eachContact(
   return { path, name, missingColumns: header.missing };
 }
 
-/** A file's bytes in 64 KiB pieces. */
+/** A file's bytes in 4 KiB pieces. */
 function* chunks(bytes: Buffer): Generator<Buffer> {
-  for (let at = 0; at < bytes.length; at += 1 << 16) yield bytes.subarray(at, at + (1 << 16));
+  for (let at = 0; at < bytes.length; at += 1 << 12) yield bytes.subarray(at, at + (1 << 12));
 }
 
 /**

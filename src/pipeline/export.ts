@@ -61,8 +61,8 @@ export interface ExportOptions {
  * Read every location from the directory, map and validate each person, and send the valid rows
  * to the sink in their deterministic order. Memory does not grow with the directory: each
  * location's rows are sorted in bounded runs on disk and merged, duplicates are found with
- * compact hashes, and rejected rows are sorted the same way and passed to the sink after the
- * valid ones (only counts and samples of them and of row warnings are kept). Everything is read before the
+ * compact hashes, and rejected rows are spooled to disk and passed to the sink after the valid
+ * ones (only counts and samples of them and of row warnings are kept). Everything is read before the
  * first row reaches the sink: any directory error throws first, so a partial read never turns
  * into a shorter CSV.
  * @param config the resolved config

@@ -61,7 +61,7 @@ export async function readDirectory(
   const keyColumns = sortKeyIndexes(layout);
   const directory = createDirectorySource(config.directory);
   const warnings = new RowWarnings(watch && ((dn) => watch.wants(dn)));
-  const rejects = new RejectStore({ dir: work, columns: keyColumns, budget });
+  const rejects = new RejectStore(work);
   const references: string[] = [];
   const buckets = new Map<string, Bucket>();
   const searches: Record<string, number> = {};

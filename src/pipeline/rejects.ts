@@ -1,4 +1,7 @@
-import { RowSorter, type SortBudget } from '../csv/external-sort.js';
+import { join } from 'node:path';
+
+import { LINE_CHUNK, LineBuffer } from '../io/line-buffer.js';
+import { tightenHeapForManyRejects } from '../runtime/heap.js';
 import type { ExportWarning, RejectedRow } from './types.js';
 
 /** Rejected rows of each location a run keeps in memory for output and the report. */
@@ -7,24 +10,19 @@ export const REJECT_SAMPLE = 20;
 /** Row warnings a run keeps in memory for output and the report (the rest are counted). */
 export const ROW_WARNING_SAMPLE = 200;
 
-// eslint-disable-next-line no-control-regex -- control characters are what is replaced
-const CONTROL = /[\u0000-\u001f]/g;
-
 /**
- * The rejected rows of a run, per location, on their way to the rejects file: held in the
- * sort's bounded memory and spilled to sorted runs on disk like the valid rows, so a file or a
- * directory of a million rejected rows costs disk, not memory. Read back once, in output order.
+ * The rejected rows of a run, per location, on their way to the rejects file: each is written to
+ * a spool file of the run's private working directory as it is found, and read back once, in the
+ * order found, so a file or a directory of a million rejected rows costs disk, not memory.
  */
 export class RejectStore {
-  private readonly sorters = new Map<string, RowSorter>();
+  private readonly spools = new Map<string, LineBuffer>();
+  private spooled = 0;
 
   /**
-   * @param options where runs go (the run's private working directory), the sort columns and
-   *   the memory budget shared with the valid rows
+   * @param dir where the spools go (the run's private working directory)
    */
-  public constructor(
-    private readonly options: { dir: string; columns: readonly number[]; budget: SortBudget },
-  ) {}
+  public constructor(private readonly dir: string) {}
 
   /**
    * Keep a rejected row.
@@ -32,35 +30,27 @@ export class RejectStore {
    * @param row the row
    */
   public async add(slug: string, row: RejectedRow): Promise<void> {
-    let sorter = this.sorters.get(slug);
-    if (!sorter) {
-      sorter = new RowSorter({ ...this.options, name: `rejects${this.sorters.size}` });
-      this.sorters.set(slug, sorter);
+    let spool = this.spools.get(slug);
+    if (!spool) {
+      spool = new LineBuffer(join(this.dir, `rejects-${this.spools.size}`));
+      this.spools.set(slug, spool);
     }
-    const { dn, ...rest } = row;
-    // The sort holds rows without control characters (a rejected row may have them): it is
-    // given cells cleaned for ordering only, and the row itself rides along as its identity.
-    await sorter.add(
-      row.cells.map((cell) => cell.replace(CONTROL, ' ')),
-      dn,
-      Buffer.from(JSON.stringify(rest)).toString('base64'),
-    );
+    // JSON escapes every control character: one row, one line.
+    const line = JSON.stringify(row);
+    if (this.spooled < LINE_CHUNK && (this.spooled += line.length) >= LINE_CHUNK) tightenHeapForManyRejects();
+    await spool.append(line);
   }
 
   /**
-   * A location's rejected rows in output order (its sort order), once.
+   * A location's rejected rows in the order they were found (rows of `extraContacts:` files,
+   * then the directory's, then those losing a shared value), once.
    * @param slug the location
    */
-  public async *sorted(slug: string): AsyncGenerator<RejectedRow> {
-    const sorter = this.sorters.get(slug);
-    if (!sorter) return;
-    for await (const held of sorter.sorted()) {
-      const rest = JSON.parse(Buffer.from(held.id ?? '', 'base64').toString('utf8')) as Omit<
-        RejectedRow,
-        'dn'
-      >;
-      yield { ...rest, dn: held.dn };
-    }
+  public async *rows(slug: string): AsyncGenerator<RejectedRow> {
+    const spool = this.spools.get(slug);
+    if (!spool) return;
+    await spool.close();
+    for await (const line of spool.lines()) yield JSON.parse(line) as RejectedRow;
   }
 }
 

@@ -103,7 +103,7 @@ interface Rules {
  * Phase two for every location: settle each one and send its rows to the sink, locations in
  * output order (by slug). For iLobby (reach by email) locations are settled in config order, so
  * the first matching location keeps a contact, and their rows are parked in a run file until all
- * are settled. Then every rejected row goes to the sink, in the same order; only counts and a
+ * are settled. Then every rejected row goes to the sink, locations in the same order; only counts and a
  * sample of them stay in memory.
  * @param config the resolved config
  * @param read the locations as read, their rejected rows, and the warnings (settling adds its own)
@@ -177,7 +177,7 @@ export async function settleLocations(
     const output = outputs.get(slug);
     if (!output) continue;
     const location: LocationOutput = { ...output, rejected: 0, rejectedSample: [] };
-    for await (const row of rejects.sorted(slug)) {
+    for await (const row of rejects.rows(slug)) {
       if (location.rejected++ < REJECT_SAMPLE) location.rejectedSample.push(row);
       await sink.rejected?.(row);
     }

@@ -66,7 +66,7 @@ export interface ExportSink {
   row(row: ExportRow): Promise<void> | void;
   /**
    * A rejected row, each once, after every valid row: locations in output order, each
-   * location's rejects in its row order (read back from disk: they are never all in memory).
+   * location's rejects in the order found (read back from disk: they are never all in memory).
    * @param row the row
    */
   rejected?(row: RejectedRow): Promise<void> | void;
@@ -109,7 +109,7 @@ export interface LocationOutput {
   extraContacts: number;
   /** Rejected rows (every one went to the sink's `rejected`). */
   rejected: number;
-  /** The first rejected rows, in output order (at most REJECT_SAMPLE). */
+  /** The first rejected rows, in the order found (at most REJECT_SAMPLE). */
   rejectedSample: RejectedRow[];
 }
 

@@ -47,6 +47,28 @@ describe('readContactsFile (extraContacts)', () => {
     ]);
   });
 
+  it('reads a file of many rows in pieces: characters split between pieces, quoted line breaks and line numbers stay right', async () => {
+    const rows = Array.from({ length: 3000 }, (_, n) =>
+      n % 7 === 0 ? `Zoë,"Ør\nsted",z${n}@x.example,hq` : `Ann,Łoś ${n},a${n}@x.example,hq`,
+    );
+    const read = await readContactsFile(
+      await file(`FIRSTNAME,LASTNAME,EMAIL,SITE\n${rows.join('\n')}\n`),
+      HEADERS,
+    );
+    expect(read.rows).toHaveLength(3000);
+    let line = 2;
+    for (const [n, row] of read.rows.entries()) {
+      expect(row).toEqual({
+        cells:
+          n % 7 === 0
+            ? ['Zoë', 'Ør\nsted', `z${n}@x.example`, 'hq']
+            : ['Ann', `Łoś ${n}`, `a${n}@x.example`, 'hq'],
+        line,
+      });
+      line += n % 7 === 0 ? 2 : 1;
+    }
+  });
+
   it('takes the columns in any order, and marks a row with too few or too many fields', async () => {
     const path = await file('SITE,EMAIL,LASTNAME,FIRSTNAME\nhq,ann@x.example,Smith,Ann\nhq,bob@x.example\n');
     expect((await readContactsFile(path, HEADERS)).rows).toEqual([
