@@ -196,6 +196,7 @@ export async function exportToFiles(
     const wanted = new Set(config.safety.mustInclude);
     const mustIncludeFound = new Set<string>();
     let rows = 0;
+    let rejected = 0;
     const sink: ExportSink = {
       row: async (row) => {
         // A stopped run (time limit, SIGTERM) ends here and removes what it wrote.
@@ -213,6 +214,8 @@ export async function exportToFiles(
         if (contacts && contacts.pending >= LINE_CHUNK) await contacts.flush();
       },
       rejected: async (r) => {
+        // Millions of rejects take a while to write: a stopped run ends here too.
+        if (++rejected % 1000 === 0) signal?.throwIfAborted();
         await rejectsCsv.write([...r.cells, r.dn, r.reasons.join('; ')]);
         planner.reject(plannedReject(r));
       },
