@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 
 import { ConfigError, describeError } from '../errors.js';
 import { FILE_LIMITS, FileRefusedError, readSmallFile } from '../io/small-file.js';
@@ -54,6 +55,16 @@ export const EXTRA_CONTACTS: ContactsFileKind = {
   partialHeader: false,
 };
 
+/** A contacts file's name and columns, known once its header is read. */
+export interface ContactsHeader {
+  /** The file (absolute). */
+  path: string;
+  /** Its name, for sources and messages ("contractors.csv"). */
+  name: string;
+  /** The layout's columns the header does not name (only when the kind allows it). */
+  missingColumns: string[];
+}
+
 /**
  * Read a CSV of contacts kept by hand (`extraContacts:`) in the layout's own columns. The file
  * must be a regular file of at most {@link FILE_LIMITS.contacts} (a FIFO, a device or a
@@ -66,78 +77,113 @@ export const EXTRA_CONTACTS: ContactsFileKind = {
  * @param headers the layout's header row
  * @throws {ConfigError} CONFIG_EXTRA_CONTACTS naming the file and what is wrong
  */
-export function readContactsFile(
+export async function readContactsFile(
   path: string,
   headers: readonly string[],
   kind: ContactsFileKind = EXTRA_CONTACTS,
-): ContactsFile & { missingColumns: string[] } {
+): Promise<ContactsFile & { missingColumns: string[] }> {
+  const rows: FileContact[] = [];
+  const head = await eachContact(path, headers, kind, (row) => {
+    rows.push(row);
+  });
+  return { ...head, rows };
+}
+
+/**
+ * Read a contacts file row by row (see {@link readContactsFile}): only the file's bytes (within
+ * its kind's cap) and the row being visited are held, however many rows it has, so a file of
+ * short rows cannot fill memory with parsed records.
+ * @param path the file (absolute)
+ * @param headers the layout's header row
+ * @param kind what the file is
+ * @param visit told each data row in file order (awaited)
+ * @throws {ConfigError} naming the file and what is wrong
+ */
+export async function eachContact(
+  path: string,
+  headers: readonly string[],
+  kind: ContactsFileKind,
+  visit: (row: FileContact) => Promise<void> | void,
+): Promise<ContactsHeader> {
   const name = basename(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readSmallFile(path, kind.maxBytes));
+    bytes = readSmallFile(path, kind.maxBytes);
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
     throw new ConfigError(kind.code, `${kind.label} ${path} ${whyUnreadable(error)}`, {
       hint: `check ${kind.whereFrom} and that the file is a readable CSV; ${kind.about}`,
       cause: error,
     });
   }
-  let records: { record: string[]; info: { bytes: number } }[];
-  try {
-    // With info: true each record comes as { record, info } (csv-parse's types say string[][]).
-    records = parse(text, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }) as unknown as typeof records;
-  } catch (error) {
-    throw new ConfigError(kind.code, `${kind.label} ${path} is not a valid CSV: ${describeError(error)}`, {
-      hint: 'check the quotes on that line: a field with a comma, a quote or a line break is written in double quotes, and a quote inside it is doubled ("")',
-      cause: error,
-    });
-  }
-  const [head, ...data] = records;
-  if (!head) {
-    throw new ConfigError(kind.code, `${kind.label} ${path} is empty: it has no header line`, {
-      hint: kind.about,
-    });
-  }
-  const { order, missing } = columnOrder(
-    path,
-    head.record.map((h) => h.trim()),
-    headers,
-    kind,
+  // Fed in chunks, so that only a chunk's records wait to be visited.
+  const parser = Readable.from(chunks(bytes)).pipe(
+    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
   );
-  const rows: FileContact[] = [];
+  let header: { record: string[]; order: (number | undefined)[]; missing: string[] } | undefined;
   // Line numbers are counted from the records' byte offsets: csv-parse's own line count takes
   // the CRLF inside a quoted field for two lines.
-  const bytes = Buffer.from(text);
   let at = 0;
   let line = 1;
+  // An error of the visitor is its own, not the file's.
+  let visiting = false;
   const advance = (to: number): void => {
     for (; at < to; at++) {
       const b = bytes[at];
       if (b === LF || (b === CR && bytes[at + 1] !== LF)) line++;
     }
   };
-  advance(head.info.bytes);
-  for (const { record, info } of data) {
-    // The record starts after the blank lines csv-parse skipped.
-    let start = at;
-    while (bytes[start] === CR || bytes[start] === LF) start++;
-    advance(start);
-    const first = line;
-    advance(info.bytes);
-    const trimmed = record.map((cell) => cell.trim());
-    if (trimmed.every((cell) => cell === '')) continue;
-    const cells = order.map((i) => (i === undefined ? '' : (trimmed[i] ?? '')));
-    rows.push(
-      record.length === head.record.length
-        ? { cells, line: first }
-        : { cells, line: first, cellCount: record.length },
-    );
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+      const { record, info } = item;
+      if (header === undefined) {
+        const found = columnOrder(
+          path,
+          record.map((h) => h.trim()),
+          headers,
+          kind,
+        );
+        header = { record, ...found };
+        advance(info.bytes);
+        continue;
+      }
+      // The record starts after the blank lines csv-parse skipped.
+      let start = at;
+      while (bytes[start] === CR || bytes[start] === LF) start++;
+      advance(start);
+      const first = line;
+      advance(info.bytes);
+      const trimmed = record.map((cell) => cell.trim());
+      if (trimmed.every((cell) => cell === '')) continue;
+      const cells = header.order.map((i) => (i === undefined ? '' : (trimmed[i] ?? '')));
+      visiting = true;
+      await visit(
+        record.length === header.record.length
+          ? { cells, line: first }
+          : { cells, line: first, cellCount: record.length },
+      );
+      visiting = false;
+    }
+  } catch (error) {
+    if (visiting || error instanceof ConfigError) throw error;
+    throw new ConfigError(kind.code, `${kind.label} ${path} is not a valid CSV: ${describeError(error)}`, {
+      hint: 'check the quotes on that line: a field with a comma, a quote or a line break is written in double quotes, and a quote inside it is doubled ("")',
+      cause: error,
+    });
+  } finally {
+    parser.destroy();
   }
-  return { path, name, rows, missingColumns: missing };
+  if (!header) {
+    throw new ConfigError(kind.code, `${kind.label} ${path} is empty: it has no header line`, {
+      hint: kind.about,
+    });
+  }
+  return { path, name, missingColumns: header.missing };
+}
+
+/** A file's bytes in 4 KiB pieces. */
+function* chunks(bytes: Buffer): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += 1 << 12) yield bytes.subarray(at, at + (1 << 12));
 }
 
 /**

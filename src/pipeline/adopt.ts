@@ -99,7 +99,7 @@ export async function adopt(config: ResolvedConfig, options: AdoptOptions): Prom
         hint: 'adopt replaces what the guards compare with: only do it when that baseline is wrong or damaged, with --replace (the old one is copied aside).',
       });
     }
-    const read = readContactsFile(options.file, config.layout.headers, ADOPTED);
+    const read = await readContactsFile(options.file, config.layout.headers, ADOPTED);
     const bad = read.rows.find((r) => r.cellCount !== undefined);
     if (bad) {
       throw new ConfigError(

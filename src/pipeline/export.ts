@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { ResolvedConfig } from '../config/types.js';
 import { SortBudget } from '../csv/external-sort.js';
-import { CsvFileWriter, writeCsv, type RunFiles } from '../csv/writer.js';
+import { CsvFileWriter, type RunFiles } from '../csv/writer.js';
 import { LINE_CHUNK } from '../io/line-buffer.js';
 import { emailKey } from '../mapping/cells.js';
 import { PLAN_SAMPLE, Planner, PreviousIndex, type Plan } from '../plan/planner.js';
@@ -62,7 +62,8 @@ export interface ExportOptions {
  * Read every location from the directory, map and validate each person, and send the valid rows
  * to the sink in their deterministic order. Memory does not grow with the directory: each
  * location's rows are sorted in bounded runs on disk and merged, duplicates are found with
- * compact hashes, and only rejected rows and warnings are kept. Everything is read before the
+ * compact hashes, and rejected rows are spooled to disk and passed to the sink after the valid
+ * ones (only counts and samples of them and of row warnings are kept). Everything is read before the
  * first row reaches the sink: any directory error throws first, so a partial read never turns
  * into a shorter CSV.
  * @param config the resolved config
@@ -79,12 +80,13 @@ export async function exportContacts(
     const budget = new SortBudget(options.sortMemoryRows);
     budget.onFirstSpill = tightenHeapForLargeExport;
     const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
-    const settled = await settleLocations(config, read.buckets, work, sink, options.watch, options.history);
+    const locations = await settleLocations(config, read, work, sink, options.watch, options.history);
     return {
       connection: read.connection,
       headers: config.layout.headers,
-      locations: settled.locations,
-      warnings: [...read.warnings, ...settled.warnings],
+      locations,
+      warnings: read.warnings.kept,
+      warningsOmitted: read.warnings.omitted,
       entriesRead: read.entriesRead,
       references: read.references,
       searches: read.searches,
@@ -182,11 +184,20 @@ export async function exportToFiles(
       rename: workspace.buffer('renames'),
     };
     const planner = new Planner(layout, index, { sample: PLAN_SAMPLE, stores });
+    const rejectsCsv = await CsvFileWriter.create(
+      files.rejectsPath,
+      [...layout.headers, 'Source DN', 'Reasons'],
+      {
+        bom: config.output.bom,
+      },
+    );
+    workspace.onDispose(() => rejectsCsv.abort());
     const contacts = options.keepContacts ? workspace.buffer('contacts') : undefined;
     const emailIndex = layout.roles.email;
     const wanted = new Set(config.safety.mustInclude);
     const mustIncludeFound = new Set<string>();
     let rows = 0;
+    let rejected = 0;
     const sink: ExportSink = {
       row: async (row) => {
         // A stopped run (time limit, SIGTERM) ends here and removes what it wrote.
@@ -203,6 +214,12 @@ export async function exportToFiles(
         if (stores.pendingRename.pending >= LINE_CHUNK) await stores.pendingRename.flush();
         if (contacts && contacts.pending >= LINE_CHUNK) await contacts.flush();
       },
+      rejected: async (r) => {
+        // Millions of rejects take a while to write: a stopped run ends here too.
+        if (++rejected % 1000 === 0) signal?.throwIfAborted();
+        await rejectsCsv.write([...r.cells, r.dn, r.reasons.join('; ')]);
+        planner.reject(plannedReject(r));
+      },
     };
     const result = await exportContacts(config, {
       onEvent: options.onEvent,
@@ -216,14 +233,8 @@ export async function exportToFiles(
     await stores.pendingUpdate.close();
     await stores.pendingRename.close();
     const written = await csv.commit();
-    const rejectedRows = result.locations.flatMap((l) => l.rejected);
-    await writeCsv(
-      files.rejectsPath,
-      [...result.headers, 'Source DN', 'Reasons'],
-      rejectedRows.map((r) => [...r.cells, r.dn, r.reasons.join('; ')]),
-      { bom: config.output.bom },
-    );
-    const plan = await planner.finish(previous?.contacts(), rejectedRows.map(plannedReject));
+    await rejectsCsv.commit();
+    const plan = await planner.finish(previous?.contacts());
     await stores.update.close();
     await stores.archive.close();
     await stores.rename.close();
@@ -233,7 +244,7 @@ export async function exportToFiles(
     return {
       result,
       rows: result.locations.reduce((n, l) => n + l.rows, 0),
-      rejected: rejectedRows.length,
+      rejected: result.locations.reduce((n, l) => n + l.rejected, 0),
       plan,
       csv: written,
       mustIncludeFound,

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 
 import type { ResolvedConfig } from '../config/types.js';
-import { readContactsFile } from '../csv/contacts-file.js';
+import { EXTRA_CONTACTS, eachContact } from '../csv/contacts-file.js';
 import { ConfigError } from '../errors.js';
 import { cleanCells, type CellIssue, type ColumnSet } from '../mapping/columns.js';
 import { emailKey } from '../mapping/cells.js';
@@ -17,7 +17,6 @@ import type { ExportWarning, ExportWatch, RejectedRow } from './types.js';
 /** What extra rows are added to: a location being read (read.ts's Bucket). */
 export interface ExtraTarget {
   sorter: { add(cells: string[], dn: string): Promise<void> | void };
-  rejected: RejectedRow[];
   extras?: Set<string>;
 }
 
@@ -51,7 +50,6 @@ interface Shadow {
  */
 export class ExtraContacts {
   private readonly rows: ExtraRow[] = [];
-  private readonly rejected: RejectedRow[] = [];
   /** The valid rows' warnings (a phone number left empty, a formula-like cell). */
   private readonly warnings: ExportWarning[] = [];
   /** Unique value (scope, column, value) → the extra rows holding it. */
@@ -63,8 +61,6 @@ export class ExtraContacts {
     private readonly layout: ColumnSet,
     /** Unique values are compared across locations (iLobby) rather than within one. */
     private readonly global: boolean,
-    /** The first configured location: it holds the rejects of rows naming no configured one. */
-    private readonly firstSlug: string,
   ) {
     this.unique = layout.columns.flatMap((c, column) =>
       c.unique ? [{ column, header: c.header, email: c.role === 'email' }] : [],
@@ -73,24 +69,33 @@ export class ExtraContacts {
 
   /**
    * Read and validate every `extraContacts:` file, before the directory is opened: a file that is
-   * missing or has the wrong header stops the run before anything is read.
+   * missing or has the wrong header stops the run before anything is read. Rejected rows are not
+   * kept: each is handed on as it is found (a 10 MB file can hold most of a million of them).
    * @param config the resolved config
+   * @param onReject told each rejected row and the location whose rejects it joins (a row naming
+   *   no configured location: the first location read)
    * @returns undefined when the config names no file
    * @throws {ConfigError} CONFIG_EXTRA_CONTACTS for a file that cannot be used
    */
-  public static load(config: ResolvedConfig): ExtraContacts | undefined {
+  public static async load(
+    config: ResolvedConfig,
+    onReject: (slug: string, row: RejectedRow) => Promise<void> | void,
+  ): Promise<ExtraContacts | undefined> {
     const { files, slugs } = config.extraContacts;
     if (files.length === 0) return undefined;
     const layout = config.layout;
-    const extras = new ExtraContacts(layout, layout.reach === 'email', slugs[0] ?? '');
+    const extras = new ExtraContacts(layout, layout.reach === 'email');
     const fixed = fixedLocation(layout, slugs);
     const reading = new Set(config.locations.map((l) => l.slug));
+    // A row naming no configured location is the first location's reject, or (when a check reads
+    // only some locations) the first one read: listed somewhere, never dropped.
+    const fallback = reading.has(slugs[0] ?? '') ? (slugs[0] ?? '') : (config.locations[0]?.slug ?? '');
     const names = files.map((f) => basename(f));
     for (const path of files) {
-      const file = readContactsFile(path, layout.headers);
       // Two files of the same name in different folders are told apart by their paths.
-      const name = names.indexOf(file.name) === names.lastIndexOf(file.name) ? file.name : path;
-      for (const row of file.rows) {
+      const name =
+        names.indexOf(basename(path)) === names.lastIndexOf(basename(path)) ? basename(path) : path;
+      await eachContact(path, layout.headers, EXTRA_CONTACTS, async (row) => {
         const source = `${name} line ${row.line}`;
         const slug = fixed ?? row.cells[layout.locationIndex ?? 0] ?? '';
         const reasons =
@@ -99,7 +104,7 @@ export class ExtraContacts {
             : [`the line has ${row.cellCount} fields, the header ${layout.headers.length}`];
         if (!slugs.includes(slug)) reasons.push(unknownLocation(layout, slug, slugs));
         // A read of some locations only (check, after one failed) leaves the others' rows out.
-        else if (!reading.has(slug)) continue;
+        else if (!reading.has(slug)) return;
         const issues = readPhones(layout, row.cells, config.phone.defaultCountry);
         cleanCells(layout, row.cells, issues);
         const verdict = validateRow(layout, { cells: row.cells, issues });
@@ -107,26 +112,29 @@ export class ExtraContacts {
           r.replace('fix the value in the directory', `fix it in ${name}`);
         reasons.push(...verdict.reasons.map(inFile));
         if (reasons.length > 0) {
-          extras.rejected.push({ cells: row.cells, dn: source, location: slug, reasons });
-          continue;
+          await onReject(reading.has(slug) ? slug : fallback, {
+            cells: row.cells,
+            dn: source,
+            location: slug,
+            reasons,
+          });
+          return;
         }
         for (const message of verdict.warnings)
           extras.warnings.push({ dn: source, location: slug, message: inFile(message) });
         extras.add({ cells: row.cells, source, slug });
-      }
+      });
     }
     return extras;
   }
 
   /**
-   * Every row of the files, valid or rejected, in file order (what `adsync explain` looks in).
+   * Every valid row of the files, in file order (what `adsync explain` looks in, with the
+   * rejected rows it was told of).
    * @returns each row's source ("FILE line N"), location slug as written, and cells
    */
   public listed(): { source: string; slug: string; cells: string[] }[] {
-    return [
-      ...this.rows.map((r) => ({ source: r.source, slug: r.slug, cells: r.cells })),
-      ...this.rejected.map((r) => ({ source: r.dn, slug: r.location, cells: r.cells })),
-    ].sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));
+    return this.rows.map((r) => ({ source: r.source, slug: r.slug, cells: r.cells }));
   }
 
   private key(slug: string, column: number, value: string): string {
@@ -170,24 +178,23 @@ export class ExtraContacts {
   }
 
   /**
-   * After the directory is read: each valid extra row not shadowed joins its location's rows,
-   * each rejected one its rejects (a row naming no configured location: the first location's).
+   * After the directory is read: each valid extra row not shadowed joins its location's rows.
    * @param buckets the locations as read
    * @param warnings receives a warning for each shadowed row
    * @param watch told of each watched row shadowed (a duplicate of the directory's row)
    */
   public async addTo(
     buckets: ReadonlyMap<string, ExtraTarget>,
-    warnings: ExportWarning[],
+    warnings: { add(...warnings: ExportWarning[]): void },
     watch?: ExportWatch,
   ): Promise<void> {
-    warnings.push(...this.warnings.filter((w) => buckets.has(w.location ?? '')));
+    warnings.add(...this.warnings.filter((w) => buckets.has(w.location ?? '')));
     for (const [n, row] of this.rows.entries()) {
       const shadow = this.shadows.get(n);
       if (shadow) {
         const where =
           shadow.location === row.slug ? '' : ` in location ${shadow.location || '(all locations)'}`;
-        warnings.push({
+        warnings.add({
           dn: row.source,
           location: row.slug,
           message: `${displayName(this.layout, row.cells)} is left out: ${shadow.dn}${where} has the same ${shadow.header} ${quoteValue(shadow.value)}, and the directory's row wins; remove the line from the file`,
@@ -203,10 +210,6 @@ export class ExtraContacts {
       (bucket.extras ??= new Set()).add(row.source);
       await bucket.sorter.add(row.cells, row.source);
     }
-    // A row naming no configured location is the first location's reject, or (when a check reads
-    // only some locations) the first one read: listed somewhere, never dropped.
-    const fallback = buckets.get(this.firstSlug) ?? buckets.values().next().value;
-    for (const reject of this.rejected) (buckets.get(reject.location) ?? fallback)?.rejected.push(reject);
   }
 }
 

@@ -100,9 +100,14 @@ export interface PushResult {
   rejected: number;
   /** Per location, in output order. */
   locations: LocationSummary[];
-  /** Warnings about contacts. */
+  /** Warnings about contacts (of those about single rows, the first ROW_WARNING_SAMPLE). */
   warnings: ExportWarning[];
-  /** Who was rejected and why (the cells are in the rejects file). */
+  /** Warnings about single rows not in {@link PushResult.warnings} (counted only). */
+  warningsOmitted: number;
+  /**
+   * Who was rejected and why: the first REJECT_SAMPLE rows of each location (every one, with its
+   * cells, is in the rejects file; {@link PushResult.rejected} counts them).
+   */
   rejectedRows: { dn: string; location: string; reasons: string[] }[];
   /** The directory server used. */
   connection: ConnectionInfo;
@@ -299,7 +304,7 @@ async function finishRun(
   const locations = result.locations.map((l) => ({
     slug: l.slug,
     rows: l.rows,
-    rejected: l.rejected.length,
+    rejected: l.rejected,
     extraContacts: l.extraContacts,
   }));
   // What the run knows before the upload: the guard stop and the dry run report the same.
@@ -312,8 +317,9 @@ async function finishRun(
     rejected: exported.rejected,
     locations,
     warnings: result.warnings,
+    warningsOmitted: result.warningsOmitted,
     rejectedRows: result.locations.flatMap((l) =>
-      l.rejected.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
+      l.rejectedSample.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
     ),
     connection: result.connection,
     entriesRead: result.entriesRead,

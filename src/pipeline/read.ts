@@ -9,8 +9,9 @@ import { sortKeyIndexes } from '../mapping/order.js';
 import { HashIndex } from '../util/hash-index.js';
 import { validateRow } from '../validation/validate.js';
 import { ExtraContacts } from './extra-contacts.js';
+import { RejectStore, RowWarnings } from './rejects.js';
 import { planSearches, searchKey } from './searches.js';
-import type { ExportEvent, ExportWarning, ExportWatch, RejectedRow } from './types.js';
+import type { ExportEvent, ExportWarning, ExportWatch } from './types.js';
 
 /** One location while it is being read. */
 export interface Bucket {
@@ -21,7 +22,6 @@ export interface Bucket {
   dns: HashIndex;
   /** The location's valid rows, sorted in bounded runs on disk. */
   sorter: RowSorter;
-  rejected: RejectedRow[];
   /** The sources of the rows from `extraContacts:` files ("FILE line N"), in place of DNs. */
   extras?: Set<string>;
 }
@@ -30,7 +30,10 @@ export interface Bucket {
 export interface DirectoryRead {
   connection: ConnectionInfo;
   buckets: Map<string, Bucket>;
-  warnings: ExportWarning[];
+  /** Every location's rejected rows, on their way to disk. */
+  rejects: RejectStore;
+  /** The run's warnings, and a sample of those about single rows (the rest counted). */
+  warnings: RowWarnings;
   references: string[];
   entriesRead: number;
   searches: Record<string, number>;
@@ -58,7 +61,8 @@ export async function readDirectory(
   const layout = config.layout;
   const keyColumns = sortKeyIndexes(layout);
   const directory = createDirectorySource(config.directory);
-  const warnings: ExportWarning[] = [];
+  const warnings = new RowWarnings(watch && ((dn) => watch.wants(dn)));
+  const rejects = new RejectStore(work);
   const references: string[] = [];
   const buckets = new Map<string, Bucket>();
   const searches: Record<string, number> = {};
@@ -67,7 +71,7 @@ export async function readDirectory(
   // Entries returned per location, over all its searches (before mapping and validation).
   const foundBy = new Map<string, number>();
   // Before the directory is opened: a missing or malformed file stops the run first.
-  const extras = ExtraContacts.load(config);
+  const extras = await ExtraContacts.load(config, (slug, row) => rejects.add(slug, row));
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
@@ -92,7 +96,6 @@ export async function readDirectory(
           name,
           dns: new HashIndex(),
           sorter: new RowSorter({ dir: work, name, columns: keyColumns, budget }),
-          rejected: [],
         };
         buckets.set(search.slug, bucket);
       }
@@ -112,9 +115,9 @@ export async function readDirectory(
         const row = mapEntry(layout, entry, context);
         const verdict = validateRow(layout, row);
         for (const message of verdict.warnings)
-          warnings.push({ message, dn: entry.dn, location: search.slug });
+          warnings.add({ message, dn: entry.dn, location: search.slug });
         if (verdict.reasons.length > 0) {
-          bucket.rejected.push({
+          await rejects.add(search.slug, {
             cells: row.cells,
             dn: entry.dn,
             location: search.slug,
@@ -132,9 +135,9 @@ export async function readDirectory(
     await directory.close();
   }
   await extras?.addTo(buckets, warnings, watch);
-  warnings.push(...emptyLocationWarnings(config, foundBy));
+  warnings.kept.push(...emptyLocationWarnings(config, foundBy));
   emit({ type: 'entries', total: entriesRead });
-  return { connection, buckets, warnings, references, entriesRead, searches };
+  return { connection, buckets, rejects, warnings, references, entriesRead, searches };
 }
 
 /**

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 
 import type { ColumnSet } from '../mapping/columns.js';
 import { LineBuffer } from '../io/line-buffer.js';
-import { RowOrder, sortKeyIndexes } from '../mapping/order.js';
 import { displayName, type CurrentRow } from '../plan/identity.js';
 import {
   assignShared,
@@ -183,17 +182,4 @@ export function watchDuplicate(
       owner: owner(loss.keeper ?? loss.others[0] ?? -1),
     })),
   );
-}
-
-/**
- * A location's rejected rows in output order.
- * @param layout the column layout
- * @param rejected the rows
- */
-export function inOutputOrder(layout: ColumnSet, rejected: readonly RejectedRow[]): RejectedRow[] {
-  const order = new RowOrder(sortKeyIndexes(layout));
-  return rejected
-    .map((r) => ({ ...order.row(r.cells, r.dn), r }))
-    .sort(order.compare)
-    .map((x) => x.r);
 }

@@ -8,14 +8,14 @@ import { EmailAcrossLocations } from './email-across.js';
 import { OneSitePerEmail } from './one-site.js';
 import {
   applyLosses,
-  inOutputOrder,
   parkLocation,
   watchDuplicate,
   type KeyHistory,
   type SettledRow,
 } from './settle-location.js';
-import type { Bucket } from './read.js';
-import type { ExportRow, ExportSink, ExportWarning, ExportWatch, LocationOutput } from './types.js';
+import type { Bucket, DirectoryRead } from './read.js';
+import { REJECT_SAMPLE, type RejectStore, type RowWarnings } from './rejects.js';
+import type { ExportRow, ExportSink, ExportWatch, LocationOutput } from './types.js';
 
 /**
  * Phase two for one location: park its sorted rows and settle the unique values several rows
@@ -27,7 +27,7 @@ import type { ExportRow, ExportSink, ExportWarning, ExportWatch, LocationOutput 
  * @param rules the one-site rule (iLobby), the email check (the others), the last push
  * @param pass receives the rows that are sent
  * @param watch told the duplicate and one-site fates of watched rows
- * @returns the location's counts, rejected rows (in output order) and warnings
+ * @returns the location's counts (its rows rejected as duplicates went to `rules.rejects`)
  */
 async function settleLocation(
   bucket: Bucket,
@@ -36,7 +36,7 @@ async function settleLocation(
   rules: Rules,
   pass: (row: SettledRow) => Promise<void> | void,
   watch: ExportWatch | undefined,
-): Promise<LocationOutput & { warnings: ExportWarning[] }> {
+): Promise<Omit<LocationOutput, 'rejected' | 'rejectedSample'>> {
   const { oneSite, across } = rules;
   const { parked, losses, sharing } = await parkLocation(bucket, layout, work, rules.history);
   const who = (n: number): string => {
@@ -46,8 +46,7 @@ async function settleLocation(
   const kept = oneSite ? new LineBuffer(`${parked.file.path}.kept`) : undefined;
   if (oneSite && kept) oneSite.begin(bucket.slug, kept.path);
   across?.begin(bucket.slug, parked.file);
-  const rejected = bucket.rejected;
-  const warnings: ExportWarning[] = [];
+  const { rejects, warnings } = rules;
   let rows = 0;
   let extraContacts = 0;
   let n = 0;
@@ -60,12 +59,12 @@ async function settleLocation(
       if (lost) {
         const out = applyLosses(layout, bucket, row, lost, who);
         if ('rejected' in out) {
-          rejected.push(out.rejected);
+          await rejects.add(bucket.slug, out.rejected);
           watchDuplicate(watch, out.rejected, lost, (k) => sharing.get(k)?.dn ?? '');
           across?.note(undefined, dn, extra);
           continue;
         }
-        warnings.push(...out.warnings);
+        warnings.add(...out.warnings);
       }
       if (oneSite) {
         if (!oneSite.claim(row.cells, bucket.slug)) {
@@ -83,7 +82,7 @@ async function settleLocation(
   } finally {
     await kept?.close();
   }
-  return { slug: bucket.slug, rows, extraContacts, rejected: inOutputOrder(layout, rejected), warnings };
+  return { slug: bucket.slug, rows, extraContacts };
 }
 
 /** The rules a location is settled by, besides its own duplicates. */
@@ -94,41 +93,47 @@ interface Rules {
   across?: EmailAcrossLocations | undefined;
   /** The last push: who held each shared value. */
   history?: KeyHistory | undefined;
+  /** Where the rows rejected as duplicates go. */
+  rejects: RejectStore;
+  /** Where the warnings about rows that lose a shared value go. */
+  warnings: RowWarnings;
 }
 
 /**
  * Phase two for every location: settle each one and send its rows to the sink, locations in
  * output order (by slug). For iLobby (reach by email) locations are settled in config order, so
  * the first matching location keeps a contact, and their rows are parked in a run file until all
- * are settled.
+ * are settled. Then every rejected row goes to the sink, locations in the same order; only counts and a
+ * sample of them stay in memory.
  * @param config the resolved config
- * @param buckets the locations as read
+ * @param read the locations as read, their rejected rows, and the warnings (settling adds its own)
  * @param work the run's private working directory
  * @param sink receives the rows
  * @param watch told the duplicate and one-site fates of watched rows
  * @param history the last push, when there is one: who keeps a value several rows hold
- * @returns the locations in output order, and the warnings of settling
+ * @returns the locations in output order
  */
 export async function settleLocations(
   config: ResolvedConfig,
-  buckets: ReadonlyMap<string, Bucket>,
+  read: Pick<DirectoryRead, 'buckets' | 'rejects' | 'warnings'>,
   work: string,
   sink: ExportSink,
   watch?: ExportWatch,
   history?: KeyHistory,
-): Promise<{ locations: LocationOutput[]; warnings: ExportWarning[] }> {
+): Promise<LocationOutput[]> {
   const layout = config.layout;
+  const { buckets, rejects, warnings } = read;
   const slugs = [...buckets.keys()].sort(compareText);
-  const outputs = new Map<string, LocationOutput>();
-  const warnings: ExportWarning[] = [];
+  const outputs = new Map<string, Omit<LocationOutput, 'rejected' | 'rejectedSample'>>();
   const settle = async (
     bucket: Bucket,
-    rules: Rules,
+    rules: Omit<Rules, 'rejects' | 'warnings'>,
     pass: (row: SettledRow) => Promise<void> | void,
   ): Promise<void> => {
-    const { warnings: found, ...output } = await settleLocation(bucket, layout, work, rules, pass, watch);
-    outputs.set(bucket.slug, output);
-    warnings.push(...found);
+    outputs.set(
+      bucket.slug,
+      await settleLocation(bucket, layout, work, { ...rules, rejects, warnings }, pass, watch),
+    );
   };
   if (layout.reach === 'email') {
     const configOrder = [...new Set(config.locations.map((l) => l.slug))];
@@ -147,7 +152,7 @@ export async function settleLocations(
         await file.close();
       }
     }
-    warnings.push(...(await rule.warnings()));
+    warnings.add(...(await rule.warnings()));
     for (const slug of slugs) {
       const file = settled.get(slug);
       if (file === undefined) continue;
@@ -165,13 +170,20 @@ export async function settleLocations(
         sink.row(exportRow(bucket, row.cells, slug, row.dn, row.id)),
       );
     }
-    warnings.push(...((await across?.warnings()) ?? []));
+    warnings.add(...((await across?.warnings()) ?? []));
   }
-  const locations = slugs.flatMap((slug) => {
+  const locations: LocationOutput[] = [];
+  for (const slug of slugs) {
     const output = outputs.get(slug);
-    return output ? [output] : [];
-  });
-  return { locations, warnings };
+    if (!output) continue;
+    const location: LocationOutput = { ...output, rejected: 0, rejectedSample: [] };
+    for await (const row of rejects.rows(slug)) {
+      if (location.rejected++ < REJECT_SAMPLE) location.rejectedSample.push(row);
+      await sink.rejected?.(row);
+    }
+    locations.push(location);
+  }
+  return locations;
 }
 
 /** A row for the sink; one from an `extraContacts:` file (its `dn` names it) carries its source. */

@@ -65,6 +65,12 @@ export interface ExportSink {
    * @param row the row
    */
   row(row: ExportRow): Promise<void> | void;
+  /**
+   * A rejected row, each once, after every valid row: locations in output order, each
+   * location's rejects in the order found (read back from disk: they are never all in memory).
+   * @param row the row
+   */
+  rejected?(row: RejectedRow): Promise<void> | void;
 }
 
 /**
@@ -102,8 +108,10 @@ export interface LocationOutput {
   rows: number;
   /** Of those, rows from `extraContacts:` files. */
   extraContacts: number;
-  /** Rejected rows, in output order. */
-  rejected: RejectedRow[];
+  /** Rejected rows (every one went to the sink's `rejected`). */
+  rejected: number;
+  /** The first rejected rows, in the order found (at most REJECT_SAMPLE). */
+  rejectedSample: RejectedRow[];
 }
 
 /** Everything read and mapped; the rows themselves went to the sink. */
@@ -114,8 +122,10 @@ export interface ExportResult {
   headers: string[];
   /** Locations in output order. */
   locations: LocationOutput[];
-  /** Warnings. */
+  /** Warnings (of those about single rows, the first ROW_WARNING_SAMPLE). */
   warnings: ExportWarning[];
+  /** Warnings about single rows counted and not kept (beyond the sample). */
+  warningsOmitted: number;
   /** Directory entries read (an entry matched by two searches counts twice). */
   entriesRead: number;
   /** Search continuation references seen and ignored. */

@@ -220,6 +220,13 @@ export class Planner {
   private readonly updateCells = new U32List();
   /** Per pending rename: the old contact it claims. */
   private readonly renameOld = new U32List();
+  /**
+   * Why rows were rejected, only for those that may be a contact of the last push (by identity),
+   * so that however many rows are rejected, what is kept is bounded by the last push.
+   */
+  private readonly rejectedByKey = new Map<string, RejectFlags>();
+  /** Rows rejected for a shared value, by the contact of the last push they were. */
+  private readonly duplicateRows = new Map<number, RejectFlags>();
 
   /**
    * @param layout the column layout
@@ -317,15 +324,33 @@ export class Planner {
   }
 
   /**
+   * A rejected row of this run (any time before {@link Planner.finish}): its reasons go with the
+   * archive of the contact it was.
+   * @param row the row (see {@link RejectFlags})
+   */
+  public reject(row: CurrentRow & RejectFlags): void {
+    const previous = this.previous;
+    if (!previous) return;
+    const flags: RejectFlags = {
+      reasons: row.reasons,
+      ...(row.displaced === true ? { displaced: true } : {}),
+    };
+    // A row rejected for a shared value no longer has the key it was pushed by: its directory
+    // identity (or file line) tells which contact it was.
+    const was = row.duplicate === true ? previous.formerContact(row) : undefined;
+    if (was !== undefined) this.duplicateRows.set(was, flags);
+    const key = identityOf(this.layout, row);
+    if (previous.mayHold(key)) this.rejectedByKey.set(key, flags);
+  }
+
+  /**
    * Complete the plan: archives (contacts of the last push that no row matched, with the reject
-   * reasons when their row was rejected), renames among them, and the changed columns of
-   * updates, old → new.
+   * reasons when their row was rejected: see {@link Planner.reject}), renames among them, and the
+   * changed columns of updates, old → new.
    * @param contacts the last push's contacts again, in the same order as for the index
-   * @param rejected this run's rejected rows (see {@link RejectFlags})
    */
   public async finish(
     contacts: AsyncIterable<StoredContact> | Iterable<StoredContact> | undefined,
-    rejected: readonly (CurrentRow & RejectFlags)[],
   ): Promise<Plan> {
     const previous = this.previous;
     const updates = this.updateOld.length;
@@ -335,14 +360,7 @@ export class Planner {
     // By old contact: how a renamed contact was reached (only renames are held).
     const renamedFrom = new Map<number, string>();
     if (previous && contacts) {
-      const rejectedByKey = new Map(rejected.map((r) => [identityOf(this.layout, r), r]));
-      // A row rejected for a shared value no longer has the key it was pushed by: its directory
-      // identity (or file line) tells which contact it was.
-      const duplicateRows = new Map<number, (typeof rejected)[number]>();
-      for (const r of rejected) {
-        const was = r.duplicate === true ? previous.formerContact(r) : undefined;
-        if (was !== undefined) duplicateRows.set(was, r);
-      }
+      const { rejectedByKey, duplicateRows } = this;
       // Update numbers ordered by the old contact they update, to meet them in state order.
       const byOld = Array.from({ length: updates }, (_, u) => u).sort(
         (a, b) => (this.updateOld.data[a] ?? 0) - (this.updateOld.data[b] ?? 0),

@@ -152,6 +152,15 @@ export class PreviousIndex {
   }
 
   /**
+   * Whether a contact of the last push may have this identity (a hash match: callers compare the
+   * key itself).
+   * @param key an identity ({@link identityOf})
+   */
+  public mayHold(key: string): boolean {
+    return this.byKey.get(key) !== undefined;
+  }
+
+  /**
    * The contact of the last push with a row's directory identity (the last one recorded), if any.
    * @param row the row
    */

@@ -17,9 +17,9 @@ async function file(content: string | Buffer, name = 'extra.csv'): Promise<strin
   return path;
 }
 
-function refusal(path: string): ConfigError {
+async function refusal(path: string): Promise<ConfigError> {
   try {
-    readContactsFile(path, HEADERS);
+    await readContactsFile(path, HEADERS);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('CONFIG_EXTRA_CONTACTS');
@@ -38,7 +38,7 @@ describe('readContactsFile (extraContacts)', () => {
         ',,,\r\n' +
         '  Cy  ,Doe,cy@x.example,warehouse\r\n',
     );
-    const read = readContactsFile(path, HEADERS);
+    const read = await readContactsFile(path, HEADERS);
     expect(read.name).toBe('extra.csv');
     expect(read.rows).toEqual([
       { cells: ['Ann', 'Smith, Jr.', 'ann@x.example', 'hq'], line: 2 },
@@ -47,42 +47,66 @@ describe('readContactsFile (extraContacts)', () => {
     ]);
   });
 
+  it('reads a file of many rows in pieces: characters split between pieces, quoted line breaks and line numbers stay right', async () => {
+    const rows = Array.from({ length: 3000 }, (_, n) =>
+      n % 7 === 0 ? `Zoë,"Ør\nsted",z${n}@x.example,hq` : `Ann,Łoś ${n},a${n}@x.example,hq`,
+    );
+    const read = await readContactsFile(
+      await file(`FIRSTNAME,LASTNAME,EMAIL,SITE\n${rows.join('\n')}\n`),
+      HEADERS,
+    );
+    expect(read.rows).toHaveLength(3000);
+    let line = 2;
+    for (const [n, row] of read.rows.entries()) {
+      expect(row).toEqual({
+        cells:
+          n % 7 === 0
+            ? ['Zoë', 'Ør\nsted', `z${n}@x.example`, 'hq']
+            : ['Ann', `Łoś ${n}`, `a${n}@x.example`, 'hq'],
+        line,
+      });
+      line += n % 7 === 0 ? 2 : 1;
+    }
+  });
+
   it('takes the columns in any order, and marks a row with too few or too many fields', async () => {
     const path = await file('SITE,EMAIL,LASTNAME,FIRSTNAME\nhq,ann@x.example,Smith,Ann\nhq,bob@x.example\n');
-    expect(readContactsFile(path, HEADERS).rows).toEqual([
+    expect((await readContactsFile(path, HEADERS)).rows).toEqual([
       { cells: ['Ann', 'Smith', 'ann@x.example', 'hq'], line: 2 },
       { cells: ['', '', 'bob@x.example', 'hq'], line: 3, cellCount: 2 },
     ]);
   });
 
   it("refuses a header that is not the upload's, naming what is missing, unknown or repeated", async () => {
-    const error = refusal(await file('FIRSTNAME,LASTNAME,E-MAIL,SITE,SITE\nAnn,Smith,a@x.example,hq,hq\n'));
+    const error = await refusal(
+      await file('FIRSTNAME,LASTNAME,E-MAIL,SITE,SITE\nAnn,Smith,a@x.example,hq,hq\n'),
+    );
     expect(error.message).toContain(
       'its header does not match the upload\'s columns: missing "EMAIL"; unknown "E-MAIL" (did you mean "EMAIL"?); repeated "SITE"',
     );
     expect(error.hint).toContain('write the header line as: FIRSTNAME,LASTNAME,EMAIL,SITE');
-    expect(refusal(await file('')).message).toContain('is empty: it has no header line');
+    expect((await refusal(await file(''))).message).toContain('is empty: it has no header line');
   });
 
   it('refuses a missing file, a directory, a FIFO, a huge file, non-UTF-8 text and broken quoting', async () => {
     const dir = await tempDir();
-    expect(refusal(join(dir, 'nope.csv')).message).toBe(
+    expect((await refusal(join(dir, 'nope.csv'))).message).toBe(
       `extraContacts file ${join(dir, 'nope.csv')} does not exist`,
     );
-    expect(refusal(dir).message).toMatch(/is (refused: .* is a directory|a directory)/);
+    expect((await refusal(dir)).message).toMatch(/is (refused: .* is a directory|a directory)/);
     const fifo = join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);
     // Opened without blocking and refused: a FIFO with no writer would hang the run.
-    expect(refusal(fifo).message).toContain('is a FIFO (named pipe), not a regular file');
+    expect((await refusal(fifo)).message).toContain('is a FIFO (named pipe), not a regular file');
     const huge = join(dir, 'huge.csv');
     await writeFile(huge, 'FIRSTNAME,LASTNAME,EMAIL,SITE\n');
     await truncate(huge, FILE_LIMITS.contacts + 1);
-    expect(refusal(huge).message).toContain(`at most ${FILE_LIMITS.contacts} are read`);
+    expect((await refusal(huge)).message).toContain(`at most ${FILE_LIMITS.contacts} are read`);
     const latin1 = await file(
       Buffer.from('FIRSTNAME,LASTNAME,EMAIL,SITE\nJos\xe9,X,j@x.example,hq\n', 'latin1'),
     );
-    expect(refusal(latin1).message).toContain('is not UTF-8 text');
-    const quote = refusal(await file('FIRSTNAME,LASTNAME,EMAIL,SITE\n"Ann,Smith,a@x.example,hq\n'));
+    expect((await refusal(latin1)).message).toContain('is not UTF-8 text');
+    const quote = await refusal(await file('FIRSTNAME,LASTNAME,EMAIL,SITE\n"Ann,Smith,a@x.example,hq\n'));
     expect(quote.message).toContain('is not a valid CSV');
     expect(quote.hint).toContain('double quotes');
   });

@@ -46,7 +46,7 @@ async function planFromFile(path: string, now: CurrentRow[], sample = Infinity) 
   for await (const c of previous.contacts()) index.add(c);
   const planner = new Planner(layout, index, { sample, stores: memoryStores() });
   for (const r of now) planner.add(r);
-  return { previous, plan: await planner.finish(previous.contacts(), []) };
+  return { previous, plan: await planner.finish(previous.contacts()) };
 }
 
 /** Save a state of `total` hq contacts from a file of contact lines, and read its contacts back. */
@@ -154,7 +154,7 @@ describe('state file', () => {
     for (const c of read) index.add(c);
     const planner = new Planner(noId, index, { stores: memoryStores() });
     for (const n of [0, 1, 2]) planner.add(person(n, 'new.example'));
-    const plan = await planner.finish(read, []);
+    const plan = await planner.finish(read);
     expect(plan.totals).toEqual({ create: 3, update: 0, archive: 3, rename: 2 });
     expect(plan.renames.map((r) => `${r.from} → ${r.to}`)).toEqual([
       'p0@old.example → p0@new.example',
@@ -202,7 +202,7 @@ describe('state file', () => {
     // Nobody is in this push: each archive carries the source its contact was pushed from.
     const index = new PreviousIndex(layout);
     for (const c of read) index.add(c);
-    const plan = await new Planner(layout, index, { stores: memoryStores() }).finish(read, []);
+    const plan = await new Planner(layout, index, { stores: memoryStores() }).finish(read);
     expect(plan.archive.map((a) => a.source)).toEqual([
       'contractors.csv line 2',
       'desk.csv line 7',
@@ -254,7 +254,7 @@ describe('state file', () => {
     for (const r of run) planner.add(r);
     await stores.pendingUpdate.close();
     await stores.pendingRename.close();
-    const plan = await planner.finish(previous?.contacts(), []);
+    const plan = await planner.finish(previous?.contacts());
     await stores.update.close();
     await stores.archive.close();
     await stores.rename.close();

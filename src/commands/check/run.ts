@@ -165,11 +165,17 @@ async function previewLocations(
   });
   return {
     connection: exported.connection,
-    warnings: exported.warnings,
+    warnings:
+      exported.warningsOmitted > 0
+        ? [
+            ...exported.warnings,
+            { message: `and ${exported.warningsOmitted} more warnings about single rows (not listed)` },
+          ]
+        : exported.warnings,
     locations: exported.locations.map((l) => ({
       slug: l.slug,
       rows: l.rows,
-      rejected: l.rejected.length,
+      rejected: l.rejected,
       extraContacts: l.extraContacts,
       preview: previews.get(l.slug) ?? [],
     })),

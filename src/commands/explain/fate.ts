@@ -164,6 +164,13 @@ export async function exportFates(
         }
         planner.add(row);
       },
+      rejected: (r) => {
+        planner.reject(plannedReject(r));
+        if (!wanted.has(dnKey(r.dn))) return;
+        const known = rows.get(dnKey(r.dn))?.get(r.location);
+        if (known?.verdict === 'duplicate') known.reasons = r.reasons;
+        else record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
+      },
     },
     watch: {
       wants: (dn) => wanted.has(dnKey(dn)),
@@ -188,13 +195,6 @@ export async function exportFates(
       },
     },
   });
-  const rejected = result.locations.flatMap((l) => l.rejected);
-  for (const r of rejected) {
-    if (!wanted.has(dnKey(r.dn))) continue;
-    const known = rows.get(dnKey(r.dn))?.get(r.location);
-    if (known?.verdict === 'duplicate') known.reasons = r.reasons;
-    else record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
-  }
   const warnings = result.warnings.filter((w) => w.dn !== undefined && wanted.has(dnKey(w.dn)));
   // An extra contact a directory row shadows is not rejected: its warning says why.
   for (const [dn, byLocation] of rows)
@@ -203,7 +203,7 @@ export async function exportFates(
         fate.reasons = warnings
           .filter((w) => w.location === slug && dnKey(w.dn ?? '') === dn)
           .map((w) => w.message);
-  await planner.finish(previous?.contacts(), rejected.map(plannedReject));
+  await planner.finish(previous?.contacts());
   const renames: PlannedRename[] = [];
   for (const line of stores.rename.lines()) {
     const rename = JSON.parse(line) as PlannedRename;

@@ -158,22 +158,30 @@ export interface ListedContact {
  * @param query what was asked about
  * @returns the rows (at most {@link MAX_PEOPLE}) and whether there were more
  */
-export function findExtraContacts(
+export async function findExtraContacts(
   config: ResolvedConfig,
   query: string,
-): { people: ListedContact[]; more: boolean } {
-  const extras = ExtraContacts.load(config);
-  if (!extras) return { people: [], more: false };
+): Promise<{ people: ListedContact[]; more: boolean }> {
   const { roles } = config.layout;
   const asked = query.toLowerCase();
   const cell = (cells: readonly string[], i: number | undefined): string =>
     i === undefined ? '' : (cells[i] ?? '').toLowerCase();
-  const found = extras.listed().filter(({ source, cells }) => {
+  const wanted = ({ source, cells }: { source: string; cells: readonly string[] }): boolean => {
     const from = source.toLowerCase();
     if (from === asked || from.startsWith(`${asked} line `)) return true;
     if ([roles.email, roles.smsPhone, roles.identification].some((i) => cell(cells, i) === asked))
       return true;
     return [roles.firstName, roles.lastName].some((i) => cell(cells, i).includes(asked));
+  };
+  // Rejected rows are not kept by the files' reader: the first ones asked about are kept here.
+  const rejected: ListedContact[] = [];
+  const extras = await ExtraContacts.load(config, (_slug, r) => {
+    const row = { source: r.dn, slug: r.location, cells: r.cells };
+    if (rejected.length <= MAX_PEOPLE && wanted(row)) rejected.push(row);
   });
+  if (!extras) return { people: [], more: false };
+  const found = [...extras.listed().filter(wanted), ...rejected].sort((a, b) =>
+    a.source.localeCompare(b.source, 'en', { numeric: true }),
+  );
   return { people: found.slice(0, MAX_PEOPLE), more: found.length > MAX_PEOPLE };
 }

@@ -144,7 +144,7 @@ export async function explain(
     });
   const previous = await openLastPush(targetStatePaths(config).state);
   // Before the directory is opened: an unusable file stops explain as it stops push.
-  const listed = findExtraContacts(config, asked);
+  const listed = await findExtraContacts(config, asked);
   const source = createDirectorySource(config.directory);
   let found: { people: SourceEntry[]; more: boolean };
   const checks = new Map<string, Map<string, SearchCheck[]>>();

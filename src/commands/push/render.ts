@@ -32,16 +32,19 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
   if (result.references.length > 0)
     out.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
   const shown = verbose ? result.warnings : result.warnings.slice(0, 10);
-  if (result.warnings.length > 0) {
-    out.warn(
-      `${plural(result.warnings.length, 'warning')}${shown.length < result.warnings.length ? ` (first ${shown.length}; --verbose or --json for all)` : ''}:`,
-    );
+  const warned = result.warnings.length + result.warningsOmitted;
+  if (warned > 0) {
+    const more =
+      result.warningsOmitted > 0
+        ? `first ${shown.length}; ${verbose ? '' : '--verbose or --json for the first '}${result.warnings.length} kept, ${result.warningsOmitted} more about single rows only counted`
+        : `first ${shown.length}; --verbose or --json for all`;
+    out.warn(`${plural(warned, 'warning')}${shown.length < warned ? ` (${more})` : ''}:`);
     for (const w of shown) out.info(`  - ${w.dn ? `${showValue(w.dn)}: ` : ''}${w.message}`);
   }
   const rejected = verbose ? result.rejectedRows : result.rejectedRows.slice(0, 10);
   if (rejected.length > 0) {
     out.warn(
-      `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file)` : ''}:`,
+      `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file ${result.rejectsPath})` : ''}:`,
     );
     for (const r of rejected)
       out.directory('info', `  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);

@@ -28,8 +28,15 @@ export type RunReport = {
   locations?: Record<string, number>;
   /** Rejected rows per location slug. */
   rejectedByLocation?: Record<string, number>;
-  /** Warnings, each with the entry's DN where there is one. */
+  /**
+   * The first rejected rows of each location, with their reasons (every one is in the rejects
+   * file; `rejected` counts them).
+   */
+  rejectedSample?: { dn: string; location: string; reasons: string[] }[];
+  /** Warnings, each with the entry's DN where there is one (of those about rows, the first ones). */
   warnings?: { message: string; dn?: string; location?: string }[];
+  /** Warnings about single rows counted and not listed in `warnings`. */
+  warningsOmitted?: number;
   /** The directory server used. */
   directory?: {
     url: string;
@@ -81,12 +88,14 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     rejected: result.rejected,
     locations: Object.fromEntries(result.locations.map((l) => [l.slug, l.rows])),
     rejectedByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.rejected])),
+    rejectedSample: result.rejectedRows,
     ...(result.locations.some((l) => l.extraContacts > 0)
       ? {
           extraContactsByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.extraContacts])),
         }
       : {}),
     warnings: result.warnings,
+    ...(result.warningsOmitted > 0 ? { warningsOmitted: result.warningsOmitted } : {}),
     directory: {
       url: result.connection.url,
       tlsVersion: result.connection.tlsVersion ?? null,
