@@ -47,7 +47,10 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
       `${plural(result.rejected, 'row')} rejected${rejected.length < result.rejected ? ` (first ${rejected.length}; all are in the rejects file ${result.rejectsPath})` : ''}:`,
     );
     for (const r of rejected)
-      out.directory('info', `  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`);
+      out.directory(
+        'info',
+        `  - ${showValue(r.dn)}${r.location ? ` [${r.location}]` : ''}: ${r.reasons.join('; ')}`,
+      );
   }
   renderPlan(out, result.plan);
   if (result.staleLockTakenOver) out.warn(`took over a stale lock (${result.staleLockTakenOver})`);
