@@ -81,11 +81,32 @@ describe('LDIF values are bounded (real files)', () => {
   });
 });
 
+/** BER: a tag, a short-form length and the content. */
+const tlv = (tag: number, content: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag, content.length]), content]);
+
+/**
+ * An LDAP BindResponse to message `id`: success.
+ * @param id the request's message id
+ */
+const bindSuccess = (id: number): Buffer =>
+  tlv(
+    0x30,
+    Buffer.concat([
+      tlv(0x02, Buffer.from([id])),
+      tlv(
+        0x61,
+        Buffer.concat([tlv(0x0a, Buffer.from([0])), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.alloc(0))]),
+      ),
+    ]),
+  );
+
 describe('a peer that is not an LDAP server is named at once (hand-made servers on loopback)', () => {
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   let web = 0;
   let mail = 0;
+  let broken = 0;
 
   /** Listen on a free loopback port; returns the port. */
   const listen = async (server: Server): Promise<number> => {
@@ -101,6 +122,15 @@ describe('a peer that is not an LDAP server is named at once (hand-made servers 
   beforeAll(async () => {
     // A web server: it waits for the client to speak, and answers a bind with "400 Bad Request".
     web = await listen(createHttpServer((_request, response) => response.end('hello')));
+    // An LDAP server (or a proxy in front of one) that binds, then answers searches with text.
+    broken = await listen(
+      createServer((socket) => {
+        socket.once('data', (bind: Buffer) => {
+          socket.write(bindSuccess(bind[4] ?? 1));
+          socket.on('data', () => socket.write('PROXY ERROR: upstream reset\r\n'));
+        });
+      }),
+    );
     // A service that greets first, in text (SMTP, FTP, POP3 all do), and then waits.
     mail = await listen(createServer((socket) => socket.write('220 mail.example.com ESMTP ready\r\n')));
   });
@@ -134,6 +164,16 @@ describe('a peer that is not an LDAP server is named at once (hand-made servers 
       expect(run.stderr).toContain('389 for ldap://, 636 for ldaps://');
       expect(run.stderr).not.toMatch(/timed out|firewall|TLSv1\.2|cannot reach/);
     }
+  });
+
+  it('bytes that are not LDAP in the middle of a session (after a good bind) fail the search at once, named', async () => {
+    const run = await checkAt(`ldap://127.0.0.1:${broken}`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /search of .+ on ldap:\/\/127\.0\.0\.1:\d+ failed: the server sent bytes that are not LDAP \("PROXY ERROR: upstream reset"\)/,
+    );
+    expect(run.stderr).toContain('broke the LDAP session');
+    expect(run.stderr).not.toMatch(/timed out|check its load/);
   });
 
   it('a service that greets in text is named with its greeting, without waiting for the timeout', async () => {

@@ -114,9 +114,23 @@ const isText = (bytes: Buffer): boolean =>
  * @param url the URL that failed
  * @param bytes what the peer sent first
  * @param cause what the real attempt threw
+ * @param search for bytes after LDAP messages: the search they broke (see searchPlace)
  */
-export function notLdapError(url: string, bytes: Buffer, cause: unknown): DirectoryError {
+export function notLdapError(url: string, bytes: Buffer, cause: unknown, search?: string): DirectoryError {
   const { port } = urlParts(url);
+  if (search !== undefined) {
+    const shown = isText(bytes.subarray(0, 80))
+      ? `"${serverExcerpt(bytes.subarray(0, 80).toString('latin1'), 80)}"`
+      : [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    return new DirectoryError(
+      'LDAP_SEARCH',
+      `${search} failed: the server sent bytes that are not LDAP (${shown})`,
+      {
+        hint: `Something on the way to ${url} (a proxy, a load balancer, an inspecting firewall) or the server itself broke the LDAP session. Nothing was written; connect to the directory directly, or check what answers on port ${port}.`,
+        cause,
+      },
+    );
+  }
   const first = bytes.subarray(0, KEPT);
   // A TLS record (handshake or alert, version 3.x): the port wanted TLS.
   if ((first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03) return tlsPortError(url, cause);
@@ -143,26 +157,85 @@ export function notLdapError(url: string, bytes: Buffer, cause: unknown): Direct
 }
 
 /**
- * Watches the first bytes the peer of each connection sends: an LDAP server's first message
- * starts with 0x30 (a SEQUENCE). Anything else (a web server's "HTTP/1.1 400", a mail server's
- * greeting) closes the connection at once, so the pending bind fails now rather than after the
- * operation timeout, and {@link FirstBytes.notLdap} keeps what was sent to name it.
+ * Follows the framing of what a peer sends: every LDAP message is a SEQUENCE (0x30) with a
+ * definite length, so the start of each next message is known without parsing it.
+ */
+class BerFraming {
+  /** Bytes of the current message still to come. */
+  private remaining = 0;
+  /** The bytes of a message header read so far (tag, length). */
+  private header: number[] = [];
+
+  /**
+   * Follow one chunk.
+   * @param data the chunk
+   * @returns the offset in it where a message that is not LDAP starts, or -1
+   */
+  public push(data: Buffer): number {
+    let at = 0;
+    while (at < data.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, data.length - at);
+        this.remaining -= take;
+        at += take;
+        continue;
+      }
+      const byte = data[at] ?? 0;
+      if (this.header.length === 0 && byte !== LDAP_MESSAGE) return at;
+      this.header.push(byte);
+      at++;
+      const length = this.header[1];
+      if (length === undefined) continue;
+      if (length >= 0x80) {
+        const count = length & 0x7f;
+        // Indefinite (0) or over 4 length bytes: no LDAP message is framed so.
+        if (count === 0 || count > 4) return Math.max(0, at - this.header.length);
+        if (this.header.length < 2 + count) continue;
+      }
+      this.remaining = length < 0x80 ? length : this.header.slice(2).reduce((sum, b) => sum * 256 + b, 0);
+      this.header = [];
+    }
+    return -1;
+  }
+}
+
+/**
+ * Watches what the peer of each connection sends: LDAP messages only. Anything else (a web
+ * server's "HTTP/1.1 400", a mail server's greeting, a proxy's garbage mid-search) closes the
+ * connection at once, so the pending operation fails now rather than after the operation
+ * timeout, and {@link FirstBytes.notLdap} keeps what was sent to name it.
  */
 export class FirstBytes {
-  /** The start of what a peer sent first, when it was not LDAP. */
+  /** The start of what a peer sent that was not LDAP. */
   public notLdap: Buffer | undefined;
+  private readonly listeners = new Map<net.Socket, (data: Buffer) => void>();
 
   /**
    * Watch a socket (plain, or TLS: its decrypted data) before anything reads it.
    * @param socket the new connection
    */
   public watch<S extends net.Socket>(socket: S): S {
-    socket.once('data', (data: Buffer) => {
-      if (data[0] === LDAP_MESSAGE) return;
-      this.notLdap = Buffer.from(data.subarray(0, KEPT));
+    const framing = new BerFraming();
+    const listener = (data: Buffer): void => {
+      const bad = framing.push(data);
+      if (bad < 0) return;
+      this.notLdap = Buffer.from(data.subarray(bad, bad + KEPT));
+      this.unwatch(socket);
       socket.destroy();
-    });
+    };
+    socket.on('data', listener);
+    this.listeners.set(socket, listener);
     return socket;
+  }
+
+  /**
+   * Stop watching a socket (StartTLS: TLS records follow on it, the TLS socket is watched).
+   * @param socket a watched socket
+   */
+  public unwatch(socket: net.Socket): void {
+    const listener = this.listeners.get(socket);
+    if (listener) socket.off('data', listener);
+    this.listeners.delete(socket);
   }
 }
 

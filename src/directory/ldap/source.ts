@@ -1,7 +1,7 @@
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 
-import { Client, type Entry } from 'ldapts';
+import { Client, ResultCodeError, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { DirectoryEntry } from '../entry.js';
@@ -94,6 +94,8 @@ export class LdapDirectory implements DirectorySource {
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
   private thread: SearchThread | undefined;
+  /** What the open connection's peer sent that was not LDAP, if anything. */
+  private peer: FirstBytes | undefined;
 
   /**
    * @param options connection settings
@@ -164,10 +166,20 @@ export class LdapDirectory implements DirectorySource {
     let tlsSocket: tls.TLSSocket | undefined;
     // The peer's first bytes tell a web server or another service from an LDAP server at once.
     const firstBytes = new FirstBytes();
+    this.peer = firstBytes;
     const createConnection = ((...args: unknown[]) =>
       firstBytes.watch((net.connect as (...a: unknown[]) => net.Socket)(...args))) as typeof net.connect;
     // Wrap tls.connect to see the negotiated protocol; ldapts uses it for ldaps:// and StartTLS.
     const createSecureConnection = ((...args: unknown[]) => {
+      // StartTLS passes the plain socket: TLS records follow on it, the TLS socket is watched.
+      const options: unknown = args[0];
+      if (
+        typeof options === 'object' &&
+        options !== null &&
+        'socket' in options &&
+        options.socket instanceof net.Socket
+      )
+        firstBytes.unwatch(options.socket);
       tlsSocket = firstBytes.watch((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
       return tlsSocket;
     }) as typeof tls.connect;
@@ -238,7 +250,7 @@ export class LdapDirectory implements DirectorySource {
           },
         );
       }
-      throw searchError(error, url, {
+      throw this.searchFailure(error, url, {
         base: dn,
         location,
         scope: 'sub',
@@ -335,7 +347,7 @@ export class LdapDirectory implements DirectorySource {
         yield { entries, references: page.searchReferences };
       }
     } catch (error) {
-      throw searchError(error, url, request);
+      throw this.searchFailure(error, url, request);
     }
   }
 
@@ -362,7 +374,7 @@ export class LdapDirectory implements DirectorySource {
       return found;
     } catch (error) {
       if (isNoSuchObject(error)) return found;
-      throw searchError(error, url, { ...request, scope: 'sub', location: '' });
+      throw this.searchFailure(error, url, { ...request, scope: 'sub', location: '' });
     }
   }
 
@@ -382,7 +394,7 @@ export class LdapDirectory implements DirectorySource {
       } catch (error) {
         if (!isNoSuchObject(error)) {
           const request = { base: dn, scope: 'sub' as const, filter, location: '' };
-          throw searchError(error, this.info?.url ?? '', {
+          throw this.searchFailure(error, this.info?.url ?? '', {
             ...request,
             attributes: [],
             bufferAttributes: [],
@@ -394,6 +406,19 @@ export class LdapDirectory implements DirectorySource {
     return answers;
   }
 
+  /**
+   * A failed search as the error that says what to fix: bytes that are not LDAP from the peer
+   * (a proxy or another service mid-session) first, else what the search threw.
+   * @param error what ldapts threw
+   * @param url the server searched
+   * @param request which location searched what
+   */
+  private searchFailure(error: unknown, url: string, request: SearchRequest): DirectoryError {
+    const bytes = this.peer?.notLdap;
+    if (bytes === undefined || error instanceof DirectoryError) return searchError(error, url, request);
+    return notLdapError(url, bytes, error, searchPlace(url, request));
+  }
+
   /** The server's attribute syntaxes from its subschema entry; see {@link DirectorySource}. */
   public async schemaSyntaxes(): Promise<SchemaSyntaxes> {
     try {
@@ -401,8 +426,19 @@ export class LdapDirectory implements DirectorySource {
       if (types === undefined) return { read: false, why: 'the server names no subschemaSubentry' };
       return { read: true, binary: (attribute) => binarySyntax(types, attribute) };
     } catch (error) {
-      // Not an error: the fixed list of binary attributes still applies.
-      return { read: false, why: serverExcerpt(describeError(error), 200) };
+      // A refusal (no access to the schema, no such entry) is not an error: the fixed list of
+      // binary attributes still applies. A lost or silent connection is one, as for any search.
+      if (error instanceof ResultCodeError)
+        return { read: false, why: serverExcerpt(describeError(error), 200) };
+      const url = this.info?.url ?? '';
+      throw this.searchFailure(error, url, {
+        base: 'the subschema entry',
+        location: '',
+        scope: 'sub',
+        filter: '(objectClass=*)',
+        attributes: ['attributeTypes'],
+        bufferAttributes: [],
+      });
     }
   }
 
