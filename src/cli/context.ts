@@ -23,6 +23,7 @@ import type { Failure } from './exit.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { cleartextBindWarning, registerSecrets } from './policy.js';
 import { Ui } from './ui.js';
+import { safeLine } from '../util/quote-value.js';
 
 /** Where the CLI reads and writes; the real process by default, replaceable in tests. */
 export interface CliIo {
@@ -348,7 +349,7 @@ export class CliContext implements CommandContext {
         shown.has(k) ? v : redactValues(v, (text) => this.redactor.redact(text)),
       ]),
     );
-    const text = options.compact === true ? JSON.stringify(safe) : JSON.stringify(safe, null, 2);
+    const text = safeLine(options.compact === true ? JSON.stringify(safe) : JSON.stringify(safe, null, 2));
     if (this.json) this.ui.data(text, 'redacted');
     if (this.options.report === undefined || this.reportRefused) return;
     const path = resolve(this.cwd, this.options.report);

@@ -4,6 +4,7 @@ import type { Ora } from 'ora';
 
 import { plainStyle, type Line, type Style } from '../commands/output.js';
 import type { Redactor } from '../config/secrets.js';
+import { safeLine } from '../util/quote-value.js';
 
 /** The 16 basic terminal colours, written as they are: the caller has decided this is a colour terminal. */
 const paint =
@@ -116,7 +117,7 @@ export class Ui {
     if (!stream.writable) return;
     const hadSpinner = this.spinner?.isSpinning === true;
     if (hadSpinner) this.spinner?.clear();
-    stream.write(`${shown === 'text' ? this.options.redactor.redact(text) : text}\n`);
+    stream.write(`${safeLine(shown === 'text' ? this.options.redactor.redact(text) : text)}\n`);
     if (hadSpinner) this.spinner?.render();
   }
 

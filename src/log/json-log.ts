@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { ConfigError, describeError } from '../errors.js';
 import { makeDir } from '../io/make-dir.js';
 import { redactValues } from '../config/secrets.js';
+import { safeLine } from '../util/quote-value.js';
 
 /** Severity of a log line. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -79,7 +80,8 @@ export class JsonLog {
       ),
       ...(options.directory === true ? { message } : {}),
     };
-    const line = `${JSON.stringify(record)}\n`;
+    // C1 and format characters escaped too: `tail -f` shows the log on a terminal.
+    const line = `${safeLine(JSON.stringify(record))}\n`;
     try {
       // A failed rotation (another process rotated first; Windows holding the file) must not
       // cost the line itself.

@@ -291,6 +291,36 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
     expect(run.stderr).not.toMatch(RAW);
   });
 
+  it('3. a DN with C1 and direction characters in a duplicate reason reaches the terminal and the log escaped', async () => {
+    const cwd = await tempDir();
+    const dup = (uid: string, sn: string): string =>
+      record(`uid=${uid},${HQ}`, {
+        objectClass: 'inetOrgPerson',
+        givenName: 'Dup',
+        sn,
+        mail: 'dup@example.com',
+      });
+    await writeFile(
+      join(cwd, 'people.ldif'),
+      [dup('one\u202e\u009b', 'One'), dup('two', 'Two'), hq('ok', 'Oki', 'Doki', 'ok@example.com')].join(
+        '\n',
+      ),
+    );
+    const base = exampleConfig();
+    await writeConfig(cwd, {
+      ...base,
+      directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
+      locations: [{ slug: 'hq', ous: [HQ] }],
+      columns: {},
+    });
+    const run = await runAdsync(['push', '--dry-run', '-v', '--log-file', 'run.log'], { cwd, env: {} });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('uid=one\\u202e\\u009b');
+    const log = await readFile(join(cwd, 'run.log'), 'utf8');
+    expect(log).toContain('uid=one\\u202e\\u009b');
+    for (const text of [run.stderr, run.stdout, log]) expect(text).not.toMatch(RAW);
+  });
+
   it('2. iLobby: an extraContacts row holding a directory email in NFD is the same contact (the directory wins)', async () => {
     const cwd = await tempDir();
     const lee = record(`uid=lee,ou=lab,${SUFFIX}`, {
