@@ -50,6 +50,13 @@ const columnObjectSchema = z
       .boolean()
       .optional()
       .describe('Reject later rows repeating this value in a location (custom profile).'),
+    maxLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_048_576)
+      .optional()
+      .describe("Longest value in characters, replacing the column's own limit (255 for most columns)."),
   })
   .refine(
     (c) => [c.from, c.template, c.value].filter((v) => v !== undefined).length === 1,

@@ -67,19 +67,20 @@ const ILOBBY_MAX: Partial<Record<ColumnRole, number>> = { firstName: 50, lastNam
  * @param column whether the column is required or unique (custom profile)
  * @param column.required rows where it is empty are rejected
  * @param column.unique later rows repeating its value are rejected
+ * @param column.maxLength the config's limit for the column, replacing the rule's own
  */
 export function cellRule(
   profile: ProfileName,
   role: ColumnRole | undefined,
-  column: { required: boolean; unique: boolean },
+  column: { required: boolean; unique: boolean; maxLength?: number | undefined },
 ): CellRule {
   if (role !== undefined && (profile !== 'custom' || role === 'location')) {
     const rule = ROLE_RULES[role];
     const max = profile === 'ilobby' ? (ILOBBY_MAX[role] ?? rule.max) : rule.max;
-    return { ...rule, max };
+    return { ...rule, max: column.maxLength ?? max };
   }
   const strict = column.required || column.unique;
-  return { kind: column.unique ? 'key' : 'text', max: DEFAULT_MAX, strict, over: 'cut' };
+  return { kind: column.unique ? 'key' : 'text', max: column.maxLength ?? DEFAULT_MAX, strict, over: 'cut' };
 }
 
 /** What the rules did to a cell, for validation to turn into a reason or a warning. */

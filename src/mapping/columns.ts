@@ -37,6 +37,8 @@ export interface CompiledColumn {
   unique: boolean;
   /** What a cell may hold: kind, longest value, reject or mend (see cells.ts). */
   rule: CellRule;
+  /** The config's `maxLength`, replacing the rule's limit. */
+  maxLength?: number | undefined;
 }
 
 /** The compiled layout: columns in file order plus what to ask the directory for. */
@@ -148,6 +150,7 @@ function compileOne(
     column.separator = input.separator ?? '; ';
     column.required = input.required ?? false;
     column.unique = input.unique ?? false;
+    column.maxLength = input.maxLength;
   }
   for (const message of binaryProblems(columnAttributes(column), column.formats, knownBinary))
     issues.push({ path, message });

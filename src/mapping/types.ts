@@ -38,6 +38,8 @@ export interface ColumnObjectInput {
   required?: boolean | undefined;
   /** Reject later rows repeating this value in a location (custom profile). */
   unique?: boolean | undefined;
+  /** Longest value in characters, replacing the column's own limit (see docs/configuration.md). */
+  maxLength?: number | undefined;
 }
 
 /**

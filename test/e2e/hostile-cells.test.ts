@@ -321,6 +321,38 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
     for (const text of [run.stderr, run.stdout, log]) expect(text).not.toMatch(RAW);
   });
 
+  it("4. a column's maxLength replaces its limit: a long joined value is kept whole, a short limit cuts", async () => {
+    const cwd = await tempDir();
+    const many = Array.from({ length: 40 }, (_, i) => `Team ${i} of the hall`);
+    const people = [
+      record(`uid=many,${HQ}`, {
+        objectClass: 'inetOrgPerson',
+        givenName: 'Many',
+        sn: 'Teams',
+        mail: 'many@example.com',
+      }),
+    ].join('\n');
+    await writeFile(join(cwd, 'people.ldif'), `${people}${many.map((team) => `ou: ${team}`).join('\n')}\n`);
+    const base = exampleConfig();
+    await writeConfig(cwd, {
+      ...base,
+      directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
+      locations: [{ slug: 'hq', ous: [HQ] }],
+      columns: {
+        Department: { from: 'ou', multi: 'join', separator: '|', maxLength: 5000 },
+        'Business Title': { from: 'sn', maxLength: 3 },
+      },
+    });
+    const run = await runAdsync(['push', '--dry-run', '--json'], { cwd, env: {} });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const row = byLast((await readCsv(report.csvPath)).rows, 'Teams');
+    expect(row?.Department?.split('|')).toEqual(many);
+    expect(row?.Department?.length).toBeGreaterThan(255);
+    expect(row?.['Business Title']).toBe('Tea');
+    expect(report.warnings.map((w) => w.message).join('\n')).toContain('over the limit of 3');
+  });
+
   it('2. iLobby: an extraContacts row holding a directory email in NFD is the same contact (the directory wins)', async () => {
     const cwd = await tempDir();
     const lee = record(`uid=lee,ou=lab,${SUFFIX}`, {

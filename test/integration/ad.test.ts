@@ -125,7 +125,7 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
       ...withDirectory({ userFilter: '(objectClass=group)' }),
       locations: [{ slug: 'groups', ous: [AD.groups] }],
       target: { profile: 'custom', locationColumn: 'Site' },
-      columns: { Name: 'cn', Members: { from: 'member', multi: 'join', separator: '|' } },
+      columns: { Name: 'cn', Members: { from: 'member', multi: 'join', separator: '|', maxLength: 200_000 } },
     });
     const list = parse<Record<string, string>>(await readFile(result.csvPath, 'utf8'), { columns: true });
     const members = (list.find((r) => r.Name === 'Bulk Everyone')?.Members ?? '').split('|');
@@ -179,7 +179,10 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
       ...withDirectory({ userFilter: '(objectClass=group)' }),
       locations: [{ slug: 'groups', ous: [AD.groups] }],
       target: { profile: 'custom', locationColumn: 'Site' },
-      columns: { Name: 'cn', Members: { from: 'member;range=0-999', multi: 'join', separator: '|' } },
+      columns: {
+        Name: 'cn',
+        Members: { from: 'member;range=0-999', multi: 'join', separator: '|', maxLength: 200_000 },
+      },
     });
     const list = parse<Record<string, string>>(await readFile(result.csvPath, 'utf8'), { columns: true });
     const members = (list.find((r) => r.Name === 'Bulk Everyone')?.Members ?? '').split('|');
