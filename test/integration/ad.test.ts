@@ -172,6 +172,13 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
     }
   });
 
+  it("refuses a column reading an attribute the DC's schema declares binary (dnsRecord, not in the fixed list)", async () => {
+    const error = await failure(adConfig({ columns: { 'Business Title': 'dnsRecord' } }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('columns.Business Title: dnsRecord is binary');
+    expect(error.message).toContain('1.3.6.1.4.1.1466.115.121.1.40');
+  });
+
   it('completes a ranged answer (member;range=0-999) by fetching the remaining ranges', async () => {
     // Samba, unlike Windows, does not cut large attributes at MaxValRange on its own; asking for
     // a range makes it answer exactly as AD does past 1,500 values.
