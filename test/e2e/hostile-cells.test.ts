@@ -258,16 +258,21 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
     hq('zw', 'Zed', 'Zerowidth', 'zw\u200b@example.com'),
   ].join('\n');
 
-  it('2. one contact per email whatever its normal form, NFC in the CSV; a look-alike warned; a zero-width email rejected', async () => {
+  /** A project reading `people` as an LDIF export of ou=hq, with these column overrides. */
+  const ldifProject = async (people: string, columns: Record<string, unknown> = {}): Promise<string> => {
     const cwd = await tempDir();
-    await writeFile(join(cwd, 'people.ldif'), ldif);
-    const base = exampleConfig();
+    await writeFile(join(cwd, 'people.ldif'), people);
     await writeConfig(cwd, {
-      ...base,
+      ...exampleConfig(),
       directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
       locations: [{ slug: 'hq', ous: [HQ] }],
-      columns: {},
+      columns,
     });
+    return cwd;
+  };
+
+  it('2. one contact per email whatever its normal form, NFC in the CSV; a look-alike warned; a zero-width email rejected', async () => {
+    const cwd = await ldifProject(ldif);
     const run = await runAdsync(['push', '--dry-run', '--json'], { cwd, env: {} });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
@@ -292,7 +297,6 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
   });
 
   it('3. a DN with C1 and direction characters in a duplicate reason reaches the terminal and the log escaped', async () => {
-    const cwd = await tempDir();
     const dup = (uid: string, sn: string): string =>
       record(`uid=${uid},${HQ}`, {
         objectClass: 'inetOrgPerson',
@@ -300,19 +304,11 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
         sn,
         mail: 'dup@example.com',
       });
-    await writeFile(
-      join(cwd, 'people.ldif'),
+    const cwd = await ldifProject(
       [dup('one\u202e\u009b', 'One'), dup('two', 'Two'), hq('ok', 'Oki', 'Doki', 'ok@example.com')].join(
         '\n',
       ),
     );
-    const base = exampleConfig();
-    await writeConfig(cwd, {
-      ...base,
-      directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
-      locations: [{ slug: 'hq', ous: [HQ] }],
-      columns: {},
-    });
     const run = await runAdsync(['push', '--dry-run', '-v', '--log-file', 'run.log'], { cwd, env: {} });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('uid=one\\u202e\\u009b');
@@ -322,26 +318,11 @@ describe('emails in two normal forms, look-alikes and invisible characters (LDIF
   });
 
   it("4. a column's maxLength replaces its limit: a long joined value is kept whole, a short limit cuts", async () => {
-    const cwd = await tempDir();
     const many = Array.from({ length: 40 }, (_, i) => `Team ${i} of the hall`);
-    const people = [
-      record(`uid=many,${HQ}`, {
-        objectClass: 'inetOrgPerson',
-        givenName: 'Many',
-        sn: 'Teams',
-        mail: 'many@example.com',
-      }),
-    ].join('\n');
-    await writeFile(join(cwd, 'people.ldif'), `${people}${many.map((team) => `ou: ${team}`).join('\n')}\n`);
-    const base = exampleConfig();
-    await writeConfig(cwd, {
-      ...base,
-      directory: { kind: 'ldif', file: './people.ldif', baseDN: SUFFIX },
-      locations: [{ slug: 'hq', ous: [HQ] }],
-      columns: {
-        Department: { from: 'ou', multi: 'join', separator: '|', maxLength: 5000 },
-        'Business Title': { from: 'sn', maxLength: 3 },
-      },
+    const person = hq('many', 'Many', 'Teams', 'many@example.com');
+    const cwd = await ldifProject(`${person}${many.map((team) => `ou: ${team}`).join('\n')}\n`, {
+      Department: { from: 'ou', multi: 'join', separator: '|', maxLength: 5000 },
+      'Business Title': { from: 'sn', maxLength: 3 },
     });
     const run = await runAdsync(['push', '--dry-run', '--json'], { cwd, env: {} });
     expect(run.code, run.stderr).toBe(0);
