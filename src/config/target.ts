@@ -100,9 +100,9 @@ export function normalizeTarget(
     target: {
       profile: t.profile,
       locationColumn: t.locationColumn,
-      uploadUrl: t.uploadUrl ?? defaults?.uploadUrl,
+      uploadUrl: t.uploadUrl ?? defaults.uploadUrl,
       tokenUrl:
-        t.tokenUrl ?? (t.apiKey === undefined && !pending.has('apiKey') ? defaults?.tokenUrl : undefined),
+        t.tokenUrl ?? (t.apiKey === undefined && !pending.has('apiKey') ? defaults.tokenUrl : undefined),
       clientId: t.clientId,
       clientSecret: t.clientSecret,
       scope: t.scope,
