@@ -1,5 +1,6 @@
 import type { DirectoryKind } from '../directory/types.js';
-import { compileColumns, type ColumnSet } from '../mapping/columns.js';
+import type { ColumnSet } from '../mapping/columns.js';
+import { compileColumns } from '../mapping/compile.js';
 import type { ColumnInput, LayoutIssue } from '../mapping/types.js';
 import { CUSTOM } from './custom.js';
 import { ILOBBY } from './ilobby.js';
