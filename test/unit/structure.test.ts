@@ -111,11 +111,13 @@ describe('the layout of src', () => {
   it('names a vendor only in src/vendors, and delivers only through src/targets', () => {
     // The mock vendor plays both vendors: naming them is its job.
     const outside = (f: string): boolean => !/^(vendors|mock-server)\//.test(rel(f));
-    const named = files.filter(outside).flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/'(receptionist|ilobby)'|\bprofile\s*[!=]==\s*'/g)].map(
-        (m) => `${rel(f)}: ${m[0]}`,
-      ),
-    );
+    const named = files
+      .filter(outside)
+      .flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/'(receptionist|ilobby)'|\bprofile\s*[!=]==\s*'/g)].map(
+          (m) => `${rel(f)}: ${m[0]}`,
+        ),
+      );
     expect(named).toEqual([]);
     // The pipeline asks its target to deliver; the upload adapter is the csv-upload target's.
     const uploads = [...graph]
