@@ -164,8 +164,10 @@ function builtInColumns(
       return { ...compileOne(pc.header, pc.role, undefined, [], issues), source: { kind: 'location' } };
     const input = overrides[pc.header] ?? pc.defaults?.[options.kind];
     const compiled = compileOne(pc.header, pc.role, input, ['columns', pc.header], issues);
-    // The vendors need dialable numbers: phone columns are always read as phone numbers.
-    if (PHONE_ROLES.has(pc.role) && !compiled.formats.includes('phone')) compiled.formats.push('phone');
+    // The vendors need dialable numbers: phone columns always end in the vendor's phone format.
+    const { phoneFormat } = profile.rules;
+    if (PHONE_ROLES.has(pc.role) && !compiled.formats.includes(phoneFormat))
+      compiled.formats.push(phoneFormat);
     compiled.unique = compiled.unique || profile.rules.unique.includes(pc.role);
     return compiled;
   });

@@ -1,5 +1,5 @@
 import type { DirectoryKind } from '../directory/types.js';
-import type { ColumnInput } from './types.js';
+import type { ColumnInput, FormatName } from './types.js';
 
 /**
  * What a vendor profile tells the mapping, validation and the plan: its columns and its rules.
@@ -78,6 +78,11 @@ export interface LayoutRules {
   match: MatchRule;
   /** The vendor's own longest values, where it documents one, replacing the cell rules' default. */
   maxLength: Partial<Record<ColumnRole, number>>;
+  /**
+   * The format every phone column (SMS Phone, mobile, desk phone) gets last, whatever the config
+   * maps it from: the vendors need numbers they can dial or text.
+   */
+  phoneFormat: FormatName;
 }
 
 /** A vendor CSV layout: a built-in one has columns; a custom one takes them from the config. */

@@ -15,6 +15,7 @@ export const CUSTOM: VendorProfile = {
     oneSitePerEmail: false,
     match: { keys: [], triesEach: false, scope: 'location' },
     maxLength: {},
+    phoneFormat: 'phone',
   },
   delivery: { kind: 'csv-upload' },
 };

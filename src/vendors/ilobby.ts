@@ -16,6 +16,7 @@ export const ILOBBY: VendorProfile = {
     match: { keys: [{ role: 'email', prefix: 'email' }], triesEach: false, scope: 'account' },
     // iLobby's own limits where it documents one.
     maxLength: { firstName: 50, lastName: 50 },
+    phoneFormat: 'phone',
   },
   delivery: {
     kind: 'csv-upload',

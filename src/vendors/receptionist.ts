@@ -24,6 +24,7 @@ export const RECEPTIONIST: VendorProfile = {
       scope: 'location',
     },
     maxLength: {},
+    phoneFormat: 'phone',
   },
   delivery: { kind: 'csv-upload' },
   columns: [
