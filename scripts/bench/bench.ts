@@ -188,10 +188,10 @@ interface Layout {
 
 /** The attributes adsync asks for, from the built code, so ldapsearch asks for the same. */
 async function receptionistAttributes(): Promise<string[]> {
-  const columns = (await import(pathToFileURL(join(ROOT, 'dist/mapping/columns.js')).href)) as {
-    compileColumns: (options: { profile: 'receptionist'; kind: 'ldap' }) => { set: Layout };
+  const vendors = (await import(pathToFileURL(join(ROOT, 'dist/vendors/registry.js')).href)) as {
+    compileLayout: (options: { profile: 'receptionist'; kind: 'ldap' }) => { set: Layout };
   };
-  return columns.compileColumns({ profile: 'receptionist', kind: 'ldap' }).set.attributes;
+  return vendors.compileLayout({ profile: 'receptionist', kind: 'ldap' }).set.attributes;
 }
 
 function benchConfig(

@@ -54,10 +54,16 @@ function optionsOf(argv: string[]): Options {
   };
 }
 
-/** The Receptionist's header row, from the build measured. */
+/** The Receptionist's header row, from the build measured (vendors/ since the target seam). */
 async function headersOf(root: string): Promise<string[]> {
+  type Compile = (o: { profile: string; kind: string }) => { set: { headers: string[] } };
+  const vendors = join(root, 'dist/vendors/registry.js');
+  if (existsSync(vendors)) {
+    const registry = (await import(pathToFileURL(vendors).href)) as { compileLayout: Compile };
+    return registry.compileLayout({ profile: 'receptionist', kind: 'ldap' }).set.headers;
+  }
   const columns = (await import(pathToFileURL(join(root, 'dist/mapping/columns.js')).href)) as {
-    compileColumns: (o: { profile: string; kind: string }) => { set: { headers: string[] } };
+    compileColumns: Compile;
   };
   return columns.compileColumns({ profile: 'receptionist', kind: 'ldap' }).set.headers;
 }

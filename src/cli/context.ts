@@ -4,10 +4,15 @@ import { stripVTControlCharacters } from 'node:util';
 
 import type { Command } from 'commander';
 
-import type { CommandContext, GlobalOptions, ReportBody, ReportOptions } from '../commands/context.js';
+import type {
+  CommandContext,
+  GlobalOptions,
+  ReportBody,
+  ReportOptions,
+  RunEnding,
+} from '../commands/context.js';
 import { exportEventLines, uploadEventLines } from '../commands/events.js';
-import { planCounts, type Line, type Style } from '../commands/output.js';
-import type { RunReport } from '../commands/push/report.js';
+import type { Line, Style } from '../commands/output.js';
 import { notALog, ownFileAt } from '../config/own-files.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor, redactValues } from '../config/secrets.js';
@@ -79,6 +84,8 @@ export class CliContext implements CommandContext {
   private logOption: string | undefined;
   private reportRefused = false;
   private lastReport: Record<string, unknown> | undefined;
+  /** How the command's run ends (see {@link RunEnding}); none: no webhook. */
+  private ending: RunEnding | undefined;
 
   /**
    * @param argv the full argv
@@ -375,6 +382,11 @@ export class CliContext implements CommandContext {
   }
 
   /** @inheritdoc */
+  public endWith(ending: RunEnding): void {
+    this.ending = ending;
+  }
+
+  /** @inheritdoc */
   public async notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void> {
     const { notifyRun } = await import('../notify/notify-run.js');
     await notifyRun(config, run, {
@@ -415,7 +427,7 @@ export class CliContext implements CommandContext {
     await this.openLogOption().catch((error: unknown) => {
       this.ui.warn(`no log file: ${describeError(error)}`);
     });
-    const report = this.lastReport as Partial<RunReport> | undefined;
+    const report = this.lastReport;
     const error = failure ? { code: failure.code, message: failure.message } : undefined;
     this.log(
       code === 0 ? 'info' : 'error',
@@ -426,13 +438,10 @@ export class CliContext implements CommandContext {
         exitCode: code,
         durationMs: Date.now() - this.startedAt.getTime(),
         ...(error ? { error } : {}),
-        ...(report?.rows !== undefined ? { rows: report.rows, rejected: report.rejected } : {}),
-        ...(report?.plan ? { plan: report.plan } : {}),
-        ...(report?.csvPath ? { csvPath: report.csvPath } : {}),
+        ...this.ending?.facts(report),
       },
     );
-    if (this.command !== 'push' || !this.loaded) return;
-    const plan = report?.plan;
+    if (this.ending === undefined || !this.loaded) return;
     await this.notify(this.loaded, {
       runId: this.runId,
       command: this.command,
@@ -440,7 +449,7 @@ export class CliContext implements CommandContext {
       startedAt: this.startedAt,
       config: this.loaded.filepath,
       error,
-      summary: plan ? `${report.rows ?? 0} rows; ${planCounts(plan)}` : undefined,
+      summary: this.ending.summary(report),
     });
   }
 }

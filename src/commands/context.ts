@@ -77,6 +77,26 @@ export interface CommandContext {
   emitReport(report: ReportBody, options?: ReportOptions): Promise<void>;
   /** Send the webhook for a run, when the config asks for its outcome; never throws. */
   notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void>;
+  /**
+   * How this run ends (the log's finish line, the webhook), read from the command's own report:
+   * set by a command whose runs the config's webhook reports on, before it can fail.
+   */
+  endWith(ending: RunEnding): void;
+}
+
+/** A report as the end of a run reads it: the command's own, or the failure's. */
+export type FinishedReport = Readonly<Record<string, unknown>> | undefined;
+
+/**
+ * What a command tells the end of its run. It reads the command's report, whose shape only the
+ * command knows; the CLI adds the outcome (exit code, error) and sends the webhook when the
+ * config asks for that outcome.
+ */
+export interface RunEnding {
+  /** Facts of the report for the log's finish line (rows, plan, the CSV). */
+  facts(report: FinishedReport): Record<string, unknown>;
+  /** The webhook's one-line summary of what the run did, when it got that far. */
+  summary(report: FinishedReport): string | undefined;
 }
 
 /** A command's part of the run report (the CLI adds runId, command, status, exitCode, times). */

@@ -116,7 +116,7 @@ export const locationLabel = (slug: string): string => slug || '(all locations)'
  * @param plan.archive to archive
  * @param plan.unchanged unchanged
  */
-export const planCounts = (plan: {
+export const planCountsLine = (plan: {
   create?: number | undefined;
   update?: number | undefined;
   archive?: number | undefined;

@@ -6,7 +6,7 @@ import { DEFAULT_USER_FILTERS } from '../directory/filter.js';
 import { ldifUrl } from '../directory/ldif/source.js';
 import type { DirectoryKind } from '../directory/types.js';
 import { emailKey } from '../mapping/cells.js';
-import { compileColumns } from '../mapping/columns.js';
+import { compileLayout } from '../vendors/registry.js';
 import type { ConfigInput } from './schema.js';
 import type { MissingSecret } from './secrets.js';
 import { normalizeTarget } from './target.js';
@@ -56,7 +56,7 @@ export function normalizeConfig(
   const stateDir = resolve(baseDir, input.state?.dir ?? './adsync-state');
 
   const target = normalizeTarget(input.target, baseDir, missing);
-  const { set, issues } = compileColumns({
+  const { set, issues } = compileLayout({
     profile: input.target.profile,
     locationColumn: input.target.locationColumn,
     kind,

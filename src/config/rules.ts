@@ -196,10 +196,13 @@ export function locationSlugs({ input, config }: RuleContext): ConfigIssue[] {
   return issues;
 }
 
-/** With several locations, a custom layout must say in which column each row's location goes. */
-export function customLocationColumn({ input, config }: RuleContext): ConfigIssue[] {
+/**
+ * With several locations, a layout must say in which column each row's location goes (a vendor
+ * profile has its own; a custom layout names it in target.locationColumn).
+ */
+export function customLocationColumn({ config }: RuleContext): ConfigIssue[] {
   const slugs = new Set(config.locations.map((l) => l.slug));
-  return input.target.profile === 'custom' && input.target.locationColumn === undefined && slugs.size > 1
+  return config.layout.locationIndex === undefined && slugs.size > 1
     ? [
         {
           path: ['target', 'locationColumn'],

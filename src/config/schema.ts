@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { DIRECTORY_FLAVORS, SEARCH_SCOPES, SOURCE_KINDS, TLS_VERSIONS } from '../directory/types.js';
-import { FORMATS, MULTI_MODES, PROFILE_NAMES, type ColumnInput } from '../mapping/types.js';
+import { FORMATS, MULTI_MODES, type ColumnInput } from '../mapping/types.js';
+import { PROFILE_NAMES } from '../vendors/registry.js';
 
 /**
  * The config file's schema (stage 1 of validation: shape and types). Normalisation and

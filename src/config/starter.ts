@@ -1,5 +1,5 @@
 import type { DirectoryKind } from '../directory/types.js';
-import type { ProfileName } from '../mapping/types.js';
+import type { ProfileName } from '../vendors/registry.js';
 
 /** Options for {@link starterConfig}. */
 export interface StarterOptions {

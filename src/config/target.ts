@@ -2,18 +2,13 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
 import { isLoopbackHost } from '../util/loopback.js';
+import { VENDORS } from '../vendors/registry.js';
 import type { MissingSecret } from './secrets.js';
 import type { ConfigIssue, ResolvedTarget } from './types.js';
 import type { ConfigInput } from './schema.js';
 
 /** The target section as written. */
 type TargetInput = ConfigInput['target'];
-
-/** The iLobby endpoints from iLobby's published script: the defaults of profile ilobby. */
-export const ILOBBY_URLS = {
-  tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
-  uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
-} as const;
 
 /** OAuth2 client settings, which an API key replaces. */
 const OAUTH_KEYS = ['tokenUrl', 'clientId', 'clientSecret', 'scope', 'auth'] as const;
@@ -99,14 +94,15 @@ export function normalizeTarget(
   missing: readonly MissingSecret[] = [],
 ): { target: ResolvedTarget; issues: ConfigIssue[] } {
   const pending = new Set(missing.map((m) => m.key.split(/[.[]/)[1] ?? ''));
-  const defaults = t.profile === 'ilobby' ? ILOBBY_URLS : undefined;
+  // The vendor's published endpoints, where it has them (iLobby's script names its own).
+  const defaults = VENDORS[t.profile].delivery;
   return {
     target: {
       profile: t.profile,
       locationColumn: t.locationColumn,
-      uploadUrl: t.uploadUrl ?? defaults?.uploadUrl,
+      uploadUrl: t.uploadUrl ?? defaults.uploadUrl,
       tokenUrl:
-        t.tokenUrl ?? (t.apiKey === undefined && !pending.has('apiKey') ? defaults?.tokenUrl : undefined),
+        t.tokenUrl ?? (t.apiKey === undefined && !pending.has('apiKey') ? defaults.tokenUrl : undefined),
       clientId: t.clientId,
       clientSecret: t.clientSecret,
       scope: t.scope,

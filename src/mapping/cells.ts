@@ -1,7 +1,6 @@
 import { quoteValue } from '../util/quote-value.js';
 import { isFormulaLike } from '../util/spreadsheet.js';
 import type { ColumnRole } from './profiles.js';
-import type { ProfileName } from './types.js';
 
 /**
  * What a cell may hold, per column (docs/configuration.md, "What a cell may hold"). Each column
@@ -57,12 +56,10 @@ const ROLE_RULES: Record<ColumnRole, CellRule> = {
   slack: { kind: 'key', max: 80, strict: false, over: 'empty' },
 };
 
-/** iLobby's own limits where it documents one. */
-const ILOBBY_MAX: Partial<Record<ColumnRole, number>> = { firstName: 50, lastName: 50 };
-
 /**
  * The rule of a column.
- * @param profile the layout's profile
+ * @param vendorMax the vendor's own limits by role (a built-in profile's `rules.maxLength`);
+ *   undefined for a custom layout, whose columns follow their `required` and `unique` settings
  * @param role the column's role (undefined for a custom column)
  * @param column whether the column is required or unique (custom profile)
  * @param column.required rows where it is empty are rejected
@@ -70,13 +67,13 @@ const ILOBBY_MAX: Partial<Record<ColumnRole, number>> = { firstName: 50, lastNam
  * @param column.maxLength the config's limit for the column, replacing the rule's own
  */
 export function cellRule(
-  profile: ProfileName,
+  vendorMax: Partial<Record<ColumnRole, number>> | undefined,
   role: ColumnRole | undefined,
   column: { required: boolean; unique: boolean; maxLength?: number | undefined },
 ): CellRule {
-  if (role !== undefined && (profile !== 'custom' || role === 'location')) {
+  if (role !== undefined && (vendorMax !== undefined || role === 'location')) {
     const rule = ROLE_RULES[role];
-    const max = profile === 'ilobby' ? (ILOBBY_MAX[role] ?? rule.max) : rule.max;
+    const max = vendorMax?.[role] ?? rule.max;
     return { ...rule, max: column.maxLength ?? max };
   }
   const strict = column.required || column.unique;

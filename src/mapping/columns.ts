@@ -1,13 +1,11 @@
 import type { CountryCode } from 'libphonenumber-js';
 
-import type { DirectoryKind, SourceEntry } from '../directory/types.js';
-import { isFormulaLike } from '../util/spreadsheet.js';
-import { suggest } from '../util/suggest.js';
-import { cellRule, cleanCell, type CellNote, type CellRule } from './cells.js';
-import { binaryProblems, knownBinary } from './binary-attributes.js';
+import type { SourceEntry } from '../directory/types.js';
+import { cleanCell, type CellNote, type CellRule } from './cells.js';
+import { binaryProblems } from './binary-attributes.js';
 import { applyFormat } from './formats.js';
-import { PROFILES, type ColumnRole } from './profiles.js';
-import type { ColumnInput, FormatName, LayoutIssue, MultiMode, ProfileName } from './types.js';
+import type { ColumnRole, LayoutRules } from './profiles.js';
+import type { FormatName, LayoutIssue, MultiMode } from './types.js';
 
 /** Where a column's value comes from. */
 export type ColumnSource =
@@ -43,8 +41,8 @@ export interface CompiledColumn {
 
 /** The compiled layout: columns in file order plus what to ask the directory for. */
 export interface ColumnSet {
-  /** Profile name. */
-  profile: ProfileName;
+  /** Profile name (file names, the vendor account of state files). */
+  profile: string;
   /** Columns in file order. */
   columns: CompiledColumn[];
   /** Header row. */
@@ -53,47 +51,19 @@ export interface ColumnSet {
   locationIndex: number | undefined;
   /** Index of each role's column. */
   roles: Partial<Record<ColumnRole, number>>;
-  /** How a contact must be reachable. */
-  reach: 'email-or-sms' | 'email' | 'none';
+  /** The vendor's rules (reachability, uniqueness, one site per email, matching, limits). */
+  rules: LayoutRules;
   /** Attributes to request from the directory. */
   attributes: string[];
   /** Attributes to request as raw bytes (GUIDs, SIDs). */
   bufferAttributes: string[];
 }
 
-/** Target settings that shape the layout. */
-export interface LayoutOptions {
-  /** Vendor profile. */
-  profile: ProfileName;
-  /** custom profile: header that receives the location. */
-  locationColumn?: string | undefined;
-  /** Directory flavour, for default mappings. */
-  kind: DirectoryKind;
-  /** Column overrides from config. */
-  columns?: Record<string, ColumnInput> | undefined;
-}
-
-const PHONE_ROLES = new Set<ColumnRole>(['smsPhone', 'mobile', 'deskPhone']);
-
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-function parseTemplate(template: string): ColumnSource & { kind: 'template' } {
-  const parts: ({ text: string } | { attribute: string })[] = [];
-  const re = /\{\{|\}\}|\{([^{}]*)\}/g;
-  let last = 0;
-  for (let m = re.exec(template); m; m = re.exec(template)) {
-    if (m.index > last) parts.push({ text: template.slice(last, m.index) });
-    if (m[0] === '{{') parts.push({ text: '{' });
-    else if (m[0] === '}}') parts.push({ text: '}' });
-    else parts.push({ attribute: (m[1] ?? '').trim() });
-    last = re.lastIndex;
-  }
-  if (last < template.length) parts.push({ text: template.slice(last) });
-  return { kind: 'template', parts };
-}
-
-/** The attributes a column reads (its own, or its template's). */
-const columnAttributes = (column: CompiledColumn): string[] =>
+/**
+ * The attributes a column reads (its own, or its template's).
+ * @param column the column
+ */
+export const columnAttributes = (column: CompiledColumn): string[] =>
   column.source.kind === 'attributes'
     ? column.source.attributes
     : column.source.kind === 'template'
@@ -116,166 +86,6 @@ export function binaryColumnIssues(
       message,
     })),
   );
-}
-
-function compileOne(
-  header: string,
-  role: ColumnRole | undefined,
-  input: ColumnInput | undefined,
-  path: (string | number)[],
-  issues: LayoutIssue[],
-): CompiledColumn {
-  const column: CompiledColumn = {
-    header,
-    role,
-    source: { kind: 'empty' },
-    formats: [],
-    multi: 'first',
-    separator: '; ',
-    required: false,
-    unique: false,
-    rule: cellRule('custom', undefined, { required: false, unique: false }),
-  };
-  if (input === undefined) return column;
-  if (typeof input === 'string') {
-    column.source = input.includes('{') ? parseTemplate(input) : { kind: 'attributes', attributes: [input] };
-  } else if (Array.isArray(input)) {
-    column.source = { kind: 'attributes', attributes: input };
-  } else {
-    if (input.from !== undefined) column.source = { kind: 'attributes', attributes: asArray(input.from) };
-    else if (input.template !== undefined) column.source = parseTemplate(input.template);
-    else if (input.value !== undefined) column.source = { kind: 'constant', value: input.value };
-    column.formats = asArray(input.format);
-    column.multi = input.multi ?? 'first';
-    column.separator = input.separator ?? '; ';
-    column.required = input.required ?? false;
-    column.unique = input.unique ?? false;
-    column.maxLength = input.maxLength;
-  }
-  for (const message of binaryProblems(columnAttributes(column), column.formats, knownBinary))
-    issues.push({ path, message });
-  if (column.source.kind === 'template') {
-    const empty = column.source.parts.some((p) => 'attribute' in p && p.attribute === '');
-    if (empty) issues.push({ path, message: 'template has an empty {} placeholder; write {attributeName}' });
-  }
-  return column;
-}
-
-/**
- * Build the column layout from a profile, the directory kind and the config's `columns:`.
- * Problems (an unknown column for a built-in profile, a custom profile without columns…) are
- * returned as config issues so they are reported with the rest of the config's problems.
- * @param options profile, kind and overrides
- */
-export function compileColumns(options: LayoutOptions): { set: ColumnSet; issues: LayoutIssue[] } {
-  const issues: LayoutIssue[] = [];
-  const overrides = options.columns ?? {};
-  const columns: CompiledColumn[] = [];
-  let reach: ColumnSet['reach'] = 'none';
-
-  if (options.profile === 'custom') {
-    if (Object.keys(overrides).length === 0) {
-      issues.push({
-        path: ['columns'],
-        message: 'the custom profile needs its columns defined under columns:',
-      });
-    }
-    if (options.locationColumn !== undefined && options.locationColumn in overrides) {
-      issues.push({
-        path: ['columns', options.locationColumn],
-        message: `"${options.locationColumn}" is target.locationColumn: it is filled from the location and cannot also be mapped`,
-      });
-    }
-    for (const [header, input] of Object.entries(overrides)) {
-      columns.push(compileOne(header, undefined, input, ['columns', header], issues));
-      // The header row is a cell too: the CSV an admin opens must hold no formula.
-      if (isFormulaLike(header))
-        issues.push({
-          path: ['columns', header],
-          message: `a header starting with "${header.trimStart()[0] ?? ''}" is a formula to a spreadsheet; name the column otherwise`,
-        });
-    }
-    if (options.locationColumn !== undefined) {
-      columns.push({
-        ...compileOne(options.locationColumn, 'location', undefined, [], issues),
-        source: { kind: 'location' },
-      });
-    }
-  } else {
-    const profile = PROFILES[options.profile];
-    reach = profile.reach;
-    if (options.locationColumn !== undefined) {
-      issues.push({
-        path: ['target', 'locationColumn'],
-        message: `only the custom profile takes locationColumn; ${profile.name} always uses its own location column`,
-      });
-    }
-    const headers = profile.columns.map((c) => c.header);
-    for (const key of Object.keys(overrides)) {
-      const known = profile.columns.find((c) => c.header === key);
-      if (!known) {
-        const hint = suggest(key, headers);
-        issues.push({
-          path: ['columns', key],
-          message: `"${key}" is not a ${profile.name} column${hint ? `; did you mean "${hint}"?` : ''} (columns: ${headers.join(', ')})`,
-        });
-      } else if (known.role === 'location') {
-        issues.push({
-          path: ['columns', key],
-          message: `"${key}" is filled from the location's slug and cannot be mapped`,
-        });
-      }
-    }
-    for (const pc of profile.columns) {
-      if (pc.role === 'location') {
-        columns.push({
-          ...compileOne(pc.header, pc.role, undefined, [], issues),
-          source: { kind: 'location' },
-        });
-        continue;
-      }
-      const input = overrides[pc.header] ?? pc.defaults?.[options.kind];
-      const compiled = compileOne(pc.header, pc.role, input, ['columns', pc.header], issues);
-      // The vendors need dialable numbers: phone columns are always read as phone numbers.
-      if (PHONE_ROLES.has(pc.role) && !compiled.formats.includes('phone')) compiled.formats.push('phone');
-      compiled.unique = compiled.unique || profile.unique.includes(pc.role);
-      columns.push(compiled);
-    }
-  }
-
-  const roles: Partial<Record<ColumnRole, number>> = {};
-  columns.forEach((c, i) => {
-    if (c.role) roles[c.role] ??= i;
-    c.rule = cellRule(options.profile, c.role, c);
-  });
-  const attributes = new Set<string>();
-  const bufferAttributes = new Set<string>();
-  for (const c of columns) {
-    const attrs =
-      c.source.kind === 'attributes'
-        ? c.source.attributes
-        : c.source.kind === 'template'
-          ? c.source.parts.flatMap((p) => ('attribute' in p ? [p.attribute] : []))
-          : [];
-    for (const a of attrs) {
-      attributes.add(a);
-      if (c.formats[0] === 'guid' || c.formats[0] === 'sid') bufferAttributes.add(a);
-    }
-  }
-
-  return {
-    set: {
-      profile: options.profile,
-      columns,
-      headers: columns.map((c) => c.header),
-      locationIndex: roles.location,
-      roles,
-      reach,
-      attributes: [...attributes],
-      bufferAttributes: [...bufferAttributes],
-    },
-    issues,
-  };
 }
 
 /** A directory entry as mapping sees it: what every directory source yields. */
@@ -354,6 +164,103 @@ function readValue(
   return { value: text, binaryText: hasBytes };
 }
 
+/** A template's text for an entry; an attribute read as bytes is noted. */
+function templateValue(
+  entry: EntryLike,
+  column: CompiledColumn,
+  parts: (ColumnSource & { kind: 'template' })['parts'],
+  issues: CellIssue[],
+  index: number,
+): string {
+  let any = false;
+  let text = '';
+  for (const p of parts) {
+    if ('text' in p) {
+      text += p.text;
+      continue;
+    }
+    const read = readValue(entry, column, p.attribute);
+    if (!read) continue;
+    any = true;
+    const part = typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
+    if (read.binaryText || typeof read.value !== 'string')
+      issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: part });
+    text += part;
+  }
+  // Collapse spaces only: a line break or tab from an attribute must reach validation.
+  // A template of attributes that are all missing is empty, not its literal separators.
+  return any ? text.replace(/ {2,}/g, ' ').trim() : '';
+}
+
+/** A column's value for an entry before its formats, and the attribute it came from. */
+function sourceValue(
+  entry: EntryLike,
+  column: CompiledColumn,
+  context: RowContext,
+  issues: CellIssue[],
+  index: number,
+): { value: string | Uint8Array; attribute?: string } {
+  const source = column.source;
+  switch (source.kind) {
+    case 'empty':
+      return { value: '' };
+    case 'location':
+      return { value: context.location };
+    case 'constant':
+      return { value: source.value };
+    case 'template':
+      return { value: templateValue(entry, column, source.parts, issues, index) };
+    case 'attributes':
+      for (const attribute of source.attributes) {
+        const read = readValue(entry, column, attribute);
+        if (!read) continue;
+        if (!read.binaryText) return { value: read.value, attribute };
+        const text = Buffer.from(read.value).toString('utf8');
+        issues.push({ column: index, kind: 'invalid-utf8', attribute, raw: text });
+        return { value: text, attribute };
+      }
+      return { value: '' };
+  }
+}
+
+/** A column's formats applied in order; a value a format refuses is noted and left empty. */
+function formatValue(
+  column: CompiledColumn,
+  read: { value: string | Uint8Array; attribute?: string },
+  context: RowContext,
+  issues: CellIssue[],
+  index: number,
+): string {
+  let value = read.value;
+  for (const format of column.formats) {
+    if (value === '') break;
+    // The common text formats inline (the same as applyFormat, without its result object).
+    if (typeof value === 'string') {
+      if (format === 'trim') {
+        value = value.trim();
+        continue;
+      }
+      if (format === 'lower') {
+        value = value.toLowerCase();
+        continue;
+      }
+    }
+    const out = applyFormat(format, value, context);
+    if (!out.ok) {
+      const raw = typeof value === 'string' ? value : Buffer.from(value).toString('hex');
+      issues.push({
+        column: index,
+        kind: out.problem,
+        raw,
+        ...(read.attribute ? { attribute: read.attribute } : {}),
+      });
+      return '';
+    }
+    value = out.value;
+  }
+  return typeof value === 'string' ? value : Buffer.from(value).toString('hex');
+}
+
 /**
  * Map one directory entry to one row for one location. Pure: no I/O, no mutation of inputs.
  * @param set the compiled layout
@@ -366,77 +273,8 @@ export function mapEntry(set: ColumnSet, entry: EntryLike, context: RowContext):
   const issues: CellIssue[] = [];
   for (let index = 0; index < columns.length; index++) {
     const column = columns[index] as CompiledColumn;
-    const source = column.source;
-    let value: string | Uint8Array = '';
-    let attribute: string | undefined;
-    switch (source.kind) {
-      case 'empty':
-        break;
-      case 'location':
-        value = context.location;
-        break;
-      case 'constant':
-        value = source.value;
-        break;
-      case 'attributes':
-        for (const a of source.attributes) {
-          const read = readValue(entry, column, a);
-          if (!read) continue;
-          attribute = a;
-          value = read.value;
-          if (read.binaryText) {
-            value = Buffer.from(read.value).toString('utf8');
-            issues.push({ column: index, kind: 'invalid-utf8', attribute: a, raw: value });
-          }
-          break;
-        }
-        break;
-      case 'template': {
-        let any = false;
-        let text = '';
-        for (const p of source.parts) {
-          if ('text' in p) {
-            text += p.text;
-            continue;
-          }
-          const read = readValue(entry, column, p.attribute);
-          if (!read) continue;
-          any = true;
-          const part = typeof read.value === 'string' ? read.value : Buffer.from(read.value).toString('utf8');
-          if (read.binaryText || typeof read.value !== 'string') {
-            issues.push({ column: index, kind: 'invalid-utf8', attribute: p.attribute, raw: part });
-          }
-          text += part;
-        }
-        // Collapse spaces only: a line break or tab from an attribute must reach validation.
-        // A template of attributes that are all missing is empty, not its literal separators.
-        value = any ? text.replace(/ {2,}/g, ' ').trim() : '';
-        break;
-      }
-    }
-    for (const format of column.formats) {
-      if (value === '') break;
-      // The common text formats inline (the same as applyFormat, without its result object).
-      if (typeof value === 'string') {
-        if (format === 'trim') {
-          value = value.trim();
-          continue;
-        }
-        if (format === 'lower') {
-          value = value.toLowerCase();
-          continue;
-        }
-      }
-      const out = applyFormat(format, value, context);
-      if (!out.ok) {
-        const raw = typeof value === 'string' ? value : Buffer.from(value).toString('hex');
-        issues.push({ column: index, kind: out.problem, raw, ...(attribute ? { attribute } : {}) });
-        value = '';
-        break;
-      }
-      value = out.value;
-    }
-    cells.push(typeof value === 'string' ? value : Buffer.from(value).toString('hex'));
+    const read = sourceValue(entry, column, context, issues, index);
+    cells.push(formatValue(column, read, context, issues, index));
   }
   cleanCells(set, cells, issues);
   return { cells, issues };

@@ -13,13 +13,6 @@ export const MULTI_MODES = ['first', 'join'] as const;
 /** One way of reading a multi-valued attribute. */
 export type MultiMode = (typeof MULTI_MODES)[number];
 
-/** Vendor CSV layouts: the two built-in ones, or columns defined in the config. */
-export const PROFILE_NAMES = ['receptionist', 'ilobby', 'custom'] as const;
-/** One vendor CSV layout. */
-export type ProfileName = (typeof PROFILE_NAMES)[number];
-/** A built-in layout. */
-export type BuiltInProfileName = Exclude<ProfileName, 'custom'>;
-
 /** A column mapping in object form. Exactly one of `from`, `template`, `value`. */
 export interface ColumnObjectInput {
   /** Attribute name, or a list of attributes tried in order (first non-empty wins). */

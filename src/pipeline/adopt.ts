@@ -60,12 +60,10 @@ export interface AdoptResult {
 
 /** Whether a row has what the vendor matches a contact by. */
 function hasMatchKey(config: ResolvedConfig, cells: readonly string[]): boolean {
-  const { roles, profile } = config.layout;
-  const cell = (i: number | undefined): string => (i === undefined ? '' : (cells[i] ?? ''));
-  if (profile === 'ilobby') return cell(roles.email) !== '';
-  if (profile === 'receptionist')
-    return [roles.identification, roles.email, roles.smsPhone].some((i) => cell(i) !== '');
-  return true;
+  const { roles, rules } = config.layout;
+  const { keys } = rules.match;
+  // A custom layout matches by its unique columns, else the whole row: every row has that.
+  return keys.length === 0 || keys.some((k) => (cells[roles[k.role] ?? -1] ?? '') !== '');
 }
 
 /**

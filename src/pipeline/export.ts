@@ -149,6 +149,96 @@ export interface ExportedFiles {
   dispose(): Promise<void>;
 }
 
+/** The files and indexes one export streams into, opened in its workspace. */
+async function openOutputs(config: ResolvedConfig, options: ExportToFilesOptions, workspace: RunWorkspace) {
+  const { layout } = config;
+  const { files, previous } = options;
+  let index: PreviousIndex | undefined;
+  if (previous) {
+    index = new PreviousIndex(layout);
+    for await (const contact of previous.contacts()) index.add(contact);
+  }
+  const csv = await CsvFileWriter.create(files.csvPath, layout.headers, { bom: config.output.bom });
+  workspace.onDispose(() => csv.abort());
+  const planFile = await PlanFileWriter.create(files.planPath, previous === undefined);
+  workspace.onDispose(() => planFile.abort());
+  const stores = {
+    create: planFile,
+    pendingUpdate: workspace.buffer('updates-pending'),
+    update: workspace.buffer('updates'),
+    archive: workspace.buffer('archives'),
+    pendingRename: workspace.buffer('renames-pending'),
+    rename: workspace.buffer('renames'),
+  };
+  const planner = new Planner(layout, index, { sample: PLAN_SAMPLE, stores });
+  const rejectsCsv = await CsvFileWriter.create(
+    files.rejectsPath,
+    [...layout.headers, 'Source DN', 'Reasons'],
+    {
+      bom: config.output.bom,
+    },
+  );
+  workspace.onDispose(() => rejectsCsv.abort());
+  const contacts = options.keepContacts ? workspace.buffer('contacts') : undefined;
+  return { index, csv, planFile, stores, planner, rejectsCsv, contacts };
+}
+
+/** What {@link openOutputs} opened. */
+type Outputs = Awaited<ReturnType<typeof openOutputs>>;
+
+/**
+ * The sink the export streams its rows into: each valid row to the CSV, the plan and the next
+ * state's contact list; each rejected one to the rejects file and the plan. Counts as it goes.
+ */
+function exportSink(config: ResolvedConfig, out: Outputs, signal: AbortSignal | undefined) {
+  const { csv, planFile, stores, planner, rejectsCsv, contacts } = out;
+  const emailIndex = config.layout.roles.email;
+  const wanted = new Set(config.safety.mustInclude);
+  const mustIncludeFound = new Set<string>();
+  let rows = 0;
+  let rejected = 0;
+  const sink: ExportSink = {
+    row: async (row) => {
+      // A stopped run (time limit, SIGTERM) ends here and removes what it wrote.
+      if (++rows % 1000 === 0) signal?.throwIfAborted();
+      await csv.write(row.cells);
+      const key = planner.add(row);
+      contacts?.add(stateContactLine(key, row.location, row.cells, row.id, row.source));
+      if (wanted.size > 0 && emailIndex !== undefined) {
+        const email = emailKey(row.cells[emailIndex] ?? '');
+        if (wanted.has(email)) mustIncludeFound.add(email);
+      }
+      if (planFile.pending >= LINE_CHUNK) await planFile.flush();
+      if (stores.pendingUpdate.pending >= LINE_CHUNK) await stores.pendingUpdate.flush();
+      if (stores.pendingRename.pending >= LINE_CHUNK) await stores.pendingRename.flush();
+      if (contacts && contacts.pending >= LINE_CHUNK) await contacts.flush();
+    },
+    rejected: async (r) => {
+      // Millions of rejects take a while to write: a stopped run ends here too.
+      if (++rejected % 1000 === 0) signal?.throwIfAborted();
+      await rejectsCsv.write([...r.cells, r.dn, r.reasons.join('; ')]);
+      planner.reject(plannedReject(r));
+    },
+  };
+  return { sink, mustIncludeFound };
+}
+
+/** Close every output in order: the CSVs committed, the plan finished and its file written. */
+async function closeOutputs(out: Outputs, previous: ExportToFilesOptions['previous']) {
+  const { csv, planFile, stores, planner, rejectsCsv, contacts } = out;
+  await contacts?.close();
+  await stores.pendingUpdate.close();
+  await stores.pendingRename.close();
+  const written = await csv.commit();
+  await rejectsCsv.commit();
+  const plan = await planner.finish(previous?.contacts());
+  await stores.update.close();
+  await stores.archive.close();
+  await stores.rename.close();
+  await planFile.finish(plan, stores.update, stores.archive, stores.rename);
+  return { written, plan };
+}
+
 /**
  * The export of a push: read and map the directory, and stream the rows, in output order, into
  * the CSV (hashed as it is written), the plan against the last good push (the plan file lists
@@ -162,83 +252,20 @@ export async function exportToFiles(
   config: ResolvedConfig,
   options: ExportToFilesOptions,
 ): Promise<ExportedFiles> {
-  const layout = config.layout;
-  const { files, previous, signal } = options;
-  const workspace = await RunWorkspace.create(files);
+  const { signal } = options;
+  const workspace = await RunWorkspace.create(options.files);
   try {
-    let index: PreviousIndex | undefined;
-    if (previous) {
-      index = new PreviousIndex(layout);
-      for await (const contact of previous.contacts()) index.add(contact);
-    }
-    const csv = await CsvFileWriter.create(files.csvPath, layout.headers, { bom: config.output.bom });
-    workspace.onDispose(() => csv.abort());
-    const planFile = await PlanFileWriter.create(files.planPath, previous === undefined);
-    workspace.onDispose(() => planFile.abort());
-    const stores = {
-      create: planFile,
-      pendingUpdate: workspace.buffer('updates-pending'),
-      update: workspace.buffer('updates'),
-      archive: workspace.buffer('archives'),
-      pendingRename: workspace.buffer('renames-pending'),
-      rename: workspace.buffer('renames'),
-    };
-    const planner = new Planner(layout, index, { sample: PLAN_SAMPLE, stores });
-    const rejectsCsv = await CsvFileWriter.create(
-      files.rejectsPath,
-      [...layout.headers, 'Source DN', 'Reasons'],
-      {
-        bom: config.output.bom,
-      },
-    );
-    workspace.onDispose(() => rejectsCsv.abort());
-    const contacts = options.keepContacts ? workspace.buffer('contacts') : undefined;
-    const emailIndex = layout.roles.email;
-    const wanted = new Set(config.safety.mustInclude);
-    const mustIncludeFound = new Set<string>();
-    let rows = 0;
-    let rejected = 0;
-    const sink: ExportSink = {
-      row: async (row) => {
-        // A stopped run (time limit, SIGTERM) ends here and removes what it wrote.
-        if (++rows % 1000 === 0) signal?.throwIfAborted();
-        await csv.write(row.cells);
-        const key = planner.add(row);
-        contacts?.add(stateContactLine(key, row.location, row.cells, row.id, row.source));
-        if (wanted.size > 0 && emailIndex !== undefined) {
-          const email = emailKey(row.cells[emailIndex] ?? '');
-          if (wanted.has(email)) mustIncludeFound.add(email);
-        }
-        if (planFile.pending >= LINE_CHUNK) await planFile.flush();
-        if (stores.pendingUpdate.pending >= LINE_CHUNK) await stores.pendingUpdate.flush();
-        if (stores.pendingRename.pending >= LINE_CHUNK) await stores.pendingRename.flush();
-        if (contacts && contacts.pending >= LINE_CHUNK) await contacts.flush();
-      },
-      rejected: async (r) => {
-        // Millions of rejects take a while to write: a stopped run ends here too.
-        if (++rejected % 1000 === 0) signal?.throwIfAborted();
-        await rejectsCsv.write([...r.cells, r.dn, r.reasons.join('; ')]);
-        planner.reject(plannedReject(r));
-      },
-    };
+    const out = await openOutputs(config, options, workspace);
+    const { sink, mustIncludeFound } = exportSink(config, out, signal);
     const result = await exportContacts(config, {
       onEvent: options.onEvent,
       sink,
       workDir: workspace.dir,
       sortMemoryRows: options.sortMemoryRows,
       signal,
-      history: index,
+      history: out.index,
     });
-    await contacts?.close();
-    await stores.pendingUpdate.close();
-    await stores.pendingRename.close();
-    const written = await csv.commit();
-    await rejectsCsv.commit();
-    const plan = await planner.finish(previous?.contacts());
-    await stores.update.close();
-    await stores.archive.close();
-    await stores.rename.close();
-    await planFile.finish(plan, stores.update, stores.archive, stores.rename);
+    const { written, plan } = await closeOutputs(out, options.previous);
     // Stopped meanwhile: the caller has gone; do not leave the working files behind.
     signal?.throwIfAborted();
     return {
@@ -248,7 +275,7 @@ export async function exportToFiles(
       plan,
       csv: written,
       mustIncludeFound,
-      contactsFile: contacts?.path,
+      contactsFile: out.contacts?.path,
       dispose: () => workspace.dispose(),
     };
   } catch (error) {

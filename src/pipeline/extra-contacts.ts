@@ -84,7 +84,7 @@ export class ExtraContacts {
     const { files, slugs } = config.extraContacts;
     if (files.length === 0) return undefined;
     const layout = config.layout;
-    const extras = new ExtraContacts(layout, layout.reach === 'email');
+    const extras = new ExtraContacts(layout, layout.rules.oneSitePerEmail);
     const fixed = fixedLocation(layout, slugs);
     const reading = new Set(config.locations.map((l) => l.slug));
     // A row naming no configured location is the first location's reject, or (when a check reads

@@ -1,131 +1,27 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { runFiles, runStamp } from '../csv/writer.js';
+import { runFiles, runStamp, type RunFiles } from '../csv/writer.js';
 import { basename } from 'node:path';
 
 import { AdsyncError, GuardError, LockError, UploadError, UsageError } from '../errors.js';
 import { ownFileAt } from '../config/own-files.js';
 import { redactValues } from '../config/secrets.js';
 import { notReplaceable } from '../io/atomic-file.js';
-import { noBaselineHint, noBaselineTrip } from '../plan/first-push.js';
-import { approvalHint, checkGuards } from '../plan/guards.js';
-import { planCounts, type Plan } from '../plan/planner.js';
-import { openLastPush } from '../state/baseline.js';
+import { planCounts } from '../plan/planner.js';
+import { openLastPush, type PreviousPush } from '../state/baseline.js';
 import { recordBaseline } from './record-baseline.js';
 import { recordRun, runTarget, type HistoryEntry } from '../state/history.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir } from '../state/paths.js';
-import { uploadCsv, type UploadEvent } from '../upload/client.js';
-import { uploadSettings, type UploadSettings } from '../upload/settings.js';
-import {
-  compareWithPlan,
-  importedNothingMessage,
-  summaryExcerpt,
-  vendorRowErrors,
-} from '../upload/vendor-summary.js';
-import { vendorAnswerError } from '../upload/vendor-verdict.js';
-import type { ConnectionInfo } from '../directory/types.js';
+import { targetOf } from '../targets/registry.js';
+import type { Delivery } from '../targets/types.js';
 import { untilStopped } from '../util/until-stopped.js';
 import { resolveTargetState, type TargetState } from './target-state.js';
-import { exportToFiles, type ExportEvent, type ExportWarning } from './export.js';
+import { exportToFiles, type ExportWarning } from './export.js';
+import { stopAtGuards } from './guard-stop.js';
+import type { PushOptions, PushResult } from './push-types.js';
 import { pruneRuns } from './run-files.js';
 
-/** Options for {@link push}. */
-export interface PushOptions {
-  /** Stop before the upload. */
-  dryRun: boolean;
-  /** Explicit CSV path (`--output`). */
-  output?: string | undefined;
-  /** Run start, for file names. */
-  now?: Date;
-  /** Progress callback. */
-  onEvent?: ((event: ExportEvent) => void) | undefined;
-  /** Allow http:// upload URLs on loopback. */
-  insecureHttp?: boolean;
-  /** Environment (HTTPS_PROXY, NO_PROXY). */
-  env?: NodeJS.ProcessEnv;
-  /** Upload progress. */
-  onUploadEvent?: ((event: UploadEvent) => void) | undefined;
-  /** Told every token, so output can redact it. */
-  onToken?: (token: string) => void;
-  /** `--allow-archive N`: approve up to N archives for this run. */
-  allowArchive?: number | undefined;
-  /** `--allow-rename N`: approve up to N renames (new email or SMS phone) for this run. */
-  allowRename?: number | undefined;
-  /** `--force`: skip the guards (not the first-push one: see `firstPush`). */
-  force?: boolean;
-  /**
-   * `--first-push`: approve a push with no baseline (the vendor archives every contact it holds
-   * that is not in the file, and adsync cannot know who). Refused when there is a baseline.
-   */
-  firstPush?: boolean;
-  /**
-   * Told everything the run knew when it stopped after the plan (files, counts, warnings, plan,
-   * and the upload when there was one): a safety guard, or a failure after the vendor accepted
-   * the upload. Told just before the error is thrown: its report and summary keep them.
-   */
-  onStopped?: ((result: PushResult) => void) | undefined;
-  /** Redaction applied to what is written to the run history. */
-  redact?: ((text: string) => string) | undefined;
-  /**
-   * Stops the run (time limit, SIGTERM): the directory read is abandoned, an upload in flight is
-   * aborted, and the baseline is left as it was. Once the vendor has accepted the upload, the
-   * run finishes (recording the new baseline is quick and must not be lost).
-   */
-  signal?: AbortSignal | undefined;
-}
-
-/** Per-location counts. */
-export interface LocationSummary {
-  /** Slug ('' = all locations). */
-  slug: string;
-  /** Rows written. */
-  rows: number;
-  /** Rows rejected. */
-  rejected: number;
-  /** Of the rows written, those from `extraContacts:` files. */
-  extraContacts: number;
-}
-
-/** What a push did. */
-export interface PushResult {
-  /** Whether this was a dry run. */
-  dryRun: boolean;
-  /** The CSV written. */
-  csvPath: string;
-  /** The rejects CSV written. */
-  rejectsPath: string;
-  /** Rows in the CSV. */
-  rows: number;
-  /** Rows rejected. */
-  rejected: number;
-  /** Per location, in output order. */
-  locations: LocationSummary[];
-  /** Warnings about contacts (of those about single rows, the first ROW_WARNING_SAMPLE). */
-  warnings: ExportWarning[];
-  /** Warnings about single rows not in {@link PushResult.warnings} (counted only). */
-  warningsOmitted: number;
-  /**
-   * Who was rejected and why: the first REJECT_SAMPLE rows of each location (every one, with its
-   * cells, is in the rejects file; {@link PushResult.rejected} counts them).
-   */
-  rejectedRows: { dn: string; location: string; reasons: string[] }[];
-  /** The directory server used. */
-  connection: ConnectionInfo;
-  /** Directory entries read. */
-  entriesRead: number;
-  /** Search references ignored. */
-  references: string[];
-  /** Old run files removed by retention. */
-  pruned: string[];
-  /** The upload, unless this was a dry run. */
-  upload?: { status: 'uploaded'; httpStatus: number; summary: unknown; attempts: number };
-  /** What the push does at the vendor, against the last good push. */
-  plan: Plan;
-  /** The plan file. */
-  planPath: string;
-  /** A stale lock that this run took over. */
-  staleLockTakenOver?: string;
-}
+export type { LocationSummary, PushOptions, PushResult } from './push-types.js';
 
 /**
  * The main job: read the directory, map and validate, write the CSV and the rejects file, plan
@@ -135,11 +31,11 @@ export interface PushResult {
  * @param options dry run, output file, approvals, progress
  */
 export async function push(config: ResolvedConfig, options: PushOptions): Promise<PushResult> {
-  // Upload settings are checked before the directory is read: a config problem stops the run
-  // before anything is done.
-  const upload = options.dryRun
+  // The target's settings are checked before the directory is read: a config problem stops the
+  // run before anything is done.
+  const delivery = options.dryRun
     ? undefined
-    : uploadSettings(config, {
+    : targetOf(config).prepare({
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
@@ -171,7 +67,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     // Inside the try: a run refused by the lock (exit 4) is recorded like any other.
     lock = options.dryRun ? undefined : await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
     const result = await run(config, options, {
-      upload,
+      delivery,
       paths,
       started,
       history,
@@ -199,30 +95,10 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   }
 }
 
-/** The first contacts a plan would archive, for the guard message. */
-function archiveSample(plan: Plan): string {
-  if (plan.totals.archive === 0) return '';
-  const names = plan.archive
-    .slice(0, 10)
-    .map((a) => `${a.name}${a.rejectedBecause ? ' (row rejected)' : ''}`);
-  const renames = plan.renames.slice(0, 5).map((r) => `${r.from} → ${r.to}`);
-  const renamed =
-    plan.totals.rename > 0
-      ? ` ${plan.totals.rename} of them ${plan.totals.rename === 1 ? 'is a rename' : 'are renames'}: ${renames.join(', ')}${plan.totals.rename > 5 ? `, … (${plan.totals.rename - 5} more)` : ''}.`
-      : '';
-  return `Would archive: ${names.join(', ')}${plan.totals.archive > 10 ? `, … (${plan.totals.archive - 10} more)` : ''}.${renamed} `;
-}
-
 async function run(
   config: ResolvedConfig,
   options: PushOptions,
-  ctx: {
-    upload: UploadSettings | undefined;
-    paths: TargetState;
-    started: Date;
-    history: HistoryEntry;
-    tookOver?: string;
-  },
+  ctx: RunContext & { started: Date },
 ): Promise<PushResult> {
   const previous = ctx.paths.readFrom === undefined ? undefined : await openLastPush(ctx.paths.readFrom);
   if (previous !== undefined && options.firstPush === true) {
@@ -264,7 +140,7 @@ async function run(
     exportToFiles(config, {
       files,
       previous,
-      keepContacts: ctx.upload !== undefined,
+      keepContacts: ctx.delivery !== undefined,
       onEvent: options.onEvent,
       signal: options.signal,
     }),
@@ -277,45 +153,39 @@ async function run(
   }
 }
 
-async function finishRun(
-  config: ResolvedConfig,
-  options: PushOptions,
-  ctx: {
-    upload: UploadSettings | undefined;
-    paths: TargetState;
-    history: HistoryEntry;
-    tookOver?: string;
-  },
-  files: ReturnType<typeof runFiles>,
-  previous: Awaited<ReturnType<typeof openLastPush>>,
-  exported: Awaited<ReturnType<typeof exportToFiles>>,
-): Promise<PushResult> {
-  const { result, plan } = exported;
-  const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
-  const counts = planCounts(plan);
-  Object.assign(ctx.history, {
-    csvPath: files.csvPath,
-    planPath: files.planPath,
-    rows: exported.rows,
-    rejected: exported.rejected,
-    plan: counts,
-  });
+/** What {@link run} and the steps after the export share. */
+interface RunContext {
+  delivery: Delivery | undefined;
+  paths: TargetState;
+  history: HistoryEntry;
+  tookOver?: string;
+}
 
-  const locations = result.locations.map((l) => ({
-    slug: l.slug,
-    rows: l.rows,
-    rejected: l.rejected,
-    extraContacts: l.extraContacts,
-  }));
-  // What the run knows before the upload: the guard stop and the dry run report the same.
-  const known: PushResult = {
+/** The export's outcome as the steps after it read it. */
+type Exported = Awaited<ReturnType<typeof exportToFiles>>;
+
+/** What the run knows before the delivery: a guard stop and a dry run report the same. */
+function knownResult(
+  options: PushOptions,
+  ctx: RunContext,
+  files: RunFiles,
+  exported: Exported,
+  pruned: string[],
+): PushResult {
+  const { result, plan } = exported;
+  return {
     dryRun: options.dryRun,
     ...files,
     plan,
     ...(ctx.tookOver ? { staleLockTakenOver: ctx.tookOver } : {}),
     rows: exported.rows,
     rejected: exported.rejected,
-    locations,
+    locations: result.locations.map((l) => ({
+      slug: l.slug,
+      rows: l.rows,
+      rejected: l.rejected,
+      extraContacts: l.extraContacts,
+    })),
     warnings: result.warnings,
     warningsOmitted: result.warningsOmitted,
     rejectedRows: result.locations.flatMap((l) =>
@@ -326,126 +196,107 @@ async function finishRun(
     references: result.references,
     pruned,
   };
+}
 
-  const trips = checkGuards(
-    plan,
-    previous,
+/**
+ * Deliver the planned file through the target and, once the vendor has accepted it, move the
+ * baseline. Throws what the vendor's answer makes of the run (nothing imported, far from the
+ * plan, rows refused), each after the baseline step its case allows.
+ */
+async function deliverAndRecord(
+  delivery: Delivery,
+  options: PushOptions,
+  ctx: RunContext,
+  exported: Exported,
+  known: PushResult,
+): Promise<PushResult> {
+  const { plan, result } = exported;
+  const counts = planCounts(plan);
+  const delivered = await delivery.deliver(
     {
-      emails: exported.mustIncludeFound,
-      searches: result.searches,
-      extras: Object.fromEntries(locations.map((l) => [l.slug, l.extraContacts])),
+      file: {
+        name: basename(known.csvPath),
+        path: known.csvPath,
+        sha256: exported.csv.sha256,
+        size: exported.csv.bytes,
+      },
+      plan,
+      counts,
+      rows: exported.rows,
     },
     {
-      ...config.safety,
-      allowArchive: options.allowArchive,
-      allowRename: options.allowRename,
-      force: options.force ?? false,
+      onEvent: options.onUploadEvent,
+      onToken: options.onToken ?? ((): void => undefined),
+      signal: options.signal,
     },
   );
-  // Without the client id a dry run cannot know the vendor account for sure.
-  if (ctx.paths.note !== undefined) known.warnings.push({ message: ctx.paths.note });
-  // A dry run is never dangerous: it says what the push would need, and goes on.
-  const unguarded = previous === undefined && options.firstPush !== true;
-  if (unguarded && options.dryRun)
-    known.warnings.push({
-      message: `there is no baseline for this vendor account, so a real push stops (exit 3) until the CSV the vendor last received is adopted (\`adsync adopt FILE\`) or the first push is approved (\`--first-push\`)`,
-    });
-  const stops =
-    unguarded && !options.dryRun ? [noBaselineTrip(exported.rows, ctx.paths.state), ...trips] : trips;
-  if (stops.length > 0) {
-    ctx.history.guards = stops.map((t) => t.message);
-    options.onStopped?.(known);
-    const approve = trips.length > 0 ? approvalHint(trips, plan.totals, options) : '';
-    throw new GuardError(
-      `${options.dryRun ? 'this push would be stopped by a safety guard' : 'a safety guard stopped the push; nothing was uploaded'}:\n${stops.map((t) => `  - ${t.guard}: ${t.message}`).join('\n')}`,
-      {
-        hint:
-          stops.length > trips.length
-            ? `${noBaselineHint(files.csvPath)}${approve ? ` ${approve}` : ''}`
-            : `${archiveSample(plan)}Review the plan in ${files.planPath} (and the CSV ${files.csvPath}). ${approve}`,
-        details: {
-          trips: stops,
-          plan: counts,
-          planPath: files.planPath,
-          csvPath: files.csvPath,
-          rejectsPath: files.rejectsPath,
-        },
-      },
-    );
-  }
-
-  options.signal?.throwIfAborted();
-  // The bytes uploaded are the bytes just written and planned: streamed from the file, hashed
-  // on the way, and refused before the last byte goes out if they differ.
-  const uploaded = ctx.upload
-    ? await uploadCsv(
-        ctx.upload,
-        {
-          name: basename(files.csvPath),
-          path: files.csvPath,
-          sha256: exported.csv.sha256,
-          size: exported.csv.bytes,
-        },
-        {
-          onEvent: options.onUploadEvent,
-          onToken: options.onToken ?? ((): void => undefined),
-          signal: options.signal,
-        },
-      )
-    : undefined;
-  let vendorRejected: { row: number; message: string }[] = [];
-  if (uploaded && exported.contactsFile !== undefined) {
-    // An excerpt: the answer may be a megabyte, and the history keeps one line a run.
-    ctx.history.vendor = summaryExcerpt(uploaded.summary);
-    const verdict = compareWithPlan(uploaded.summary, counts, exported.rows);
-    if (verdict.importedNothing) {
-      // The baseline stays: the vendor holds what it held before, as far as it says.
-      throw new UploadError('UPLOAD_UNCONFIRMED', importedNothingMessage(verdict, exported.rows), {
-        hint: `The baseline did not move. Check the vendor's import log for this upload (CSV: ${files.csvPath}) and the account target.uploadUrl points to, then push again.`,
-        details: { csvPath: files.csvPath, httpStatus: uploaded.httpStatus },
-      });
-    }
-    for (const message of verdict.differences) known.warnings.push({ message });
-    vendorRejected = vendorRowErrors(uploaded.summary);
+  const done: PushResult = { ...known, upload: { status: 'uploaded', ...delivered.receipt } };
+  ctx.history.vendor = delivered.excerpt;
+  // The baseline stays: the vendor holds what it held before, as far as it says.
+  if (delivered.unconfirmed) throw delivered.unconfirmed;
+  for (const message of delivered.differences) known.warnings.push({ message });
+  if (exported.contactsFile !== undefined) {
     // Rows the vendor could not import are not at the vendor: keep them out of the baseline.
-    const failed = new Set(vendorRejected.map((e) => e.row - 2));
+    const failed = new Set(delivered.refusedRows.map((e) => e.row - 2));
     // Only now, with the vendor's acceptance, does the baseline move.
     await recordBaseline(ctx.paths, {
-      onFailure: () => options.onStopped?.({ ...known, upload: { status: 'uploaded', ...uploaded } }),
+      onFailure: () => options.onStopped?.(done),
       summary: {
         time: new Date().toISOString(),
         csvSha256: exported.csv.sha256,
         headers: result.headers,
-        rows: Object.fromEntries(locations.map((l) => [l.slug, l.rows])),
+        rows: Object.fromEntries(known.locations.map((l) => [l.slug, l.rows])),
         searches: result.searches,
         account: { profile: ctx.paths.account.profile, uploadUrl: ctx.paths.account.uploadUrl },
         total: exported.rows,
       },
       contactsFile: exported.contactsFile,
       failed,
-      told: `read ${result.entriesRead} entries, ${exported.rows} rows; plan ${counts.create} create, ${counts.update} update, ${counts.archive} archive; the vendor answered ${uploaded.httpStatus}`,
+      told: `read ${result.entriesRead} entries, ${exported.rows} rows; plan ${counts.create} create, ${counts.update} update, ${counts.archive} archive; the vendor answered ${delivered.receipt.httpStatus}`,
     });
-    const farOff = vendorAnswerError(verdict, counts, {
-      csvPath: files.csvPath,
-      httpStatus: uploaded.httpStatus,
-    });
-    if (farOff) {
-      options.onStopped?.({ ...known, upload: { status: 'uploaded', ...uploaded } });
-      throw farOff;
-    }
   }
-  if (vendorRejected.length > 0) {
+  if (delivered.beyondPlan) {
+    options.onStopped?.(done);
+    throw delivered.beyondPlan;
+  }
+  const refused = delivered.refusedRows;
+  if (refused.length > 0) {
     throw new UploadError(
       'UPLOAD_PARTIAL',
-      `the vendor imported the file but rejected ${vendorRejected.length} row(s): ${vendorRejected
+      `the vendor imported the file but rejected ${refused.length} row(s): ${refused
         .slice(0, 5)
         .map((e) => `row ${e.row}: ${e.message}`)
         .join('; ')}`,
       {
-        hint: `Those contacts are not at the vendor (it may archive them). Fix the rows (CSV: ${files.csvPath}) and push again.`,
-        details: { csvPath: files.csvPath, rejectedByVendor: vendorRejected.length },
+        hint: `Those contacts are not at the vendor (it may archive them). Fix the rows (CSV: ${known.csvPath}) and push again.`,
+        details: { csvPath: known.csvPath, rejectedByVendor: refused.length },
       },
     );
   }
-  return uploaded ? { ...known, upload: { status: 'uploaded' as const, ...uploaded } } : known;
+  return done;
+}
+
+/** The steps after the export: history facts, the guards, and the delivery of a real push. */
+async function finishRun(
+  config: ResolvedConfig,
+  options: PushOptions,
+  ctx: RunContext,
+  files: RunFiles,
+  previous: PreviousPush | undefined,
+  exported: Exported,
+): Promise<PushResult> {
+  const pruned = options.output === undefined ? await pruneRuns(config.output.dir, config.output.keep) : [];
+  Object.assign(ctx.history, {
+    csvPath: files.csvPath,
+    planPath: files.planPath,
+    rows: exported.rows,
+    rejected: exported.rejected,
+    plan: planCounts(exported.plan),
+  });
+  const known = knownResult(options, ctx, files, exported, pruned);
+  // Without the client id a dry run cannot know the vendor account for sure.
+  if (ctx.paths.note !== undefined) known.warnings.push({ message: ctx.paths.note });
+  stopAtGuards(config, options, { state: ctx.paths.state, history: ctx.history }, previous, exported, known);
+  options.signal?.throwIfAborted();
+  return ctx.delivery ? deliverAndRecord(ctx.delivery, options, ctx, exported, known) : known;
 }

@@ -101,7 +101,7 @@ interface Rules {
 
 /**
  * Phase two for every location: settle each one and send its rows to the sink, locations in
- * output order (by slug). For iLobby (reach by email) locations are settled in config order, so
+ * output order (by slug). For a vendor with one site per email (iLobby) locations are settled in config order, so
  * the first matching location keeps a contact, and their rows are parked in a run file until all
  * are settled. Then every rejected row goes to the sink, locations in the same order; only counts and a
  * sample of them stay in memory.
@@ -135,7 +135,7 @@ export async function settleLocations(
       await settleLocation(bucket, layout, work, { ...rules, rejects, warnings }, pass, watch),
     );
   };
-  if (layout.reach === 'email') {
+  if (layout.rules.oneSitePerEmail) {
     const configOrder = [...new Set(config.locations.map((l) => l.slug))];
     const rule = new OneSitePerEmail(layout.roles.email ?? 0);
     const settled = new Map<string, LineBuffer>();

@@ -1,5 +1,6 @@
 import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
+import type { MatchKey } from '../mapping/profiles.js';
 import { hash64Hex, hash64Into } from '../util/hash-index.js';
 
 /** A row of this run, with what the plan needs. */
@@ -34,28 +35,40 @@ export interface StoredContact {
 export const SEP = '\u001f';
 
 /**
- * The identity the vendor matches a contact by, within its location: Identification, else
- * Email, else SMS Phone (The Receptionist); Email (iLobby); the unique columns, else the whole
+ * A match key's value as compared: emails in NFC and lower case (the vendors compare them so),
+ * other keys as written.
+ * @param key the match key
+ * @param value the cell
+ */
+export function matchValue(key: MatchKey, value: string): string {
+  return key.role === 'email' ? emailKey(value) : value;
+}
+
+/**
+ * The identity the vendor matches a contact by (the layout's `rules.match`): the first non-empty
+ * match key, within the location or across the account (The Receptionist: Identification, else
+ * Email, else SMS Phone; iLobby: Email); with no match keys, the unique columns, else the whole
  * row (custom).
  * @param layout the column layout
  * @param row the row
  */
 export function identityOf(layout: ColumnSet, row: CurrentRow): string {
   const cell = (i: number | undefined): string => (i === undefined ? '' : (row.cells[i] ?? ''));
-  const { roles } = layout;
-  let id: string;
-  if (layout.profile === 'receptionist') {
-    const ident = cell(roles.identification);
-    const email = emailKey(cell(roles.email));
-    const sms = cell(roles.smsPhone);
-    id = ident ? `id:${ident}` : email ? `email:${email}` : sms ? `sms:${sms}` : '';
-  } else if (layout.profile === 'ilobby') {
-    // iLobby matches by email across all sites: a site move is an update, not archive + create.
-    return `email:${emailKey(cell(roles.email))}`;
-  } else {
+  const { keys, scope } = layout.rules.match;
+  let id = '';
+  if (keys.length === 0) {
     const unique = layout.columns.flatMap((c, i) => (c.unique ? [i] : []));
     id = unique.length > 0 ? unique.map((i) => cell(i)).join(SEP) : row.cells.join(SEP);
+  } else {
+    for (const key of keys) {
+      const value = cell(layout.roles[key.role]);
+      if (value === '') continue;
+      id = `${key.prefix}:${matchValue(key, value)}`;
+      break;
+    }
   }
+  // Across the account one key names the contact wherever it is: a site move is an update.
+  if (scope === 'account') return id === '' ? `${keys[0]?.prefix ?? ''}:` : id;
   return `${row.location}${SEP}${id}`;
 }
 
@@ -66,7 +79,7 @@ export function identityOf(layout: ColumnSet, row: CurrentRow): string {
  * @param key the stored identity
  */
 export function storedIdentity(layout: ColumnSet, key: string): string {
-  if (layout.profile === 'custom') return key;
+  if (!layout.rules.match.keys.some((k) => k.role === 'email')) return key;
   const at = key.startsWith('email:') ? 0 : key.indexOf(`${SEP}email:`) + 1;
   if (at === 0 && !key.startsWith('email:')) return key;
   const start = at + 'email:'.length;

@@ -1,7 +1,14 @@
-import { emailKey } from '../mapping/cells.js';
 import type { ColumnSet } from '../mapping/columns.js';
+import type { MatchKey } from '../mapping/profiles.js';
 import { HashIndex } from '../util/hash-index.js';
-import { rowHashInto, SEP, storedIdentity, type CurrentRow, type StoredContact } from './identity.js';
+import {
+  matchValue,
+  rowHashInto,
+  SEP,
+  storedIdentity,
+  type CurrentRow,
+  type StoredContact,
+} from './identity.js';
 
 /** {@link Planner}'s mark of a contact of the last push that a row matched. */
 export const TAKEN = 1;
@@ -41,7 +48,10 @@ export class PreviousIndex {
   /** The part of a location that scopes directory identities. */
   private readonly idScope: (location: string) => string;
   private readonly byField: HashIndex[];
-  private readonly fields: (number | undefined)[];
+  /** The match keys the vendor tries in turn (The Receptionist), with their columns. */
+  private readonly fields: { key: MatchKey; column: number | undefined }[];
+  /** The key that names a contact across the account (iLobby's email), with its column. */
+  private readonly accountKey: { key: MatchKey; column: number | undefined } | undefined;
   /** Unique columns the vendor does not match by (custom profiles): column → value index. */
   private readonly byUnique = new Map<number, HashIndex>();
   /** Rows of `extraContacts:` files have no directory identity: their "FILE line N" stands in. */
@@ -55,17 +65,24 @@ export class PreviousIndex {
    */
   public constructor(layout: ColumnSet) {
     const { roles } = layout;
+    const { match } = layout.rules;
     this.layout = layout;
-    // The Receptionist tries Identification, then Email, then SMS Phone within the location, so
-    // adding an Identification mapping or changing an email does not look like archive + create.
-    this.fields =
-      layout.profile === 'receptionist' ? [roles.identification, roles.email, roles.smsPhone] : [];
+    const withColumn = (key: MatchKey): { key: MatchKey; column: number | undefined } => ({
+      key,
+      column: roles[key.role],
+    });
+    // A vendor that tries each key in turn (The Receptionist: Identification, Email, then SMS
+    // Phone within the location) finds a contact by any of them, so adding an Identification
+    // mapping or changing an email does not look like archive + create.
+    this.fields = match.triesEach ? match.keys.map(withColumn) : [];
     this.byField = this.fields.map(() => new HashIndex());
-    // iLobby holds one record per email across its sites; the others one per location.
-    this.idScope = layout.profile === 'ilobby' ? (): string => '' : (location): string => location;
+    // A vendor matching across the account (iLobby) holds one record per key over its sites.
+    const first = match.keys[0];
+    this.accountKey = match.scope === 'account' && first !== undefined ? withColumn(first) : undefined;
+    this.idScope = this.accountKey ? (): string => '' : (location): string => location;
     layout.columns.forEach((c, column) => {
-      const email = layout.profile === 'ilobby' && column === roles.email;
-      if (c.unique && !email && !this.fields.includes(column)) this.byUnique.set(column, new HashIndex(16));
+      const keyed = column === this.accountKey?.column || this.fields.some((f) => f.column === column);
+      if (c.unique && !keyed) this.byUnique.set(column, new HashIndex(16));
     });
   }
 
@@ -89,9 +106,9 @@ export class PreviousIndex {
       this.dead.add(earlier);
       this.byKey.set(key, n);
     }
-    this.fields.forEach((column, f) => {
+    this.fields.forEach(({ key, column }, f) => {
       const value = column === undefined ? '' : (contact.cells[column] ?? '');
-      if (value) this.byField[f]?.set(`${contact.location}${SEP}${f === 1 ? emailKey(value) : value}`, n);
+      if (value) this.byField[f]?.set(`${contact.location}${SEP}${matchValue(key, value)}`, n);
     });
     if (contact.id) this.byId.set(`${this.idScope(contact.location)}${SEP}${contact.id}`, n);
     if (contact.source) this.bySource.set(`${this.idScope(contact.location)}${SEP}${contact.source}`, n);
@@ -110,12 +127,12 @@ export class PreviousIndex {
    */
   public holderOf(location: string, column: number, value: string): number | undefined {
     if (value === '') return undefined;
-    const { roles } = this.layout;
-    if (this.layout.profile === 'ilobby' && column === roles.email)
-      return this.byKey.get(`email:${emailKey(value)}`);
-    const f = this.fields.indexOf(column);
-    if (f >= 0)
-      return this.byField[f]?.get(`${location}${SEP}${column === roles.email ? emailKey(value) : value}`);
+    const account = this.accountKey;
+    if (account !== undefined && column === account.column)
+      return this.byKey.get(`${account.key.prefix}:${matchValue(account.key, value)}`);
+    const f = this.fields.findIndex((field) => field.column === column);
+    const field = this.fields[f];
+    if (field !== undefined) return this.byField[f]?.get(`${location}${SEP}${matchValue(field.key, value)}`);
     return this.byUnique.get(column)?.get(`${location}${SEP}${value}`);
   }
 
@@ -193,10 +210,10 @@ export class PreviousIndex {
    */
   public match(row: CurrentRow, key: string, taken: Uint8Array): number | undefined {
     if (this.fields.length === 0) return this.byKey.get(key);
-    for (const [f, column] of this.fields.entries()) {
+    for (const [f, { key, column }] of this.fields.entries()) {
       const value = column === undefined ? '' : (row.cells[column] ?? '');
       if (!value) continue;
-      const n = this.byField[f]?.get(`${row.location}${SEP}${f === 1 ? emailKey(value) : value}`);
+      const n = this.byField[f]?.get(`${row.location}${SEP}${matchValue(key, value)}`);
       if (n !== undefined && taken[n] !== TAKEN) return n;
     }
     return undefined;

@@ -31,6 +31,9 @@ export interface ScheduledRun {
   plan?: Record<string, number> | undefined;
 }
 
+/** What the scheduler keeps of a run's report (read by the command that defines the report). */
+export type RunFacts = Pick<ScheduledRun, 'message' | 'rows' | 'plan'>;
+
 /** The status file `adsync schedule run` keeps, for monitoring. */
 export interface ScheduleStatus {
   pid: number;
@@ -88,69 +91,144 @@ export interface SchedulerOptions {
   signal: AbortSignal;
   /** How long a stopping run may take before it is killed (default 60 s). */
   stopGraceMs?: number;
+  /**
+   * What a run's `--report` file says (its error, rows and plan counts): the push command owns
+   * the report's shape, so it reads it. Undefined for a report that cannot be read.
+   */
+  readReport: (text: string) => RunFacts | undefined;
 }
 
 function outcomeOf(exitCode: number): ScheduledRun['outcome'] {
   return exitCode === 0 ? 'ok' : exitCode === 3 ? 'guard' : exitCode === 4 ? 'locked' : 'failed';
 }
 
-/**
- * `adsync schedule run`: a long-running process that starts `adsync push` on the cron schedule,
- * each run in its own process (a hung or crashed run cannot take the scheduler down, and its
- * memory is returned), one at a time, killed if it outlives its time limit. Keeps going after a
- * failed run. Resolves when the signal aborts and the current run has ended.
- * @param options schedule, program, status file, events and stop signal
- * @returns the runs made
- */
-export async function runScheduler(options: SchedulerOptions): Promise<ScheduledRun[]> {
-  const runs: ScheduledRun[] = [];
-  const status: ScheduleStatus = {
-    pid: process.pid,
-    host: hostname(),
-    cron: options.cron,
-    timezone: options.timezone ?? null,
-    since: new Date().toISOString(),
-    state: 'waiting',
-    running: null,
-    lastRun: null,
-    nextRun: null,
-    runs: 0,
-    failures: 0,
-    consecutiveFailures: 0,
-  };
-  // Held in an object: set and cleared from callbacks, read when stopping.
-  const active: { child?: ChildProcess | undefined; run?: Promise<void> | undefined } = {};
-  const flags = { stopping: false };
-  // A function, not the property itself: the flag changes while a run is awaited.
-  const stopping = (): boolean => flags.stopping;
+/** How one run's process ended. */
+interface ProcessEnd {
+  exitCode: number;
+  killed: boolean;
+  spawnError?: string;
+}
 
-  const saveStatus = async (): Promise<void> => {
+/** The scheduler's state between its cron firings: the status file, the run in progress. */
+class Scheduler {
+  public readonly runs: ScheduledRun[] = [];
+  public readonly status: ScheduleStatus;
+  private child: ChildProcess | undefined;
+  /** The run in progress, if any. */
+  public active: Promise<void> | undefined;
+  /** Set once the stop signal arrived: no run starts after it. */
+  private stopRequested = false;
+  /** The cron task, once created. */
+  public task: ScheduledTask | undefined;
+
+  public constructor(private readonly options: SchedulerOptions) {
+    this.status = {
+      pid: process.pid,
+      host: hostname(),
+      cron: options.cron,
+      timezone: options.timezone ?? null,
+      since: new Date().toISOString(),
+      state: 'waiting',
+      running: null,
+      lastRun: null,
+      nextRun: null,
+      runs: 0,
+      failures: 0,
+      consecutiveFailures: 0,
+    };
+  }
+
+  /** Stop starting runs: the stop signal arrived. */
+  public requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Whether the stop signal arrived (a method: the flag changes while a run is awaited). */
+  private stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** Write the status file; a failure is reported, never fatal. */
+  public async saveStatus(): Promise<void> {
+    const { statusFile, onEvent } = this.options;
     try {
-      makeDir(dirname(options.statusFile));
-      await writeAtomic(options.statusFile, `${JSON.stringify(status, null, 2)}\n`);
+      makeDir(dirname(statusFile));
+      await writeAtomic(statusFile, `${JSON.stringify(this.status, null, 2)}\n`);
     } catch (error) {
-      options.onEvent({
+      onEvent({
         type: 'status-error',
-        message: `cannot write the status file ${options.statusFile}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot write the status file ${statusFile}: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
-  };
+  }
 
-  const runOnce = async (reason: 'scheduled' | 'startup'): Promise<void> => {
-    if (stopping()) return;
+  /** Start a run unless one is in progress (node-cron's noOverlap only knows its own firings). */
+  public start(reason: 'scheduled' | 'startup'): Promise<void> {
+    if (this.active) {
+      this.options.onEvent({ type: 'overlap', runId: this.status.running?.runId ?? '' });
+      return this.active;
+    }
+    const run = this.runOnce(reason).finally(() => {
+      this.active = undefined;
+    });
+    this.active = run;
+    return run;
+  }
+
+  /** Ask the run in progress to stop, kill it after the grace period, and wait for it. */
+  public async stopRun(): Promise<void> {
+    const current = this.active;
+    if (!current) return;
+    // The run stops itself safely when asked (nothing half-recorded); one that does not stop
+    // within the grace period is killed, and its lock is taken over by the next run.
+    const running = this.child;
+    if (running?.connected) running.send({ adsync: 'stop' });
+    else running?.kill('SIGTERM');
+    const grace = setTimeout(() => this.child?.kill('SIGKILL'), this.options.stopGraceMs ?? 60_000);
+    await current;
+    clearTimeout(grace);
+  }
+
+  private async runOnce(reason: 'scheduled' | 'startup'): Promise<void> {
+    if (this.stopping()) return;
+    const { status, options } = this;
     const runId = newRunId();
     const startedAt = new Date();
     const report = join(tmpdir(), `adsync-run-${runId}.json`);
     status.state = 'running';
     status.running = { runId, startedAt: startedAt.toISOString() };
-    await saveStatus();
-    if (stopping()) {
+    await this.saveStatus();
+    if (this.stopping()) {
       // Stopped while the status was written: no run is started after a stop.
       status.running = null;
       status.state = 'stopped';
       return;
     }
     options.onEvent({ type: 'run-start', runId, reason });
+    const end = await this.spawnPush(runId, report);
+    const facts = await readFile(report, 'utf8')
+      .then(options.readReport)
+      .catch(() => undefined);
+    await rm(report, { force: true });
+    await this.record({
+      runId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      exitCode: end.exitCode,
+      outcome: end.spawnError ? 'unstarted' : end.killed ? 'killed' : outcomeOf(end.exitCode),
+      message:
+        end.spawnError ??
+        (end.killed
+          ? `killed after ${Math.round((options.runTimeoutMs + HARD_LIMIT_GRACE_MS) / 60_000)} min: the run did not stop at its own time limit`
+          : facts?.message),
+      rows: facts?.rows,
+      plan: facts?.plan,
+    });
+  }
+
+  /** Run `adsync push` in its own process, killed past its time limit plus a grace period. */
+  private spawnPush(runId: string, report: string): Promise<ProcessEnd> {
+    const { options } = this;
     const args = [
       ...options.programArgs,
       ...pushArgs(options.configPath).filter((a) => a !== '--quiet'),
@@ -158,15 +236,15 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
       report,
       ...(options.extraArgs ?? []),
     ];
-    const ended: { killed: boolean; spawnError?: string } = { killed: false };
-    const exitCode = await new Promise<number>((resolve) => {
+    const ended: ProcessEnd = { exitCode: 1, killed: false };
+    return new Promise<ProcessEnd>((resolve) => {
       // An IPC channel carries the stop request: a signal would also arrive from the terminal
       // (Ctrl-C reaches the whole process group) or from systemd, and Windows has no SIGTERM.
       const proc = spawn(options.program, args, {
         env: { ...options.env, ADSYNC_RUN_ID: runId },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
-      active.child = proc;
+      this.child = proc;
       for (const stream of [proc.stdout, proc.stderr]) {
         if (!stream) continue;
         createInterface({ input: stream }).on('line', (line) => {
@@ -182,37 +260,16 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
       });
       proc.on('close', (code) => {
         clearTimeout(hardLimit);
-        active.child = undefined;
-        resolve(code ?? 1);
+        this.child = undefined;
+        resolve({ ...ended, exitCode: code ?? 1 });
       });
     });
-    const facts = await readFile(report, 'utf8')
-      .then(
-        (text) =>
-          JSON.parse(text) as { error?: { message?: string }; rows?: number; plan?: Record<string, unknown> },
-      )
-      .catch(() => undefined);
-    await rm(report, { force: true });
-    const plan = facts?.plan;
-    const run: ScheduledRun = {
-      runId,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      exitCode,
-      outcome: ended.spawnError ? 'unstarted' : ended.killed ? 'killed' : outcomeOf(exitCode),
-      message: ended.spawnError
-        ? ended.spawnError
-        : ended.killed
-          ? `killed after ${Math.round((options.runTimeoutMs + HARD_LIMIT_GRACE_MS) / 60_000)} min: the run did not stop at its own time limit`
-          : facts?.error?.message,
-      rows: facts?.rows,
-      plan: plan
-        ? Object.fromEntries(
-            (['create', 'update', 'archive', 'unchanged'] as const).map((k) => [k, Number(plan[k] ?? 0)]),
-          )
-        : undefined,
-    };
-    runs.push(run);
+  }
+
+  /** Count a finished run into the status, save it and tell. */
+  private async record(run: ScheduledRun): Promise<void> {
+    const { status } = this;
+    this.runs.push(run);
     status.runs++;
     if (run.outcome === 'ok') status.consecutiveFailures = 0;
     else {
@@ -221,26 +278,16 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
     }
     status.lastRun = run;
     status.running = null;
-    status.state = stopping() ? 'stopped' : 'waiting';
-    status.nextRun = stopping() ? null : (task.getNextRun()?.toISOString() ?? null);
-    await saveStatus();
-    options.onEvent({ type: 'run-end', run, nextRun: status.nextRun });
-  };
+    status.state = this.stopping() ? 'stopped' : 'waiting';
+    status.nextRun = this.stopping() ? null : (this.task?.getNextRun()?.toISOString() ?? null);
+    await this.saveStatus();
+    this.options.onEvent({ type: 'run-end', run, nextRun: status.nextRun });
+  }
+}
 
-  const start = (reason: 'scheduled' | 'startup'): Promise<void> => {
-    // node-cron's noOverlap only knows its own firings, not the --now run.
-    if (active.run) {
-      options.onEvent({ type: 'overlap', runId: status.running?.runId ?? '' });
-      return active.run;
-    }
-    const run = runOnce(reason).finally(() => {
-      active.run = undefined;
-    });
-    active.run = run;
-    return run;
-  };
-
-  const task: ScheduledTask = createTask(options.cron, () => start('scheduled'), {
+/** The cron task that starts the scheduler's runs; node-cron's own notes become events. */
+function cronTask(scheduler: Scheduler, options: SchedulerOptions): ScheduledTask {
+  const task = createTask(options.cron, () => scheduler.start('scheduled'), {
     name: 'adsync-push',
     noOverlap: true,
     // node-cron's own notes (a missed firing after the machine slept, an overlap) go through
@@ -262,19 +309,17 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
     ...(options.randomDelayMs > 0 ? { maxRandomDelay: options.randomDelayMs } : {}),
   });
   task.on('execution:overlap', () => {
-    options.onEvent({ type: 'overlap', runId: status.running?.runId ?? '' });
+    options.onEvent({ type: 'overlap', runId: scheduler.status.running?.runId ?? '' });
   });
+  return task;
+}
 
-  await task.start();
-  status.nextRun = task.getNextRun()?.toISOString() ?? null;
-  await saveStatus();
-  options.onEvent({ type: 'started', nextRun: status.nextRun });
-  if (options.runNow) void start('startup');
-
-  await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
+/** Resolves when the signal aborts (at once if it has). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
     else
-      options.signal.addEventListener(
+      signal.addEventListener(
         'abort',
         () => {
           resolve();
@@ -282,23 +327,35 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduled
         { once: true },
       );
   });
-  flags.stopping = true;
+}
+
+/**
+ * `adsync schedule run`: a long-running process that starts `adsync push` on the cron schedule,
+ * each run in its own process (a hung or crashed run cannot take the scheduler down, and its
+ * memory is returned), one at a time, killed if it outlives its time limit. Keeps going after a
+ * failed run. Resolves when the signal aborts and the current run has ended.
+ * @param options schedule, program, status file, events and stop signal
+ * @returns the runs made
+ */
+export async function runScheduler(options: SchedulerOptions): Promise<ScheduledRun[]> {
+  const scheduler = new Scheduler(options);
+  const { status } = scheduler;
+  const task = cronTask(scheduler, options);
+  scheduler.task = task;
+  await task.start();
+  status.nextRun = task.getNextRun()?.toISOString() ?? null;
+  await scheduler.saveStatus();
+  options.onEvent({ type: 'started', nextRun: status.nextRun });
+  if (options.runNow) void scheduler.start('startup');
+
+  await aborted(options.signal);
+  scheduler.requestStop();
   await task.stop();
   options.onEvent({ type: 'stopping', waitingFor: status.running?.runId ?? null });
-  const current = active.run;
-  if (current) {
-    // The run stops itself safely when asked (nothing half-recorded); one that does not stop
-    // within the grace period is killed, and its lock is taken over by the next run.
-    const running = active.child;
-    if (running?.connected) running.send({ adsync: 'stop' });
-    else running?.kill('SIGTERM');
-    const grace = setTimeout(() => active.child?.kill('SIGKILL'), options.stopGraceMs ?? 60_000);
-    await current;
-    clearTimeout(grace);
-  }
+  await scheduler.stopRun();
   await task.destroy();
   status.state = 'stopped';
   status.nextRun = null;
-  await saveStatus();
-  return runs;
+  await scheduler.saveStatus();
+  return scheduler.runs;
 }

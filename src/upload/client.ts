@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 import { UploadError, describeError } from '../errors.js';
 import { errorCodeOf, isTlsFailure } from '../util/tls-error.js';
@@ -142,6 +142,166 @@ export async function uploadCsv(
   }
 }
 
+/** What one request came to, short of a result: retry after a wait, or at once (a fresh token). */
+type Retry = { retryAfterMs: number | undefined; now?: false } | { now: true };
+
+/** One upload's attempts: the state they share (token refresh, last failure, acceptance). */
+class Attempts {
+  /** Set by the body stream when the file is not the planned one. */
+  private changed = false;
+  private refreshed = false;
+  /** The last failure, for the message after the last attempt. */
+  public last = '';
+  /** The endpoint being talked to, so a failure names the right host. */
+  private at: string;
+  /** The 2xx status an answer began with: from then on the file is never sent again. */
+  private accepted: number | undefined;
+
+  public constructor(
+    private readonly settings: UploadSettings,
+    private readonly file: UploadFile,
+    private readonly handle: FileHandle,
+    private readonly hooks: UploadHooks,
+    private readonly dispatcher: Dispatcher,
+    private readonly tokens: TokenSource | undefined,
+  ) {
+    this.at = settings.uploadUrl;
+  }
+
+  /** Progress, when asked for. */
+  public emit(event: UploadEvent): void {
+    this.hooks.onEvent?.(event);
+  }
+
+  /** The authorization headers: a bearer token (fetched or cached), or the API key. */
+  private async credentials(limits: AbortSignal): Promise<Record<string, string>> {
+    const { settings, tokens } = this;
+    if (tokens) {
+      if (settings.tokenUrl) {
+        this.at = settings.tokenUrl;
+        this.emit({ type: 'token', url: settings.tokenUrl });
+      }
+      const token = await untilStopped(tokens.get(limits), limits);
+      this.at = settings.uploadUrl;
+      return { authorization: `Bearer ${token}` };
+    }
+    return settings.apiKey ? { [settings.apiKey.header]: settings.apiKey.value } : {};
+  }
+
+  /**
+   * One request: the vendor's confirmed import, or when to try again; throws what ends the
+   * upload (a 4xx, an answer that is not an import result).
+   */
+  public async send(attempt: number, limits: AbortSignal): Promise<UploadResult | Retry> {
+    const { settings } = this;
+    const headers = { accept: 'application/json', ...ACCEPT_IDENTITY, ...(await this.credentials(limits)) };
+    this.emit({ type: 'upload', url: settings.uploadUrl, attempt });
+    const body = uploadBody(this.handle, this.file, {
+      format: settings.format,
+      fileField: settings.fileField,
+      changed: () => {
+        this.changed = true;
+      },
+    });
+    const res = await request(settings.uploadUrl, {
+      method: 'POST',
+      headers: { ...headers, ...body.headers },
+      body: body.body,
+      dispatcher: this.dispatcher,
+      signal: limits,
+    });
+    if (res.statusCode >= 200 && res.statusCode < 300) this.accepted = res.statusCode;
+    const answer = await readAnswer(res);
+    if (this.accepted !== undefined) {
+      if (recognisedImport(answer, settings.expectEmptyResponse))
+        return { httpStatus: res.statusCode, summary: answer.body, attempts: attempt };
+      // Not retried: the vendor may have imported the file. Not a success either: a login
+      // page or a captive portal answers 200 too, and the baseline must not move on it.
+      throw unconfirmed(settings, this.accepted, answer);
+    }
+    this.last = `${res.statusCode} ${answerMessage(answer.body)}`;
+    if (res.statusCode === 401 && this.tokens && !this.refreshed) {
+      this.refreshed = true;
+      this.tokens.invalidate();
+      this.emit({ type: 'retry', reason: '401: getting a fresh token', waitMs: 0, attempt });
+      return { now: true };
+    }
+    if (res.statusCode !== 429 && res.statusCode < 500) {
+      throw new UploadError(
+        'UPLOAD_REJECTED',
+        `the vendor rejected the upload to ${settings.uploadUrl}: ${this.last}`,
+        {
+          hint:
+            res.statusCode === 401
+              ? 'The token was refused even after a fresh one: check that this client may upload.'
+              : "Nothing was imported. Read the vendor's message above; the CSV is kept for inspection.",
+          details: { httpStatus: res.statusCode },
+        },
+      );
+    }
+    return { retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
+  }
+
+  /**
+   * What a failed request means: thrown when it ends the upload (a stop, a changed file, a broken
+   * answer after acceptance, the deadline, TLS, the proxy), else noted for the next attempt.
+   */
+  public failed(error: unknown, limits: { request: AbortSignal; overall: AbortSignal }): void {
+    const { settings, hooks } = this;
+    if (hooks.signal?.aborted) throw hooks.signal.reason as Error;
+    if (this.changed)
+      throw new UploadError(
+        'UPLOAD_FAILED',
+        `the CSV ${this.file.path} changed on disk after it was planned; the upload was stopped before its end`,
+        { hint: 'Another process modified the file. Nothing complete was sent; run again.' },
+      );
+    const late = limits.request.aborted
+      ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
+      : undefined;
+    if (this.accepted !== undefined) {
+      if (error instanceof UploadError) throw error;
+      const why =
+        late ??
+        (limits.overall.aborted
+          ? `no complete answer within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)`
+          : networkProblem(error).text);
+      throw brokenAnswer(settings, this.accepted, why, error);
+    }
+    if (limits.overall.aborted) throw this.pastDeadline(error);
+    if (error instanceof UploadError) {
+      if (error.details?.retryable !== true) throw error;
+      this.last = error.message;
+      return;
+    }
+    const problem = networkProblem(error);
+    if (/\b407\b/.test(problem.text)) {
+      throw new UploadError(
+        'UPLOAD_FAILED',
+        `the proxy ${redactUserinfo(settings.proxy)} refused the connection: ${problem.text}`,
+        {
+          hint: 'Check the proxy user name and password (in target.proxy or HTTPS_PROXY).',
+          cause: error,
+        },
+      );
+    }
+    if (problem.tls) throw vendorTlsError(error, this.at, settings);
+    this.last = late ?? problem.text;
+  }
+
+  /** The upload ran out of its whole time (target.retries.maxSeconds). */
+  private pastDeadline(cause: unknown): UploadError {
+    const { settings, last } = this;
+    return new UploadError(
+      'UPLOAD_FAILED',
+      `the upload to ${settings.uploadUrl} did not complete within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)${last ? `; last: ${last}` : ''}`,
+      {
+        hint: 'The vendor or the network is too slow or keeps failing. The vendor may have imported the file; the baseline did not move, so the next push compares against the last confirmed one.',
+        cause,
+      },
+    );
+  }
+}
+
 async function uploadWith(
   settings: UploadSettings,
   file: UploadFile,
@@ -149,30 +309,14 @@ async function uploadWith(
   hooks: UploadHooks,
 ): Promise<UploadResult> {
   const { signal } = hooks;
-  // Set by the body stream when the file is not the planned one.
-  const check = { changed: false };
-  const changedError = (): UploadError =>
-    new UploadError(
-      'UPLOAD_FAILED',
-      `the CSV ${file.path} changed on disk after it was planned; the upload was stopped before its end`,
-      {
-        hint: 'Another process modified the file. Nothing complete was sent; run again.',
-      },
-    );
   const dispatcher = createDispatcher(settings);
-  const emit = hooks.onEvent ?? ((): void => undefined);
   const tokens = settings.client ? new TokenSource(settings, dispatcher, hooks.onToken) : undefined;
+  const attempts = new Attempts(settings, file, handle, hooks, dispatcher, tokens);
   const deadline = Date.now() + settings.deadlineMs;
   // retries.maxSeconds bounds the whole upload, a request in flight included; timeoutSeconds
   // each request, its whole answer included (undici's own timeouts are between bytes: a vendor
   // sending one byte a second never trips them).
   const overall = AbortSignal.timeout(settings.deadlineMs);
-  let refreshed = false;
-  let last = '';
-  // The endpoint being talked to, so a failure names the right host.
-  let at = settings.uploadUrl;
-  // The 2xx status an answer began with: from then on the file is never sent again.
-  let accepted: number | undefined;
   try {
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       let waitMs = Math.min(30_000, settings.baseDelayMs * 2 ** (attempt - 1));
@@ -180,115 +324,31 @@ async function uploadWith(
       const thisRequest = AbortSignal.timeout(settings.timeoutMs);
       const limits = AbortSignal.any([overall, thisRequest, ...(signal ? [signal] : [])]);
       try {
-        const headers: Record<string, string> = { accept: 'application/json', ...ACCEPT_IDENTITY };
-        if (tokens) {
-          if (settings.tokenUrl) {
-            at = settings.tokenUrl;
-            emit({ type: 'token', url: settings.tokenUrl });
-          }
-          headers.authorization = `Bearer ${await untilStopped(tokens.get(limits), limits)}`;
-          at = settings.uploadUrl;
-        } else if (settings.apiKey) headers[settings.apiKey.header] = settings.apiKey.value;
-        emit({ type: 'upload', url: settings.uploadUrl, attempt });
-        const body = uploadBody(handle, file, {
-          format: settings.format,
-          fileField: settings.fileField,
-          changed: () => {
-            check.changed = true;
-          },
-        });
-        const res = await request(settings.uploadUrl, {
-          method: 'POST',
-          headers: { ...headers, ...body.headers },
-          body: body.body,
-          dispatcher,
-          signal: limits,
-        });
-        if (res.statusCode >= 200 && res.statusCode < 300) accepted = res.statusCode;
-        const answer = await readAnswer(res);
-        if (accepted !== undefined) {
-          if (recognisedImport(answer, settings.expectEmptyResponse))
-            return { httpStatus: res.statusCode, summary: answer.body, attempts: attempt };
-          // Not retried: the vendor may have imported the file. Not a success either: a login
-          // page or a captive portal answers 200 too, and the baseline must not move on it.
-          throw unconfirmed(settings, accepted, answer);
-        }
-        last = `${res.statusCode} ${answerMessage(answer.body)}`;
-        if (res.statusCode === 401 && tokens && !refreshed) {
-          refreshed = true;
-          tokens.invalidate();
-          emit({ type: 'retry', reason: '401: getting a fresh token', waitMs: 0, attempt });
+        const sent = await attempts.send(attempt, limits);
+        if ('httpStatus' in sent) return sent;
+        if (sent.now === true) {
           attempt--; // the one retry after a refresh does not use up an attempt
           continue;
         }
-        if (res.statusCode !== 429 && res.statusCode < 500) {
-          throw new UploadError(
-            'UPLOAD_REJECTED',
-            `the vendor rejected the upload to ${settings.uploadUrl}: ${last}`,
-            {
-              hint:
-                res.statusCode === 401
-                  ? 'The token was refused even after a fresh one: check that this client may upload.'
-                  : "Nothing was imported. Read the vendor's message above; the CSV is kept for inspection.",
-              details: { httpStatus: res.statusCode },
-            },
-          );
-        }
-        waitMs = Math.max(waitMs, retryAfterMs(res.headers['retry-after'], Date.now()) ?? 0);
+        waitMs = Math.max(waitMs, sent.retryAfterMs ?? 0);
       } catch (error) {
-        if (signal?.aborted) throw signal.reason as Error;
-        if (check.changed) throw changedError();
-        if (accepted !== undefined) {
-          if (error instanceof UploadError) throw error;
-          const why = thisRequest.aborted
-            ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
-            : overall.aborted
-              ? `no complete answer within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)`
-              : networkProblem(error).text;
-          throw brokenAnswer(settings, accepted, why, error);
-        }
-        if (overall.aborted) {
-          throw new UploadError(
-            'UPLOAD_FAILED',
-            `the upload to ${settings.uploadUrl} did not complete within ${settings.deadlineMs / 1000} s (target.retries.maxSeconds)${last ? `; last: ${last}` : ''}`,
-            {
-              hint: 'The vendor or the network is too slow or keeps failing. The vendor may have imported the file; the baseline did not move, so the next push compares against the last confirmed one.',
-              cause: error,
-            },
-          );
-        }
-        if (error instanceof UploadError) {
-          if (error.details?.retryable !== true) throw error;
-          last = error.message;
-        } else {
-          const problem = networkProblem(error);
-          if (/\b407\b/.test(problem.text)) {
-            throw new UploadError(
-              'UPLOAD_FAILED',
-              `the proxy ${redactUserinfo(settings.proxy)} refused the connection: ${problem.text}`,
-              {
-                hint: 'Check the proxy user name and password (in target.proxy or HTTPS_PROXY).',
-                cause: error,
-              },
-            );
-          }
-          if (problem.tls) throw vendorTlsError(error, at, settings);
-          last = thisRequest.aborted
-            ? `no complete answer within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`
-            : problem.text;
-        }
+        attempts.failed(error, { request: thisRequest, overall });
       }
       if (attempt === settings.attempts || Date.now() + waitMs > deadline) break;
-      emit({ type: 'retry', reason: last, waitMs, attempt });
+      attempts.emit({ type: 'retry', reason: attempts.last, waitMs, attempt });
       await sleep(waitMs, AbortSignal.any([overall, ...(signal ? [signal] : [])])).catch((error: unknown) => {
         if (signal?.aborted) throw signal.reason as Error;
         if (!overall.aborted) throw error;
       });
       if (overall.aborted) break;
     }
-    throw new UploadError('UPLOAD_FAILED', `upload to ${settings.uploadUrl} failed after retrying: ${last}`, {
-      hint: 'The vendor or the network kept failing. Nothing may have been imported; run again later (the CSV is kept).',
-    });
+    throw new UploadError(
+      'UPLOAD_FAILED',
+      `upload to ${settings.uploadUrl} failed after retrying: ${attempts.last}`,
+      {
+        hint: 'The vendor or the network kept failing. Nothing may have been imported; run again later (the CSV is kept).',
+      },
+    );
   } finally {
     // close() would wait for a request still in flight (a stopped run must not); destroy() ends it.
     await (signal?.aborted ? dispatcher.destroy() : dispatcher.close()).catch(() => undefined);

@@ -95,19 +95,19 @@ export function validateRow(set: ColumnSet, row: MappedRow): RowVerdict {
   const phoneIssues = row.issues.length === 0 ? [] : row.issues.filter((i) => i.kind === 'phone');
   const sms = cell(roles.smsPhone);
   const emailHeader = emailIndex === undefined ? 'Email' : (set.headers[emailIndex] ?? 'Email');
-  if (set.reach === 'email-or-sms' && email === '' && sms === '') {
+  if (set.rules.reach === 'email-or-sms' && email === '' && sms === '') {
     const smsIssue = phoneIssues.find((i) => i.column === roles.smsPhone);
     reasons.push(
       smsIssue
         ? `${describeIssue(set, smsIssue)} and there is no ${emailHeader}: no way to reach the contact`
         : `no ${emailHeader} and no SMS Phone: the contact needs one of them`,
     );
-  } else if (set.reach === 'email' && email === '') {
+  } else if (set.rules.reach === 'email' && email === '') {
     reasons.push(`${emailHeader} is required but empty (the vendor matches contacts by email)`);
   }
   for (const issue of phoneIssues) {
     const decisive =
-      set.reach === 'email-or-sms' && email === '' && sms === '' && issue.column === roles.smsPhone;
+      set.rules.reach === 'email-or-sms' && email === '' && sms === '' && issue.column === roles.smsPhone;
     if (!decisive) warnings.push(`${describeIssue(set, issue)}; left empty`);
   }
   return { reasons, warnings };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { cellRule, cleanCell, emailKey, mixedScriptPart } from '../../src/mapping/cells.js';
-import { compileColumns, mapEntry, type EntryLike } from '../../src/mapping/columns.js';
+import { mapEntry, type EntryLike } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { identityOf, storedIdentity } from '../../src/plan/identity.js';
 import { quoteValue } from '../../src/util/quote-value.js';
 import { isFormulaLike } from '../../src/util/spreadsheet.js';
@@ -12,8 +13,8 @@ function entry(attrs: Record<string, string>): EntryLike {
   return { dn: 'uid=x', get: (a) => map.get(a.toLowerCase()) ?? [] };
 }
 
-const receptionist = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
-const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+const receptionist = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
+const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
 const ctx = { location: 'hq', defaultCountry: 'CA' as const };
 const check = (
   attrs: Record<string, string>,
@@ -130,7 +131,7 @@ describe('length limits', () => {
     expect(rule(receptionist, 'First Name')).toBe(255);
     expect(rule(receptionist, 'Email')).toBe(254);
     expect(rule(receptionist, 'Slack')).toBe(80);
-    expect(cellRule('custom', undefined, { required: false, unique: false })).toEqual({
+    expect(cellRule(undefined, undefined, { required: false, unique: false })).toEqual({
       kind: 'text',
       max: 255,
       strict: false,
@@ -175,7 +176,7 @@ describe('spreadsheet formulas', () => {
 });
 
 describe('image URLs', () => {
-  const set = compileColumns({ profile: 'receptionist', kind: 'ldap', columns: { Image: 'labeledURI' } }).set;
+  const set = compileLayout({ profile: 'receptionist', kind: 'ldap', columns: { Image: 'labeledURI' } }).set;
   const image = (url: string): { value: string; warnings: string[] } => {
     const out = check({ labeledURI: url }, set);
     return { value: cell(set, out.cells, 'Image'), warnings: out.warnings };
@@ -197,7 +198,7 @@ describe('image URLs', () => {
 
 describe('cleanCell', () => {
   it('leaves plain text alone', () => {
-    const rule = cellRule('receptionist', 'title', { required: false, unique: false });
+    const rule = cellRule({}, 'title', { required: false, unique: false });
     expect(cleanCell(rule, 'Chief Analyst')).toEqual({ value: 'Chief Analyst', notes: [] });
   });
 });

@@ -5,12 +5,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
-import { compileColumns } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { checkGuards, type Trip } from '../../src/plan/guards.js';
 import { tempDir } from '../harness/files.js';
 import { computePlan, lastPushOf } from '../harness/oracles/plan.js';
 
-const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+const layout = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
 
 /** Person n of a location, with an email only. */
 const person = (n: number, location: string): { cells: string[]; location: string } => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { compileColumns, mapEntry, type EntryLike } from '../../src/mapping/columns.js';
+import { mapEntry, type EntryLike } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { applyFormat, formatGuid, formatPhone, formatSid } from '../../src/mapping/formats.js';
 import { validateRow } from '../../src/validation/validate.js';
 import { findLosses } from '../harness/oracles/duplicates.js';
@@ -43,13 +44,13 @@ describe('formats', () => {
 });
 
 describe('column mapping', () => {
-  const receptionistLdap = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+  const receptionistLdap = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
 
   it('has the receptionist defaults for plain LDAP and requests only what it maps', () => {
     expect(receptionistLdap.attributes.sort()).toEqual(
       ['departmentNumber', 'entryUUID', 'givenName', 'mail', 'mobile', 'ou', 'sn', 'title'].sort(),
     );
-    const ad = compileColumns({ profile: 'receptionist', kind: 'ad' }).set;
+    const ad = compileLayout({ profile: 'receptionist', kind: 'ad' }).set;
     expect(ad.bufferAttributes).toEqual(['objectGUID']);
     expect(ad.attributes).toContain('department');
   });
@@ -84,7 +85,7 @@ describe('column mapping', () => {
   });
 
   it('supports templates, constants, joins and attribute name case-insensitivity', () => {
-    const { set, issues } = compileColumns({
+    const { set, issues } = compileLayout({
       profile: 'custom',
       kind: 'ldap',
       locationColumn: 'Site',
@@ -106,7 +107,7 @@ describe('column mapping', () => {
   });
 
   it('keeps line breaks from attributes in templates, so validation rejects them', () => {
-    const { set } = compileColumns({
+    const { set } = compileLayout({
       profile: 'receptionist',
       kind: 'ldap',
       columns: { 'Business Title': '{title}  ({ou})' },
@@ -122,9 +123,9 @@ describe('column mapping', () => {
 
   it('reports an empty template placeholder and a custom profile without columns', () => {
     expect(
-      compileColumns({ profile: 'custom', kind: 'ldap', columns: { A: 'x {} y' } }).issues[0]?.message,
+      compileLayout({ profile: 'custom', kind: 'ldap', columns: { A: 'x {} y' } }).issues[0]?.message,
     ).toContain('empty {}');
-    expect(compileColumns({ profile: 'custom', kind: 'ldap' }).issues[0]?.message).toContain(
+    expect(compileLayout({ profile: 'custom', kind: 'ldap' }).issues[0]?.message).toContain(
       'needs its columns',
     );
   });
@@ -150,12 +151,12 @@ describe('column mapping', () => {
 });
 
 describe('validation', () => {
-  const set = compileColumns({
+  const set = compileLayout({
     profile: 'receptionist',
     kind: 'ldap',
     columns: { PIN: 'employeeNumber' },
   }).set;
-  const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+  const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
   const check = (attrs: Record<string, string>, layout = set): ReturnType<typeof validateRow> =>
     validateRow(layout, mapEntry(layout, entry('uid=x', attrs), ctx));
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { compileColumns } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { approvalHint, checkGuards } from '../../src/plan/guards.js';
 import { identityOf, rowHash } from '../../src/plan/identity.js';
 import type { LastPush } from '../../src/state/baseline.js';
 import { computePlan, lastPushOf, type OracleLastPush } from '../harness/oracles/plan.js';
 
-const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+const layout = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
 const row = (
   n: number,
@@ -100,7 +100,7 @@ describe('plan', () => {
   });
 
   it('iLobby: a contact moving to another site is an update, not archive + create', async () => {
-    const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+    const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
     // FIRSTNAME, LASTNAME, TITLE, DIVISION, EMAIL, MOBILE, DESKPHONE, SITE
     const at = (site: string): { cells: string[]; location: string } => ({
       cells: ['A', 'B', '', '', 'a@x.org', '', '', site],
@@ -122,7 +122,7 @@ describe('plan', () => {
   });
 
   it('a last push holding an email in NFD matches the row of today in NFC: an update, no archive', async () => {
-    const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+    const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
     const nfd = 'zoe\u0308@x.org';
     const old = { cells: ['Zoë', 'B', '', '', nfd, '', '', 'HQ'], location: 'HQ' };
     const now = { cells: ['Zoë', 'B', '', '', nfd.normalize('NFC'), '', '', 'HQ'], location: 'HQ' };
@@ -171,7 +171,7 @@ describe('plan', () => {
 });
 
 describe('renames (the same directory entry with a new email or SMS phone)', () => {
-  const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+  const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
   // FIRSTNAME, LASTNAME, TITLE, DIVISION, EMAIL, MOBILE, DESKPHONE, SITE
   const person = (
     n: number,
@@ -250,7 +250,7 @@ describe('renames (the same directory entry with a new email or SMS phone)', () 
   });
 
   it('The Receptionist without Identification: a changed email is a rename within its location only', async () => {
-    const reception = compileColumns({
+    const reception = compileLayout({
       profile: 'receptionist',
       kind: 'ldap',
       columns: { Identification: '' },

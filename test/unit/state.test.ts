@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { compileColumns } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { LineBuffer } from '../../src/io/line-buffer.js';
 import { identityOf, rowHash, type CurrentRow, type StoredContact } from '../../src/plan/identity.js';
 import { Planner, PreviousIndex } from '../../src/plan/planner.js';
@@ -13,7 +13,7 @@ import { PlanFileWriter } from '../../src/state/plan-file.js';
 import { computePlan, memoryStores } from '../harness/oracles/plan.js';
 import { tempDir } from '../harness/files.js';
 
-const layout = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
+const layout = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
 // First, Last, Email, SMS, Title, Dept, Image, PIN, Location, Identification, Slack
 const row = (n: number, location: string, title = ''): CurrentRow => ({
   cells: [`F${n}`, `L${n}`, `p${n}@x.org`, '', title, '', '', '', location, `id${n}`, ''],
@@ -128,7 +128,7 @@ describe('state file', () => {
   });
 
   it("keeps each contact's directory identity as a fifth element; lines without it (earlier releases) still read", async () => {
-    const noId = compileColumns({
+    const noId = compileLayout({
       profile: 'receptionist',
       kind: 'ldap',
       columns: { Identification: '' },

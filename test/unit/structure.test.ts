@@ -108,6 +108,24 @@ describe('the layout of src', () => {
     expect(oracles).toEqual([]);
   });
 
+  it('names a vendor only in src/vendors, and delivers only through src/targets', () => {
+    // The mock vendor plays both vendors: naming them is its job.
+    const outside = (f: string): boolean => !/^(vendors|mock-server)\//.test(rel(f));
+    const named = files
+      .filter(outside)
+      .flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/'(receptionist|ilobby)'|\bprofile\s*[!=]==\s*'/g)].map(
+          (m) => `${rel(f)}: ${m[0]}`,
+        ),
+      );
+    expect(named).toEqual([]);
+    // The pipeline asks its target to deliver; the upload adapter is the csv-upload target's.
+    const uploads = [...graph]
+      .filter(([from]) => folderOf(from) === 'pipeline')
+      .flatMap(([from, to]) => to.filter((t) => folderOf(t) === 'upload').map((t) => `${from} → ${t}`));
+    expect(uploads).toEqual([]);
+  });
+
   it('names every file in kebab-case', () => {
     expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
   });

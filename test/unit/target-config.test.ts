@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
-import { ILOBBY_URLS } from '../../src/config/target.js';
+
 import { ConfigError } from '../../src/errors.js';
 import { runAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
@@ -34,8 +34,8 @@ describe('the target section in the config stage', () => {
     const { config } = await loadConfig({ cwd: dir, env: {} });
     expect(config.target).toMatchObject({
       profile: 'ilobby',
-      uploadUrl: ILOBBY_URLS.uploadUrl,
-      tokenUrl: ILOBBY_URLS.tokenUrl,
+      uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
+      tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
       auth: 'client_secret_post',
       apiKeyHeader: 'X-API-Key',
       format: 'multipart',

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../../config/types.js';
-import { checkVendor, type VendorCheck } from '../../upload/vendor-check.js';
+import { targetOf } from '../../targets/registry.js';
+import type { VendorCheck } from '../../upload/vendor-check.js';
 import { Lines, type Line, type Style } from '../output.js';
 
 export type { VendorCheck } from '../../upload/vendor-check.js';
@@ -16,7 +17,7 @@ export function checkVendorSide(
   config: ResolvedConfig,
   options: { insecureHttp: boolean; env: NodeJS.ProcessEnv; onToken: (token: string) => void },
 ): Promise<VendorCheck> {
-  return checkVendor(config, options);
+  return targetOf(config).check(options);
 }
 
 /**

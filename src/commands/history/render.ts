@@ -1,6 +1,6 @@
 import type { HistoryEntry, RunTarget } from '../../state/history.js';
 import { parseVendorSummary, type SummaryCount } from '../../upload/vendor-summary.js';
-import { planCounts, type Line } from '../output.js';
+import { planCountsLine, type Line } from '../output.js';
 
 /**
  * The vendor account a run went to, in one word or three.
@@ -61,7 +61,7 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
     result(r),
     String(r.exitCode),
     r.rows === undefined ? '-' : String(r.rows),
-    r.plan ? planCounts(r.plan) : '-',
+    r.plan ? planCountsLine(r.plan) : '-',
     vendorCounts(r.vendor),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => (cells[i] ?? '').length)));

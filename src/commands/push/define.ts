@@ -37,6 +37,14 @@ export function definePush(program: Command, host: CommandHost): void {
     .action(
       host.action(async (ctx, cmd) => {
         const options = cmd.opts<PushCommandOptions>();
+        const [{ runPush }, { renderPush }, { pushReport, PUSH_ENDING }] = await Promise.all([
+          import('./run.js'),
+          import('./render.js'),
+          import('./report.js'),
+        ]);
+        // First: a push that fails early still logs how it ended (and, once its config is read,
+        // sends the webhook).
+        ctx.endWith(PUSH_ENDING);
         const config = await ctx.loadConfig();
         checkTimeoutOption(ctx.options.timeout, config);
         if (options.insecureHttp === true)
@@ -46,11 +54,6 @@ export function definePush(program: Command, host: CommandHost): void {
               text: '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
             },
           ]);
-        const [{ runPush }, { renderPush }, { pushReport }] = await Promise.all([
-          import('./run.js'),
-          import('./render.js'),
-          import('./report.js'),
-        ]);
         let stopped: PushResult | undefined;
         const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), (known) => {
           stopped = known;

@@ -1,6 +1,9 @@
 import { ExitCode, type GuardTrip, type PlanCounts } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 import { planCounts } from '../../plan/planner.js';
+import type { RunFacts } from '../../schedule/runner.js';
+import type { FinishedReport, RunEnding } from '../context.js';
+import { planCountsLine } from '../output.js';
 
 /** The `--json` run report: one JSON object on stdout. */
 export type RunReport = {
@@ -127,4 +130,66 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
         }
       : {}),
   };
+}
+
+/** A number of a report read back, if it is one. */
+const numberAt = (report: FinishedReport, key: string): number | undefined => {
+  const value = report?.[key];
+  return typeof value === 'number' ? value : undefined;
+};
+
+/** The plan counts of a report read back (create, update, archive, unchanged), if it has a plan. */
+function planAt(report: FinishedReport): Record<string, number> | undefined {
+  const plan = report?.plan;
+  if (typeof plan !== 'object' || plan === null) return undefined;
+  const counts = new Map<string, unknown>(Object.entries(plan));
+  return Object.fromEntries(
+    (['create', 'update', 'archive', 'unchanged'] as const).map((k) => {
+      const value = counts.get(k);
+      return [k, typeof value === 'number' ? value : 0];
+    }),
+  );
+}
+
+/**
+ * How a push ends: its rows, plan and CSV on the log's finish line, and a summary for the
+ * webhook, read from its {@link RunReport} (a failed push's report has them when it got past
+ * its plan).
+ */
+export const PUSH_ENDING: RunEnding = {
+  facts(report) {
+    const rows = numberAt(report, 'rows');
+    const csvPath = report?.csvPath;
+    return {
+      ...(rows !== undefined ? { rows, rejected: numberAt(report, 'rejected') } : {}),
+      ...(report?.plan !== undefined ? { plan: report.plan } : {}),
+      ...(typeof csvPath === 'string' ? { csvPath } : {}),
+    };
+  },
+  summary(report) {
+    const plan = planAt(report);
+    return plan ? `${numberAt(report, 'rows') ?? 0} rows; ${planCountsLine(plan)}` : undefined;
+  },
+};
+
+/**
+ * What a scheduled push's `--report` file says, for the scheduler's status: its error, rows and
+ * plan counts. Undefined for a file that is not a report.
+ * @param text the report file's text
+ */
+export function readPushReport(text: string): RunFacts | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const report: FinishedReport = Object.fromEntries(Object.entries(parsed));
+  const error = report.error;
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
+      ? error.message
+      : undefined;
+  return { message, rows: numberAt(report, 'rows'), plan: planAt(report) };
 }

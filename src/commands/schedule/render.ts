@@ -1,6 +1,6 @@
 import type { ScheduleInstallResult } from './run.js';
 import type { SchedulerEvent } from '../../schedule/runner.js';
-import { Lines, planCounts, type Line, type Style } from '../output.js';
+import { Lines, planCountsLine, type Line, type Style } from '../output.js';
 
 /**
  * One human line for a scheduler event (undefined: nothing to say).
@@ -22,7 +22,7 @@ export function describeSchedulerEvent(
       return { level: 'info', text: `  [${event.runId}] ${event.line}` };
     case 'run-end': {
       const r = event.run;
-      const plan = r.plan ? ` (${planCounts(r.plan)})` : '';
+      const plan = r.plan ? ` (${planCountsLine(r.plan)})` : '';
       const what =
         r.outcome === 'ok'
           ? `succeeded: ${r.rows ?? 0} rows${plan}`

@@ -9,6 +9,7 @@ import {
   type ScheduleArtifacts,
   type SchedulePlatform,
 } from '../../schedule/platforms.js';
+import { readPushReport } from '../push/report.js';
 import { runScheduler, type ScheduledRun, type SchedulerEvent } from '../../schedule/runner.js';
 import type { SelfCommand } from '../../util/self-command.js';
 
@@ -134,5 +135,6 @@ export async function scheduleRun(
     runNow: options.runNow,
     onEvent: options.onEvent,
     signal: options.signal,
+    readReport: readPushReport,
   });
 }
