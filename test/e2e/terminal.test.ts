@@ -1,5 +1,4 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,16 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exampleConfig } from '../harness/example-config.js';
 import { BIN, runAdsync, runProgram, startAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { systemTool } from '../harness/tools.js';
 
 /** util-linux `script`, which gives a command a real pseudo-terminal. */
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const hasScript = systemTool('script', ['--version'], 'Debian: apt-get install bsdutils');
 
 /**
  * A TCP server that accepts connections and never says anything: a hung directory server.
@@ -56,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('the terminal and the time limit', () => {
-  it.runIf(hasScript())(
+  it.runIf(hasScript)(
     'finishes the demo in a terminal of 0 columns and 0 rows, without a spinner',
     async () => {
       const cwd = await tempDir();
