@@ -73,26 +73,14 @@ function systemdNext(onCalendar: string): string[] {
   ].map((m) => new Date(`${m[1] ?? ''}T${m[2] ?? ''}Z`).toISOString());
 }
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+/** English names, as Task Scheduler's XML spells them (from Intl, not from the code under test). */
+const name = (day: Date, what: 'weekday' | 'month'): string =>
+  day.toLocaleString('en-US', { [what]: 'long', timeZone: 'UTC' });
 
 /** Whether Task Scheduler runs a trigger's day rule on this (UTC) day. */
 function dayMatches(days: TaskTrigger['days'], day: Date): boolean {
-  const weekday = WEEKDAYS[day.getUTCDay()] ?? '';
-  const month = MONTHS[day.getUTCMonth()] ?? '';
+  const weekday = name(day, 'weekday');
+  const month = name(day, 'month');
   const last = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate();
   switch (days.kind) {
     case 'daily':

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import { compileColumns, type ColumnSet } from '../../src/mapping/columns.js';
 import { checkGuards, type GuardOptions, type Trip } from '../../src/plan/guards.js';
-import { identityOf, rowHash, type CurrentRow } from '../../src/plan/identity.js';
-import { computePlan, type OracleLastPush } from '../harness/oracles/plan.js';
+import { identityOf, type CurrentRow } from '../../src/plan/identity.js';
+import { computePlan, lastPushOf, type OracleLastPush } from '../harness/oracles/plan.js';
 import { propertyRuns } from '../harness/property.js';
 
 const reception = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
@@ -40,31 +40,12 @@ const rows = (layout: ColumnSet, max: number): fc.Arbitrary<CurrentRow[]> =>
     .uniqueArray(person, { maxLength: max, selector: (p) => identityOf(layout, rowOf(layout, p)) })
     .map((people) => people.map((p) => rowOf(layout, p)));
 
-function lastPush(layout: ColumnSet, pushed: readonly CurrentRow[]): OracleLastPush {
-  const counts: Record<string, number> = {};
-  for (const r of pushed) counts[r.location] = (counts[r.location] ?? 0) + 1;
-  return {
-    version: 1,
-    time: '2026-01-01T00:00:00Z',
-    csvSha256: '',
-    headers: layout.headers,
-    rows: counts,
-    searches: {},
-    contacts: Object.fromEntries(
-      pushed.map((r) => [
-        identityOf(layout, r),
-        { location: r.location, hash: rowHash(r.cells), cells: r.cells, ...(r.id ? { id: r.id } : {}) },
-      ]),
-    ),
-  };
-}
-
 /** A previous state (or none: a first push), this run's rows, and some of them rejected instead. */
 const runs = (layout: ColumnSet): fc.Arbitrary<[OracleLastPush | undefined, CurrentRow[], CurrentRow[]]> =>
   fc
     .tuple(fc.option(rows(layout, 8), { nil: undefined }), rows(layout, 8), fc.nat())
     .map(([before, now, mask]) => [
-      before && lastPush(layout, before),
+      before && lastPushOf(layout, before),
       now.filter((_, i) => (mask & (1 << i)) === 0),
       now.filter((_, i) => (mask & (1 << i)) !== 0),
     ]);
