@@ -12,6 +12,7 @@ import { tempDir, writeConfig } from '../harness/files.js';
 import { useExampleServers } from '../harness/servers.js';
 import { startCuttingProxy } from '../harness/slapd.js';
 import { makeCa, makeServerCert } from '../harness/tls.js';
+import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'ops-client-secret-0123456789';
@@ -112,7 +113,8 @@ describe('schedule install (no directory needed)', () => {
       ['verify', '--man=no', join(units, 'adsync.service'), join(units, 'adsync.timer')],
       { encoding: 'utf8' },
     );
-    if (!verify.error) expect(verify.status, verify.stderr).toBe(0);
+    if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE))
+      expect(verify.status, verify.stderr).toBe(0);
 
     // Another config must not take these units over silently.
     const other = join(cwd, 'site2');

@@ -8,6 +8,7 @@ import { startMockServer, type MockServer } from '../../src/mock-server/server.j
 import type { HistoryEntry } from '../../src/state/history.js';
 import { startAdsync, type CliProcess, type CliRun } from '../harness/cli.js';
 import { mockTarget, pushConfig } from '../harness/example-config.js';
+import { startGatedRelay, type GatedRelay } from '../harness/gated-relay.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
 
@@ -27,6 +28,7 @@ describe.skipIf(skip !== '')(
   () => {
     let slapd: Slapd;
     let mock: MockServer;
+    let relay: GatedRelay;
     let cwd: string;
     let caFile: string;
 
@@ -35,7 +37,7 @@ describe.skipIf(skip !== '')(
       directory: Record<string, unknown> = {},
     ): Record<string, unknown> => ({
       ...pushConfig(
-        { ldapUrl: slapd.url, mockUrl: mock.url, caFile },
+        { ldapUrl: slapd.url, mockUrl: relay.url, caFile },
         { retries: { attempts: 2, baseDelayMs: 10 } },
         directory,
       ),
@@ -55,8 +57,11 @@ describe.skipIf(skip !== '')(
       slapd = await startExampleSlapd();
       mock = await startMockServer({ clients: [{ id: 'adsync', secret: SECRET }] });
       cwd = await tempDir();
-      caFile = join(cwd, 'mock-ca.pem');
-      await writeFile(caFile, mock.certificate);
+      // Every request goes through a relay that can hold an upload: a test waits for the upload
+      // to arrive (a run mid-upload, holding its lock) instead of guessing a time.
+      relay = await startGatedRelay(mock.url, mock.certificate);
+      caFile = join(cwd, 'relay-ca.pem');
+      await writeFile(caFile, relay.certificate);
       await writeConfig(cwd, config());
       const first = await sh(['push', '--first-push'], cwd);
       expect(first.code).toBe(0);
@@ -64,6 +69,7 @@ describe.skipIf(skip !== '')(
     });
 
     afterAll(async () => {
+      await relay.stop();
       await mock.stop();
       await slapd.stop();
     });
@@ -163,7 +169,7 @@ describe.skipIf(skip !== '')(
       expect(history.code).toBe(0);
       const lines = history.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^TIME +RUN +TARGET +RESULT +EXIT +ROWS +PLAN/);
-      const target = `receptionist ${new URL(mock.url).host} \\(adsync\\)`;
+      const target = `receptionist ${new URL(relay.url).host} \\(adsync\\)`;
       expect(history.stdout).toMatch(new RegExp(`push +${target} +guard +3 +6 +\\+0 ~0 -3 =6`));
       // The guard's whole message is below its run, not cut at the first line.
       expect(history.stdout).toMatch(
@@ -313,26 +319,32 @@ describe.skipIf(skip !== '')(
       expect(wrong.stderr).toContain('refused client adsync');
       expect(await stateFile()).toEqual(before);
 
-      mock.faults.delayMs = 10_000;
+      // Killed while its upload is held at the vendor, arrived whole but not answered.
+      const uploads = mock.uploads().length;
+      const held = relay.hold();
       const killed = adsync(['push', '--allow-archive', '1'], cwd);
-      await new Promise((r) => setTimeout(r, 2500));
+      await held.arrived;
       killed.kill();
       await killed.done;
+      await held.abandoned;
+      relay.release();
       expect(await stateFile()).toEqual(before);
-      mock.faults.delayMs = 0;
 
       // The killed run left its lock behind: the next run takes it over and says so.
       const after = await sh(['push', '--allow-archive', '1'], cwd);
       expect(after.code).toBe(0);
+      expect(mock.uploads()).toHaveLength(uploads + 1);
       expect(after.stderr).toContain(`took over a stale lock (pid ${killed.pid ?? 0} on ${hostname()}`);
       expect(await stateFile()).not.toEqual(before);
     });
 
     it('two pushes at once: one runs, the other exits 4 naming who holds the lock', async () => {
-      mock.faults.delayMs = 5000;
+      // A's upload is held at the vendor until B has run: A holds the lock all that time.
+      const held = relay.hold();
       const a = adsync(['push'], cwd);
-      await new Promise((r) => setTimeout(r, 2500));
+      await held.arrived;
       const b = await sh(['push'], cwd);
+      relay.release();
       expect(b.code).toBe(4);
       expect(b.stderr).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0} on ${hostname()}`);
       expect((await a.done).code).toBe(0);
@@ -347,7 +359,7 @@ describe.skipIf(skip !== '')(
       expect(report.runs[0]?.error).toContain(`another adsync run holds the lock: pid ${a.pid ?? 0}`);
       expect(report.runs[0]?.target).toMatchObject({
         profile: 'receptionist',
-        host: new URL(mock.url).host,
+        host: new URL(relay.url).host,
         client: 'adsync',
       });
       const human = await sh(['history', '--limit', '2'], cwd);

@@ -1,5 +1,4 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,25 +6,25 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { exampleConfig } from '../harness/example-config.js';
-import { BIN, runAdsync, runProgram } from '../harness/cli.js';
+import { BIN, runAdsync, runProgram, startAdsync } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { systemTool } from '../harness/tools.js';
 
 /** util-linux `script`, which gives a command a real pseudo-terminal. */
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const hasScript = systemTool('script', ['--version'], 'Debian: apt-get install bsdutils');
 
-/** A TCP server that accepts connections and never says anything: a hung directory server. */
-async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A TCP server that accepts connections and never says anything: a hung directory server.
+ * @param onConnection called on each connection (a run now waits for its answer)
+ */
+async function silentServer(
+  onConnection: () => void = () => undefined,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
+    onConnection();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -50,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('the terminal and the time limit', () => {
-  it.runIf(hasScript())(
+  it.runIf(hasScript)(
     'finishes the demo in a terminal of 0 columns and 0 rows, without a spinner',
     async () => {
       const cwd = await tempDir();
@@ -74,25 +73,35 @@ describe('the terminal and the time limit', () => {
 
   it('ends a run whose main thread is stuck, soon after its time limit', async () => {
     const cwd = await tempDir();
-    const hung = await silentServer();
+    let connected = (): void => undefined;
+    const waiting = new Promise<void>((resolve) => (connected = resolve));
+    const hung = await silentServer(() => {
+      connected();
+    });
     closers.push(hung.close);
     const config = exampleConfig();
     await writeConfig(cwd, { ...config, directory: { ...config.directory, url: hung.url } });
-    // The run is waiting for the silent server when its main thread enters an endless
-    // synchronous loop (what a terminal library did at 0 columns): no timer, no signal handler
-    // of that thread can run again.
-    const stuck = 'data:text/javascript,setTimeout(()=>{for(;;){}},700)';
+    // Once the run waits for the silent server (its time limit and watchdog armed), the test
+    // sends SIGUSR2 and its main thread enters an endless synchronous loop (what a terminal
+    // library did at 0 columns): no timer, no signal handler of that thread can run again.
+    const stuck = join(cwd, 'stuck.mjs');
+    await writeFile(stuck, 'process.on("SIGUSR2", () => { for (;;) {} });\n');
     const started = Date.now();
-    const run = await runAdsync(['push', '--dry-run', '--timeout', '1s'], {
+    // A time limit long enough for a loaded machine to reach the server within it.
+    const run = startAdsync(['push', '--dry-run', '--timeout', '5s'], {
       cwd,
       env: { TEST_BIND_PASSWORD: 'x', NODE_OPTIONS: `--import=${stuck}` },
     });
+    await waiting;
+    if (run.pid === undefined) throw new Error('adsync did not start');
+    process.kill(run.pid, 'SIGUSR2');
+    const { code, stderr } = await run.done;
     const seconds = (Date.now() - started) / 1000;
-    expect(run.code).toBeNull();
-    expect(run.stderr).toContain('the run did not end within 15 s after its time limit');
-    expect(seconds).toBeGreaterThan(15);
-    expect(seconds).toBeLessThan(40);
-  }, 60_000);
+    expect(code).toBeNull();
+    expect(stderr).toContain('the run did not end within 15 s after its time limit');
+    expect(seconds).toBeGreaterThan(20);
+    expect(seconds).toBeLessThan(50);
+  }, 90_000);
 
   it('a run left waiting on a promise nothing can settle still ends with a message, a report and exit 1', async () => {
     const cwd = await tempDir();

@@ -11,8 +11,9 @@ import {
   windowsTask,
   type ScheduleSpec,
 } from '../../src/schedule/platforms.js';
+import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
 
-const hasSystemdAnalyze = !spawnSync('systemd-analyze', ['--version']).error;
+const hasSystemdAnalyze = systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE);
 
 /** The next firings systemd computes for an OnCalendar value, as ISO instants. */
 function systemdNext(onCalendar: string, count: number): string[] {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 
 import { describe, expect, it } from 'vitest';
 
@@ -26,6 +27,18 @@ async function workerScript(body: string): Promise<URL> {
   return pathToFileURL(path);
 }
 
+/**
+ * The exit code of the next worker thread started in this process: Node announces each new
+ * Worker on `process` before its owner listens, so the owner has seen the exit when this resolves.
+ */
+function nextWorkerExit(): Promise<number> {
+  return new Promise((resolve) => {
+    process.once('worker', (worker: Worker) => {
+      worker.once('exit', resolve);
+    });
+  });
+}
+
 const PAGE = `parentPort.postMessage({ type: 'page', entries: [{ dn: 'cn=a', cn: 'a' }], references: [] });`;
 
 async function dns(thread: SearchThread): Promise<string[]> {
@@ -47,8 +60,9 @@ describe('search thread lifecycle', () => {
       `if (command.type !== 'search') return;\n${PAGE}\nparentPort.postMessage({ type: 'end' });\nsetTimeout(() => process.exit(0), 20);`,
     );
     const thread = new SearchThread(script, {});
+    const exited = nextWorkerExit();
     expect(await dns(thread)).toEqual(['cn=a']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await exited).toBe(0);
     expect(thread.running).toBe(false);
     expect(await dns(thread)).toEqual(['cn=a']);
     await thread.stop();

@@ -30,14 +30,15 @@ export type OracleLastPush = Omit<LastPush, 'contacts'> & {
 };
 
 /**
- * A last push (state format 1) that sent these rows, for plans and guards in unit tests.
+ * A last push (state format 1) that sent these rows, for plans and guards in unit tests; a row's
+ * directory identity (`id`), when it has one, is kept as format 2 lines keep it.
  * @param layout the column layout
  * @param rows the rows sent
  */
 export function lastPushOf(
   layout: ColumnSet,
-  rows: readonly { cells: string[]; location: string }[],
-): LastPush {
+  rows: readonly { cells: string[]; location: string; id?: string }[],
+): OracleLastPush {
   const counts: Record<string, number> = {};
   for (const r of rows) counts[r.location] = (counts[r.location] ?? 0) + 1;
   return {
@@ -50,7 +51,7 @@ export function lastPushOf(
     contacts: Object.fromEntries(
       rows.map((r) => [
         identityOf(layout, r),
-        { location: r.location, hash: rowHash(r.cells), cells: r.cells },
+        { location: r.location, hash: rowHash(r.cells), cells: r.cells, ...(r.id ? { id: r.id } : {}) },
       ]),
     ),
   };
