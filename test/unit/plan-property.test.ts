@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { compileColumns, type ColumnSet } from '../../src/mapping/columns.js';
+import type { ColumnSet } from '../../src/mapping/columns.js';
+import { compileLayout } from '../../src/vendors/registry.js';
 import { checkGuards, type GuardOptions, type Trip } from '../../src/plan/guards.js';
 import { identityOf, type CurrentRow } from '../../src/plan/identity.js';
 import { computePlan, lastPushOf, type OracleLastPush } from '../harness/oracles/plan.js';
 import { propertyRuns } from '../harness/property.js';
 
-const reception = compileColumns({ profile: 'receptionist', kind: 'ldap' }).set;
-const ilobby = compileColumns({ profile: 'ilobby', kind: 'ldap' }).set;
+const reception = compileLayout({ profile: 'receptionist', kind: 'ldap' }).set;
+const ilobby = compileLayout({ profile: 'ilobby', kind: 'ldap' }).set;
 
 /**
  * One person, drawn from small pools so that runs collide: shared emails (in other cases too),
