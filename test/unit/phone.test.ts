@@ -205,32 +205,32 @@ describe('phone numbers: the fast path against libphonenumber-js on every countr
       for (const n of numbers) {
         for (const format of FORMATS) {
           const text = format(cc, n);
-          for (const defaultCountry of [country, others[Math.floor(rand() * others.length)]]) {
-            cases++;
-            const expected = reference(text, defaultCountry);
-            const quick = fastPhone(text, defaultCountry);
-            if (quick !== NOT_FAST) {
-              fast++;
-              expect([text, defaultCountry, quick]).toEqual([text, defaultCountry, expected]);
-              if (expected !== undefined) fastValidCountries.add(country);
-            }
-            if (expected !== undefined) valid++;
-            expect([text, defaultCountry, parsePhone(text, defaultCountry)]).toEqual([
-              text,
-              defaultCountry,
-              expected,
-            ]);
+          // Every other case reads it with the number's own country, the rest with another one.
+          const defaultCountry = cases % 2 === 0 ? country : others[Math.floor(rand() * others.length)];
+          cases++;
+          const expected = reference(text, defaultCountry);
+          const quick = fastPhone(text, defaultCountry);
+          if (quick !== NOT_FAST) {
+            fast++;
+            expect([text, defaultCountry, quick]).toEqual([text, defaultCountry, expected]);
+            if (expected !== undefined) fastValidCountries.add(country);
           }
+          if (expected !== undefined) valid++;
+          expect([text, defaultCountry, parsePhone(text, defaultCountry)]).toEqual([
+            text,
+            defaultCountry,
+            expected,
+          ]);
         }
       }
     }
     // A broad corpus, of which the fast path decided a large part itself (valid numbers of
     // nearly every country among them): a metadata change that breaks it cannot hide.
-    expect(cases).toBeGreaterThan(60_000);
-    expect(valid).toBeGreaterThan(10_000);
-    expect(fast).toBeGreaterThan(15_000);
+    expect(cases).toBeGreaterThan(35_000);
+    expect(valid).toBeGreaterThan(15_000);
+    expect(fast).toBeGreaterThan(9_000);
     expect(fastValidCountries.size).toBeGreaterThan(200);
-  });
+  }, 120_000);
 
   it('agrees on random digits after every calling code, geographic or not', () => {
     const rand = random(88);
