@@ -22,8 +22,9 @@
  * [--cpu-prof DIR] [--no-write]`.
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -219,6 +220,8 @@ function benchConfig(
 interface SizeResult {
   size: number;
   rows: number;
+  /** SHA-256 of the CSVs A wrote, by name without the time stamp. */
+  hashes: Record<string, string>;
   a: Sample;
   b: Sample;
   bParallel: Sample;
@@ -262,6 +265,23 @@ async function rowsOf(csvDir: string): Promise<number> {
     `cat ${csvDir}/out/adsync-receptionist-*[0-9]Z.csv | wc -l`,
   ]);
   return Number(stdout.trim()) - 1;
+}
+
+/**
+ * SHA-256 of each CSV adsync wrote (the vendor CSV and the rejects file of each location), keyed
+ * by its name without the run's time stamp: the same directory must give the same bytes before
+ * and after a change to the writer.
+ */
+async function csvHashes(csvDir: string): Promise<Record<string, string>> {
+  const dir = join(csvDir, 'out');
+  const hashes: Record<string, string> = {};
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.csv')).sort()) {
+    const key = name.replace(/-\d{8}T\d{9}Z/, '');
+    hashes[key] = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
+  }
+  return hashes;
 }
 
 async function benchSize(
@@ -319,6 +339,8 @@ async function benchSize(
     await measure(a(), slapd, ENV);
     await runB();
     const rows = await rowsOf(work);
+    const hashes = await csvHashes(work);
+    for (const [name, hash] of Object.entries(hashes)) log(`  sha256 ${hash}  ${name}`);
     const samples: { a: Sample[]; b: Sample[]; bp: Sample[]; s: Sample[]; p: Sample[] } = {
       a: [],
       b: [],
@@ -329,6 +351,10 @@ async function benchSize(
     const runs = size >= 1_000_000 ? Math.max(1, Math.min(options.runs, 3)) : options.runs;
     for (let r = 0; r < runs; r++) {
       const sa = await measure(a(), slapd, ENV);
+      // Every run must write the same bytes (the sort, the duplicates and the encoder are deterministic).
+      const again = await csvHashes(work);
+      if (JSON.stringify(again) !== JSON.stringify(hashes))
+        throw new Error(`run ${r + 1} wrote other CSV bytes than the warm-up run: ${JSON.stringify(again)}`);
       const sb = await runB();
       const sp = await measureParallel(searches, slapd);
       const ss = await measure(straight, slapd);
@@ -351,6 +377,7 @@ async function benchSize(
     const result: SizeResult = {
       size,
       rows,
+      hashes,
       a: medianSample(samples.a),
       b: medianSample(samples.b),
       bParallel: medianSample(samples.bp),

@@ -1,24 +1,25 @@
-import { styleText } from 'node:util';
-
+import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 
 import { plainStyle, type Line, type Style } from '../commands/output.js';
 import type { Redactor } from '../config/secrets.js';
 import { safeLine } from '../util/quote-value.js';
 
-/** The 16 basic terminal colours, written as they are: the caller has decided this is a colour terminal. */
-const paint =
-  (format: Parameters<typeof styleText>[0]) =>
-  (text: string): string =>
-    styleText(format, text, { validateStream: false });
-const ansiStyle: Style = {
-  green: paint('green'),
-  yellow: paint('yellow'),
-  red: paint('red'),
-  cyan: paint('cyan'),
-  bold: paint('bold'),
-  dim: paint('dim'),
-};
+/**
+ * Colours through chalk, at its 16 basic colours: whether to colour at all is adsync's decision
+ * (TTY, NO_COLOR; see {@link Ui}), not chalk's own detection, so chalk is told its level.
+ * @param chalk a chalk instance
+ */
+function chalkStyle(chalk: ChalkInstance): Style {
+  return {
+    green: (text) => chalk.green(text),
+    yellow: (text) => chalk.yellow(text),
+    red: (text) => chalk.red(text),
+    cyan: (text) => chalk.cyan(text),
+    bold: (text) => chalk.bold(text),
+    dim: (text) => chalk.dim(text),
+  };
+}
 
 /**
  * What a text is, for the redaction: `text` is redacted; `directory` shows directory values and
@@ -50,9 +51,11 @@ export interface UiOptions {
  * never with NO_COLOR); stdout carries data. Every line passes through the redactor.
  */
 export class Ui {
-  /** Colours, disabled off-TTY and with NO_COLOR. */
-  public readonly color: Style;
   private spinner: Ora | undefined;
+  /** Whether this terminal gets colours: a TTY, and no NO_COLOR. */
+  private readonly colorful: boolean;
+  /** chalk's colours, loaded by {@link prepare} only for a colour terminal. */
+  private painted: Style | undefined;
   private readonly interactive: boolean;
   private resizeWatched = false;
   /** ora, loaded by {@link prepare} only when a spinner can show: start-up stays light. */
@@ -64,7 +67,7 @@ export class Ui {
   public constructor(private readonly options: UiOptions) {
     const tty = options.stderr.isTTY === true;
     const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
-    this.color = tty && !noColor ? ansiStyle : plainStyle;
+    this.colorful = tty && !noColor;
     // A terminal that reports 0 columns or rows (`ssh -t`, `docker exec -t` from a non-terminal)
     // cannot hold a spinner: ora divides by the width and would erase lines forever.
     this.interactive = tty && this.sized() && !noColor && !options.quiet && options.env.CI === undefined;
@@ -75,9 +78,22 @@ export class Ui {
     return (columns ?? 80) > 0 && (rows ?? 24) > 0;
   }
 
-  /** Load what a spinner needs, when this terminal shows one. */
+  /** Colours, disabled off-TTY and with NO_COLOR (and until {@link prepare} loaded them). */
+  public get color(): Style {
+    return this.painted ?? plainStyle;
+  }
+
+  /**
+   * Load chalk for a colour terminal and ora when this terminal shows a spinner: `--version`,
+   * `--help` and runs off a terminal never load them, so start-up stays light.
+   */
   public async prepare(): Promise<void> {
-    if (this.interactive && !this.ora) this.ora = (await import('ora')).default;
+    const [chalk, ora] = await Promise.all([
+      this.colorful && !this.painted ? import('chalk') : undefined,
+      this.interactive && !this.ora ? import('ora') : undefined,
+    ]);
+    if (chalk) this.painted = chalkStyle(new chalk.Chalk({ level: 1 }));
+    if (ora) this.ora = ora.default;
   }
 
   /**

@@ -42,6 +42,7 @@ const HEAVY = [
   '@fastify/busboy',
   'selfsigned',
   'ora',
+  'chalk',
 ];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 
 import { buildLocationFilter, escapeFilterValue } from '../../src/directory/filter.js';
-import { encodeCsvRow, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
+import { encodeCsvRow, encodeCsvRows, runFiles, runStamp, writeCsv } from '../../src/csv/writer.js';
 import { pruneRuns } from '../../src/pipeline/run-files.js';
 import { neutralizeFormula } from '../../src/util/spreadsheet.js';
 import { tempDir } from '../harness/files.js';
@@ -104,6 +104,80 @@ describe('CSV writer', () => {
     expect(written.toString('utf8')).toBe(expected);
     expect(bytes).toBe(written.length);
     expect(sha256).toBe(createHash('sha256').update(written).digest('hex'));
+  });
+
+  // Golden bytes captured from the hand-written encoder that csv-stringify replaced again (issue
+  // 25), before the switch: the files adsync writes must not change by a byte.
+  const hostile = [
+    ['"', 'a"b', '""', 'say "hi"', '"quoted"'],
+    ['\r', 'a\rb', '\n', 'a\nb', '\r\n', 'a\r\nb', 'end\r\n', '\r\nstart'],
+    [',', 'a,b', ',,', 'a, "b"'],
+    [' ', ' lead', 'trail ', '  both  ', '\u00a0nbsp', 'nbsp\u00a0', '\u2028ls', 'tab\t', '\tedge'],
+    ['', '', ''],
+    [''],
+    ['é', 'Zoë Ångström', '李小龍', 'Сергей', 'שלום', '🚀', 'a\u0301', '\ufeffbom', '\u0000nul'],
+    [
+      '=1+1',
+      '@SUM(A1)',
+      '+cmd',
+      '-2+3+cmd|x',
+      '+14165550101',
+      '-2',
+      '+1.5',
+      ' =1',
+      '\r=1',
+      '\t=x',
+      '=a,b',
+      '="q"',
+      '-',
+    ],
+    ["'", "'already", "O'Neil", "'=x", "=''"],
+  ];
+  const hostileGolden = [
+    '"""","a""b","""""","say ""hi""","""quoted"""\r\n',
+    '"\'\r","a\rb","\n","a\nb","\'\r\n","a\r\nb","end\r\n","\'\r\nstart"\r\n',
+    '",","a,b",",,","a, ""b"""\r\n',
+    '" "," lead","trail ","  both  ","\u00a0nbsp","nbsp\u00a0","\u2028ls","tab\t",\'\tedge\r\n',
+    ',,\r\n',
+    '\r\n',
+    'é,Zoë Ångström,李小龍,Сергей,שלום,🚀,a\u0301,"\ufeffbom",\u0000nul\r\n',
+    '\'=1+1,\'@SUM(A1),\'+cmd,\'-2+3+cmd|x,+14165550101,-2,+1.5,\' =1,"\'\r=1",\'\t=x,"\'=a,b","\'=""q""",\'-\r\n',
+    "','already,O'Neil,'=x,'=''\r\n",
+  ];
+  const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+  it('encodes hostile cells to the same bytes as before csv-stringify came back (golden)', () => {
+    expect(hostile.map((row) => encodeCsvRow(row))).toEqual(hostileGolden);
+    // Every hostile cell alone in a row and between plain cells, encoded as one batch.
+    const cells = hostile.flat();
+    const rows = [...hostile, ...cells.map((c) => [c]), ...cells.map((c) => ['x', c, 'y'])];
+    const text = encodeCsvRows(rows);
+    expect([text.length, sha256(text)]).toEqual([
+      1446,
+      'bef64f8a82f8bbe7b74a1ebe8b655c04ae0ef6e2797d74d7c4c4bd40ad3b9104',
+    ]);
+  });
+
+  it('encodes 20,000 random hostile rows to the same bytes as before (golden)', () => {
+    let seed = 7;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pool = ['a', 'Z', ' ', ',', '"', '\r', '\n', '\r\n', '\t', '\u00a0', '\u2028', 'é', '李', '🚀'];
+    pool.push('=', '@', '+', '-', '1', "'", ';', '');
+    const field = (): string =>
+      Array.from({ length: Math.floor(rand() * 6) }, () => pool[Math.floor(rand() * pool.length)] ?? '').join(
+        '',
+      );
+    const rows = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: 1 + Math.floor(rand() * 6) }, field),
+    );
+    const text = encodeCsvRows(rows);
+    expect([text.length, sha256(text)]).toEqual([
+      378435,
+      '34c77faa61d9c5aa02bb3fab0bbbdc7223cc9e821d2ecd413c08354b17d0165c',
+    ]);
   });
 
   it('writes a BOM only when asked, and files readable by the owner only', async () => {
