@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import type { CommanderError } from '@commander-js/extra-typings';
 
 import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
 
