@@ -2,8 +2,6 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 
-import type { Command } from 'commander';
-
 import type {
   CommandContext,
   GlobalOptions,
@@ -145,13 +143,13 @@ export class CliContext implements CommandContext {
 
   /**
    * The command is known: take its global options, name it, start the log.
-   * @param cmd the command commander chose
+   * @param command the command commander chose, by name ("schedule run" for a subcommand)
+   * @param options the global options, as parsed
    * @param version adsync's version, for the start line
    */
-  public async begin(cmd: Command, version: string): Promise<void> {
-    this.options = cmd.optsWithGlobals<GlobalOptions>();
-    // Subcommands are named with their parent: "schedule run".
-    this.command = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
+  public async begin(command: string, options: GlobalOptions, version: string): Promise<void> {
+    this.options = options;
+    this.command = command;
     this.ui = this.makeUi(this.options.quiet === true, this.options.verbose === true);
     await this.ui.prepare();
     if (this.options.logFile !== undefined) {

@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import type { CommanderError } from '@commander-js/extra-typings';
 
 import { AdsyncError, ExitCode, type ExitCodeValue } from '../errors.js';
 
@@ -133,8 +133,14 @@ export function commanderExit(error: CommanderError): ExitCodeValue {
 }
 
 /**
- * Quit at once: a person pressed Ctrl-C a second time.
- * @param code the exit code (130 for SIGINT)
+ * End the process now, with `code` (`process.exit`): asynchronous work still pending is dropped
+ * (a lock not yet released, a history line, log or report write not yet flushed); only the
+ * synchronous `exit` listeners run. Two callers: a SIGINT that arrives when the run was already
+ * asked to stop (a second Ctrl-C, or a Ctrl-C after its time limit, a SIGTERM or the scheduler's
+ * stop) exits 130; and a run that still waits on nothing after it was stopped (main's
+ * `beforeExit` check) exits 1 once its error report is emitted. A lock left behind is stale (its
+ * process is gone), so the next run takes it over.
+ * @param code the exit code (130 after SIGINT, 1 for a stuck run)
  */
 export function quitNow(code: number): never {
   process.exit(code);

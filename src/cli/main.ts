@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { CliContext, type CliIo } from './context.js';
@@ -26,12 +26,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   const program = buildProgram(
     {
       action:
-        (body: (ctx: CommandContext, cmd: Command) => Promise<CommandResult>) =>
-        async (...args: unknown[]): Promise<void> => {
-          // Commander passes the command last, after the arguments and the options.
-          const cmd = args.at(-1) as Command;
-          await ctx.begin(cmd, version());
-          const result = await body(ctx, cmd);
+        (command: CommandUnknownOpts, body: (ctx: CommandContext) => Promise<CommandResult>) =>
+        async (): Promise<void> => {
+          // Global options are the program's, wherever they were given on the line.
+          await ctx.begin(commandName(command), program.opts(), version());
+          const result = await body(ctx);
           if (result === undefined) return;
           if (result.exitCode !== undefined) ctx.exitCode = result.exitCode;
           await ctx.emitReport(result.report, { directoryData: result.directoryData });
@@ -89,6 +88,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   }
   await ctx.finish(ctx.exitCode, failure);
   return ctx.exitCode;
+}
+
+/** A command's name as the log and the report give it: a subcommand with its parent's ("schedule run"). */
+function commandName(command: CommandUnknownOpts): string {
+  return command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
 }
 
 /** The failure on the terminal: message and hint, or for a bug the stack and where to report it. */

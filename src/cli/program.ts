@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 
 import { defineAdopt } from '../commands/adopt/define.js';
 import { defineCheck } from '../commands/check/define.js';
@@ -9,6 +9,7 @@ import { defineExplain } from '../commands/explain/define.js';
 import { defineHistory } from '../commands/history/define.js';
 import { defineInit } from '../commands/init/define.js';
 import { defineMockServer } from '../commands/mock-server/define.js';
+import { withGlobalOptions, type Program } from '../commands/options.js';
 import { definePush } from '../commands/push/define.js';
 import { defineSchedule } from '../commands/schedule/define.js';
 import { readBundledText } from '../runtime/assets.js';
@@ -27,22 +28,7 @@ const COMMANDS = [
   defineInit,
 ] as const;
 
-/**
- * Parse a duration such as 30m, 90s, 2h or a bare number of minutes.
- * @param text the option value
- * @returns milliseconds
- */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new InvalidArgumentError('expected a duration such as 30m, 90s or 2h');
-  const value = Number(match[1]);
-  const unit = match[2] ?? 'm';
-  const ms = value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
-  if (ms <= 0) throw new InvalidArgumentError('the time limit must be more than zero');
-  // Timers cannot wait longer than 2^31-1 ms (24.8 days); a longer limit would fire at once.
-  if (ms > 2_147_483_647) throw new InvalidArgumentError('the time limit must be under 24 days');
-  return ms;
-}
+export { parseDuration } from '../commands/options.js';
 
 /** adsync's version (through the asset helper: the single executable has no package.json beside its code). */
 export function version(): string {
@@ -62,24 +48,12 @@ export interface ProgramOutput {
  * @param host runs the command bodies
  * @param output where commander's own text goes
  */
-export function buildProgram(host: CommandHost, output: ProgramOutput): Command {
-  const program = new Command('adsync')
-    .description('Sync people from Active Directory or LDAP to a visitor-management address book, safely.')
-    .version(version(), '--version', 'print the version')
-    .option(
-      '-c, --config <file>',
-      'config file (default: adsync.yaml, adsync.yml, .adsyncrc.yaml or adsync.config.yaml here)',
-    )
-    .option('--json', 'print a machine-readable JSON report on stdout')
-    .option('--report <file>', 'also write the JSON run report to this file (for monitoring)')
-    .option(
-      '--timeout <duration>',
-      'stop a run that takes longer than this (30m, 90s, 2h; default schedule.timeoutMinutes or 30m)',
-      parseDuration,
-    )
-    .option('--log-file <file>', 'append JSON-lines events to this file (default logging.file)')
-    .addOption(new Option('-v, --verbose', 'show details (searches, filters, references)').conflicts('quiet'))
-    .option('-q, --quiet', 'only print errors')
+export function buildProgram(host: CommandHost, output: ProgramOutput): Program {
+  const program = withGlobalOptions(
+    new Command('adsync')
+      .description('Sync people from Active Directory or LDAP to a visitor-management address book, safely.')
+      .version(version(), '--version', 'print the version'),
+  )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput(output)

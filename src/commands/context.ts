@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { ResolvedConfig } from '../config/types.js';
 import type { ExitCodeValue } from '../errors.js';
@@ -6,19 +6,10 @@ import type { LogLevel } from '../log/json-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
 import type { ExportEvent } from '../pipeline/export.js';
 import type { UploadEvent } from '../upload/client.js';
+import type { GlobalOptions } from './options.js';
 import type { Line, Style } from './output.js';
 
-/** The options every command takes (before or after its name). */
-export interface GlobalOptions {
-  config?: string;
-  json?: boolean;
-  verbose?: boolean;
-  quiet?: boolean;
-  report?: string;
-  /** --timeout, in ms. */
-  timeout?: number;
-  logFile?: string;
-}
+export type { GlobalOptions } from './options.js';
 
 /**
  * What a command gets from the CLI: where it runs, the terminal (as lines), the log, the config,
@@ -120,10 +111,12 @@ export type CommandResult =
 /** How a command's definition hands its body to the CLI. */
 export interface CommandHost {
   /**
-   * A commander action that runs `body` with the command's context; the CLI emits the report
-   * and turns failures into exit codes.
+   * A commander action for `command` that runs `body` with the command's context; the CLI emits
+   * the report and turns failures into exit codes. The body reads the command's options and
+   * arguments from `command` itself (`opts()`, `processedArgs`), typed by their declarations.
    */
   action(
-    body: (ctx: CommandContext, cmd: Command) => Promise<CommandResult>,
-  ): (...args: unknown[]) => Promise<void>;
+    command: CommandUnknownOpts,
+    body: (ctx: CommandContext) => Promise<CommandResult>,
+  ): () => Promise<void>;
 }

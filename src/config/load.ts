@@ -1,25 +1,24 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 
-import { cosmiconfig } from 'cosmiconfig';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar } from 'yaml';
 import type { z } from 'zod';
 
 import { ConfigError, describeError } from '../errors.js';
 import { suggest } from '../util/suggest.js';
+import { findConfig, type ConfigSource } from './find.js';
 import { buildJsonSchema, keysAt, type JsonSchema } from './json-schema.js';
 import { normalizeConfig } from './normalize.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
-import { keyPath, Redactor, resolveSecretReferences } from './secrets.js';
+import { keyPath, Redactor, resolveSecretReferences, type MissingSecret } from './secrets.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
-import { FILE_LIMITS, FileRefusedError, readSmallFile } from '../io/small-file.js';
+import { FILE_LIMITS, readSmallFile } from '../io/small-file.js';
 
-/** File names searched for, in order, in the working directory. */
-export const CONFIG_SEARCH_PLACES = ['adsync.yaml', 'adsync.yml', '.adsyncrc.yaml', 'adsync.config.yaml'];
+export { CONFIG_SEARCH_PLACES } from './find.js';
 
 /** Options for {@link loadConfig}. */
 export interface LoadConfigOptions {
-  /** Explicit config file (`--config`); otherwise the search places are tried in `cwd`. */
+  /** Explicit config file (`--config`); otherwise the search places are tried in `cwd` (see findConfig). */
   configPath?: string | undefined;
   /** Directory to search and to resolve a relative `configPath` against. */
   cwd: string;
@@ -35,43 +34,10 @@ export interface LoadedConfig {
   secrets: string[];
 }
 
-interface ParsedYaml {
-  doc: Document;
-  lines: LineCounter;
-}
-
-function parseYaml(filepath: string, content: string): ParsedYaml {
-  const lines = new LineCounter();
-  const doc = parseDocument(content, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const [error] = doc.errors;
-  if (error) {
-    const pos = error.linePos?.[0];
-    const where = pos ? `${filepath}:${pos.line}:${pos.col}` : filepath;
-    throw new ConfigError(
-      'CONFIG_SYNTAX',
-      `YAML syntax error at ${where}: ${error.message.split('\n')[0] ?? ''}`,
-      {
-        hint: 'Fix the YAML at that line and column (indentation with spaces, a space after each colon, quotes around values containing ": " or "#").',
-      },
-    );
-  }
-  return { doc, lines };
-}
-
-function loadYaml(filepath: string, content: string): unknown {
-  const value = parseYaml(filepath, content).doc.toJS() as unknown;
-  if (value === null || value === undefined) {
-    throw new ConfigError('CONFIG_INVALID', `the config file ${filepath} is empty`, {
-      hint: 'Start from `adsync init` or config.example.yaml.',
-    });
-  }
-  return value;
-}
-
 /** Where a key path sits in the file, as `line:col`, if it can be found. */
-function locate(parsed: ParsedYaml | undefined, path: readonly (string | number)[], key?: string): string {
-  if (!parsed) return '';
-  const node = path.length === 0 ? parsed.doc.contents : parsed.doc.getIn(path, true);
+function locate(parsed: ConfigSource, path: readonly (string | number)[], key?: string): string {
+  const inDoc = [...parsed.base, ...path];
+  const node = inDoc.length === 0 ? parsed.doc.contents : parsed.doc.getIn(inDoc, true);
   let offset: number | undefined;
   if (key !== undefined && isMap(node)) {
     const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
@@ -148,18 +114,14 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: Json
   return out;
 }
 
-function formatIssues(
-  filepath: string,
-  issues: readonly ConfigIssue[],
-  parsed: ParsedYaml | undefined,
-): string {
+function formatIssues(issues: readonly ConfigIssue[], parsed: ConfigSource): string {
   const lines = issues.map((i) => {
     const last = i.path[i.path.length - 1];
     const unknownKey = i.message.startsWith('unknown key') && typeof last === 'string';
     const pos = unknownKey ? locate(parsed, i.path.slice(0, -1), last) : locate(parsed, i.path);
     return `  - ${keyPath(i.path) || '(top level)'}${pos ? ` (line ${pos})` : ''}: ${i.message}`;
   });
-  return `Invalid configuration in ${filepath}:\n${lines.join('\n')}`;
+  return `Invalid configuration in ${parsed.filepath}:\n${lines.join('\n')}`;
 }
 
 /**
@@ -189,81 +151,17 @@ function caFileIssues(config: ResolvedConfig): ConfigIssue[] {
 }
 
 /**
- * Refuse a config path that is there but is not a small regular file (checked before cosmiconfig
- * reads it whole). A missing file is left to the search and its messages.
- * @param path a config file candidate
- */
-function refuseOddConfigFile(path: string): void {
-  try {
-    readSmallFile(path, FILE_LIMITS.config);
-  } catch (error) {
-    if (!(error instanceof FileRefusedError)) return;
-    throw new ConfigError('CONFIG_NOT_FOUND', `cannot use ${path} as the config file: ${error.message}`, {
-      hint: 'Point --config at the YAML file itself (a regular file of at most 4 MB).',
-    });
-  }
-}
-
-/**
- * Find, parse, resolve and validate the config: YAML syntax (line and column), secret references,
- * schema (key path, expectation, nearest valid key), normalisation, then the cross-field rules.
+ * Find, parse, resolve and validate the config: the file (read once; YAML syntax with line and
+ * column), secret references, schema (key path, expectation, nearest valid key), normalisation,
+ * then the cross-field rules.
  * @param options where to look and the environment
  * @throws {ConfigError} with exit code 2 for every kind of config problem
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- the file is read synchronously (a FIFO must not block it); the promise keeps that free to change
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('adsync', {
-    searchPlaces: CONFIG_SEARCH_PLACES,
-    searchStrategy: 'none',
-    ignoreEmptySearchPlaces: false,
-    cache: false,
-    loaders: { '.yaml': loadYaml, '.yml': loadYaml },
-  });
-
-  // cosmiconfig reads the whole file first: a FIFO or /dev/zero named as the config (or planted
-  // under one of the searched names) would block or fill memory before any check of ours.
-  const candidates = options.configPath
-    ? [resolve(options.cwd, options.configPath)]
-    : CONFIG_SEARCH_PLACES.map((name) => join(options.cwd, name));
-  for (const candidate of candidates) refuseOddConfigFile(candidate);
-
-  let result: Awaited<ReturnType<typeof explorer.search>>;
-  try {
-    result = options.configPath
-      ? await explorer.load(resolve(options.cwd, options.configPath))
-      : await explorer.search(options.cwd);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    if (/No loader specified for extension/i.test(describeError(error))) {
-      throw new ConfigError(
-        'CONFIG_NOT_FOUND',
-        `${options.configPath ?? 'the config file'} is not a YAML file adsync can read`,
-        {
-          hint: 'Name the config file with a .yaml or .yml extension.',
-        },
-      );
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && options.configPath) {
-      throw new ConfigError(
-        'CONFIG_NOT_FOUND',
-        `config file not found: ${resolve(options.cwd, options.configPath)}`,
-        {
-          hint: 'Check the path given to --config, or create one with `adsync init`.',
-        },
-      );
-    }
-    throw new ConfigError('CONFIG_NOT_FOUND', `cannot read the config file: ${describeError(error)}`, {
-      hint: 'Check the path and its permissions.',
-      cause: error,
-    });
-  }
-  if (!result) {
-    throw new ConfigError('CONFIG_NOT_FOUND', `no config file found in ${options.cwd}`, {
-      hint: `Create one with \`adsync init\`, or pass --config FILE. Looked for: ${CONFIG_SEARCH_PLACES.join(', ')}.`,
-    });
-  }
-  const filepath = result.filepath;
-  if (typeof result.config !== 'object' || Array.isArray(result.config)) {
+  const source = findConfig(options);
+  const { filepath } = source;
+  if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
     throw new ConfigError(
       'CONFIG_INVALID',
       `${filepath} must contain a mapping of keys (directory:, locations:, target:…)`,
@@ -280,46 +178,47 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     secrets,
     missing,
     files: secretFiles,
-  } = resolveSecretReferences<unknown>(result.config, {
+  } = resolveSecretReferences<unknown>(source.value, {
     env: options.env,
     baseDir: dirname(filepath),
     filepath,
     deferred: ['target'],
   });
+  return { config: validate(source, raw, { secrets, missing, secretFiles }), secrets };
+}
 
-  // Messages about a config that failed validation never show a secret found in it.
+/**
+ * The config checked against the schema, normalised, and checked against the rules across keys.
+ * Messages never show a secret found in it.
+ * @param source the file (for positions)
+ * @param raw its content, secret references resolved
+ * @param resolved what resolving them found
+ */
+function validate(
+  source: ConfigSource,
+  raw: unknown,
+  resolved: { secrets: string[]; missing: MissingSecret[]; secretFiles: string[] },
+): ResolvedConfig {
   const redactor = new Redactor();
-  redactor.add(...secrets);
-  const schema = buildJsonSchema();
-  const parsedForPositions = (): ParsedYaml | undefined => {
-    try {
-      return parseYaml(filepath, readSmallFile(filepath, FILE_LIMITS.config).toString('utf8'));
-    } catch {
-      return undefined;
-    }
-  };
+  redactor.add(...resolved.secrets);
   const checked = configSchema.safeParse(raw);
   if (!checked.success) {
-    const issues = fromZod(checked.error.issues, raw, schema);
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      redactor.redact(formatIssues(filepath, issues, parsedForPositions())),
-      {
-        hint: 'Fix the keys listed above. config.example.yaml documents every key; schema/adsync.schema.json gives editors completion.',
-      },
-    );
+    const issues = fromZod(checked.error.issues, raw, buildJsonSchema());
+    throw new ConfigError('CONFIG_INVALID', redactor.redact(formatIssues(issues, source)), {
+      hint: 'Fix the keys listed above. config.example.yaml documents every key; schema/adsync.schema.json gives editors completion.',
+    });
   }
-
-  const { config, issues: layoutIssues } = normalizeConfig(checked.data, filepath, missing, secretFiles);
+  const { config, issues: layoutIssues } = normalizeConfig(
+    checked.data,
+    source.filepath,
+    resolved.missing,
+    resolved.secretFiles,
+  );
   const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues, ...caFileIssues(config)];
   if (issues.length > 0) {
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      redactor.redact(formatIssues(filepath, issues, parsedForPositions())),
-      {
-        hint: 'Fix the keys listed above. config.example.yaml documents every key.',
-      },
-    );
+    throw new ConfigError('CONFIG_INVALID', redactor.redact(formatIssues(issues, source)), {
+      hint: 'Fix the keys listed above. config.example.yaml documents every key.',
+    });
   }
-  return { config, secrets };
+  return config;
 }

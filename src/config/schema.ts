@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { DIRECTORY_FLAVORS, SEARCH_SCOPES, SOURCE_KINDS, TLS_VERSIONS } from '../directory/types.js';
 import { FORMATS, MULTI_MODES, type ColumnInput } from '../mapping/types.js';
-import { PROFILE_NAMES } from '../vendors/registry.js';
+import { PROFILE_NAMES } from '../vendors/names.js';
 
 /**
  * The config file's schema (stage 1 of validation: shape and types). Normalisation and

@@ -1,5 +1,5 @@
 import type { DirectoryKind } from '../directory/types.js';
-import type { ProfileName } from '../vendors/registry.js';
+import type { ProfileName } from '../vendors/names.js';
 
 /** Options for {@link starterConfig}. */
 export interface StarterOptions {

@@ -27,8 +27,20 @@ export function foldText(text: string): string {
 /** Escape what separates parts of a normalised RDN, so joined forms stay unambiguous. */
 const escapePart = (text: string): string => text.replace(/[\\,+=]/g, '\\$&');
 
-/** An attribute type: a name or an OID. */
-const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)$/;
+/**
+ * An attribute type: a name, or an OID in dotted decimal, optionally with the `OID.` prefix of
+ * RFC 1779 (which RFC 2253 asks parsers to accept).
+ */
+const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|(?:oid\.)?\d+(?:\.\d+)*)$/i;
+
+/**
+ * An attribute type in its comparable form (lower case, `OID.` dropped), or undefined when the
+ * text is not one.
+ */
+function attributeType(text: string): string | undefined {
+  const type = text.trim();
+  return ATTRIBUTE_TYPE.test(type) ? type.toLowerCase().replace(/^oid\./, '') : undefined;
+}
 
 /**
  * A DN the fast path can split: printable ASCII without escapes, quotes, `+`, `;`, `#` values or
@@ -43,77 +55,103 @@ const SIMPLE_DN =
  */
 export function parseDn(dn: string): NormalizedDn | undefined {
   // Most DNs are plain ASCII without escapes, quotes or multi-valued RDNs: split them directly.
-  if (SIMPLE_DN.test(dn)) {
-    const simple: string[] = [];
-    for (const rdn of dn.split(',')) {
-      const eq = rdn.indexOf('=');
-      const type = rdn.slice(0, eq).trim();
-      if (!ATTRIBUTE_TYPE.test(type)) return undefined;
-      const value = rdn
-        .slice(eq + 1)
-        .toLowerCase()
-        .replace(/\s+/g, ' ')
-        .trim();
-      simple.push(`${type.toLowerCase().replace(/^oid\./, '')}=${value}`);
-    }
-    return simple;
-  }
+  return SIMPLE_DN.test(dn) ? parseSimpleDn(dn) : new DnScanner(dn).parse();
+}
+
+/** The fast path of {@link parseDn}: a DN that {@link SIMPLE_DN} accepts. */
+function parseSimpleDn(dn: string): NormalizedDn | undefined {
   const rdns: string[] = [];
-  let avas: string[] = [];
-  let i = 0;
-  const n = dn.length;
-  const skipSpaces = (): void => {
-    while (i < n && (dn[i] === ' ' || dn[i] === '\t')) i++;
-  };
-  skipSpaces();
-  if (i === n) return [];
-  for (;;) {
-    skipSpaces();
-    // Attribute type: a name or an OID, up to '='.
-    const typeStart = i;
-    while (i < n && dn[i] !== '=' && dn[i] !== ',' && dn[i] !== '+' && dn[i] !== ';') i++;
-    const type = dn.slice(typeStart, i).trim();
-    if (dn[i] !== '=' || !ATTRIBUTE_TYPE.test(type)) return undefined;
-    i++;
-    skipSpaces();
-    const value = readValue();
-    if (value === undefined) return undefined;
-    avas.push(`${type.toLowerCase().replace(/^oid\./, '')}=${escapePart(value)}`);
-    skipSpaces();
-    if (i === n || dn[i] === ',' || dn[i] === ';') {
+  for (const rdn of dn.split(',')) {
+    const eq = rdn.indexOf('=');
+    const type = attributeType(rdn.slice(0, eq));
+    if (type === undefined) return undefined;
+    const value = rdn
+      .slice(eq + 1)
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim();
+    rdns.push(`${type}=${value}`);
+  }
+  return rdns;
+}
+
+/** The general path of {@link parseDn}: escapes, quoted and `#` values, multi-valued RDNs. */
+class DnScanner {
+  private i = 0;
+
+  public constructor(private readonly dn: string) {}
+
+  /** The normalised RDNs, or undefined when the text is not a DN. */
+  public parse(): NormalizedDn | undefined {
+    const { dn } = this;
+    const rdns: string[] = [];
+    let avas: string[] = [];
+    this.skipSpaces();
+    if (this.i === dn.length) return [];
+    for (;;) {
+      const ava = this.readAva();
+      if (ava === undefined) return undefined;
+      avas.push(ava);
+      this.skipSpaces();
+      const c = dn[this.i];
+      if (c === '+') {
+        this.i++;
+        continue;
+      }
+      if (c !== undefined && c !== ',' && c !== ';') return undefined;
       rdns.push(avas.sort().join('+'));
       avas = [];
-      if (i === n) return rdns;
-      i++;
-      continue;
+      if (c === undefined) return rdns;
+      this.i++;
     }
-    if (dn[i] === '+') {
-      i++;
-      continue;
-    }
-    return undefined;
   }
 
-  function readValue(): string | undefined {
-    if (dn[i] === '#') {
-      // A BER-encoded value (hexstring): compared as written.
-      const start = i++;
-      while (i < n && /[0-9a-fA-F]/.test(dn[i] ?? '')) i++;
-      return dn.slice(start, i).toLowerCase();
+  private skipSpaces(): void {
+    while (this.dn[this.i] === ' ' || this.dn[this.i] === '\t') this.i++;
+  }
+
+  /** One `type=value`, normalised, or undefined. */
+  private readAva(): string | undefined {
+    const { dn } = this;
+    this.skipSpaces();
+    // Attribute type: a name or an OID, up to '='.
+    const typeStart = this.i;
+    while (this.i < dn.length && !'=,+;'.includes(dn[this.i] ?? '')) this.i++;
+    const type = attributeType(dn.slice(typeStart, this.i));
+    if (dn[this.i] !== '=' || type === undefined) return undefined;
+    this.i++;
+    this.skipSpaces();
+    const value =
+      dn[this.i] === '#' ? this.readHex() : dn[this.i] === '"' ? this.readQuoted() : this.readPlain();
+    return value === undefined ? undefined : `${type}=${escapePart(value)}`;
+  }
+
+  /** A BER-encoded value (hexstring): compared as written. */
+  private readHex(): string {
+    const start = this.i++;
+    while (this.i < this.dn.length && /[0-9a-fA-F]/.test(this.dn[this.i] ?? '')) this.i++;
+    return this.dn.slice(start, this.i).toLowerCase();
+  }
+
+  /** An RFC 1779 quoted value. */
+  private readQuoted(): string | undefined {
+    const { dn } = this;
+    let out = '';
+    this.i++;
+    while (this.i < dn.length && dn[this.i] !== '"') {
+      if (dn[this.i] === '\\' && this.i + 1 < dn.length) this.i++;
+      out += dn[this.i] ?? '';
+      this.i++;
     }
-    if (dn[i] === '"') {
-      // RFC 1779 quoted value.
-      let out = '';
-      i++;
-      while (i < n && dn[i] !== '"') {
-        if (dn[i] === '\\' && i + 1 < n) i++;
-        out += dn[i] ?? '';
-        i++;
-      }
-      if (dn[i] !== '"') return undefined;
-      i++;
-      return foldText(out);
-    }
+    if (dn[this.i] !== '"') return undefined;
+    this.i++;
+    return foldText(out);
+  }
+
+  /** A value up to the next separator, its escapes (`\,`, `\2C`, UTF-8 bytes) resolved. */
+  private readPlain(): string | undefined {
+    const { dn } = this;
+    const n = dn.length;
     const bytes: number[] = [];
     let text = '';
     const flushBytes = (): void => {
@@ -121,25 +159,25 @@ export function parseDn(dn: string): NormalizedDn | undefined {
       text += Buffer.from(bytes).toString('utf8');
       bytes.length = 0;
     };
-    while (i < n) {
-      const c = dn[i] ?? '';
+    while (this.i < n) {
+      const c = dn[this.i] ?? '';
       if (c === ',' || c === '+' || c === ';') break;
       if (c === '\\') {
-        const pair = dn.slice(i + 1, i + 3);
+        const pair = dn.slice(this.i + 1, this.i + 3);
         if (HEX.test(pair)) {
           bytes.push(Number.parseInt(pair, 16));
-          i += 3;
+          this.i += 3;
           continue;
         }
-        if (i + 1 >= n) return undefined;
+        if (this.i + 1 >= n) return undefined;
         flushBytes();
-        text += dn[i + 1] ?? '';
-        i += 2;
+        text += dn[this.i + 1] ?? '';
+        this.i += 2;
         continue;
       }
       flushBytes();
       text += c;
-      i++;
+      this.i++;
     }
     flushBytes();
     return foldText(text);

@@ -1,5 +1,18 @@
 import { setFlagsFromString } from 'node:v8';
 
+/*
+ * Node's documentation warns that changing V8 flags after start-up may be unpredictable. It is
+ * kept here because it was measured (BENCHMARKS.md, "Rejected rows": `npm run bench:rejects --
+ * --only extra-800k,ldif-300k`, the same build with both calls removed, alternating, two rounds,
+ * 2-core machine at load 5): with them, peak RSS 160 / 162 MB (extra-800k) and 170 / 170 MB
+ * (ldif-300k); without, 257 / 248 MB and 313 / 322 MB, over the 200 MB the bench requires. Wall
+ * times did not favour either (51.6 / 67.7 s against 92.7 / 73.0 s; 91.7 / 36.1 s against
+ * 49.4 / 37.7 s, all inflated by the load). A launcher flag (NODE_OPTIONS accepts
+ * `--max-semi-space-size`, not the growth factor or `--heap-growing-percent`) would apply to every
+ * run, also the small ones that are faster with V8's defaults, so the flags are set only once a
+ * run is known to be large. Only flags V8 reads at each collection or growth are set.
+ */
+
 /**
  * How much V8 lets the old generation grow past the live heap before its next full collection,
  * once an export is known to be large. V8's own choice under a push's allocation rate is up to

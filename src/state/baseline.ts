@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { z } from 'zod';
 
-import { ConfigError, OutputError, StateError, describeError } from '../errors.js';
+import { AdsyncError, ConfigError, OutputError, StateError, describeError } from '../errors.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { fileLines } from '../io/file-lines.js';
 import { LINE_CHUNK } from '../io/line-buffer.js';
@@ -208,18 +208,31 @@ export async function openLastPush(path: string): Promise<PreviousPush | undefin
 /** The contact lines of a format 2 state, each checked: a damaged line stops the run. */
 async function* contactLines(path: string, expected: number): AsyncGenerator<StoredContact> {
   let n = -1;
+  // A line that is not JSON is damage in the middle of the file, or the end of one cut short:
+  // which, only the next line can tell.
+  let unreadable: { line: number; error: unknown } | undefined;
   for await (const line of fileLines(path)) {
+    if (unreadable !== undefined)
+      throw damaged(path, `line ${unreadable.line} is not JSON`, unreadable.error);
     if (n++ < 0 || line === '') continue;
     let contact: unknown;
     try {
       contact = JSON.parse(line);
     } catch (error) {
-      throw damaged(path, `line ${n + 1} is not JSON`, error);
+      unreadable = { line: n + 1, error };
+      continue;
     }
     // Lines written before directory identities were kept have four elements: no id.
     if (!isContactLine(contact)) throw damaged(path, `line ${n + 1} is not a contact`);
     const [key, location, , cells, id, source] = contact;
     yield { key, location, cells, ...(id ? { id } : {}), ...(source ? { source } : {}) };
+  }
+  if (unreadable !== undefined) {
+    throw damaged(
+      path,
+      `cut short: it ends inside line ${unreadable.line}, after ${n - 1} of the ${expected} contacts its summary counts`,
+      unreadable.error,
+    );
   }
   if (n !== expected) throw damaged(path, `it lists ${n} of the ${expected} contacts its summary counts`);
 }
@@ -310,7 +323,8 @@ export type StateSummary = Omit<StateHeader, 'version' | 'contacts'>;
  * @param summary the summary
  * @param count the number of contact lines `lines` gives
  * @param lines the contact lines
- * @throws {OutputError} naming the file and why it could not be written
+ * @throws {OutputError} naming the file and why it could not be written; an {@link AdsyncError}
+ *   from `lines` (a source that could not be read) as it is
  */
 export async function writeState(
   path: string,
@@ -337,6 +351,8 @@ export async function writeState(
     await file.commit();
   } catch (error) {
     await file?.abort();
+    // What the lines come from says itself what went wrong reading it (see writeLastPush).
+    if (error instanceof AdsyncError) throw error;
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
 }
@@ -359,10 +375,26 @@ export async function writeLastPush(
   const { total, ...summary } = header;
   let count = 0;
   for (let i = 0; i < total; i++) if (!skip.has(i)) count++;
+  // The contact list is this run's own file, read back: an error reading it is not one writing
+  // the state, and a list whose length is not the CSV's is damaged (changed or cut since).
   async function* kept(): AsyncGenerator<string> {
     let i = 0;
-    for await (const line of fileLines(contactsFile)) if (!skip.has(i++)) yield line;
-    if (i !== total) throw new Error(`the run's contact list has ${i} rows, the CSV ${total}`);
+    try {
+      for await (const line of fileLines(contactsFile)) if (!skip.has(i++)) yield line;
+    } catch (error) {
+      throw new StateError(`cannot read this run's contact list ${contactsFile}: ${describeError(error)}`, {
+        hint: 'Check that the state directory (state.dir) is readable by the account adsync runs as.',
+        cause: error,
+      });
+    }
+    if (i !== total) {
+      throw new StateError(
+        `this run's contact list ${contactsFile} is damaged: it has ${i} rows where the CSV sent has ${total}`,
+        {
+          hint: 'Something changed the file during the run (another process, a full or failing disk); check the state directory (state.dir) and its disk.',
+        },
+      );
+    }
   }
   await writeState(path, summary, count, kept());
 }

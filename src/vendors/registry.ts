@@ -5,17 +5,12 @@ import type { ColumnInput, LayoutIssue } from '../mapping/types.js';
 import { CUSTOM } from './custom.js';
 import { ILOBBY } from './ilobby.js';
 import { RECEPTIONIST } from './receptionist.js';
+import type { ProfileName } from './names.js';
 import type { VendorProfile } from './types.js';
 
-/** The config names of the vendor profiles (`target.profile`), in the order help lists them. */
-export const PROFILE_NAMES = ['receptionist', 'ilobby', 'custom'] as const;
-
-/** One vendor profile's config name. */
-export type ProfileName = (typeof PROFILE_NAMES)[number];
-
 /**
- * Every vendor profile by its config name: a new vendor is a file of src/vendors, its name above
- * and its line here (the type makes the two lists agree).
+ * Every vendor profile by its config name: a new vendor is a file of src/vendors, its name in
+ * names.ts and its line here (the type makes the two lists agree).
  */
 export const VENDORS: { readonly [name in ProfileName]: VendorProfile } = {
   receptionist: RECEPTIONIST,

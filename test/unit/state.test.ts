@@ -120,10 +120,15 @@ describe('state file', () => {
     const { previous, plan } = await planFromFile(path, now);
     expect(previous).toMatchObject({ format: 2, count: 11, csvSha256: 'def' });
     expect(plan).toEqual(await computePlan(layout, formatOne(before.slice(0, 11)), now, []));
-    // A contact list that does not match the CSV's row count is refused, and the state is kept.
+    // A contact list that does not match the CSV's row count is refused, and the state is kept:
+    // a damaged file read back (STATE_DAMAGED), not a failure to write the state.
     await expect(writeLastPush(path, { ...header, total: 13 }, contacts, new Set())).rejects.toMatchObject({
-      code: 'OUTPUT_WRITE',
+      code: 'STATE_DAMAGED',
+      message: `this run's contact list ${contacts} is damaged: it has 12 rows where the CSV sent has 13`,
     });
+    await expect(
+      writeLastPush(path, { ...header, total: 12 }, join(dir, 'gone'), new Set()),
+    ).rejects.toMatchObject({ code: 'STATE_DAMAGED', message: /cannot read this run's contact list .*gone/ });
     expect((await openLastPush(path))?.count).toBe(11);
   });
 
@@ -230,6 +235,26 @@ describe('state file', () => {
     };
     await expect(read()).rejects.toThrow(/damaged/);
     expect(await openLastPush(join(dir, 'none.json'))).toBeUndefined();
+  });
+
+  it('tells a state cut inside a line from one with a line that is not JSON', async () => {
+    const dir = await tempDir();
+    const header = `${JSON.stringify({ version: 2, time: '2026-01-01T00:00:00.000Z', csvSha256: 'x', headers: [], rows: {}, searches: {}, contacts: 3 })}\n`;
+    const count = async (file: string): Promise<number> => {
+      let n = 0;
+      for await (const c of (await openLastPush(join(dir, file)))?.contacts() ?? []) n += c.cells.length;
+      return n;
+    };
+    await writeFile(join(dir, 'cut.json'), `${header}["a","hq","h",[]]\n["b","hq","h",[]]\n["c","h`);
+    await expect(count('cut.json')).rejects.toMatchObject({
+      code: 'STATE_DAMAGED',
+      message: `the state file ${join(dir, 'cut.json')} is damaged (cut short: it ends inside line 4, after 2 of the 3 contacts its summary counts), so the last good push is not known`,
+    });
+    await writeFile(join(dir, 'garbled.json'), `${header}["a","hq","h",[]]\n{oops\n["c","hq","h",[]]\n`);
+    await expect(count('garbled.json')).rejects.toMatchObject({
+      code: 'STATE_DAMAGED',
+      message: /damaged \(line 3 is not JSON\)/,
+    });
   });
 
   it('streams a long plan to the plan file and keeps only the first entries in memory', async () => {

@@ -126,6 +126,11 @@ describe('the layout of src', () => {
     expect(uploads).toEqual([]);
   });
 
+  it('reads command-line options typed by their declarations, never through an opts<T>() cast', () => {
+    const casts = files.filter((f) => /\bopts(?:WithGlobals)?</.test(readFileSync(f, 'utf8'))).map(rel);
+    expect(casts).toEqual([]);
+  });
+
   it('names every file in kebab-case', () => {
     expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
   });

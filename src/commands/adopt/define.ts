@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { CommandHost } from '../context.js';
 
@@ -7,8 +7,8 @@ import type { CommandHost } from '../context.js';
  * @param program the program to add it to
  * @param host runs its body
  */
-export function defineAdopt(program: Command, host: CommandHost): void {
-  program
+export function defineAdopt(program: CommandUnknownOpts, host: CommandHost): void {
+  const adopt = program
     .command('adopt')
     .argument('<file>', "the CSV the vendor last received, in the upload's columns")
     .description('make the CSV the vendor last received the baseline, so the first push is guarded')
@@ -16,19 +16,16 @@ export function defineAdopt(program: Command, host: CommandHost): void {
     .addHelpText(
       'after',
       "\nThe vendor's PowerShell script's last output, or an export from the vendor in the profile's\nlayout. The next push is planned against it: whoever it holds and the directory does not is an\narchive, counted by the guards.\n\nExample:\n  adsync adopt ./last-upload.csv && adsync push --dry-run",
-    )
-    .action(
-      host.action(async (ctx, cmd) => {
-        const [file] = cmd.args;
-        const { replace } = cmd.opts<{ replace?: boolean }>();
-        const config = await ctx.loadConfig();
-        const [{ runAdopt }, { renderAdopt }] = await Promise.all([
-          import('./run.js'),
-          import('./render.js'),
-        ]);
-        const result = await runAdopt(ctx, config, { file: file ?? '', replace: replace === true });
-        if (!ctx.json) ctx.show(renderAdopt(ctx.style, result));
-        return { report: { adopted: result } };
-      }),
     );
+  adopt.action(
+    host.action(adopt, async (ctx) => {
+      const [file] = adopt.processedArgs;
+      const { replace } = adopt.opts();
+      const config = await ctx.loadConfig();
+      const [{ runAdopt }, { renderAdopt }] = await Promise.all([import('./run.js'), import('./render.js')]);
+      const result = await runAdopt(ctx, config, { file, replace: replace === true });
+      if (!ctx.json) ctx.show(renderAdopt(ctx.style, result));
+      return { report: { adopted: result } };
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import { ExitCode } from '../../errors.js';
 import { untilStopped } from '../../util/until-stopped.js';
@@ -9,51 +9,51 @@ import type { CommandHost } from '../context.js';
  * @param program the program to add it to
  * @param host runs its body
  */
-export function defineCheck(program: Command, host: CommandHost): void {
-  program
+export function defineCheck(program: CommandUnknownOpts, host: CommandHost): void {
+  const check = program
     .command('check')
     .description(
       'validate the config, reach each directory server, bind, preview each location, and check the vendor (no upload)',
     )
-    .option('--insecure-http', 'allow an http:// upload or token URL on loopback (local experiments only)')
-    .action(
-      host.action(async (ctx, cmd) => {
-        const config = await ctx.loadConfig();
-        const signal = ctx.limitRun(config.runTimeoutMs);
-        const [{ check }, { renderCheck }, { checkVendorSide }] = await Promise.all([
-          import('./run.js'),
-          import('./render.js'),
-          import('./vendor.js'),
-        ]);
-        const vendor = await untilStopped(
-          checkVendorSide(config, {
-            insecureHttp: cmd.opts<{ insecureHttp?: boolean }>().insecureHttp === true,
-            env: ctx.env,
-            onToken: (token) => {
-              ctx.addSecret(token);
-            },
-          }),
-          signal,
-        );
-        const result = await untilStopped(
-          check(config, {
-            previewRows: 5,
-            onEvent: (event) => {
-              ctx.onExportEvent(event);
-            },
-          }),
-          signal,
-        );
-        result.vendor = vendor;
-        ctx.stopProgress();
-        ctx.show(renderCheck(ctx.style, result, ctx.width));
-        const failed =
-          result.error !== undefined ||
-          result.urls.some((u) => !u.ok) ||
-          result.locations.some((l) => l.error !== undefined) ||
-          vendor.status === 'failed';
-        const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
-        return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
-      }),
-    );
+    .option('--insecure-http', 'allow an http:// upload or token URL on loopback (local experiments only)');
+  check.action(
+    host.action(check, async (ctx) => {
+      const config = await ctx.loadConfig();
+      const signal = ctx.limitRun(config.runTimeoutMs);
+      const [{ check: checkAll }, { renderCheck }, { checkVendorSide }] = await Promise.all([
+        import('./run.js'),
+        import('./render.js'),
+        import('./vendor.js'),
+      ]);
+      const vendor = await untilStopped(
+        checkVendorSide(config, {
+          insecureHttp: check.opts().insecureHttp === true,
+          env: ctx.env,
+          onToken: (token) => {
+            ctx.addSecret(token);
+          },
+        }),
+        signal,
+      );
+      const result = await untilStopped(
+        checkAll(config, {
+          previewRows: 5,
+          onEvent: (event) => {
+            ctx.onExportEvent(event);
+          },
+        }),
+        signal,
+      );
+      result.vendor = vendor;
+      ctx.stopProgress();
+      ctx.show(renderCheck(ctx.style, result, ctx.width));
+      const failed =
+        result.error !== undefined ||
+        result.urls.some((u) => !u.ok) ||
+        result.locations.some((l) => l.error !== undefined) ||
+        vendor.status === 'failed';
+      const exitCode = failed ? ExitCode.Runtime : ExitCode.Ok;
+      return { report: { status: failed ? 'error' : 'ok', exitCode, ...result }, exitCode };
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { CommandHost } from '../context.js';
 import { wholeNumber } from '../options.js';
@@ -8,22 +8,19 @@ import { wholeNumber } from '../options.js';
  * @param program the program to add it to
  * @param host runs its body
  */
-export function defineHistory(program: Command, host: CommandHost): void {
-  program
+export function defineHistory(program: CommandUnknownOpts, host: CommandHost): void {
+  const command = program
     .command('history')
     .description('list recent runs (from runs.jsonl in the state directory)')
-    .option('--limit <n>', 'how many runs', wholeNumber, 20)
-    .action(
-      host.action(async (ctx, cmd) => {
-        const { limit } = cmd.opts<{ limit: number }>();
-        const config = await ctx.loadConfig();
-        const [{ history }, { renderHistory }] = await Promise.all([
-          import('./run.js'),
-          import('./render.js'),
-        ]);
-        const runs = await history(config, limit);
-        if (!ctx.json) ctx.show(renderHistory(runs));
-        return { report: { runs } };
-      }),
-    );
+    .option('--limit <n>', 'how many runs', wholeNumber, 20);
+  command.action(
+    host.action(command, async (ctx) => {
+      const { limit } = command.opts();
+      const config = await ctx.loadConfig();
+      const [{ history }, { renderHistory }] = await Promise.all([import('./run.js'), import('./render.js')]);
+      const runs = await history(config, limit);
+      if (!ctx.json) ctx.show(renderHistory(runs));
+      return { report: { runs } };
+    }),
+  );
 }

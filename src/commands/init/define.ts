@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
+import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 
+import { PROFILE_NAMES } from '../../vendors/names.js';
 import type { CommandHost } from '../context.js';
 
 /**
@@ -7,33 +8,27 @@ import type { CommandHost } from '../context.js';
  * @param program the program to add it to
  * @param host runs its body
  */
-export function defineInit(program: Command, host: CommandHost): void {
-  program
+export function defineInit(program: CommandUnknownOpts, host: CommandHost): void {
+  const command = program
     .command('init')
     .description('write a commented starter config (never overwrites)')
     .addOption(new Option('--kind <kind>', 'directory kind').choices(['ad', 'ldap']).default('ad'))
     .addOption(
-      new Option('--profile <profile>', 'vendor profile')
-        .choices(['receptionist', 'ilobby', 'custom'])
-        .default('receptionist'),
+      new Option('--profile <profile>', 'vendor profile').choices(PROFILE_NAMES).default(PROFILE_NAMES[0]),
     )
-    .option('--file <path>', 'where to write it', 'adsync.yaml')
-    .action(
-      host.action(async (ctx, cmd) => {
-        const options = cmd.opts<{
-          kind: 'ad' | 'ldap';
-          profile: 'receptionist' | 'ilobby' | 'custom';
-          file: string;
-        }>();
-        const [{ init }, { renderInit }] = await Promise.all([import('./run.js'), import('./render.js')]);
-        const written = await init({
-          kind: options.kind,
-          profile: options.profile,
-          path: options.file,
-          cwd: ctx.cwd,
-        });
-        ctx.show(renderInit(written.path, ctx.json, options.file));
-        return { report: { path: written.path } };
-      }),
-    );
+    .option('--file <path>', 'where to write it', 'adsync.yaml');
+  command.action(
+    host.action(command, async (ctx) => {
+      const options = command.opts();
+      const [{ init }, { renderInit }] = await Promise.all([import('./run.js'), import('./render.js')]);
+      const written = await init({
+        kind: options.kind,
+        profile: options.profile,
+        path: options.file,
+        cwd: ctx.cwd,
+      });
+      ctx.show(renderInit(written.path, ctx.json, options.file));
+      return { report: { path: written.path } };
+    }),
+  );
 }

@@ -5,39 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { UsageError, describeError } from '../../errors.js';
 import { startMockServer, type MockClient, type MockServer } from '../../mock-server/server.js';
-
-/** Options of `adsync mock-server`, as given on the command line. */
-export interface MockServerCommandOptions {
-  /** Listen address. */
-  host: string;
-  /** Port (0 = any). */
-  port: number;
-  /** Certificate and key files (both or neither). */
-  cert?: string | undefined;
-  key?: string | undefined;
-  /** Where to write the server certificate for clients to trust. */
-  caOut?: string | undefined;
-  /** ID:SECRET pairs. */
-  client: string[];
-  /** File with one ID:SECRET per line. */
-  clients?: string | undefined;
-  /** iLobby sites, comma-separated. */
-  sites?: string | undefined;
-  /** Token lifetime in seconds. */
-  tokenLifetime: number;
-  /** State file. */
-  state?: string | undefined;
-  /** Start with empty state. */
-  reset: boolean;
-  /** N:STATUS — fail the next N uploads. */
-  fail?: string | undefined;
-  /** Retry-After seconds for injected failures. */
-  retryAfter?: number | undefined;
-  /** Drop the next N uploads mid-way. */
-  drop: number;
-  /** Delay every response (ms). */
-  delay: number;
-}
+import type { MockServerCommandOptions } from './options.js';
 
 function parseClient(spec: string, where: string): MockClient {
   const colon = spec.indexOf(':');

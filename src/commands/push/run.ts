@@ -3,17 +3,7 @@ import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../../config/types.js';
 import { push, type PushResult } from '../../pipeline/push.js';
 import type { CommandContext } from '../context.js';
-
-/** The options of `adsync push`. */
-export interface PushCommandOptions {
-  dryRun?: boolean;
-  output?: string;
-  insecureHttp?: boolean;
-  allowArchive?: number;
-  allowRename?: number;
-  force?: boolean;
-  firstPush?: boolean;
-}
+import type { PushCommandOptions } from './options.js';
 
 /**
  * Run the push as the command line asks: the pipeline with this run's limits, progress and
