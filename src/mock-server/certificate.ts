@@ -68,9 +68,10 @@ const SHA256_RSA = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x0
 
 /** The to-be-signed part: a server certificate (no CA) for the given DNS names and IP addresses. */
 function tbsCertificate(cn: string, publicKey: KeyObject, dns: string[], ips: string[], now: Date): Buffer {
-  // A positive serial: 16 random bytes with the top bit cleared (RFC 5280 4.1.2.2).
+  // A positive serial (RFC 5280 4.1.2.2) in minimal DER: the top bit of 16 random bytes cleared
+  // and the next one set, so the first byte is never a sign byte nor a leading zero.
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const notAfter = new Date(now);
   notAfter.setUTCDate(notAfter.getUTCDate() + 365);
   const altNames = [
