@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
  * #51169 is still open), and the `selfsigned` package brought 22 packages and about 9 MB
  * (@peculiar/x509, pkijs, asn1js, tsyringe…) into every install for this one use. Only encoding is
  * done here, never parsing of foreign input, and Node's own X509Certificate reads the result back
- * before it is used (see BENCHMARKS.md, "selfsigned").
+ * before it is used (BENCHMARKS.md, "The mock vendor's certificate without selfsigned").
  */
 
 /** DER: a tag, its definite length, its content. */
