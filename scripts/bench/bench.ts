@@ -284,6 +284,103 @@ async function csvHashes(csvDir: string): Promise<Record<string, string>> {
   return hashes;
 }
 
+/** The command lines one size compares: adsync (A), ldapsearch (B), a straight Node script (S), python-ldap (P). */
+interface BenchCommands {
+  /** adsync push --dry-run, with extra Node flags when given. */
+  a: (extra?: string[]) => string[];
+  /** One ldapsearch per searched OU. */
+  searches: string[][];
+  straight: string[];
+  python: string[];
+}
+
+/** The command lines for one size, writing into `work`. */
+function benchCommands(
+  work: string,
+  configPath: string,
+  url: string,
+  pageSize: number,
+  attributes: string[],
+): BenchCommands {
+  const a = (extra: string[] = []): string[] => [
+    process.execPath,
+    ...extra,
+    BIN,
+    'push',
+    '--dry-run',
+    '--quiet',
+    '--config',
+    configPath,
+  ];
+  const straight = [
+    process.execPath,
+    join(ROOT, 'scripts/bench/straight.ts'),
+    url,
+    BENCH_BIND_DN,
+    BENCH_BIND_PASSWORD,
+    join(work, 'straight.csv'),
+    String(pageSize),
+    ...BENCH_LOCATIONS.flatMap((l) => l.ous),
+    '--',
+    ...attributes,
+  ];
+  const python = [
+    PYTHON,
+    join(ROOT, 'scripts/bench/python-ldap.py'),
+    ...straight.slice(2, 5),
+    join(work, 'python.csv'),
+    ...straight.slice(6),
+  ];
+  return { a, searches: ldapsearchCommands(url, attributes, pageSize), straight, python };
+}
+
+/** B: the ldapsearch commands one after the other, summed. */
+async function runSearches(searches: string[][], slapd: BenchSlapd): Promise<Sample> {
+  const parts: Sample[] = [];
+  for (const c of searches) parts.push(await measure(c, slapd));
+  return sumSamples(parts);
+}
+
+/** `runs` rounds of A, B, B in parallel, S and P, interleaved so drift hits them alike; the medians. */
+async function sampleRounds(
+  commands: BenchCommands,
+  slapd: BenchSlapd,
+  runs: number,
+  log: (line: string) => void,
+  sameBytes: (run: number) => Promise<void>,
+): Promise<Pick<SizeResult, 'a' | 'b' | 'bParallel' | 's' | 'p'>> {
+  const samples: { a: Sample[]; b: Sample[]; bp: Sample[]; s: Sample[]; p: Sample[] } = {
+    a: [],
+    b: [],
+    bp: [],
+    s: [],
+    p: [],
+  };
+  for (let r = 0; r < runs; r++) {
+    const sa = await measure(commands.a(), slapd, ENV);
+    await sameBytes(r + 1);
+    const sb = await runSearches(commands.searches, slapd);
+    const sp = await measureParallel(commands.searches, slapd);
+    const ss = await measure(commands.straight, slapd);
+    const sq = await measure(commands.python, slapd);
+    samples.a.push(sa);
+    samples.p.push(sq);
+    samples.b.push(sb);
+    samples.bp.push(sp);
+    samples.s.push(ss);
+    log(
+      `  run ${r + 1}/${runs}: A ${sa.wall.toFixed(2)} s (${sa.rssMb.toFixed(0)} MB)  B ${sb.wall.toFixed(2)} s  B∥ ${sp.wall.toFixed(2)} s  S ${ss.wall.toFixed(2)} s (${ss.rssMb.toFixed(0)} MB)  P ${sq.wall.toFixed(2)} s (${sq.rssMb.toFixed(0)} MB)  A/B ${(sa.wall / sb.wall).toFixed(2)}`,
+    );
+  }
+  return {
+    a: medianSample(samples.a),
+    b: medianSample(samples.b),
+    bParallel: medianSample(samples.bp),
+    s: medianSample(samples.s),
+    p: medianSample(samples.p),
+  };
+}
+
 async function benchSize(
   size: number,
   options: Options,
@@ -300,91 +397,28 @@ async function benchSize(
       configPath,
       stringify(benchConfig(slapd.url, options.pageSize, { profile: 'receptionist' })),
     );
-    const a = (extra: string[] = []): string[] => [
-      process.execPath,
-      ...extra,
-      BIN,
-      'push',
-      '--dry-run',
-      '--quiet',
-      '--config',
-      configPath,
-    ];
-    const searches = ldapsearchCommands(slapd.url, attributes, options.pageSize);
-    const straight = [
-      process.execPath,
-      join(ROOT, 'scripts/bench/straight.ts'),
-      slapd.url,
-      BENCH_BIND_DN,
-      BENCH_BIND_PASSWORD,
-      join(work, 'straight.csv'),
-      String(options.pageSize),
-      ...BENCH_LOCATIONS.flatMap((l) => l.ous),
-      '--',
-      ...attributes,
-    ];
-    const python = [
-      PYTHON,
-      join(ROOT, 'scripts/bench/python-ldap.py'),
-      ...straight.slice(2, 5),
-      join(work, 'python.csv'),
-      ...straight.slice(6),
-    ];
-    const runB = async (): Promise<Sample> => {
-      const parts: Sample[] = [];
-      for (const c of searches) parts.push(await measure(c, slapd));
-      return sumSamples(parts);
-    };
+    const commands = benchCommands(work, configPath, slapd.url, options.pageSize, attributes);
     // Warm up: the database pages into the page cache, and the first run of each is discarded.
-    await measure(a(), slapd, ENV);
-    await runB();
+    await measure(commands.a(), slapd, ENV);
+    await runSearches(commands.searches, slapd);
     const rows = await rowsOf(work);
     const hashes = await csvHashes(work);
     for (const [name, hash] of Object.entries(hashes)) log(`  sha256 ${hash}  ${name}`);
-    const samples: { a: Sample[]; b: Sample[]; bp: Sample[]; s: Sample[]; p: Sample[] } = {
-      a: [],
-      b: [],
-      bp: [],
-      s: [],
-      p: [],
-    };
-    const runs = size >= 1_000_000 ? Math.max(1, Math.min(options.runs, 3)) : options.runs;
-    for (let r = 0; r < runs; r++) {
-      const sa = await measure(a(), slapd, ENV);
-      // Every run must write the same bytes (the sort, the duplicates and the encoder are deterministic).
+    // Every run must write the same bytes (the sort, the duplicates and the encoder are deterministic).
+    const sameBytes = async (run: number): Promise<void> => {
       const again = await csvHashes(work);
       if (JSON.stringify(again) !== JSON.stringify(hashes))
-        throw new Error(`run ${r + 1} wrote other CSV bytes than the warm-up run: ${JSON.stringify(again)}`);
-      const sb = await runB();
-      const sp = await measureParallel(searches, slapd);
-      const ss = await measure(straight, slapd);
-      const sq = await measure(python, slapd);
-      samples.a.push(sa);
-      samples.p.push(sq);
-      samples.b.push(sb);
-      samples.bp.push(sp);
-      samples.s.push(ss);
-      log(
-        `  run ${r + 1}/${runs}: A ${sa.wall.toFixed(2)} s (${sa.rssMb.toFixed(0)} MB)  B ${sb.wall.toFixed(2)} s  B∥ ${sp.wall.toFixed(2)} s  S ${ss.wall.toFixed(2)} s (${ss.rssMb.toFixed(0)} MB)  P ${sq.wall.toFixed(2)} s (${sq.rssMb.toFixed(0)} MB)  A/B ${(sa.wall / sb.wall).toFixed(2)}`,
-      );
-    }
+        throw new Error(`run ${run} wrote other CSV bytes than the warm-up run: ${JSON.stringify(again)}`);
+    };
+    const runs = size >= 1_000_000 ? Math.max(1, Math.min(options.runs, 3)) : options.runs;
+    const medians = await sampleRounds(commands, slapd, runs, log, sameBytes);
     if (options.cpuProf) {
       const dir = join(options.cpuProf, `a-${size}`);
-      await measure(a(['--cpu-prof', '--cpu-prof-dir', dir]), slapd, ENV);
+      await measure(commands.a(['--cpu-prof', '--cpu-prof-dir', dir]), slapd, ENV);
       log(`  CPU profile of A in ${dir}:`);
       for (const line of await summarizeProfile(dir, 25)) log(`    ${line}`);
     }
-    const result: SizeResult = {
-      size,
-      rows,
-      hashes,
-      a: medianSample(samples.a),
-      b: medianSample(samples.b),
-      bParallel: medianSample(samples.bp),
-      s: medianSample(samples.s),
-      p: medianSample(samples.p),
-      runs,
-    };
+    const result: SizeResult = { size, rows, hashes, ...medians, runs };
     const upload =
       options.upload && size === 100_000 ? await benchUpload(slapd, options, runs, log) : undefined;
     return upload ? { result, upload } : { result };

@@ -123,6 +123,106 @@ export function missingSecretsError(
   });
 }
 
+/** Marks a string whose references failed; the walk leaves its key out. */
+const UNRESOLVED = Symbol('unresolved');
+
+/** Keys whose values are URLs: a password or a token may sit inside. */
+const URL_KEYS = new Set(['proxy', 'url', 'uploadUrl', 'tokenUrl']);
+
+/**
+ * Why a value cannot be used because of a control character, or undefined. A line break or
+ * another control character in a secret (or in anything a reference brought in) would be refused
+ * by the HTTP client, or smuggle a header; say so, never use it.
+ */
+function controlProblem(
+  text: string,
+  out: string,
+  path: (string | number)[],
+  secret: boolean,
+): string | undefined {
+  const control = CONTROL.exec(out);
+  if (!control || (!secret && out === text)) return undefined;
+  const code = `U+${(control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${keyPath(path)}: the value${out !== text ? ` from ${text}` : ''} contains a control character (${code}${control[0] === '\n' || control[0] === '\r' ? ', a line break' : ''}); a secret must be one line of text`;
+}
+
+/** One walk over a parsed config: references replaced, secrets and files noted, failures collected. */
+class SecretResolver {
+  readonly secrets: string[] = [];
+  readonly files: string[] = [];
+  /** Values refused for a control character, one line each. */
+  readonly invalid: string[] = [];
+  /** Unresolved references outside the deferred sections. */
+  readonly required: MissingSecret[] = [];
+  /** Unresolved references of the deferred sections. */
+  readonly missing: MissingSecret[] = [];
+  private readonly deferred: ReadonlySet<string>;
+
+  constructor(private readonly options: ResolveSecretsOptions) {
+    this.deferred = new Set(options.deferred ?? []);
+  }
+
+  /** The value of one reference, or '' with its problem added to `problems`. */
+  private lookup(kind: string, name: string, key: string, problems: MissingSecret[]): string {
+    if (kind === 'env') {
+      const value = this.options.env[name];
+      if (value !== undefined && value !== '') return value;
+      problems.push({ key, kind: 'env', name, problem: value === '' ? 'empty' : 'not set' });
+      return '';
+    }
+    const file = resolve(this.options.baseDir, name);
+    this.files.push(file);
+    try {
+      return decodeSecretFile(readSmallFile(file, FILE_LIMITS.secret)).replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push({ key, kind: 'file', name: file, problem: 'unreadable', reason: describeError(error) });
+      return '';
+    }
+  }
+
+  /** A string with its references replaced, or UNRESOLVED when one of them failed. */
+  string(text: string, path: (string | number)[]): string | typeof UNRESOLVED {
+    let fromFile = false as boolean; // set inside the replace callback
+    const problems: MissingSecret[] = [];
+    const out = text.replace(REFERENCE, (_match, escape: string, kind: string, name: string) => {
+      if (escape) return `\${${kind}:${name}}`;
+      if (kind === 'file') fromFile = true;
+      return this.lookup(kind, name, keyPath(path), problems);
+    });
+    if (problems.length > 0) {
+      const top = path[0];
+      (typeof top === 'string' && this.deferred.has(top) ? this.missing : this.required).push(...problems);
+      return UNRESOLVED;
+    }
+    const key = path[path.length - 1];
+    const secret = typeof key === 'string' && SECRET_KEYS.has(key);
+    if (out && (fromFile || secret)) this.secrets.push(out);
+    const problem = controlProblem(text, out, path, secret);
+    if (problem !== undefined) this.invalid.push(problem);
+    if (typeof key === 'number' || (key !== undefined && URL_KEYS.has(key))) {
+      // A password or a token inside a URL (refused by the rules, but the messages that refuse
+      // it, and any other, must not show it either).
+      const found = urlCredentials(out);
+      for (const value of [found.password, ...found.values]) if (value) this.secrets.push(value);
+    }
+    return out;
+  }
+
+  /** Every string of a parsed value resolved; keys whose references failed are left out. */
+  walk(value: unknown, path: (string | number)[]): unknown {
+    if (typeof value === 'string') return this.string(value, path);
+    if (Array.isArray(value)) return value.map((item, i) => this.walk(item, [...path, i]));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value)
+          .map(([k, v]) => [k, this.walk(v, [...path, k])] as const)
+          .filter(([, v]) => v !== UNRESOLVED),
+      );
+    }
+    return value;
+  }
+}
+
 /**
  * Replace `${env:NAME}` and `${file:PATH}` in every string of a parsed config.
  * Every variable that is not set or empty, and every file that cannot be read, is collected:
@@ -132,85 +232,9 @@ export function missingSecretsError(
  * @param options where references are resolved, and which sections may stay unresolved
  */
 export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOptions): ResolvedSecrets<T> {
-  const secrets: string[] = [];
-  const files: string[] = [];
-  const invalid: string[] = [];
-  const required: MissingSecret[] = [];
-  const missing: MissingSecret[] = [];
-  const deferred = new Set(options.deferred ?? []);
-  /** Marks a string whose references failed; the walk leaves its key out. */
-  const UNRESOLVED = Symbol('unresolved');
-
-  const resolveString = (text: string, path: (string | number)[]): string | typeof UNRESOLVED => {
-    let fromFile = false as boolean; // set inside the replace callback
-    const problems: MissingSecret[] = [];
-    const out = text.replace(REFERENCE, (_match, escape: string, kind: string, name: string) => {
-      if (escape) return `\${${kind}:${name}}`;
-      const key = keyPath(path);
-      if (kind === 'env') {
-        const value = options.env[name];
-        if (value === undefined || value === '') {
-          problems.push({ key, kind: 'env', name, problem: value === '' ? 'empty' : 'not set' });
-          return '';
-        }
-        return value;
-      }
-      fromFile = true;
-      const file = resolve(options.baseDir, name);
-      files.push(file);
-      try {
-        return decodeSecretFile(readSmallFile(file, FILE_LIMITS.secret)).replace(/\r?\n$/, '');
-      } catch (error) {
-        problems.push({ key, kind: 'file', name: file, problem: 'unreadable', reason: describeError(error) });
-        return '';
-      }
-    });
-    if (problems.length > 0) {
-      const top = path[0];
-      (typeof top === 'string' && deferred.has(top) ? missing : required).push(...problems);
-      return UNRESOLVED;
-    }
-    const key = path[path.length - 1];
-    const secret = typeof key === 'string' && SECRET_KEYS.has(key);
-    if (out && (fromFile || secret)) secrets.push(out);
-    // A line break or another control character in a secret (or in anything a reference
-    // brought in) would be refused by the HTTP client, or smuggle a header; say so, never use it.
-    const control = CONTROL.exec(out);
-    if (control && (secret || out !== text)) {
-      const code = `U+${(control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-      invalid.push(
-        `${keyPath(path)}: the value${out !== text ? ` from ${text}` : ''} contains a control character (${code}${control[0] === '\n' || control[0] === '\r' ? ', a line break' : ''}); a secret must be one line of text`,
-      );
-    }
-    if (
-      key === 'proxy' ||
-      key === 'url' ||
-      key === 'uploadUrl' ||
-      key === 'tokenUrl' ||
-      typeof key === 'number'
-    ) {
-      // A password or a token inside a URL (refused by the rules, but the messages that refuse
-      // it, and any other, must not show it either).
-      const found = urlCredentials(out);
-      for (const value of [found.password, ...found.values]) if (value) secrets.push(value);
-    }
-    return out;
-  };
-
-  const walk = (value: unknown, path: (string | number)[]): unknown => {
-    if (typeof value === 'string') return resolveString(value, path);
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.entries(value)
-          .map(([k, v]) => [k, walk(v, [...path, k])] as const)
-          .filter(([, v]) => v !== UNRESOLVED),
-      );
-    }
-    return value;
-  };
-
-  const value = walk(raw, []) as T;
+  const resolver = new SecretResolver(options);
+  const value = resolver.walk(raw, []) as T;
+  const { secrets, files, invalid, required, missing } = resolver;
   // Every unresolved reference at once, the deferred ones too: one round of fixing, not one each.
   if (required.length > 0) throw missingSecretsError(options.filepath, required, undefined, missing);
   if (invalid.length > 0) {

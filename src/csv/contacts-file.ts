@@ -106,33 +106,15 @@ export async function eachContact(
   visit: (row: FileContact) => Promise<void> | void,
 ): Promise<ContactsHeader> {
   const name = basename(path);
-  let bytes: Buffer;
-  try {
-    bytes = readSmallFile(path, kind.maxBytes);
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (error) {
-    throw new ConfigError(kind.code, `${kind.label} ${path} ${whyUnreadable(error)}`, {
-      hint: `check ${kind.whereFrom} and that the file is a readable CSV; ${kind.about}`,
-      cause: error,
-    });
-  }
+  const bytes = readContactBytes(path, kind);
   // Fed in chunks, so that only a chunk's records wait to be visited.
   const parser = Readable.from(chunks(bytes)).pipe(
     parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
   );
   let header: { record: string[]; order: (number | undefined)[]; missing: string[] } | undefined;
-  // Line numbers are counted from the records' byte offsets: csv-parse's own line count takes
-  // the CRLF inside a quoted field for two lines.
-  let at = 0;
-  let line = 1;
+  const lines = new LineCounter(bytes);
   // An error of the visitor is its own, not the file's.
   let visiting = false;
-  const advance = (to: number): void => {
-    for (; at < to; at++) {
-      const b = bytes[at];
-      if (b === LF || (b === CR && bytes[at + 1] !== LF)) line++;
-    }
-  };
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
       const { record, info } = item;
@@ -144,15 +126,10 @@ export async function eachContact(
           kind,
         );
         header = { record, ...found };
-        advance(info.bytes);
+        lines.advance(info.bytes);
         continue;
       }
-      // The record starts after the blank lines csv-parse skipped.
-      let start = at;
-      while (bytes[start] === CR || bytes[start] === LF) start++;
-      advance(start);
-      const first = line;
-      advance(info.bytes);
+      const first = lines.record(info.bytes);
       const trimmed = record.map((cell) => cell.trim());
       if (trimmed.every((cell) => cell === '')) continue;
       const cells = header.order.map((i) => (i === undefined ? '' : (trimmed[i] ?? '')));
@@ -179,6 +156,49 @@ export async function eachContact(
     });
   }
   return { path, name, missingColumns: header.missing };
+}
+
+/** A contacts file's bytes: a regular file within its kind's cap, and UTF-8. */
+function readContactBytes(path: string, kind: ContactsFileKind): Buffer {
+  try {
+    const bytes = readSmallFile(path, kind.maxBytes);
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return bytes;
+  } catch (error) {
+    throw new ConfigError(kind.code, `${kind.label} ${path} ${whyUnreadable(error)}`, {
+      hint: `check ${kind.whereFrom} and that the file is a readable CSV; ${kind.about}`,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Line numbers counted from the records' byte offsets: csv-parse's own line count takes the CRLF
+ * inside a quoted field for two lines.
+ */
+class LineCounter {
+  private at = 0;
+  private line = 1;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  /** Count the line breaks before byte `to`. */
+  advance(to: number): void {
+    for (; this.at < to; this.at++) {
+      const b = this.bytes[this.at];
+      if (b === LF || (b === CR && this.bytes[this.at + 1] !== LF)) this.line++;
+    }
+  }
+
+  /** The line a record ending at byte `end` starts on: after the blank lines csv-parse skipped. */
+  record(end: number): number {
+    let start = this.at;
+    while (this.bytes[start] === CR || this.bytes[start] === LF) start++;
+    this.advance(start);
+    const first = this.line;
+    this.advance(end);
+    return first;
+  }
 }
 
 /** A file's bytes in 4 KiB pieces. */

@@ -150,6 +150,96 @@ class ContactIndex {
   }
 }
 
+const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
+
+/**
+ * The keys a contact is found by. iLobby matches by email over all sites; The Receptionist by
+ * Identification, Email (any case) or SMS Phone within the row's location.
+ */
+function matchKeys(rules: VendorRules): (c: MockContact) => string[] {
+  const k = KEYS[rules];
+  return (c) => {
+    if (rules === 'ilobby') return [`e\u0000${lower(c.fields[k.email])}`];
+    const keys = [
+      `e\u0000${c.location}\u0000${lower(c.fields[k.email])}`,
+      `s\u0000${c.location}\u0000${c.fields[k.sms] ?? ''}`,
+    ];
+    if (k.id) keys.push(`i\u0000${c.location}\u0000${c.fields[k.id] ?? ''}`);
+    return keys;
+  };
+}
+
+/** Why the vendor refuses a row before matching it, or undefined when the row is complete. */
+function rowError(
+  rules: VendorRules,
+  row: Record<string, string>,
+  sites: ReadonlySet<string>,
+): string | undefined {
+  const k = KEYS[rules];
+  const email = row[k.email] ?? '';
+  const location = row[k.location] ?? '';
+  if (!row[k.first] || !row[k.last]) return `${k.first} and ${k.last} are required`;
+  if (rules === 'receptionist' && !email && !row[k.sms]) return 'Email or SMS Phone is required';
+  if (rules !== 'ilobby') return undefined;
+  if (!email) return 'EMAIL is required';
+  if (sites.size > 0 && !sites.has(location)) return `SITE "${location}" is not a site of this account`;
+  return undefined;
+}
+
+/** The stored contact a row matches, by the vendor's keys in the vendor's order. */
+function matchOf(
+  rules: VendorRules,
+  index: ContactIndex,
+  row: Record<string, string>,
+): MockContact | undefined {
+  const k = KEYS[rules];
+  const location = row[k.location] ?? '';
+  const email = row[k.email] ?? '';
+  const sms = row[k.sms] ?? '';
+  if (rules === 'ilobby') return index.first(`e\u0000${lower(email)}`);
+  const id = k.id ? (row[k.id] ?? '') : '';
+  return (
+    (id ? index.first(`i\u0000${location}\u0000${id}`) : undefined) ??
+    (email ? index.first(`e\u0000${location}\u0000${lower(email)}`) : undefined) ??
+    (sms ? index.first(`s\u0000${location}\u0000${sms}`) : undefined)
+  );
+}
+
+/** A new contact from a row; The Receptionist sets message rules for the channels it has. */
+function newContact(rules: VendorRules, id: number, row: Record<string, string>): MockContact {
+  const k = KEYS[rules];
+  return {
+    id,
+    location: row[k.location] ?? '',
+    fields: Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '')),
+    status: 'active',
+    messageRules:
+      rules === 'receptionist'
+        ? [row[k.email] ? 'email' : '', row[k.sms] ? 'sms' : '', row.Slack ? 'slack' : ''].filter(Boolean)
+        : [],
+  };
+}
+
+/**
+ * Archive (Receptionist) or disable (iLobby) the active contacts the upload left out; the number done.
+ * The Receptionist archives within the locations the upload touched; iLobby syncs the whole book.
+ */
+function retireUnmentioned(
+  rules: VendorRules,
+  contacts: readonly MockContact[],
+  touched: ReadonlySet<MockContact>,
+  locations: ReadonlySet<string>,
+): number {
+  let retired = 0;
+  for (const c of contacts) {
+    if (c.status !== 'active' || touched.has(c)) continue;
+    if (rules === 'receptionist' && !locations.has(c.location)) continue;
+    c.status = rules === 'receptionist' ? 'archived' : 'disabled';
+    retired++;
+  }
+  return retired;
+}
+
 /**
  * Import parsed CSV rows into the contact list (mutated in place) and summarise.
  * @param rules which vendor's rules
@@ -163,62 +253,26 @@ export function importRows(
   rows: readonly Record<string, string>[],
   options: ImportOptions,
 ): ImportSummary {
-  const k = KEYS[rules];
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, archived: 0, errors: [] };
   const touched = new Set<MockContact>();
   const locations = new Set<string>();
   let nextId = contacts.reduce((max, c) => Math.max(max, c.id), 0) + 1;
-  const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
   const sites = new Set(options.sites);
-  // iLobby matches by email over all sites; The Receptionist by Identification, Email (any case)
-  // or SMS Phone within the row's location.
-  const index = new ContactIndex((c) => {
-    if (rules === 'ilobby') return [`e\u0000${lower(c.fields[k.email])}`];
-    const keys = [
-      `e\u0000${c.location}\u0000${lower(c.fields[k.email])}`,
-      `s\u0000${c.location}\u0000${c.fields[k.sms] ?? ''}`,
-    ];
-    if (k.id) keys.push(`i\u0000${c.location}\u0000${c.fields[k.id] ?? ''}`);
-    return keys;
-  });
+  const index = new ContactIndex(matchKeys(rules));
   contacts.forEach((c, i) => {
     index.add(c, i);
   });
 
   rows.forEach((row, rowIndex) => {
     const rowNumber = rowIndex + 2;
-    const location = row[k.location] ?? '';
-    const email = row[k.email] ?? '';
-    const sms = row[k.sms] ?? '';
-    if (!row[k.first] || !row[k.last]) {
-      summary.errors.push({ row: rowNumber, message: `${k.first} and ${k.last} are required` });
+    const error = rowError(rules, row, sites);
+    if (error !== undefined) {
+      summary.errors.push({ row: rowNumber, message: error });
       return;
     }
-    if (rules === 'receptionist' && !email && !sms) {
-      summary.errors.push({ row: rowNumber, message: 'Email or SMS Phone is required' });
-      return;
-    }
-    if (rules === 'ilobby') {
-      if (!email) {
-        summary.errors.push({ row: rowNumber, message: 'EMAIL is required' });
-        return;
-      }
-      if (sites.size > 0 && !sites.has(location)) {
-        summary.errors.push({ row: rowNumber, message: `SITE "${location}" is not a site of this account` });
-        return;
-      }
-    }
+    const location = row[KEYS[rules].location] ?? '';
     locations.add(location);
-    let found: MockContact | undefined;
-    if (rules === 'ilobby') {
-      found = index.first(`e\u0000${lower(email)}`);
-    } else {
-      const id = k.id ? (row[k.id] ?? '') : '';
-      found =
-        (id ? index.first(`i\u0000${location}\u0000${id}`) : undefined) ??
-        (email ? index.first(`e\u0000${location}\u0000${lower(email)}`) : undefined) ??
-        (sms ? index.first(`s\u0000${location}\u0000${sms}`) : undefined);
-    }
+    const found = matchOf(rules, index, row);
     if (found && touched.has(found)) {
       summary.errors.push({ row: rowNumber, message: 'this contact already appeared in an earlier row' });
       return;
@@ -235,29 +289,13 @@ export function importRows(
       touched.add(found);
       return;
     }
-    const contact: MockContact = {
-      id: nextId++,
-      location,
-      fields: Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '')),
-      status: 'active',
-      messageRules:
-        rules === 'receptionist'
-          ? [email ? 'email' : '', sms ? 'sms' : '', row.Slack ? 'slack' : ''].filter(Boolean)
-          : [],
-    };
+    const contact = newContact(rules, nextId++, row);
     contacts.push(contact);
     index.add(contact, contacts.length - 1);
     touched.add(contact);
     summary.created++;
   });
-
-  for (const c of contacts) {
-    if (c.status !== 'active' || touched.has(c)) continue;
-    // The Receptionist archives within the locations the upload touched; iLobby syncs the whole book.
-    if (rules === 'receptionist' && !locations.has(c.location)) continue;
-    c.status = rules === 'receptionist' ? 'archived' : 'disabled';
-    summary.archived++;
-  }
+  summary.archived = retireUnmentioned(rules, contacts, touched, locations);
   return summary;
 }
 

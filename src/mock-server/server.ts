@@ -4,19 +4,12 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { parse } from 'csv-parse/sync';
-import { generate } from 'selfsigned';
-
-import {
-  importRows,
-  invalidUtf8Offset,
-  VENDOR_HEADERS,
-  type ImportSummary,
-  type MockContact,
-  type VendorRules,
-} from './import.js';
+import { selfSignedCertificate } from './certificate.js';
+import { uploadedRows } from './csv-body.js';
+import { importRows, type ImportSummary, type MockContact, type VendorRules } from './import.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { multipartFile } from './multipart.js';
+
+export { selfSignedCertificate } from './certificate.js';
 
 /** One API client: a key ID and its secret. */
 export interface MockClient {
@@ -117,30 +110,6 @@ export interface MockServer {
   stop(): Promise<void>;
 }
 
-/**
- * A self-signed certificate for localhost, 127.0.0.1 and ::1.
- */
-export async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
-  const pems = await generate([{ name: 'commonName', value: 'adsync mock vendor' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-          { type: 7, ip: '::1' },
-        ],
-      },
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
-}
-
 const MAX_BODY = 512 * 1024 * 1024;
 
 function send(
@@ -174,90 +143,121 @@ const same = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/**
- * Start the mock vendor: HTTPS only (TLS 1.2+), OAuth2 client credentials, the Receptionist and
- * iLobby upload endpoints with their import rules, and fault injection.
- * @param options listening address, certificate, clients, sites, state and faults
- */
-export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
-  const tls = options.tls ?? (await selfSignedCertificate());
-  const lifetime = options.tokenLifetimeSeconds ?? 3600;
-  const faults: MockFaults = {
-    failNext: 0,
-    failStatus: 503,
-    dropNext: 0,
-    delayMs: 0,
-    failTokenNext: 0,
-    expireTokensNext: 0,
-    ...options.faults,
-  };
-  const tokens = new Map<string, { client: string; expiresAt: number }>();
-  let issued = 0;
-  let state: MockState = { contacts: [], uploads: [] };
-  if (options.statePath && !options.reset) {
-    try {
-      state = JSON.parse(readFileSync(options.statePath, 'utf8')) as MockState;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+/** The state kept across restarts, or an empty one (no state file, --reset, or none written yet). */
+function loadState(options: MockServerOptions): MockState {
+  if (!options.statePath || options.reset) return { contacts: [], uploads: [] };
+  try {
+    return JSON.parse(readFileSync(options.statePath, 'utf8')) as MockState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return { contacts: [], uploads: [] };
   }
-  const save = async (): Promise<void> => {
-    if (!options.statePath) return;
-    await writeFileAtomic(options.statePath, JSON.stringify(state, null, 2));
-  };
+}
 
-  const clientOf = (req: IncomingMessage): string | undefined => {
+/** The client id and secret of a token request: HTTP Basic when sent, else the form's fields. */
+function credentialsOf(req: IncomingMessage, form: URLSearchParams): { id: string; secret: string } {
+  const basic = /^Basic (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!basic) return { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return {
+    id: decodeURIComponent(decoded.slice(0, colon)),
+    secret: decodeURIComponent(decoded.slice(colon + 1)),
+  };
+}
+
+/**
+ * The vendor behind the HTTPS listener: its clients, tokens, faults and stored state, one method
+ * per endpoint. Kept apart from the listener so each endpoint reads on its own.
+ */
+class MockVendor {
+  readonly faults: MockFaults;
+  readonly tokens = new Map<string, { client: string; expiresAt: number }>();
+  readonly state: MockState;
+  issued = 0;
+  seen = 0;
+
+  constructor(private readonly options: MockServerOptions) {
+    this.faults = {
+      failNext: 0,
+      failStatus: 503,
+      dropNext: 0,
+      delayMs: 0,
+      failTokenNext: 0,
+      expireTokensNext: 0,
+      ...options.faults,
+    };
+    this.state = loadState(options);
+  }
+
+  async save(): Promise<void> {
+    if (!this.options.statePath) return;
+    await writeFileAtomic(this.options.statePath, JSON.stringify(this.state, null, 2));
+  }
+
+  /** The client a request authenticates as (API key or live bearer token), if any. */
+  clientOf(req: IncomingMessage): string | undefined {
     // Static API-key mode: the key is a client's secret, sent in X-API-Key.
     const key = req.headers['x-api-key'];
-    if (typeof key === 'string') return options.clients.find((c) => same(c.secret, key))?.id;
+    if (typeof key === 'string') return this.options.clients.find((c) => same(c.secret, key))?.id;
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/i.exec(auth)?.[1];
     if (!token) return undefined;
-    const entry = tokens.get(token);
+    const entry = this.tokens.get(token);
     // An expired token stays known, so it is refused for good.
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     return entry.client;
-  };
+  }
 
-  const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** OAuth2 client credentials: a bearer token for a known client with the right secret. */
+  async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const faults = this.faults;
     if (faults.failTokenNext > 0) {
       faults.failTokenNext--;
       send(res, 503, { error: 'temporarily_unavailable' });
       return;
     }
     const form = new URLSearchParams((await readBody(req)).toString('utf8'));
-    let id = form.get('client_id') ?? '';
-    let secret = form.get('client_secret') ?? '';
-    const basic = /^Basic (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (basic) {
-      const decoded = Buffer.from(basic, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
-    }
+    const { id, secret } = credentialsOf(req, form);
     if (form.get('grant_type') !== 'client_credentials') {
       send(res, 400, { error: 'unsupported_grant_type' });
       return;
     }
-    const client = options.clients.find((c) => c.id === id);
+    const client = this.options.clients.find((c) => c.id === id);
     if (!client || !same(client.secret, secret)) {
       send(res, 401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' });
       return;
     }
+    const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
     const token = randomBytes(24).toString('base64url');
     const early = faults.expireTokensNext > 0;
     if (early) faults.expireTokensNext--;
-    tokens.set(token, { client: client.id, expiresAt: early ? 0 : Date.now() + lifetime * 1000 });
-    issued++;
+    this.tokens.set(token, { client: client.id, expiresAt: early ? 0 : Date.now() + lifetime * 1000 });
+    this.issued++;
     send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: lifetime });
-  };
+  }
 
-  const handleUpload = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    rules: VendorRules,
-  ): Promise<void> => {
-    const client = clientOf(req);
+  /** Play an injected upload fault (dropped connection or failure status); true when one was played. */
+  private async injectedFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const faults = this.faults;
+    if (faults.dropNext > 0) {
+      faults.dropNext--;
+      req.once('data', () => req.socket.destroy());
+      req.resume();
+      return true;
+    }
+    if (faults.failNext <= 0) return false;
+    faults.failNext--;
+    await readBody(req).catch(() => Buffer.alloc(0));
+    const retry: Record<string, string> =
+      faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
+    send(res, faults.failStatus, { error: `injected failure ${faults.failStatus}` }, retry);
+    return true;
+  }
+
+  /** An upload: authenticate, play faults, check the CSV, import it, record and answer. */
+  async upload(req: IncomingMessage, res: ServerResponse, rules: VendorRules): Promise<void> {
+    const client = this.clientOf(req);
     if (!client) {
       send(res, 401, {
         error: 'invalid_token',
@@ -265,117 +265,69 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       });
       return;
     }
-    if (faults.dropNext > 0) {
-      faults.dropNext--;
-      req.once('data', () => req.socket.destroy());
-      req.resume();
-      return;
-    }
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      await readBody(req).catch(() => Buffer.alloc(0));
-      const retry: Record<string, string> =
-        faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
-      send(res, faults.failStatus, { error: `injected failure ${faults.failStatus}` }, retry);
-      return;
-    }
+    if (await this.injectedFault(req, res)) return;
     const started = performance.now();
     const body = await readBody(req);
     const received = performance.now();
-    const record = (status: number, outcome: string, summary?: ImportSummary): void => {
-      state.uploads.push({
-        time: new Date().toISOString(),
-        client,
-        rules,
-        bytes: body.length,
-        status,
-        outcome,
-        ...(summary ? { summary } : {}),
-        receiveMs: Math.round(received - started),
-        importMs: Math.round(performance.now() - received),
-      });
-    };
-    let csv: Uint8Array;
-    const type = req.headers['content-type'] ?? '';
-    if (/^multipart\/form-data/i.test(type)) {
-      const file = await multipartFile(body, type);
-      if (!file) {
-        record(400, 'no file in the form');
-        await save();
-        send(res, 400, { error: 'multipart upload without a file field' });
-        return;
-      }
-      csv = file;
-    } else {
-      csv = body;
-    }
-    const bad = invalidUtf8Offset(csv);
-    if (bad >= 0) {
-      record(422, `invalid UTF-8 byte sequence at byte ${bad}`);
-      await save();
-      send(res, 422, { error: `invalid UTF-8 byte sequence at byte ${bad}`, offset: bad });
-      return;
-    }
-    let rows: Record<string, string>[];
-    try {
-      rows = parse<Record<string, string>>(Buffer.from(csv).toString('utf8'), {
-        columns: true,
-        bom: true,
-        relax_column_count: false,
-      });
-    } catch (error) {
-      record(400, 'CSV could not be parsed');
-      await save();
-      send(res, 400, {
-        error: `CSV could not be parsed: ${error instanceof Error ? error.message : String(error)}`,
-      });
-      return;
-    }
-    const headers = rows[0] ? Object.keys(rows[0]) : [];
-    const unknown = headers.filter((h) => !VENDOR_HEADERS[rules].includes(h));
-    if (unknown.length > 0) {
-      record(400, `unknown columns ${unknown.join(', ')}`);
-      await save();
-      send(res, 400, {
-        error: `unknown columns: ${unknown.join(', ')}; expected ${VENDOR_HEADERS[rules].join(', ')}`,
-      });
-      return;
-    }
-    const summary = importRows(rules, state.contacts, rows, { sites: options.sites ?? [] });
-    record(200, 'imported', summary);
-    await save();
-    send(res, 200, summary);
-  };
+    const checked = await uploadedRows(body, req.headers['content-type'] ?? '', rules);
+    const summary =
+      'rows' in checked
+        ? importRows(rules, this.state.contacts, checked.rows, { sites: this.options.sites ?? [] })
+        : undefined;
+    const status = 'rows' in checked ? 200 : checked.status;
+    this.state.uploads.push({
+      time: new Date().toISOString(),
+      client,
+      rules,
+      bytes: body.length,
+      status,
+      outcome: 'rows' in checked ? 'imported' : checked.outcome,
+      ...(summary ? { summary } : {}),
+      receiveMs: Math.round(received - started),
+      importMs: Math.round(performance.now() - received),
+    });
+    await this.save();
+    send(res, status, 'rows' in checked ? summary : checked.answer);
+  }
 
-  let seen = 0;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    seen++;
-    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+  /** Route one request, after the injected delay. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.seen++;
+    if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
     const path = new URL(req.url ?? '/', 'https://mock').pathname;
     const route = `${req.method ?? 'GET'} ${path}`;
     switch (route) {
       case 'POST /oauth/token':
       case 'POST /auth/connect/token':
-        return handleToken(req, res);
+        return this.token(req, res);
       case 'POST /contacts/import':
-        return handleUpload(req, res, 'receptionist');
+        return this.upload(req, res, 'receptionist');
       case 'POST /addressbook/uploadcsv':
-        return handleUpload(req, res, 'ilobby');
+        return this.upload(req, res, 'ilobby');
       case 'GET /contacts':
       case 'GET /uploads':
-        if (!clientOf(req)) {
+        if (!this.clientOf(req)) {
           send(res, 401, { error: 'invalid_token' });
           return;
         }
-        send(res, 200, path === '/contacts' ? state.contacts : state.uploads);
+        send(res, 200, path === '/contacts' ? this.state.contacts : this.state.uploads);
         return;
       default:
         send(res, 404, { error: `no route ${route}` });
     }
-  };
+  }
+}
 
+/**
+ * Start the mock vendor: HTTPS only (TLS 1.2+), OAuth2 client credentials, the Receptionist and
+ * iLobby upload endpoints with their import rules, and fault injection.
+ * @param options listening address, certificate, clients, sites, state and faults
+ */
+export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
+  const tls = options.tls ?? (await selfSignedCertificate());
+  const vendor = new MockVendor(options);
   const server = https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    vendor.handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { error: error instanceof Error ? error.message : String(error) });
       else res.destroy();
     });
@@ -391,14 +343,14 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   return {
     url: `https://${host}:${address.port}`,
     certificate: tls.cert,
-    faults,
-    contacts: () => state.contacts,
-    uploads: () => state.uploads,
-    tokensIssued: () => issued,
-    requestsSeen: () => seen,
-    issuedTokens: () => [...tokens.keys()],
+    faults: vendor.faults,
+    contacts: () => vendor.state.contacts,
+    uploads: () => vendor.state.uploads,
+    tokensIssued: () => vendor.issued,
+    requestsSeen: () => vendor.seen,
+    issuedTokens: () => [...vendor.tokens.keys()],
     expireTokens: () => {
-      for (const entry of tokens.values()) entry.expiresAt = 0;
+      for (const entry of vendor.tokens.values()) entry.expiresAt = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {

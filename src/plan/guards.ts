@@ -49,46 +49,44 @@ export interface Trip extends GuardTrip {
   guard: GuardName;
 }
 
+/** This run's facts, as {@link checkGuards} takes them. */
+export interface CurrentFacts {
+  /** Emails in this run's rows (lower case). */
+  emails: ReadonlySet<string>;
+  /** Entries returned per search. */
+  searches: Readonly<Record<string, number>>;
+  /** Rows per location from `extraContacts:` files (not the directory's). */
+  extras?: Readonly<Record<string, number>>;
+}
+
+const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
+
+/** Contacts in the last push, over all locations. */
+const previousTotal = (plan: Plan): number =>
+  Object.values(plan.locations).reduce((n, l) => n + l.previous, 0);
+
 /**
- * The guards, checked after the plan and before any byte is uploaded. Pure.
- * @param plan the plan
- * @param previous the last good push
- * @param current this run's facts: emails present and entries per search
- * @param current.emails emails in this run's rows (lower case)
- * @param current.searches entries returned per search
- * @param current.extras rows per location from `extraContacts:` files (not the directory's)
- * @param options limits and approvals
+ * An export, or a location, the directory gave no rows for though the last push had some. These
+ * are about the directory read: a contractor's row from a file must not make an emptied location
+ * look read (it would leave only the archive guards, which --allow-archive approves, where an
+ * emptied location needs --force).
  */
-export function checkGuards(
-  plan: Plan,
-  previous: { readonly searches: Readonly<Record<string, number>> } | undefined,
-  current: {
-    emails: ReadonlySet<string>;
-    searches: Readonly<Record<string, number>>;
-    extras?: Readonly<Record<string, number>>;
-  },
-  options: GuardOptions,
-): Trip[] {
-  if (options.force) return [];
+function emptyTrips(plan: Plan, current: CurrentFacts): Trip[] {
   const trips: Trip[] = [];
-  // The empty guards are about the directory read: a contractor's row from a file must not make
-  // an emptied location look read (it would leave only the archive guards, which --allow-archive
-  // approves, where an emptied location needs --force).
   const extras = (slug: string): number => current.extras?.[slug] ?? 0;
   const locations = Object.entries(plan.locations);
   const fromDirectory = locations.reduce((n, [slug, l]) => n + l.current - extras(slug), 0);
   const fromFiles = locations.reduce((n, [slug]) => n + extras(slug), 0);
-  const label = (slug: string): string => (slug ? `location ${slug}` : 'the account (all locations)');
-  const previousTotal = locations.reduce((n, [, l]) => n + l.previous, 0);
+  const before = previousTotal(plan);
   // A push of files only is what it is when the last push held no more than the files do now.
-  if (fromDirectory === 0 && (fromFiles === 0 || previousTotal > fromFiles)) {
+  if (fromDirectory === 0 && (fromFiles === 0 || before > fromFiles)) {
     trips.push({
       guard: 'empty-export',
       message:
         fromFiles === 0
           ? 'the export has no rows at all: the vendor would archive every contact'
           : `the directory gave no rows at all (only the ${fromFiles} of the extraContacts files): the vendor would archive every other contact`,
-      previous: previousTotal,
+      previous: before,
     });
   }
   for (const [slug, l] of locations) {
@@ -105,61 +103,101 @@ export function checkGuards(
       });
     }
   }
+  return trips;
+}
+
+/** Searches that returned nothing this time but entries in the last push. */
+function incompleteReadTrips(
+  previous: { readonly searches: Readonly<Record<string, number>> },
+  current: CurrentFacts,
+): Trip[] {
+  return Object.entries(previous.searches)
+    .filter(([key, before]) => before > 0 && current.searches[key] === 0)
+    .map(([key, before]) => ({
+      guard: 'incomplete-read',
+      message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
+      // The search key starts with its location's slug (pipeline/searches.ts).
+      location: key.split(' | ')[0] ?? '',
+      search: key,
+      previous: before,
+    }));
+}
+
+/**
+ * The archive or rename limit of one scope (a location, or all locations when `slug` is
+ * undefined), or undefined when the scope is within it.
+ */
+function limitTrip(
+  plan: Plan,
+  kind: 'archive' | 'rename',
+  options: GuardOptions,
+  slug: string | undefined,
+  l: { archive: number; rename: number; previous: number },
+): Trip | undefined {
+  const count = l[kind];
+  if (count === 0) return undefined;
+  const percent = l.previous > 0 ? (count / l.previous) * 100 : 100;
+  const max = kind === 'archive' ? options.maxArchive : options.maxRename;
+  const maxPercent = kind === 'archive' ? options.maxArchivePercent : options.maxRenamePercent;
+  const floor = (kind === 'archive' ? options.archiveFloor : options.renameFloor) ?? 0;
+  const overCount = count > max;
+  if (!overCount && (percent <= maxPercent || count <= floor)) return undefined;
+  const scope = slug === undefined ? 'all locations' : label(slug);
+  const example = renameExample(plan.renames, slug);
+  // How many of the archives are renames: a domain rebrand is not a mass leaving.
+  const tail =
+    kind === 'rename'
+      ? `${example && `; e.g. ${example}`} (for each, the vendor archives or disables the old record and creates a new one)`
+      : l.rename > 0
+        ? `; ${l.rename} of them ${l.rename === 1 ? 'is a rename' : 'are renames'} (the same people with a new email or SMS phone)${example && `, e.g. ${example}`}`
+        : '';
+  return {
+    guard: `${kind}-${overCount ? 'limit' : 'percent'}`,
+    message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%${floor > 0 ? ` (counted above ${floor} ${kind}s)` : ''}`}${tail}`,
+    ...(slug === undefined ? {} : { location: slug }),
+    [kind]: count,
+    ...(kind === 'archive' && l.rename > 0 ? { rename: l.rename } : {}),
+    total: l.previous,
+    percent: Math.round(percent * 10) / 10,
+    limit: overCount ? max : maxPercent,
+  };
+}
+
+/** The archive or rename limits, per location and (with several locations) over all, unless approved. */
+function limitTrips(plan: Plan, kind: 'archive' | 'rename', options: GuardOptions): Trip[] {
+  const allowed = kind === 'archive' ? options.allowArchive : options.allowRename;
+  if (allowed !== undefined && plan.totals[kind] <= allowed) return [];
+  const scopes: [string | undefined, { archive: number; rename: number; previous: number }][] =
+    Object.entries(plan.locations);
+  if (scopes.length > 1) scopes.push([undefined, { ...plan.totals, previous: previousTotal(plan) }]);
+  return scopes.flatMap(([slug, l]) => limitTrip(plan, kind, options, slug, l) ?? []);
+}
+
+/**
+ * The guards, checked after the plan and before any byte is uploaded. Pure.
+ * @param plan the plan
+ * @param previous the last good push
+ * @param current this run's facts: emails present and entries per search
+ * @param current.emails emails in this run's rows (lower case)
+ * @param current.searches entries returned per search
+ * @param current.extras rows per location from `extraContacts:` files (not the directory's)
+ * @param options limits and approvals
+ */
+export function checkGuards(
+  plan: Plan,
+  previous: { readonly searches: Readonly<Record<string, number>> } | undefined,
+  current: CurrentFacts,
+  options: GuardOptions,
+): Trip[] {
+  if (options.force) return [];
+  const trips = emptyTrips(plan, current);
   if (previous) {
-    for (const [key, before] of Object.entries(previous.searches)) {
-      if (before > 0 && current.searches[key] === 0) {
-        trips.push({
-          guard: 'incomplete-read',
-          message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
-          // The search key starts with its location's slug (pipeline/searches.ts).
-          location: key.split(' | ')[0] ?? '',
-          search: key,
-          previous: before,
-        });
-      }
-    }
-    const limits = (kind: 'archive' | 'rename'): void => {
-      const allowed = kind === 'archive' ? options.allowArchive : options.allowRename;
-      if (allowed !== undefined && plan.totals[kind] <= allowed) return;
-      const check = (
-        slug: string | undefined,
-        l: { archive: number; rename: number; previous: number },
-      ): void => {
-        const count = l[kind];
-        if (count === 0) return;
-        const percent = l.previous > 0 ? (count / l.previous) * 100 : 100;
-        const max = kind === 'archive' ? options.maxArchive : options.maxRename;
-        const maxPercent = kind === 'archive' ? options.maxArchivePercent : options.maxRenamePercent;
-        const floor = (kind === 'archive' ? options.archiveFloor : options.renameFloor) ?? 0;
-        const overCount = count > max;
-        if (!overCount && (percent <= maxPercent || count <= floor)) return;
-        const scope = slug === undefined ? 'all locations' : label(slug);
-        const example = renameExample(plan.renames, slug);
-        // How many of the archives are renames: a domain rebrand is not a mass leaving.
-        const tail =
-          kind === 'rename'
-            ? `${example && `; e.g. ${example}`} (for each, the vendor archives or disables the old record and creates a new one)`
-            : l.rename > 0
-              ? `; ${l.rename} of them ${l.rename === 1 ? 'is a rename' : 'are renames'} (the same people with a new email or SMS phone)${example && `, e.g. ${example}`}`
-              : '';
-        trips.push({
-          guard: `${kind}-${overCount ? 'limit' : 'percent'}`,
-          message: `would ${kind} ${count} of ${l.previous} contact${l.previous === 1 ? '' : 's'} (${Math.round(percent)}%) in ${scope}; limit ${overCount ? max : `${maxPercent}%${floor > 0 ? ` (counted above ${floor} ${kind}s)` : ''}`}${tail}`,
-          ...(slug === undefined ? {} : { location: slug }),
-          [kind]: count,
-          ...(kind === 'archive' && l.rename > 0 ? { rename: l.rename } : {}),
-          total: l.previous,
-          percent: Math.round(percent * 10) / 10,
-          limit: overCount ? max : maxPercent,
-        });
-      };
-      for (const [slug, l] of Object.entries(plan.locations)) check(slug, l);
-      if (Object.keys(plan.locations).length > 1)
-        check(undefined, { ...plan.totals, previous: previousTotal });
-    };
-    limits('archive');
-    limits('rename');
-    trips.push(...displacedTrips(plan, options.allowArchive, label));
+    trips.push(
+      ...incompleteReadTrips(previous, current),
+      ...limitTrips(plan, 'archive', options),
+      ...limitTrips(plan, 'rename', options),
+      ...displacedTrips(plan, options.allowArchive),
+    );
   }
   const missing = options.mustInclude.filter((e) => !current.emails.has(e));
   if (missing.length > 0) {
@@ -179,11 +217,7 @@ export function checkGuards(
  * take them off the kiosk. However few, they stop the push, so no such archive hides under the
  * limits; `--allow-archive` approves them.
  */
-function displacedTrips(
-  plan: Plan,
-  allowArchive: number | undefined,
-  label: (slug: string) => string,
-): Trip[] {
+function displacedTrips(plan: Plan, allowArchive: number | undefined): Trip[] {
   if (plan.displaced === undefined) return [];
   if (allowArchive !== undefined && plan.totals.archive <= allowArchive) return [];
   return Object.entries(plan.displaced).map(([slug, count]) => ({

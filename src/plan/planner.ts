@@ -352,55 +352,70 @@ export class Planner {
   public async finish(
     contacts: AsyncIterable<StoredContact> | Iterable<StoredContact> | undefined,
   ): Promise<Plan> {
-    const previous = this.previous;
-    const updates = this.updateOld.length;
-    // By update number: the old values of the cells whose hash differs from the new row's (only
-    // the changed cells of updated contacts are held, never whole rows).
+    const { oldValues, renamedFrom } = await this.walkPrevious(contacts);
+    await this.finishUpdates(oldValues);
+    await this.finishRenames(renamedFrom);
+    return this.plan;
+  }
+
+  /**
+   * One pass over the last push's contacts: archive those no row took; keep by update number the old
+   * values of the cells whose hash changed (never whole rows), by old contact how a rename was reached.
+   */
+  private async walkPrevious(
+    contacts: AsyncIterable<StoredContact> | Iterable<StoredContact> | undefined,
+  ): Promise<{ oldValues: Map<number, [number, string][]>; renamedFrom: Map<number, string> }> {
+    const { previous } = this;
     const oldValues = new Map<number, [number, string][]>();
-    // By old contact: how a renamed contact was reached (only renames are held).
     const renamedFrom = new Map<number, string>();
-    if (previous && contacts) {
-      const { rejectedByKey, duplicateRows } = this;
-      // Update numbers ordered by the old contact they update, to meet them in state order.
-      const byOld = Array.from({ length: updates }, (_, u) => u).sort(
-        (a, b) => (this.updateOld.data[a] ?? 0) - (this.updateOld.data[b] ?? 0),
-      );
-      let next = 0;
-      let n = 0;
-      for await (const contact of contacts) {
-        const i = n++;
-        if (previous.isDead(i)) continue;
-        if (this.taken[i] !== TAKEN) {
-          const why = duplicateRows.get(i) ?? rejectedByKey.get(storedIdentity(this.layout, contact.key));
-          if (why?.displaced === true) {
-            const displaced = (this.plan.displaced ??= {});
-            displaced[contact.location] = (displaced[contact.location] ?? 0) + 1;
-          }
-          const entry: PlannedContact = {
-            key: contact.key,
-            location: contact.location,
-            name: displayName(this.layout, contact.cells),
-            ...(contact.source === undefined ? {} : { source: contact.source }),
-            ...(why ? { rejectedBecause: why.reasons } : {}),
-          };
-          if (this.plan.archive.length < this.sample) this.plan.archive.push(entry);
-          this.stores.archive.add(JSON.stringify(entry));
-          this.plan.totals.archive++;
-          this.loc(contact.location).archive++;
-          if (this.taken[i] === CLAIMED) renamedFrom.set(i, reachOf(this.layout, contact.cells));
-          continue;
+    if (!previous || !contacts) return { oldValues, renamedFrom };
+    const updates = this.updateOld.length;
+    const oldOf = this.updateOld.data;
+    // Update numbers ordered by the old contact they update, to meet them in state order.
+    const byOld = [...Array(updates).keys()].sort((a, b) => (oldOf[a] ?? 0) - (oldOf[b] ?? 0));
+    let next = 0;
+    let n = 0;
+    for await (const contact of contacts) {
+      const i = n++;
+      if (previous.isDead(i)) continue;
+      if (this.taken[i] !== TAKEN) {
+        this.archive(contact, i);
+        if (this.taken[i] === CLAIMED) renamedFrom.set(i, reachOf(this.layout, contact.cells));
+        continue;
+      }
+      while (next < updates && oldOf[byOld[next] ?? 0] === i) {
+        const u = byOld[next++] ?? 0;
+        const changed: [number, string][] = [];
+        for (let c = 0; c < this.columns; c++) {
+          const old = contact.cells[c] ?? '';
+          if (hash32(old) !== this.updateCells.data[u * this.columns + c]) changed.push([c, old]);
         }
-        while (next < updates && this.updateOld.data[byOld[next] ?? 0] === i) {
-          const u = byOld[next++] ?? 0;
-          const changed: [number, string][] = [];
-          for (let c = 0; c < this.columns; c++) {
-            const old = contact.cells[c] ?? '';
-            if (hash32(old) !== this.updateCells.data[u * this.columns + c]) changed.push([c, old]);
-          }
-          oldValues.set(u, changed);
-        }
+        oldValues.set(u, changed);
       }
     }
+    return { oldValues, renamedFrom };
+  }
+
+  /** Plan the archive of old contact `i`, with why its row was rejected when it was. */
+  private archive(contact: StoredContact, i: number): void {
+    const why = this.duplicateRows.get(i) ?? this.rejectedByKey.get(storedIdentity(this.layout, contact.key));
+    const displaced = why?.displaced === true ? (this.plan.displaced ??= {}) : undefined;
+    if (displaced) displaced[contact.location] = (displaced[contact.location] ?? 0) + 1;
+    const entry: PlannedContact = {
+      key: contact.key,
+      location: contact.location,
+      name: displayName(this.layout, contact.cells),
+      ...(contact.source === undefined ? {} : { source: contact.source }),
+      ...(why ? { rejectedBecause: why.reasons } : {}),
+    };
+    if (this.plan.archive.length < this.sample) this.plan.archive.push(entry);
+    this.stores.archive.add(JSON.stringify(entry));
+    this.plan.totals.archive++;
+    this.loc(contact.location).archive++;
+  }
+
+  /** The pending updates, completed with their changed columns, old → new. */
+  private async finishUpdates(oldValues: ReadonlyMap<number, [number, string][]>): Promise<void> {
     let u = 0;
     for await (const line of this.stores.pendingUpdate.lines()) {
       const { cells, ...entry } = JSON.parse(line) as PlannedContact & { cells: string[] };
@@ -415,13 +430,17 @@ export class Planner {
       this.stores.update.add(JSON.stringify(entry));
       u++;
     }
+  }
+
+  /** The pending renames whose old contact was archived, from how it was reached to the new key. */
+  private async finishRenames(renamedFrom: ReadonlyMap<number, string>): Promise<void> {
     let r = 0;
     for await (const line of this.stores.pendingRename.lines()) {
       const old = this.renameOld.data[r++] ?? 0;
       const from = renamedFrom.get(old);
-      if (from === undefined || !previous) continue;
+      if (from === undefined || !this.previous) continue;
       const { to, dn, location, name } = JSON.parse(line) as PlannedRename;
-      const was = previous.locationOf(old);
+      const was = this.previous.locationOf(old);
       const entry: PlannedRename = {
         from,
         to,
@@ -435,6 +454,5 @@ export class Planner {
       this.plan.totals.rename++;
       this.loc(was).rename++;
     }
-    return this.plan;
   }
 }

@@ -81,6 +81,49 @@ describe('the layout of src', () => {
     expect(long).toEqual([]);
   });
 
+  it('keeps every function a reader can hold in their head (80 lines at most)', () => {
+    const limit = 80;
+    /** Declarations, methods, accessors, constructors, arrows and function expressions; overload signatures have no body. */
+    const isFunctionWithBody = (node: ts.Node): node is ts.FunctionLikeDeclaration =>
+      (ts.isFunctionDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isGetAccessorDeclaration(node) ||
+        ts.isSetAccessorDeclaration(node) ||
+        ts.isConstructorDeclaration(node) ||
+        ts.isArrowFunction(node) ||
+        ts.isFunctionExpression(node)) &&
+      node.body !== undefined;
+    /** The name a reader would search for: the declared name, or the variable/property an arrow is bound to. */
+    const nameOf = (node: ts.FunctionLikeDeclaration): string => {
+      if (ts.isConstructorDeclaration(node)) return 'constructor';
+      if (node.name !== undefined) return node.name.getText();
+      const parent = node.parent;
+      if (
+        ts.isVariableDeclaration(parent) ||
+        ts.isPropertyAssignment(parent) ||
+        ts.isPropertyDeclaration(parent)
+      )
+        return parent.name.getText();
+      return '(anonymous)';
+    };
+    const long = files.flatMap((file) => {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const found: string[] = [];
+      const visit = (node: ts.Node): void => {
+        if (isFunctionWithBody(node)) {
+          const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+          const last = source.getLineAndCharacterOfPosition(node.getEnd()).line + 1;
+          const lines = last - first + 1;
+          if (lines > limit) found.push(`${rel(file)}:${first} ${nameOf(node)} (${lines} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      return found;
+    });
+    expect(long).toEqual([]);
+  });
+
   it('calls process.exit in one file at most, and bin/ never does', () => {
     const exits = files.filter((f) => /process\.exit\(/.test(readFileSync(f, 'utf8'))).map(rel);
     expect(exits.length).toBeLessThanOrEqual(1);

@@ -3,6 +3,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { loadConfig } from '../../config/load.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import { GuardError, UsageError, describeError } from '../../errors.js';
 import { startMockServer } from '../../mock-server/server.js';
 import { readBundledText } from '../../runtime/assets.js';
@@ -156,10 +157,143 @@ async function listFiles(dir: string, what: (name: string) => string | undefined
   });
 }
 
+/** A demo push with the flags of one step, and when it started. */
+type DemoPush = (extra?: {
+  dryRun?: boolean;
+  allowArchive?: number;
+  firstPush?: boolean;
+}) => Promise<{ startedAt: Date; result: PushResult }>;
+
+/** The real push, as the demo's steps call it: distinct start times, secrets reported, no proxy. */
+function demoPush(config: ResolvedConfig, options: DemoOptions): DemoPush {
+  // Each run's files are named by its start time: keep the stamps apart even on a fast machine.
+  let last = 0;
+  const tick = (): Date => new Date((last = Math.max(Date.now(), last + 1)));
+  return async (extra = {}) => {
+    const startedAt = tick();
+    const result = await push(config, {
+      dryRun: extra.dryRun === true,
+      allowArchive: extra.allowArchive,
+      firstPush: extra.firstPush === true,
+      now: startedAt,
+      onEvent: options.onEvent,
+      onUploadEvent: options.onUploadEvent,
+      onToken: (token) => options.onSecret?.(token),
+      redact: options.redact,
+      signal: options.signal,
+      // No proxy from the environment: the demo talks to 127.0.0.1 only.
+      env: {},
+    });
+    return { startedAt, result };
+  };
+}
+
+/**
+ * The demo's steps: check → push --dry-run → push --first-push → change the directory → push
+ * (stopped by a safety guard, as designed) → push --allow-archive. Each step is recorded as it ends.
+ */
+async function runSteps(
+  config: ResolvedConfig,
+  ldifPath: string,
+  options: DemoOptions,
+  record: (step: DemoStep) => void,
+): Promise<void> {
+  const run = demoPush(config, options);
+  record({
+    kind: 'check',
+    args: ['check'],
+    about: 'Is the config valid, can the directory be read, what would each location send?',
+    result: await untilStopped(check(config, { previewRows: 3, onEvent: options.onEvent }), options.signal),
+  });
+  record({
+    kind: 'push',
+    args: ['push', '--dry-run'],
+    about: 'A dry run writes the CSV and the rejects file for inspection and uploads nothing.',
+    ...(await run({ dryRun: true })),
+  });
+  record({
+    kind: 'push',
+    args: ['push', '--first-push'],
+    about:
+      'The first push: there is no baseline yet, so adsync cannot guard it and asks for it to be approved (--first-push here, where the vendor is empty; `adsync adopt` the file the vendor holds when migrating). Then the upload over HTTPS.',
+    ...(await run({ firstPush: true })),
+  });
+
+  const changed = applyChange(await readFile(ldifPath, 'utf8'));
+  await writeFile(ldifPath, changed.text);
+  record({
+    kind: 'change',
+    about: 'Meanwhile, in the directory: a new hire, a promotion and three leavers (a shift that ended).',
+    file: ldifPath,
+    changes: changed.changes,
+  });
+
+  const archives = changed.changes.filter((c) => c.kind === 'removed').length;
+  try {
+    record({
+      kind: 'push',
+      args: ['push'],
+      about: 'The next push sends only the difference.',
+      ...(await run()),
+    });
+  } catch (error) {
+    if (!(error instanceof GuardError)) throw error;
+    record({
+      kind: 'guard',
+      args: ['push'],
+      about: `The leavers are more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent) and more than ${config.safety.archiveFloor} (safety.archiveFloor, which lets a small site lose a person or two a night): a safety guard stops the push before anything is uploaded, because the vendor would archive those contacts.`,
+      error: { code: error.code, message: error.message, hint: error.hint },
+      ...guardFiles(error),
+    });
+    record({
+      kind: 'push',
+      args: ['push', '--allow-archive', String(archives)],
+      about: 'Approved for this one run, as an admin would after reviewing the plan.',
+      ...(await run({ allowArchive: archives })),
+    });
+  }
+}
+
+/** The CSV, rejects and plan each run wrote, numbered by step (a guard-stopped run wrote them too). */
+function runFiles(steps: readonly DemoStep[]): DemoFile[] {
+  return steps.flatMap((step, i): DemoFile[] => {
+    const files =
+      step.kind === 'push'
+        ? step.result
+        : step.kind === 'guard' && step.files
+          ? { ...step.files, rejectsPath: step.files.csvPath.replace(/\.csv$/, '.rejects.csv') }
+          : undefined;
+    if (!files) return [];
+    return [
+      { what: 'CSV', path: files.csvPath, step: i + 1 },
+      { what: 'rejects', path: files.rejectsPath, step: i + 1 },
+      { what: 'plan', path: files.planPath, step: i + 1 },
+    ];
+  });
+}
+
+/** Every file the demo wrote, in the order a reader would look at them. */
+async function demoFiles(
+  setup: DemoSetup,
+  stateDir: string,
+  steps: readonly DemoStep[],
+): Promise<DemoFile[]> {
+  return [
+    { what: 'config', path: setup.configPath },
+    { what: 'directory (LDIF)', path: setup.ldifPath },
+    { what: 'client secret (mode 600)', path: join(setup.dir, FILES.secret) },
+    { what: 'mock vendor certificate', path: join(setup.dir, FILES.ca) },
+    ...runFiles(steps),
+    ...(await listFiles(stateDir, (name) =>
+      name === 'runs.jsonl' ? 'run history' : name.endsWith('.json') ? 'state (last good push)' : undefined,
+    )),
+    { what: "mock vendor's address book", path: join(setup.dir, FILES.vendor) },
+  ];
+}
+
 /**
  * Run the demo: write a config and a copy of the sample company into `dir`, start the mock
- * vendor in-process, then check → push --dry-run → push → change the directory → push (stopped
- * by a safety guard, as designed) → push --allow-archive. The vendor is always stopped, also
+ * vendor in-process, then run the steps (see {@link runSteps}). The vendor is always stopped, also
  * when a step fails.
  * @param options the directory and the callbacks that show progress
  * @throws {UsageError} when `dir` holds files that are not an earlier demo's
@@ -205,120 +339,16 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     };
     options.onSetup?.(setup);
     const steps: DemoStep[] = [];
-    const record = (step: DemoStep): void => {
+    await runSteps(config, ldifPath, options, (step) => {
       steps.push(step);
       options.onStep?.(step, steps.length);
-    };
-    // Each run's files are named by its start time: keep the stamps apart even on a fast machine.
-    let last = 0;
-    const tick = (): Date => new Date((last = Math.max(Date.now(), last + 1)));
-    const run = async (
-      extra: { dryRun?: boolean; allowArchive?: number; firstPush?: boolean } = {},
-    ): Promise<{
-      startedAt: Date;
-      result: PushResult;
-    }> => {
-      const startedAt = tick();
-      const result = await push(config, {
-        dryRun: extra.dryRun === true,
-        allowArchive: extra.allowArchive,
-        firstPush: extra.firstPush === true,
-        now: startedAt,
-        onEvent: options.onEvent,
-        onUploadEvent: options.onUploadEvent,
-        onToken: (token) => options.onSecret?.(token),
-        redact: options.redact,
-        signal: options.signal,
-        // No proxy from the environment: the demo talks to 127.0.0.1 only.
-        env: {},
-      });
-      return { startedAt, result };
-    };
-
-    record({
-      kind: 'check',
-      args: ['check'],
-      about: 'Is the config valid, can the directory be read, what would each location send?',
-      result: await untilStopped(check(config, { previewRows: 3, onEvent: options.onEvent }), options.signal),
     });
-    record({
-      kind: 'push',
-      args: ['push', '--dry-run'],
-      about: 'A dry run writes the CSV and the rejects file for inspection and uploads nothing.',
-      ...(await run({ dryRun: true })),
-    });
-    record({
-      kind: 'push',
-      args: ['push', '--first-push'],
-      about:
-        'The first push: there is no baseline yet, so adsync cannot guard it and asks for it to be approved (--first-push here, where the vendor is empty; `adsync adopt` the file the vendor holds when migrating). Then the upload over HTTPS.',
-      ...(await run({ firstPush: true })),
-    });
-
-    const changed = applyChange(await readFile(ldifPath, 'utf8'));
-    await writeFile(ldifPath, changed.text);
-    record({
-      kind: 'change',
-      about: 'Meanwhile, in the directory: a new hire, a promotion and three leavers (a shift that ended).',
-      file: ldifPath,
-      changes: changed.changes,
-    });
-
-    const archives = changed.changes.filter((c) => c.kind === 'removed').length;
-    try {
-      record({
-        kind: 'push',
-        args: ['push'],
-        about: 'The next push sends only the difference.',
-        ...(await run()),
-      });
-    } catch (error) {
-      if (!(error instanceof GuardError)) throw error;
-      record({
-        kind: 'guard',
-        args: ['push'],
-        about: `The leavers are more than ${config.safety.maxArchivePercent}% of the warehouse's contacts (safety.maxArchivePercent) and more than ${config.safety.archiveFloor} (safety.archiveFloor, which lets a small site lose a person or two a night): a safety guard stops the push before anything is uploaded, because the vendor would archive those contacts.`,
-        error: { code: error.code, message: error.message, hint: error.hint },
-        ...guardFiles(error),
-      });
-      record({
-        kind: 'push',
-        args: ['push', '--allow-archive', String(archives)],
-        about: 'Approved for this one run, as an admin would after reviewing the plan.',
-        ...(await run({ allowArchive: archives })),
-      });
-    }
 
     const contacts = server.contacts();
-    const runFiles = steps.flatMap((step, i): DemoFile[] => {
-      const files =
-        step.kind === 'push'
-          ? step.result
-          : step.kind === 'guard' && step.files
-            ? { ...step.files, rejectsPath: step.files.csvPath.replace(/\.csv$/, '.rejects.csv') }
-            : undefined;
-      if (!files) return [];
-      return [
-        { what: 'CSV', path: files.csvPath, step: i + 1 },
-        { what: 'rejects', path: files.rejectsPath, step: i + 1 },
-        { what: 'plan', path: files.planPath, step: i + 1 },
-      ];
-    });
-    const files: DemoFile[] = [
-      { what: 'config', path: configPath },
-      { what: 'directory (LDIF)', path: ldifPath },
-      { what: 'client secret (mode 600)', path: join(dir, FILES.secret) },
-      { what: 'mock vendor certificate', path: join(dir, FILES.ca) },
-      ...runFiles,
-      ...(await listFiles(config.stateDir, (name) =>
-        name === 'runs.jsonl' ? 'run history' : name.endsWith('.json') ? 'state (last good push)' : undefined,
-      )),
-      { what: "mock vendor's address book", path: join(dir, FILES.vendor) },
-    ];
     return {
       ...setup,
       steps,
-      files,
+      files: await demoFiles(setup, config.stateDir, steps),
       vendor: {
         active: contacts.filter((c) => c.status === 'active').length,
         archived: contacts.filter((c) => c.status !== 'active').length,

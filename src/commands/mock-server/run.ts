@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { UsageError, describeError } from '../../errors.js';
-import { startMockServer, type MockClient, type MockServer } from '../../mock-server/server.js';
+import {
+  startMockServer,
+  type MockClient,
+  type MockFaults,
+  type MockServer,
+} from '../../mock-server/server.js';
 import type { MockServerCommandOptions } from './options.js';
 
 function parseClient(spec: string, where: string): MockClient {
@@ -17,17 +22,8 @@ function parseClient(spec: string, where: string): MockClient {
   return { id: spec.slice(0, colon), secret: spec.slice(colon + 1) };
 }
 
-/**
- * Start the bundled mock vendor as `adsync mock-server` describes it.
- * @param options command-line options
- * @param cwd working directory for relative paths
- * @returns the running server, the file holding its certificate, and a stop that also removes
- *   that file when adsync chose where it went
- */
-export async function mockServer(
-  options: MockServerCommandOptions,
-  cwd: string,
-): Promise<{ server: MockServer; caFile: string; clients: MockClient[]; stop: () => Promise<void> }> {
+/** The API clients from --client and the --clients file; at least one. */
+function clientsOf(options: MockServerCommandOptions, cwd: string): MockClient[] {
   const clients = options.client.map((c) => parseClient(c, '--client'));
   if (options.clients) {
     let text: string;
@@ -45,20 +41,27 @@ export async function mockServer(
       hint: 'Add --client ID:SECRET (for example --client adsync:demo-secret-123) or --clients FILE.',
     });
   }
+  return clients;
+}
+
+/** The --cert/--key pair as PEM, or undefined for a self-signed one. */
+function tlsOf(options: MockServerCommandOptions, cwd: string): { cert: string; key: string } | undefined {
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new UsageError('--cert and --key go together');
   }
-  let tls: { cert: string; key: string } | undefined;
-  if (options.cert !== undefined && options.key !== undefined) {
-    try {
-      tls = {
-        cert: readFileSync(resolve(cwd, options.cert), 'utf8'),
-        key: readFileSync(resolve(cwd, options.key), 'utf8'),
-      };
-    } catch (error) {
-      throw new UsageError(`cannot read the certificate or key: ${describeError(error)}`);
-    }
+  if (options.cert === undefined || options.key === undefined) return undefined;
+  try {
+    return {
+      cert: readFileSync(resolve(cwd, options.cert), 'utf8'),
+      key: readFileSync(resolve(cwd, options.key), 'utf8'),
+    };
+  } catch (error) {
+    throw new UsageError(`cannot read the certificate or key: ${describeError(error)}`);
   }
+}
+
+/** The faults asked for on the command line (--fail N:STATUS, --retry-after, --drop, --delay). */
+function faultsOf(options: MockServerCommandOptions): Partial<MockFaults> {
   let failNext = 0;
   let failStatus = 503;
   if (options.fail) {
@@ -70,6 +73,29 @@ export async function mockServer(
     failNext = Number(m[1]);
     failStatus = Number(m[2]);
   }
+  return {
+    failNext,
+    failStatus,
+    retryAfterSeconds: options.retryAfter,
+    dropNext: options.drop,
+    delayMs: options.delay,
+  };
+}
+
+/**
+ * Start the bundled mock vendor as `adsync mock-server` describes it.
+ * @param options command-line options
+ * @param cwd working directory for relative paths
+ * @returns the running server, the file holding its certificate, and a stop that also removes
+ *   that file when adsync chose where it went
+ */
+export async function mockServer(
+  options: MockServerCommandOptions,
+  cwd: string,
+): Promise<{ server: MockServer; caFile: string; clients: MockClient[]; stop: () => Promise<void> }> {
+  const clients = clientsOf(options, cwd);
+  const tls = tlsOf(options, cwd);
+  const faults = faultsOf(options);
   const server = await startMockServer({
     host: options.host,
     port: options.port,
@@ -84,13 +110,7 @@ export async function mockServer(
       : [],
     statePath: options.state ? resolve(cwd, options.state) : undefined,
     reset: options.reset,
-    faults: {
-      failNext,
-      failStatus,
-      retryAfterSeconds: options.retryAfter,
-      dropNext: options.drop,
-      delayMs: options.delay,
-    },
+    faults,
   });
   // Without --ca-out the certificate goes to a private temporary folder that stop() removes, so
   // the mock leaves nothing behind; a --ca-out file is the user's and stays.
