@@ -1,6 +1,7 @@
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 
+import { directoryFiles } from '../directory/source.js';
 import type { ResolvedConfig } from './types.js';
 
 /**
@@ -34,17 +35,9 @@ function ownPaths(config: ResolvedConfig, except: string | undefined): OwnPath[]
   const add = (path: string | undefined, what: string): void => {
     if (path !== undefined) paths.push({ path, what });
   };
-  add(config.directory.ldifFile, 'the LDIF file the directory is read from');
-  if (config.directory.ldifValueFiles !== undefined) {
-    paths.push({
-      path: config.directory.ldifValueFiles,
-      what: 'the directory LDIF values are read from',
-      inside: true,
-    });
-  }
+  paths.push(...directoryFiles(config.directory));
   for (const file of config.extraContacts.files) add(file, 'an extraContacts file');
   for (const file of config.secretFiles) add(file, 'a ${file:} secret of the config');
-  add(config.directory.caFile, "the directory's CA file");
   add(config.target.caFile, "the vendor's CA file");
   add(config.notify?.caFile, "the webhook's CA file");
   add(config.schedule?.statusFile, "the scheduler's status file");

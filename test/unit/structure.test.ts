@@ -111,4 +111,42 @@ describe('the layout of src', () => {
   it('names every file in kebab-case', () => {
     expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
   });
+
+  it('keeps each kind of directory source in its folder, and the README names every folder', () => {
+    // A kind named outside its folder: a scheme, the ldif kind, or a test of a kind or flavour.
+    const kindSpecific = [
+      /\b(ldaps?|ldif):\/\/|['"`]ldif:/,
+      /['"`]ldif['"`]/,
+      /\b(kind|flavor)\s*[!=]==?\s*['"`](ad|ldap|ldif)['"`]/,
+      /['"`](ad|ldap|ldif)['"`]\s*[!=]==?\s*[\w.]*\b(kind|flavor)\b/,
+      /\bcase\s+['"`](ad|ldap|ldif)['"`]/,
+    ];
+    const sourceFolder = /^directory\/[^/]+\//;
+    const registry = 'directory/source.ts';
+    const outside = files
+      .map(rel)
+      .filter((f) => !sourceFolder.test(f) && f !== registry)
+      .flatMap((f) => {
+        const text = readFileSync(join(src, f), 'utf8');
+        return kindSpecific
+          .filter((pattern) => pattern.test(text))
+          .map((pattern) => `${f}: ${pattern.source}`);
+      });
+    expect(outside).toEqual([]);
+
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const layout = /## Layout\s+```([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const folders = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    const unnamed = [
+      ...folders(src).filter((d) => !layout.includes(`src/${d}/`)),
+      // The directory's line names each source folder.
+      ...folders(join(src, 'directory'))
+        .filter((d) => !new RegExp(`^src/directory/.*\\b${d}/`, 'm').test(layout))
+        .map((d) => `directory/${d}`),
+    ];
+    expect(unnamed).toEqual([]);
+  });
 });
