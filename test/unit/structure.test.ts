@@ -140,11 +140,12 @@ describe('the layout of src', () => {
       readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
         .map((d) => d.name);
+    // The directory's entry (up to the next folder's) names each source folder.
+    const directoryEntry = /^src\/directory\/[\s\S]*?(?=^src\/)/m.exec(layout)?.[0] ?? '';
     const unnamed = [
       ...folders(src).filter((d) => !layout.includes(`src/${d}/`)),
-      // The directory's line names each source folder.
       ...folders(join(src, 'directory'))
-        .filter((d) => !new RegExp(`^src/directory/.*\\b${d}/`, 'm').test(layout))
+        .filter((d) => !new RegExp(`\\b${d}/`).test(directoryEntry))
         .map((d) => `directory/${d}`),
     ];
     expect(unnamed).toEqual([]);
