@@ -1,6 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { Redactor } from '../config/secrets.js';
-import { directorySecrets } from '../directory/source.js';
 import type { ConnectionInfo } from '../directory/types.js';
 import { urlCredentials } from '../util/url-secrets.js';
 
@@ -26,7 +25,7 @@ export function registerSecrets(
   redactor.add(...secrets);
   const { directory, target, notify } = config;
   for (const value of [
-    ...directorySecrets(directory).map((s) => s.value),
+    ...directory.secrets.map((s) => s.value),
     target.clientSecret,
     target.apiKey,
     notify?.webhook,

@@ -1,7 +1,6 @@
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 
-import { directoryFiles } from '../directory/source.js';
 import type { ResolvedConfig } from './types.js';
 
 /**
@@ -35,7 +34,7 @@ function ownPaths(config: ResolvedConfig, except: string | undefined): OwnPath[]
   const add = (path: string | undefined, what: string): void => {
     if (path !== undefined) paths.push({ path, what });
   };
-  paths.push(...directoryFiles(config.directory));
+  paths.push(...config.directory.files);
   for (const file of config.extraContacts.files) add(file, 'an extraContacts file');
   for (const file of config.secretFiles) add(file, 'a ${file:} secret of the config');
   add(config.target.caFile, "the vendor's CA file");

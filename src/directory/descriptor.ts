@@ -11,26 +11,6 @@ import type { DirectorySource, LocationConfig, SourceIssue, SourceSettings } fro
 /** The `directory:` section as the schema read it: `kind` and any source's keys. */
 export type DirectoryInput = { kind: string } & Record<string, unknown>;
 
-/** A secret a source's settings hold. */
-export interface SourceSecret {
-  /** Its key path, e.g. `directory.bindPassword`. */
-  key: string;
-  /** What it is called in a warning (never its value). */
-  label: string;
-  /** The value, when set. */
-  value: string | undefined;
-}
-
-/** A file (or directory, `inside`) a source's settings make adsync read. */
-export interface SourceFile {
-  /** Absolute path. */
-  path: string;
-  /** What it is, for messages. */
-  what: string;
-  /** A directory whose every file counts. */
-  inside?: boolean;
-}
-
 /** What a rule of a source sees. */
 export interface SourceRuleContext<S extends SourceSettings> {
   /** The `directory:` section as written (schema-valid). */
@@ -76,10 +56,6 @@ export interface SourceDescriptor<S extends SourceSettings> {
   create(settings: S, endpoint?: string): DirectorySource;
   /** What `adsync check` tries one by one: server URLs, or the file. */
   endpoints(settings: S): string[];
-  /** The secrets its settings hold. */
-  secrets(settings: S): SourceSecret[];
-  /** The files its settings make adsync read. */
-  files(settings: S): SourceFile[];
   /** The `directory:` and `locations:` sections of `adsync init`'s starter config, per kind it has one for. */
   starters: Readonly<Record<string, { directory: string; locations: string }>>;
 }

@@ -1,12 +1,6 @@
 import type { z } from 'zod';
 
-import type {
-  DirectoryInput,
-  SourceDescriptor,
-  SourceFile,
-  SourceRuleContext,
-  SourceSecret,
-} from './descriptor.js';
+import type { DirectoryInput, SourceDescriptor, SourceRuleContext } from './descriptor.js';
 import { ldapSource } from './ldap/descriptor.js';
 import { ldifSource } from './ldif/descriptor.js';
 import type { DirectorySource, SourceIssue, SourceSettings } from './types.js';
@@ -34,8 +28,6 @@ function registered<S extends SourceSettings>(source: SourceDescriptor<S>) {
     create: (settings: SourceSettings, endpoint?: string): DirectorySource =>
       source.create(own(settings), endpoint),
     endpoints: (settings: SourceSettings): string[] => source.endpoints(own(settings)),
-    secrets: (settings: SourceSettings): SourceSecret[] => source.secrets(own(settings)),
-    files: (settings: SourceSettings): SourceFile[] => source.files(own(settings)),
   };
 }
 
@@ -107,22 +99,6 @@ export function createDirectorySource(settings: SourceSettings, endpoint?: strin
  */
 export function directoryEndpoints(settings: SourceSettings): string[] {
   return sourceOf(settings.kind).endpoints(settings);
-}
-
-/**
- * The secrets the directory settings hold (a bind password).
- * @param settings the resolved directory settings
- */
-export function directorySecrets(settings: SourceSettings): SourceSecret[] {
-  return sourceOf(settings.kind).secrets(settings);
-}
-
-/**
- * The files the directory settings make adsync read (a CA file, an LDIF export).
- * @param settings the resolved directory settings
- */
-export function directoryFiles(settings: SourceSettings): SourceFile[] {
-  return sourceOf(settings.kind).files(settings);
 }
 
 /**

@@ -29,6 +29,33 @@ export interface SourceSettings {
   readonly flavor: DirectoryKind;
   /** Whether a location's groups count nested membership unless it says (`nested:`). */
   readonly nestedGroups: boolean;
+  /**
+   * The secrets the settings hold (a bind password), so the CLI can hide them without loading
+   * any source.
+   */
+  readonly secrets: readonly SourceSecret[];
+  /** The files the settings make adsync read (a CA file, an LDIF export), never to be written. */
+  readonly files: readonly SourceFile[];
+}
+
+/** A file (or directory, `inside`) a source's settings make adsync read. */
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  /** What it is, for messages. */
+  what: string;
+  /** A directory whose every file counts. */
+  inside?: boolean;
+}
+
+/** A secret a source's settings hold. */
+export interface SourceSecret {
+  /** Its key path, e.g. `directory.bindPassword`. */
+  key: string;
+  /** What it is called in a warning (never its value). */
+  label: string;
+  /** The value, when set. */
+  value: string | undefined;
 }
 
 /** One configured location entry (entries sharing a slug form one location). */

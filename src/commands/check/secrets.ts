@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 
 import { Redactor, SHORT_SECRET } from '../../config/secrets.js';
 import type { ResolvedConfig } from '../../config/types.js';
-import { directorySecrets } from '../../directory/source.js';
 
 /** One secret of the config, by the key that holds it. */
 export interface ConfigSecret {
@@ -23,7 +22,7 @@ export interface ConfigSecret {
 export function configSecrets(config: ResolvedConfig): ConfigSecret[] {
   const found: ConfigSecret[] = [];
   const secrets = [
-    ...directorySecrets(config.directory),
+    ...config.directory.secrets,
     {
       key: 'target.clientSecret',
       label: 'the client secret (target.clientSecret)',

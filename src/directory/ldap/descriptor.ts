@@ -25,14 +25,5 @@ export const ldapSource: SourceDescriptor<LdapServerSettings> = {
       false,
     ),
   endpoints: (settings) => settings.urls,
-  secrets: (settings) => [
-    {
-      key: 'directory.bindPassword',
-      label: 'the bind password (directory.bindPassword)',
-      value: settings.bindPassword,
-    },
-  ],
-  files: (settings) =>
-    settings.caFile === undefined ? [] : [{ path: settings.caFile, what: "the directory's CA file" }],
   starters: SERVER_STARTERS,
 };

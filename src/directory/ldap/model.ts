@@ -35,7 +35,10 @@ const modelInput = z.object(MODEL_KEYS);
  * @param input the section (schema-valid)
  * @param flavor the directory's flavour (picks the default user filter)
  */
-export function modelSettings(input: DirectoryInput, flavor: DirectoryKind): Omit<LdapModelSettings, 'kind'> {
+export function modelSettings(
+  input: DirectoryInput,
+  flavor: DirectoryKind,
+): Omit<LdapModelSettings, 'kind' | 'secrets' | 'files'> {
   const d = modelInput.parse(input);
   return {
     flavor,

@@ -81,6 +81,7 @@ const urlList = (url: string | string[] | undefined): string[] =>
  */
 export function serverSettings(input: DirectoryInput, baseDir: string): LdapServerSettings {
   const d = serverInput.parse(input);
+  const caFile = d.caFile === undefined ? undefined : resolve(baseDir, d.caFile);
   return {
     kind: d.kind,
     ...modelSettings(input, d.kind),
@@ -88,11 +89,19 @@ export function serverSettings(input: DirectoryInput, baseDir: string): LdapServ
     bindDN: d.bindDN,
     bindPassword: d.bindPassword,
     startTLS: d.startTLS ?? false,
-    caFile: d.caFile === undefined ? undefined : resolve(baseDir, d.caFile),
+    caFile,
     tlsMinVersion: d.tlsMinVersion ?? 'TLSv1.2',
     pageSize: d.pageSize ?? 500,
     connectTimeoutMs: (d.connectTimeoutSeconds ?? 10) * 1000,
     timeoutMs: (d.timeoutSeconds ?? 60) * 1000,
+    secrets: [
+      {
+        key: 'directory.bindPassword',
+        label: 'the bind password (directory.bindPassword)',
+        value: d.bindPassword,
+      },
+    ],
+    files: caFile === undefined ? [] : [{ path: caFile, what: "the directory's CA file" }],
   };
 }
 

@@ -51,12 +51,21 @@ const fileInput = z.object(FILE_KEYS);
  */
 function fileSettings(input: DirectoryInput, baseDir: string): LdifSettings {
   const d = fileInput.parse(input);
+  // Without a file the config is refused (see issues) before anything reads it.
+  const file = resolve(baseDir, d.file ?? '');
+  const valueFiles = d.valueFiles === undefined ? undefined : resolve(baseDir, d.valueFiles);
   return {
     kind: 'ldif',
     ...modelSettings(input, d.flavor ?? 'ldap'),
-    // Without a file the config is refused (see issues) before anything reads it.
-    file: resolve(baseDir, d.file ?? ''),
-    valueFiles: d.valueFiles === undefined ? undefined : resolve(baseDir, d.valueFiles),
+    file,
+    valueFiles,
+    secrets: [],
+    files: [
+      { path: file, what: 'the LDIF file the directory is read from' },
+      ...(valueFiles === undefined
+        ? []
+        : [{ path: valueFiles, what: 'the directory LDIF values are read from', inside: true }]),
+    ],
   };
 }
 
@@ -87,12 +96,5 @@ export const ldifSource: SourceDescriptor<LdifSettings> = {
       true,
     ),
   endpoints: (settings) => [ldifUrl(settings.file)],
-  secrets: () => [],
-  files: (settings) => [
-    { path: settings.file, what: 'the LDIF file the directory is read from' },
-    ...(settings.valueFiles === undefined
-      ? []
-      : [{ path: settings.valueFiles, what: 'the directory LDIF values are read from', inside: true }]),
-  ],
   starters: {},
 };
