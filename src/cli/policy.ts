@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { Redactor } from '../config/secrets.js';
 import type { ConnectionInfo } from '../directory/types.js';
-import { isLoopbackHost } from '../util/loopback.js';
 import { urlCredentials } from '../util/url-secrets.js';
 
 /**
@@ -26,7 +25,7 @@ export function registerSecrets(
   redactor.add(...secrets);
   const { directory, target, notify } = config;
   for (const value of [
-    directory.bindPassword,
+    ...directory.secrets.map((s) => s.value),
     target.clientSecret,
     target.apiKey,
     notify?.webhook,
@@ -38,12 +37,10 @@ export function registerSecrets(
 }
 
 /**
- * The warning for a password bind over a plain connection to a host other than this one.
+ * The warning for a directory reached in a way that exposes a secret (a password bind over a
+ * plain connection to a host other than this one); the source knows when that is.
  * @param c the connection made
  */
 export function cleartextBindWarning(c: ConnectionInfo): string | undefined {
-  // An LDIF file (ldif:///…) has no connection and no password.
-  if (c.tlsVersion !== undefined || c.boundAs === 'anonymous' || !/^ldaps?:/i.test(c.url)) return undefined;
-  if (isLoopbackHost(new URL(c.url).hostname)) return undefined;
-  return `the bind password went to ${c.url} without TLS: use ldaps:// or directory.startTLS: true`;
+  return c.warning;
 }

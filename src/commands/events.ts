@@ -10,13 +10,9 @@ import type { Line } from './output.js';
 export function exportEventLines(event: ExportEvent): Line[] {
   let text: string;
   switch (event.type) {
-    case 'connected': {
-      const c = event.connection;
-      text = c.url.startsWith('ldif:')
-        ? `reading ${c.url}`
-        : `connected to ${c.url}${c.tlsVersion ? ` (${c.tlsVersion})` : ' (no TLS)'} as ${c.boundAs}`;
+    case 'connected':
+      text = event.connection.summary;
       break;
-    }
     case 'search':
       text = `searching ${event.base} for location ${event.location || '(all)'} with ${event.filter}`;
       break;

@@ -131,7 +131,7 @@ function formatIssues(issues: readonly ConfigIssue[], parsed: ConfigSource): str
  */
 function caFileIssues(config: ResolvedConfig): ConfigIssue[] {
   const files: [string, string | undefined][] = [
-    ['directory', config.directory.caFile],
+    ['directory', 'caFile' in config.directory ? config.directory.caFile : undefined],
     ['target', config.target.caFile],
     ['notify', config.notify?.caFile],
   ];

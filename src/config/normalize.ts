@@ -2,9 +2,7 @@ import { dirname, resolve } from 'node:path';
 
 import { isSupportedCountry } from 'libphonenumber-js';
 
-import { DEFAULT_USER_FILTERS } from '../directory/filter.js';
-import { ldifUrl } from '../directory/ldif/source.js';
-import type { DirectoryKind } from '../directory/types.js';
+import { resolveDirectory } from '../directory/source.js';
 import { emailKey } from '../mapping/cells.js';
 import { compileLayout } from '../vendors/registry.js';
 import type { ConfigInput } from './schema.js';
@@ -37,54 +35,29 @@ export function normalizeConfig(
   secretFiles: readonly string[] = [],
 ): { config: ResolvedConfig; issues: ConfigIssue[] } {
   const baseDir = dirname(filepath);
-  const d = input.directory;
-  // kind: ldif reads a file with the defaults of the directory it was exported from (flavor).
-  const kind: DirectoryKind = d.kind === 'ldif' ? (d.flavor ?? 'ldap') : d.kind;
-  const ldifFile = d.kind === 'ldif' && d.file !== undefined ? resolve(baseDir, d.file) : undefined;
-  const configuredUrls = d.url === undefined ? [] : Array.isArray(d.url) ? d.url : [d.url];
-  const urls = ldifFile === undefined ? configuredUrls : [ldifUrl(ldifFile)];
-
+  const directory = resolveDirectory(input.directory, baseDir);
   const locations = input.locations.map((l, index): LocationConfig => ({
     index,
     slug: l.slug ?? '',
     ous: l.ous ?? [],
     groups: l.groups ?? [],
     scope: l.scope ?? 'sub',
-    nested: l.nested ?? kind === 'ad',
+    nested: l.nested ?? directory.nestedGroups,
   }));
   const country = input.phone?.defaultCountry;
   const stateDir = resolve(baseDir, input.state?.dir ?? './adsync-state');
-
   const target = normalizeTarget(input.target, baseDir, missing);
   const { set, issues } = compileLayout({
     profile: input.target.profile,
     locationColumn: input.target.locationColumn,
-    kind,
+    kind: directory.flavor,
     columns: input.columns,
   });
-
   return {
     config: {
       filepath,
       secretFiles: [...secretFiles],
-      directory: {
-        kind,
-        urls,
-        ldifFile,
-        ldifValueFiles:
-          d.kind === 'ldif' && d.valueFiles !== undefined ? resolve(baseDir, d.valueFiles) : undefined,
-        bindDN: d.bindDN,
-        bindPassword: d.bindPassword,
-        startTLS: d.startTLS ?? false,
-        caFile: d.caFile === undefined ? undefined : resolve(baseDir, d.caFile),
-        tlsMinVersion: d.tlsMinVersion ?? 'TLSv1.2',
-        baseDN: d.baseDN,
-        userFilter: d.userFilter ?? DEFAULT_USER_FILTERS[kind],
-        filter: d.filter,
-        pageSize: d.pageSize ?? 500,
-        connectTimeoutMs: (d.connectTimeoutSeconds ?? 10) * 1000,
-        timeoutMs: (d.timeoutSeconds ?? 60) * 1000,
-      },
+      directory,
       locations,
       target: target.target,
       layout: set,
@@ -101,44 +74,60 @@ export function normalizeConfig(
         slugs: [...new Set(locations.map((l) => l.slug))],
       },
       phone: { defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined },
-      safety: {
-        maxArchive: input.safety?.maxArchive ?? 25,
-        maxArchivePercent: input.safety?.maxArchivePercent ?? 10,
-        archiveFloor: input.safety?.archiveFloor ?? DEFAULT_FLOOR,
-        maxRename: input.safety?.maxRename ?? 25,
-        maxRenamePercent: input.safety?.maxRenamePercent ?? 10,
-        renameFloor: input.safety?.renameFloor ?? DEFAULT_FLOOR,
-        mustInclude: (input.safety?.mustInclude ?? []).map(emailKey),
-        lockTimeoutMinutes: input.safety?.lockTimeoutMinutes ?? 120,
-      },
+      safety: safetySettings(input.safety),
       stateDir,
-      schedule: input.schedule && {
-        cron: input.schedule.cron,
-        timezone: input.schedule.timezone,
-        randomDelayMs: Math.round((input.schedule.randomDelayMinutes ?? 0) * 60_000),
-        statusFile:
-          input.schedule.statusFile === undefined
-            ? resolve(stateDir, 'schedule-status.json')
-            : resolve(baseDir, input.schedule.statusFile),
-      },
-      runTimeoutMs: Math.round((input.schedule?.timeoutMinutes ?? 30) * 60_000),
-      logging: input.logging && {
-        file: resolve(baseDir, input.logging.file),
-        level: input.logging.level ?? 'info',
-        maxBytes: Math.round((input.logging.maxSizeMB ?? 10) * 1024 * 1024),
-        keep: input.logging.keep ?? 5,
-      },
-      notify: input.notify && {
-        webhook: input.notify.webhook,
-        on: input.notify.on ?? ['failure', 'guard'],
-        caFile: input.notify.caFile === undefined ? undefined : resolve(baseDir, input.notify.caFile),
-      },
-      output: {
-        dir: resolve(baseDir, input.output?.dir ?? './adsync-output'),
-        keep: input.output?.keep ?? 30,
-        bom: input.output?.bom ?? false,
-      },
+      ...runSettings(input, baseDir, stateDir),
     },
     issues: [...target.issues, ...issues],
+  };
+}
+
+/** The guards' limits, defaults applied. */
+function safetySettings(safety: ConfigInput['safety']): ResolvedConfig['safety'] {
+  return {
+    maxArchive: safety?.maxArchive ?? 25,
+    maxArchivePercent: safety?.maxArchivePercent ?? 10,
+    archiveFloor: safety?.archiveFloor ?? DEFAULT_FLOOR,
+    maxRename: safety?.maxRename ?? 25,
+    maxRenamePercent: safety?.maxRenamePercent ?? 10,
+    renameFloor: safety?.renameFloor ?? DEFAULT_FLOOR,
+    mustInclude: (safety?.mustInclude ?? []).map(emailKey),
+    lockTimeoutMinutes: safety?.lockTimeoutMinutes ?? 120,
+  };
+}
+
+/** How runs happen and what they leave: schedule, time limit, log, notifications, output files. */
+function runSettings(
+  input: ConfigInput,
+  baseDir: string,
+  stateDir: string,
+): Pick<ResolvedConfig, 'schedule' | 'runTimeoutMs' | 'logging' | 'notify' | 'output'> {
+  return {
+    schedule: input.schedule && {
+      cron: input.schedule.cron,
+      timezone: input.schedule.timezone,
+      randomDelayMs: Math.round((input.schedule.randomDelayMinutes ?? 0) * 60_000),
+      statusFile:
+        input.schedule.statusFile === undefined
+          ? resolve(stateDir, 'schedule-status.json')
+          : resolve(baseDir, input.schedule.statusFile),
+    },
+    runTimeoutMs: Math.round((input.schedule?.timeoutMinutes ?? 30) * 60_000),
+    logging: input.logging && {
+      file: resolve(baseDir, input.logging.file),
+      level: input.logging.level ?? 'info',
+      maxBytes: Math.round((input.logging.maxSizeMB ?? 10) * 1024 * 1024),
+      keep: input.logging.keep ?? 5,
+    },
+    notify: input.notify && {
+      webhook: input.notify.webhook,
+      on: input.notify.on ?? ['failure', 'guard'],
+      caFile: input.notify.caFile === undefined ? undefined : resolve(baseDir, input.notify.caFile),
+    },
+    output: {
+      dir: resolve(baseDir, input.output?.dir ?? './adsync-output'),
+      keep: input.output?.keep ?? 30,
+      bom: input.output?.bom ?? false,
+    },
   };
 }

@@ -34,17 +34,9 @@ function ownPaths(config: ResolvedConfig, except: string | undefined): OwnPath[]
   const add = (path: string | undefined, what: string): void => {
     if (path !== undefined) paths.push({ path, what });
   };
-  add(config.directory.ldifFile, 'the LDIF file the directory is read from');
-  if (config.directory.ldifValueFiles !== undefined) {
-    paths.push({
-      path: config.directory.ldifValueFiles,
-      what: 'the directory LDIF values are read from',
-      inside: true,
-    });
-  }
+  paths.push(...config.directory.files);
   for (const file of config.extraContacts.files) add(file, 'an extraContacts file');
   for (const file of config.secretFiles) add(file, 'a ${file:} secret of the config');
-  add(config.directory.caFile, "the directory's CA file");
   add(config.target.caFile, "the vendor's CA file");
   add(config.notify?.caFile, "the webhook's CA file");
   add(config.schedule?.statusFile, "the scheduler's status file");

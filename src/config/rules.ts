@@ -1,7 +1,7 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 
-import { filterProblem } from '../directory/filter.js';
+import { directoryIssues } from '../directory/source.js';
 import { quoteValue } from '../util/quote-value.js';
 import { isFormulaLike } from '../util/spreadsheet.js';
 import { urlCredentials } from '../util/url-secrets.js';
@@ -28,137 +28,14 @@ export interface RuleContext {
 /** One cross-field rule. */
 export type ConfigRule = (context: RuleContext) => ConfigIssue[];
 
-/** Keys that only mean something for a directory server, refused with kind: ldif. */
-const SERVER_KEYS = [
-  'url',
-  'bindDN',
-  'bindPassword',
-  'startTLS',
-  'caFile',
-  'tlsMinVersion',
-  'pageSize',
-  'connectTimeoutSeconds',
-  'timeoutSeconds',
-] as const;
-
-/** A server needs a URL and no file; an LDIF file needs a file and no server settings. */
-export function directorySource({ input }: RuleContext): ConfigIssue[] {
-  const d = input.directory;
-  if (d.kind === 'ldif') {
-    const issues: ConfigIssue[] = SERVER_KEYS.filter((key) => d[key] !== undefined).map((key) => ({
-      path: ['directory', key],
-      message:
-        'is for a directory server, but kind: ldif reads directory.file: remove it (or use kind: ad or ldap to read a server)',
-    }));
-    if (d.file === undefined) {
-      issues.push({
-        path: ['directory', 'file'],
-        message: 'is required with kind: ldif (the LDIF export to read, relative to this config file)',
-      });
-    }
-    return issues;
-  }
-  const issues: ConfigIssue[] = (['file', 'valueFiles', 'flavor'] as const)
-    .filter((key) => d[key] !== undefined)
-    .map((key) => ({
-      path: ['directory', key],
-      message: `is only used with kind: ldif; kind: ${d.kind} reads the server at directory.url: remove it`,
-    }));
-  if (d.url === undefined) {
-    issues.push({
-      path: ['directory', 'url'],
-      message: `is required with kind: ${d.kind} (e.g. ldaps://dc1.corp.example.com); to read an LDIF export use kind: ldif with directory.file`,
-    });
-  }
-  return issues;
-}
-
-/** StartTLS upgrades a plain connection: an ldaps:// URL already is TLS. */
-export function startTlsNeedsPlainUrl({ input, config }: RuleContext): ConfigIssue[] {
-  const d = input.directory;
-  if (d.startTLS !== true) return [];
-  return config.directory.urls.flatMap((url, i): ConfigIssue[] =>
-    /^ldaps:/i.test(url)
-      ? [
-          {
-            path: ['directory', 'url', ...(Array.isArray(d.url) ? [i] : [])],
-            message: `${url} is already TLS (ldaps://); startTLS needs an ldap:// URL — use one or the other`,
-          },
-        ]
-      : [],
-  );
-}
-
-/** A bind DN and its password come together; an empty password would bind unauthenticated. */
-export function bindCredentials({ input }: RuleContext): ConfigIssue[] {
-  const d = input.directory;
-  const issues: ConfigIssue[] = [];
-  if (d.bindPassword !== undefined && d.bindDN === undefined) {
-    issues.push({ path: ['directory', 'bindDN'], message: 'bindPassword is set but bindDN is missing' });
-  }
-  if (d.bindDN !== undefined && (d.bindPassword === undefined || d.bindPassword === '')) {
-    issues.push({
-      path: ['directory', 'bindPassword'],
-      message:
-        'bindDN is set but bindPassword is missing or empty (an empty password would be an unauthenticated bind)',
-    });
-  }
-  return issues;
-}
-
-/** The user filters must parse, as the server (and the LDIF source) will read them. */
-export function directoryFilters({ input }: RuleContext): ConfigIssue[] {
-  return (['filter', 'userFilter'] as const).flatMap((key): ConfigIssue[] => {
-    const value = input.directory[key];
-    const problem = value === undefined ? undefined : filterProblem(value);
-    return problem ? [{ path: ['directory', key], message: `is not a valid LDAP filter: ${problem}` }] : [];
+/** The `directory:` section and the locations' selections follow their source's rules. */
+export function directorySource({ input, config }: RuleContext): ConfigIssue[] {
+  return directoryIssues({
+    input: input.directory,
+    settings: config.directory,
+    locationsInput: input.locations,
+    locations: config.locations,
   });
-}
-
-/** Each location searches somewhere, and nested groups need AD's in-chain rule. */
-export function locationSearches({ input, config }: RuleContext): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const l of config.locations) {
-    if (l.ous.length === 0 && l.groups.length === 0) {
-      issues.push({ path: ['locations', l.index], message: 'a location needs ous, groups, or both' });
-    }
-    if (l.ous.length === 0 && l.groups.length > 0 && config.directory.baseDN === undefined) {
-      issues.push({
-        path: ['locations', l.index, 'groups'],
-        message: 'a location with groups and no ous searches from directory.baseDN, which is not set',
-      });
-    }
-    if (input.locations[l.index]?.nested === true && config.directory.kind === 'ldap') {
-      issues.push({
-        path: ['locations', l.index, 'nested'],
-        message: `nested group membership uses the Active Directory in-chain rule; with ${input.directory.kind === 'ldif' ? 'flavor' : 'kind'}: ldap only direct memberOf works`,
-      });
-    }
-  }
-  return issues;
-}
-
-/**
- * A DN split by YAML: in a flow list (`ous: [ou=hq,dc=corp,dc=com]`) every comma separates
- * items, so one DN becomes single RDNs (`ou=hq`, `dc=corp`, `dc=com`) that each search or match
- * nothing, and the run fails far from the cause. Caught here, with the line to write instead.
- */
-export function splitDns({ config }: RuleContext): ConfigIssue[] {
-  const rdn = /^[A-Za-z][\w-]*=[^,]*$/;
-  return config.locations.flatMap((l) =>
-    (['ous', 'groups'] as const).flatMap((key): ConfigIssue[] => {
-      const list = l[key];
-      const split =
-        list.length > 1 && list.every((v) => rdn.test(v.trim())) && list.some((v) => /^dc=/i.test(v.trim()));
-      if (!split) return [];
-      return [
-        {
-          path: ['locations', l.index, key],
-          message: `looks like one DN split at its commas (${list.join(', ')}): in a [a, b] list YAML splits at every comma; quote the DN: ${key}: ["${list.map((v) => v.trim()).join(',')}"], or write one DN per line under ${key}:`,
-        },
-      ];
-    }),
-  );
 }
 
 /** Control, invisible and separator characters: a slug holding one names no vendor location. */
@@ -266,20 +143,12 @@ export function notifyOverTls({ input }: RuleContext): ConfigIssue[] {
 }
 
 /**
- * No credential inside a URL: `ldaps://cn=x:PW@host`, `https://user:PW@vendor/…` or
- * `?client_secret=…` would reach check's output, reports, logs and the history. The message
- * never repeats the URL.
+ * No credential inside a URL: `https://user:PW@vendor/…` or `?client_secret=…` would reach
+ * check's output, reports, logs and the history. The message never repeats the URL. (A
+ * directory URL is its source's rule.)
  */
 export function credentialsInUrls({ input }: RuleContext): ConfigIssue[] {
-  const d = input.directory;
   const urls: [(string | number)[], string, string][] = [
-    ...(d.url === undefined ? [] : Array.isArray(d.url) ? d.url : [d.url]).map(
-      (url, i): [(string | number)[], string, string] => [
-        Array.isArray(d.url) ? ['directory', 'url', i] : ['directory', 'url'],
-        url,
-        'directory.bindDN and directory.bindPassword',
-      ],
-    ),
     ...(['uploadUrl', 'tokenUrl'] as const).flatMap((key): [(string | number)[], string, string][] => {
       const url = input.target[key];
       return url === undefined
@@ -327,16 +196,11 @@ export function runLimitWithinLock({ input, config }: RuleContext): ConfigIssue[
 /** Every cross-field rule, in the order their issues are listed. */
 export const CONFIG_RULES: readonly ConfigRule[] = [
   directorySource,
-  startTlsNeedsPlainUrl,
-  bindCredentials,
-  locationSearches,
-  splitDns,
   locationSlugs,
   customLocationColumn,
   phoneCountry,
   scheduleTimes,
   notifyOverTls,
-  directoryFilters,
   credentialsInUrls,
   runLimitWithinLock,
 ];

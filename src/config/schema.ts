@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { DIRECTORY_FLAVORS, SEARCH_SCOPES, SOURCE_KINDS, TLS_VERSIONS } from '../directory/types.js';
+import { describeKinds, sourceKeys, sourceKinds } from '../directory/source.js';
+import { SEARCH_SCOPES, TLS_VERSIONS } from '../directory/types.js';
 import { FORMATS, MULTI_MODES, type ColumnInput } from '../mapping/types.js';
 import { PROFILE_NAMES } from '../vendors/names.js';
 
@@ -9,13 +10,6 @@ import { PROFILE_NAMES } from '../vendors/names.js';
  * cross-field rules live in `normalize.ts`. Every object is strict so that a typo is an error
  * with a suggestion, not a silently ignored key.
  */
-
-const ldapUrl = z
-  .string()
-  .regex(
-    /^ldaps?:\/\/[^\s/]+\/?$/i,
-    'an LDAP URL such as ldaps://dc1.corp.example.com or ldap://127.0.0.1:389',
-  );
 
 /** Levels of the JSON-lines log. */
 export const LOG_LEVELS = ['info', 'debug'] as const;
@@ -75,63 +69,13 @@ const columnSchema: z.ZodType<ColumnInput> = z.union([
   columnObjectSchema,
 ]);
 
+/**
+ * The `directory:` section: `kind`, and the keys of every kind of source (each source folder
+ * owns its keys and what they mean; a key of another kind is refused by a rule that says so).
+ */
 const directorySchema = z.strictObject({
-  kind: z
-    .enum(SOURCE_KINDS)
-    .describe(
-      'ad | ldap: a directory server, and the default user filter and attribute mapping; ldif: read an LDIF export (directory.file) instead of a server.',
-    ),
-  url: z
-    .union([ldapUrl, z.array(ldapUrl).min(1)])
-    .optional()
-    .describe(
-      'Directory server URL, or a list tried in order when a server cannot be reached (required for ad and ldap).',
-    ),
-  file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      'kind: ldif only: the LDIF file to read (ldifde -f or ldapsearch -LLL output), relative to the config file.',
-    ),
-  valueFiles: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      'kind: ldif only: a directory whose files "attribute:< file://…" lines may read (ldapsearch -t writes values there), relative to the config file. Without it such lines are refused: an LDIF file must not pull other files into the export.',
-    ),
-  flavor: z
-    .enum(DIRECTORY_FLAVORS)
-    .optional()
-    .describe(
-      'kind: ldif only: what the file was exported from; picks the default user filter and mapping like kind (default ldap).',
-    ),
-  bindDN: z.string().min(1).optional().describe('DN (or UPN on AD) to bind as; omit for an anonymous bind.'),
-  bindPassword: z.string().optional().describe('Bind password; use ${env:NAME} or ${file:PATH}.'),
-  startTLS: z.boolean().optional().describe('Upgrade an ldap:// connection with StartTLS before binding.'),
-  caFile: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('PEM file with the CA(s) that issued the server certificate.'),
-  tlsMinVersion: z.enum(TLS_VERSIONS).optional().describe('Lowest TLS version accepted (default TLSv1.2).'),
-  baseDN: z.string().min(1).optional().describe('Search base for locations that list groups but no OUs.'),
-  userFilter: z.string().min(1).optional().describe("Replaces the kind's default user filter."),
-  filter: z.string().min(1).optional().describe("Extra LDAP filter ANDed with the kind's user filter."),
-  pageSize: z
-    .int()
-    .min(1)
-    .max(10000)
-    .optional()
-    .describe('Entries per page for paged searches (default 500).'),
-  connectTimeoutSeconds: z.number().positive().max(600).optional().describe('Connect timeout (default 10).'),
-  timeoutSeconds: z
-    .number()
-    .positive()
-    .max(3600)
-    .optional()
-    .describe('Timeout for each LDAP operation (default 60).'),
+  kind: z.enum(sourceKinds()).describe(describeKinds()),
+  ...sourceKeys(),
 });
 
 const dnList = z.array(z.string().min(1)).min(1);

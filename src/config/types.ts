@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 
-import type { DirectorySettings, SearchScope } from '../directory/types.js';
+import type { DirectorySettings } from '../directory/source.js';
+import type { LocationConfig } from '../directory/types.js';
 import type { ColumnSet } from '../mapping/columns.js';
 import type { ConfigInput, LOG_LEVELS, NOTIFY_EVENTS } from './schema.js';
 import type { MissingSecret } from './secrets.js';
@@ -26,21 +27,8 @@ export type LogFileLevel = (typeof LOG_LEVELS)[number];
 /** A run outcome that can be notified. */
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
-/** One configured location entry (entries sharing a slug form one location). */
-export interface LocationConfig {
-  /** Position in `locations:`, for messages. */
-  index: number;
-  /** Slug written to the location column; '' = all locations. */
-  slug: string;
-  /** Search bases. */
-  ous: string[];
-  /** Group DNs: only their members belong here. */
-  groups: string[];
-  /** Search scope. */
-  scope: SearchScope;
-  /** Membership through nested groups (AD in-chain matching rule). */
-  nested: boolean;
-}
+/** One configured location entry (directory/types.ts: its selection is the source's to read). */
+export type { LocationConfig };
 
 /** The config after validation, defaults and path resolution: what the rest of adsync uses. */
 export interface ResolvedConfig {
@@ -48,7 +36,7 @@ export interface ResolvedConfig {
   filepath: string;
   /** The `${file:}` files the config read its secrets from (absolute). */
   secretFiles: string[];
-  /** Directory settings. */
+  /** Directory settings: one variant per kind of source (directory/source.ts). */
   directory: DirectorySettings;
   /** Location entries in config order. */
   locations: LocationConfig[];

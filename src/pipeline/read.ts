@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { RowSorter, type SortBudget } from '../csv/external-sort.js';
-import type { ConnectionInfo } from '../directory/types.js';
+import type { ConnectionInfo, DirectorySource, LocationRead } from '../directory/types.js';
 import { createDirectorySource } from '../directory/source.js';
 import { checkBinaryColumns } from './binary-columns.js';
 import { mapEntry } from '../mapping/columns.js';
@@ -10,7 +10,6 @@ import { HashIndex } from '../util/hash-index.js';
 import { validateRow } from '../validation/validate.js';
 import { ExtraContacts } from './extra-contacts.js';
 import { RejectStore, RowWarnings } from './rejects.js';
-import { planSearches, searchKey } from './searches.js';
 import type { ExportEvent, ExportWarning, ExportWatch } from './types.js';
 
 /** One location while it is being read. */
@@ -39,10 +38,29 @@ export interface DirectoryRead {
   searches: Record<string, number>;
 }
 
+/** What one read of the directory keeps while it runs. */
+interface ReadState {
+  config: ResolvedConfig;
+  work: string;
+  budget: SortBudget;
+  emit: (event: ExportEvent) => void;
+  signal: AbortSignal | undefined;
+  keyColumns: number[];
+  warnings: RowWarnings;
+  rejects: RejectStore;
+  extras: ExtraContacts | undefined;
+  references: string[];
+  buckets: Map<string, Bucket>;
+  searches: Record<string, number>;
+  /** Entries returned per location, over all its reads (before mapping and validation). */
+  foundBy: Map<string, number>;
+  entriesRead: number;
+}
+
 /**
- * Phase one: read every search, map and validate each entry, and sort the valid rows into runs
- * (in `work`). Every group named by a location must exist: a mistyped or renamed group would
- * match nobody and empty its location without an error.
+ * Phase one: read every location, map and validate each entry, and sort the valid rows into
+ * runs (in `work`). What the locations name must exist (a group): a mistyped or renamed one
+ * would match nobody and empty its location without an error.
  * @param config the resolved config
  * @param work the run's private working directory
  * @param budget rows the sort holds in memory, all locations together
@@ -58,97 +76,108 @@ export async function readDirectory(
   signal: AbortSignal | undefined,
   watch?: ExportWatch,
 ): Promise<DirectoryRead> {
-  const layout = config.layout;
-  const keyColumns = sortKeyIndexes(layout);
   const directory = createDirectorySource(config.directory);
-  const warnings = new RowWarnings(watch && ((dn) => watch.wants(dn)));
   const rejects = new RejectStore(work);
-  const references: string[] = [];
-  const buckets = new Map<string, Bucket>();
-  const searches: Record<string, number> = {};
-  const context = { location: '', defaultCountry: config.phone.defaultCountry };
-  let entriesRead = 0;
-  // Entries returned per location, over all its searches (before mapping and validation).
-  const foundBy = new Map<string, number>();
-  // Before the directory is opened: a missing or malformed file stops the run first.
-  const extras = await ExtraContacts.load(config, (slug, row) => rejects.add(slug, row));
+  const state: ReadState = {
+    config,
+    work,
+    budget,
+    emit,
+    signal,
+    keyColumns: sortKeyIndexes(config.layout),
+    warnings: new RowWarnings(watch && ((dn) => watch.wants(dn))),
+    rejects,
+    // Before the directory is opened: a missing or malformed file stops the run first.
+    extras: await ExtraContacts.load(config, (slug, row) => rejects.add(slug, row)),
+    references: [],
+    buckets: new Map(),
+    searches: {},
+    foundBy: new Map(),
+    entriesRead: 0,
+  };
   const connection = await directory.open();
   try {
     emit({ type: 'connected', connection });
     await checkBinaryColumns(directory, config, connection.url, emit);
-    const checked = new Set<string>();
-    for (const location of config.locations) {
-      for (const group of location.groups) {
-        if (checked.has(group.toLowerCase())) continue;
-        checked.add(group.toLowerCase());
-        await directory.assertExists(group, location.slug);
-      }
-    }
-    for (const search of planSearches(config)) {
-      emit({ type: 'search', location: search.slug, base: search.base, filter: search.filter });
-      const countKey = searchKey(search);
-      searches[countKey] ??= 0;
-      let bucket = buckets.get(search.slug);
-      if (!bucket) {
-        const name = `loc${buckets.size}`;
-        bucket = {
-          slug: search.slug,
-          name,
-          dns: new HashIndex(),
-          sorter: new RowSorter({ dir: work, name, columns: keyColumns, budget }),
-        };
-        buckets.set(search.slug, bucket);
-      }
-      context.location = search.slug;
-      let found = 0;
-      for await (const entry of directory.search(search, (uri) => {
-        references.push(uri);
-        emit({ type: 'reference', uri });
-      })) {
-        entriesRead++;
-        found++;
-        if (entriesRead % 500 === 0) {
-          signal?.throwIfAborted();
-          emit({ type: 'entries', total: entriesRead });
-        }
-        if (bucket.dns.addLowerCase(entry.dn, 0) !== undefined) continue;
-        const row = mapEntry(layout, entry, context);
-        const verdict = validateRow(layout, row);
-        for (const message of verdict.warnings)
-          warnings.add({ message, dn: entry.dn, location: search.slug });
-        if (verdict.reasons.length > 0) {
-          await rejects.add(search.slug, {
-            cells: row.cells,
-            dn: entry.dn,
-            location: search.slug,
-            reasons: verdict.reasons,
-          });
-        } else {
-          await bucket.sorter.add(row.cells, entry.dn, directoryIdOf(entry));
-          extras?.noteDirectoryRow(search.slug, row.cells, entry.dn);
-        }
-      }
-      searches[countKey] = (searches[countKey] ?? 0) + found;
-      foundBy.set(search.slug, (foundBy.get(search.slug) ?? 0) + found);
-    }
+    await directory.verifyLocations(config.locations);
+    for (const read of directory.reads(config.locations, config.layout)) await readLocation(state, read);
   } finally {
     await directory.close();
   }
-  await extras?.addTo(buckets, warnings, watch);
-  warnings.kept.push(...emptyLocationWarnings(config, foundBy));
+  const { buckets, warnings, references, entriesRead, searches } = state;
+  await state.extras?.addTo(buckets, warnings, watch);
+  warnings.kept.push(...emptyLocationWarnings(config, directory, state.foundBy));
   emit({ type: 'entries', total: entriesRead });
   return { connection, buckets, rejects, warnings, references, entriesRead, searches };
 }
 
+/** The bucket of a location, made on its first read. */
+function bucketOf(state: ReadState, slug: string): Bucket {
+  let bucket = state.buckets.get(slug);
+  if (!bucket) {
+    const name = `loc${state.buckets.size}`;
+    bucket = {
+      slug,
+      name,
+      dns: new HashIndex(),
+      sorter: new RowSorter({ dir: state.work, name, columns: state.keyColumns, budget: state.budget }),
+    };
+    state.buckets.set(slug, bucket);
+  }
+  return bucket;
+}
+
+/** One read of one location: each entry mapped, validated, and sorted or rejected. */
+async function readLocation(state: ReadState, read: LocationRead): Promise<void> {
+  const { config, emit } = state;
+  const layout = config.layout;
+  emit({ type: 'search', location: read.slug, base: read.base, filter: read.filter });
+  state.searches[read.key] ??= 0;
+  const bucket = bucketOf(state, read.slug);
+  const context = { location: read.slug, defaultCountry: config.phone.defaultCountry };
+  let found = 0;
+  for await (const entry of read.entries((uri) => {
+    state.references.push(uri);
+    emit({ type: 'reference', uri });
+  })) {
+    state.entriesRead++;
+    found++;
+    if (state.entriesRead % 500 === 0) {
+      state.signal?.throwIfAborted();
+      emit({ type: 'entries', total: state.entriesRead });
+    }
+    if (bucket.dns.addLowerCase(entry.dn, 0) !== undefined) continue;
+    const row = mapEntry(layout, entry, context);
+    const verdict = validateRow(layout, row);
+    for (const message of verdict.warnings)
+      state.warnings.add({ message, dn: entry.dn, location: read.slug });
+    if (verdict.reasons.length > 0) {
+      await state.rejects.add(read.slug, {
+        cells: row.cells,
+        dn: entry.dn,
+        location: read.slug,
+        reasons: verdict.reasons,
+      });
+    } else {
+      await bucket.sorter.add(row.cells, entry.dn, directoryIdOf(entry));
+      state.extras?.noteDirectoryRow(read.slug, row.cells, entry.dn);
+    }
+  }
+  state.searches[read.key] = (state.searches[read.key] ?? 0) + found;
+  state.foundBy.set(read.slug, (state.foundBy.get(read.slug) ?? 0) + found);
+}
+
 /**
- * A location whose searches return nobody is almost always a mistake (an OU or group typed
+ * A location whose reads return nobody is almost always a mistake (an OU or group typed
  * wrong, a filter that excludes everyone, read rights missing). The guards only see it when the
  * location had rows last time, so it is said on every run, the first push and `check` included.
  * @param config the resolved config
+ * @param directory the source, which says what a location's reads look at
  * @param foundBy entries returned per location slug
  */
 function emptyLocationWarnings(
   config: ResolvedConfig,
+  directory: DirectorySource,
   foundBy: ReadonlyMap<string, number>,
 ): ExportWarning[] {
   const where = new Map<string, string[]>();
@@ -156,12 +185,7 @@ function emptyLocationWarnings(
     if ((foundBy.get(location.slug) ?? 0) > 0) continue;
     const list = where.get(location.slug) ?? [];
     where.set(location.slug, list);
-    list.push(
-      location.ous.length > 0
-        ? `ous ${location.ous.join('; ')}`
-        : `baseDN ${config.directory.baseDN ?? '(none)'}`,
-      ...(location.groups.length > 0 ? [`groups ${location.groups.join('; ')}`] : []),
-    );
+    list.push(...directory.describe(location));
   }
   const out: ExportWarning[] = [];
   for (const [slug, searched] of where) {

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
 import type { LdapDirectory } from '../../src/directory/ldap/source.js';
-import type { SearchRequest } from '../../src/directory/types.js';
+import type { SearchRequest } from '../../src/directory/ldap/entries.js';
 
 /** The LdapDirectory class of the built dist/, whose searches run in the search thread. */
 export async function builtLdapDirectory(): Promise<typeof LdapDirectory> {

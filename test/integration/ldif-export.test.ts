@@ -59,6 +59,8 @@ describe('kind: ldif reads test/fixtures/example.ldif like the directory it seed
       tlsVersion: undefined,
       boundAs: '(file)',
       failedOver: [],
+      summary: `reading ${ldifUrl(EXAMPLE_LDIF)}`,
+      checked: 'readable LDIF file',
     });
     expect(run.result.locations).toEqual([
       { slug: 'hq', rows: 7, rejected: 6, extraContacts: 0 },
@@ -72,7 +74,13 @@ describe('kind: ldif reads test/fixtures/example.ldif like the directory it seed
     const { config } = await loadConfig({ cwd: dir, env: {} });
     const result = await check(config, { previewRows: 2 });
     expect(result.urls).toEqual([
-      { url: ldifUrl(EXAMPLE_LDIF), ok: true, tlsVersion: undefined, boundAs: '(file)' },
+      {
+        url: ldifUrl(EXAMPLE_LDIF),
+        ok: true,
+        tlsVersion: undefined,
+        boundAs: '(file)',
+        summary: 'readable LDIF file',
+      },
     ]);
     expect(result.locations.map((l) => [l.slug, l.rows, l.preview.length])).toEqual([
       ['hq', 7, 2],

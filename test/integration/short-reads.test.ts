@@ -2,7 +2,7 @@ import { Client } from 'ldapts';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { LdapDirectory } from '../../src/directory/ldap/source.js';
-import type { SearchRequest } from '../../src/directory/types.js';
+import type { SearchRequest } from '../../src/directory/ldap/entries.js';
 import { DirectoryError } from '../../src/errors.js';
 import {
   person,

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import { normalizeDn, parseDn } from '../../src/directory/dn.js';
-import type { SearchRequest } from '../../src/directory/types.js';
+import type { SearchRequest } from '../../src/directory/ldap/entries.js';
 import { LdifDirectory, ldifUrl } from '../../src/directory/ldif/source.js';
+import { directoryEndpoints } from '../../src/directory/source.js';
 import { AdsyncError, ConfigError, DirectoryError } from '../../src/errors.js';
 import { directoryIdAttributes, directoryIdOf } from '../../src/mapping/directory-id.js';
 import { tempDir, writeConfig } from '../harness/files.js';
@@ -541,14 +542,13 @@ describe('kind: ldif in the config', () => {
     const cwd = await tempDir();
     await writeConfig(cwd, { ...base, directory: { kind: 'ldif', file: './people.ldif', flavor: 'ad' } });
     const { config } = await loadConfig({ cwd: '/', configPath: join(cwd, 'adsync.yaml'), env: {} });
-    expect(config.directory.ldifFile).toBe(join(cwd, 'people.ldif'));
-    expect(config.directory.urls).toEqual([ldifUrl(join(cwd, 'people.ldif'))]);
-    expect(config.directory.kind).toBe('ad');
+    expect(config.directory).toMatchObject({ kind: 'ldif', flavor: 'ad', file: join(cwd, 'people.ldif') });
+    expect(directoryEndpoints(config.directory)).toEqual([ldifUrl(join(cwd, 'people.ldif'))]);
     expect(config.directory.userFilter).toContain('userAccountControl:1.2.840.113556.1.4.803:=2');
     expect(config.locations[0]?.nested).toBe(true);
     await writeConfig(cwd, { ...base, directory: { kind: 'ldif', file: 'people.ldif' } });
     const ldap = await loadConfig({ cwd, env: {} });
-    expect(ldap.config.directory.kind).toBe('ldap');
+    expect(ldap.config.directory.flavor).toBe('ldap');
     expect(ldap.config.directory.userFilter).toBe('(objectClass=inetOrgPerson)');
   });
 
@@ -561,14 +561,16 @@ describe('kind: ldif in the config', () => {
     const error = await failure(loadConfig({ cwd, env: {} }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain(
-      'directory.url (line 3:8): is for a directory server, but kind: ldif reads directory.file: remove it',
+      'directory.url (line 3:8): is for a directory server (kind: ad or ldap), but kind: ldif reads directory.file: remove it',
     );
     expect(error.message).toContain('directory.bindDN (line 4:11): is for a directory server');
     expect(error.message).toContain('directory.file (line 2:3): is required with kind: ldif');
     expect(error.message).not.toContain('secret-value-123');
     await writeConfig(cwd, { ...base, directory: { kind: 'ad', file: 'people.ldif' } });
     const server = await failure(loadConfig({ cwd, env: {} }));
-    expect(server.message).toMatch(/directory\.file \(line \d+:\d+\): is only used with kind: ldif/);
+    expect(server.message).toMatch(
+      /directory\.file \(line \d+:\d+\): is for an LDIF export \(kind: ldif\), but kind: ad reads the server at directory\.url/,
+    );
     expect(server.message).toMatch(/directory\.url \(line \d+:\d+\): is required with kind: ad/);
   });
 });

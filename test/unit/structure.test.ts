@@ -177,4 +177,43 @@ describe('the layout of src', () => {
   it('names every file in kebab-case', () => {
     expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
   });
+
+  it('keeps each kind of directory source in its folder, and the README names every folder', () => {
+    // A kind named outside its folder: a scheme, the ldif kind, or a test of a kind or flavour.
+    const kindSpecific = [
+      /\b(ldaps?|ldif):\/\/|['"`]ldif:/,
+      /['"`]ldif['"`]/,
+      /\b(kind|flavor)\s*[!=]==?\s*['"`](ad|ldap|ldif)['"`]/,
+      /['"`](ad|ldap|ldif)['"`]\s*[!=]==?\s*[\w.]*\b(kind|flavor)\b/,
+      /\bcase\s+['"`](ad|ldap|ldif)['"`]/,
+    ];
+    const sourceFolder = /^directory\/[^/]+\//;
+    const registry = 'directory/source.ts';
+    const outside = files
+      .map(rel)
+      .filter((f) => !sourceFolder.test(f) && f !== registry)
+      .flatMap((f) => {
+        const text = readFileSync(join(src, f), 'utf8');
+        return kindSpecific
+          .filter((pattern) => pattern.test(text))
+          .map((pattern) => `${f}: ${pattern.source}`);
+      });
+    expect(outside).toEqual([]);
+
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const layout = /## Layout\s+```([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const folders = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    // The directory's entry (up to the next folder's) names each source folder.
+    const directoryEntry = /^src\/directory\/[\s\S]*?(?=^src\/)/m.exec(layout)?.[0] ?? '';
+    const unnamed = [
+      ...folders(src).filter((d) => !layout.includes(`src/${d}/`)),
+      ...folders(join(src, 'directory'))
+        .filter((d) => !new RegExp(`\\b${d}/`).test(directoryEntry))
+        .map((d) => `directory/${d}`),
+    ];
+    expect(unnamed).toEqual([]);
+  });
 });

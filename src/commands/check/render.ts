@@ -20,11 +20,7 @@ export function renderCheck(style: Style, result: CheckResult, width = 80): Line
   const c = out.color;
   out.info(`${c.green('✔')} config ${result.configPath} is valid`);
   for (const u of result.urls) {
-    if (u.ok && u.url.startsWith('ldif:')) out.info(`${c.green('✔')} ${u.url}: readable LDIF file`);
-    else if (u.ok)
-      out.info(
-        `${c.green('✔')} ${u.url}: reachable, ${u.tlsVersion ?? 'no TLS'}, bound as ${u.boundAs ?? '?'}`,
-      );
+    if (u.ok) out.info(`${c.green('✔')} ${u.url}: ${u.summary ?? 'reachable'}`);
     else {
       out.info(`${c.red('✘')} ${u.url}: ${u.error?.message ?? 'failed'}`);
       if (u.error?.hint) out.info(`    ${c.cyan('hint:')} ${u.error.hint}`);

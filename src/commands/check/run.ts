@@ -1,16 +1,18 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import type { ConnectionInfo } from '../../directory/types.js';
-import { createDirectorySource } from '../../directory/source.js';
+import { createDirectorySource, directoryEndpoints } from '../../directory/source.js';
 import { AdsyncError, ConfigError } from '../../errors.js';
 import { compareText } from '../../mapping/order.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
 import { configSecrets, secretKeepingWarnings, SecretsInData } from './secrets.js';
 import type { VendorCheck } from './vendor.js';
 
-/** Reachability of one configured URL. */
+/** Reachability of one configured URL (a server, or a file as a URL). */
 export interface UrlCheck {
   /** The URL. */
   url: string;
+  /** What was found, in the source's words ("reachable, TLSv1.3, bound as …", "readable LDIF file"). */
+  summary?: string;
   /** Whether connect (+TLS) and bind worked. */
   ok: boolean;
   /** Negotiated TLS version. */
@@ -66,19 +68,19 @@ export interface CheckOptions {
 }
 
 /**
- * Check a config against the real directory without writing anything: each URL's reachability,
- * TLS version and bind, then each location's count and first mapped rows.
+ * Check a config against the real directory without writing anything: each endpoint's
+ * reachability (a server's TLS version and bind, a file's), then each location's count and first mapped rows.
  * @param config the resolved config
  * @param options preview size and progress
  * @throws {AdsyncError} when the directory cannot be read at all
  */
 export async function check(config: ResolvedConfig, options: CheckOptions): Promise<CheckResult> {
   const urls: UrlCheck[] = [];
-  for (const url of config.directory.urls) {
-    const probe = createDirectorySource(config.directory, [url]);
+  for (const url of directoryEndpoints(config.directory)) {
+    const probe = createDirectorySource(config.directory, url);
     try {
       const info = await probe.open();
-      urls.push({ url, ok: true, tlsVersion: info.tlsVersion, boundAs: info.boundAs });
+      urls.push({ url, ok: true, tlsVersion: info.tlsVersion, boundAs: info.boundAs, summary: info.checked });
     } catch (error) {
       if (!(error instanceof AdsyncError)) throw error;
       urls.push({ url, ok: false, error: errorOf(error) });

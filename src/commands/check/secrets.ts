@@ -7,18 +7,13 @@ import type { ResolvedConfig } from '../../config/types.js';
 export interface ConfigSecret {
   /** Key path, e.g. `directory.bindPassword`. */
   key: string;
+  /** What it is called in a warning (never its value). */
+  label: string;
   /** What it finds a secret in: one per secret. */
   finder: Redactor;
   /** Its length: a short one cannot be hidden everywhere. */
   length: number;
 }
-
-/** What a secret is called in a warning (never its value). */
-const LABELS: Record<string, string> = {
-  'directory.bindPassword': 'the bind password (directory.bindPassword)',
-  'target.clientSecret': 'the client secret (target.clientSecret)',
-  'target.apiKey': 'the API key (target.apiKey)',
-};
 
 /**
  * The config's own secrets (bind password, client secret, API key), each with a finder.
@@ -26,21 +21,27 @@ const LABELS: Record<string, string> = {
  */
 export function configSecrets(config: ResolvedConfig): ConfigSecret[] {
   const found: ConfigSecret[] = [];
-  for (const [key, value] of [
-    ['directory.bindPassword', config.directory.bindPassword],
-    ['target.clientSecret', config.target.clientSecret],
-    ['target.apiKey', config.target.apiKey],
-  ] as const) {
+  const secrets = [
+    ...config.directory.secrets,
+    {
+      key: 'target.clientSecret',
+      label: 'the client secret (target.clientSecret)',
+      value: config.target.clientSecret,
+    },
+    { key: 'target.apiKey', label: 'the API key (target.apiKey)', value: config.target.apiKey },
+  ];
+  for (const { key, label, value } of secrets) {
     if (!value) continue;
     const finder = new Redactor();
     finder.add(value);
-    found.push({ key, finder, length: value.length });
+    found.push({ key, label, finder, length: value.length });
   }
   return found;
 }
 
 /** Counts, per secret, the mapped rows whose cells hold it. */
 export class SecretsInData {
+  /** Rows per secret's label. */
   private readonly rows = new Map<string, number>();
 
   /** @param secrets the config's secrets */
@@ -53,14 +54,14 @@ export class SecretsInData {
   public row(cells: readonly string[]): void {
     for (const s of this.secrets)
       if (cells.some((cell) => cell !== '' && s.finder.appearsIn(cell)))
-        this.rows.set(s.key, (this.rows.get(s.key) ?? 0) + 1);
+        this.rows.set(s.label, (this.rows.get(s.label) ?? 0) + 1);
   }
 
   /** The warnings: which secret, in how many people; never the value, never who. */
   public warnings(): string[] {
     return [...this.rows].map(
-      ([key, n]) =>
-        `${LABELS[key] ?? key} appears as a value in the directory (in ${n} ${n === 1 ? 'row' : 'rows'}): choose a secret that is not directory data (adsync shows directory values as they are)`,
+      ([label, n]) =>
+        `${label} appears as a value in the directory (in ${n} ${n === 1 ? 'row' : 'rows'}): choose a secret that is not directory data (adsync shows directory values as they are)`,
     );
   }
 }
@@ -76,7 +77,7 @@ export function secretKeepingWarnings(config: ResolvedConfig, secrets: readonly 
   for (const s of secrets)
     if (s.length < SHORT_SECRET)
       warnings.push(
-        `${LABELS[s.key] ?? s.key} is shorter than ${SHORT_SECRET} characters: too short to be hidden wherever a server or vendor echoes it; choose a long random secret`,
+        `${s.label} is shorter than ${SHORT_SECRET} characters: too short to be hidden wherever a server or vendor echoes it; choose a long random secret`,
       );
   if (process.platform !== 'win32')
     for (const file of new Set(config.secretFiles)) {

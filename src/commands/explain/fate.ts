@@ -6,8 +6,9 @@ import {
   plannedReject,
   type ExportEvent,
   type ExportWarning,
+  type ExportWatch,
 } from '../../pipeline/export.js';
-import { identityOf, type StoredContact } from '../../plan/identity.js';
+import { identityOf, type CurrentRow, type StoredContact } from '../../plan/identity.js';
 import {
   Planner,
   PreviousIndex,
@@ -124,13 +125,6 @@ export async function exportFates(
   },
 ): Promise<Fates> {
   const layout = config.layout;
-  const rows = new Map<string, Map<string, RowFate>>();
-  const record = (dn: string, slug: string, fate: RowFate): void => {
-    const key = dnKey(dn);
-    const byLocation = rows.get(key) ?? new Map<string, RowFate>();
-    rows.set(key, byLocation);
-    byLocation.set(slug, fate);
-  };
   let index: PreviousIndex | undefined;
   if (previous) {
     index = new PreviousIndex(layout);
@@ -147,62 +141,24 @@ export async function exportFates(
     rename: new AllLines(),
   };
   const planner = new Planner(layout, index, { sample: 0, stores });
+  const book = new FateBook(layout, wanted, keys);
   const result = await exportContacts(config, {
     onEvent: options.onEvent,
     signal: options.signal,
     history: index,
     sink: {
       row: (row) => {
-        if (wanted.has(dnKey(row.dn))) {
-          keys.add(identityOf(layout, row));
-          record(row.dn, row.location, {
-            verdict: 'valid',
-            cells: row.cells,
-            reasons: [],
-            ...(row.id === undefined ? {} : { id: row.id }),
-          });
-        }
+        book.valid(row);
         planner.add(row);
       },
       rejected: (r) => {
         planner.reject(plannedReject(r));
-        if (!wanted.has(dnKey(r.dn))) return;
-        const known = rows.get(dnKey(r.dn))?.get(r.location);
-        if (known?.verdict === 'duplicate') known.reasons = r.reasons;
-        else record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
+        book.rejected(r);
       },
     },
-    watch: {
-      wants: (dn) => wanted.has(dnKey(dn)),
-      duplicate: (row, values) => {
-        record(row.dn, row.location, {
-          verdict: 'duplicate',
-          cells: row.cells,
-          reasons: [],
-          duplicateOf: values.map((v) => ({ column: v.column, value: v.value, dn: v.owner })),
-        });
-      },
-      oneSite: (row, keptBy) => {
-        const email = layout.roles.email === undefined ? '' : (row.cells[layout.roles.email] ?? '');
-        record(row.dn, row.location, {
-          verdict: 'one-site',
-          cells: row.cells,
-          reasons: [
-            `${email} is sent for location ${keptBy} only: iLobby holds one site per contact, and the first location in config order keeps it`,
-          ],
-          keptBy,
-        });
-      },
-    },
+    watch: book.watch(),
   });
-  const warnings = result.warnings.filter((w) => w.dn !== undefined && wanted.has(dnKey(w.dn)));
-  // An extra contact a directory row shadows is not rejected: its warning says why.
-  for (const [dn, byLocation] of rows)
-    for (const [slug, fate] of byLocation)
-      if (fate.verdict === 'duplicate' && fate.reasons.length === 0)
-        fate.reasons = warnings
-          .filter((w) => w.location === slug && dnKey(w.dn ?? '') === dn)
-          .map((w) => w.message);
+  const warnings = book.warnings(result.warnings);
   await planner.finish(previous?.contacts());
   const renames: PlannedRename[] = [];
   for (const line of stores.rename.lines()) {
@@ -211,7 +167,7 @@ export async function exportFates(
       renames.push(rename);
   }
   return {
-    rows,
+    rows: book.rows,
     plan: {
       firstPush: previous === undefined,
       create: stores.create.kept,
@@ -222,6 +178,88 @@ export async function exportFates(
     warnings,
     connection: result.connection,
   };
+}
+
+/** The fates of the wanted people's rows, as the export tells them. */
+class FateBook {
+  /** Per person (normalised DN), per location slug. */
+  public readonly rows = new Map<string, Map<string, RowFate>>();
+
+  public constructor(
+    private readonly layout: ResolvedConfig['layout'],
+    private readonly wanted: ReadonlySet<string>,
+    private readonly keys: Set<string>,
+  ) {}
+
+  private record(dn: string, slug: string, fate: RowFate): void {
+    const key = dnKey(dn);
+    const byLocation = this.rows.get(key) ?? new Map<string, RowFate>();
+    this.rows.set(key, byLocation);
+    byLocation.set(slug, fate);
+  }
+
+  /** A row sent: its identity joins the plan entries kept. */
+  public valid(row: CurrentRow & { dn: string }): void {
+    if (!this.wanted.has(dnKey(row.dn))) return;
+    this.keys.add(identityOf(this.layout, row));
+    this.record(row.dn, row.location, {
+      verdict: 'valid',
+      cells: row.cells,
+      reasons: [],
+      ...(row.id === undefined ? {} : { id: row.id }),
+    });
+  }
+
+  /** A row rejected (a duplicate told before keeps its verdict and takes the reasons). */
+  public rejected(r: { dn: string; location: string; cells: string[]; reasons: string[] }): void {
+    if (!this.wanted.has(dnKey(r.dn))) return;
+    const known = this.rows.get(dnKey(r.dn))?.get(r.location);
+    if (known?.verdict === 'duplicate') known.reasons = r.reasons;
+    else this.record(r.dn, r.location, { verdict: 'rejected', cells: r.cells, reasons: r.reasons });
+  }
+
+  /** What the export tells of duplicates and the one-site rule. */
+  public watch(): ExportWatch {
+    const layout = this.layout;
+    return {
+      wants: (dn) => this.wanted.has(dnKey(dn)),
+      duplicate: (row, values) => {
+        this.record(row.dn, row.location, {
+          verdict: 'duplicate',
+          cells: row.cells,
+          reasons: [],
+          duplicateOf: values.map((v) => ({ column: v.column, value: v.value, dn: v.owner })),
+        });
+      },
+      oneSite: (row, keptBy) => {
+        const email = layout.roles.email === undefined ? '' : (row.cells[layout.roles.email] ?? '');
+        this.record(row.dn, row.location, {
+          verdict: 'one-site',
+          cells: row.cells,
+          reasons: [
+            `${email} is sent for location ${keptBy} only: iLobby holds one site per contact, and the first location in config order keeps it`,
+          ],
+          keptBy,
+        });
+      },
+    };
+  }
+
+  /**
+   * The export's warnings about the wanted people; an extra contact a directory row shadows is
+   * not rejected: its warning says why.
+   * @param all every warning of the export
+   */
+  public warnings(all: readonly ExportWarning[]): ExportWarning[] {
+    const warnings = all.filter((w) => w.dn !== undefined && this.wanted.has(dnKey(w.dn)));
+    for (const [dn, byLocation] of this.rows)
+      for (const [slug, fate] of byLocation)
+        if (fate.verdict === 'duplicate' && fate.reasons.length === 0)
+          fate.reasons = warnings
+            .filter((w) => w.location === slug && dnKey(w.dn ?? '') === dn)
+            .map((w) => w.message);
+    return warnings;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { createDirectorySource } from '../../directory/source.js';
-import type { ConnectionInfo, SourceEntry } from '../../directory/types.js';
+import type { ConnectionInfo, SearchCheck, SourceEntry } from '../../directory/types.js';
 import { UsageError } from '../../errors.js';
 import { mapEntry } from '../../mapping/columns.js';
 import { compareText } from '../../mapping/order.js';
@@ -9,10 +9,9 @@ import type { ExportEvent, ExportWarning } from '../../pipeline/export.js';
 import { targetStatePaths } from '../../pipeline/target-state.js';
 import { displayName, identityOf, type StoredContact } from '../../plan/identity.js';
 import type { ColumnChange } from '../../plan/planner.js';
-import { openLastPush } from '../../state/baseline.js';
+import { openLastPush, type PreviousPush } from '../../state/baseline.js';
 import { dnKey, exportFates, lastReceived, type Fates, type RowFate } from './fate.js';
 import { findExtraContacts, findPeople, type ListedContact } from './find.js';
-import { explainSearches, type SearchCheck } from './why.js';
 import { quoteValue } from '../../util/quote-value.js';
 
 /** One cell of a row: the column, its value and where the value came from. */
@@ -145,18 +144,7 @@ export async function explain(
   const previous = await openLastPush(targetStatePaths(config).state);
   // Before the directory is opened: an unusable file stops explain as it stops push.
   const listed = await findExtraContacts(config, asked);
-  const source = createDirectorySource(config.directory);
-  let found: { people: SourceEntry[]; more: boolean };
-  const checks = new Map<string, Map<string, SearchCheck[]>>();
-  let connection: ConnectionInfo | undefined;
-  try {
-    connection = await source.open();
-    found = await findPeople(source, config, asked);
-    for (const person of found.people)
-      checks.set(dnKey(person.dn), await explainSearches(source, config, person));
-  } finally {
-    await source.close();
-  }
+  const found = await lookUp(config, asked);
   const result: ExplainResult = {
     query: asked,
     people: [],
@@ -164,60 +152,119 @@ export async function explain(
     lastPush: previous ? { time: previous.time, contacts: previous.count } : null,
     inLastPush: [],
     warnings: [],
-    connection,
+    connection: found.connection,
   };
-  const layout = config.layout;
-  const email = layout.roles.email;
-  if (found.people.length === 0 && listed.people.length === 0) {
-    const wantedValue = asked.toLowerCase();
-    const hits = await lastReceived(
-      previous,
-      (c) =>
-        [email, layout.roles.identification].some(
-          (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
-        ) || c.source?.toLowerCase() === wantedValue,
-    );
-    // What the next push does with them: not always an archive (a vendor matching on
-    // Identification updates a renamed entry's contact; iLobby replaces it: a rename).
-    const fates =
-      hits.length === 0
-        ? undefined
-        : await exportFates(config, new Set(), new Set(hits.map((c) => c.key)), previous, {
-            ...options,
-            renamesFrom: new Set(hits.flatMap((c) => reachOf(layout, c))),
-          });
-    if (fates) {
-      result.connection = fates.connection;
-      result.warnings = fates.warnings;
-    }
-    result.inLastPush = hits.map((c) => ({
-      location: c.location,
-      row: cellsOf(config, c.cells),
-      ...(c.source === undefined ? {} : { source: c.source }),
-      ...(fates ? nextFor(c, reachOf(layout, c), fates.plan) : {}),
-    }));
-    return result;
+  if (found.people.length === 0 && listed.people.length === 0)
+    return explainGone(config, asked, previous, result, options);
+  return explainFound(config, { found, listed, previous, result }, options);
+}
+
+/** The people a query names in the directory, with why each location's reads (do not) select them. */
+interface LookedUp {
+  people: SourceEntry[];
+  more: boolean;
+  /** Per person (normalised DN), per location slug, its reads. */
+  checks: Map<string, Map<string, SearchCheck[]>>;
+  connection: ConnectionInfo;
+}
+
+/** Find the people a query names and ask the directory why each location does (not) select them. */
+async function lookUp(config: ResolvedConfig, asked: string): Promise<LookedUp> {
+  const source = createDirectorySource(config.directory);
+  try {
+    const connection = await source.open();
+    const found = await findPeople(source, config, asked);
+    const checks = new Map<string, Map<string, SearchCheck[]>>();
+    for (const person of found.people)
+      checks.set(dnKey(person.dn), await source.explain(person, config.locations));
+    return { ...found, checks, connection };
+  } finally {
+    await source.close();
   }
-  // Every location's row of every person, mapped as push maps it: their identities name the
-  // plan entries to keep, and the rows of locations that do not select them are shown too.
-  const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
-  const context = (
-    slug: string,
-  ): { location: string; defaultCountry: ResolvedConfig['phone']['defaultCountry'] } => ({
-    location: slug,
-    defaultCountry: config.phone.defaultCountry,
-  });
+}
+
+/**
+ * Nobody found: the last push's contacts with that email (or identification), and what the
+ * next push does with them.
+ */
+async function explainGone(
+  config: ResolvedConfig,
+  asked: string,
+  previous: PreviousPush | undefined,
+  result: ExplainResult,
+  options: ExplainOptions,
+): Promise<ExplainResult> {
+  const layout = config.layout;
+  const wantedValue = asked.toLowerCase();
+  const hits = await lastReceived(
+    previous,
+    (c) =>
+      [layout.roles.email, layout.roles.identification].some(
+        (i) => i !== undefined && (c.cells[i] ?? '').toLowerCase() === wantedValue,
+      ) || c.source?.toLowerCase() === wantedValue,
+  );
+  // What the next push does with them: not always an archive (a vendor matching on
+  // Identification updates a renamed entry's contact; iLobby replaces it: a rename).
+  const fates =
+    hits.length === 0
+      ? undefined
+      : await exportFates(config, new Set(), new Set(hits.map((c) => c.key)), previous, {
+          ...options,
+          renamesFrom: new Set(hits.flatMap((c) => reachOf(layout, c))),
+        });
+  if (fates) {
+    result.connection = fates.connection;
+    result.warnings = fates.warnings;
+  }
+  result.inLastPush = hits.map((c) => ({
+    location: c.location,
+    row: cellsOf(config, c.cells),
+    ...(c.source === undefined ? {} : { source: c.source }),
+    ...(fates ? nextFor(c, reachOf(layout, c), fates.plan) : {}),
+  }));
+  return result;
+}
+
+/**
+ * Every location's row of every person, mapped as push maps it: their identities name the plan
+ * entries to keep, and the rows of locations that do not select them are shown too.
+ * @returns per person (normalised DN), per slug, the cells; and every identity
+ */
+function mapEveryLocation(
+  config: ResolvedConfig,
+  people: readonly SourceEntry[],
+  slugs: readonly string[],
+): { mapped: Map<string, Map<string, string[]>>; keys: Set<string> } {
   const mapped = new Map<string, Map<string, string[]>>();
   const keys = new Set<string>();
-  for (const person of found.people) {
+  for (const person of people) {
     const bySlug = new Map<string, string[]>();
     for (const slug of slugs) {
-      const cells = mapEntry(layout, person, context(slug)).cells;
+      const context = { location: slug, defaultCountry: config.phone.defaultCountry };
+      const cells = mapEntry(config.layout, person, context).cells;
       bySlug.set(slug, cells);
-      keys.add(identityOf(layout, { cells, location: slug }));
+      keys.add(identityOf(config.layout, { cells, location: slug }));
     }
     mapped.set(dnKey(person.dn), bySlug);
   }
+  return { mapped, keys };
+}
+
+/** The people found: per location the reads, the row's fate, the plan's action, what was sent. */
+async function explainFound(
+  config: ResolvedConfig,
+  facts: {
+    found: LookedUp;
+    listed: { people: ListedContact[] };
+    previous: PreviousPush | undefined;
+    result: ExplainResult;
+  },
+  options: ExplainOptions,
+): Promise<ExplainResult> {
+  const { found, listed, previous, result } = facts;
+  const layout = config.layout;
+  const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
+  const { mapped, keys } = mapEveryLocation(config, found.people, slugs);
   for (const row of listed.people) keys.add(identityOf(layout, { cells: row.cells, location: row.slug }));
   const wanted = new Set([
     ...found.people.map((p) => dnKey(p.dn)),
@@ -240,7 +287,7 @@ export async function explain(
       locationExplain(config, person, slug, {
         cells: mapped.get(key)?.get(slug) ?? [],
         fate: fates.rows.get(key)?.get(slug),
-        searches: checks.get(key)?.get(slug) ?? [],
+        searches: found.checks.get(key)?.get(slug) ?? [],
         plan: fates.plan,
         received,
       }),
@@ -336,9 +383,7 @@ function locationExplain(
   const key = identityOf(layout, { cells, location: slug });
   const here = (e: { key: string; location: string }): boolean => e.key === key && e.location === slug;
   const several = searches.length > 1;
-  const why = searches.flatMap((s) =>
-    s.why.map((w) => (several ? `search of ${s.base}${s.groups.length > 0 ? ' (groups)' : ''}: ${w}` : w)),
-  );
+  const why = searches.flatMap((s) => s.why.map((w) => (several ? `${s.label}: ${w}` : w)));
   const rename =
     fate?.verdict === 'valid' && person
       ? plan.renames.find((r) => dnKey(r.dn) === dnKey(person.dn) && (r.toLocation ?? r.location) === slug)

@@ -13,7 +13,8 @@ import {
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { isNotTls, isTlsFailure } from '../../util/tls-error.js';
-import type { SearchRequest, TlsVersion } from '../types.js';
+import type { TlsVersion } from '../types.js';
+import type { SearchRequest } from './entries.js';
 import { serverExcerpt } from '../../util/server-text.js';
 
 /**

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Entry } from 'ldapts';
 
 import { DirectoryError, describeError, type ErrorCode, type ReportDetails } from '../../errors.js';
-import type { SearchRequest } from '../types.js';
+import type { SearchRequest } from './entries.js';
 
 /** One page of a search: its entries (ranged attributes completed) and continuation references. */
 export interface SearchPage {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { DirectoryError, describeError, type ErrorCode } from '../../errors.js';
-import type { SearchRequest } from '../types.js';
+import type { SearchRequest } from './entries.js';
 import { PAGES_AHEAD, type ThreadCommand, type ThreadFailure, type ThreadReply } from './search-thread.js';
 import { LdapDirectory, type LdapDirectoryOptions } from './source.js';
 

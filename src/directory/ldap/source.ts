@@ -5,16 +5,10 @@ import { Client, ResultCodeError, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { DirectoryEntry } from '../entry.js';
-import type {
-  ConnectionInfo,
-  DirectorySettings,
-  DirectorySource,
-  FindRequest,
-  SchemaSyntaxes,
-  SearchRequest,
-  SourceEntry,
-  TlsVersion,
-} from '../types.js';
+import type { ConnectionInfo, SchemaSyntaxes, SourceEntry, TlsVersion } from '../types.js';
+import type { EntryDirectory, FindRequest, SearchRequest } from './entries.js';
+import type { LdapServerSettings } from './settings.js';
+import { described } from './connection.js';
 import { connectError, isNoSuchObject, searchError, searchPlace } from './errors.js';
 import { inBaseCheck } from './in-base.js';
 import { pagedSearch } from './paged-search.js';
@@ -67,7 +61,7 @@ export interface LdapDirectoryOptions {
  * @param urls the URLs to use (default: all configured ones)
  */
 export function directoryOptions(
-  directory: DirectorySettings,
+  directory: LdapServerSettings,
   urls: readonly string[] = directory.urls,
 ): LdapDirectoryOptions {
   const { bindDN, bindPassword, startTLS, caFile, tlsMinVersion, connectTimeoutMs, timeoutMs, pageSize } =
@@ -89,7 +83,7 @@ export function directoryOptions(
  * A directory read through ldapts: connects (with failover across URLs), binds, and streams
  * paged search results entry by entry, so memory does not grow with the directory.
  */
-export class LdapDirectory implements DirectorySource {
+export class LdapDirectory implements EntryDirectory {
   private client: Client | undefined;
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
@@ -139,7 +133,7 @@ export class LdapDirectory implements DirectorySource {
     for (const url of this.options.urls) {
       try {
         const info = await this.openOne(url);
-        this.info = { ...info, failedOver };
+        this.info = described({ ...info, failedOver });
         return this.info;
       } catch (error) {
         if (
@@ -159,7 +153,7 @@ export class LdapDirectory implements DirectorySource {
     );
   }
 
-  private async openOne(url: string): Promise<Omit<ConnectionInfo, 'failedOver'>> {
+  private async openOne(url: string): Promise<Pick<ConnectionInfo, 'url' | 'tlsVersion' | 'boundAs'>> {
     const parsed = new URL(url);
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     const secure = parsed.protocol === 'ldaps:';

@@ -7,15 +7,8 @@ import type { Entry } from 'ldapts';
 import { DirectoryError, describeError } from '../../errors.js';
 import { inScope, normalizeDn, parseDn, type NormalizedDn } from '../dn.js';
 import { DirectoryEntry } from '../entry.js';
-import type {
-  ConnectionInfo,
-  DirectorySource,
-  FindRequest,
-  SchemaSyntaxes,
-  SearchRequest,
-  SearchScope,
-  SourceEntry,
-} from '../types.js';
+import type { EntryDirectory, FindRequest, SearchRequest } from '../ldap/entries.js';
+import type { ConnectionInfo, SchemaSyntaxes, SearchScope, SourceEntry } from '../types.js';
 import { ldifError } from './lines.js';
 import { readLdif, type LdifRecord } from './reader.js';
 import { compileFilter, type CompiledFilter, type MatchEntry, type Membership } from './match.js';
@@ -119,7 +112,7 @@ const GROUP_CLASS = /group/i;
  * checked and pushed offline. Every search streams the file again, one record at a time; only
  * group membership (one edge per membership) is kept between searches.
  */
-export class LdifDirectory implements DirectorySource {
+export class LdifDirectory implements EntryDirectory {
   private readonly url: string;
   private fingerprint: string | undefined;
   private membership: MembershipIndex | undefined;
@@ -141,7 +134,14 @@ export class LdifDirectory implements DirectorySource {
    */
   public async open(): Promise<ConnectionInfo> {
     await this.checkUnchanged();
-    return { url: this.url, tlsVersion: undefined, boundAs: '(file)', failedOver: [] };
+    return {
+      url: this.url,
+      tlsVersion: undefined,
+      boundAs: '(file)',
+      failedOver: [],
+      summary: `reading ${this.url}`,
+      checked: 'readable LDIF file',
+    };
   }
 
   /**

@@ -1,28 +1,15 @@
-import type { ResolvedConfig } from '../../config/types.js';
-import { inScope, normalizeDn, parseDn } from '../../directory/dn.js';
-import { memberFilter, normalizeFilter } from '../../directory/filter.js';
-import type { DirectorySource, SearchScope, SourceEntry } from '../../directory/types.js';
-import { planSearches, type LocationSearch } from '../../pipeline/searches.js';
+import { inScope, normalizeDn, parseDn } from '../dn.js';
+import { memberFilter, normalizeFilter } from '../filter.js';
+import type { LocationConfig, SearchCheck, SourceEntry } from '../types.js';
+import type { EntryDirectory } from './entries.js';
+import { planSearches, type LocationSearch } from './locations.js';
+import type { LdapModelSettings } from './model.js';
 
 /** Groups read at most while walking a person's nested membership upward. */
 const MAX_GROUPS = 200;
 
 /** AD's user filter without its enabled-accounts clause: what "a person" means there. */
 const AD_PERSON = '(&(objectCategory=person)(objectClass=user))';
-
-/** How one search of a location treats one person. */
-export interface SearchCheck {
-  /** Search base. */
-  base: string;
-  /** Scope. */
-  scope: SearchScope;
-  /** The location's groups (a person must be in one). */
-  groups: string[];
-  /** Whether every part of the search selects the person. */
-  matched: boolean;
-  /** Why it does or does not: each part that excludes the person, or what makes it match. */
-  why: string[];
-}
 
 /** A group a person belongs to, as reached from the person: its DN and the group it came through. */
 interface Reached {
@@ -39,7 +26,7 @@ const text = (v: string | Uint8Array): string =>
  * those are in, walked upward breadth first (bounded), remembering the way.
  */
 async function groupsOf(
-  source: DirectorySource,
+  source: EntryDirectory,
   person: SourceEntry,
   nested: boolean,
 ): Promise<Map<string, Reached>> {
@@ -83,9 +70,13 @@ function chainTo(reached: ReadonlyMap<string, Reached>, group: string, person: s
 }
 
 /** Why the user filter leaves a person out, in the admin's words. */
-function userFilterWhy(config: ResolvedConfig, person: SourceEntry, isPerson: boolean | undefined): string[] {
-  const filter = normalizeFilter(config.directory.userFilter);
-  if (config.directory.kind !== 'ad') {
+function userFilterWhy(
+  settings: LdapModelSettings,
+  person: SourceEntry,
+  isPerson: boolean | undefined,
+): string[] {
+  const filter = normalizeFilter(settings.userFilter);
+  if (settings.flavor !== 'ad') {
     const classes = person.get('objectClass').map(text).join(', ') || 'none';
     return [`excluded by the user filter ${filter} (objectClass: ${classes})`];
   }
@@ -109,19 +100,21 @@ function userFilterWhy(config: ResolvedConfig, person: SourceEntry, isPerson: bo
  * that makes it a member, or the groups that were checked). Each filter part is evaluated by the
  * directory itself (a base-scope search of the person), so it says what push's search does.
  * @param source the open directory
- * @param config the resolved config
+ * @param settings the source's settings
+ * @param locations the configured location entries
  * @param person the person's entry (with objectClass, userAccountControl and memberOf)
  * @returns per location slug, its searches
  */
 export async function explainSearches(
-  source: DirectorySource,
-  config: ResolvedConfig,
+  source: EntryDirectory,
+  settings: LdapModelSettings,
+  locations: readonly LocationConfig[],
   person: SourceEntry,
 ): Promise<Map<string, SearchCheck[]>> {
-  const d = config.directory;
-  const searches = planSearches(config);
+  const d = settings;
+  const searches = planSearches(settings, locations, { attributes: [], bufferAttributes: [] });
   const filters = [normalizeFilter(d.userFilter)];
-  const isAd = d.kind === 'ad';
+  const isAd = d.flavor === 'ad';
   if (isAd) filters.push(AD_PERSON);
   if (d.filter !== undefined) filters.push(normalizeFilter(d.filter));
   const memberIndex = new Map<string, number>();
@@ -151,7 +144,7 @@ export async function explainSearches(
           : `outside ${search.base} (not in its subtree)`,
       );
     }
-    if (!userOk) why.push(...userFilterWhy(config, person, isPerson));
+    if (!userOk) why.push(...userFilterWhy(settings, person, isPerson));
     if (!filterOk) why.push(`excluded by directory.filter ${normalizeFilter(d.filter ?? '')}`);
     const groupWhy = groupsWhy(search, answers, memberIndex, reached, person.dn);
     if (!groupWhy.member) why.push(...groupWhy.lines);
@@ -159,7 +152,8 @@ export async function explainSearches(
     if (matched) why.push(`matched by the search of ${search.base}`, ...groupWhy.lines);
     const list = out.get(search.slug) ?? [];
     out.set(search.slug, list);
-    list.push({ base: search.base, scope: search.scope, groups: [...search.groups], matched, why });
+    const label = `search of ${search.base}${search.groups.length > 0 ? ' (groups)' : ''}`;
+    list.push({ label, base: search.base, scope: search.scope, groups: [...search.groups], matched, why });
   }
   return out;
 }
