@@ -116,7 +116,7 @@ function incompleteReadTrips(
     .map(([key, before]) => ({
       guard: 'incomplete-read',
       message: `the search ${key} returned nothing, but ${before} entries last time (renamed OU, filter change or lost read rights?)`,
-      // The search key starts with its location's slug (pipeline/searches.ts).
+      // The search key starts with its location's slug (directory/ldap/locations.ts).
       location: key.split(' | ')[0] ?? '',
       search: key,
       previous: before,

@@ -35,7 +35,6 @@ const HEAVY = [
   'libphonenumber-js',
   'node-cron',
   'zod',
-  'cosmiconfig',
   'yaml',
   'csv-parse',
   'csv-stringify',

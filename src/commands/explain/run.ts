@@ -210,7 +210,7 @@ async function explainGone(
       ? undefined
       : await exportFates(config, new Set(), new Set(hits.map((c) => c.key)), previous, {
           ...options,
-          renamesFrom: new Set(hits.flatMap((c) => reachOf(layout, c))),
+          renamesFrom: new Set(hits.flatMap((c) => contactReach(layout, c))),
         });
   if (fates) {
     result.connection = fates.connection;
@@ -220,7 +220,7 @@ async function explainGone(
     location: c.location,
     row: cellsOf(config, c.cells),
     ...(c.source === undefined ? {} : { source: c.source }),
-    ...(fates ? nextFor(c, reachOf(layout, c), fates.plan) : {}),
+    ...(fates ? nextFor(c, contactReach(layout, c), fates.plan) : {}),
   }));
   return result;
 }
@@ -304,7 +304,7 @@ async function explainFound(
 }
 
 /** A contact's email and SMS phone (lower case): what a rename's `from` names. */
-function reachOf(layout: ResolvedConfig['layout'], contact: StoredContact): string[] {
+function contactReach(layout: ResolvedConfig['layout'], contact: StoredContact): string[] {
   return [layout.roles.email, layout.roles.smsPhone].flatMap((i) =>
     i === undefined || (contact.cells[i] ?? '') === '' ? [] : [(contact.cells[i] ?? '').toLowerCase()],
   );
