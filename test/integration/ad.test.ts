@@ -309,8 +309,10 @@ describe.skipIf(skip !== '')(`Active Directory (Samba AD DC)${skip ? ` (SKIPPED:
         ok: true,
         tlsVersion: expect.stringMatching(/^TLSv1\.[23]$/) as string,
         boundAs: AD.svc.upn,
+        summary: expect.stringMatching(/^reachable, TLSv1\.[23], bound as /) as string,
       },
     ]);
+    expect(result.urls[0]?.summary?.endsWith(`bound as ${AD.svc.upn}`)).toBe(true);
     expect(result.locations.map((l) => [l.slug, l.rows])).toEqual([
       ['hq', 4],
       ['lab', 1],
