@@ -27,7 +27,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { stringify } from 'yaml';
@@ -37,7 +37,7 @@ import { BENCH_BIND_DN, BENCH_BIND_PASSWORD, BENCH_LOCATIONS } from './ldif.ts';
 import { benchDatabase, startBenchSlapd, type BenchSlapd } from './slapd.ts';
 
 const execFileAsync = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'adsync.js');
 const TIME = '/usr/bin/time';
 /** Debian's python3 (the one python3-ldap is installed for, whatever python3 is first on PATH). */

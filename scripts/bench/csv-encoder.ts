@@ -9,13 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '15' }, root: { type: 'string' } },
 });
-const root = values.root ?? new URL('../../', import.meta.url).pathname;
+const root = values.root ?? fileURLToPath(new URL('../../', import.meta.url));
 const writer = (await import(pathToFileURL(join(root, 'dist/csv/writer.js')).href)) as {
   encodeCsvRows: (rows: readonly (readonly string[])[]) => string;
 };

@@ -21,7 +21,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { stringify } from 'yaml';
@@ -49,7 +49,8 @@ function optionsOf(argv: string[]): Options {
     process.exit(0);
   }
   return {
-    root: values.root === undefined ? new URL('../../', import.meta.url).pathname : resolve(values.root),
+    root:
+      values.root === undefined ? fileURLToPath(new URL('../../', import.meta.url)) : resolve(values.root),
     only: values.only?.split(','),
   };
 }

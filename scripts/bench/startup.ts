@@ -12,13 +12,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const LIMIT = 2.5;
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '30' }, root: { type: 'string' } },
 });
-const root = values.root ?? new URL('../../', import.meta.url).pathname;
+const root = values.root ?? fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin', 'adsync.js');
 const runs = Math.max(1, Number(values.runs));
 

@@ -7,6 +7,7 @@ import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { TLSSocket } from 'node:tls';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -14,7 +15,7 @@ import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig, mockTarget } from '
 import { firstStdoutLine, runProgram, type CliRun } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const skip = inject('slapdSkip');
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,7 +10,7 @@ import { tempDir } from '../harness/files.js';
 import { listening } from '../harness/slapd.js';
 
 const skip = inject('slapdSkip');
-const QUICKSTART = new URL('../../scripts/quickstart.mjs', import.meta.url).pathname;
+const QUICKSTART = fileURLToPath(new URL('../../scripts/quickstart.mjs', import.meta.url));
 
 /** The loopback port of a URL printed by the quick start. */
 function portOf(text: string, scheme: 'ldaps' | 'https'): number {

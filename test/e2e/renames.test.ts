@@ -1,4 +1,5 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -88,7 +89,7 @@ describe.skipIf(skip !== '')(
           suffix: SUFFIX,
           groupClass: 'groupOfNames',
           ldif: [
-            { file: new URL('../fixtures/example.ldif', import.meta.url).pathname },
+            { file: fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url)) },
             { text: TORONTO_LDIF },
           ],
         },

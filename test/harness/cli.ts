@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 
 /** The built CLI, as users run it. */
-export const BIN = new URL('../../bin/adsync.js', import.meta.url).pathname;
+export const BIN = fileURLToPath(new URL('../../bin/adsync.js', import.meta.url));
 
 /** How a CLI run ended. */
 export interface CliRun {

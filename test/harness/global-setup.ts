@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 
 import type { TestProject } from 'vitest/node';
@@ -106,7 +107,7 @@ async function setupSlapd(project: TestProject): Promise<void> {
     {
       suffix: EXAMPLE_SUFFIX,
       groupClass: 'groupOfNames',
-      ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
+      ldif: [{ file: fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url)) }],
       extra: ['limits dn.exact="cn=limited,ou=services,dc=example,dc=com" size=3'],
     },
     { suffix: PLANET_SUFFIX, groupClass: 'Group', ldif: planet },

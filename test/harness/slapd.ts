@@ -1,4 +1,5 @@
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
@@ -26,8 +27,9 @@ export function slapdInstallation(): { slapd: string; moduleDir: string; schemaD
 }
 
 /** The shared Planet Express fixtures (MIT), beside the repository. */
-export const PLANET_EXPRESS_DIR = new URL('../../../shared/fixtures/planetexpress/', import.meta.url)
-  .pathname;
+export const PLANET_EXPRESS_DIR = fileURLToPath(
+  new URL('../../../shared/fixtures/planetexpress/', import.meta.url),
+);
 
 /**
  * Why slapd cannot be used here, or undefined when it can. On CI a missing slapd is a failure,
@@ -84,7 +86,7 @@ export function startExampleSlapd(): Promise<Slapd> {
     {
       suffix: 'dc=example,dc=com',
       groupClass: 'groupOfNames',
-      ldif: [{ file: new URL('../fixtures/example.ldif', import.meta.url).pathname }],
+      ldif: [{ file: fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url)) }],
     },
   ]);
 }

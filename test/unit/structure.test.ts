@@ -174,6 +174,14 @@ describe('the layout of src', () => {
     expect(casts).toEqual([]);
   });
 
+  it('turns file URLs into paths with fileURLToPath, never URL.pathname (/C:/… on Windows)', () => {
+    const everywhere = ['src', 'test', 'scripts'].flatMap((d) => sourceFiles(join(root, d)));
+    const misuse = everywhere
+      .filter((f) => /import\.meta\.url\)\s*\.pathname/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(misuse).toEqual([]);
+  });
+
   it('names every file in kebab-case', () => {
     expect(files.map(rel).filter((f) => !/^[a-z0-9/-]+(\.[a-z0-9-]+)*\.ts$/.test(f))).toEqual([]);
   });
