@@ -45,15 +45,16 @@ describe('adsync demo', () => {
     expect(run.stdout.trim()).toBe(dir);
     const out = run.stderr;
 
-    // The steps, in order, as the commands a user would type.
+    // The steps, in order, as the commands a user would type (with the platform's separator).
+    const config = join('try-it', 'adsync.yaml');
     const steps = [...out.matchAll(/^Step (\d)\/6 {2}(.*)$/gm)].map((m) => m[2]);
     expect(steps).toEqual([
-      '$ adsync check --config try-it/adsync.yaml',
-      '$ adsync push --dry-run --config try-it/adsync.yaml',
-      '$ adsync push --first-push --config try-it/adsync.yaml',
-      'a directory change: try-it/company.ldif edited',
-      '$ adsync push --config try-it/adsync.yaml',
-      '$ adsync push --allow-archive 3 --config try-it/adsync.yaml',
+      `$ adsync check --config ${config}`,
+      `$ adsync push --dry-run --config ${config}`,
+      `$ adsync push --first-push --config ${config}`,
+      `a directory change: ${join('try-it', 'company.ldif')} edited`,
+      `$ adsync push --config ${config}`,
+      `$ adsync push --allow-archive 3 --config ${config}`,
     ]);
     const step = (n: number): string => out.split(/^Step \d\/6 /m)[n] ?? '';
     expect(step(1)).toMatch(/ldif:\/\/\/.*try-it\/company\.ldif: readable LDIF file/);

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -64,7 +65,7 @@ describe('config loading', () => {
     const one = await loadConfig({ cwd: dir, configPath: 'one.yaml', env: {} });
     expect(one.config.extraContacts).toEqual({ files: [join(dir, 'extra/desk.csv')], slugs: ['hq'] });
     const list = await loadConfig({ cwd: dir, configPath: 'list.yaml', env: {} });
-    expect(list.config.extraContacts.files).toEqual([join(dir, 'a.csv'), '/srv/b.csv']);
+    expect(list.config.extraContacts.files).toEqual([join(dir, 'a.csv'), resolve(dir, '/srv/b.csv')]);
     expect((await loadError({ ...minimal, extraContacts: [] })).message).toContain('extraContacts');
   });
 
@@ -362,7 +363,7 @@ describe('JSON Schema and examples', () => {
   });
 
   it('config.example.yaml passes validation and points editors at the schema', async () => {
-    const path = new URL('../../config.example.yaml', import.meta.url).pathname;
+    const path = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
     const text = await readFile(path, 'utf8');
     expect(text).toContain('$schema=./schema/adsync.schema.json');
     const { config } = await loadConfig({

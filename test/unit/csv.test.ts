@@ -215,7 +215,7 @@ describe('CSV writer', () => {
     expect(runFiles({ dir, output: '/x/my.csv', profile: 'p', stamp: 's' })).toEqual({
       csvPath: '/x/my.csv',
       rejectsPath: '/x/my.rejects.csv',
-      planPath: '/x/plan-s.json',
+      planPath: join('/x', 'plan-s.json'),
     });
   });
 });

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
@@ -212,12 +213,12 @@ describe('LDIF parsing', () => {
     await symlink(secret, join(values, 'innocent.txt'));
     const file = join(dir, 'people.ldif');
     const entry = (value: string): string =>
-      `dn: cn=x,dc=example\nobjectClass: person\ntitle:< file://${value}\nsn: X\n`;
+      `dn: cn=x,dc=example\nobjectClass: person\ntitle:< ${pathToFileURL(value).href}\nsn: X\n`;
     await writeFile(file, entry(join(values, 'title.txt')));
     // By default an LDIF export reads no other file: the line is named.
     const refused = await failure(search(file, { base: 'dc=example' }));
     expect(refused.message).toBe(
-      `${file}:3: title takes its value from the file file://${join(values, 'title.txt')}, which adsync does not read`,
+      `${file}:3: title takes its value from the file ${pathToFileURL(join(values, 'title.txt')).href}, which adsync does not read`,
     );
     expect(refused.hint).toContain('directory.valueFiles');
     // Allowed directory: read.
@@ -228,11 +229,12 @@ describe('LDIF parsing', () => {
     for (const target of [
       join(values, '..', 'client-secret.txt'),
       join(values, 'innocent.txt'),
-      '/dev/zero',
+      // A device (POSIX's /dev; Windows has none in the file system).
+      ...(process.platform === 'win32' ? [] : ['/dev/zero']),
     ]) {
       await writeFile(file, entry(target));
       const error = await failure(search(file, { base: 'dc=example' }, allowed()));
-      expect(error.message).toMatch(new RegExp(`^${file}:3: cannot read the value of title from `));
+      expect(error.message.startsWith(`${file}:3: cannot read the value of title from `)).toBe(true);
       expect(`${error.message} ${error.hint ?? ''}`).not.toContain('S3cr3t');
     }
     const remote = await ldifFile(
