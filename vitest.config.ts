@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Windows-only by nature (the .exe, the console's Ctrl-C): vitest.windows.config.ts runs them.
+    exclude: ['test/windows/**'],
     globalSetup: ['test/harness/global-setup.ts'],
     setupFiles: ['test/harness/cleanup.ts'],
     testTimeout: 30_000,
