@@ -71,7 +71,7 @@ async function refusedRename(to: string, error: unknown, retryMs: number): Promi
  * @param to the final name
  * @param options platform, rename and retry time (see {@link ReplaceOptions})
  */
-export async function replaceFile(from: string, to: string, options: ReplaceOptions = {}): Promise<void> {
+async function replaceFile(from: string, to: string, options: ReplaceOptions = {}): Promise<void> {
   const { platform = process.platform, rename: osRename = rename, retryMs = RENAME_RETRY_MS } = options;
   const deadline = Date.now() + retryMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {

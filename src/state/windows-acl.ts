@@ -15,15 +15,13 @@ const TRUSTED_SIDS = ['S-1-5-18', 'S-1-5-32-544'] as const;
  * The `icacls` arguments (after the directory) that leave only adsync's account, SYSTEM and the
  * Administrators on a directory, for it and everything in it: inherited entries removed
  * (`/inheritance:r`), explicit ones replaced (`/grant:r`). Well-known SIDs (`*S-1-5-18`) are
- * the same in every language; the account is a SID too when known, else a name icacls looks up.
+ * the same in every language; the account is a SID too when known, else a name icacls looks up
+ * (named once when it is SYSTEM itself).
  * @param account the running account: `*S-1-5-21-…`, or `DOMAIN\name`
  */
 export function privateAclArgs(account: string): string[] {
-  return [
-    '/inheritance:r',
-    '/grant:r',
-    ...[...TRUSTED_SIDS.map((sid) => `*${sid}`), account].map((who) => `${who}:(OI)(CI)F`),
-  ];
+  const who = new Set([...TRUSTED_SIDS.map((sid) => `*${sid}`), account]);
+  return ['/inheritance:r', '/grant:r', ...[...who].map((w) => `${w}:(OI)(CI)F`)];
 }
 
 /**
@@ -51,6 +49,8 @@ export function accountForGrant(
 ): string {
   const sid = /"(S-1-5-[0-9-]+)"\s*$/m.exec(whoami ?? '')?.[1];
   if (sid !== undefined) return `*${sid}`;
+  // LocalSystem (a task run as SYSTEM): its name is not DOMAIN\SYSTEM.
+  if (name.toUpperCase() === 'SYSTEM') return '*S-1-5-18';
   return domain ? `${domain}\\${name}` : name;
 }
 
@@ -252,7 +252,7 @@ export function checkStateDirAcl(dir: string, listing: IcaclsListing, account: s
   const verdict = judgeAcl(listing.output, dir);
   if (verdict.kind === 'private') return undefined;
   if (verdict.kind === 'unknown') {
-    const why = listing.failure ?? 'icacls printed no ACL this version of adsync can read';
+    const why = listing.failure ?? 'icacls listed no ACL adsync could read';
     return `cannot check who may write to the state directory ${dir} (${why}): make sure only this account, SYSTEM and Administrators can (\`${privateAclCommand(dir, account)}\`)`;
   }
   const who = verdict.writers.map(formatEntry).join(', ');

@@ -168,7 +168,7 @@ describe('who may write to the state directory', () => {
     );
     expect(missing).toMatch(/^cannot check who may write to the state directory .*ENOENT\): make sure only/);
     expect(checkStateDirAcl(PROGRAMDATA, { output: '' }, 'CORP\\a')).toContain(
-      'icacls printed no ACL this version of adsync can read',
+      'icacls listed no ACL adsync could read',
     );
   });
 });
@@ -188,6 +188,14 @@ describe('the ACL adsync gives a state directory it creates', () => {
     // Without whoami: the name, with the domain where there is one.
     expect(accountForGrant(undefined, 'alice', 'CORP')).toBe('CORP\\alice');
     expect(accountForGrant('', 'alice', undefined)).toBe('alice');
+    // A task run as SYSTEM: granted once, by its SID.
+    const system = accountForGrant(undefined, 'SYSTEM', 'CORP');
+    expect(privateAclArgs(system)).toEqual([
+      '/inheritance:r',
+      '/grant:r',
+      '*S-1-5-18:(OI)(CI)F',
+      '*S-1-5-32-544:(OI)(CI)F',
+    ]);
     expect(privateAclCommand('C:\\My State', 'CORP\\Jane Doe')).toBe(
       'icacls "C:\\My State" /inheritance:r /grant:r "*S-1-5-18:(OI)(CI)F" "*S-1-5-32-544:(OI)(CI)F" "CORP\\Jane Doe:(OI)(CI)F"',
     );
