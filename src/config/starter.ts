@@ -47,15 +47,45 @@ columns:
 };
 
 /**
+ * What keeps a file adsync writes for its account alone (a config, a secret) private, in words
+ * for what adsync prints and writes: the mode on POSIX systems. Windows has no file modes (Node's
+ * 0o600 only clears the read-only flag): a file there is as private as the ACL it inherits from
+ * its folder.
+ * @param platform the platform the file is on (default this one)
+ */
+export function privateFileNote(platform: NodeJS.Platform = process.platform): {
+  /** A few words, after a file's name: `mode 600`. */
+  short: string;
+  /** Comment lines for a written config (each starting with `# `). */
+  comment: string;
+} {
+  if (platform === 'win32') {
+    return {
+      short: "as private as its folder's ACL",
+      comment: `# Windows has no file modes: this file, and any \${file:…} secret, is as private as the ACL
+# it inherits from its folder. Keep them under the account's profile, or in a folder only that
+# account and Administrators can read (\`icacls FOLDER\` lists who can).`,
+    };
+  }
+  return {
+    short: 'mode 600',
+    comment: `# Written mode 600 (only its owner can read it): keep it so, and any \${file:…} secret too
+# (\`chmod 600 FILE\`).`,
+  };
+}
+
+/**
  * A commented starter config for `adsync init`. Every variant passes validation once its
  * `${env:…}` variables are set (a test checks all of them).
  * @param options directory kind and vendor profile
+ * @param platform whose file protection the comments describe (default this one)
  */
-export function starterConfig(options: StarterOptions): string {
+export function starterConfig(options: StarterOptions, platform: NodeJS.Platform = process.platform): string {
   const sections = starterSections(options.kind);
   return `# yaml-language-server: $schema=./node_modules/adsync/schema/adsync.schema.json
 # adsync configuration — written by \`adsync init\`. Check it with \`adsync check\`, then
 # build a CSV to inspect with \`adsync push --dry-run\`. Relative paths are relative to this file.
+${privateFileNote(platform).comment}
 
 ${sections.directory}
 # One CSV row per contact per matching location. Entries that share a slug are combined.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { OutputError, describeError } from '../errors.js';
 import { makeDir } from './make-dir.js';
@@ -12,6 +13,78 @@ export interface AtomicFileOptions {
   mode?: number;
   /** Create the parent directory (mode 0o700) when it is missing. Default true. */
   createDir?: boolean;
+  /** How the finished file is renamed into place (tests give the platform and the OS call). */
+  replace?: ReplaceOptions;
+}
+
+/** How {@link replaceFile} renames, and for how long it retries on Windows. */
+export interface ReplaceOptions {
+  /** The platform whose rules apply (default `process.platform`). */
+  platform?: NodeJS.Platform;
+  /** The operating system's rename (default `fs.promises.rename`). */
+  rename?: (from: string, to: string) => Promise<void>;
+  /** How long a refused rename is retried on Windows, in milliseconds (default {@link RENAME_RETRY_MS}). */
+  retryMs?: number;
+}
+
+/**
+ * How long a rename Windows refuses is retried. An antivirus or the search indexer opens a new
+ * file for a moment after it is written; graceful-fs retries such renames too. A program that
+ * keeps the file open (a spreadsheet) holds it for good, so the wait stays short.
+ */
+export const RENAME_RETRY_MS = 3000;
+
+/** Errors Windows gives for a rename over a file another program has open. */
+const HELD_CODES: ReadonlySet<string> = new Set(['EPERM', 'EBUSY', 'EACCES']);
+
+const errnoOf = (error: unknown): string | undefined =>
+  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+
+/**
+ * The error for a rename Windows still refuses after the retries: over an existing file, most
+ * likely held by another program (what to do about it is the hint); otherwise the file system's.
+ * @param to the final name
+ * @param error the last failure
+ * @param retryMs how long it was retried
+ */
+async function refusedRename(to: string, error: unknown, retryMs: number): Promise<unknown> {
+  const exists = await lstat(to).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return error;
+  return new OutputError(
+    `cannot replace ${to}, most likely because another program has it open: ${describeError(error)}`,
+    {
+      hint: `Close ${to} in the program that has it open (a spreadsheet such as Excel; an antivirus or a search indexer lets go by itself) and run again, or name another file. adsync retried for ${String(retryMs / 1000)} seconds.`,
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Rename `from` over `to`. On Windows, a rename refused with EPERM, EBUSY or EACCES is retried
+ * for a short, bounded time (backing off from 10 ms to 500 ms between tries): the file is most
+ * likely open in another program for a moment. If it still fails and `to` exists, the error is
+ * an {@link OutputError} that names that cause; other failures are the file system's own.
+ * @param from the finished temporary file
+ * @param to the final name
+ * @param options platform, rename and retry time (see {@link ReplaceOptions})
+ */
+async function replaceFile(from: string, to: string, options: ReplaceOptions = {}): Promise<void> {
+  const { platform = process.platform, rename: osRename = rename, retryMs = RENAME_RETRY_MS } = options;
+  const deadline = Date.now() + retryMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      await osRename(from, to);
+      return;
+    } catch (error) {
+      const code = errnoOf(error);
+      if (platform !== 'win32' || code === undefined || !HELD_CODES.has(code)) throw error;
+      if (Date.now() + delay > deadline) throw await refusedRename(to, error, retryMs);
+      await sleep(delay);
+    }
+  }
 }
 
 /** Random bytes in an {@link AtomicFile}'s temporary name. */
@@ -38,7 +111,9 @@ export function atomicTarget(name: string): string | undefined {
  * O_EXCL, so a name planted in advance (a symlink to another file) is never followed.
  *
  * Errors are the file system's own: callers wrap them in the error their layer owns (or use
- * {@link writeAtomic}, which makes them output errors).
+ * {@link writeAtomic}, which makes them output errors). The exception is a final name Windows
+ * will not let go of (see {@link replaceFile}): an {@link OutputError} that names the likely
+ * cause, which callers pass on as it is.
  */
 export class AtomicFile {
   private closed = false;
@@ -49,6 +124,7 @@ export class AtomicFile {
     /** The temporary path, renamed to {@link AtomicFile.path} by {@link AtomicFile.commit}. */
     public readonly tmp: string,
     private readonly handle: FileHandle,
+    private readonly replace: ReplaceOptions,
   ) {}
 
   /**
@@ -62,7 +138,7 @@ export class AtomicFile {
       dirname(path),
       `.${basename(path)}.${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}.tmp`,
     );
-    return new AtomicFile(path, tmp, await open(tmp, 'wx', options.mode ?? 0o600));
+    return new AtomicFile(path, tmp, await open(tmp, 'wx', options.mode ?? 0o600), options.replace ?? {});
   }
 
   /**
@@ -81,7 +157,7 @@ export class AtomicFile {
       await this.handle.sync();
       this.closed = true;
       await this.handle.close();
-      await rename(this.tmp, this.path);
+      await replaceFile(this.tmp, this.path, this.replace);
     } catch (error) {
       await this.abort();
       throw error;
@@ -129,6 +205,7 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   try {
     await writeFileAtomic(path, text, { createDir: false });
   } catch (error) {
+    if (error instanceof OutputError) throw error;
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
 }

@@ -56,6 +56,8 @@ export interface AdoptResult {
   withoutKey: number[];
   /** Lines of rows whose match key an earlier row holds (the vendor keeps one contact). */
   repeated: number[];
+  /** Why the state directory's privacy could not be checked (Windows), if so. */
+  stateDirWarning?: string;
 }
 
 /** Whether a row has what the vendor matches a contact by. */
@@ -84,7 +86,7 @@ export async function adopt(config: ResolvedConfig, options: AdoptOptions): Prom
       hint: 'Set it as for a push: the baseline belongs to that account.',
     });
   }
-  await ensureStateDir(config.stateDir);
+  const stateDirWarning = await ensureStateDir(config.stateDir);
   const paths = await resolveTargetState(config);
   const lock = await acquireLock(paths.lock, config.safety.lockTimeoutMinutes);
   try {
@@ -139,6 +141,7 @@ export async function adopt(config: ResolvedConfig, options: AdoptOptions): Prom
       contacts: lines.length,
       missingColumns: read.missingColumns,
       ...rest,
+      ...(stateDirWarning === undefined ? {} : { stateDirWarning }),
     };
   } finally {
     await lock.release();

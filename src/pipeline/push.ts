@@ -39,7 +39,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
         insecureHttp: options.insecureHttp ?? false,
         env: options.env ?? process.env,
       });
-  await ensureStateDir(config.stateDir);
+  const stateDirWarning = await ensureStateDir(config.stateDir);
   const paths = await resolveTargetState(config);
   const started = options.now ?? new Date();
   // History lines can carry vendor messages: they pass through the same redaction as output.
@@ -88,9 +88,10 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
     throw error;
   } finally {
     const problem = await recordRun(paths.history, redactValues(history, redact));
-    if (problem !== undefined)
-      if (told instanceof AdsyncError) told.warnings.push(problem);
-      else told?.warnings.push({ message: problem });
+    for (const warning of [stateDirWarning, problem])
+      if (warning === undefined) continue;
+      else if (told instanceof AdsyncError) told.warnings.push(warning);
+      else told?.warnings.push({ message: warning });
     await lock?.release();
   }
 }

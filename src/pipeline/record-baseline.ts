@@ -31,7 +31,8 @@ export async function recordBaseline(
     throw new OutputError(
       `the vendor imported the file, but the new baseline could not be saved: ${error instanceof AdsyncError ? error.message : String(error)} (${push.told})`,
       {
-        hint: `The state still holds the push before this one, so the next push is planned against that: contacts this push created are planned again as creates (the vendor matches them, so nothing is duplicated), and the archive guards count from the older push. Free space or fix ${paths.state}'s directory, then run the push again to record the vendor's contents.`,
+        // The failure's own hint first (a state file another program holds open, on Windows).
+        hint: `${error instanceof AdsyncError && error.hint !== undefined ? `${error.hint} ` : ''}The state still holds the push before this one, so the next push is planned against that: contacts this push created are planned again as creates (the vendor matches them, so nothing is duplicated), and the archive guards count from the older push. Free space or fix ${paths.state}'s directory, then run the push again to record the vendor's contents.`,
         cause: error,
       },
     );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { makeDir } from '../io/make-dir.js';
+import { secureWindowsStateDir } from './state-dir-acl.js';
 
 /** Files of one target's state. */
 export interface StatePaths {
@@ -34,21 +35,24 @@ export function statePaths(dir: string, target: string): StatePaths {
  * Make sure the state directory exists and is adsync's alone before anything is read from or
  * written to it: a directory other users may write to would let them plant links at the names
  * of the lock or the state file, or swap the baseline the guards trust. Created with mode 700;
- * an existing one must be a directory that others cannot write to (on Windows,
- * where modes mean nothing, ACLs are the administrator's).
+ * an existing one must be a directory that others cannot write to. On Windows, where modes mean
+ * nothing, a new one gets an ACL for adsync's account, SYSTEM and Administrators only, and one
+ * that every user may write to is refused (src/state/windows-acl.ts).
  * @param dir the state directory
+ * @returns a warning when its privacy could not be checked (Windows without a readable ACL)
  * @throws {ConfigError} when it is not a private directory
  */
-export async function ensureStateDir(dir: string): Promise<void> {
-  makeDir(dir);
+export async function ensureStateDir(dir: string): Promise<string | undefined> {
+  const created = makeDir(dir) !== undefined;
   // Followed if it is a link: /etc/adsync/state → /var/lib/adsync is a fine setup.
   const info = await stat(dir);
+  if (info.isDirectory() && process.platform === 'win32') return secureWindowsStateDir(dir, created);
   const problem = !info.isDirectory()
     ? 'is not a directory'
-    : process.platform !== 'win32' && (info.mode & 0o002) !== 0
+    : (info.mode & 0o002) !== 0
       ? `can be written by every user of this machine (mode ${(info.mode & 0o777).toString(8)})`
       : undefined;
-  if (problem === undefined) return;
+  if (problem === undefined) return undefined;
   throw new ConfigError('CONFIG_INVALID', `the state directory ${dir} ${problem}`, {
     hint: `adsync keeps its lock and the last good push there, so it must be its own: run \`chmod 700 ${dir}\` (or point state.dir at a directory only adsync's account can write to).`,
   });

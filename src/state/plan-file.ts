@@ -90,6 +90,7 @@ export class PlanFileWriter implements EntryStore {
       await this.file.commit();
     } catch (error) {
       await this.abort();
+      if (error instanceof OutputError) throw error;
       throw new OutputError(`cannot write ${this.path}: ${describeError(error)}`, { cause: error });
     }
   }

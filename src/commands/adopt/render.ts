@@ -34,6 +34,7 @@ export function renderAdopt(style: Style, result: AdoptOutcome): Line[] {
     out.warn(
       `${plural(result.repeated.length, 'row')} repeat the match key of an earlier row; the vendor keeps one contact for each key, as the last such row left it (lines ${lineList(result.repeated)})`,
     );
+  if (result.stateDirWarning) out.warn(result.stateDirWarning);
   if (result.historyProblem) out.warn(`the run history could not be written: ${result.historyProblem}`);
   out.info(style.cyan('next: adsync push --dry-run shows the plan against it; then adsync push'));
   return out.lines;

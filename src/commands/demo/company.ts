@@ -1,5 +1,7 @@
 /** The sample company of `adsync demo`: the files it writes, its config and the directory change. */
 
+import { privateFileNote } from '../../config/starter.js';
+
 /** What the demo writes (and replaces on a re-run in its own directory). */
 export const FILES = {
   config: 'adsync.yaml',
@@ -67,8 +69,12 @@ export interface DemoChange {
   detail?: string;
 }
 
-/** The demo's config: what an admin would write for this company and vendor. */
-export function demoConfig(vendorUrl: string): string {
+/**
+ * The demo's config: what an admin would write for this company and vendor.
+ * @param vendorUrl the mock vendor's base URL
+ * @param platform whose file protection the comments describe (default this one)
+ */
+export function demoConfig(vendorUrl: string, platform: NodeJS.Platform = process.platform): string {
   return `# Written by \`adsync demo\`: the sample company in company.ldif, sent to the bundled mock vendor.
 # The mock vendor ran only while the demo ran; a dry run needs no vendor:
 #   adsync push --dry-run --config adsync.yaml
@@ -91,7 +97,7 @@ target:
   tokenUrl: ${vendorUrl}/oauth/token
   uploadUrl: ${vendorUrl}/contacts/import
   clientId: ${CLIENT_ID}
-  clientSecret: \${file:./${FILES.secret}} # mode 600; never written into this file
+  clientSecret: \${file:./${FILES.secret}} # ${privateFileNote(platform).short}; never written into this file
   caFile: ./${FILES.ca} # the mock vendor's self-signed certificate: TLS is verified
 
 phone:

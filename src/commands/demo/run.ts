@@ -3,6 +3,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { loadConfig } from '../../config/load.js';
+import { privateFileNote } from '../../config/starter.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { GuardError, UsageError, describeError } from '../../errors.js';
 import { startMockServer } from '../../mock-server/server.js';
@@ -281,7 +282,7 @@ async function demoFiles(
   return [
     { what: 'config', path: setup.configPath },
     { what: 'directory (LDIF)', path: setup.ldifPath },
-    { what: 'client secret (mode 600)', path: join(setup.dir, FILES.secret) },
+    { what: `client secret (${privateFileNote().short})`, path: join(setup.dir, FILES.secret) },
     { what: 'mock vendor certificate', path: join(setup.dir, FILES.ca) },
     ...runFiles(steps),
     ...(await listFiles(stateDir, (name) =>

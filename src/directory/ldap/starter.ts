@@ -15,7 +15,8 @@ const DIRECTORY = {
   # caFile: ./corp-root-ca.pem
   # A read-only service account: a DN or a UPN (svc-adsync@corp.example.com).
   bindDN: svc-adsync@corp.example.com
-  # Never write the password here: read it from the environment or a file only root can read.
+  # Never write the password here: read it from the environment, or from a file only adsync's
+  # account can read (see the top of this file).
   bindPassword: \${env:ADSYNC_BIND_PASSWORD}
   # ANDed with the default filter (enabled user accounts that are people).
   filter: "(mail=*)"
