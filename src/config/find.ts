@@ -97,7 +97,7 @@ function refuseByName(filepath: string, given: string): void {
   }
   if (!DATA_EXTENSIONS.has(extension)) {
     throw new ConfigError('CONFIG_NOT_FOUND', `${given} is not a YAML file adsync can read`, {
-      hint: 'Name the config file with a .yaml or .yml extension.',
+      hint: 'Name the config file with a .yaml or .yml extension (.json also works; any case).',
     });
   }
 }
@@ -167,7 +167,8 @@ function parseConfig(filepath: string, text: string, explicit: boolean): ConfigS
       },
     );
   }
-  const base = basename(filepath) === 'package.json' ? [PACKAGE_KEY] : [];
+  // Named in any case (PACKAGE.JSON, as Windows lets one type it), it is still a package.json.
+  const base = basename(filepath).toLowerCase() === 'package.json' ? [PACKAGE_KEY] : [];
   const data: unknown = doc.toJS();
   const value: unknown =
     base.length === 0

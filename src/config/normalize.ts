@@ -123,6 +123,7 @@ function runSettings(
       webhook: input.notify.webhook,
       on: input.notify.on ?? ['failure', 'guard'],
       caFile: input.notify.caFile === undefined ? undefined : resolve(baseDir, input.notify.caFile),
+      trustSystemStore: input.notify.trustSystemStore ?? true,
     },
     output: {
       dir: resolve(baseDir, input.output?.dir ?? './adsync-output'),

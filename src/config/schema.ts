@@ -130,7 +130,15 @@ const targetSchema = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe("PEM of a CA to trust for the vendor's certificate, besides the system roots."),
+    .describe(
+      "PEM of a CA to trust for the vendor's certificate, besides Node's roots and the system's store.",
+    ),
+  trustSystemStore: z
+    .boolean()
+    .optional()
+    .describe(
+      "Trust the operating system's certificate store for the vendor's certificate, besides Node's own roots (default true).",
+    ),
   tlsMinVersion: z
     .enum(TLS_VERSIONS)
     .optional()
@@ -234,7 +242,19 @@ const notifySchema = z.strictObject({
     .describe(
       'When to notify: failure (exit 1, 2, 4), guard (exit 3), success (default: failure and guard).',
     ),
-  caFile: z.string().min(1).optional().describe('PEM file with the CA of a private webhook endpoint.'),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "PEM file with the CA of a private webhook endpoint, besides Node's roots and the system's store.",
+    ),
+  trustSystemStore: z
+    .boolean()
+    .optional()
+    .describe(
+      "Trust the operating system's certificate store for the webhook, besides Node's own roots (default true).",
+    ),
 });
 
 /** The whole config file. */

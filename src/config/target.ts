@@ -112,6 +112,7 @@ export function normalizeTarget(
       format: t.format ?? 'multipart',
       fileField: t.fileField ?? 'file',
       caFile: t.caFile === undefined ? undefined : resolve(baseDir, t.caFile),
+      trustSystemStore: t.trustSystemStore ?? true,
       tlsMinVersion: t.tlsMinVersion ?? 'TLSv1.2',
       proxy: t.proxy,
       retries: {

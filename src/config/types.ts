@@ -83,7 +83,8 @@ export interface ResolvedConfig {
   /** The JSON-lines log file, if any. */
   logging: { file: string; level: LogFileLevel; maxBytes: number; keep: number } | undefined;
   /** Failure notifications, if any. */
-  notify: { webhook: string; on: NotifyEvent[]; caFile: string | undefined } | undefined;
+  notify:
+    { webhook: string; on: NotifyEvent[]; caFile: string | undefined; trustSystemStore: boolean } | undefined;
 }
 
 /**
@@ -115,8 +116,10 @@ export interface ResolvedTarget {
   format: NonNullable<TargetInput['format']>;
   /** Multipart field that carries the CSV. */
   fileField: string;
-  /** Absolute path of a PEM CA file trusted besides the system roots. */
+  /** Absolute path of a PEM CA file trusted besides Node's roots and the system store. */
   caFile: string | undefined;
+  /** Trust the operating system's certificate store (target.trustSystemStore, default yes). */
+  trustSystemStore: boolean;
   /** Lowest TLS version. */
   tlsMinVersion: NonNullable<TargetInput['tlsMinVersion']>;
   /** Configured proxy URL (a secret: it may hold a password); HTTPS_PROXY otherwise. */

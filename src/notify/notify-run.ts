@@ -40,7 +40,12 @@ export async function notifyRun(
     problem = await sendWebhook(
       notify.webhook,
       safe,
-      transportFor(config, { env: deps.env, caFile: notify.caFile, timeoutMs: 10_000 }),
+      transportFor(config, {
+        env: deps.env,
+        caFile: notify.caFile,
+        trustSystemStore: notify.trustSystemStore,
+        timeoutMs: 10_000,
+      }),
     );
   } catch (error) {
     problem = describeError(error);

@@ -71,14 +71,21 @@ function readCa(config: ResolvedConfig, key: string, file: string | undefined): 
  * @param options the environment and the endpoint's CA file
  * @param options.env environment (proxy variables)
  * @param options.caFile absolute path of a PEM CA file, if any
+ * @param options.trustSystemStore trust the operating system's certificate store
  * @param options.timeoutMs connect/headers/body timeout
  */
 export function transportFor(
   config: ResolvedConfig,
-  options: { env: NodeJS.ProcessEnv; caFile: string | undefined; timeoutMs: number },
+  options: {
+    env: NodeJS.ProcessEnv;
+    caFile: string | undefined;
+    trustSystemStore: boolean;
+    timeoutMs: number;
+  },
 ): TransportSettings {
   return {
     ca: readCa(config, 'notify.caFile', options.caFile),
+    trustSystemStore: options.trustSystemStore,
     tlsMinVersion: config.target.tlsMinVersion,
     ...proxyOf(config.target.proxy, options.env),
     timeoutMs: options.timeoutMs,
@@ -157,6 +164,7 @@ export function uploadSettings(
     fileField: t.fileField,
     ca: readCa(config, 'target.caFile', t.caFile),
     caFile: t.caFile,
+    trustSystemStore: t.trustSystemStore,
     tlsMinVersion: t.tlsMinVersion,
     ...proxyOf(t.proxy, options.env),
     attempts: t.retries.attempts,

@@ -1,15 +1,17 @@
 import { isIP } from 'node:net';
-import tls from 'node:tls';
 
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
 import { UploadError, describeError } from '../errors.js';
 import { errorCodeOf } from '../util/tls-error.js';
+import { trustedCas } from '../util/trusted-cas.js';
 
 /** What a dispatcher needs: TLS floor, extra CA, proxy and timeouts. */
 export interface TransportSettings {
-  /** Extra CA (PEM text), trusted besides the system roots. */
+  /** Extra CA (PEM text), trusted besides Node's roots and the system store. */
   ca: string | undefined;
+  /** Trust the operating system's certificate store (default yes). */
+  trustSystemStore?: boolean | undefined;
   /** Lowest TLS version. */
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
   /** Proxy URL (target.proxy, else HTTPS_PROXY), if any. */
@@ -49,6 +51,24 @@ export function normalizeNoProxy(value: string): string {
 }
 
 /**
+ * The TLS rules of every connection to a vendor or webhook endpoint: the floor, verification
+ * always on, and the trusted CAs (Node's roots, the system store unless switched off, caFile).
+ * Called when a run is about to talk to an HTTPS endpoint: the system store is read then.
+ * @param settings TLS floor, caFile's text and the system store switch
+ */
+export function vendorTls(settings: Pick<TransportSettings, 'tlsMinVersion' | 'ca' | 'trustSystemStore'>): {
+  minVersion: TransportSettings['tlsMinVersion'];
+  rejectUnauthorized: true;
+  ca: string[];
+} {
+  return {
+    minVersion: settings.tlsMinVersion,
+    rejectUnauthorized: true,
+    ca: trustedCas({ systemStore: settings.trustSystemStore ?? true, extra: settings.ca }),
+  };
+}
+
+/**
  * One dispatcher for every request of a run: TLS 1.2+ (or 1.3), the system roots plus the
  * configured CA, verification always on. With a proxy, undici's EnvHttpProxyAgent picks per
  * origin: hosts named in NO_PROXY connect directly, others through the proxy, and both with
@@ -57,12 +77,7 @@ export function normalizeNoProxy(value: string): string {
  * @param settings TLS floor, extra CA, proxy, NO_PROXY and timeouts
  */
 export function createDispatcher(settings: TransportSettings): Dispatcher {
-  const tlsOptions = {
-    minVersion: settings.tlsMinVersion,
-    rejectUnauthorized: true,
-    timeout: settings.timeoutMs,
-    ...(settings.ca ? { ca: [...tls.rootCertificates, settings.ca] } : {}),
-  };
+  const tlsOptions = { ...vendorTls(settings), timeout: settings.timeoutMs };
   const timeouts = { headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs };
   if (settings.proxy) {
     return new EnvHttpProxyAgent({
@@ -110,18 +125,23 @@ const UNTRUSTED = new Set([
  * @param host the endpoint's host
  * @param caFile target.caFile, if set
  * @param tlsMinVersion the TLS floor
+ * @param trustSystemStore whether the system's certificate store was trusted
  */
 export function vendorTlsHint(
   error: unknown,
   host: string,
   caFile: string | undefined,
   tlsMinVersion: string,
+  trustSystemStore = true,
 ): string {
   const code = String(errorCodeOf(error) ?? '');
   if (UNTRUSTED.has(code)) {
+    const roots = trustSystemStore
+      ? "Node's roots and the system's store"
+      : "Node's roots; target.trustSystemStore is false, so not the system's store";
     return caFile
-      ? `The certificate of ${host} does not verify against target.caFile ${caFile} (nor the system's roots): set target.caFile to the PEM file of the CA that issued the vendor's certificate.`
-      : `The certificate of ${host} is not trusted by this machine (self-signed, or issued by a private CA): set target.caFile to the PEM file of the CA that issued it (for adsync mock-server: the file its --ca-out wrote).`;
+      ? `The certificate of ${host} does not verify against target.caFile ${caFile} (nor ${roots}): set target.caFile to the PEM file of the CA that issued the vendor's certificate.`
+      : `The certificate of ${host} is not trusted by this machine (${roots}; self-signed, or issued by a private CA): set target.caFile to the PEM file of the CA that issued it (for adsync mock-server: the file its --ca-out wrote).`;
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return `The certificate of ${host} is not issued for that name: use a host name the certificate lists in target.uploadUrl / target.tokenUrl.`;
@@ -137,17 +157,21 @@ export function vendorTlsHint(
  * @param settings target.caFile (as a path, for the hint) and the TLS floor
  * @param settings.caFile target.caFile, if set
  * @param settings.tlsMinVersion the TLS floor
+ * @param settings.trustSystemStore whether the system's certificate store was trusted
  */
 export function vendorTlsError(
   error: unknown,
   url: string,
-  settings: { caFile?: string | undefined; tlsMinVersion: string },
+  settings: { caFile?: string | undefined; tlsMinVersion: string; trustSystemStore?: boolean | undefined },
 ): UploadError {
   const code = errorCodeOf(error);
   const host = new URL(url).host;
   return new UploadError(
     'UPLOAD_TLS',
     `TLS with ${host} failed: ${typeof code === 'string' ? `${code}: ` : ''}${describeError(error)}`,
-    { hint: vendorTlsHint(error, host, settings.caFile, settings.tlsMinVersion), cause: error },
+    {
+      hint: vendorTlsHint(error, host, settings.caFile, settings.tlsMinVersion, settings.trustSystemStore),
+      cause: error,
+    },
   );
 }

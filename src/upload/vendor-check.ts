@@ -6,7 +6,7 @@ import { AdsyncError, UploadError, describeError } from '../errors.js';
 import { errorCodeOf, isTlsFailure } from '../util/tls-error.js';
 import { TokenSource } from './oauth.js';
 import { uploadSettings, type UploadSettings } from './settings.js';
-import { createDispatcher, redactUserinfo, vendorTlsError } from './transport.js';
+import { createDispatcher, redactUserinfo, vendorTls, vendorTlsError } from './transport.js';
 
 /** What `adsync check` found about the vendor side, without uploading anything. */
 export interface VendorCheck {
@@ -52,9 +52,7 @@ function handshake(url: string, settings: UploadSettings): Promise<string> {
       host,
       port,
       ...(isIP(host) === 0 ? { servername: host } : {}),
-      minVersion: settings.tlsMinVersion,
-      rejectUnauthorized: true,
-      ...(settings.ca ? { ca: [...tls.rootCertificates, settings.ca] } : {}),
+      ...vendorTls(settings),
     });
     socket.setTimeout(settings.timeoutMs, () => {
       socket.destroy(

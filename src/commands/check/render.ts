@@ -1,3 +1,4 @@
+import { commandLine } from '../../util/shell-quote.js';
 import { Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 import type { CheckResult } from './run.js';
 import { renderVendorCheck } from './vendor.js';
@@ -48,7 +49,10 @@ export function renderCheck(style: Style, result: CheckResult, width = 80): Line
   const about = result.warnings.filter((w) => w.dn === undefined);
   for (const w of about) out.warn(w.message);
   const rest = result.warnings.length - about.length;
-  if (rest > 0) out.warn(`${plural(rest, 'warning')} while mapping; see \`adsync push --dry-run\``);
+  if (rest > 0)
+    out.warn(
+      `${plural(rest, 'warning')} while mapping; see \`${commandLine('adsync', ['push', '--dry-run', '--config', result.configPath], process.platform)}\``,
+    );
   if (result.vendor) out.add(renderVendorCheck(style, result.vendor));
   return out.lines;
 }

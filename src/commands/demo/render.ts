@@ -5,6 +5,7 @@ import { renderCheck } from '../check/render.js';
 import { Lines, type Line, type Style } from '../output.js';
 import { renderPush } from '../push/render.js';
 import { pushReport } from '../push/report.js';
+import { commandLine } from '../../util/shell-quote.js';
 
 /** A path as the user would type it from here: relative when it is below the working directory. */
 function shown(path: string, cwd: string): string {
@@ -12,9 +13,9 @@ function shown(path: string, cwd: string): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-/** The command line a step stands for. */
-function commandLine(args: readonly string[], setup: DemoSetup, cwd: string): string {
-  return `adsync ${args.join(' ')} --config ${shown(setup.configPath, cwd)}`;
+/** An adsync command line to paste, with `--config` and quoted for this machine's shell. */
+function adsyncLine(args: readonly string[], configPath: string, cwd: string): string {
+  return commandLine('adsync', [...args, '--config', shown(configPath, cwd)], process.platform);
 }
 
 /**
@@ -61,7 +62,7 @@ export function renderDemoStep(
   const title =
     step.kind === 'change'
       ? `a directory change: ${shown(step.file, options.cwd)} edited`
-      : c.cyan(`$ ${commandLine(step.args, setup, options.cwd)}`);
+      : c.cyan(`$ ${adsyncLine(step.args, setup.configPath, options.cwd)}`);
   out.info(`\n${number}  ${title}`);
   out.info(c.dim(`  ${step.about}`));
   switch (step.kind) {
@@ -115,14 +116,13 @@ export function renderDemoEnd(style: Style, result: DemoResult, cwd: string): Li
       `  ${'earlier runs'.padEnd(width)}  the same three files of steps ${earlier.join(', ')}, in ${shown(dirname(first?.path ?? result.dir), cwd)}`,
     );
   }
-  const config = shown(result.configPath, cwd);
   const next: [string, string][] = [
     [
-      `adsync push --dry-run --config ${config}`,
+      adsyncLine(['push', '--dry-run'], result.configPath, cwd),
       `after editing ${shown(result.ldifPath, cwd)} (no vendor needed)`,
     ],
-    [`adsync diff --config ${config}`, 'what changed between the last two runs'],
-    [`adsync history --config ${config}`, 'the runs so far'],
+    [adsyncLine(['diff'], result.configPath, cwd), 'what changed between the last two runs'],
+    [adsyncLine(['history'], result.configPath, cwd), 'the runs so far'],
     ['adsync init --kind ad', 'a starter config for your own directory'],
   ];
   const commandWidth = Math.max(...next.map(([command]) => command.length));

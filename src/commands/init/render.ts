@@ -1,3 +1,4 @@
+import { commandLine } from '../../util/shell-quote.js';
 import type { Line } from '../output.js';
 
 /**
@@ -5,12 +6,19 @@ import type { Line } from '../output.js';
  * @param path the file written
  * @param json whether the JSON report is the data instead
  * @param given the path as the user typed it (`--file`), for the next command
+ * @param platform whose shell the next command is quoted for, and whose file names ignore case
  */
-export function renderInit(path: string, json: boolean, given = 'adsync.yaml'): Line[] {
-  // ./adsync.yaml is found without --config; any other file has to be named.
-  const found = given === 'adsync.yaml' || given === './adsync.yaml';
-  const quoted = /^[\w./:@+-]+$/.test(given) ? given : `'${given.replaceAll("'", "'\\''")}'`;
-  const next = found ? 'adsync check' : `adsync check --config ${quoted}`;
+export function renderInit(
+  path: string,
+  json: boolean,
+  given = 'adsync.yaml',
+  platform: NodeJS.Platform = process.platform,
+): Line[] {
+  // ./adsync.yaml is found without --config; any other file has to be named. Windows finds
+  // .\ADSYNC.YAML by that name too: its file names are case-insensitive.
+  const name = given.replace(platform === 'win32' ? /^\.[\\/]/ : /^\.\//, '');
+  const found = (platform === 'win32' ? name.toLowerCase() : name) === 'adsync.yaml';
+  const next = commandLine('adsync', found ? ['check'] : ['check', '--config', given], platform);
   const lines: Line[] = [{ level: 'info', text: `wrote ${path}; edit it, then run \`${next}\`` }];
   if (!json) lines.push({ level: 'data', text: path });
   return lines;

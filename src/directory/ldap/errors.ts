@@ -93,10 +93,13 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function tlsHint(caFile: string | undefined): string {
+function tlsHint(caFile: string | undefined, trustSystemStore: boolean): string {
+  const store = trustSystemStore
+    ? ''
+    : " (directory.trustSystemStore is false: the system's certificate store is not consulted)";
   return caFile
-    ? `The server's certificate does not verify against ${caFile}, or its name does not match the URL's host. Use the CA that issued the directory server's certificate and a host name listed in the certificate.`
-    : 'The server certificate is not trusted by this system. Set directory.caFile to the PEM file of the CA that issued it (on AD: the enterprise root CA), and use a host name listed in the certificate.';
+    ? `The server's certificate does not verify against ${caFile}${store}, or its name does not match the URL's host. Use the CA that issued the directory server's certificate and a host name listed in the certificate.`
+    : `The server certificate is not trusted by this system${store}. Set directory.caFile to the PEM file of the CA that issued it (on AD: the enterprise root CA), and use a host name listed in the certificate.`;
 }
 
 /** The settings a connect or bind failure is explained with. */
@@ -109,6 +112,8 @@ export interface ConnectErrorContext {
   bindDN: string | undefined;
   /** The configured CA file, for the TLS hint. */
   caFile: string | undefined;
+  /** Whether the system's certificate store was trusted, for the TLS hint. */
+  trustSystemStore: boolean;
   /** The lowest TLS version asked for, for the version hint. */
   tlsMinVersion: TlsVersion;
 }
@@ -130,7 +135,7 @@ export function connectError(error: unknown, context: ConnectErrorContext): Dire
         ? 'The server did not answer in TLS: check that the port in directory.url is an LDAPS port (636), or use ldap:// with directory.startTLS: true.'
         : /version|protocol/i.test(`${code ?? ''} ${text}`)
           ? `The server does not offer ${context.tlsMinVersion} or newer. Enable TLS 1.2+ on the directory server.`
-          : tlsHint(context.caFile),
+          : tlsHint(context.caFile, context.trustSystemStore),
       cause: error,
     });
   }

@@ -23,6 +23,8 @@ export interface LdapServerSettings extends LdapModelSettings {
   startTLS: boolean;
   /** PEM file of the CA(s) that issued the server certificate (absolute). */
   caFile: string | undefined;
+  /** Trust the operating system's certificate store besides Node's roots (default yes). */
+  trustSystemStore: boolean;
   tlsMinVersion: TlsVersion;
   pageSize: number;
   connectTimeoutMs: number;
@@ -51,7 +53,15 @@ export const SERVER_KEYS = {
     .string()
     .min(1)
     .optional()
-    .describe('PEM file with the CA(s) that issued the server certificate.'),
+    .describe(
+      "PEM file with the CA(s) that issued the server certificate, trusted besides Node's roots and the system's store.",
+    ),
+  trustSystemStore: z
+    .boolean()
+    .optional()
+    .describe(
+      "Trust the operating system's certificate store (where Group Policy installs an enterprise root CA) besides Node's own roots (default true).",
+    ),
   tlsMinVersion: z.enum(TLS_VERSIONS).optional().describe('Lowest TLS version accepted (default TLSv1.2).'),
   pageSize: z
     .int()
@@ -90,6 +100,7 @@ export function serverSettings(input: DirectoryInput, baseDir: string): LdapServ
     bindPassword: d.bindPassword,
     startTLS: d.startTLS ?? false,
     caFile,
+    trustSystemStore: d.trustSystemStore ?? true,
     tlsMinVersion: d.tlsMinVersion ?? 'TLSv1.2',
     pageSize: d.pageSize ?? 500,
     connectTimeoutMs: (d.connectTimeoutSeconds ?? 10) * 1000,

@@ -19,6 +19,7 @@ import { binarySyntax, readAttributeTypes } from './schema.js';
 import { FirstBytes, notLdapError, notTlsError, schemeMismatch } from './scheme-probe.js';
 import { SearchThread, type SearchPage } from './search-thread.js';
 import { serverExcerpt } from '../../util/server-text.js';
+import { trustedCas } from '../../util/trusted-cas.js';
 import { errorCodeOf, isNotTls } from '../../util/tls-error.js';
 
 /** Nothing listens there (or nothing answers): not a scheme mix-up, so not worth a probe. */
@@ -41,8 +42,10 @@ export interface LdapDirectoryOptions {
   bindPassword?: string | undefined;
   /** Upgrade ldap:// with StartTLS. */
   startTLS: boolean;
-  /** PEM file with trusted CA certificates (added to the system roots' place). */
+  /** PEM file with trusted CA certificates (added to Node's roots and the system store). */
   caFile?: string | undefined;
+  /** Trust the operating system's certificate store (default yes). */
+  trustSystemStore?: boolean | undefined;
   /** Lowest accepted TLS version. */
   tlsMinVersion: TlsVersion;
   /** Connect timeout in ms. */
@@ -64,14 +67,15 @@ export function directoryOptions(
   directory: LdapServerSettings,
   urls: readonly string[] = directory.urls,
 ): LdapDirectoryOptions {
-  const { bindDN, bindPassword, startTLS, caFile, tlsMinVersion, connectTimeoutMs, timeoutMs, pageSize } =
-    directory;
+  const { bindDN, bindPassword, startTLS, caFile, trustSystemStore, tlsMinVersion } = directory;
+  const { connectTimeoutMs, timeoutMs, pageSize } = directory;
   return {
     urls,
     bindDN,
     bindPassword,
     startTLS,
     caFile,
+    trustSystemStore,
     tlsMinVersion,
     connectTimeoutMs,
     timeoutMs,
@@ -117,7 +121,11 @@ export class LdapDirectory implements EntryDirectory {
       host,
       // SNI takes host names only; for an IP address the certificate is still checked against it.
       ...(isIP(host) === 0 ? { servername: host } : {}),
-      ...(this.ca ? { ca: [...tls.rootCertificates, this.ca.toString('utf8')] } : {}),
+      // Read here, on the first TLS connection: the system store is not read at start-up.
+      ca: trustedCas({
+        systemStore: this.options.trustSystemStore ?? true,
+        extra: this.ca?.toString('utf8'),
+      }),
     };
   }
 
@@ -189,11 +197,14 @@ export class LdapDirectory implements EntryDirectory {
     });
     const fail = async (error: unknown, phase: string): Promise<DirectoryError> => {
       void client.unbind().catch(() => undefined);
-      const { bindDN, caFile, tlsMinVersion } = this.options;
+      const { bindDN, caFile, trustSystemStore, tlsMinVersion } = this.options;
       if (firstBytes.notLdap) return notLdapError(url, firstBytes.notLdap, error);
       // OpenSSL read something that is not TLS ("wrong version number"): ask what it is.
       if (secure && phase !== 'StartTLS' && isNotTls(error)) return notTlsError(url, error);
-      const failure = connectError(error, { url, phase, bindDN, caFile, tlsMinVersion });
+      const failure = connectError(error, {
+        ...{ url, phase, bindDN, caFile, tlsMinVersion },
+        trustSystemStore: trustSystemStore ?? true,
+      });
       // A dropped connection (not a refused one) may be the wrong scheme for the port.
       const dropped =
         failure.code === 'LDAP_CONNECT' &&

@@ -11,7 +11,7 @@ const DIRECTORY = {
   url:
     - ldaps://dc1.corp.example.com
     - ldaps://dc2.corp.example.com
-  # The domain's root CA (PEM), unless this machine already trusts it; the file must exist.
+  # The domain's root CA (PEM), if this machine's certificate store lacks it; the file must exist.
   # caFile: ./corp-root-ca.pem
   # A read-only service account: a DN or a UPN (svc-adsync@corp.example.com).
   bindDN: svc-adsync@corp.example.com
