@@ -24,7 +24,9 @@ export function defineSchedule(program: CommandUnknownOpts, host: CommandHost): 
 function defineScheduleRun(schedule: CommandUnknownOpts, host: CommandHost): void {
   const command = schedule
     .command('run')
-    .description('stay running and push on schedule.cron (one run at a time; Ctrl-C or SIGTERM stops)')
+    .description(
+      'stay running and push on schedule.cron (one run at a time; Ctrl-C, SIGTERM, SIGHUP or Ctrl-Break stops)',
+    )
     .option('--now', 'also run once right away')
     .addHelpText(
       'after',
