@@ -67,7 +67,7 @@ function defineScheduleInstall(schedule: CommandUnknownOpts, host: CommandHost):
     .option('--print', 'only print what would be installed (stdout)')
     .option(
       '--output <file>',
-      'with --print: write it to FILE instead, in the encoding its XML declaration names (the task: UTF-16, as schtasks reads it)',
+      'write it to FILE instead of stdout (implies --print), in the encoding its XML declaration names (the task: UTF-16, as schtasks reads it)',
     )
     .option('--name <name>', 'task / unit name', 'adsync')
     .option(

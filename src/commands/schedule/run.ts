@@ -137,7 +137,8 @@ function taskConfigPath(platform: SchedulePlatform, path: string): string {
 }
 
 /**
- * This machine's paths written into a Windows task made elsewhere: they do not exist there.
+ * This machine's paths written into a job for another OS (a Windows task made on Linux): they
+ * do not exist where it runs.
  * @param options what was asked
  * @param configPath the config path the task names
  */
