@@ -1,5 +1,23 @@
 import { quitNow } from './exit.js';
-import { startWatchdog, WATCHDOG_GRACE_MS } from './watchdog.js';
+import { startWatchdog, watchdogMessage, WATCHDOG_GRACE_MS } from './watchdog.js';
+
+/**
+ * The signals that ask a run to stop safely, where Node delivers them: SIGINT (Ctrl-C), SIGTERM
+ * (systemd, kill), SIGHUP (the terminal went away; on Windows, the console window was closed,
+ * after which Windows ends the process about 10 s later) and, on Windows only, SIGBREAK
+ * (Ctrl-Break). Without a handler each of them ends the process at once, without the safe stop.
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = stopSignals(process.platform);
+
+/**
+ * The stop signals on `platform` (SIGBREAK exists only on Windows).
+ * @param platform the OS (process.platform)
+ */
+export function stopSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  if (platform === 'win32') signals.push('SIGBREAK');
+  return signals;
+}
 
 /** How one guarded run or service ends. */
 export interface LimitOptions {
@@ -7,17 +25,17 @@ export interface LimitOptions {
   timeoutMs?: number | undefined;
   /** The abort reason when the time limit is reached. */
   onTimeout?: (() => unknown) | undefined;
-  /** Told who asked to stop (SIGINT, SIGTERM, the scheduler); returns the abort reason. */
+  /** Told who asked to stop (SIGINT, SIGTERM, SIGHUP, SIGBREAK, the scheduler); returns the abort reason. */
   onStop: (by: string) => unknown;
 }
 
 /** The process's stop requests for one CLI invocation. */
 export interface Lifecycle {
   /**
-   * Guard a run: its time limit, SIGINT/SIGTERM and the scheduler's IPC stop all end it through
+   * Guard a run: its time limit, the {@link STOP_SIGNALS} and the scheduler's IPC stop all end it through
    * the returned signal. The same stop often arrives twice (Ctrl-C reaches the whole process
    * group, systemd signals every process of the unit), so a repeat is ignored; only a second
-   * SIGINT, a person insisting, quits at once (exit 130).
+   * Ctrl-C (SIGINT) or Ctrl-Break (SIGBREAK), a person insisting, quits at once (exit 130).
    */
   limit(options: LimitOptions): AbortSignal;
   /**
@@ -58,11 +76,10 @@ export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
         if (!controller.signal.aborted) controller.abort(options.onStop(by));
       };
       const onSignal = (signal: NodeJS.Signals): void => {
-        if (signal === 'SIGINT' && controller.signal.aborted) quitNow(130);
+        if ((signal === 'SIGINT' || signal === 'SIGBREAK') && controller.signal.aborted) quitNow(130);
         stop(signal);
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      for (const name of STOP_SIGNALS) process.on(name, onSignal);
       const timer =
         options.timeoutMs === undefined
           ? undefined
@@ -73,17 +90,13 @@ export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
       const watchdog =
         options.timeoutMs === undefined
           ? undefined
-          : startWatchdog(
-              options.timeoutMs + WATCHDOG_GRACE_MS,
-              `error: the run did not end within ${WATCHDOG_GRACE_MS / 1000} s after its time limit; adsync is ending the process (exit 137). The baseline moves only after the vendor accepted an upload, and the next run takes over this run's lock.`,
-            );
+          : startWatchdog(options.timeoutMs + WATCHDOG_GRACE_MS, watchdogMessage(process.platform));
       listener = stop;
       current = controller.signal;
       cleanups.push(() => {
         clearTimeout(timer);
         watchdog?.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const name of STOP_SIGNALS) process.off(name, onSignal);
         listener = undefined;
         current = undefined;
       });

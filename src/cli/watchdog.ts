@@ -10,7 +10,8 @@ export const WATCHDOG_GRACE_MS = 15_000;
  * The watchdog's own thread. It has its own event loop, so its timer fires even when the main
  * thread is stuck in a synchronous loop (a terminal library erasing lines forever, a runaway
  * regular expression) where no timer or signal handler of the main thread can run. It can only
- * end the whole process: a worker's `process.exit` ends the worker alone, so it sends SIGKILL.
+ * end the whole process: a worker's `process.exit` ends the worker alone, so it sends SIGKILL
+ * (on Windows libuv turns that into TerminateProcess with exit code 1: {@link watchdogEnding}).
  */
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -20,6 +21,27 @@ setTimeout(() => {
   process.kill(process.pid, 'SIGKILL');
 }, workerData.ms);
 `;
+
+/**
+ * How a process the watchdog ended looks from outside, on `platform`: on POSIX it dies of SIGKILL,
+ * which has no exit code (a shell shows 128 + 9 = 137, systemd "status=9/KILL"); on Windows
+ * `process.kill` is libuv's `TerminateProcess(handle, 1)`, so the process ends with exit code 1,
+ * which Task Scheduler shows as 0x1.
+ * @param platform the OS the process runs on (process.platform)
+ */
+export function watchdogEnding(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? 'exit code 1, which Task Scheduler shows as "Last Run Result" 0x1'
+    : 'killed with SIGKILL: a shell shows exit 137, systemd "status=9/KILL"';
+}
+
+/**
+ * The watchdog's last line on stderr, with the way the process ends on `platform`.
+ * @param platform the OS the process runs on (process.platform)
+ */
+export function watchdogMessage(platform: NodeJS.Platform): string {
+  return `error: the run did not end within ${WATCHDOG_GRACE_MS / 1000} s after its time limit; adsync is ending the process (${watchdogEnding(platform)}). The baseline moves only after the vendor accepted an upload, and the next run takes over this run's lock.`;
+}
 
 /** A started watchdog. */
 export interface Watchdog {

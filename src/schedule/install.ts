@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ScheduleError, UsageError } from '../errors.js';
-import { cronMarker, systemdConfigLine, type ScheduleArtifacts } from './platforms.js';
+import { cronMarker, scheduleFileBytes, systemdConfigLine, type ScheduleArtifacts } from './platforms.js';
 import { makeDir } from '../io/make-dir.js';
 
 /** What installing did. */
@@ -144,7 +144,7 @@ function installWindows(artifacts: ScheduleArtifacts, target: InstallTarget): In
   try {
     const path = join(dir, file.name);
     // schtasks reads the XML as its declaration says: UTF-16 with a byte order mark.
-    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(file.content, 'utf16le')]));
+    writeFileSync(path, scheduleFileBytes(file.content));
     const args = ['/Create', '/TN', `\\adsync\\${target.name}`, '/XML', path, '/F'];
     const result = run('schtasks.exe', args, target.env);
     if (result.status !== 0) {

@@ -297,12 +297,14 @@ function triggerXml(trigger: TaskTrigger, randomDelayMs: number): string {
 
 /**
  * A Task Scheduler task (the XML `schtasks /Create /XML` takes): runs whether or not the user is
- * logged on (S4U: no password stored), in the config's folder, one instance at a time, killed
+ * logged on (S4U, or a gMSA's password from Active Directory: no password stored), in the config's folder, one instance at a time, killed
  * after the time limit, started late if the machine was off at the time.
  * @param spec what to schedule
- * @param encoding the encoding the XML declaration names (UTF-16 for a file given to schtasks)
+ * @param options the declaration's encoding (UTF-16 for a file given to schtasks) and the file's name
  */
-export function windowsTask(spec: ScheduleSpec, encoding: 'UTF-16' | 'UTF-8' = 'UTF-8'): ScheduleArtifacts {
+export function windowsTask(spec: ScheduleSpec, options: ArtifactOptions = {}): ScheduleArtifacts {
+  const encoding = options.encoding ?? 'UTF-8';
+  const fileName = options.fileName ?? `${spec.name}.xml`;
   const triggers = toTaskTriggers(spec.cron);
   const args = [...spec.programArgs, ...pushArgs(spec.configPath)].map(windowsQuote).join(' ');
   const hardLimit = isoMinutes(spec.timeoutMs + HARD_LIMIT_GRACE_MS);
@@ -317,7 +319,7 @@ ${triggers.map((t) => triggerXml(t, spec.randomDelayMs)).join('\n')}
   </Triggers>
   <Principals>
     <Principal id="Author">
-${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType>S4U</LogonType>
+${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType>${logonType(spec.user)}</LogonType>
       <RunLevel>LeastPrivilege</RunLevel>
     </Principal>
   </Principals>
@@ -347,29 +349,71 @@ ${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType
     platform: 'windows',
     files: [{ name: `${spec.name}.xml`, content }],
     installCommands: [
-      // The account is in the XML (UserId, S4U): /RU here would ask for a password.
-      `schtasks /Create /TN "\\adsync\\${spec.name}" /XML ${spec.name}.xml /F`,
+      // The account is in the XML (UserId, S4U or a gMSA): /RU here would ask for a password.
+      `schtasks /Create /TN "\\adsync\\${spec.name}" /XML ${windowsQuote(fileName)} /F`,
       `schtasks /Run /TN "\\adsync\\${spec.name}"   # try it once now`,
     ],
     notes: [
       ...timezoneNote(spec, 'Task Scheduler'),
       secretsNote('set ${env:…} secrets as system environment variables of the account the task runs as'),
-      'The task runs whether or not the user is logged on, without storing a password (S4U): adsync reaches the directory and the vendor with the credentials in its config. Exit codes other than 0 show as the task\'s "Last Run Result" (0x1, 0x3, …).',
+      spec.user?.endsWith('$') === true
+        ? `The task runs as the group Managed Service Account ${spec.user}, whether or not anyone is logged on: Windows fetches its password from Active Directory (it must be installed on this machine with Install-ADServiceAccount and hold "Log on as a batch job").`
+        : 'The task runs whether or not the user is logged on, without storing a password (S4U): adsync reaches the directory and the vendor with the credentials in its config.',
+      'The "Last Run Result" is adsync\'s exit code: 0x0 success, 0x1 runtime failure (also a run its watchdog ended), 0x2 config or usage error, 0x3 a safety guard stopped it, 0x4 another run held the lock.',
     ],
   };
+}
+
+/** How the Windows task XML is produced. */
+export interface ArtifactOptions {
+  /** The encoding its XML declaration names (default UTF-8, for stdout; UTF-16 for a file). */
+  encoding?: 'UTF-16' | 'UTF-8' | undefined;
+  /** The file name the install commands use (default `<name>.xml`). */
+  fileName?: string | undefined;
+}
+
+/**
+ * The encoding an XML declaration names (upper case), or UTF-8 for a file without one.
+ * @param content the file's text
+ */
+export function declaredEncoding(content: string): string {
+  return /^<\?xml[^>]*\bencoding="([^"]+)"/.exec(content)?.[1]?.toUpperCase() ?? 'UTF-8';
+}
+
+/**
+ * The bytes of a file as the platform reads it: an XML file in the encoding its declaration
+ * names (UTF-16: little-endian with a byte order mark, as schtasks and the Task Scheduler
+ * console expect), anything else UTF-8.
+ * @param content the file's text
+ */
+export function scheduleFileBytes(content: string): Buffer {
+  if (declaredEncoding(content) === 'UTF-16') {
+    return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(content, 'utf16le')]);
+  }
+  return Buffer.from(content, 'utf8');
+}
+
+/**
+ * How the task logs on: a group Managed Service Account (its name ends in `$`) with its password,
+ * which Windows fetches from Active Directory (none is stored or typed); anyone else without a
+ * stored password (S4U).
+ * @param user the account the task runs as, if given
+ */
+function logonType(user: string | undefined): 'Password' | 'S4U' {
+  return user?.endsWith('$') === true ? 'Password' : 'S4U';
 }
 
 /**
  * The artifacts for one platform.
  * @param platform windows, cron or systemd
  * @param spec what to schedule
- * @param encoding Windows only: the XML declaration's encoding
+ * @param options Windows only: the XML declaration's encoding and the file's name
  */
 export function scheduleArtifacts(
   platform: SchedulePlatform,
   spec: ScheduleSpec,
-  encoding: 'UTF-16' | 'UTF-8' = 'UTF-8',
+  options: ArtifactOptions = {},
 ): ScheduleArtifacts {
-  if (platform === 'windows') return windowsTask(spec, encoding);
+  if (platform === 'windows') return windowsTask(spec, options);
   return platform === 'cron' ? crontabBlock(spec) : systemdUnits(spec);
 }

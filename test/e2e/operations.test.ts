@@ -13,8 +13,13 @@ import { useExampleServers } from '../harness/servers.js';
 import { startCuttingProxy } from '../harness/slapd.js';
 import { makeCa, makeServerCert } from '../harness/tls.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
+import { expectBalancedXml } from '../harness/xml.js';
 
 const skip = inject('slapdSkip');
+/** Python's expat, an XML parser that checks the declared encoding against the bytes (not on Windows). */
+const hasPython =
+  process.platform !== 'win32' &&
+  systemTool('python3', ['-c', 'import xml.dom.minidom'], 'Debian: apt-get install python3');
 const SECRET = 'ops-client-secret-0123456789';
 const BIND_PASSWORD = 'svc-password-123';
 const HOOK_TOKEN = 'T000-hook-token-abcdef';
@@ -198,6 +203,94 @@ describe('schedule install (no directory needed)', () => {
       expect(refused.stderr).toContain(`cannot install a windows schedule on ${process.platform}`);
       expect(refused.stderr).toContain('--print');
     }
+  });
+
+  it('windows: --output writes the task in the encoding it declares, with the paths of the Windows machine', async () => {
+    const cwd = await tempDir();
+    await writeConfig(cwd, config);
+    const run = await runAdsync(
+      [
+        'schedule',
+        'install',
+        '--platform',
+        'windows',
+        '--print',
+        '--output',
+        'adsync-task.xml',
+        '--task-config',
+        'C:\\Program Files\\adsync\\adsync.yaml',
+        '--task-program',
+        'C:\\Program Files\\adsync\\adsync-win-x64.exe',
+        '--user',
+        'CORP\\adsync-gmsa$',
+      ],
+      { cwd },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const file = join(cwd, 'adsync-task.xml');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`wrote ${file} (UTF-16)`);
+    expect(run.stderr).toContain('schtasks /Create /TN "\\adsync\\adsync" /XML adsync-task.xml /F');
+    // Every path in the task is the Windows machine's: nothing to warn about.
+    expect(run.stderr).not.toContain('names paths of this');
+    const bytes = await readFile(file);
+    expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    const xml = bytes.subarray(2).toString('utf16le');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-16"\?>\n<Task version="1.2"/);
+    expectBalancedXml(xml);
+    expect(xml).toContain('<Command>&quot;C:\\Program Files\\adsync\\adsync-win-x64.exe&quot;</Command>');
+    expect(xml).toContain(
+      '<Arguments>push --config &quot;C:\\Program Files\\adsync\\adsync.yaml&quot; --quiet</Arguments>',
+    );
+    expect(xml).toContain('<WorkingDirectory>C:\\Program Files\\adsync</WorkingDirectory>');
+    expect(xml).toContain('<LogonType>Password</LogonType>');
+    expect(xml).not.toContain(cwd);
+    if (hasPython) {
+      // An XML parser of its own (expat) reads the bytes by the declaration, and refuses a file
+      // whose bytes are not in the encoding it declares.
+      const parsed = spawnSync(
+        'python3',
+        [
+          '-c',
+          'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); print(d.getElementsByTagName("Command")[0].firstChild.data)',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(parsed.stderr).toBe('');
+      expect(parsed.stdout.trim()).toBe('"C:\\Program Files\\adsync\\adsync-win-x64.exe"');
+    }
+  });
+
+  it("windows: says which paths are this machine's, refuses a relative --task-config and an --output adsync reads", async () => {
+    const cwd = await tempDir();
+    const configFile = await writeConfig(cwd, config);
+    const before = await readFile(configFile);
+    const mine = await runAdsync(['schedule', 'install', '--platform', 'windows', '--print'], { cwd });
+    expect(mine.code, mine.stderr).toBe(0);
+    if (process.platform !== 'win32') {
+      expect(mine.stderr).toContain(`names paths of this ${process.platform} machine`);
+      expect(mine.stderr).toContain(`--task-config (the config is ${configFile} here)`);
+      expect(mine.stderr).toContain('--task-program (the program is');
+    }
+    const relative = await runAdsync(
+      ['schedule', 'install', '--platform', 'windows', '--print', '--task-config', 'adsync.yaml'],
+      { cwd },
+    );
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toContain('--task-config adsync.yaml is not an absolute Windows path');
+    const onConfig = await runAdsync(
+      ['schedule', 'install', '--platform', 'windows', '--output', configFile],
+      { cwd },
+    );
+    expect(onConfig.code).toBe(2);
+    expect(onConfig.stderr).toContain(`--output: ${configFile} is the config`);
+    expect(await readFile(configFile)).toEqual(before);
+    const two = await runAdsync(['schedule', 'install', '--platform', 'systemd', '--output', 'units'], {
+      cwd,
+    });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('--output writes one file; systemd needs 2');
   });
 
   it('explains a missing or invalid schedule as a config error (exit 2)', async () => {

@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { parseCron, toOnCalendar, toTaskTriggers } from '../../src/schedule/cron-convert.js';
 import {
   crontabBlock,
+  scheduleFileBytes,
   systemdUnits,
   windowsQuote,
   windowsTask,
   type ScheduleSpec,
 } from '../../src/schedule/platforms.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
+import { expectBalancedXml } from '../harness/xml.js';
 
 const hasSystemdAnalyze = systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE);
 
@@ -200,7 +202,7 @@ describe('scheduler files', () => {
         user: 'CORP\\svc-adsync',
         randomDelayMs: 15 * 60_000,
       }),
-      'UTF-16',
+      { encoding: 'UTF-16' },
     );
     const xml = task.files[0]?.content ?? '';
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-16"?>')).toBe(true);
@@ -215,15 +217,38 @@ describe('scheduler files', () => {
     expect(xml).toContain(
       '<Arguments>push --config &quot;C:\\ProgramData\\adsync\\adsync &amp; co.yaml&quot; --quiet</Arguments>',
     );
-    // Every element opened is closed, in order (well-formed, the shape schtasks parses).
-    const stack: string[] = [];
-    for (const m of xml.matchAll(/<(\/?)([A-Za-z]+)[^>]*?(\/?)>/g)) {
-      if (m[3] === '/') continue;
-      if (m[1] === '/') expect(stack.pop()).toBe(m[2]);
-      else stack.push(m[2] ?? '');
-    }
-    expect(stack).toEqual([]);
+    expectBalancedXml(xml);
     expect(task.installCommands[0]).toBe('schtasks /Create /TN "\\adsync\\adsync" /XML adsync.xml /F');
+  });
+
+  it('Windows: a gMSA logs on with the password Windows fetches, and the file is named as saved', () => {
+    const task = windowsTask(
+      spec('0 6 * * *', {
+        program: 'C:\\adsync\\adsync-win-x64.exe',
+        programArgs: [],
+        configPath: 'C:\\ProgramData\\adsync\\adsync.yaml',
+        workingDir: 'C:\\ProgramData\\adsync',
+        user: 'CORP\\adsync-gmsa$',
+      }),
+      { fileName: 'adsync task.xml' },
+    );
+    const xml = task.files[0]?.content ?? '';
+    expect(xml).toContain('<UserId>CORP\\adsync-gmsa$</UserId>');
+    expect(xml).toContain('<LogonType>Password</LogonType>');
+    expect(xml).not.toContain('S4U');
+    expect(task.notes.join('\n')).toContain('Install-ADServiceAccount');
+    expect(task.notes.join('\n')).toContain('0x4 another run held the lock');
+    expect(task.installCommands[0]).toBe('schtasks /Create /TN "\\adsync\\adsync" /XML "adsync task.xml" /F');
+  });
+
+  it('encodes a file as its XML declaration says: UTF-16 little-endian with a byte order mark, or UTF-8', () => {
+    const text = '<?xml version="1.0" encoding="UTF-16"?>\n<Task>Zoë</Task>\n';
+    const utf16 = scheduleFileBytes(text);
+    expect([...utf16.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    expect(utf16.subarray(2).toString('utf16le')).toBe(text);
+    const utf8Text = text.replace('UTF-16', 'UTF-8');
+    expect(scheduleFileBytes(utf8Text)).toEqual(Buffer.from(utf8Text, 'utf8'));
+    expect(scheduleFileBytes('0 6 * * * job\n')).toEqual(Buffer.from('0 6 * * * job\n', 'utf8'));
   });
 
   it('quotes Windows arguments the way CommandLineToArgvW reads them', () => {

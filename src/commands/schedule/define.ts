@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { ScheduledRun } from '../../schedule/runner.js';
-import { selfCommand } from '../../util/self-command.js';
+import { UsageError } from '../../errors.js';
+import { selfCommand, type SelfCommand } from '../../util/self-command.js';
 import type { CommandContext, CommandHost } from '../context.js';
 import { checkTimeoutOption } from '../options.js';
 
@@ -24,7 +25,9 @@ export function defineSchedule(program: CommandUnknownOpts, host: CommandHost): 
 function defineScheduleRun(schedule: CommandUnknownOpts, host: CommandHost): void {
   const command = schedule
     .command('run')
-    .description('stay running and push on schedule.cron (one run at a time; Ctrl-C or SIGTERM stops)')
+    .description(
+      'stay running and push on schedule.cron (one run at a time; Ctrl-C, SIGTERM, SIGHUP or Ctrl-Break stops)',
+    )
     .option('--now', 'also run once right away')
     .addHelpText(
       'after',
@@ -61,49 +64,105 @@ function defineScheduleInstall(schedule: CommandUnknownOpts, host: CommandHost):
         .choices(['windows', 'cron', 'systemd'])
         .makeOptionMandatory(),
     )
-    .option('--print', 'only print what would be installed')
-    .option('--name <name>', 'task / unit name', 'adsync')
-    .option('--user <account>', 'windows: the account the task runs as (default: yours)')
+    .option('--print', 'only print what would be installed (stdout)')
     .option(
-      '--command <path>',
-      'the adsync program on the target machine (default: this one); a path ending in .js runs under this node',
+      '--output <file>',
+      'write it to FILE instead of stdout (implies --print), in the encoding its XML declaration names (the task: UTF-16, as schtasks reads it)',
     )
+    .option('--name <name>', 'task / unit name', 'adsync')
+    .option(
+      '--user <account>',
+      'windows: the account the task runs as (default: yours; a gMSA: DOMAIN\\name$)',
+    )
+    .option(
+      '--task-config <path>',
+      "the config's path on the machine that runs the job (default: this config's); the job runs in its folder",
+    )
+    .option(
+      '--task-program <path>',
+      'the program the job starts there: adsync-win-x64.exe, adsync.cmd, ./adsync, or node with --task-script (default: this node and adsync)',
+    )
+    .option('--task-script <path>', "with --task-program naming node: adsync's bin/adsync.js there")
+    // The older name of --task-program: a path ending in .js runs under this node.
+    .addOption(new Option('--command <path>').hideHelp())
     .addHelpText(
       'after',
       `
+The job names paths on the machine that runs it: by default this machine's (this config, this
+node and adsync). Preparing a Windows task elsewhere, give the Windows paths with --task-config
+and --task-program, and save it with --output rather than a shell redirect (Windows PowerShell
+5.1's > writes UTF-16 under a declaration that says UTF-8).
+
 Examples:
   adsync schedule install --platform systemd --config /etc/adsync/adsync.yaml
   adsync schedule install --platform cron --print
-  adsync schedule install --platform windows --print --command "C:\\adsync\\adsync.exe" > adsync-task.xml`,
+  adsync schedule install --platform windows --print --output adsync-task.xml --task-config C:\\ProgramData\\adsync\\adsync.yaml --task-program "C:\\Program Files\\adsync\\adsync-win-x64.exe"`,
     );
   install.action(
     host.action(install, async (ctx) => {
       const options = install.opts();
       const config = await ctx.loadConfig();
-      const self = selfCommand(ctx.argv);
-      const command =
-        options.command === undefined
-          ? self
-          : options.command.endsWith('.js')
-            ? { program: self.program, programArgs: [resolve(ctx.cwd, options.command)] }
-            : { program: options.command, programArgs: [] };
-      const [{ scheduleInstall }, { renderScheduleInstall }] = await Promise.all([
+      const [{ scheduleInstall, writeScheduleOutput }, { renderScheduleInstall }] = await Promise.all([
         import('./run.js'),
         import('./render.js'),
       ]);
+      const output = options.output === undefined ? undefined : resolve(ctx.cwd, options.output);
       const result = scheduleInstall(config, {
         platform: options.platform,
-        print: options.print === true,
+        print: options.print === true || output !== undefined,
+        output,
+        taskConfig: options.taskConfig,
         name: options.name,
-        command,
+        command: taskCommand(options, selfCommand(ctx.argv), ctx.cwd),
+        programGiven: options.taskProgram !== undefined || options.command !== undefined,
         user: options.user,
         env: ctx.env,
         os: process.platform,
       });
-      ctx.show(renderScheduleInstall(ctx.style, result, ctx.json));
-      return { report: { ...result } };
+      const done = output === undefined ? result : await writeScheduleOutput(result, output, config);
+      ctx.show(renderScheduleInstall(ctx.style, done, ctx.json));
+      return { report: { ...done } };
     }),
   );
+}
+
+/**
+ * How the job starts adsync: `--task-program` (with `--task-script` under node), the older
+ * `--command`, or this adsync.
+ * @param options the install options
+ * @param options.taskProgram the program on the machine that runs the job
+ * @param options.taskScript under node: adsync's script there
+ * @param options.command the older option (a .js path runs under this node)
+ * @param self this adsync
+ * @param cwd where a relative --command is resolved
+ */
+export function taskCommand(
+  options: {
+    taskProgram?: string | undefined;
+    taskScript?: string | undefined;
+    command?: string | undefined;
+  },
+  self: SelfCommand,
+  cwd: string,
+): SelfCommand {
+  if (options.command !== undefined && options.taskProgram !== undefined) {
+    throw new UsageError('--command and --task-program name the same thing; give only --task-program');
+  }
+  if (options.taskScript !== undefined && options.taskProgram === undefined) {
+    throw new UsageError('--task-script needs --task-program, the node that runs it on that machine', {
+      hint: 'e.g. --task-program "C:\\Program Files\\nodejs\\node.exe" --task-script C:\\adsync\\bin\\adsync.js',
+    });
+  }
+  if (options.taskProgram !== undefined) {
+    return {
+      program: options.taskProgram,
+      programArgs: options.taskScript === undefined ? [] : [options.taskScript],
+    };
+  }
+  if (options.command === undefined) return self;
+  return options.command.endsWith('.js')
+    ? { program: self.program, programArgs: [resolve(cwd, options.command)] }
+    : { program: options.command, programArgs: [] };
 }
 
 /** The scheduler, until `signal`: each run a child `adsync push`, its outcome shown and logged. */

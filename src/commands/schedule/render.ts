@@ -1,4 +1,5 @@
 import type { ScheduleInstallResult } from './run.js';
+import { declaredEncoding } from '../../schedule/platforms.js';
 import type { SchedulerEvent } from '../../schedule/runner.js';
 import { Lines, planCountsLine, type Line, type Style } from '../output.js';
 
@@ -56,8 +57,13 @@ export function describeSchedulerEvent(
 export function renderScheduleInstall(style: Style, result: ScheduleInstallResult, json: boolean): Line[] {
   const ui = new Lines(style);
   const { artifacts, installed } = result;
+  for (const warning of result.warnings) ui.warn(warning);
+  if (result.wrote !== undefined) {
+    const encoding = declaredEncoding(artifacts.files[0]?.content ?? '');
+    ui.info(`wrote ${result.wrote} (${encoding})`);
+  }
   if (!installed) {
-    if (!json) {
+    if (!json && result.wrote === undefined) {
       const many = artifacts.files.length > 1;
       for (const file of artifacts.files)
         ui.data(many ? `# ----- ${file.name} -----\n${file.content}` : file.content);

@@ -1,11 +1,14 @@
-import { dirname } from 'node:path';
+import { basename, posix, win32 } from 'node:path';
 
 import type { ResolvedConfig } from '../../config/types.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, describeError, OutputError, UsageError } from '../../errors.js';
+import { ownFileAt } from '../../config/own-files.js';
+import { notReplaceable, writeFileAtomic } from '../../io/atomic-file.js';
 import { parseCron } from '../../schedule/cron-convert.js';
 import { installSchedule, type InstallOutcome } from '../../schedule/install.js';
 import {
   scheduleArtifacts,
+  scheduleFileBytes,
   type ScheduleArtifacts,
   type SchedulePlatform,
 } from '../../schedule/platforms.js';
@@ -29,10 +32,16 @@ export interface ScheduleInstallOptions {
   platform: SchedulePlatform;
   /** Only produce the files; install nothing. */
   print: boolean;
+  /** With print: the file the artifacts go to (its name is used in the install commands). */
+  output?: string | undefined;
+  /** The config's path on the machine that runs the job (default: this config's). */
+  taskConfig?: string | undefined;
   /** Unit / task name. */
   name: string;
   /** How the scheduler should start adsync (default: this adsync). */
   command: SelfCommand;
+  /** Whether `command` was given (`--task-program`), not this adsync. */
+  programGiven: boolean;
   /** Windows: the account the task runs as. */
   user?: string | undefined;
   /** Environment (HOME, XDG_CONFIG_HOME, PATH for crontab/systemctl). */
@@ -47,6 +56,10 @@ export interface ScheduleInstallResult {
   artifacts: ScheduleArtifacts;
   /** What was installed, unless --print. */
   installed?: InstallOutcome;
+  /** Paths in the artifacts that only hold on this machine, when they go to another platform. */
+  warnings: string[];
+  /** The file written with --output. */
+  wrote?: string;
 }
 
 /**
@@ -69,27 +82,112 @@ export function scheduleInstall(
       },
     );
   }
+  // This config's own path is absolute here; one given for another machine is checked for its.
+  const configPath =
+    options.taskConfig === undefined ? config.filepath : taskConfigPath(options.platform, options.taskConfig);
   const spec = {
     name: options.name,
     program: options.command.program,
     programArgs: options.command.programArgs,
-    configPath: config.filepath,
-    workingDir: dirname(config.filepath),
+    configPath,
+    workingDir: (options.platform === 'windows' ? win32 : posix).dirname(configPath),
     cron: parseCron(schedule.cron),
     timezone: schedule.timezone,
     randomDelayMs: schedule.randomDelayMs,
     timeoutMs: config.runTimeoutMs,
     user: options.user,
   };
-  const artifacts = scheduleArtifacts(options.platform, spec, options.print ? 'UTF-8' : 'UTF-16');
-  if (options.print) return { artifacts };
+  const toFile = options.output !== undefined;
+  const artifacts = scheduleArtifacts(options.platform, spec, {
+    // A redirect's encoding is the shell's (Windows PowerShell 5.1 writes UTF-16): stdout says
+    // UTF-8, a file adsync writes itself says what it is, UTF-16 as schtasks reads it.
+    encoding: options.print && !toFile ? 'UTF-8' : 'UTF-16',
+    fileName: toFile ? basename(options.output ?? '') : undefined,
+  });
+  const warnings = foreignPaths(options, configPath);
+  if (options.print || toFile) return { artifacts, warnings };
   const installed = installSchedule(artifacts, {
-    configPath: config.filepath,
+    configPath,
     name: options.name,
     env: options.env,
     os: options.os,
   });
-  return { artifacts, installed };
+  return { artifacts, installed, warnings };
+}
+
+/**
+ * The config path the job names, checked to be absolute on the platform that runs it (the job
+ * starts in another folder, and runs in the config's).
+ * @param platform where the job runs
+ * @param path `--task-config`
+ */
+function taskConfigPath(platform: SchedulePlatform, path: string): string {
+  const absolute = platform === 'windows' ? /^([A-Za-z]:[\\/]|\\\\)/.test(path) : posix.isAbsolute(path);
+  if (absolute) return path;
+  throw new UsageError(
+    `--task-config ${path} is not an absolute ${platform === 'windows' ? 'Windows ' : ''}path`,
+    {
+      hint:
+        platform === 'windows'
+          ? 'Give the full path the config will have on the Windows machine, e.g. --task-config C:\\ProgramData\\adsync\\adsync.yaml.'
+          : 'Give the full path the config will have on the machine that runs the job, e.g. --task-config /etc/adsync/adsync.yaml.',
+      details: { option: '--task-config' },
+    },
+  );
+}
+
+/**
+ * This machine's paths written into a job for another OS (a Windows task made on Linux): they
+ * do not exist where it runs.
+ * @param options what was asked
+ * @param configPath the config path the task names
+ */
+function foreignPaths(options: ScheduleInstallOptions, configPath: string): string[] {
+  if ((options.platform === 'windows') === (options.os === 'win32')) return [];
+  const mine: string[] = [];
+  if (options.taskConfig === undefined) mine.push(`--task-config (the config is ${configPath} here)`);
+  if (!options.programGiven) mine.push(`--task-program (the program is ${options.command.program} here)`);
+  if (mine.length === 0) return [];
+  return [
+    `the ${options.platform === 'windows' ? 'task' : 'job'} names paths of this ${options.os} machine; give the ones it will have on the machine that runs it with ${mine.join(' and ')}`,
+  ];
+}
+
+/**
+ * Write the artifact to `--output`, atomically, in the encoding its declaration names; refused
+ * for a file adsync reads or keeps, and for anything but a new or regular file.
+ * @param result what {@link scheduleInstall} produced
+ * @param path the absolute path of `--output`
+ * @param config the resolved config (its own files are refused)
+ * @returns the result, with the file written
+ */
+export async function writeScheduleOutput(
+  result: ScheduleInstallResult,
+  path: string,
+  config: ResolvedConfig,
+): Promise<ScheduleInstallResult> {
+  const files = result.artifacts.files;
+  const file = files[0];
+  if (file === undefined || files.length > 1) {
+    throw new UsageError(`--output writes one file; ${result.artifacts.platform} needs ${files.length}`, {
+      hint: 'Use --print and save each file it shows under its name.',
+      details: { option: '--output' },
+    });
+  }
+  const own = await ownFileAt(path, config);
+  const reason = own === undefined ? await notReplaceable(path) : `${path} is ${own}`;
+  if (reason !== undefined) {
+    throw new UsageError(`--output: ${reason}`, {
+      hint: 'Name a new file for --output (or an earlier task file to replace), e.g. --output adsync-task.xml.',
+      details: { option: '--output' },
+    });
+  }
+  try {
+    await writeFileAtomic(path, scheduleFileBytes(file.content), { mode: 0o644, createDir: false });
+  } catch (error) {
+    throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
+  }
+  return { ...result, wrote: path };
 }
 
 /** Options of {@link scheduleRun}. */
