@@ -75,7 +75,7 @@ describe('the launchers written by install.sh', () => {
       // A checkout of its own (the scripts, and bin/ of this one), so this one's launchers stay.
       const checkout = join(dir, 'my checkout');
       await mkdir(join(checkout, 'scripts'), { recursive: true });
-      for (const name of ['write-launchers.sh', 'ensure-node.sh'])
+      for (const name of ['write-launchers.sh', 'write-launchers.mjs', 'ensure-node.sh'])
         await copyFile(join(ROOT, 'scripts', name), join(checkout, 'scripts', name));
       await symlink(join(ROOT, 'bin'), join(checkout, 'bin'));
       const outside = join(dir, 'Program Files', 'node 100%');

@@ -89,101 +89,108 @@ describe('schedule install (no directory needed)', () => {
     schedule: { cron: '0 6 * * 1-5', timezone: 'America/Toronto', timeoutMinutes: 20 },
   };
 
-  it('systemd: writes the service and timer into the user unit folder and says what is left to do', async () => {
-    const cwd = await tempDir();
-    await writeConfig(cwd, config);
-    const home = join(cwd, 'home');
-    const run = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
-      cwd,
-      env: { HOME: home },
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const units = join(home, '.config', 'systemd', 'user');
-    expect((await readdir(units)).sort()).toEqual(['adsync.service', 'adsync.timer']);
-    const service = await readFile(join(units, 'adsync.service'), 'utf8');
-    expect(service).toContain(`--config ${join(cwd, 'adsync.yaml')} --quiet`);
-    expect(service).toContain(`WorkingDirectory=${cwd}`);
-    expect(service).toContain('TimeoutStartSec=1500');
-    expect(await readFile(join(units, 'adsync.timer'), 'utf8')).toContain(
-      'OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 06:00:00 America/Toronto',
-    );
-    expect(run.stderr).toContain(`installed for systemd: ${join(units, 'adsync.service')}`);
-    // Without a user session bus (as here) the timer cannot be enabled: the commands are given.
-    if (!run.stderr.includes('the schedule is active')) {
-      expect(run.stderr).toContain('systemctl --user enable --now adsync.timer');
-    }
-    // systemd's own check of the pair (paths, quoting, specifiers, the calendar).
-    const verify = spawnSync(
-      'systemd-analyze',
-      ['verify', '--man=no', join(units, 'adsync.service'), join(units, 'adsync.timer')],
-      { encoding: 'utf8' },
-    );
-    if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE))
-      expect(verify.status, verify.stderr).toBe(0);
+  // systemd and cron are POSIX's (the test's crontab is a shell script).
+  it.skipIf(process.platform === 'win32')(
+    'systemd: writes the service and timer into the user unit folder and says what is left to do',
+    async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config);
+      const home = join(cwd, 'home');
+      const run = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
+        cwd,
+        env: { HOME: home },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const units = join(home, '.config', 'systemd', 'user');
+      expect((await readdir(units)).sort()).toEqual(['adsync.service', 'adsync.timer']);
+      const service = await readFile(join(units, 'adsync.service'), 'utf8');
+      expect(service).toContain(`--config ${join(cwd, 'adsync.yaml')} --quiet`);
+      expect(service).toContain(`WorkingDirectory=${cwd}`);
+      expect(service).toContain('TimeoutStartSec=1500');
+      expect(await readFile(join(units, 'adsync.timer'), 'utf8')).toContain(
+        'OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 06:00:00 America/Toronto',
+      );
+      expect(run.stderr).toContain(`installed for systemd: ${join(units, 'adsync.service')}`);
+      // Without a user session bus (as here) the timer cannot be enabled: the commands are given.
+      if (!run.stderr.includes('the schedule is active')) {
+        expect(run.stderr).toContain('systemctl --user enable --now adsync.timer');
+      }
+      // systemd's own check of the pair (paths, quoting, specifiers, the calendar).
+      const verify = spawnSync(
+        'systemd-analyze',
+        ['verify', '--man=no', join(units, 'adsync.service'), join(units, 'adsync.timer')],
+        { encoding: 'utf8' },
+      );
+      if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE))
+        expect(verify.status, verify.stderr).toBe(0);
 
-    // Another config must not take these units over silently.
-    const other = join(cwd, 'site2');
-    await mkdir(other);
-    await writeConfig(other, config);
-    const clash = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
-      cwd: other,
-      env: { HOME: home },
-    });
-    expect(clash.code).toBe(1);
-    expect(clash.stderr).toContain('adsync.service already runs another config');
-    expect(clash.stderr).toContain('--name');
-    const named = await runAdsync(
-      ['schedule', 'install', '--platform', 'systemd', '--name', 'adsync-site2'],
-      {
+      // Another config must not take these units over silently.
+      const other = join(cwd, 'site2');
+      await mkdir(other);
+      await writeConfig(other, config);
+      const clash = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
         cwd: other,
         env: { HOME: home },
-      },
-    );
-    expect(named.code, named.stderr).toBe(0);
-    expect((await readdir(units)).sort()).toEqual([
-      'adsync-site2.service',
-      'adsync-site2.timer',
-      'adsync.service',
-      'adsync.timer',
-    ]);
-  });
+      });
+      expect(clash.code).toBe(1);
+      expect(clash.stderr).toContain('adsync.service already runs another config');
+      expect(clash.stderr).toContain('--name');
+      const named = await runAdsync(
+        ['schedule', 'install', '--platform', 'systemd', '--name', 'adsync-site2'],
+        {
+          cwd: other,
+          env: { HOME: home },
+        },
+      );
+      expect(named.code, named.stderr).toBe(0);
+      expect((await readdir(units)).sort()).toEqual([
+        'adsync-site2.service',
+        'adsync-site2.timer',
+        'adsync.service',
+        'adsync.timer',
+      ]);
+    },
+  );
 
-  it("cron: adds one block to the user's crontab, keeps other lines, and replaces it on reinstall", async () => {
-    const cwd = await tempDir();
-    await writeConfig(cwd, config);
-    // A crontab(1) that keeps the table in $HOME, as the real one keeps it in /var/spool/cron.
-    const bin = join(cwd, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      join(bin, 'crontab'),
-      '#!/bin/sh\nf="$HOME/crontab.txt"\n[ -n "$CRONTAB_BROKEN" ] && { echo "crontab: cannot open /var/spool/cron" >&2; exit 1; }\ncase "$1" in\n  -l) [ -f "$f" ] || { echo "no crontab for $USER" >&2; exit 1; }; cat "$f" ;;\n  -) cat > "$f" ;;\n  *) exit 2 ;;\nesac\n',
-    );
-    await chmod(join(bin, 'crontab'), 0o755);
-    const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
-    const first = await runAdsync(['schedule', 'install', '--platform', 'cron'], { cwd, env });
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toContain('the schedule is active');
-    await writeFile(
-      join(cwd, 'crontab.txt'),
-      `MAILTO=ops@example.com\n${await readFile(join(cwd, 'crontab.txt'), 'utf8')}`,
-    );
-    const again = await runAdsync(['schedule', 'install', '--platform', 'cron'], { cwd, env });
-    expect(again.code, again.stderr).toBe(0);
-    const table = (await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n');
-    expect(table[0]).toBe('MAILTO=ops@example.com');
-    expect(table.filter((l) => l.includes('#adsync-job:'))).toHaveLength(2); // the comment and the job, once
-    // A crontab that cannot be read is never overwritten (that would drop the other jobs).
-    const broken = await runAdsync(['schedule', 'install', '--platform', 'cron'], {
-      cwd,
-      env: { ...env, CRONTAB_BROKEN: '1' },
-    });
-    expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain('crontab -l failed: crontab: cannot open /var/spool/cron');
-    expect((await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n')).toEqual(table);
-    expect(table.at(-1)).toMatch(
-      /^0 6 \* \* 1-5 cd \S+ && exec timeout -k 60 1500 \S+node \S+adsync\.js push --config \S+adsync\.yaml --quiet/,
-    );
-  });
+  it.skipIf(process.platform === 'win32')(
+    "cron: adds one block to the user's crontab, keeps other lines, and replaces it on reinstall",
+    async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config);
+      // A crontab(1) that keeps the table in $HOME, as the real one keeps it in /var/spool/cron.
+      const bin = join(cwd, 'bin');
+      await mkdir(bin);
+      await writeFile(
+        join(bin, 'crontab'),
+        '#!/bin/sh\nf="$HOME/crontab.txt"\n[ -n "$CRONTAB_BROKEN" ] && { echo "crontab: cannot open /var/spool/cron" >&2; exit 1; }\ncase "$1" in\n  -l) [ -f "$f" ] || { echo "no crontab for $USER" >&2; exit 1; }; cat "$f" ;;\n  -) cat > "$f" ;;\n  *) exit 2 ;;\nesac\n',
+      );
+      await chmod(join(bin, 'crontab'), 0o755);
+      const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
+      const first = await runAdsync(['schedule', 'install', '--platform', 'cron'], { cwd, env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain('the schedule is active');
+      await writeFile(
+        join(cwd, 'crontab.txt'),
+        `MAILTO=ops@example.com\n${await readFile(join(cwd, 'crontab.txt'), 'utf8')}`,
+      );
+      const again = await runAdsync(['schedule', 'install', '--platform', 'cron'], { cwd, env });
+      expect(again.code, again.stderr).toBe(0);
+      const table = (await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n');
+      expect(table[0]).toBe('MAILTO=ops@example.com');
+      expect(table.filter((l) => l.includes('#adsync-job:'))).toHaveLength(2); // the comment and the job, once
+      // A crontab that cannot be read is never overwritten (that would drop the other jobs).
+      const broken = await runAdsync(['schedule', 'install', '--platform', 'cron'], {
+        cwd,
+        env: { ...env, CRONTAB_BROKEN: '1' },
+      });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain('crontab -l failed: crontab: cannot open /var/spool/cron');
+      expect((await readFile(join(cwd, 'crontab.txt'), 'utf8')).trimEnd().split('\n')).toEqual(table);
+      expect(table.at(-1)).toMatch(
+        /^0 6 \* \* 1-5 cd \S+ && exec timeout -k 60 1500 \S+node \S+adsync\.js push --config \S+adsync\.yaml --quiet/,
+      );
+    },
+  );
 
   it('windows: prints the task XML anywhere, installs only on Windows', async () => {
     const cwd = await tempDir();

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { TLSSocket } from 'node:tls';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BIND_ENV, EXPECTED_RECEPTIONIST_CSV, exampleConfig, mockTarget } from '../harness/example-config.js';
 import { firstStdoutLine, runProgram, type CliRun } from '../harness/cli.js';
 import { tempDir, writeConfig } from '../harness/files.js';
+import { npmTool } from '../harness/tools.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -24,6 +25,7 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const MiB = 1024 * 1024;
 
 const exec = runProgram;
+const npm = npmTool('npm');
 
 /** The same, failing with the program's output when it does not exit 0. */
 async function mustRun(
@@ -38,7 +40,7 @@ async function mustRun(
 }
 
 /** PATH with this Node 24 first: the system node may be older than adsync supports. */
-const NODE24_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+const NODE24_PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
 
 describe('npm pack', () => {
   let tarball = '';
@@ -49,10 +51,15 @@ describe('npm pack', () => {
     dir = await tempDir('adsync-pack-');
     // --ignore-scripts: the global setup has just built dist/, and prepack's rebuild would
     // rewrite it under the other test files' feet.
-    const packed = await mustRun('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: NODE24_PATH },
-    });
+    const packed = await mustRun(
+      npm.command,
+      ['pack', '--json', '--ignore-scripts', '--pack-destination', dir],
+      {
+        cwd: ROOT,
+        shell: npm.shell,
+        env: { ...process.env, PATH: NODE24_PATH },
+      },
+    );
     const info = (JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[])[0];
     if (!info) throw new Error(`npm pack printed no package: ${packed.stdout}`);
     tarball = join(dir, info.filename);
@@ -96,10 +103,11 @@ describe('npm pack', () => {
   it('installs with npm install -g (dependencies from the registry), then adsync --help and --version work', async () => {
     const prefix = join(dir, 'global');
     await mustRun(
-      'npm',
+      npm.command,
       ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball],
       {
         cwd: dir,
+        shell: npm.shell,
         env: { ...process.env, PATH: NODE24_PATH },
         timeout: 240_000,
       },

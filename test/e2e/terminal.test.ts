@@ -144,7 +144,7 @@ describe('the terminal and the time limit', () => {
     });
     const run = await runAdsync(['push', '--dry-run', '--json', '--timeout', '2s'], {
       cwd,
-      env: { NODE_OPTIONS: `--import=${drop}` },
+      env: { NODE_OPTIONS: `--import=${pathToFileURL(drop).href}` },
     });
     // Without the safety net Node would exit 13 ("unsettled top-level await") in silence.
     expect(run.code).toBe(1);

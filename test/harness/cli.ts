@@ -81,16 +81,18 @@ export function runAdsync(
  * @param options.cwd working directory
  * @param options.env environment
  * @param options.timeout kill it after this many ms (default 60 s)
+ * @param options.shell through the platform's shell (npm.cmd on Windows needs it)
  */
 export function runProgram(
   program: string,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number; shell?: boolean },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
+      shell: options.shell ?? false,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeout ?? 60_000,
     });

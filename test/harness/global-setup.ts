@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 
 import { sambaUnavailable, startSamba, type SambaDc } from './samba.js';
+import { npmTool } from './tools.js';
 import { PLANET_EXPRESS_DIR, slapdUnavailable, startSlapd, type Slapd } from './slapd.js';
 
 /** Values the global setup hands to test files through `inject`. */
@@ -57,7 +58,8 @@ const banner = (what: string, why: string, how: string): void => {
  * @param project vitest's project, to provide values to tests
  */
 export async function setup(project: TestProject): Promise<void> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const npx = npmTool('npx');
+  execFileSync(npx.command, ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit', shell: npx.shell });
   const ad = setupSamba(project);
   try {
     await setupSlapd(project);

@@ -19,3 +19,14 @@ export function systemTool(command: string, args: string[], install: string): bo
     throw new Error(`CI must run the tests that need ${command}, but it is missing: ${install}`);
   return false;
 }
+
+/**
+ * npm's programs as this platform starts them: `npm.cmd`/`npx.cmd` on Windows, which Node runs
+ * only through a shell (since the fix for CVE-2024-27980); the plain names elsewhere.
+ * @param name npm or npx
+ */
+export function npmTool(name: 'npm' | 'npx'): { command: string; shell: boolean } {
+  return process.platform === 'win32'
+    ? { command: `${name}.cmd`, shell: true }
+    : { command: name, shell: false };
+}

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,6 +79,32 @@ describe.runIf(process.platform === 'win32')('Windows (under Wine)', () => {
     expect(demo.stdout.trim()).toBe(join(cwd, 'try it'));
     expect((await readdir(join(cwd, 'try it'))).sort()).toContain('adsync.yaml');
   }, 180_000);
+
+  it("adsync.cmd, written with this node.exe by install's launcher step, runs under cmd: a path with a space, and %ERRORLEVEL% is adsync's", async () => {
+    // The checkout under test is the Windows suite's own copy: install.sh writes these files there too.
+    const written = await runProgram(process.execPath, [join(ROOT, 'scripts', 'write-launchers.mjs')], {
+      cwd: ROOT,
+    });
+    expect(written.code, written.stderr).toBe(0);
+    const launcher = join(ROOT, 'adsync.cmd');
+    expect(await readFile(launcher, 'utf8')).toContain(`"${process.execPath}" "%~dp0bin\\adsync.js" %*`);
+    const cwd = join(await tempDir(), 'my dir');
+    await mkdir(cwd);
+    const version = await runProgram('cmd.exe', ['/d', '/c', launcher, '--version'], { cwd });
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(VERSION);
+    // As an administrator's batch file (or a task's action) calls it.
+    await writeFile(join(cwd, 'adsync.yaml'), 'directory: [\n');
+    const bat = join(cwd, 'run.bat');
+    await writeFile(
+      bat,
+      `@echo off\r\ncall "${launcher}" check --config "${join(cwd, 'adsync.yaml')}"\r\necho ERRORLEVEL=%ERRORLEVEL%\r\n`,
+    );
+    const called = await runProgram('cmd.exe', ['/d', '/c', bat], { cwd });
+    expect(called.stdout).toContain('ERRORLEVEL=2');
+    expect(called.stderr).toContain('YAML syntax error');
+    expect(called.stderr).toContain(join(cwd, 'adsync.yaml'));
+  }, 120_000);
 
   it('Ctrl-C stops a push safely while the vendor holds the upload; a second run meanwhile exits 4 (locked)', async () => {
     const { cwd, mock } = await project();
