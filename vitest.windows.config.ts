@@ -28,6 +28,8 @@ export default defineConfig({
       'test/e2e/demo.test.ts',
       'test/e2e/cli.test.ts',
       'test/e2e/first-push.test.ts',
+      'test/e2e/operations.test.ts',
+      'test/e2e/terminal.test.ts',
     ],
     setupFiles: ['test/harness/cleanup.ts'],
     provide: { ...absent, slapdSkip: skip, adSkip: skip },
