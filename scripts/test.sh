@@ -28,7 +28,8 @@ if [ -f "$results" ]; then
     const failed = r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
     // Every test passed but vitest still failed (coverage under its floor): not a green run.
     const extra = failed === 0 && Number(process.argv[2]) !== 0 ? 1 : 0;
-    if (extra) console.log("vitest failed outside the tests (coverage under the floor?), see above");
+    // To stderr: stdout is the counts line alone.
+    if (extra) console.error("vitest failed outside the tests (coverage under the floor?), see above");
     console.log(`${r.numPassedTests} passed, ${failed + extra} failed, ${skipped} skipped`);
   ' "$results" "$status")
   echo "linux: $linux"

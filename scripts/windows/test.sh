@@ -39,6 +39,17 @@ if ! cmp -s package-lock.json "$copy/.lock"; then
   cp package-lock.json "$copy/.lock"
 fi
 
+# Windows' %TEMP% in the prefix: tests make their folders there and remove them; a run that was
+# killed cannot, so each run starts empty and says what the previous one left.
+win_temp=$WINEPREFIX/drive_c/users/root/AppData/Local/Temp
+leftovers() {
+  local left
+  left=$(find "$win_temp" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+  [ "$left" -eq 0 ] || echo "windows: $left temporary folder(s) left in %TEMP% ($1); removed" >&2
+  find "$win_temp" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null
+}
+leftovers "by an earlier, interrupted run"
+
 passed=0 failed=0 skipped=0 status=0
 for major in 22 24; do
   node_exe=$WINE_CACHE/node$major/bin/node.exe
@@ -54,6 +65,7 @@ for major in 22 24; do
   rc=$?
   cat "$out" 2>/dev/null
   echo "windows: Node $major took $(($(date +%s) - start)) s"
+  leftovers "by the tests under Node $major"
   [ "$rc" -eq 0 ] || status=1
   if [ -f "$json" ]; then
     read -r p f s < <(node -e '

@@ -268,6 +268,12 @@ export class CliContext implements CommandContext {
     registerSecrets(this.redactor, result.config, result.secrets, this.env);
     await this.refuseOwnFiles(result.config);
     const logging = result.config.logging;
+    const logFile = this.logOption ?? logging?.file;
+    if (logFile !== undefined) {
+      const { ensureStateDirFor } = await import('../state/paths.js');
+      const warning = await ensureStateDirFor(logFile, result.config.stateDir);
+      if (warning !== undefined) this.ui.warn(warning);
+    }
     if (this.logOption !== undefined) await this.openLogOption(logging);
     else if (logging) this.openLog(logging.file, logging);
     this.ui.debug(`config: ${result.config.filepath}`);

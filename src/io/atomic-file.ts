@@ -56,7 +56,7 @@ async function refusedRename(to: string, error: unknown, retryMs: number): Promi
   return new OutputError(
     `cannot replace ${to}, most likely because another program has it open: ${describeError(error)}`,
     {
-      hint: `Close ${to} in the program that has it open (a spreadsheet such as Excel; an antivirus or a search indexer lets go by itself) and run again, or name another file. adsync retried for ${String(retryMs / 1000)} seconds.`,
+      hint: `Close ${to} in the program that has it open (a spreadsheet such as Excel; an antivirus or a search indexer lets go by itself) and run again, or name another file. adsync retried for ${String(retryMs / 1000)} seconds. If nothing has it open, the file is read-only or this account may not replace it (made by another account): check its properties.`,
       cause: error,
     },
   );

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 
 import { ConfigError } from '../errors.js';
+import { argvQuote, shellQuote } from '../util/shell-quote.js';
 import {
   toOnCalendar,
   toTaskTriggers,
@@ -64,7 +65,7 @@ export function pushArgs(configPath: string): string[] {
   return ['push', '--config', configPath, '--quiet'];
 }
 
-const shQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const shQuote = (s: string): string => shellQuote(s, 'linux');
 
 /** systemd's ExecStart quoting: quotes for spaces, `%` and `$` doubled (specifier and variable syntax). */
 const systemdQuote = (s: string): string => {
@@ -75,20 +76,12 @@ const systemdQuote = (s: string): string => {
 /** A path in a systemd setting that takes it raw (no quotes): only `%` specifiers are escaped. */
 const systemdPath = (s: string): string => s.replace(/%/g, '%%');
 
-/** Windows command-line quoting (the rules of CommandLineToArgvW / the C runtime). */
+/**
+ * Windows command-line quoting (the rules of CommandLineToArgvW / the C runtime).
+ * @param arg the argument
+ */
 export function windowsQuote(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
-  let out = '"';
-  let slashes = 0;
-  for (const ch of arg) {
-    if (ch === '\\') {
-      slashes++;
-      continue;
-    }
-    out += ch === '"' ? '\\'.repeat(slashes * 2 + 1) + '"' : '\\'.repeat(slashes) + ch;
-    slashes = 0;
-  }
-  return `${out}${'\\'.repeat(slashes * 2)}"`;
+  return argvQuote(arg);
 }
 
 const xml = (s: string): string =>

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { makeDir } from '../io/make-dir.js';
@@ -56,4 +56,19 @@ export async function ensureStateDir(dir: string): Promise<string | undefined> {
   throw new ConfigError('CONFIG_INVALID', `the state directory ${dir} ${problem}`, {
     hint: `adsync keeps its lock and the last good push there, so it must be its own: run \`chmod 700 ${dir}\` (or point state.dir at a directory only adsync's account can write to).`,
   });
+}
+
+/**
+ * Make the state directory adsync's own before something other than a run creates a file in it
+ * (the scheduler's status file, a log kept there): whatever comes first creates the folder, and
+ * on Windows only {@link ensureStateDir} gives a new one its private ACL, so it must be first.
+ * @param file the file about to be written
+ * @param stateDir the state directory
+ * @returns the warning of {@link ensureStateDir}, if any; nothing when `file` is elsewhere
+ * @throws {ConfigError} when the state directory is not a private directory
+ */
+export async function ensureStateDirFor(file: string, stateDir: string): Promise<string | undefined> {
+  const inside = relative(stateDir, dirname(file));
+  if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  return ensureStateDir(stateDir);
 }

@@ -5,6 +5,15 @@ import { win32 } from 'node:path';
 import { describeError } from '../errors.js';
 import { accountForGrant, checkStateDirAcl, privateAclArgs, type IcaclsListing } from './windows-acl.js';
 
+/** The running account's name: os.userInfo() throws for an account without a profile entry. */
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USERNAME ?? 'SYSTEM';
+  }
+}
+
 /** How long one icacls or whoami may take. */
 const TOOL_TIMEOUT_MS = 30_000;
 
@@ -37,7 +46,7 @@ function runTool(name: string, args: readonly string[]): Promise<IcaclsListing> 
 
 /** The running account as a person names it: `DOMAIN\name`. */
 function accountName(): string {
-  return accountForGrant(undefined, userInfo().username, process.env.USERDOMAIN);
+  return accountForGrant(undefined, userName(), process.env.USERDOMAIN);
 }
 
 /**
@@ -54,7 +63,7 @@ export async function secureWindowsStateDir(dir: string, created: boolean): Prom
   let setProblem: string | undefined;
   if (created) {
     const whoami = await runTool('whoami.exe', ['/user', '/fo', 'csv', '/nh']);
-    const account = accountForGrant(whoami.output, userInfo().username, process.env.USERDOMAIN);
+    const account = accountForGrant(whoami.output, userName(), process.env.USERDOMAIN);
     setProblem = (await runTool('icacls.exe', [dir, ...privateAclArgs(account)])).failure;
   }
   const warning = checkStateDirAcl(dir, await runTool('icacls.exe', [dir]), accountName());

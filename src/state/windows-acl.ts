@@ -7,6 +7,7 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { commandLine } from '../util/shell-quote.js';
 
 /** SYSTEM, Administrators: the accounts besides adsync's own that keep full control. */
 const TRUSTED_SIDS = ['S-1-5-18', 'S-1-5-32-544'] as const;
@@ -31,8 +32,7 @@ export function privateAclArgs(account: string): string[] {
  * @param account as for {@link privateAclArgs}
  */
 export function privateAclCommand(dir: string, account: string): string {
-  const quote = (arg: string): string => (/[\s()]/.test(arg) ? `"${arg}"` : arg);
-  return ['icacls', `"${dir}"`, ...privateAclArgs(account).map(quote)].join(' ');
+  return commandLine('icacls', [dir, ...privateAclArgs(account)], 'win32');
 }
 
 /**
@@ -143,9 +143,10 @@ const WRITE_RIGHTS = new Set(['F', 'M', 'W', 'D', 'WD', 'AD', 'DC', 'DE', 'WDAC'
  * Principals that stand for every user of the machine (or of the domain), by SID and by name in
  * English, German, French, Spanish, Portuguese, Italian and Dutch Windows: icacls prints names in
  * the system's language, and a name not listed here is taken for an account the administrator
- * chose. CREATOR OWNER is among them: its entry gives whoever creates a file in the directory
- * rights over it, which matters only when others can create files there, and a directory of
- * adsync's own needs none. Names are compared after the last `\`, by {@link samePrinted}.
+ * chose. CREATOR OWNER is not among them: its entry gives whoever creates a file in the directory
+ * rights over that file, which matters only when someone else may create files there, and then
+ * that other entry is the one refused (C:\Program Files has CREATOR OWNER and is private). Names
+ * are compared after the last `\`, by {@link samePrinted}.
  */
 const EVERYONE_ALIKE: readonly { sid: RegExp; names: readonly string[] }[] = [
   { sid: /^S-1-1-0$/, names: ['Everyone', 'Jeder', 'Tout le monde', 'Todos', 'Tutti', 'Iedereen'] },
@@ -163,18 +164,6 @@ const EVERYONE_ALIKE: readonly { sid: RegExp; names: readonly string[] }[] = [
       'Usuários autenticados',
       'Utenti autenticati',
       'Geverifieerde gebruikers',
-    ],
-  },
-  {
-    sid: /^S-1-3-0$/,
-    names: [
-      'CREATOR OWNER',
-      'ERSTELLER-BESITZER',
-      'CREATEUR PROPRIETAIRE',
-      'CREADOR PROPIETARIO',
-      'CRIADOR PROPRIETÁRIO',
-      'AUTORE PROPRIETARIO',
-      'MAKER EIGENAAR',
     ],
   },
   { sid: /^S-1-5-4$/, names: ['INTERACTIVE', 'INTERAKTIV'] },

@@ -27,18 +27,33 @@ function quotePosix(arg: string): string {
 }
 
 /**
- * One argument quoted for cmd and PowerShell alike: bare when it is safe, else in double quotes,
- * by the C runtime's rules that split a Windows command line into arguments (Node's among them):
+ * One argument of a Windows command line by the C runtime's rules (CommandLineToArgvW, Node's
+ * own parser among them): in double quotes when it has a space or a quote (or `always`), where
  * backslashes before a double quote, or before the closing quote (`"C:\my dir\\"`), are
- * doubled, and a double quote (no Windows path holds one) is written `\"`.
+ * doubled, and a double quote is written `\"`. What a task's `<Arguments>` and cmd take.
  * @param arg the argument
+ * @param always quote it even when it needs no quotes
  */
-function quoteWindows(arg: string): string {
-  if (WINDOWS_SAFE.test(arg)) return arg;
+export function argvQuote(arg: string, always = false): string {
+  if (!always && arg !== '' && !/[\s"]/.test(arg)) return arg;
   const escaped = arg.replace(/(\\*)("|$)/g, (_, slashes: string, quote: string) =>
     quote === '"' ? `${slashes}${slashes}\\"` : `${slashes}${slashes}`,
   );
   return `"${escaped}"`;
+}
+
+/**
+ * One argument quoted for cmd and PowerShell: bare when it is safe; else in double quotes by
+ * {@link argvQuote}, which both read back, except an argument holding `$` or a backtick, which
+ * PowerShell (the shell Windows opens, and the one docs/operations.md uses) would expand inside
+ * double quotes (`C:\Users\me\$work`, `\\srv\c$\…`): that one is single-quoted, PowerShell's
+ * literal form (a quote inside written twice), which cmd does not know.
+ * @param arg the argument
+ */
+function quoteWindows(arg: string): string {
+  if (WINDOWS_SAFE.test(arg)) return arg;
+  if (/[$`]/.test(arg)) return `'${arg.replaceAll("'", "''")}'`;
+  return argvQuote(arg, true);
 }
 
 /**
@@ -53,8 +68,8 @@ export function shellQuote(arg: string, platform: ShellPlatform): string {
 /**
  * A command line to paste: the program and its arguments, each quoted for the platform's shell.
  * In PowerShell a quoted program needs the call operator `& ` before it (a quoted string alone
- * is a value, not a command); cmd has none and takes a quoted program as it is, so the operator
- * is added only when the program itself had to be quoted, which never happens for `adsync`.
+ * is a value, not a command), so on Windows a program that had to be quoted gets it: that line
+ * is for PowerShell (cmd has no such operator). `adsync` itself is never quoted.
  * @param program the program (`adsync`, or a path to it)
  * @param args its arguments
  * @param platform the platform whose shell it is for (process.platform)

@@ -14,7 +14,7 @@ const ENV = { ...BIND_ENV, ADSYNC_CLIENT_SECRET: SECRET };
 
 /**
  * On Linux, Node's system store is OpenSSL's: the file SSL_CERT_FILE and the directory
- * SSL_CERT_DIR name (else /usr/lib/ssl/certs). Setting both for a spawned adsync gives it a
+ * SSL_CERT_DIR name (else OpenSSL's default CA file and directory). Setting both for a spawned adsync gives it a
  * system store of the test's choosing without touching /etc. Windows and macOS read their own
  * stores, which a test cannot change without changing the machine.
  */

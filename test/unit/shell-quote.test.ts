@@ -51,6 +51,14 @@ describe('shellQuote for cmd and PowerShell (Windows)', () => {
     expect(shellQuote('', 'win32')).toBe('""');
   });
 
+  it('single-quotes an argument with $ or a backtick, which PowerShell expands inside double quotes', () => {
+    expect(shellQuote('C:\\Users\\me\\$work\\adsync.yaml', 'win32')).toBe(
+      "'C:\\Users\\me\\$work\\adsync.yaml'",
+    );
+    expect(shellQuote("\\\\srv\\c$\\Bob's", 'win32')).toBe("'\\\\srv\\c$\\Bob''s'");
+    expect(shellQuote('a`b c', 'win32')).toBe("'a`b c'");
+  });
+
   it('puts the call operator before a quoted program only', () => {
     expect(commandLine('adsync', ['push', '--config', 'C:\\t\\my demo\\adsync.yaml'], 'win32')).toBe(
       'adsync push --config "C:\\t\\my demo\\adsync.yaml"',

@@ -5,7 +5,7 @@ import { join, win32 } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../../src/errors.js';
-import { ensureStateDir } from '../../src/state/paths.js';
+import { ensureStateDir, ensureStateDirFor } from '../../src/state/paths.js';
 import { judgeAcl } from '../../src/state/windows-acl.js';
 import { tempDir } from '../harness/files.js';
 
@@ -30,6 +30,21 @@ describe('the state directory is adsync’s own', () => {
       expect(error).toMatchObject({ hint: expect.stringContaining(`chmod 700 ${dir}`) as string });
     },
   );
+
+  it('a file written inside it first (a log, the scheduler status) makes it through ensureStateDir; one elsewhere does not', async () => {
+    const base = await tempDir();
+    const dir = join(base, 'state');
+    await ensureStateDirFor(join(base, 'logs', 'adsync.log'), dir);
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    await ensureStateDirFor(join(dir, 'logs', 'adsync.log'), dir);
+    expect((await stat(dir)).isDirectory()).toBe(true);
+    if (process.platform !== 'win32') {
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+      // The refusal comes first too: nothing is written into a folder every user may write to.
+      await chmod(dir, 0o777);
+      await expect(ensureStateDirFor(join(dir, 'status.json'), dir)).rejects.toBeInstanceOf(ConfigError);
+    }
+  });
 
   // Real Windows sets and enforces the ACL; Wine's icacls is a stub that prints nothing, so there
   // adsync can only warn. Either way it never claims a privacy it did not read.

@@ -117,19 +117,34 @@ describe('icacls output', () => {
 });
 
 describe('who may write to the state directory', () => {
-  it('every user: Users who may add files, CREATOR OWNER, Everyone, Authenticated Users', () => {
+  it('every user: Users who may add files, Everyone, Authenticated Users (CREATOR OWNER only follows them)', () => {
     const writers = (output: string, dir: string): string[] => {
       const verdict = judgeAcl(output, dir);
       return verdict.kind === 'open' ? verdict.writers.map((w) => w.principal) : [verdict.kind];
     };
-    expect(writers(inheritedFromProgramData, PROGRAMDATA)).toEqual(['CREATOR OWNER', 'BUILTIN\\Users']);
+    expect(writers(inheritedFromProgramData, PROGRAMDATA)).toEqual(['BUILTIN\\Users']);
     expect(writers(german, GERMAN_DIR)).toEqual(['NT-AUTORIT\x8eT\\Authentifizierte Benutzer']);
-    expect(writers(french, FRENCH_DIR)).toEqual(['Tout le monde', 'CREATEUR PROPRIETAIRE']);
+    expect(writers(french, FRENCH_DIR)).toEqual(['Tout le monde']);
     const domainUsers = lines(
       'C:\\s NT AUTHORITY\\SYSTEM:(F)',
       '     S-1-5-21-1004336348-1177238915-682003330-513:(OI)(CI)(M)',
     );
     expect(writers(domainUsers, 'C:\\s')).toEqual(['S-1-5-21-1004336348-1177238915-682003330-513']);
+  });
+
+  it('private: C:\\Program Files, where CREATOR OWNER may write but nobody else may create files', () => {
+    const programFiles = lines(
+      'C:\\Program Files NT SERVICE\\TrustedInstaller:(F)',
+      '                 NT SERVICE\\TrustedInstaller:(CI)(IO)(F)',
+      '                 NT AUTHORITY\\SYSTEM:(M)',
+      '                 NT AUTHORITY\\SYSTEM:(OI)(CI)(IO)(F)',
+      '                 BUILTIN\\Administrators:(M)',
+      '                 BUILTIN\\Administrators:(OI)(CI)(IO)(F)',
+      '                 BUILTIN\\Users:(RX)',
+      '                 BUILTIN\\Users:(OI)(CI)(IO)(GR,GE)',
+      '                 CREATOR OWNER:(OI)(CI)(IO)(F)',
+    );
+    expect(judgeAcl(programFiles, 'C:\\Program Files')).toEqual({ kind: 'private' });
   });
 
   it('private: the account, SYSTEM, Administrators, chosen groups; read-only and denied entries', () => {
@@ -152,9 +167,10 @@ describe('who may write to the state directory', () => {
     expect(error).toMatchObject({
       code: 'CONFIG_INVALID',
       exitCode: 2,
-      message: `the state directory ${PROGRAMDATA} can be written by every user of this machine: CREATOR OWNER:(I)(OI)(CI)(IO)(F), BUILTIN\\Users:(I)(CI)(WD,AD,WEA,A)`,
+      message: `the state directory ${PROGRAMDATA} can be written by every user of this machine: BUILTIN\\Users:(I)(CI)(WD,AD,WEA,A)`,
       hint: expect.stringContaining(
-        'run `icacls "C:\\ProgramData\\adsync\\state" /inheritance:r /grant:r "*S-1-5-18:(OI)(CI)F" "*S-1-5-32-544:(OI)(CI)F" "CORP\\svc-adsync$:(OI)(CI)F"`',
+        // PowerShell would expand `$:` inside double quotes: the gMSA's name is single-quoted.
+        'run `icacls C:\\ProgramData\\adsync\\state /inheritance:r /grant:r "*S-1-5-18:(OI)(CI)F" "*S-1-5-32-544:(OI)(CI)F" \'CORP\\svc-adsync$:(OI)(CI)F\'`',
       ) as string,
     });
   });

@@ -14,6 +14,7 @@ import {
 } from '../../schedule/platforms.js';
 import { readPushReport } from '../push/report.js';
 import { runScheduler, type ScheduledRun, type SchedulerEvent } from '../../schedule/runner.js';
+import { ensureStateDirFor } from '../../state/paths.js';
 import type { SelfCommand } from '../../util/self-command.js';
 
 /** The config's schedule, or a config error saying how to add one. */
@@ -185,6 +186,8 @@ export async function writeScheduleOutput(
   try {
     await writeFileAtomic(path, scheduleFileBytes(file.content), { mode: 0o644, createDir: false });
   } catch (error) {
+    // "another program has it open" (src/io/atomic-file.ts) already names the cause and the fix.
+    if (error instanceof OutputError) throw error;
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
   return { ...result, wrote: path };
@@ -219,6 +222,8 @@ export async function scheduleRun(
   options: ScheduleRunOptions,
 ): Promise<ScheduledRun[]> {
   const schedule = scheduleOf(config);
+  // The status file is written first; each run repeats the state directory's warning, if any.
+  await ensureStateDirFor(schedule.statusFile, config.stateDir);
   return runScheduler({
     configPath: config.filepath,
     cron: schedule.cron,
