@@ -228,7 +228,7 @@ export interface IcaclsListing {
 /**
  * The state directory's ACL judged (see {@link judgeAcl}): nothing when only adsync's account
  * and chosen others may write there, a warning when that cannot be known, an error when every
- * user may write there. Wine's icacls is a stub that prints nothing and ACLs there are not
+ * user may write there. Wine's icacls prints nothing (Wine does not implement it) and ACLs there are not
  * enforced, so under Wine this warns: a warning, because refusing would stop every run where
  * nothing can be checked, and never a silent pass, which would claim a privacy nobody checked.
  * @param dir the state directory
