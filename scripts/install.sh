@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs adsync's npm dependencies (with Node 22.19+, see ensure-node.sh), builds it, and
+# Installs adsync's npm dependencies (with a Node new enough, see ensure-node.sh), builds it, and
 # leaves two launchers at the top of the checkout that run adsync with the Node chosen here:
 # ./adsync (POSIX sh) and adsync.cmd (Windows). The machine's own `node` may be too old.
 set -euo pipefail

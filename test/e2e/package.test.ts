@@ -77,13 +77,14 @@ describe('npm pack', () => {
         'README.md',
         'config.example.yaml',
         'bin/adsync.js',
+        'bin/node-version.cjs',
         'dist/cli/main.js',
         'dist/runtime/assets.js',
         'schema/adsync.schema.json',
       ]),
     );
     const allowed =
-      /^(package\.json|README\.md|LICENSE(\.\w+)?|config\.example\.yaml|bin\/[^/]+\.js|dist\/.+\.js|schema\/[^/]+\.json|examples\/demo\/.+)$/;
+      /^(package\.json|README\.md|LICENSE(\.\w+)?|config\.example\.yaml|bin\/[^/]+\.c?js|dist\/.+\.js|schema\/[^/]+\.json|examples\/demo\/.+)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     // Spelled out for the reader: no sources, tests, tools, scripts, source maps or SEA output.
     expect(files.filter((f) => /^(src|test|scripts|\.tools|dist-sea|node_modules)\//.test(f))).toEqual([]);
