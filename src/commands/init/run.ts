@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
 import { starterConfig, type StarterOptions } from '../../config/starter.js';
 import { ConfigError, OutputError, describeError } from '../../errors.js';
@@ -12,13 +12,32 @@ export interface InitOptions extends StarterOptions {
   cwd: string;
 }
 
+/** What {@link init} wrote. */
+export interface InitResult {
+  /** The config file, absolute. */
+  path: string;
+  /** The first folder created for it (`--file` into a folder that did not exist), if any. */
+  createdFolder?: string;
+}
+
 /**
- * Write a starter config. Never overwrites: an existing file is an error (exit 2).
+ * Write a starter config. Never overwrites: an existing file is an error (exit 2). A missing
+ * folder is created, private to this account (mode 700 on POSIX), as the config and the secrets
+ * beside it should be.
  * @param options kind, profile and path
- * @returns the path written
+ * @returns the path written, and the folder created for it
  */
-export async function init(options: InitOptions): Promise<{ path: string }> {
+export async function init(options: InitOptions): Promise<InitResult> {
   const path = resolve(options.cwd, options.path);
+  let createdFolder: string | undefined;
+  try {
+    createdFolder = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new OutputError(`cannot create the folder ${dirname(path)} for ${path}: ${describeError(error)}`, {
+      hint: 'Create the folder yourself (or choose another with `adsync init --file FOLDER/adsync.yaml`), then run init again.',
+      cause: error,
+    });
+  }
   try {
     // 'wx' fails if the file exists, with no window between a check and the write.
     await writeFile(path, starterConfig(options), { flag: 'wx', mode: 0o600 });
@@ -30,5 +49,5 @@ export async function init(options: InitOptions): Promise<{ path: string }> {
     }
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
-  return { path };
+  return createdFolder === undefined ? { path } : { path, createdFolder };
 }
