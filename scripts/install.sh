@@ -12,3 +12,8 @@ fi
 npm run --silent build
 
 bash scripts/write-launchers.sh
+# The launchers stay in the checkout: a global `adsync` is a link to ./adsync from a folder on
+# PATH. `npm install -g` would not do: run with the Node fetched into .tools/, it installs into
+# .tools/, which is not on PATH.
+echo "For an \`adsync\` command anywhere, link the launcher into a folder on PATH:" >&2
+echo "  sudo ln -s $(printf '%q' "$PWD/adsync") /usr/local/bin/adsync" >&2

@@ -3,7 +3,7 @@
 // and by bin/adsync.js (which refuses an older Node), so a Node 22 before that minor must not
 // pass the one and fail the other. The "old Node" is a stub that answers `node --version` and
 // fails on anything else: ensure-node.sh asks nothing more of the machine's node, and the test
-// fails if anything else runs on it.
+// fails if anything else runs on it. Its closing message says how to get a global `adsync`.
 import { copyFile, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,17 @@ describe('install.sh with an older Node first on PATH', () => {
       expect(version.stderr).toBe('');
       expect(version.code).toBe(0);
       expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      // Its closing words say how to get a global `adsync`; done (into a folder of the test's
+      // own rather than /usr/local/bin), adsync runs by that name from anywhere.
+      expect(install.stderr).toContain(`sudo ln -s ${join(dir, 'adsync')} /usr/local/bin/adsync`);
+      const bin = await tempDir('adsync-bin-');
+      await symlink(join(dir, 'adsync'), join(bin, 'adsync'));
+      const global = await runProgram('adsync', ['--version'], {
+        cwd: bin,
+        env: { ...env, PATH: `${bin}:${env.PATH}` },
+      });
+      expect(global.code, global.stderr).toBe(0);
+      expect(global.stdout).toBe(version.stdout);
     },
     300_000,
   );
