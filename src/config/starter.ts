@@ -87,11 +87,17 @@ export function privateFileNote(platform: NodeJS.Platform = process.platform): {
  * `${env:…}` variables are set (a test checks all of them).
  * @param options directory kind and vendor profile
  * @param platform whose file protection the comments describe (default this one)
+ * @param schema where editors find adsync's JSON Schema, as seen from the config's folder (a
+ *   relative path or a file: URL); none: no modeline
  */
-export function starterConfig(options: StarterOptions, platform: NodeJS.Platform = process.platform): string {
+export function starterConfig(
+  options: StarterOptions,
+  platform: NodeJS.Platform = process.platform,
+  schema?: string,
+): string {
   const sections = starterSections(options.kind);
-  return `# yaml-language-server: $schema=./node_modules/adsync/schema/adsync.schema.json
-# adsync configuration — written by \`adsync init\`. Check it with \`adsync check\`, then
+  const modeline = schema === undefined ? '' : `# yaml-language-server: $schema=${schema}\n`;
+  return `${modeline}# adsync configuration — written by \`adsync init\`. Check it with \`adsync check\`, then
 # build a CSV to inspect with \`adsync push --dry-run\`. Relative paths are relative to this file.
 ${privateFileNote(platform).comment}
 

@@ -1,9 +1,11 @@
 // `adsync init` as a new admin meets it (issue 27): the starter config has a schedule, so
 // `schedule install` works on it the first time; it shows the API-key alternative to OAuth2 the
 // vendors' documents speak of, and that form is valid once uncommented; and `init --file` into a
-// folder that does not exist creates it, private to this account.
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// folder that does not exist creates it, private to this account. Its `$schema` modeline names a
+// schema file that exists (a git clone has no node_modules/adsync).
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
@@ -26,6 +28,12 @@ describe('adsync init', () => {
         expect((await stat(join(cwd, folder))).mode & 0o777).toBe(0o700);
       expect((await stat(join(cwd, 'etc/adsync/adsync.yaml'))).mode & 0o777).toBe(0o600);
     }
+    // The editor's schema is this installation's, wherever the config is.
+    const config = join(cwd, 'etc', 'adsync', 'adsync.yaml');
+    const schema =
+      /^# yaml-language-server: \$schema=(\S+)$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';
+    const schemaFile = schema.startsWith('file:') ? fileURLToPath(schema) : resolve(dirname(config), schema);
+    expect(JSON.parse(await readFile(schemaFile, 'utf8'))).toHaveProperty('properties.directory');
     // The starter's schedule: block is what schedule install reads.
     const cron = await runAdsync(
       ['schedule', 'install', '--platform', 'cron', '--print', '--config', 'etc/adsync/adsync.yaml'],

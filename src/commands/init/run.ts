@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { starterConfig, type StarterOptions } from '../../config/starter.js';
 import { ConfigError, OutputError, describeError } from '../../errors.js';
+import { bundledFilePath, isSingleExecutable } from '../../runtime/assets.js';
 
 /** Options for {@link init}. */
 export interface InitOptions extends StarterOptions {
@@ -40,7 +42,10 @@ export async function init(options: InitOptions): Promise<InitResult> {
   }
   try {
     // 'wx' fails if the file exists, with no window between a check and the write.
-    await writeFile(path, starterConfig(options), { flag: 'wx', mode: 0o600 });
+    await writeFile(path, starterConfig(options, process.platform, schemaReference(dirname(path))), {
+      flag: 'wx',
+      mode: 0o600,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new ConfigError('CONFIG_EXISTS', `${path} already exists; not overwriting it`, {
@@ -50,4 +55,25 @@ export async function init(options: InitOptions): Promise<InitResult> {
     throw new OutputError(`cannot write ${path}: ${describeError(error)}`, { cause: error });
   }
   return createdFolder === undefined ? { path } : { path, createdFolder };
+}
+
+/**
+ * Where an editor beside the config finds this adsync's JSON Schema: the schema file of the
+ * installation that runs (a git clone's schema/, an npm install's package), relative to the
+ * config's folder when below it, else as a file: URL. The single executable has no schema file
+ * on disk to point at: none.
+ * @param folder the config's folder
+ */
+export function schemaReference(folder: string): string | undefined {
+  if (isSingleExecutable()) return undefined;
+  let schema: string;
+  try {
+    schema = bundledFilePath('schema/adsync.schema.json');
+  } catch {
+    return undefined;
+  }
+  const rel = relative(folder, schema);
+  return rel.startsWith('..') || resolve(folder, rel) !== schema
+    ? pathToFileURL(schema).href
+    : `./${rel.split(sep).join('/')}`;
 }
