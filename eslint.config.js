@@ -31,7 +31,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['eslint.config.js', 'scripts/**/*.mjs', 'bin/**/*.js'],
+    files: ['eslint.config.js', 'scripts/**/*.mjs', 'bin/**/*.js', 'bin/**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs adsync's npm dependencies (with Node 22.19+, see ensure-node.sh), builds it, and
+# Installs adsync's npm dependencies (with a Node new enough, see ensure-node.sh), builds it, and
 # leaves two launchers at the top of the checkout that run adsync with the Node chosen here:
 # ./adsync (POSIX sh) and adsync.cmd (Windows). The machine's own `node` may be too old.
 set -euo pipefail
@@ -12,3 +12,8 @@ fi
 npm run --silent build
 
 bash scripts/write-launchers.sh
+# The launchers stay in the checkout: a global `adsync` is a link to ./adsync from a folder on
+# PATH. `npm install -g` would not do: run with the Node fetched into .tools/, it installs into
+# .tools/, which is not on PATH.
+echo "For an \`adsync\` command anywhere, link the launcher into a folder on PATH:" >&2
+echo "  sudo ln -s $(printf '%q' "$PWD/adsync") /usr/local/bin/adsync" >&2

@@ -2,14 +2,25 @@
 // them into quickstart-output/ (or --dir DIR), and runs `adsync push --dry-run` and `adsync push --first-push`
 // there. With --keep, both servers stay up until Ctrl-C (SIGINT) or SIGTERM, so the config can be
 // run again; without it they stop at the end and it says so. Other arguments go to adsync. Uses
-// the test harness (plain TypeScript that Node 22.18+ runs directly).
+// the test harness (plain TypeScript, which Node runs directly from 22.18): the Node version is
+// checked first against adsync's own rule (package.json engines.node, bin/node-version.cjs), and
+// the harness is loaded only then, as an older Node could not even load it.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startMockServer } from '../dist/mock-server/server.js';
-import { startExampleSlapd } from '../test/harness/slapd.ts';
+import nodeVersion from '../bin/node-version.cjs';
+
+if (!nodeVersion.nodeIsNewEnough(process.versions.node)) {
+  console.error(
+    `quickstart: needs Node.js ${nodeVersion.minimum} or newer; this is ${process.versions.node}. ` +
+      'Run it as `bash scripts/quickstart.sh`, which fetches Node 24 into .tools/ when needed.',
+  );
+  process.exit(2);
+}
+const { startMockServer } = await import('../dist/mock-server/server.js');
+const { startExampleSlapd } = await import('../test/harness/slapd.ts');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -18,6 +18,10 @@ const TARGET: Record<StarterOptions['profile'], string> = {
   uploadUrl: https://vendor.example/contacts/import
   clientId: \${env:ADSYNC_CLIENT_ID}
   clientSecret: \${env:ADSYNC_CLIENT_SECRET}
+  # Or, when the vendor issued an API key instead of an OAuth2 client: remove tokenUrl, clientId
+  # and clientSecret, and send the key in a header.
+  # apiKey: \${env:ADSYNC_API_KEY}
+  # apiKeyHeader: X-API-Key
 
 # Override a column's mapping (see config.example.yaml for every form).
 # columns:
@@ -30,6 +34,10 @@ const TARGET: Record<StarterOptions['profile'], string> = {
   uploadUrl: https://partnerapi.goilobby.com/addressbook/uploadcsv
   clientId: \${env:ADSYNC_CLIENT_ID}
   clientSecret: \${env:ADSYNC_CLIENT_SECRET}
+  # Or, when the vendor issued an API key instead of an OAuth2 client: remove tokenUrl, clientId
+  # and clientSecret, and send the key in a header.
+  # apiKey: \${env:ADSYNC_API_KEY}
+  # apiKeyHeader: X-API-Key
 `,
   custom: `target:
   profile: custom
@@ -79,11 +87,17 @@ export function privateFileNote(platform: NodeJS.Platform = process.platform): {
  * `${env:…}` variables are set (a test checks all of them).
  * @param options directory kind and vendor profile
  * @param platform whose file protection the comments describe (default this one)
+ * @param schema where editors find adsync's JSON Schema, as seen from the config's folder (a
+ *   relative path or a file: URL); none: no modeline
  */
-export function starterConfig(options: StarterOptions, platform: NodeJS.Platform = process.platform): string {
+export function starterConfig(
+  options: StarterOptions,
+  platform: NodeJS.Platform = process.platform,
+  schema?: string,
+): string {
   const sections = starterSections(options.kind);
-  return `# yaml-language-server: $schema=./node_modules/adsync/schema/adsync.schema.json
-# adsync configuration — written by \`adsync init\`. Check it with \`adsync check\`, then
+  const modeline = schema === undefined ? '' : `# yaml-language-server: $schema=${schema}\n`;
+  return `${modeline}# adsync configuration — written by \`adsync init\`. Check it with \`adsync check\`, then
 # build a CSV to inspect with \`adsync push --dry-run\`. Relative paths are relative to this file.
 ${privateFileNote(platform).comment}
 
@@ -102,5 +116,16 @@ phone:
 output:
   dir: ./adsync-output
   keep: 30
+
+schedule:
+  # When \`adsync schedule install\` (or \`adsync schedule run\`) pushes: minute hour day-of-month
+  # month day-of-week. The vendors recommend once a day.
+  cron: '0 6 * * *'
+  # The cron line's time zone (IANA name); without it, this machine's.
+  # timezone: America/Toronto
+  # Start up to this many minutes late, at random.
+  randomDelayMinutes: 10
+  # A run still going after this long is stopped; the scheduler kills it 5 minutes later.
+  timeoutMinutes: 30
 `;
 }

@@ -131,12 +131,20 @@ function compact(values: readonly number[], width = 1): string {
 }
 
 /**
- * The systemd `OnCalendar=` value for a cron expression (and time zone). With both day-of-month
- * and day-of-week restricted, both must match, as in node-cron (`adsync schedule run`).
+ * The systemd `OnCalendar=` value for a cron expression (and time zone). A line that restricts
+ * both day-of-month and day-of-week is refused, as for cron: systemd would need both to match
+ * (as node-cron does), where the cron the line reads like runs on either, and an admin who wrote
+ * it as a cron line would get other days than meant.
  * @param cron the parsed expression
  * @param timezone IANA zone appended to the value (systemd 235+), or undefined for local time
  */
 export function toOnCalendar(cron: CronParts, timezone: string | undefined): string {
+  if (cron.domRestricted && cron.dowRestricted)
+    throw unsupported(
+      cron.expression,
+      'cron runs a job when the day of the month OR the day of the week matches, systemd (and adsync schedule run) only when both do',
+      'systemd',
+    );
   if (cron.dayOfMonth.includes('L') && cron.dayOfMonth.length > 1)
     throw unsupported(cron.expression, 'L mixed with other days', 'systemd');
   const dow = cron.dowRestricted ? `${cron.dayOfWeek.map((d) => DAY_NAMES[d] ?? '').join(',')} ` : '';

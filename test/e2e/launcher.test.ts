@@ -72,11 +72,13 @@ describe('the launchers written by install.sh', () => {
   it.skipIf(process.platform === 'win32')(
     'names a Node outside the checkout by its absolute path (spaces and % kept), one inside relative to the launchers',
     async () => {
-      // A checkout of its own (the scripts, and bin/ of this one), so this one's launchers stay.
+      // A checkout of its own (the scripts, package.json and bin/ of this one), so this one's launchers stay.
       const checkout = join(dir, 'my checkout');
       await mkdir(join(checkout, 'scripts'), { recursive: true });
       for (const name of ['write-launchers.sh', 'write-launchers.mjs', 'ensure-node.sh'])
         await copyFile(join(ROOT, 'scripts', name), join(checkout, 'scripts', name));
+      // ensure-node.sh reads the Node version rule from package.json's engines.
+      await copyFile(join(ROOT, 'package.json'), join(checkout, 'package.json'));
       await symlink(join(ROOT, 'bin'), join(checkout, 'bin'));
       const outside = join(dir, 'Program Files', 'node 100%');
       const inside = join(checkout, '.tools', 'node', 'bin');

@@ -77,17 +77,27 @@ describe('npm pack', () => {
         'README.md',
         'config.example.yaml',
         'bin/adsync.js',
+        'bin/node-version.cjs',
         'dist/cli/main.js',
         'dist/runtime/assets.js',
         'schema/adsync.schema.json',
       ]),
     );
     const allowed =
-      /^(package\.json|README\.md|LICENSE(\.\w+)?|config\.example\.yaml|bin\/[^/]+\.js|dist\/.+\.js|schema\/[^/]+\.json|examples\/demo\/.+)$/;
+      /^(package\.json|README\.md|LICENSE(\.\w+)?|config\.example\.yaml|bin\/[^/]+\.c?js|dist\/.+\.js|schema\/[^/]+\.json|docs\/[^/]+\.md|examples\/demo\/.+)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     // Spelled out for the reader: no sources, tests, tools, scripts, source maps or SEA output.
     expect(files.filter((f) => /^(src|test|scripts|\.tools|dist-sea|node_modules)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('ships every document the README and the example config link to', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const linked = new Set([...readme.matchAll(/\]\((docs\/[^)#\s]+\.md)/g)].map((m) => m[1] ?? ''));
+    const example = await readFile(join(ROOT, 'config.example.yaml'), 'utf8');
+    for (const m of example.matchAll(/\b(docs\/[\w-]+\.md)/g)) linked.add(m[1] ?? '');
+    expect(linked.size).toBeGreaterThan(0);
+    expect([...linked].filter((doc) => !files.includes(doc))).toEqual([]);
   });
 
   it('ships the demo data when the checkout has it', async () => {

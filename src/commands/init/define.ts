@@ -27,7 +27,7 @@ export function defineInit(program: CommandUnknownOpts, host: CommandHost): void
         path: options.file,
         cwd: ctx.cwd,
       });
-      ctx.show(renderInit(written.path, ctx.json, options.file));
+      ctx.show(renderInit(written.path, ctx.json, options.file, process.platform, written.createdFolder));
       return { report: { path: written.path } };
     }),
   );
