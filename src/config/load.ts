@@ -7,7 +7,7 @@ import { ConfigError, describeError } from '../errors.js';
 import { suggest } from '../util/suggest.js';
 import { findConfig, type ConfigSource } from './find.js';
 import { buildJsonSchema, keysAt, type JsonSchema } from './json-schema.js';
-import { normalizeConfig } from './normalize.js';
+import { normalizeConfig, runSettings, stateDirOf } from './normalize.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
 import { keyPath, Redactor, resolveSecretReferences, type MissingSecret } from './secrets.js';
@@ -221,4 +221,69 @@ function validate(
     });
   }
   return config;
+}
+
+/**
+ * What a run whose config could not be loaded still needs to leave a trace: where its history
+ * and log go, and its webhook with the settings that reach it.
+ */
+export type RunTrace = Pick<ResolvedConfig, 'filepath' | 'stateDir' | 'logging' | 'notify'> & {
+  /** The upload's TLS floor and proxy, which the webhook shares. */
+  target: Pick<ResolvedConfig['target'], 'tlsMinVersion' | 'proxy'>;
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A section of the config when it is valid on its own, else undefined. */
+function section<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The trace settings of a config that failed to load (a `${env:}` secret the scheduler's
+ * environment lacks, a bad key): every secret reference is optional here, and each of the state,
+ * logging and notify sections is taken when it is valid by itself. Undefined when the file
+ * cannot be found or parsed at all.
+ * @param options where to look and the environment
+ * @returns the settings, and the secret values seen (for redaction)
+ */
+export function loadRunTrace(options: LoadConfigOptions): { trace: RunTrace; secrets: string[] } | undefined {
+  try {
+    const source = findConfig(options);
+    const { filepath } = source;
+    if (!isRecord(source.value)) return undefined;
+    const resolved = resolveSecretReferences<unknown>(source.value, {
+      env: options.env,
+      baseDir: dirname(filepath),
+      filepath,
+      deferred: Object.keys(source.value),
+    });
+    const raw = isRecord(resolved.value) ? resolved.value : {};
+    const { shape } = configSchema;
+    const input = {
+      state: section(shape.state, raw.state),
+      logging: section(shape.logging, raw.logging),
+      notify: section(shape.notify, raw.notify),
+      schedule: undefined,
+      output: undefined,
+    };
+    const stateDir = stateDirOf(input, dirname(filepath));
+    const { logging, notify } = runSettings(input, dirname(filepath), stateDir);
+    const target = isRecord(raw.target) ? raw.target : {};
+    const trace: RunTrace = {
+      filepath,
+      stateDir,
+      logging,
+      notify,
+      target: {
+        tlsMinVersion: section(shape.target.shape.tlsMinVersion, target.tlsMinVersion) ?? 'TLSv1.2',
+        proxy: section(shape.target.shape.proxy, target.proxy),
+      },
+    };
+    return { trace, secrets: resolved.secrets };
+  } catch {
+    return undefined;
+  }
 }
