@@ -449,7 +449,12 @@ export class CliContext implements CommandContext {
     return traceFailedLoad({
       load: { configPath: this.options.config, cwd: this.cwd, env: this.env },
       ending: this.ending,
-      run: { startedAt: this.startedAt, exitCode, error: failure?.message ?? `exit ${exitCode}` },
+      run: {
+        runId: this.runId,
+        startedAt: this.startedAt,
+        exitCode,
+        error: failure?.message ?? `exit ${exitCode}`,
+      },
       redactor: this.redactor,
       openLog: this.logOption === undefined ? this.openLog.bind(this) : undefined,
       ui: this.ui,

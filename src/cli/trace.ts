@@ -13,7 +13,7 @@ export interface TraceInput {
   /** How the command's runs end (its history line), if it keeps any. */
   ending: RunEnding | undefined;
   /** The run as it ended. */
-  run: { startedAt: Date; exitCode: number; error: string };
+  run: { runId: string; startedAt: Date; exitCode: number; error: string };
   /** The run's redaction: takes the secret values seen while reading the config. */
   redactor: Pick<Redactor, 'add' | 'redact'>;
   /** Open the config's log file; absent when --log-file named another. */

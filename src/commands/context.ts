@@ -94,7 +94,7 @@ export interface RunEnding {
    * the scheduler's environment lacks); every later failure is recorded by the run itself.
    * Absent: the command keeps no history.
    */
-  failedEarly?(run: { startedAt: Date; exitCode: number; error: string }): HistoryEntry;
+  failedEarly?(run: { runId: string; startedAt: Date; exitCode: number; error: string }): HistoryEntry;
 }
 
 /** A command's part of the run report (the CLI adds runId, command, status, exitCode, times). */

@@ -162,6 +162,7 @@ export function pushEnding(dryRun: boolean): RunEnding {
     ...PUSH_FACTS,
     failedEarly: (run) => ({
       time: run.startedAt.toISOString(),
+      runId: run.runId,
       command: 'push',
       outcome: 'error',
       exitCode: run.exitCode,
