@@ -20,7 +20,7 @@ import type { LogLevel } from '../log/json-log.js';
 import { RunLog } from '../log/run-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
 import type { NotifyConfig } from '../notify/notify-run.js';
-import type { RunTrace } from '../config/load.js';
+import type { LoadConfigOptions, RunTrace } from '../config/load.js';
 import type { ExportEvent } from '../pipeline/export.js';
 import { newRunId } from '../schedule/run-id.js';
 import type { UploadEvent } from '../upload/client.js';
@@ -249,12 +249,18 @@ export class CliContext implements CommandContext {
     for (const problem of problems) this.ui.warn(problem);
   }
 
+  /** Where the config is looked for. */
+  private get where(): LoadConfigOptions {
+    return { configPath: this.options.config, cwd: this.cwd, env: this.env };
+  }
+
   /** @inheritdoc */
-  public async loadConfig(): Promise<ResolvedConfig> {
+  public async loadConfig(options: { localOnly?: boolean } = {}): Promise<ResolvedConfig> {
     const { loadConfig } = await import('../config/load.js');
     this.loadFailed = true;
-    const result = await loadConfig({ configPath: this.options.config, cwd: this.cwd, env: this.env });
+    const result = await loadConfig({ ...this.where, ...options });
     this.loadFailed = false;
+    for (const warning of result.warnings) this.ui.warn(warning);
     registerSecrets(this.redactor, result.config, result.secrets, this.env);
     await this.refuseOwnFiles(result.config);
     const logging = result.config.logging;
@@ -364,11 +370,6 @@ export class CliContext implements CommandContext {
     }
   }
 
-  /** Whether a report was emitted already. */
-  public get reported(): boolean {
-    return this.lastReport !== undefined;
-  }
-
   /** @inheritdoc */
   public endWith(ending: RunEnding): void {
     this.ending = ending;
@@ -447,14 +448,9 @@ export class CliContext implements CommandContext {
   private async traceFailedLoad(exitCode: number, failure?: Failure): Promise<RunTrace | undefined> {
     const { traceFailedLoad } = await import('./trace.js');
     return traceFailedLoad({
-      load: { configPath: this.options.config, cwd: this.cwd, env: this.env },
+      load: this.where,
       ending: this.ending,
-      run: {
-        runId: this.runId,
-        startedAt: this.startedAt,
-        exitCode,
-        error: failure?.message ?? `exit ${exitCode}`,
-      },
+      run: { runId: this.runId, startedAt: this.startedAt, exitCode, error: failure?.message },
       redactor: this.redactor,
       openLog: this.logOption === undefined ? this.openLog.bind(this) : undefined,
       ui: this.ui,

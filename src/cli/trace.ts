@@ -13,7 +13,7 @@ export interface TraceInput {
   /** How the command's runs end (its history line), if it keeps any. */
   ending: RunEnding | undefined;
   /** The run as it ended. */
-  run: { runId: string; startedAt: Date; exitCode: number; error: string };
+  run: { runId: string; startedAt: Date; exitCode: number; error: string | undefined };
   /** The run's redaction: takes the secret values seen while reading the config. */
   redactor: Pick<Redactor, 'add' | 'redact'>;
   /** Open the config's log file; absent when --log-file named another. */
@@ -37,7 +37,8 @@ export async function traceFailedLoad(input: TraceInput): Promise<RunTrace | und
   const { trace, secrets } = loaded;
   input.redactor.add(...secrets);
   if (trace.logging) input.openLog?.(trace.logging.file, trace.logging);
-  const entry = input.ending?.failedEarly?.(input.run);
+  const { run } = input;
+  const entry = input.ending?.failedEarly?.({ ...run, error: run.error ?? `exit ${run.exitCode}` });
   if (entry === undefined) return trace;
   let problem: string | undefined;
   try {

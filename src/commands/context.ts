@@ -42,8 +42,11 @@ export interface CommandContext {
   stopProgress(): void;
   /** A line for the log file only. */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
-  /** Load the config (also: its secrets are redacted, its log opened). */
-  loadConfig(): Promise<ResolvedConfig>;
+  /**
+   * Load the config (also: its secrets are redacted, its log opened). `localOnly`: the command
+   * reads only adsync's own files, so no secret reference that cannot be resolved fails it.
+   */
+  loadConfig(options?: { localOnly?: boolean }): Promise<ResolvedConfig>;
   /**
    * The limits of one run: its time limit (--timeout, else `timeoutMs`), SIGINT/SIGTERM and the
    * scheduler's stop, each ending it safely through the returned signal.

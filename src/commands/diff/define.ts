@@ -16,7 +16,7 @@ export function defineDiff(program: CommandUnknownOpts, host: CommandHost): void
   command.action(
     host.action(command, async (ctx) => {
       const [older, newer] = command.processedArgs;
-      const config = await ctx.loadConfig();
+      const config = await ctx.loadConfig({ localOnly: true });
       const [{ diff }, { renderDiff }] = await Promise.all([import('./run.js'), import('./render.js')]);
       const result = await diff(config, [older, newer], ctx.cwd);
       if (!ctx.json) ctx.show(renderDiff(result));

@@ -16,7 +16,7 @@ export function defineHistory(program: CommandUnknownOpts, host: CommandHost): v
   command.action(
     host.action(command, async (ctx) => {
       const { limit } = command.opts();
-      const config = await ctx.loadConfig();
+      const config = await ctx.loadConfig({ localOnly: true });
       const [{ history }, { renderHistory }] = await Promise.all([import('./run.js'), import('./render.js')]);
       const runs = await history(config, limit);
       if (!ctx.json) ctx.show(renderHistory(runs));
