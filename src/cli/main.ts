@@ -66,7 +66,17 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     await program.parseAsync([...argv]);
   } catch (error) {
     ctx.ui.stopSpinner();
-    if (error instanceof CommanderError) return commanderExit(error);
+    if (error instanceof CommanderError) {
+      const code = commanderExit(error);
+      // The report envelope promises `error` on failure, a usage error too: --json is read from
+      // the line itself, as the options never got parsed.
+      if (code !== ExitCode.Ok && argv.slice(2).includes('--json')) {
+        ctx.options = { ...ctx.options, json: true };
+        const message = error.message.replace(/^error: /, '');
+        await ctx.emitReport({ status: 'error', exitCode: code, error: { code: 'USAGE', message } });
+      }
+      return code;
+    }
     failure = failureOf(error);
     ctx.exitCode = failure.exitCode;
     showFailure(ctx, failure);
