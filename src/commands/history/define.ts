@@ -1,7 +1,7 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { CommandHost } from '../context.js';
-import { wholeNumber } from '../options.js';
+import { countOfOne } from '../options.js';
 
 /**
  * `adsync history`: the recent runs.
@@ -12,7 +12,7 @@ export function defineHistory(program: CommandUnknownOpts, host: CommandHost): v
   const command = program
     .command('history')
     .description('list recent runs (from runs.jsonl in the state directory)')
-    .option('--limit <n>', 'how many runs', wholeNumber, 20);
+    .option('--limit <n>', 'how many runs (1 or more)', countOfOne, 20);
   command.action(
     host.action(command, async (ctx) => {
       const { limit } = command.opts();
