@@ -14,16 +14,18 @@ import type { Line, Style } from '../commands/output.js';
 import { notALog, ownFileAt } from '../config/own-files.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor, redactValues } from '../config/secrets.js';
-import { AdsyncError, RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
+import { RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
 import { notReplaceable, writeFileAtomic } from '../io/atomic-file.js';
 import type { LogLevel } from '../log/json-log.js';
 import { RunLog } from '../log/run-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
+import type { NotifyConfig } from '../notify/notify-run.js';
+import type { LoadConfigOptions, RunTrace } from '../config/load.js';
 import type { ExportEvent } from '../pipeline/export.js';
 import { newRunId } from '../schedule/run-id.js';
 import type { UploadEvent } from '../upload/client.js';
 import type { Failure } from './exit.js';
-import { createLifecycle, type Lifecycle } from './lifecycle.js';
+import { createLifecycle, formatDuration, type Lifecycle } from './lifecycle.js';
 import { cleartextBindWarning, registerSecrets } from './policy.js';
 import { Ui } from './ui.js';
 import { safeLine } from '../util/quote-value.js';
@@ -45,13 +47,6 @@ export interface CliIo {
  * it once the config is known, so it can be checked against adsync's own files first.
  */
 const WITHOUT_CONFIG = new Set(['demo', 'init', 'mock-server']);
-
-/** 90000 → "1.5 min". */
-function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10} min`;
-  return `${Math.round(ms / 360_000) / 10} h`;
-}
 
 /**
  * One invocation of the CLI: its streams, terminal, redactor, log, run id, limits and report.
@@ -84,6 +79,8 @@ export class CliContext implements CommandContext {
   private lastReport: Record<string, unknown> | undefined;
   /** How the command's run ends (see {@link RunEnding}); none: no webhook. */
   private ending: RunEnding | undefined;
+  /** The config could not be loaded: the run's end leaves its trace from what can be read. */
+  private loadFailed = false;
 
   /**
    * @param argv the full argv
@@ -241,30 +238,29 @@ export class CliContext implements CommandContext {
   }
 
   private openLog(file: string, settings: ResolvedConfig['logging']): void {
-    try {
-      const problems = this.runLog.open({
-        file,
-        maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
-        keep: settings?.keep ?? 5,
-        level: settings?.level ?? 'info',
-        runId: this.runId,
-        redact: (text) => this.redactor.redact(text),
-      });
-      for (const problem of problems) this.ui.warn(problem);
-    } catch (error) {
-      // A log that cannot be created costs the log, not the run: its outcome and exit code stay
-      // the run's own, and stderr says why there is no log.
-      const failure = error instanceof AdsyncError ? error : undefined;
-      this.ui.warn(
-        `${failure?.message ?? describeError(error)}; this run goes on without a log file${failure?.hint ? ` (${failure.hint})` : ''}`,
-      );
-    }
+    const problems = this.runLog.openOrWarn({
+      file,
+      maxBytes: settings?.maxBytes ?? 10 * 1024 * 1024,
+      keep: settings?.keep ?? 5,
+      level: settings?.level ?? 'info',
+      runId: this.runId,
+      redact: (text) => this.redactor.redact(text),
+    });
+    for (const problem of problems) this.ui.warn(problem);
+  }
+
+  /** Where the config is looked for. */
+  private get where(): LoadConfigOptions {
+    return { configPath: this.options.config, cwd: this.cwd, env: this.env };
   }
 
   /** @inheritdoc */
-  public async loadConfig(): Promise<ResolvedConfig> {
+  public async loadConfig(options: { localOnly?: boolean } = {}): Promise<ResolvedConfig> {
     const { loadConfig } = await import('../config/load.js');
-    const result = await loadConfig({ configPath: this.options.config, cwd: this.cwd, env: this.env });
+    this.loadFailed = true;
+    const result = await loadConfig({ ...this.where, ...options });
+    this.loadFailed = false;
+    for (const warning of result.warnings) this.ui.warn(warning);
     registerSecrets(this.redactor, result.config, result.secrets, this.env);
     await this.refuseOwnFiles(result.config);
     const logging = result.config.logging;
@@ -380,18 +376,13 @@ export class CliContext implements CommandContext {
     }
   }
 
-  /** Whether a report was emitted already. */
-  public get reported(): boolean {
-    return this.lastReport !== undefined;
-  }
-
   /** @inheritdoc */
   public endWith(ending: RunEnding): void {
     this.ending = ending;
   }
 
   /** @inheritdoc */
-  public async notify(config: ResolvedConfig, run: RunNoticeInput): Promise<void> {
+  public async notify(config: NotifyConfig, run: RunNoticeInput): Promise<void> {
     const { notifyRun } = await import('../notify/notify-run.js');
     await notifyRun(config, run, {
       env: this.env,
@@ -433,6 +424,7 @@ export class CliContext implements CommandContext {
     });
     const report = this.lastReport;
     const error = failure ? { code: failure.code, message: failure.message } : undefined;
+    const trace = this.loadFailed ? await this.traceFailedLoad(code, failure) : undefined;
     this.log(
       code === 0 ? 'info' : 'error',
       `adsync ${this.command} finished: exit ${code}${error ? ` (${error.code})` : ''}`,
@@ -445,15 +437,29 @@ export class CliContext implements CommandContext {
         ...this.ending?.facts(report),
       },
     );
-    if (this.ending === undefined || !this.loaded) return;
-    await this.notify(this.loaded, {
+    const config = this.loaded ?? trace;
+    if (this.ending === undefined || !config) return;
+    await this.notify(config, {
       runId: this.runId,
       command: this.command,
       exitCode: code,
       startedAt: this.startedAt,
-      config: this.loaded.filepath,
+      config: config.filepath,
       error,
       summary: this.ending.summary(report),
+    });
+  }
+
+  /** The trace of a run whose config failed to load (see traceFailedLoad). */
+  private async traceFailedLoad(exitCode: number, failure?: Failure): Promise<RunTrace | undefined> {
+    const { traceFailedLoad } = await import('./trace.js');
+    return traceFailedLoad({
+      load: this.where,
+      ending: this.ending,
+      run: { runId: this.runId, startedAt: this.startedAt, exitCode, error: failure?.message },
+      redactor: this.redactor,
+      openLog: this.logOption === undefined ? this.openLog.bind(this) : undefined,
+      ui: this.ui,
     });
   }
 }

@@ -114,3 +114,13 @@ export function createLifecycle(env: NodeJS.ProcessEnv): Lifecycle {
     },
   };
 }
+
+/**
+ * A duration as a person reads it: 90000 → "1.5 min".
+ * @param ms milliseconds
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
+}

@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     await program.parseAsync([...argv]);
   } catch (error) {
     ctx.ui.stopSpinner();
-    if (error instanceof CommanderError) return commanderExit(error);
+    if (error instanceof CommanderError) return await usageExit(ctx, argv, error);
     failure = failureOf(error);
     ctx.exitCode = failure.exitCode;
     showFailure(ctx, failure);
@@ -88,6 +88,21 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   }
   await ctx.finish(ctx.exitCode, failure);
   return ctx.exitCode;
+}
+
+/**
+ * The exit code of commander's own end (help, version, a usage error). The report envelope
+ * promises `error` on failure, a usage error too: --json is read from the line itself, as the
+ * options never got parsed.
+ */
+async function usageExit(ctx: CliContext, argv: readonly string[], error: CommanderError): Promise<number> {
+  const code = commanderExit(error);
+  if (code !== ExitCode.Ok && argv.slice(2).includes('--json')) {
+    ctx.options = { ...ctx.options, json: true };
+    const message = error.message.replace(/^error: /, '');
+    await ctx.emitReport({ status: 'error', exitCode: code, error: { code: 'USAGE', message } });
+  }
+  return code;
 }
 
 /** A command's name as the log and the report give it: a subcommand with its parent's ("schedule run"). */

@@ -5,6 +5,7 @@ import type { ExitCodeValue } from '../errors.js';
 import type { LogLevel } from '../log/json-log.js';
 import type { RunNoticeInput } from '../notify/notice.js';
 import type { ExportEvent } from '../pipeline/export.js';
+import type { HistoryEntry } from '../state/history.js';
 import type { UploadEvent } from '../upload/client.js';
 import type { GlobalOptions } from './options.js';
 import type { Line, Style } from './output.js';
@@ -41,8 +42,11 @@ export interface CommandContext {
   stopProgress(): void;
   /** A line for the log file only. */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
-  /** Load the config (also: its secrets are redacted, its log opened). */
-  loadConfig(): Promise<ResolvedConfig>;
+  /**
+   * Load the config (also: its secrets are redacted, its log opened). `localOnly`: the command
+   * reads only adsync's own files, so no secret reference that cannot be resolved fails it.
+   */
+  loadConfig(options?: { localOnly?: boolean }): Promise<ResolvedConfig>;
   /**
    * The limits of one run: its time limit (--timeout, else `timeoutMs`), SIGINT/SIGTERM and the
    * scheduler's stop, each ending it safely through the returned signal.
@@ -88,6 +92,12 @@ export interface RunEnding {
   facts(report: FinishedReport): Record<string, unknown>;
   /** The webhook's one-line summary of what the run did, when it got that far. */
   summary(report: FinishedReport): string | undefined;
+  /**
+   * The history line of a run that failed before its config was loaded (a `${env:}` secret
+   * the scheduler's environment lacks); every later failure is recorded by the run itself.
+   * Absent: the command keeps no history.
+   */
+  failedEarly?(run: { runId: string; startedAt: Date; exitCode: number; error: string }): HistoryEntry;
 }
 
 /** A command's part of the run report (the CLI adds runId, command, status, exitCode, times). */

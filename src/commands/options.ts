@@ -16,6 +16,16 @@ export function wholeNumber(text: string): number {
 }
 
 /**
+ * A whole number of one or more, for options such as `history --limit N`.
+ * @param text the option value
+ */
+export function countOfOne(text: string): number {
+  const n = wholeNumber(text);
+  if (n === 0) throw new InvalidArgumentError('expected 1 or more');
+  return n;
+}
+
+/**
  * A TCP port, 0 to 65535 (0: any free one).
  * @param text the option value
  */
@@ -43,7 +53,8 @@ export function checkTimeoutOption(timeoutMs: number | undefined, config: Resolv
 }
 
 /**
- * Parse a duration such as 30m, 90s, 2h or a bare number of minutes.
+ * Parse a duration such as 30m, 90s or 2h. A bare number is refused: `--timeout 5` reads as
+ * seconds to some and minutes to others.
  * @param text the option value
  * @returns milliseconds
  */
@@ -51,7 +62,11 @@ export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   if (!match) throw new InvalidArgumentError('expected a duration such as 30m, 90s or 2h');
   const value = Number(match[1]);
-  const unit = match[2] ?? 'm';
+  const unit = match[2];
+  if (unit === undefined)
+    throw new InvalidArgumentError(
+      `give a unit: ${match[1]}m (minutes), ${match[1]}s (seconds) or ${match[1]}h`,
+    );
   const ms = value * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000);
   if (ms <= 0) throw new InvalidArgumentError('the time limit must be more than zero');
   // Timers cannot wait longer than 2^31-1 ms (24.8 days); a longer limit would fire at once.

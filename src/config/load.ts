@@ -7,10 +7,16 @@ import { ConfigError, describeError } from '../errors.js';
 import { suggest } from '../util/suggest.js';
 import { findConfig, type ConfigSource } from './find.js';
 import { buildJsonSchema, keysAt, type JsonSchema } from './json-schema.js';
-import { normalizeConfig } from './normalize.js';
+import { normalizeConfig, runSettings, stateDirOf } from './normalize.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
-import { keyPath, Redactor, resolveSecretReferences, type MissingSecret } from './secrets.js';
+import {
+  describeMissing,
+  keyPath,
+  Redactor,
+  resolveSecretReferences,
+  type MissingSecret,
+} from './secrets.js';
 import type { ConfigIssue, ResolvedConfig } from './types.js';
 import { FILE_LIMITS, readSmallFile } from '../io/small-file.js';
 
@@ -24,6 +30,11 @@ export interface LoadConfigOptions {
   cwd: string;
   /** Environment for `${env:…}` references. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The command only reads adsync's own local files (history, diff): no secret reference may
+   * fail it, as it never connects to the directory, the vendor or the webhook.
+   */
+  localOnly?: boolean | undefined;
 }
 
 /** A loaded, validated config. */
@@ -32,7 +43,12 @@ export interface LoadedConfig {
   config: ResolvedConfig;
   /** Secret values found while loading: for redaction only, never to be printed. */
   secrets: string[];
+  /** What the run goes on without (a webhook whose reference is not resolved). */
+  warnings: string[];
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where a key path sits in the file, as `line:col`, if it can be found. */
 function locate(parsed: ConfigSource, path: readonly (string | number)[], key?: string): string {
@@ -173,18 +189,28 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   // The vendor's secrets are only needed to upload: a target reference that cannot be resolved
   // is kept on the config as missing (the upload refuses, naming it) instead of failing here.
-  const {
-    value: raw,
-    secrets,
-    missing,
-    files: secretFiles,
-  } = resolveSecretReferences<unknown>(source.value, {
+  // A webhook that cannot be resolved costs the notification, not the run.
+  const resolved = resolveSecretReferences<unknown>(source.value, {
     env: options.env,
     baseDir: dirname(filepath),
     filepath,
-    deferred: ['target'],
+    deferred: options.localOnly === true ? Object.keys(source.value) : ['target', 'notify'],
   });
-  return { config: validate(source, raw, { secrets, missing, secretFiles }), secrets };
+  const { secrets, files: secretFiles } = resolved;
+  const hookless = resolved.missing.filter((m) => m.key.startsWith('notify.'));
+  const raw =
+    hookless.length > 0 && isRecord(resolved.value)
+      ? { ...resolved.value, notify: undefined }
+      : resolved.value;
+  const missing = resolved.missing.filter((m) => m.key.startsWith('target.'));
+  const warnings =
+    options.localOnly === true
+      ? []
+      : describeMissing(hookless).map((line) => `${line}: this run sends no notification`);
+  // A local-only command never uses a secret: the rules about one that is missing do not apply.
+  const unresolved = new Set(options.localOnly === true ? resolved.missing.map((m) => m.key) : []);
+  const config = validate(source, raw, { secrets, missing, secretFiles, unresolved });
+  return { config, secrets, warnings };
 }
 
 /**
@@ -192,12 +218,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  * Messages never show a secret found in it.
  * @param source the file (for positions)
  * @param raw its content, secret references resolved
- * @param resolved what resolving them found
+ * @param resolved what resolving them found; `unresolved`: keys whose issues do not count
  */
 function validate(
   source: ConfigSource,
   raw: unknown,
-  resolved: { secrets: string[]; missing: MissingSecret[]; secretFiles: string[] },
+  resolved: { secrets: string[]; missing: MissingSecret[]; secretFiles: string[]; unresolved: Set<string> },
 ): ResolvedConfig {
   const redactor = new Redactor();
   redactor.add(...resolved.secrets);
@@ -214,11 +240,77 @@ function validate(
     resolved.missing,
     resolved.secretFiles,
   );
-  const issues = [...checkRules({ input: checked.data, config }), ...layoutIssues, ...caFileIssues(config)];
+  const issues = [
+    ...checkRules({ input: checked.data, config }),
+    ...layoutIssues,
+    ...caFileIssues(config),
+  ].filter((issue) => !resolved.unresolved.has(keyPath(issue.path)));
   if (issues.length > 0) {
     throw new ConfigError('CONFIG_INVALID', redactor.redact(formatIssues(issues, source)), {
       hint: 'Fix the keys listed above. config.example.yaml documents every key.',
     });
   }
   return config;
+}
+
+/**
+ * What a run whose config could not be loaded still needs to leave a trace: where its history
+ * and log go, and its webhook with the settings that reach it.
+ */
+export type RunTrace = Pick<ResolvedConfig, 'filepath' | 'stateDir' | 'logging' | 'notify'> & {
+  /** The upload's TLS floor and proxy, which the webhook shares. */
+  target: Pick<ResolvedConfig['target'], 'tlsMinVersion' | 'proxy'>;
+};
+
+/** A section of the config when it is valid on its own, else undefined. */
+function section<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The trace settings of a config that failed to load (a `${env:}` secret the scheduler's
+ * environment lacks, a bad key): every secret reference is optional here, and each of the state,
+ * logging and notify sections is taken when it is valid by itself. Undefined when the file
+ * cannot be found or parsed at all.
+ * @param options where to look and the environment
+ * @returns the settings, and the secret values seen (for redaction)
+ */
+export function loadRunTrace(options: LoadConfigOptions): { trace: RunTrace; secrets: string[] } | undefined {
+  try {
+    const source = findConfig(options);
+    const { filepath } = source;
+    if (!isRecord(source.value)) return undefined;
+    const resolved = resolveSecretReferences<unknown>(source.value, {
+      env: options.env,
+      baseDir: dirname(filepath),
+      filepath,
+      deferred: Object.keys(source.value),
+    });
+    const raw = isRecord(resolved.value) ? resolved.value : {};
+    const { shape } = configSchema;
+    const input = {
+      state: section(shape.state, raw.state),
+      logging: section(shape.logging, raw.logging),
+      notify: section(shape.notify, raw.notify),
+      schedule: undefined,
+      output: undefined,
+    };
+    const stateDir = stateDirOf(input, dirname(filepath));
+    const { logging, notify } = runSettings(input, dirname(filepath), stateDir);
+    const target = isRecord(raw.target) ? raw.target : {};
+    const trace: RunTrace = {
+      filepath,
+      stateDir,
+      logging,
+      notify,
+      target: {
+        tlsMinVersion: section(shape.target.shape.tlsMinVersion, target.tlsMinVersion) ?? 'TLSv1.2',
+        proxy: section(shape.target.shape.proxy, target.proxy),
+      },
+    };
+    return { trace, secrets: resolved.secrets };
+  } catch {
+    return undefined;
+  }
 }

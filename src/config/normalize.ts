@@ -45,7 +45,7 @@ export function normalizeConfig(
     nested: l.nested ?? directory.nestedGroups,
   }));
   const country = input.phone?.defaultCountry;
-  const stateDir = resolve(baseDir, input.state?.dir ?? './adsync-state');
+  const stateDir = stateDirOf(input, baseDir);
   const target = normalizeTarget(input.target, baseDir, missing);
   const { set, issues } = compileLayout({
     profile: input.target.profile,
@@ -96,9 +96,23 @@ function safetySettings(safety: ConfigInput['safety']): ResolvedConfig['safety']
   };
 }
 
-/** How runs happen and what they leave: schedule, time limit, log, notifications, output files. */
-function runSettings(
-  input: ConfigInput,
+/**
+ * The state directory, resolved against the config's folder.
+ * @param input the config's `state` section
+ * @param baseDir the config file's folder
+ */
+export function stateDirOf(input: Pick<ConfigInput, 'state'>, baseDir: string): string {
+  return resolve(baseDir, input.state?.dir ?? './adsync-state');
+}
+
+/**
+ * How runs happen and what they leave: schedule, time limit, log, notifications, output files.
+ * @param input the config's run sections
+ * @param baseDir the config file's folder
+ * @param stateDir the state directory
+ */
+export function runSettings(
+  input: Pick<ConfigInput, 'schedule' | 'logging' | 'notify' | 'output'>,
   baseDir: string,
   stateDir: string,
 ): Pick<ResolvedConfig, 'schedule' | 'runTimeoutMs' | 'logging' | 'notify' | 'output'> {

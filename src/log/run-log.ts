@@ -1,3 +1,4 @@
+import { AdsyncError, describeError } from '../errors.js';
 import { JsonLog, type JsonLogOptions, type LogLevel } from './json-log.js';
 
 /** Lines logged before the config says where the log is, at most. */
@@ -69,6 +70,22 @@ export class RunLog {
       .splice(0)
       .map((l) => this.write(l.level, l.message, l.fields, l.directory))
       .filter((p): p is string => p !== undefined);
+  }
+
+  /**
+   * {@link open}, where a log that cannot be created costs the log, not the run: its outcome and
+   * exit code stay the run's own, and the warning says why there is no log.
+   * @param options the log's settings
+   * @returns problems to show: writing the kept lines, or why there is no log
+   */
+  public openOrWarn(options: JsonLogOptions): string[] {
+    try {
+      return this.open(options);
+    } catch (error) {
+      const failure = error instanceof AdsyncError ? error : undefined;
+      const hint = failure?.hint ? ` (${failure.hint})` : '';
+      return [`${failure?.message ?? describeError(error)}; this run goes on without a log file${hint}`];
+    }
   }
 
   /** No log for this run: the kept lines are dropped. */

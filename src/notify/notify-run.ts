@@ -5,6 +5,11 @@ import { describeError } from '../errors.js';
 import { redactValues } from '../config/secrets.js';
 import { noticeKind, runNotice, type RunNoticeInput } from './notice.js';
 
+/** What the webhook needs of a config: its notify section, and the TLS and proxy it shares. */
+export type NotifyConfig = Pick<ResolvedConfig, 'filepath' | 'notify'> & {
+  target: Pick<ResolvedConfig['target'], 'tlsMinVersion' | 'proxy'>;
+};
+
 /** Where a notification's outcome is told. */
 export interface NotifyDeps {
   /** Environment (proxy variables). */
@@ -24,11 +29,7 @@ export interface NotifyDeps {
  * @param run what happened
  * @param deps environment, redaction and where the outcome is told
  */
-export async function notifyRun(
-  config: ResolvedConfig,
-  run: RunNoticeInput,
-  deps: NotifyDeps,
-): Promise<void> {
+export async function notifyRun(config: NotifyConfig, run: RunNoticeInput, deps: NotifyDeps): Promise<void> {
   const notify = config.notify;
   if (!notify || !notify.on.includes(noticeKind(run.exitCode))) return;
   const safe = redactValues(runNotice(run, hostname()), deps.redact);

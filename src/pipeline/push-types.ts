@@ -11,6 +11,8 @@ export interface PushOptions {
   output?: string | undefined;
   /** Run start, for file names. */
   now?: Date;
+  /** The run's id, recorded in the history so `diff` can name the run. */
+  runId?: string | undefined;
   /** Progress callback. */
   onEvent?: ((event: ExportEvent) => void) | undefined;
   /** Allow http:// upload URLs on loopback. */

@@ -46,6 +46,7 @@ export async function push(config: ResolvedConfig, options: PushOptions): Promis
   const redact = options.redact ?? ((text: string): string => text);
   const history: HistoryEntry = {
     time: started.toISOString(),
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
     command: 'push',
     outcome: 'error',
     exitCode: 1,

@@ -25,6 +25,8 @@ export type RunOutcome = 'dry-run' | 'uploaded' | 'guard' | 'locked' | 'error';
 /** One line of the run history. */
 export interface HistoryEntry {
   time: string;
+  /** The run's id, as its log lines carry it (absent in lines of earlier releases). */
+  runId?: string;
   command: string;
   /** A {@link RunOutcome}; a string, as lines written by other releases are read too. */
   outcome: string;

@@ -52,7 +52,11 @@ function proxyOf(
   };
 }
 
-function readCa(config: ResolvedConfig, key: string, file: string | undefined): string | undefined {
+function readCa(
+  config: Pick<ResolvedConfig, 'filepath'>,
+  key: string,
+  file: string | undefined,
+): string | undefined {
   if (!file) return undefined;
   try {
     return readSmallFile(file, FILE_LIMITS.ca).toString('utf8');
@@ -75,7 +79,9 @@ function readCa(config: ResolvedConfig, key: string, file: string | undefined): 
  * @param options.timeoutMs connect/headers/body timeout
  */
 export function transportFor(
-  config: ResolvedConfig,
+  config: Pick<ResolvedConfig, 'filepath'> & {
+    target: Pick<ResolvedConfig['target'], 'tlsMinVersion' | 'proxy'>;
+  },
   options: {
     env: NodeJS.ProcessEnv;
     caFile: string | undefined;

@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,8 +9,8 @@ import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { useExampleServers } from '../harness/servers.js';
 import { startCuttingProxy } from '../harness/slapd.js';
-import { makeCa, makeServerCert } from '../harness/tls.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
+import { HOOK_TOKEN, startWebhook } from '../harness/webhook.js';
 import { expectBalancedXml } from '../harness/xml.js';
 
 const skip = inject('slapdSkip');
@@ -22,44 +20,7 @@ const hasPython =
   systemTool('python3', ['-c', 'import xml.dom.minidom'], 'Debian: apt-get install python3');
 const SECRET = 'ops-client-secret-0123456789';
 const BIND_PASSWORD = 'svc-password-123';
-const HOOK_TOKEN = 'T000-hook-token-abcdef';
 const ENV = { TEST_BIND_PASSWORD: BIND_PASSWORD, ADSYNC_CLIENT_SECRET: SECRET };
-
-/** A stand-in for Slack's incoming webhook: HTTPS with a test CA, records what it is sent. */
-async function startWebhook(dir: string): Promise<{
-  url: string;
-  caFile: string;
-  received: { path: string; body: Record<string, unknown> }[];
-  close: () => Promise<void>;
-}> {
-  const ca = await makeCa(dir, 'hook-ca');
-  const pair = await makeServerCert(dir, ca);
-  const received: { path: string; body: Record<string, unknown> }[] = [];
-  const server: Server = createServer(
-    { key: await readFile(pair.key), cert: await readFile(pair.cert) },
-    (req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown> });
-        res.end('ok');
-      });
-    },
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}/services/${HOOK_TOKEN}`,
-    caFile: ca.cert,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;

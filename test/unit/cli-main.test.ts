@@ -68,18 +68,18 @@ describe('main(argv, io): argv to command options, in-process', () => {
     expect(command.stderr).toContain("unknown command 'pusj'");
   });
 
-  it('parses --timeout as 30m, 90s, 2h or minutes, and refuses anything else with exit 2', async () => {
+  it('parses --timeout as 30m, 90s or 2h, and refuses anything else (a bare number too) with exit 2', async () => {
     expect(parseDuration('30m')).toBe(1_800_000);
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('2h')).toBe(7_200_000);
-    expect(parseDuration('15')).toBe(900_000);
+    expect(() => parseDuration('15')).toThrow('give a unit: 15m (minutes), 15s (seconds) or 15h');
     expect(parseDuration('1500ms')).toBe(1500);
     const ok = await cli(['--timeout', '90s', 'init']);
     expect(ok.code).toBe(0);
     for (const [value, message] of [
       ['soon', 'expected a duration such as 30m, 90s or 2h'],
       ['30d', 'expected a duration such as 30m, 90s or 2h'],
-      ['0', 'the time limit must be more than zero'],
+      ['0m', 'the time limit must be more than zero'],
       ['600h', 'the time limit must be under 24 days'],
     ] as const) {
       const bad = await cli(['--timeout', value, 'init']);

@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 import type { CommandHost } from '../context.js';
@@ -12,19 +10,15 @@ import type { CommandHost } from '../context.js';
 export function defineDiff(program: CommandUnknownOpts, host: CommandHost): void {
   const command = program
     .command('diff')
-    .description("show what changed between two runs' CSVs (default: the last two)")
-    .argument('[older]', 'older CSV')
-    .argument('[newer]', 'newer CSV');
+    .description("show what changed between two runs' CSVs (default: the last two pushes)")
+    .argument('[older]', 'older run: its id (see `adsync history`) or its CSV')
+    .argument('[newer]', 'newer run: its id or its CSV (default: the last push)');
   command.action(
     host.action(command, async (ctx) => {
       const [older, newer] = command.processedArgs;
-      const config = await ctx.loadConfig();
+      const config = await ctx.loadConfig({ localOnly: true });
       const [{ diff }, { renderDiff }] = await Promise.all([import('./run.js'), import('./render.js')]);
-      const result = await diff(
-        config,
-        older === undefined ? undefined : resolve(ctx.cwd, older),
-        newer === undefined ? undefined : resolve(ctx.cwd, newer),
-      );
+      const result = await diff(config, [older, newer], ctx.cwd);
       if (!ctx.json) ctx.show(renderDiff(result));
       return { report: { ...result }, directoryData: ['added', 'removed', 'changed'] };
     }),

@@ -45,6 +45,7 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
   if (runs.length === 0) return [{ level: 'info', text: 'no runs recorded yet' }];
   const header = [
     'TIME',
+    'ID',
     'RUN',
     'TARGET',
     'RESULT',
@@ -52,10 +53,13 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
     'ROWS',
     'PLAN (+create ~update -archive =unchanged)',
     'VENDOR SAID',
+    'CSV',
   ];
   const rows = runs.map((r) => [
     // Seconds are enough to tell runs apart by eye; --json keeps the exact time.
     r.time.replace(/\.\d+Z$/, 'Z'),
+    // What `adsync diff` takes to name the run.
+    r.runId ?? '-',
     r.dryRun ? 'dry run' : 'push',
     targetLabel(r.target),
     result(r),
@@ -63,10 +67,11 @@ export function renderHistory(runs: readonly HistoryEntry[]): Line[] {
     r.rows === undefined ? '-' : String(r.rows),
     r.plan ? planCountsLine(r.plan) : '-',
     vendorCounts(r.vendor),
+    r.csvPath ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => (cells[i] ?? '').length)));
   // EXIT and ROWS are numbers: right-aligned; the last column is not padded.
-  const right = new Set([4, 5]);
+  const right = new Set([5, 6]);
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) =>

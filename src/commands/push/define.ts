@@ -19,14 +19,14 @@ export function definePush(program: CommandUnknownOpts, host: CommandHost): void
   command.action(
     host.action(command, async (ctx) => {
       const options = command.opts();
-      const [{ runPush }, { renderPush }, { pushReport, PUSH_ENDING }] = await Promise.all([
+      const [{ runPush }, { renderPush }, { pushReport, pushEnding }] = await Promise.all([
         import('./run.js'),
         import('./render.js'),
         import('./report.js'),
       ]);
       // First: a push that fails early still logs how it ended (and, once its config is read,
       // sends the webhook).
-      ctx.endWith(PUSH_ENDING);
+      ctx.endWith(pushEnding(options.dryRun === true));
       const config = await ctx.loadConfig();
       checkTimeoutOption(ctx.options.timeout, config);
       if (options.insecureHttp === true)

@@ -154,9 +154,25 @@ function planAt(report: FinishedReport): Record<string, number> | undefined {
 /**
  * How a push ends: its rows, plan and CSV on the log's finish line, and a summary for the
  * webhook, read from its {@link RunReport} (a failed push's report has them when it got past
- * its plan).
+ * its plan); a push that failed before its config loaded still gets its history line.
+ * @param dryRun whether the push is a dry run
  */
-export const PUSH_ENDING: RunEnding = {
+export function pushEnding(dryRun: boolean): RunEnding {
+  return {
+    ...PUSH_FACTS,
+    failedEarly: (run) => ({
+      time: run.startedAt.toISOString(),
+      runId: run.runId,
+      command: 'push',
+      outcome: 'error',
+      exitCode: run.exitCode,
+      dryRun,
+      error: run.error,
+    }),
+  };
+}
+
+const PUSH_FACTS: RunEnding = {
   facts(report) {
     const rows = numberAt(report, 'rows');
     const csvPath = report?.csvPath;

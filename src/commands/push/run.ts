@@ -27,6 +27,7 @@ export function runPush(
     dryRun: options.dryRun === true,
     output: options.output === undefined ? undefined : resolve(ctx.cwd, options.output),
     now: ctx.startedAt,
+    runId: ctx.runId,
     onEvent: (event) => {
       ctx.onExportEvent(event);
     },
