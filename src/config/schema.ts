@@ -34,7 +34,9 @@ const columnObjectSchema = z
     format: z
       .union([formatSchema, z.array(formatSchema)])
       .optional()
-      .describe('Formats applied in order: phone (E.164), lower, upper, trim, digits, guid, sid.'),
+      .describe(
+        'Formats applied in order: phone (E.164), phone-national (national digits at home, E.164 abroad), lower, upper, trim, digits, guid, sid.',
+      ),
     multi: z
       .enum(MULTI_MODES)
       .optional()

@@ -5,7 +5,7 @@ import { cellRule } from './cells.js';
 import { binaryProblems, knownBinary } from './binary-attributes.js';
 import { columnAttributes, type ColumnSet, type ColumnSource, type CompiledColumn } from './columns.js';
 import type { ColumnRole, LayoutProfile, ProfileColumn } from './profiles.js';
-import type { ColumnInput, LayoutIssue } from './types.js';
+import { PHONE_FORMATS, type ColumnInput, type FormatName, type LayoutIssue } from './types.js';
 
 /*
  * Compiling a vendor profile and the config's `columns:` into the layout every row is mapped by.
@@ -144,6 +144,25 @@ function overrideIssues(name: string, layout: readonly ProfileColumn[], override
   });
 }
 
+/**
+ * A phone column's formats: the vendors need numbers they can dial or text, so a column without a
+ * phone format of its own gets the vendor's, before any `digits` (which would otherwise strip
+ * the + of an international number and leave digits no country reads the same way).
+ */
+function phoneFormats(formats: FormatName[], vendorFormat: FormatName): FormatName[] {
+  if (formats.some((f) => PHONE_FORMATS.includes(f))) return formats;
+  const digits = formats.indexOf('digits');
+  if (digits < 0) return [...formats, vendorFormat];
+  return [...formats.slice(0, digits), vendorFormat, ...formats.slice(digits)];
+}
+
+/** Whether `digits` comes before the first phone format (the config's own order). */
+function digitsBeforePhone(formats: FormatName[]): boolean {
+  const phone = formats.findIndex((f) => PHONE_FORMATS.includes(f));
+  const digits = formats.indexOf('digits');
+  return digits >= 0 && phone > digits;
+}
+
 /** The columns of a built-in layout, with the config's overrides and the directory's defaults. */
 function builtInColumns(
   options: LayoutOptions,
@@ -164,10 +183,13 @@ function builtInColumns(
       return { ...compileOne(pc.header, pc.role, undefined, [], issues), source: { kind: 'location' } };
     const input = overrides[pc.header] ?? pc.defaults?.[options.kind];
     const compiled = compileOne(pc.header, pc.role, input, ['columns', pc.header], issues);
-    // The vendors need dialable numbers: phone columns always end in the vendor's phone format.
-    const { phoneFormat } = profile.rules;
-    if (PHONE_ROLES.has(pc.role) && !compiled.formats.includes(phoneFormat))
-      compiled.formats.push(phoneFormat);
+    if (PHONE_ROLES.has(pc.role))
+      compiled.formats = phoneFormats(compiled.formats, profile.rules.phoneFormat);
+    if (PHONE_ROLES.has(pc.role) && digitsBeforePhone(compiled.formats))
+      issues.push({
+        path: ['columns', pc.header, 'format'],
+        message: `"digits" before a phone format strips the + of international numbers; put "digits" after it (or leave the phone format out: ${profile.name} adds ${profile.rules.phoneFormat} first)`,
+      });
     compiled.unique = compiled.unique || profile.rules.unique.includes(pc.role);
     return compiled;
   });

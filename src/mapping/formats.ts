@@ -1,4 +1,4 @@
-import type { CountryCode } from 'libphonenumber-js';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 import type { FormatName } from './types.js';
 import { parsePhone } from './phone.js';
@@ -58,6 +58,27 @@ export function formatPhone(text: string, defaultCountry: CountryCode | undefine
 }
 
 /**
+ * Read a phone number and render it as the digits dialled at home for numbers that share the
+ * default country's calling code (`4169998888` for a Toronto number with CA, `02079460958` for a
+ * London number with GB), and as E.164 otherwise, so that a foreign number stays whole.
+ * @param text the value from the directory
+ * @param defaultCountry country for national numbers (without one, every number is E.164)
+ */
+export function formatPhoneNational(
+  text: string,
+  defaultCountry: CountryCode | undefined,
+): string | undefined {
+  const e164 = parsePhone(text, defaultCountry);
+  if (e164 === undefined || defaultCountry === undefined) return e164;
+  const code = getCountryCallingCode(defaultCountry);
+  if (!e164.startsWith(`+${code}`)) return e164;
+  // +1 numbers have no national prefix: the national digits are what follows the code.
+  if (code === '1') return e164.slice(2);
+  const national = parsePhoneNumberFromString(e164)?.formatNational();
+  return national === undefined ? e164 : national.replace(/\D+/g, '');
+}
+
+/**
  * Apply one format to a value. Binary values are only meaningful to `guid` and `sid`.
  * @param format the format's name
  * @param value text, or the raw bytes of a binary attribute
@@ -97,6 +118,11 @@ export function applyFormat(
     case 'phone': {
       if (value.trim() === '') return { ok: true, value: '' };
       const phone = formatPhone(value, context.defaultCountry);
+      return phone === undefined ? { ok: false, problem: 'phone' } : { ok: true, value: phone };
+    }
+    case 'phone-national': {
+      if (value.trim() === '') return { ok: true, value: '' };
+      const phone = formatPhoneNational(value, context.defaultCountry);
       return phone === undefined ? { ok: false, problem: 'phone' } : { ok: true, value: phone };
     }
   }

@@ -1,5 +1,8 @@
 import type { ColumnSource, CompiledColumn, EntryLike } from './columns.js';
 
+/** Where a location column's value comes from, as {@link columnOrigin} says it. */
+export const LOCATION_ORIGIN = '(the location slug)';
+
 /**
  * The attributes a column's value is read from (none for a constant, the location or nothing).
  * @param source the column's source
@@ -26,7 +29,7 @@ export function columnOrigin(column: CompiledColumn, entry: EntryLike): string {
     case 'empty':
       return '(not mapped)';
     case 'location':
-      return '(the location slug)';
+      return LOCATION_ORIGIN;
     case 'constant':
       return '(constant)';
     case 'attributes': {

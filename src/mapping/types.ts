@@ -4,7 +4,18 @@
  */
 
 /** Value formats a column can apply, in order. */
-export const FORMATS = ['phone', 'lower', 'upper', 'trim', 'digits', 'guid', 'sid'] as const;
+export const FORMATS = [
+  'phone',
+  'phone-national',
+  'lower',
+  'upper',
+  'trim',
+  'digits',
+  'guid',
+  'sid',
+] as const;
+/** The formats that read a phone number and keep it whole (a phone column ends in one of them). */
+export const PHONE_FORMATS: readonly FormatName[] = ['phone', 'phone-national'];
 /** One value format. */
 export type FormatName = (typeof FORMATS)[number];
 

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { cleanCells, type CellIssue, type ColumnSet } from '../mapping/columns.js';
 import { emailKey } from '../mapping/cells.js';
 import { applyFormat } from '../mapping/formats.js';
+import { PHONE_FORMATS } from '../mapping/types.js';
 import { displayName } from '../plan/identity.js';
 import { quoteValue } from '../util/quote-value.js';
 import { suggest } from '../util/suggest.js';
@@ -231,10 +232,20 @@ function readPhones(
   const issues: CellIssue[] = [];
   for (const [column, c] of layout.columns.entries()) {
     const raw = cells[column] ?? '';
-    if (raw === '' || !c.formats.includes('phone')) continue;
-    const out = applyFormat('phone', raw, { defaultCountry });
-    cells[column] = out.ok ? out.value : '';
-    if (!out.ok) issues.push({ column, kind: out.problem, raw });
+    // The column's formats from its phone format on: the same final form as the directory's.
+    const from = c.formats.findIndex((f) => PHONE_FORMATS.includes(f));
+    if (raw === '' || from < 0) continue;
+    let value = raw;
+    for (const format of c.formats.slice(from)) {
+      const out = applyFormat(format, value, { defaultCountry });
+      if (!out.ok) {
+        issues.push({ column, kind: out.problem, raw });
+        value = '';
+        break;
+      }
+      value = out.value;
+    }
+    cells[column] = value;
   }
   return issues;
 }

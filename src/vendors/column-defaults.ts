@@ -14,10 +14,10 @@ const everywhere = (input: ColumnInput): Defaults => ({ ldap: input, ad: input }
 export const name = (attribute: string): Defaults => everywhere({ from: attribute, format: 'trim' });
 
 /**
- * A phone attribute, read as a phone number.
+ * A phone attribute; the layout reads it with the vendor's phone format (its rules' phoneFormat).
  * @param attribute the attribute (the same name in AD and OpenLDAP)
  */
-export const phone = (attribute: string): Defaults => everywhere({ from: attribute, format: 'phone' });
+export const phone = (attribute: string): Defaults => everywhere({ from: attribute });
 
 /** The mail attribute, trimmed and lower-cased. */
 export const email: Defaults = everywhere({ from: 'mail', format: ['trim', 'lower'] });

@@ -16,7 +16,8 @@ export const ILOBBY: VendorProfile = {
     match: { keys: [{ role: 'email', prefix: 'email' }], triesEach: false, scope: 'account' },
     // iLobby's own limits where it documents one.
     maxLength: { firstName: 50, lastName: 50 },
-    phoneFormat: 'phone',
+    // iLobby's sample file writes 4169998888: national digits at home, E.164 for the rest.
+    phoneFormat: 'phone-national',
   },
   delivery: {
     kind: 'csv-upload',

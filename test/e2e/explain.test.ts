@@ -195,6 +195,35 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     expect(cell(at(report, 'olga', 'hq').row, 'Last Name')).toBe('Outside');
   });
 
+  it('without directory.baseDN, someone outside every OU is found in the naming contexts: not matched, why, no slug', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'mock-ca.pem'), mock.certificate);
+    // pushConfig's directory has no baseDN (config() adds one).
+    const { directory } = pushConfig({
+      ldapUrl: slapd.url,
+      mockUrl: mock.url,
+      caFile: join(dir, 'mock-ca.pem'),
+    });
+    await writeConfig(dir, {
+      ...config(),
+      directory,
+      locations: [
+        { slug: 'hq', ous: [HQ] },
+        { slug: 'warehouse', ous: [WAREHOUSE] },
+      ],
+    });
+    const report = await explain('olga', dir);
+    const person = report.people.find((p) => p.dn === `uid=olga,ou=services,${SUFFIX}`);
+    expect(person?.locations.map((l) => [l.slug, l.verdict])).toEqual([
+      ['hq', 'not-matched'],
+      ['warehouse', 'not-matched'],
+    ]);
+    expect(at(report, 'olga', 'hq').why).toEqual([`outside ${HQ} (not in its subtree)`]);
+    const human = await runAdsync(['explain', 'olga'], { cwd: dir, env: ENV });
+    expect(human.stdout).toContain('row (as it would be mapped; in no location):');
+    expect(human.stdout).not.toMatch(/Location Slug.*hq/);
+  });
+
   it('rejected for a missing last name; one that the last push had is archived, with the reason', async () => {
     const nora = at(await explain('nora@example.com'), 'nosn', 'hq');
     expect(nora).toMatchObject({ matched: true, verdict: 'rejected', action: 'none', lastPushed: null });

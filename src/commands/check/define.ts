@@ -46,7 +46,10 @@ export function defineCheck(program: CommandUnknownOpts, host: CommandHost): voi
       );
       result.vendor = vendor;
       ctx.stopProgress();
-      ctx.show(renderCheck(ctx.style, result, ctx.width));
+      // COLUMNS says how wide the reader is where stderr cannot (a pipe, a file, a CI log).
+      const columns = Number(ctx.env.COLUMNS);
+      const width = Number.isInteger(columns) && columns > 0 ? columns : ctx.width;
+      ctx.show(renderCheck(ctx.style, result, width));
       const failed =
         result.error !== undefined ||
         result.urls.some((u) => !u.ok) ||

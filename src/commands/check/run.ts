@@ -4,6 +4,7 @@ import { createDirectorySource, directoryEndpoints } from '../../directory/sourc
 import { AdsyncError, ConfigError } from '../../errors.js';
 import { compareText } from '../../mapping/order.js';
 import { exportContacts, type ExportEvent, type ExportWarning } from '../../pipeline/export.js';
+import { droppedByFilter, rowKey } from './filtered.js';
 import { configSecrets, secretKeepingWarnings, SecretsInData } from './secrets.js';
 import type { VendorCheck } from './vendor.js';
 
@@ -35,6 +36,8 @@ export interface LocationCheck {
   extraContacts?: number;
   /** The first rows. */
   preview: string[][];
+  /** People `directory.filter` leaves out who would be valid rows without it. */
+  droppedByFilter?: number;
   /** Why it could not be read (its search or group failed); the other locations still are. */
   error?: { code: string; message: string; hint?: string | undefined };
 }
@@ -100,8 +103,17 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
   if (!urls.some((u) => u.ok)) return result;
   let inData = new SecretsInData(secrets);
   try {
-    const found = await previewLocations(config, options, inData);
-    Object.assign(result, { ...found, warnings: [...result.warnings, ...found.warnings] });
+    const kept = new Set<string>();
+    const found = await previewLocations(config, options, inData, kept);
+    const dropped = await droppedByFilter(config, kept);
+    for (const l of found.locations) {
+      const count = dropped.counts.get(l.slug);
+      if (count !== undefined) l.droppedByFilter = count;
+    }
+    Object.assign(result, {
+      ...found,
+      warnings: [...result.warnings, ...found.warnings, ...dropped.warnings],
+    });
   } catch (error) {
     // An unusable extraContacts file is the config's problem (exit 2), not a location's.
     if (!(error instanceof AdsyncError) || error instanceof ConfigError) throw error;
@@ -146,19 +158,22 @@ function errorOf(error: AdsyncError): NonNullable<UrlCheck['error']> {
  * @param config the resolved config (all its locations, or one)
  * @param options preview size and progress
  * @param inData told every row, to find the config's secrets in directory data
+ * @param kept when given, told each valid row's {@link rowKey}
  */
 async function previewLocations(
   config: ResolvedConfig,
   options: CheckOptions,
   inData: SecretsInData,
+  kept?: Set<string>,
 ): Promise<Pick<CheckResult, 'connection' | 'warnings' | 'locations'>> {
   // Only the first rows of each location are kept for the preview; the rest stream past.
   const previews = new Map<string, string[][]>();
   const exported = await exportContacts(config, {
     onEvent: options.onEvent,
     sink: {
-      row: ({ cells, location }) => {
+      row: ({ cells, location, dn }) => {
         inData.row(cells);
+        kept?.add(rowKey(location, dn));
         let preview = previews.get(location);
         if (!preview) previews.set(location, (preview = []));
         if (preview.length < options.previewRows) preview.push(cells);

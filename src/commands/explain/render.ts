@@ -1,3 +1,4 @@
+import { LOCATION_ORIGIN } from '../../mapping/origin.js';
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 import type { ExplainedCell, ExplainResult, LocationExplain, ReceivedContact } from './run.js';
 import { quoteValue, showValue } from '../../util/quote-value.js';
@@ -75,8 +76,10 @@ export function renderExplain(style: Style, result: ExplainResult): Line[] {
     );
     const shown = person.locations.find((l) => l.matched) ?? person.locations[0];
     if (shown) {
-      out.directory('data', `  row${shown.matched ? '' : ' (as it would be mapped)'}:`);
-      for (const line of rowLines(shown.row, '    ')) out.directory('data', line);
+      // Matched nowhere: the location column would hold a slug the person has none of.
+      const row = shown.matched ? shown.row : shown.row.filter((cell) => cell.from !== LOCATION_ORIGIN);
+      out.directory('data', `  row${shown.matched ? '' : ' (as it would be mapped; in no location)'}:`);
+      for (const line of rowLines(row, '    ')) out.directory('data', line);
     }
     for (const l of person.locations) locationLines(out, l, last);
     out.directory('data', '');

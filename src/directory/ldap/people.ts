@@ -60,14 +60,42 @@ function personFilter(query: string, emailAttributes: readonly string[]): string
 }
 
 /**
- * Where people are looked for: directory.baseDN and every location's OUs not below it, each
- * once, so a person outside every location's OUs is still found.
+ * The server's own naming contexts (root DSE): its defaultNamingContext (AD), else every
+ * namingContexts value. A file has no root DSE, and has none.
+ * @param source the open directory
+ */
+async function namingContexts(source: EntryDirectory): Promise<string[]> {
+  const attributes = ['defaultNamingContext', 'namingContexts'];
+  const [root] = await source.find({
+    base: '',
+    scope: 'base',
+    filter: '(objectClass=*)',
+    attributes,
+    bufferAttributes: [],
+    limit: 1,
+  });
+  if (root === undefined || root.dn !== '') return [];
+  const text = (name: string): string[] =>
+    root.get(name).flatMap((v) => (typeof v === 'string' && v !== '' ? [v] : []));
+  const preferred = text('defaultNamingContext');
+  return preferred.length > 0 ? preferred : text('namingContexts');
+}
+
+/**
+ * Where people are looked for: directory.baseDN (without one, the server's naming contexts) and
+ * every location's OUs not below it, each once, so a person outside every location's OUs is
+ * still found (the one an admin asks about: "why is Bob, who moved, not on the kiosk?").
  * @param settings the source's settings
  * @param locations the configured location entries
+ * @param contexts the server's naming contexts, used when baseDN is not set
  */
-function searchBases(settings: LdapModelSettings, locations: readonly LocationConfig[]): string[] {
+function searchBases(
+  settings: LdapModelSettings,
+  locations: readonly LocationConfig[],
+  contexts: readonly string[],
+): string[] {
   const all = [
-    ...(settings.baseDN !== undefined ? [settings.baseDN] : []),
+    ...(settings.baseDN !== undefined ? [settings.baseDN] : contexts),
     ...locations.flatMap((l) => l.ous),
   ];
   const kept: { dn: string; parsed: readonly string[] }[] = [];
@@ -104,9 +132,11 @@ export async function findPeople(
 ): Promise<SourceEntry[]> {
   const attributes = personAttributes(query.attributes);
   const { bufferAttributes, limit } = query;
-  const requests = isDnQuery(query.query)
+  const dnQuery = isDnQuery(query.query);
+  const contexts = dnQuery || settings.baseDN !== undefined ? [] : await namingContexts(source);
+  const requests = dnQuery
     ? [{ base: query.query, scope: 'base' as const, filter: '(objectClass=*)' }]
-    : searchBases(settings, locations).map((base) => ({
+    : searchBases(settings, locations, contexts).map((base) => ({
         base,
         scope: 'sub' as const,
         filter: personFilter(query.query, query.emailAttributes),

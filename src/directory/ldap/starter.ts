@@ -19,7 +19,7 @@ const DIRECTORY = {
   # account can read (see the top of this file).
   bindPassword: \${env:ADSYNC_BIND_PASSWORD}
   # ANDed with the default filter (enabled user accounts that are people).
-  filter: "(mail=*)"
+  filter: "(|(mail=*)(mobile=*))"
   pageSize: 500
 `,
   ldap: `directory:
@@ -32,7 +32,7 @@ const DIRECTORY = {
   # Needed when a location lists groups but no OUs.
   baseDN: dc=example,dc=com
   # ANDed with the default filter (objectClass=inetOrgPerson).
-  filter: "(mail=*)"
+  filter: "(|(mail=*)(mobile=*))"
   pageSize: 500
 `,
 };
