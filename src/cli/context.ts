@@ -11,7 +11,7 @@ import type {
 } from '../commands/context.js';
 import { exportEventLines, uploadEventLines } from '../commands/events.js';
 import type { Line, Style } from '../commands/output.js';
-import { notALog, ownFileAt } from '../config/own-files.js';
+import { notALog } from '../config/own-files.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor, redactValues } from '../config/secrets.js';
 import { RunStoppedError, UsageError, describeError, type ExitCodeValue } from '../errors.js';
@@ -25,6 +25,7 @@ import type { ExportEvent } from '../pipeline/export.js';
 import { newRunId } from '../schedule/run-id.js';
 import type { UploadEvent } from '../upload/client.js';
 import type { Failure } from './exit.js';
+import { ownOutput } from './own-outputs.js';
 import { createLifecycle, formatDuration, type Lifecycle } from './lifecycle.js';
 import { cleartextBindWarning, registerSecrets } from './policy.js';
 import { Ui } from './ui.js';
@@ -219,24 +220,6 @@ export class CliContext implements CommandContext {
     });
   }
 
-  /** Refuse --report and --log-file naming a file the config makes adsync read or keep. */
-  private async refuseOwnFiles(config: ResolvedConfig): Promise<void> {
-    const checks = [
-      ['--report', this.options.report === undefined ? undefined : resolve(this.cwd, this.options.report)],
-      ['--log-file', this.logOption],
-    ] as const;
-    for (const [flag, path] of checks) {
-      if (path === undefined) continue;
-      const what = await ownFileAt(path, config, flag === '--log-file' ? config.logging?.file : undefined);
-      if (what !== undefined) {
-        this.refuse(
-          flag,
-          `${path} is ${what}; adsync never writes its ${flag === '--report' ? 'report' : 'log'} there`,
-        );
-      }
-    }
-  }
-
   private openLog(file: string, settings: ResolvedConfig['logging']): void {
     const problems = this.runLog.openOrWarn({
       file,
@@ -262,7 +245,12 @@ export class CliContext implements CommandContext {
     this.loadFailed = false;
     for (const warning of result.warnings) this.ui.warn(warning);
     registerSecrets(this.redactor, result.config, result.secrets, this.env);
-    await this.refuseOwnFiles(result.config);
+    const own = await ownOutput(result.config, {
+      cwd: this.cwd,
+      report: this.options.report,
+      logFile: this.logOption,
+    });
+    if (own) this.refuse(own.flag, own.reason);
     const logging = result.config.logging;
     const logFile = this.logOption ?? logging?.file;
     if (logFile !== undefined) {
