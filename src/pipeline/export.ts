@@ -80,11 +80,11 @@ export async function exportContacts(
     const budget = new SortBudget(options.sortMemoryRows);
     budget.onFirstSpill = tightenHeapForLargeExport;
     const read = await readDirectory(config, work, budget, emit, options.signal, options.watch);
-    const locations = await settleLocations(config, read, work, sink, options.watch, options.history);
+    const settled = await settleLocations(config, read, work, sink, options.watch, options.history);
     return {
       connection: read.connection,
       headers: config.layout.headers,
-      locations,
+      ...settled,
       warnings: read.warnings.kept,
       warningsOmitted: read.warnings.omitted,
       entriesRead: read.entriesRead,
@@ -271,7 +271,7 @@ export async function exportToFiles(
     return {
       result,
       rows: result.locations.reduce((n, l) => n + l.rows, 0),
-      rejected: result.locations.reduce((n, l) => n + l.rejected, 0),
+      rejected: result.locations.reduce((n, l) => n + l.rejected, result.noLocation.rejected),
       plan,
       csv: written,
       mustIncludeFound,

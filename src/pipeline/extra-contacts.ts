@@ -73,14 +73,15 @@ export class ExtraContacts {
    * missing or has the wrong header stops the run before anything is read. Rejected rows are not
    * kept: each is handed on as it is found (a 10 MB file can hold most of a million of them).
    * @param config the resolved config
-   * @param onReject told each rejected row and the location whose rejects it joins (a row naming
-   *   no configured location: the first location read)
+   * @param onReject told each rejected row and the location whose rejects it joins (`null` for a
+   *   row naming no configured location: counting it as another location's reject would blame
+   *   that location, and could stop its push for a mistake in a file)
    * @returns undefined when the config names no file
    * @throws {ConfigError} CONFIG_EXTRA_CONTACTS for a file that cannot be used
    */
   public static async load(
     config: ResolvedConfig,
-    onReject: (slug: string, row: RejectedRow) => Promise<void> | void,
+    onReject: (slug: string | null, row: RejectedRow) => Promise<void> | void,
   ): Promise<ExtraContacts | undefined> {
     const { files, slugs } = config.extraContacts;
     if (files.length === 0) return undefined;
@@ -88,9 +89,6 @@ export class ExtraContacts {
     const extras = new ExtraContacts(layout, layout.rules.oneSitePerEmail);
     const fixed = fixedLocation(layout, slugs);
     const reading = new Set(config.locations.map((l) => l.slug));
-    // A row naming no configured location is the first location's reject, or (when a check reads
-    // only some locations) the first one read: listed somewhere, never dropped.
-    const fallback = reading.has(slugs[0] ?? '') ? (slugs[0] ?? '') : (config.locations[0]?.slug ?? '');
     const names = files.map((f) => basename(f));
     for (const path of files) {
       // Two files of the same name in different folders are told apart by their paths.
@@ -103,7 +101,8 @@ export class ExtraContacts {
           row.cellCount === undefined
             ? []
             : [`the line has ${row.cellCount} fields, the header ${layout.headers.length}`];
-        if (!slugs.includes(slug)) reasons.push(unknownLocation(layout, slug, slugs));
+        const known = slugs.includes(slug);
+        if (!known) reasons.push(unknownLocation(layout, slug, slugs));
         // A read of some locations only (check, after one failed) leaves the others' rows out.
         else if (!reading.has(slug)) return;
         const issues = readPhones(layout, row.cells, config.phone.defaultCountry);
@@ -113,7 +112,7 @@ export class ExtraContacts {
           r.replace('fix the value in the directory', `fix it in ${name}`);
         reasons.push(...verdict.reasons.map(inFile));
         if (reasons.length > 0) {
-          await onReject(reading.has(slug) ? slug : fallback, {
+          await onReject(known ? slug : null, {
             cells: row.cells,
             dn: source,
             location: slug,

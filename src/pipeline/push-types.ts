@@ -76,6 +76,8 @@ export interface PushResult {
   rejected: number;
   /** Per location, in output order. */
   locations: LocationSummary[];
+  /** Of the rows rejected, those that name no configured location (no location's rejects). */
+  rejectedWithoutLocation: number;
   /** Warnings about contacts (of those about single rows, the first ROW_WARNING_SAMPLE). */
   warnings: ExportWarning[];
   /** Warnings about single rows not in {@link PushResult.warnings} (counted only). */

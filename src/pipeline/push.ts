@@ -188,9 +188,10 @@ function knownResult(
       rejected: l.rejected,
       extraContacts: l.extraContacts,
     })),
+    rejectedWithoutLocation: result.noLocation.rejected,
     warnings: result.warnings,
     warningsOmitted: result.warningsOmitted,
-    rejectedRows: result.locations.flatMap((l) =>
+    rejectedRows: [...result.locations, result.noLocation].flatMap((l) =>
       l.rejectedSample.map(({ dn, location, reasons }) => ({ dn, location, reasons })),
     ),
     connection: result.connection,

@@ -16,7 +16,8 @@ export const ROW_WARNING_SAMPLE = 200;
  * order found, so a file or a directory of a million rejected rows costs disk, not memory.
  */
 export class RejectStore {
-  private readonly spools = new Map<string, LineBuffer>();
+  /** Keyed by location slug; `null` holds the rows that name no configured location. */
+  private readonly spools = new Map<string | null, LineBuffer>();
   private spooled = 0;
 
   /**
@@ -26,10 +27,11 @@ export class RejectStore {
 
   /**
    * Keep a rejected row.
-   * @param slug the location whose rejects it joins
+   * @param slug the location whose rejects it joins, or `null` for a row that names no configured
+   *   location (an `extraContacts:` row with a mistyped slug): it is no location's reject
    * @param row the row
    */
-  public async add(slug: string, row: RejectedRow): Promise<void> {
+  public async add(slug: string | null, row: RejectedRow): Promise<void> {
     let spool = this.spools.get(slug);
     if (!spool) {
       spool = new LineBuffer(join(this.dir, `rejects-${this.spools.size}`));
@@ -44,9 +46,9 @@ export class RejectStore {
   /**
    * A location's rejected rows in the order they were found (rows of `extraContacts:` files,
    * then the directory's, then those losing a shared value), once.
-   * @param slug the location
+   * @param slug the location, or `null` for the rows that name no configured location
    */
-  public async *rows(slug: string): AsyncGenerator<RejectedRow> {
+  public async *rows(slug: string | null): AsyncGenerator<RejectedRow> {
     const spool = this.spools.get(slug);
     if (!spool) return;
     await spool.close();

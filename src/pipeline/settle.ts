@@ -15,7 +15,7 @@ import {
 } from './settle-location.js';
 import type { Bucket, DirectoryRead } from './read.js';
 import { REJECT_SAMPLE, type RejectStore, type RowWarnings } from './rejects.js';
-import type { ExportRow, ExportSink, ExportWatch, LocationOutput } from './types.js';
+import type { ExportResult, ExportRow, ExportSink, ExportWatch, LocationOutput } from './types.js';
 
 /**
  * Phase two for one location: park its sorted rows and settle the unique values several rows
@@ -111,7 +111,7 @@ interface Rules {
  * @param sink receives the rows
  * @param watch told the duplicate and one-site fates of watched rows
  * @param history the last push, when there is one: who keeps a value several rows hold
- * @returns the locations in output order
+ * @returns the locations in output order, and the rejected rows that name no configured location
  */
 export async function settleLocations(
   config: ResolvedConfig,
@@ -120,7 +120,7 @@ export async function settleLocations(
   sink: ExportSink,
   watch?: ExportWatch,
   history?: KeyHistory,
-): Promise<LocationOutput[]> {
+): Promise<Pick<ExportResult, 'locations' | 'noLocation'>> {
   const layout = config.layout;
   const { buckets, rejects, warnings } = read;
   const slugs = [...buckets.keys()].sort(compareText);
@@ -176,14 +176,23 @@ export async function settleLocations(
   for (const slug of slugs) {
     const output = outputs.get(slug);
     if (!output) continue;
-    const location: LocationOutput = { ...output, rejected: 0, rejectedSample: [] };
-    for await (const row of rejects.rows(slug)) {
-      if (location.rejected++ < REJECT_SAMPLE) location.rejectedSample.push(row);
-      await sink.rejected?.(row);
-    }
-    locations.push(location);
+    locations.push({ ...output, ...(await passRejects(rejects, slug, sink)) });
   }
-  return locations;
+  return { locations, noLocation: await passRejects(rejects, null, sink) };
+}
+
+/** Every rejected row of one location (or of none) to the sink; a count and a sample kept. */
+async function passRejects(
+  rejects: RejectStore,
+  slug: string | null,
+  sink: ExportSink,
+): Promise<Pick<LocationOutput, 'rejected' | 'rejectedSample'>> {
+  const kept: Pick<LocationOutput, 'rejected' | 'rejectedSample'> = { rejected: 0, rejectedSample: [] };
+  for await (const row of rejects.rows(slug)) {
+    if (kept.rejected++ < REJECT_SAMPLE) kept.rejectedSample.push(row);
+    await sink.rejected?.(row);
+  }
+  return kept;
 }
 
 /** A row for the sink; one from an `extraContacts:` file (its `dn` names it) carries its source. */

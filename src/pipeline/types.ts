@@ -122,6 +122,11 @@ export interface ExportResult {
   headers: string[];
   /** Locations in output order. */
   locations: LocationOutput[];
+  /**
+   * Rejected rows that name no configured location (an `extraContacts:` row with a mistyped
+   * slug): in the rejects file and the totals, but no location's rejects.
+   */
+  noLocation: Pick<LocationOutput, 'rejected' | 'rejectedSample'>;
   /** Warnings (of those about single rows, the first ROW_WARNING_SAMPLE). */
   warnings: ExportWarning[];
   /** Warnings about single rows counted and not kept (beyond the sample). */

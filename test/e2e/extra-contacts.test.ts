@@ -237,6 +237,42 @@ describe.skipIf(skip !== '')(
       ]);
     });
 
+    it('a row naming an unknown location is said on its own by check and push, and no location counts it as its reject', async () => {
+      const cwd = await tempDir();
+      await writeConfig(cwd, config());
+      type Checked = {
+        locations: { slug: string; rejected: number }[];
+        warnings: { dn?: string; message: string }[];
+      };
+      const checked = async (row: string): Promise<Checked> => {
+        await writeFile(join(cwd, 'contractors.csv'), `${HEADER}\n${row}\n`);
+        const run = await sh(['check', '--json'], cwd);
+        expect(run.code, run.stderr).toBe(0);
+        return JSON.parse(run.stdout) as Checked;
+      };
+      const clean = await checked(CARL);
+      const typo = await checked(CARL.replace(',hq,', ',hqq,'));
+      expect(typo.warnings).toContainEqual({
+        dn: 'contractors.csv line 2',
+        message:
+          'rejected, in no location: Location Slug "hqq" is not a configured location (did you mean "hq"?); write one of: hq, warehouse',
+      });
+      const rejectedOf = (c: Checked): [string, number][] => c.locations.map((l) => [l.slug, l.rejected]);
+      expect(rejectedOf(typo)).toEqual(rejectedOf(clean));
+      const dry = await sh(['push', '--dry-run', '--json'], cwd);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toMatch(
+        /\(none\)\s+0 rows\s+1 rejected\s+\(extraContacts rows naming no configured location\)/,
+      );
+      const report = JSON.parse(dry.stdout) as {
+        rejected: number;
+        rejectedByLocation: Record<string, number>;
+        rejectedWithoutLocation?: number;
+      };
+      expect(report.rejectedWithoutLocation).toBe(1);
+      expect(report.rejected).toBe(Object.values(report.rejectedByLocation).reduce((a, b) => a + b, 1));
+    });
+
     it('a missing file or a wrong header is exit 2 with what to fix, and nothing is read or sent', async () => {
       const cwd = await tempDir();
       const uploads = servers.mock.uploads().length;

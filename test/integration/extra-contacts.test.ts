@@ -83,6 +83,25 @@ describe('extraContacts merged into an export (LDIF directory, dry run)', () => 
     expect(result.locations.find((l) => l.slug === 'hq')?.extraContacts).toBe(0);
   });
 
+  it("a row naming an unknown location is no location's reject: counted on its own, in the total and the rejects file", async () => {
+    const typo = await dryRun('ilobby', {
+      'desk.csv': `${ILOBBY}\nWrong,Site,,,wrong-site@example.com,,,warehose\n`,
+    });
+    const clean = await dryRun('ilobby', { 'desk.csv': `${ILOBBY}\n` });
+    // Each location's rejects are what they were without the file: the typo is not blamed on hq.
+    expect(typo.result.locations.map((l) => [l.slug, l.rejected])).toEqual(
+      clean.result.locations.map((l) => [l.slug, l.rejected]),
+    );
+    expect(typo.result.rejectedWithoutLocation).toBe(1);
+    expect(typo.result.rejected).toBe(clean.result.rejected + 1);
+    expect(typo.result.rejectedRows).toContainEqual({
+      dn: 'desk.csv line 2',
+      location: 'warehose',
+      reasons: [expect.stringContaining('SITE "warehose" is not a configured location') as string],
+    });
+    expect(typo.rejects.map((r) => r['Source DN'])).toContain('desk.csv line 2');
+  });
+
   it('The Receptionist: the same email in another location is another contact', async () => {
     const header =
       'First Name,Last Name,Email,SMS Phone,Business Title,Department,Image,PIN,Location Slug,Identification,Slack';

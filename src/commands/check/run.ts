@@ -111,8 +111,9 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
       if (count !== undefined) l.droppedByFilter = count;
     }
     Object.assign(result, {
-      ...found,
-      warnings: [...result.warnings, ...found.warnings, ...dropped.warnings],
+      connection: found.connection,
+      locations: found.locations,
+      warnings: [...result.warnings, ...found.noLocation, ...found.warnings, ...dropped.warnings],
     });
   } catch (error) {
     // An unusable extraContacts file is the config's problem (exit 2), not a location's.
@@ -125,11 +126,15 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
     const slugs = [...new Set(config.locations.map((l) => l.slug))].sort(compareText);
     result.locations = [];
     inData = new SecretsInData(secrets);
+    let saidNoLocation = false;
     for (const slug of slugs) {
       const one = { ...config, locations: config.locations.filter((l) => l.slug === slug) };
       try {
         const found = await previewLocations(one, options, inData);
         if (found.connection) result.connection ??= found.connection;
+        // Every location's read loads the files again: their location-less rows are said once.
+        if (!saidNoLocation) result.warnings.push(...found.noLocation);
+        saidNoLocation = true;
         result.warnings.push(...found.warnings);
         result.locations.push(...found.locations);
       } catch (failure) {
@@ -165,7 +170,7 @@ async function previewLocations(
   options: CheckOptions,
   inData: SecretsInData,
   kept?: Set<string>,
-): Promise<Pick<CheckResult, 'connection' | 'warnings' | 'locations'>> {
+): Promise<Pick<CheckResult, 'connection' | 'warnings' | 'locations'> & { noLocation: ExportWarning[] }> {
   // Only the first rows of each location are kept for the preview; the rest stream past.
   const previews = new Map<string, string[][]>();
   const exported = await exportContacts(config, {
@@ -180,15 +185,25 @@ async function previewLocations(
       },
     },
   });
+  // A file row naming no configured location is no location's reject: said on its own.
+  const { rejected, rejectedSample } = exported.noLocation;
+  const noLocation: ExportWarning[] = rejectedSample.map((r) => ({
+    dn: r.dn,
+    message: `rejected, in no location: ${r.reasons.join('; ')}`,
+  }));
+  if (rejected > rejectedSample.length)
+    noLocation.push({
+      message: `and ${rejected - rejectedSample.length} more extraContacts rows naming no configured location (all are in the rejects of a push)`,
+    });
   return {
     connection: exported.connection,
-    warnings:
-      exported.warningsOmitted > 0
-        ? [
-            ...exported.warnings,
-            { message: `and ${exported.warningsOmitted} more warnings about single rows (not listed)` },
-          ]
-        : exported.warnings,
+    noLocation,
+    warnings: [
+      ...exported.warnings,
+      ...(exported.warningsOmitted > 0
+        ? [{ message: `and ${exported.warningsOmitted} more warnings about single rows (not listed)` }]
+        : []),
+    ],
     locations: exported.locations.map((l) => ({
       slug: l.slug,
       rows: l.rows,

@@ -4,6 +4,9 @@ import { parseVendorSummary } from '../../upload/vendor-summary.js';
 import { showValue } from '../../util/quote-value.js';
 import { changesText, Lines, locationLabel, plural, type Line, type Style } from '../output.js';
 
+/** The label of the rows that name no configured location, in the counts. */
+const NO_LOCATION = '(none)';
+
 /**
  * Human summary of a push, on stderr.
  * @param ui the terminal
@@ -26,6 +29,10 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
       `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}${extras}`,
     );
   }
+  if (result.rejectedWithoutLocation > 0)
+    out.info(
+      `  ${NO_LOCATION.padEnd(width)}  ${'0 rows'.padStart(11)}${c.yellow(`  ${result.rejectedWithoutLocation} rejected`)}  (extraContacts rows naming no configured location)`,
+    );
   out.info(
     `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} ${result.rows === 1 ? 'row' : 'rows'}${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
   );

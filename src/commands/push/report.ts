@@ -31,6 +31,8 @@ export type RunReport = {
   locations?: Record<string, number>;
   /** Rejected rows per location slug. */
   rejectedByLocation?: Record<string, number>;
+  /** Rejected rows that name no configured location (an `extraContacts:` row's mistyped slug). */
+  rejectedWithoutLocation?: number;
   /**
    * The first rejected rows of each location, with their reasons (every one is in the rejects
    * file; `rejected` counts them).
@@ -91,6 +93,9 @@ export function pushReport(result: PushResult, startedAt: Date): RunReport {
     rejected: result.rejected,
     locations: Object.fromEntries(result.locations.map((l) => [l.slug, l.rows])),
     rejectedByLocation: Object.fromEntries(result.locations.map((l) => [l.slug, l.rejected])),
+    ...(result.rejectedWithoutLocation > 0
+      ? { rejectedWithoutLocation: result.rejectedWithoutLocation }
+      : {}),
     rejectedSample: result.rejectedRows,
     ...(result.locations.some((l) => l.extraContacts > 0)
       ? {
