@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { describe, expect, inject, it } from 'vitest';
 
-import { runAdsync, runProgram } from '../harness/cli.js';
+import { runAdsync, runProgram, type CliRun } from '../harness/cli.js';
 import { tempDir } from '../harness/files.js';
 import { listening } from '../harness/slapd.js';
 
@@ -40,7 +40,12 @@ describe.skipIf(skip !== '')(`quick start (slapd, mock vendor)${skip ? ` (SKIPPE
     expect(history.code).toBe(0);
     expect(history.stdout).toMatch(/dry run +receptionist \S+ \(quickstart\) +ok +0 +10 /);
     expect(history.stdout).toMatch(/push +receptionist \S+ \(quickstart\) +uploaded +0 +10 /);
-    expect((await runAdsync(['diff', '--config', 'qs/adsync.yaml'], { cwd })).code).toBe(0);
+    const qs = (args: string[]): Promise<CliRun> =>
+      runAdsync([...args, '--config', 'qs/adsync.yaml'], { cwd });
+    // The dry run and the push, by the ids history gives (diff alone needs two pushes).
+    const { runs } = JSON.parse((await qs(['history', '--json'])).stdout) as { runs: { runId: string }[] };
+    expect(runs).toHaveLength(2);
+    expect((await qs(['diff', ...runs.map((r) => r.runId)])).code).toBe(0);
     // Everything the config refers to is beside it (no path into a removed server directory).
     expect(await readdir(join(cwd, 'qs'))).toEqual(
       expect.arrayContaining([

@@ -11,6 +11,7 @@ import { mockTarget, pushConfig } from '../harness/example-config.js';
 import { startGatedRelay, type GatedRelay } from '../harness/gated-relay.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { asRoot, startExampleSlapd, type Slapd } from '../harness/slapd.js';
+import { sincePushArgs } from '../harness/runs.js';
 
 const skip = inject('slapdSkip');
 const SECRET = 'safety-client-secret-0123456789';
@@ -22,6 +23,12 @@ function adsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): CliP
 
 const sh = (args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<CliRun> =>
   adsync(args, cwd, env).done;
+
+/** `adsync diff` of the last push and the dry run after it. */
+async function diffSincePush(cwd: string, json = false): Promise<CliRun> {
+  const run = (args: string[]): Promise<CliRun> => sh(args, cwd);
+  return run(['diff', ...(await sincePushArgs(run)), ...(json ? ['--json'] : [])]);
+}
 
 describe.skipIf(skip !== '')(
   `safety: plan, guards, state and locking (CLI, slapd, mock vendor)${skip ? ` (SKIPPED: ${skip})` : ''}`,
@@ -168,7 +175,7 @@ describe.skipIf(skip !== '')(
       const history = await sh(['history', '--limit', '5'], cwd);
       expect(history.code).toBe(0);
       const lines = history.stdout.trimEnd().split('\n');
-      expect(lines[0]).toMatch(/^TIME +RUN +TARGET +RESULT +EXIT +ROWS +PLAN/);
+      expect(lines[0]).toMatch(/^TIME +ID +RUN +TARGET +RESULT +EXIT +ROWS +PLAN/);
       const target = `receptionist ${new URL(relay.url).host} \\(adsync\\)`;
       expect(history.stdout).toMatch(new RegExp(`push +${target} +guard +3 +6 +\\+0 ~0 -3 =6`));
       // The guard's whole message is below its run, not cut at the first line.
@@ -177,15 +184,15 @@ describe.skipIf(skip !== '')(
       );
       // A dry run says so once: in RUN; its RESULT is the guard that stopped it.
       // (This test made two guard-stopped dry runs: one line each.)
-      const dryRuns = lines.filter((l) => /^\S+Z +dry run /.test(l));
+      const dryRuns = lines.filter((l) => /^\S+Z +[0-9a-f]{12} +dry run /.test(l));
       expect(dryRuns).toHaveLength(2);
       for (const line of dryRuns) {
-        expect(line).toMatch(new RegExp(`^\\S+ +dry run +${target} +guard +3 `));
+        expect(line).toMatch(new RegExp(`^\\S+ +[0-9a-f]{12} +dry run +${target} +guard +3 `));
         expect(line).not.toContain('dry-run');
       }
       // Beside the plan, what the vendor said it did (it restores the 3 archived: updates to it).
       expect(history.stdout).toMatch(
-        new RegExp(`push +${target} +uploaded +0 +9 +\\+3 ~0 -0 =6 +\\+0 ~3 -0 =6$`, 'm'),
+        new RegExp(`push +${target} +uploaded +0 +9 +\\+3 ~0 -0 =6 +\\+0 ~3 -0 =6 +\\S+\\.csv$`, 'm'),
       );
     });
 
@@ -237,8 +244,8 @@ describe.skipIf(skip !== '')(
           ]),
         );
 
-        // diff (the last two runs: the push and the dry run) tells the two Adas apart too.
-        const diff = await sh(['diff'], dir);
+        // diff (of the push and the dry run) tells the two Adas apart too.
+        const diff = await diffSincePush(dir);
         expect(diff.code).toBe(0);
         expect(diff.stdout.trimEnd().split('\n')).toEqual(
           ['hq', 'warehouse'].map(
@@ -247,7 +254,7 @@ describe.skipIf(skip !== '')(
           ),
         );
         expect(diff.stderr).toContain('0 contacts added, 0 removed, 2 changed');
-        const diffJson = JSON.parse((await sh(['diff', '--json'], dir)).stdout) as {
+        const diffJson = JSON.parse((await diffSincePush(dir, true)).stdout) as {
           command: string;
           changed: { location: string; changes: unknown[] }[];
         };
@@ -260,7 +267,9 @@ describe.skipIf(skip !== '')(
         // The history: a header, and a dry run that passed shown once, as such.
         const history = (await sh(['history'], dir)).stdout.trimEnd().split('\n');
         expect(history).toHaveLength(3);
-        expect(history[2]).toMatch(/^\S+Z +dry run +receptionist \S+ \(adsync\) +ok +0 +10 +\+0 ~2 -0 =8$/);
+        expect(history[2]).toMatch(
+          /^\S+Z +[0-9a-f]{12} +dry run +receptionist \S+ \(adsync\) +ok +0 +10 +\+0 ~2 -0 =8 +\S+\.csv$/,
+        );
 
         // Plurals: a first push of one contact says "the 1 contact", not "all 1 contacts".
         const one = await tempDir();
@@ -364,7 +373,7 @@ describe.skipIf(skip !== '')(
       });
       const human = await sh(['history', '--limit', '2'], cwd);
       expect(human.stdout).toMatch(
-        /^\S+Z +push +receptionist \S+ \(adsync\) +locked +4 +- +-\n {4}another adsync run holds the lock: pid \d+ on /m,
+        /^\S+Z +[0-9a-f]{12} +push +receptionist \S+ \(adsync\) +locked +4 +- +-\n {4}another adsync run holds the lock: pid \d+ on /m,
       );
     });
 
@@ -388,8 +397,8 @@ describe.skipIf(skip !== '')(
       expect(plan.archive[0]?.rejectedBecause?.[0]).toContain(
         'Email "not an email" is not a valid email address',
       );
-      // The last two runs' CSVs: the two-pushes test's upload, and this dry run without Ada in hq.
-      const diff = await sh(['diff'], cwd);
+      // The two-pushes test's upload, and this dry run without Ada in hq.
+      const diff = await diffSincePush(cwd);
       expect(diff.code).toBe(0);
       expect(diff.stdout.trim()).toBe('- Ada Lovelace <ada@example.com> [hq]');
       expect(diff.stderr).toContain('0 contacts added, 1 removed, 0 changed');
@@ -404,7 +413,8 @@ describe.skipIf(skip !== '')(
       const other = await tempDir();
       await writeConfig(other, { ...config({}, { filter: '(mial=*)' }), state: { dir: './state' } });
       const uploads = mock.uploads().length;
-      expect((await sh(['push'], other)).code).toBe(3);
+      const stopped = await sh(['push'], other);
+      expect(stopped.code, stopped.stderr).toBe(3);
       expect(mock.uploads().length).toBe(uploads);
       // --force lifts the archive guards; a push with no baseline also needs --first-push.
       expect((await sh(['push', '--force'], other)).code).toBe(3);

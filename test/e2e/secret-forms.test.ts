@@ -17,6 +17,7 @@ import {
   type HostileVendor,
 } from '../harness/hostile-vendor.js';
 import { filesUnder, findLeaks, leakForms, type LeakSecret } from '../harness/leaks.js';
+import { sincePushArgs } from '../harness/runs.js';
 
 /** A secret JSON escapes (`\"`, `\\`): redacting serialised text missed it. */
 const QUOTED = 'Pa"ss\\word9';
@@ -240,11 +241,11 @@ describe('secrets in every form never reach output or files (hostile vendor and 
       expect(JSON.stringify((JSON.parse(explainJson.stdout) as { people: unknown }).people)).toContain(
         'Lovelace',
       );
-      const diff = await adsync(['diff']);
+      const diff = await adsync(['diff', ...(await sincePushArgs(adsync))]);
       expect(diff.code).toBe(0);
       expect(diff.stdout).toContain('~ Ada Lovelace');
       expect(diff.stdout).not.toContain('***');
-      const diffJson = await adsync(['diff', '--json']);
+      const diffJson = await adsync(['diff', '--json', ...(await sincePushArgs(adsync))]);
       expect(JSON.stringify((JSON.parse(diffJson.stdout) as { changed: unknown }).changed)).toContain(
         'Lovelace',
       );

@@ -121,7 +121,7 @@ describe("the vendor's answer and the run's own record (hostile vendor and webho
     expect(history.code).toBe(0);
     expect(history.stdout).toContain('VENDOR SAID');
     // The run's row: the plan's counts, then the vendor's (it gave no unchanged), then its error.
-    expect(history.stdout).toMatch(/-0 =10\s+\+0 ~0 -910 =\?\n\s+the vendor imported the upload/);
+    expect(history.stdout).toMatch(/-0 =10\s+\+0 ~0 -910 =\?\s+\S+\.csv\n\s+the vendor imported the upload/);
   });
 
   it('a duplicate "archived" key (0, then 5000) is no confirmation: UPLOAD_UNCONFIRMED, baseline unchanged, webhook', async () => {

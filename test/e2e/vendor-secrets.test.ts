@@ -192,7 +192,7 @@ describe('history, diff and schedule install need no vendor secrets (no director
     expect(history.code, history.stderr).toBe(0);
     const diff = await runAdsync(['diff'], { cwd });
     // Nothing to compare yet: a usage answer about the history, not about secrets.
-    expect(diff.stderr).toContain('fewer than two runs');
+    expect(diff.stderr).toContain('fewer than two pushes');
     expect(diff.stderr).not.toContain('ADSYNC_CLIENT_ID');
     const installed = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
       cwd,
