@@ -40,6 +40,12 @@ export interface PushOptions {
    * the upload. Told just before the error is thrown: its report and summary keep them.
    */
   onStopped?: ((result: PushResult) => void) | undefined;
+  /**
+   * Told what the push read and planned once the guards passed, just before it is delivered: the
+   * counts and the plan can be shown before the delivery's own lines (retries, the vendor's
+   * answer), and are known to a run stopped during the upload.
+   */
+  onPlanned?: ((result: PushResult) => void) | undefined;
   /** Redaction applied to what is written to the run history. */
   redact?: ((text: string) => string) | undefined;
   /**

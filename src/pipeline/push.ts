@@ -301,5 +301,7 @@ async function finishRun(
   if (ctx.paths.note !== undefined) known.warnings.push({ message: ctx.paths.note });
   stopAtGuards(config, options, { state: ctx.paths.state, history: ctx.history }, previous, exported, known);
   options.signal?.throwIfAborted();
-  return ctx.delivery ? deliverAndRecord(ctx.delivery, options, ctx, exported, known) : known;
+  if (!ctx.delivery) return known;
+  options.onPlanned?.(known);
+  return deliverAndRecord(ctx.delivery, options, ctx, exported, known);
 }

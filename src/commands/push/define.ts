@@ -3,6 +3,7 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { AdsyncError, GuardError } from '../../errors.js';
 import type { PushResult } from '../../pipeline/push.js';
 import type { CommandHost } from '../context.js';
+import type { Line } from '../output.js';
 import { checkTimeoutOption } from '../options.js';
 import { pushCommand } from './options.js';
 
@@ -19,11 +20,8 @@ export function definePush(program: CommandUnknownOpts, host: CommandHost): void
   command.action(
     host.action(command, async (ctx) => {
       const options = command.opts();
-      const [{ runPush }, { renderPush }, { pushReport, pushEnding }] = await Promise.all([
-        import('./run.js'),
-        import('./render.js'),
-        import('./report.js'),
-      ]);
+      const [{ runPush }, { renderPush, renderPushEnd, renderPushPlanned }, { pushReport, pushEnding }] =
+        await Promise.all([import('./run.js'), import('./render.js'), import('./report.js')]);
       // First: a push that fails early still logs how it ended (and, once its config is read,
       // sends the webhook).
       ctx.endWith(pushEnding(options.dryRun === true));
@@ -36,22 +34,38 @@ export function definePush(program: CommandUnknownOpts, host: CommandHost): void
             text: '--insecure-http: an http:// upload URL on loopback is allowed; never use this with a real vendor',
           },
         ]);
+      const verbose = ctx.options.verbose === true;
+      // What was shown of the run so far: its plan is shown when known, before the upload.
+      let planned: { result: PushResult; warnings: number } | undefined;
+      const summary = (result: PushResult): Line[] =>
+        planned ? renderPushEnd(ctx.style, result, planned.warnings) : renderPush(ctx.style, result, verbose);
       let stopped: PushResult | undefined;
-      const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), (known) => {
-        stopped = known;
-      }).catch((error: unknown) => {
-        if (!(error instanceof AdsyncError) || stopped === undefined) throw error;
-        // A run stopped after its plan (a guard, or a failure once the vendor had the file)
-        // shows and reports what a successful run would (counts, plan, files), then the error.
-        ctx.stopProgress();
-        ctx.show(renderPush(ctx.style, stopped, ctx.options.verbose === true));
-        const report = pushReport(stopped, ctx.startedAt);
-        throw error.withReport(
-          error instanceof GuardError ? { ...report, guards: error.details.trips } : report,
-        );
-      });
+      const told = {
+        onStopped: (known: PushResult): void => {
+          stopped = known;
+        },
+        onPlanned: (known: PushResult): void => {
+          ctx.stopProgress();
+          ctx.show(renderPushPlanned(ctx.style, known, verbose));
+          planned = { result: known, warnings: known.warnings.length };
+        },
+      };
+      const result = await runPush(ctx, config, options, ctx.limitRun(config.runTimeoutMs), told).catch(
+        (error: unknown) => {
+          const known = stopped ?? planned?.result;
+          if (!(error instanceof AdsyncError) || known === undefined) throw error;
+          // A run stopped after its plan (a guard, a failure or Ctrl-C during the upload, a
+          // failure once the vendor had the file) shows and reports what it knew, then the error.
+          ctx.stopProgress();
+          ctx.show(summary(known));
+          const report = pushReport(known, ctx.startedAt);
+          throw error.withReport(
+            error instanceof GuardError ? { ...report, guards: error.details.trips } : report,
+          );
+        },
+      );
       ctx.stopProgress();
-      ctx.show(renderPush(ctx.style, result, ctx.options.verbose === true));
+      ctx.show(summary(result));
       if (!ctx.json) ctx.show([{ level: 'data', text: result.csvPath }]);
       return { report: pushReport(result, ctx.startedAt), directoryData: ['plan'] };
     }),

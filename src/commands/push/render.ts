@@ -8,12 +8,28 @@ import { changesText, Lines, locationLabel, plural, type Line, type Style } from
 const NO_LOCATION = '(none)';
 
 /**
- * Human summary of a push, on stderr.
- * @param ui the terminal
+ * Human summary of a push, on stderr: what it read and planned, then how it ended.
+ * @param style the terminal's style
  * @param result what the push did
  * @param verbose show every warning
  */
 export function renderPush(style: Style, result: PushResult, verbose: boolean): Line[] {
+  return [
+    ...renderPushPlanned(style, result, verbose),
+    ...renderPushEnd(style, result, result.warnings.length),
+  ];
+}
+
+/**
+ * The first part of a push's summary, known before anything is sent: what was read, the
+ * warnings and rejects, and the plan. A push that uploads shows it as soon as it is known, so
+ * the upload's own lines (retries, the vendor's answer) follow it, and a run stopped during the
+ * upload has shown it.
+ * @param style the terminal's style
+ * @param result the push as planned
+ * @param verbose show every warning
+ */
+export function renderPushPlanned(style: Style, result: PushResult, verbose: boolean): Line[] {
   const out = new Lines(style);
   const c = out.color;
   const conn = result.connection;
@@ -21,21 +37,7 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
   out.info(
     `${c.green('✔')} read ${plural(result.entriesRead, 'entry', 'entries')} from ${conn.url}${conn.tlsVersion ? ` (${conn.tlsVersion})` : ''}`,
   );
-  const width = Math.max(8, ...result.locations.map((l) => locationLabel(l.slug).length));
-  for (const l of result.locations) {
-    const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
-    const extras = l.extraContacts > 0 ? `  (${l.extraContacts} from extraContacts files)` : '';
-    out.info(
-      `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}${extras}`,
-    );
-  }
-  if (result.rejectedWithoutLocation > 0)
-    out.info(
-      `  ${NO_LOCATION.padEnd(width)}  ${'0 rows'.padStart(11)}${c.yellow(`  ${result.rejectedWithoutLocation} rejected`)}  (extraContacts rows naming no configured location)`,
-    );
-  out.info(
-    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} ${result.rows === 1 ? 'row' : 'rows'}${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
-  );
+  renderCounts(out, result);
   if (result.references.length > 0)
     out.debug(`${plural(result.references.length, 'search reference')} ignored (not chased)`);
   const shown = verbose ? result.warnings : result.warnings.slice(0, 10);
@@ -60,14 +62,50 @@ export function renderPush(style: Style, result: PushResult, verbose: boolean): 
       );
   }
   renderPlan(out, result.plan);
+  return out.lines;
+}
+
+/**
+ * The last part of a push's summary: what came after the plan (the vendor's answer and the
+ * warnings it gave), and the files.
+ * @param style the terminal's style
+ * @param result what the push did
+ * @param shownWarnings how many of its warnings the first part showed (the rest came later)
+ */
+export function renderPushEnd(style: Style, result: PushResult, shownWarnings: number): Line[] {
+  const out = new Lines(style);
+  const c = out.color;
   if (result.staleLockTakenOver) out.warn(`took over a stale lock (${result.staleLockTakenOver})`);
+  if (result.upload) renderUpload(out, result.upload);
+  // What the vendor's answer said beyond the plan: after it, in the order it came.
+  for (const w of result.warnings.slice(shownWarnings))
+    out.warn(`${w.dn ? `${showValue(w.dn)}: ` : ''}${w.message}`);
   out.info(`CSV:     ${result.csvPath}`);
   out.info(
     `Rejects: ${result.rejectsPath}${result.rejected > 0 ? c.yellow(`  (${plural(result.rejected, 'row')} not sent: review the reasons in it)`) : ''}`,
   );
   if (result.dryRun) out.info(c.cyan('Dry run: nothing was uploaded.'));
-  if (result.upload) renderUpload(out, result.upload);
   return out.lines;
+}
+
+/** Rows and rejects per location, and the total. */
+function renderCounts(out: Lines, result: PushResult): void {
+  const c = out.color;
+  const width = Math.max(8, ...result.locations.map((l) => locationLabel(l.slug).length));
+  for (const l of result.locations) {
+    const rejected = l.rejected > 0 ? c.yellow(`  ${l.rejected} rejected`) : '';
+    const extras = l.extraContacts > 0 ? `  (${l.extraContacts} from extraContacts files)` : '';
+    out.info(
+      `  ${locationLabel(l.slug).padEnd(width)}  ${String(l.rows).padStart(6)} ${l.rows === 1 ? 'row' : 'rows'}${rejected}${extras}`,
+    );
+  }
+  if (result.rejectedWithoutLocation > 0)
+    out.info(
+      `  ${NO_LOCATION.padEnd(width)}  ${'0 rows'.padStart(11)}${c.yellow(`  ${result.rejectedWithoutLocation} rejected`)}  (extraContacts rows naming no configured location)`,
+    );
+  out.info(
+    `  ${'total'.padEnd(width)}  ${String(result.rows).padStart(6)} ${result.rows === 1 ? 'row' : 'rows'}${result.rejected > 0 ? c.yellow(`  ${result.rejected} rejected`) : ''}`,
+  );
 }
 
 function renderPlan(out: Lines, plan: Plan): void {

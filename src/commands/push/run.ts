@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 import type { ResolvedConfig } from '../../config/types.js';
-import { push, type PushResult } from '../../pipeline/push.js';
+import { push, type PushOptions, type PushResult } from '../../pipeline/push.js';
 import type { CommandContext } from '../context.js';
 import type { PushCommandOptions } from './options.js';
 
@@ -12,18 +12,18 @@ import type { PushCommandOptions } from './options.js';
  * @param config the loaded config
  * @param options the command's options
  * @param signal the run's limits
- * @param onStopped told what the run knew when it stopped after its plan
+ * @param told what the run knew when it stopped after its plan, and its plan before delivery
  */
 export function runPush(
   ctx: CommandContext,
   config: ResolvedConfig,
   options: PushCommandOptions,
   signal: AbortSignal,
-  onStopped?: (result: PushResult) => void,
+  told: Pick<PushOptions, 'onStopped' | 'onPlanned'> = {},
 ): Promise<PushResult> {
   return push(config, {
     signal,
-    onStopped,
+    ...told,
     dryRun: options.dryRun === true,
     output: options.output === undefined ? undefined : resolve(ctx.cwd, options.output),
     now: ctx.startedAt,
