@@ -44,7 +44,8 @@ async function checkout(): Promise<string> {
     await copyFile(join(ROOT, 'bin', name), join(dir, 'bin', name));
   for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
     await copyFile(join(ROOT, name), join(dir, name));
-  for (const name of ['src', 'node_modules', '.tools']) await symlink(join(ROOT, name), join(dir, name));
+  for (const name of ['src', 'examples', 'node_modules', '.tools'])
+    await symlink(join(ROOT, name), join(dir, name));
   // install.sh runs `npm ci` when the lock file is newer than node_modules' record of it; that
   // would reinstall the shared node_modules, so the copy keeps the older time.
   const installed = await stat(join(ROOT, 'node_modules', '.package-lock.json'));
@@ -55,7 +56,7 @@ async function checkout(): Promise<string> {
 
 describe('install.sh with an older Node first on PATH', () => {
   it.skipIf(process.platform === 'win32')(
-    'with Node 22.12 first on PATH it uses the fetched Node 24, and ./adsync --version works',
+    'with Node 22.12 first on PATH it uses the fetched Node 24, and ./adsync --version and ./adsync demo work',
     async () => {
       const dir = await checkout();
       const env = { PATH: `${await stubNode('22.12.0')}:/usr/bin:/bin`, HOME: dir };
@@ -70,6 +71,10 @@ describe('install.sh with an older Node first on PATH', () => {
       expect(version.stderr).toBe('');
       expect(version.code).toBe(0);
       expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      // The README's next step: the demo, with its own mock vendor, runs to its end.
+      const demo = await runProgram(join(dir, 'adsync'), ['demo', '--dir', 'try-it'], { cwd: dir, env });
+      expect(demo.code, demo.stderr).toBe(0);
+      expect(demo.stderr).toContain('uploaded (HTTP 200)');
       // Its closing words say how to get a global `adsync`; done (into a folder of the test's
       // own rather than /usr/local/bin), adsync runs by that name from anywhere.
       expect(install.stderr).toContain(`sudo ln -s ${join(dir, 'adsync')} /usr/local/bin/adsync`);
