@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { starterConfig, type StarterOptions } from '../../config/starter.js';
 import { ConfigError, OutputError, describeError } from '../../errors.js';
+import { makeDir } from '../../io/make-dir.js';
 import { bundledFilePath, isSingleExecutable } from '../../runtime/assets.js';
 
 /** Options for {@link init}. */
@@ -33,7 +34,8 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const path = resolve(options.cwd, options.path);
   let createdFolder: string | undefined;
   try {
-    createdFolder = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Not fs.mkdir's recursive answer: on Windows it names the folder as \\?\C:\….
+    createdFolder = makeDir(dirname(path));
   } catch (error) {
     throw new OutputError(`cannot create the folder ${dirname(path)} for ${path}: ${describeError(error)}`, {
       hint: 'Create the folder yourself (or choose another with `adsync init --file FOLDER/adsync.yaml`), then run init again.',
