@@ -104,6 +104,17 @@ EnvironmentFile=-${envFile}
 }
 
 /**
+ * An XML comment for the task (between the declaration and `<Task>`, where Microsoft's own
+ * examples put one), naming what the task lacks; empty without any. `--` may not appear inside.
+ * @param lacks what {@link jobLacks} found
+ */
+export function windowsEnvComment(lacks: readonly string[]): string {
+  if (lacks.length === 0) return '';
+  const names = lacks.map((name) => name.replace(/-(?=-)/g, '- ')).join(', ');
+  return `<!-- The task does not inherit your session's variables. The config's \${env:} references need: ${names}. Set them as user environment variables of the account the task runs as, or use \${file:} references. -->\n`;
+}
+
+/**
  * A note for the variables that are set in the shell running `schedule install`: they are what
  * an admin would expect the job to have, and it will not.
  * @param lacks what {@link jobLacks} found

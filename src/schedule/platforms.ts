@@ -9,7 +9,7 @@ import {
   type CronParts,
   type TaskTrigger,
 } from './cron-convert.js';
-import { cronEnvComment, jobEnvNote, jobLacks, systemdEnvLines } from './job-env.js';
+import { cronEnvComment, jobEnvNote, jobLacks, systemdEnvLines, windowsEnvComment } from './job-env.js';
 
 /** Where a scheduled push can be installed. */
 export type SchedulePlatform = 'windows' | 'cron' | 'systemd';
@@ -319,7 +319,7 @@ export function windowsTask(spec: ScheduleSpec, options: ArtifactOptions = {}): 
   const args = [...spec.programArgs, ...pushArgs(spec.configPath)].map(windowsQuote).join(' ');
   const hardLimit = isoMinutes(spec.timeoutMs + HARD_LIMIT_GRACE_MS);
   const content = `<?xml version="1.0" encoding="${encoding}"?>
-<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
+${windowsEnvComment(jobLacks('windows', spec.envNames ?? []))}<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
     <Description>${xml(`adsync push for ${spec.configPath} on "${spec.cron.expression}" (written by adsync schedule install)`)}</Description>
     <URI>\\adsync\\${xml(spec.name)}</URI>

@@ -14,6 +14,10 @@ import { crontabBlock, systemdUnits, windowsTask, type ScheduleSpec } from '../.
 import { describeRunTime } from '../../src/schedule/run-time.js';
 import { tempDir } from '../harness/files.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
+import { expectBalancedXml } from '../harness/xml.js';
+
+const hasPython =
+  process.platform !== 'win32' && spawnSync('python3', ['-c', 'import xml.dom.minidom']).status === 0;
 
 const spec = (envNames: string[]): ScheduleSpec => ({
   name: 'adsync',
@@ -92,6 +96,25 @@ describe('the ${env:} variables a scheduled job needs', () => {
       "the config's ${env:} references need BIND_PW; set them as user environment variables of the account the task runs as",
     );
     expect(note).toContain('system variables (setx /M) are readable by every user');
+    // The task names them in a comment before <Task>, which an XML parser accepts even for a
+    // name with `--` (not allowed inside a comment).
+    const xml = windowsTask(spec(['BIND_PW', 'ODD--NAME'])).files[0]?.content ?? '';
+    expect(xml).toMatch(
+      /^<\?xml [^\n]*\?>\n<!-- The task does not inherit your session's variables\. The config's \$\{env:\} references need: BIND_PW, ODD- -NAME\. [^\n]* -->\n<Task /,
+    );
+    expectBalancedXml(xml);
+    if (hasPython) {
+      const parsed = spawnSync(
+        'python3',
+        ['-c', 'import sys, xml.dom.minidom as m; m.parseString(sys.stdin.read())'],
+        {
+          input: xml,
+          encoding: 'utf8',
+        },
+      );
+      expect(parsed.status, parsed.stderr).toBe(0);
+    }
+    expect(windowsTask(spec([])).files[0]?.content).not.toContain('<!--');
   });
 
   it('says which of them are set in this shell, where the job will still not have them; never a value', () => {
