@@ -26,6 +26,25 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A reference such as `${env:NAME}` or `${file:./secret.txt}`; `$${` escapes a literal `${`. */
 const REFERENCE = /\$(\$?)\{(env|file):([^}]*)\}/g;
 
+/**
+ * The variables a parsed config's `${env:NAME}` references name, each once, in the order they
+ * appear (an escaped `$${env:…}` is text, not a reference). Nothing is resolved: for saying what
+ * a job started elsewhere (cron, systemd, Task Scheduler) must be given, never what it is.
+ * @param raw the parsed config
+ */
+export function envReferenceNames(raw: unknown): string[] {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      for (const [, escape, kind, name] of value.matchAll(REFERENCE))
+        if (!escape && kind === 'env' && name !== undefined) names.add(name);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(raw);
+  return [...names];
+}
+
 /** Options for {@link resolveSecretReferences}. */
 export interface ResolveSecretsOptions {
   /** Where `${env:…}` values come from. */

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ScheduleError, UsageError } from '../errors.js';
+import { cronDaemon } from './cron-daemon.js';
 import { cronMarker, scheduleFileBytes, systemdConfigLine, type ScheduleArtifacts } from './platforms.js';
 import { makeDir } from '../io/make-dir.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 /** What installing did. */
 export interface InstallOutcome {
@@ -17,6 +19,8 @@ export interface InstallOutcome {
   active: boolean;
   /** What is left to do by hand, when not active. */
   todo: string[];
+  /** Why it is not active, when that is known (no cron daemon runs). */
+  why?: string | undefined;
 }
 
 /** Where and how to install. */
@@ -82,8 +86,34 @@ function installCron(artifacts: ScheduleArtifacts, target: InstallTarget): Insta
       { command: 'crontab -l', ok: true, output: '' },
       { command: 'crontab -', ok: true, output: saved.output },
     ],
-    active: true,
-    todo: [],
+    ...cronActivity(target.configPath),
+  };
+}
+
+/**
+ * Whether the crontab just written will run: only when a cron daemon reads it. Without one the
+ * line sits there doing nothing, so say so, and how to start one.
+ * @param configPath the config the line runs
+ */
+function cronActivity(configPath: string): Pick<InstallOutcome, 'active' | 'todo' | 'why'> {
+  const daemon = cronDaemon();
+  if (daemon.state === 'running') return { active: true, todo: [] };
+  if (daemon.state === 'unknown') {
+    return {
+      active: false,
+      why: `the crontab line is installed, but adsync cannot tell whether a cron daemon runs here (${daemon.why})`,
+      todo: ['pgrep -x cron || pgrep -x crond   # no output: no cron daemon runs, and the line does nothing'],
+    };
+  }
+  return {
+    active: false,
+    why: 'the crontab line is installed, but the schedule is NOT active: no cron daemon is running on this machine',
+    todo: daemon.systemd
+      ? ['sudo systemctl enable --now cron   # Debian, Ubuntu (Fedora, RHEL: crond)']
+      : [
+          'sudo service cron start   # or start cron (crond) as root the way this system starts services',
+          `adsync schedule run --config ${shellQuote(configPath, 'linux')}   # in a container without cron: make this its process instead`,
+        ],
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type CronParts,
   type TaskTrigger,
 } from './cron-convert.js';
+import { cronEnvComment, jobEnvNote, jobLacks, systemdEnvLines, windowsEnvComment } from './job-env.js';
 
 /** Where a scheduled push can be installed. */
 export type SchedulePlatform = 'windows' | 'cron' | 'systemd';
@@ -35,6 +36,8 @@ export interface ScheduleSpec {
   timeoutMs: number;
   /** Windows: the account the task runs as (default: the account that registers it). */
   user?: string | undefined;
+  /** The variables the config's `${env:}` references name (none when not given). */
+  envNames?: readonly string[] | undefined;
 }
 
 /** A file the platform needs. */
@@ -91,11 +94,18 @@ const xml = (s: string): string =>
 const isoMinutes = (ms: number): string => `PT${Math.max(1, Math.ceil(ms / 60_000))}M`;
 
 /**
- * Where a scheduled run's secrets come from, on each platform.
+ * Where a scheduled run's secrets come from on a platform: the variables its job lacks and how
+ * to give them, or, with none, how it would get some.
+ * @param platform the scheduler
+ * @param spec what to schedule (the config's `${env:}` names)
  * @param how how this platform's job gets environment variables
  */
-const secretsNote = (how: string): string =>
-  `A scheduled run does not see the variables of your login shell: ${how}, or use \${file:…} references to files only the service account can read.`;
+const secretsNote = (platform: SchedulePlatform, spec: ScheduleSpec, how: string): string =>
+  jobEnvNote(
+    platform,
+    jobLacks(platform, spec.envNames ?? []),
+    `${how}, or use \${file:…} references to files only the service account can read`,
+  );
 
 function timezoneNote(spec: ScheduleSpec, platform: string): string[] {
   if (!spec.timezone) return [];
@@ -139,7 +149,12 @@ export function crontabBlock(spec: ScheduleSpec): ScheduleArtifacts {
     .join(' && ')
     .replace(/%/g, '\\%');
   const marker = cronMarker(spec.configPath);
-  const content = `# adsync push for ${spec.configPath}, written by \`adsync schedule install\` ${marker}\n${fields} ${job} ${marker}\n`;
+  // Every line of the block ends in the marker, so a reinstall replaces them all.
+  const comments = [
+    `adsync push for ${spec.configPath}, written by \`adsync schedule install\``,
+    ...cronEnvComment(jobLacks('cron', spec.envNames ?? [])),
+  ];
+  const content = `${comments.map((c) => `# ${c} ${marker}\n`).join('')}${fields} ${job} ${marker}\n`;
   return {
     platform: 'cron',
     files: [{ name: 'crontab', content }],
@@ -150,6 +165,8 @@ export function crontabBlock(spec: ScheduleSpec): ScheduleArtifacts {
     notes: [
       ...timezoneNote(spec, 'cron'),
       secretsNote(
+        'cron',
+        spec,
         'cron gives a job no environment of its own (put NAME=value lines above the adsync line in the crontab)',
       ),
       'cron mails a run’s output (errors only, with --quiet) to the crontab owner when mail is set up; set logging.file for a record of every run and notify.webhook to hear about failures.',
@@ -192,9 +209,7 @@ WorkingDirectory=${systemdPath(spec.workingDir)}
 ExecStart=${exec}
 # A run still going after this is killed (adsync stops itself ${HARD_LIMIT_GRACE_MS / 60_000} min earlier).
 TimeoutStartSec=${hardLimit}
-# Secrets referenced as \${env:NAME} in the config:
-#EnvironmentFile=${systemdPath(`${spec.workingDir}/adsync.env`)}
-`;
+${systemdEnvLines(jobLacks('systemd', spec.envNames ?? []), systemdPath(`${spec.workingDir}/adsync.env`), spec.name)}`;
   const timer = `[Unit]
 Description=Run adsync push on "${spec.cron.expression}"${spec.timezone ? ` (${spec.timezone})` : ''}
 
@@ -221,6 +236,8 @@ WantedBy=timers.target
     ],
     notes: [
       secretsNote(
+        'systemd',
+        spec,
         'put ${env:…} secrets in the EnvironmentFile= commented in the service (a file only the service account can read)',
       ),
       `See runs with: journalctl --user -u ${spec.name}.service; next run: systemctl --user list-timers ${spec.name}.timer`,
@@ -302,7 +319,7 @@ export function windowsTask(spec: ScheduleSpec, options: ArtifactOptions = {}): 
   const args = [...spec.programArgs, ...pushArgs(spec.configPath)].map(windowsQuote).join(' ');
   const hardLimit = isoMinutes(spec.timeoutMs + HARD_LIMIT_GRACE_MS);
   const content = `<?xml version="1.0" encoding="${encoding}"?>
-<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
+${windowsEnvComment(jobLacks('windows', spec.envNames ?? []))}<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
     <Description>${xml(`adsync push for ${spec.configPath} on "${spec.cron.expression}" (written by adsync schedule install)`)}</Description>
     <URI>\\adsync\\${xml(spec.name)}</URI>
@@ -348,7 +365,11 @@ ${spec.user ? `      <UserId>${xml(spec.user)}</UserId>\n` : ''}      <LogonType
     ],
     notes: [
       ...timezoneNote(spec, 'Task Scheduler'),
-      secretsNote('set ${env:…} secrets as system environment variables of the account the task runs as'),
+      secretsNote(
+        'windows',
+        spec,
+        'set ${env:…} secrets as environment variables of the account the task runs as',
+      ),
       spec.user?.endsWith('$') === true
         ? `The task runs as the group Managed Service Account ${spec.user}, whether or not anyone is logged on: Windows fetches its password from Active Directory (it must be installed on this machine with Install-ADServiceAccount and hold "Log on as a batch job").`
         : 'The task runs whether or not the user is logged on, without storing a password (S4U): adsync reaches the directory and the vendor with the credentials in its config.',

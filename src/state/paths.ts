@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { makeDir } from '../io/make-dir.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { secureWindowsStateDir } from './state-dir-acl.js';
 
 /** Files of one target's state. */
@@ -54,7 +55,7 @@ export async function ensureStateDir(dir: string): Promise<string | undefined> {
       : undefined;
   if (problem === undefined) return undefined;
   throw new ConfigError('CONFIG_INVALID', `the state directory ${dir} ${problem}`, {
-    hint: `adsync keeps its lock and the last good push there, so it must be its own: run \`chmod 700 ${dir}\` (or point state.dir at a directory only adsync's account can write to).`,
+    hint: `adsync keeps its lock and the last good push there, so it must be its own: run \`chmod 700 ${shellQuote(dir, 'linux')}\` (or point state.dir at a directory only adsync's account can write to).`,
   });
 }
 

@@ -129,7 +129,15 @@ describe('schedule install (no directory needed)', () => {
       const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
       const first = await runAdsync(['schedule', 'install', '--platform', 'cron'], { cwd, env });
       expect(first.code, first.stderr).toBe(0);
-      expect(first.stderr).toContain('the schedule is active');
+      // Active only where a cron daemon reads the crontab (as pgrep sees this machine).
+      const pgrep = ['cron', 'crond', 'fcron'].map((n) => spawnSync('pgrep', ['-x', n]).status);
+      const inactive =
+        'the crontab line is installed, but the schedule is NOT active: no cron daemon is running on this machine';
+      if (pgrep.includes(0)) expect(first.stderr).toContain('the schedule is active');
+      else if (pgrep.includes(1)) {
+        expect(first.stderr).toContain(inactive);
+        expect(first.stderr).not.toContain('the schedule is active');
+      } else expect(first.stderr).toMatch(/the schedule is active|NOT active/); // no pgrep here
       await writeFile(
         join(cwd, 'crontab.txt'),
         `MAILTO=ops@example.com\n${await readFile(join(cwd, 'crontab.txt'), 'utf8')}`,
@@ -150,6 +158,31 @@ describe('schedule install (no directory needed)', () => {
       expect(table.at(-1)).toMatch(
         /^0 6 \* \* 1-5 cd \S+ && exec timeout -k 60 1500 \S+node \S+adsync\.js push --config \S+adsync\.yaml --quiet/,
       );
+
+      // A config with ${env:} secrets: the block names the variables the job will not have (a
+      // value set in this shell is neither inherited nor written), and a reinstall replaces it.
+      const password = 'bind-pw-from-this-shell';
+      await writeConfig(cwd, {
+        ...config,
+        directory: { ...config.directory, bindDN: 'cn=svc', bindPassword: '${env:AD_BIND_PASSWORD}' },
+        target: { ...config.target, clientSecret: '${env:VENDOR_CLIENT_SECRET}' },
+      });
+      const secrets = await runAdsync(['schedule', 'install', '--platform', 'cron'], {
+        cwd,
+        env: { ...env, AD_BIND_PASSWORD: password },
+      });
+      expect(secrets.code, secrets.stderr).toBe(0);
+      const withEnv = await readFile(join(cwd, 'crontab.txt'), 'utf8');
+      const block = withEnv.split('\n').filter((l) => l.includes('#adsync-job:'));
+      expect(block).toHaveLength(4);
+      expect(block[1]).toContain(
+        "cron starts this job without your shell's variables; the config's ${env:} references need: AD_BIND_PASSWORD, VENDOR_CLIENT_SECRET",
+      );
+      expect(secrets.stderr).toContain(
+        'AD_BIND_PASSWORD is set in this shell, but the job does not inherit it',
+      );
+      expect(secrets.stderr).toContain('give them as NAME=value lines above the adsync lines in the crontab');
+      expect(`${withEnv}${secrets.stderr}${secrets.stdout}`).not.toContain(password);
     },
   );
 

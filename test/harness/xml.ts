@@ -2,8 +2,8 @@ import { expect } from 'vitest';
 
 /**
  * Check that every element opened in `xml` is closed, in order: well-formed in the shape
- * schtasks parses (the task XML has no comments, CDATA or processing instructions past the
- * declaration).
+ * schtasks parses (the task XML has no CDATA or processing instructions past the declaration,
+ * and its one comment, naming the variables the task needs, holds no `<`).
  * @param xml the document's text
  */
 export function expectBalancedXml(xml: string): void {

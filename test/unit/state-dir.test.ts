@@ -31,6 +31,25 @@ describe('the state directory is adsync’s own', () => {
     },
   );
 
+  it.skipIf(process.platform === 'win32')(
+    'POSIX: the chmod in the hint can be pasted as it is, for a path with a space or a quote too',
+    async () => {
+      const dir = join(await tempDir(), "ad sync's state");
+      await ensureStateDir(dir);
+      await chmod(dir, 0o777);
+      const error: unknown = await ensureStateDir(dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const hint = error instanceof ConfigError ? (error.hint ?? '') : '';
+      const command = /`(chmod 700 [^`]+)`/.exec(hint)?.[1] ?? '';
+      expect(command).toBe(`chmod 700 '${dir.replace("'", "'\\''")}'`);
+      // The command as sh runs it fixes the directory.
+      execFileSync('sh', ['-c', command]);
+      await expect(ensureStateDir(dir)).resolves.toBeUndefined();
+    },
+  );
+
   it('a file written inside it first (a log, the scheduler status) makes it through ensureStateDir; one elsewhere does not', async () => {
     const base = await tempDir();
     const dir = join(base, 'state');

@@ -178,6 +178,7 @@ async function scheduleRun(
   ]);
   const { logFile, timeout, verbose } = ctx.options;
   const pendingNotices: Promise<void>[] = [];
+  const timezone = config.schedule?.timezone;
   const runs = await run(config, {
     command: selfCommand(ctx.argv),
     env: ctx.env,
@@ -192,10 +193,14 @@ async function scheduleRun(
     onEvent: (event) => {
       if (event.type === 'run-end') {
         const run = event.run;
-        ctx.log(run.outcome === 'ok' ? 'info' : 'error', describeSchedulerEvent(event)?.text ?? '', {
-          event: 'scheduled-run',
-          run,
-        });
+        ctx.log(
+          run.outcome === 'ok' ? 'info' : 'error',
+          describeSchedulerEvent(event, timezone)?.text ?? '',
+          {
+            event: 'scheduled-run',
+            run,
+          },
+        );
         // A run that was killed (or never started) could not send its own notification.
         if (run.outcome === 'killed' || run.outcome === 'unstarted') {
           pendingNotices.push(
@@ -213,7 +218,7 @@ async function scheduleRun(
           );
         }
       }
-      ctx.show(renderSchedulerEvent(event));
+      ctx.show(renderSchedulerEvent(event, timezone));
     },
   });
   await Promise.all(pendingNotices);

@@ -1,16 +1,21 @@
 import type { ScheduleInstallResult } from './run.js';
 import { declaredEncoding } from '../../schedule/platforms.js';
+import { describeRunTime } from '../../schedule/run-time.js';
 import type { SchedulerEvent } from '../../schedule/runner.js';
 import { Lines, planCountsLine, type Line, type Style } from '../output.js';
 
 /**
  * One human line for a scheduler event (undefined: nothing to say).
  * @param event what the scheduler reported
+ * @param timezone schedule.timezone: the next run is shown in it (else in this machine's zone)
+ *   and in UTC
  */
 export function describeSchedulerEvent(
   event: SchedulerEvent,
+  timezone: string | undefined,
 ): { level: 'info' | 'warn' | 'debug'; text: string } | undefined {
-  const next = (iso: string | null): string => (iso ? `next run ${iso}` : 'no next run');
+  const next = (iso: string | null): string =>
+    iso ? `next run ${describeRunTime(iso, timezone)}` : 'no next run';
   switch (event.type) {
     case 'started':
       return { level: 'info', text: `scheduler started; ${next(event.nextRun)}` };
@@ -77,7 +82,7 @@ export function renderScheduleInstall(style: Style, result: ScheduleInstallResul
     if (installed.active) ui.info('the schedule is active');
     else
       ui.warn(
-        `the files are in place but the schedule is not active yet; run:\n${installed.todo.map((c) => `  ${c}`).join('\n')}`,
+        `${installed.why ?? 'the files are in place but the schedule is not active yet'}; run:\n${installed.todo.map((c) => `  ${c}`).join('\n')}`,
       );
   }
   for (const note of artifacts.notes) ui.info(`note: ${note}`);
@@ -88,9 +93,10 @@ export function renderScheduleInstall(style: Style, result: ScheduleInstallResul
  * What the scheduler shows for an event: a run's own output passes through, a failed run is an
  * error, the rest by its level.
  * @param event what the scheduler reported
+ * @param timezone schedule.timezone (see {@link describeSchedulerEvent})
  */
-export function renderSchedulerEvent(event: SchedulerEvent): Line[] {
-  const line = describeSchedulerEvent(event);
+export function renderSchedulerEvent(event: SchedulerEvent, timezone: string | undefined): Line[] {
+  const line = describeSchedulerEvent(event, timezone);
   if (!line) return [];
   if (event.type === 'output') return [{ level: 'output', text: line.text }];
   if (event.type === 'run-end' && event.run.outcome !== 'ok') return [{ level: 'error', text: line.text }];

@@ -1,11 +1,14 @@
-import { basename, posix, win32 } from 'node:path';
+import { basename, dirname, posix, win32 } from 'node:path';
 
 import type { ResolvedConfig } from '../../config/types.js';
 import { ConfigError, describeError, OutputError, UsageError } from '../../errors.js';
+import { findConfig } from '../../config/find.js';
 import { ownFileAt } from '../../config/own-files.js';
+import { envReferenceNames } from '../../config/secrets.js';
 import { notReplaceable, writeFileAtomic } from '../../io/atomic-file.js';
 import { parseCron } from '../../schedule/cron-convert.js';
 import { installSchedule, type InstallOutcome } from '../../schedule/install.js';
+import { jobLacks, shellOnlyNote } from '../../schedule/job-env.js';
 import {
   scheduleArtifacts,
   scheduleFileBytes,
@@ -97,6 +100,7 @@ export function scheduleInstall(
     randomDelayMs: schedule.randomDelayMs,
     timeoutMs: config.runTimeoutMs,
     user: options.user,
+    envNames: configEnvNames(config.filepath),
   };
   const toFile = options.output !== undefined;
   const artifacts = scheduleArtifacts(options.platform, spec, {
@@ -106,6 +110,7 @@ export function scheduleInstall(
     fileName: toFile ? basename(options.output ?? '') : undefined,
   });
   const warnings = foreignPaths(options, configPath);
+  artifacts.notes.push(...shellOnlyNote(jobLacks(options.platform, spec.envNames), options.env));
   if (options.print || toFile) return { artifacts, warnings };
   const installed = installSchedule(artifacts, {
     configPath,
@@ -114,6 +119,15 @@ export function scheduleInstall(
     os: options.os,
   });
   return { artifacts, installed, warnings };
+}
+
+/**
+ * The variables the config's `${env:}` references name, read from the file as written (the
+ * loaded config holds their values, which are not wanted here).
+ * @param filepath the config file
+ */
+function configEnvNames(filepath: string): string[] {
+  return envReferenceNames(findConfig({ configPath: filepath, cwd: dirname(filepath) }).value);
 }
 
 /**
