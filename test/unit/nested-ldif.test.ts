@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import { walkBase } from '../../src/directory/ldap/nested.js';
+import { DirectoryError } from '../../src/errors.js';
 import { push } from '../../src/pipeline/push.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 
@@ -28,9 +29,12 @@ const EXPORT = [
   `dn: cn=loop,${GROUPS}\nobjectClass: groupOfNames\ncn: loop\nmember: cn=inner,${GROUPS}\nmember: uid=cat,${PEOPLE}\n`,
 ].join('\n');
 
-async function dryRun(location: Record<string, unknown>): Promise<{ csv: string; warnings: string[] }> {
+async function dryRun(
+  location: Record<string, unknown>,
+  ldif = EXPORT,
+): Promise<{ csv: string; warnings: string[] }> {
   const dir = await tempDir();
-  await writeFile(join(dir, 'people.ldif'), EXPORT);
+  await writeFile(join(dir, 'people.ldif'), ldif);
   await writeConfig(dir, {
     directory: { kind: 'ldif', file: './people.ldif', baseDN: PEOPLE },
     locations: [{ slug: 'staff', groups: [`cn=staff,${GROUPS}`], ...location }],
@@ -58,6 +62,31 @@ describe('nested groups without the in-chain rule (kind: ldif, flavor: ldap)', (
     expect(warnings).toContain(
       `location staff: group cn=staff,${GROUPS} has member groups whose members are left out (nested: false counts direct members only): cn=inner,${GROUPS}; remove nested: false to include them`,
     );
+  });
+});
+
+describe('the bound on the groups inside a group', () => {
+  const many = Array.from({ length: 501 }, (_, i) => `cn=sub-${i},${GROUPS}`);
+  const ldif = [
+    EXPORT,
+    `dn: cn=big,${GROUPS}\nobjectClass: groupOfNames\ncn: big\nmember: uid=ann,${PEOPLE}\n${many.map((g) => `member: ${g}\n`).join('')}`,
+    ...many.map((g) => `dn: ${g}\nobjectClass: groupOfNames\ncn: sub\nmember: uid=ben,${PEOPLE}\n`),
+  ].join('\n');
+
+  it('more than 500 fail the run, naming the group, rather than read some of them', async () => {
+    const failure = await dryRun({ groups: [`cn=big,${GROUPS}`] }, ldif).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DirectoryError);
+    expect((failure as DirectoryError).message).toBe(
+      `location "staff": group cn=big,${GROUPS}: holds more than 500 nested groups, so its members cannot all be read`,
+    );
+  });
+
+  it('with nested: false they are all counted in the warning, and the run goes on', async () => {
+    const { csv, warnings } = await dryRun({ groups: [`cn=big,${GROUPS}`], nested: false }, ldif);
+    expect(csv).toContain('ann@example.com');
+    expect(csv).not.toContain('ben@example.com');
+    const warning = warnings.find((w) => w.includes(`group cn=big,${GROUPS} has member groups`));
+    expect(warning).toContain(`cn=sub-4,${GROUPS} and 496 more; remove nested: false to include them`);
   });
 });
 

@@ -1,7 +1,7 @@
 import { DirectoryError } from '../../errors.js';
 import { inScope, normalizeDn, parseDn } from '../dn.js';
 import { anyMemberFilter } from '../filter.js';
-import type { EntryDirectory } from './entries.js';
+import type { EntryDirectory, SearchRequest } from './entries.js';
 import { namingContexts } from './people.js';
 
 /**
@@ -95,8 +95,10 @@ export async function groupsInside(source: EntryDirectory, request: WalkRequest)
   const seen = new Set([keyOf(group)]);
   const found: NestedGroup[] = [];
   let level = new Map([[keyOf(group), group]]);
-  // One level past the limit, to tell a closure that ends there from one that goes on.
-  const depth = levels >= NESTING_LIMITS.depth ? NESTING_LIMITS.depth + 1 : levels;
+  // A whole closure is bounded; one level past the limit tells one that ends there from one that
+  // goes on. The groups a group lists itself are only told, and all counted.
+  const whole = levels >= NESTING_LIMITS.depth;
+  const depth = whole ? NESTING_LIMITS.depth + 1 : levels;
   for (let at = 1; at <= depth && level.size > 0; at++) {
     const next = new Map<string, string>();
     for await (const entry of source.search(levelSearch(request, [...level.values()]))) {
@@ -107,7 +109,7 @@ export async function groupsInside(source: EntryDirectory, request: WalkRequest)
       const parents = entry.get('memberOf').map(text);
       const via = level.get(parents.map(keyOf).find((p) => level.has(p)) ?? '') ?? parents[0] ?? group;
       found.push({ dn: entry.dn, via });
-      if (found.length > NESTING_LIMITS.groups) throw tooMany(request);
+      if (whole && found.length > NESTING_LIMITS.groups) throw tooMany(request);
       next.set(key, entry.dn);
     }
     level = next;
@@ -116,10 +118,7 @@ export async function groupsInside(source: EntryDirectory, request: WalkRequest)
 }
 
 /** The search of one level: the groups whose memberOf names a group of the level above. */
-function levelSearch(
-  request: WalkRequest,
-  level: readonly string[],
-): Parameters<EntryDirectory['search']>[0] {
+function levelSearch(request: WalkRequest, level: readonly string[]): SearchRequest {
   return {
     base: request.base,
     scope: 'sub',
@@ -134,7 +133,7 @@ const placeOf = (request: WalkRequest): string =>
   `location ${request.location ? `"${request.location}"` : '(all locations)'}: group ${request.group}`;
 
 const NESTING_HINT =
-  'Nothing was written. Flatten the nesting (make the people members of fewer groups), or list the inner groups in locations[].groups yourself and set nested: false.';
+  'Nothing was written. Flatten the groups nested under this one, or list the inner groups in locations[].groups yourself with nested: false.';
 
 function tooDeep(request: WalkRequest, dn: string): DirectoryError {
   return new DirectoryError(
