@@ -94,7 +94,7 @@ const locationSchema = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'Group membership includes nested groups (AD in-chain matching). Default: true on ad; not available on ldap.',
+      'Group membership includes nested groups, at any depth (default true): AD follows them itself; on plain LDAP adsync walks the groups inside the location group. false: direct members only (check and push warn about member groups left out).',
     ),
   scope: z
     .enum(SEARCH_SCOPES)

@@ -49,6 +49,8 @@ export interface FilterParts {
   groups: readonly string[];
   /** Count membership through nested groups (AD's LDAP_MATCHING_RULE_IN_CHAIN). */
   nested?: boolean | undefined;
+  /** The clause of membership in one group, in place of {@link memberFilter} (nested groups walked). */
+  member?: ((dn: string) => string) | undefined;
 }
 
 /** AD's matching rule that follows nested group membership. */
@@ -64,6 +66,17 @@ export function memberFilter(dn: string, nested: boolean | undefined): string {
 }
 
 /**
+ * The filter clause of direct membership in any of some groups: `(memberOf=A)`, or
+ * `(|(memberOf=A)(memberOf=B)…)`. A group and the groups found inside it, on a directory without
+ * the in-chain rule.
+ * @param dns the groups' DNs (escaped here); at least one
+ */
+export function anyMemberFilter(dns: readonly string[]): string {
+  const each = dns.map((dn) => memberFilter(dn, false));
+  return each.length === 1 ? (each[0] ?? '') : `(|${each.join('')})`;
+}
+
+/**
  * Build the search filter of a location: user filter AND extra filter AND (member of any group).
  * Group DNs are escaped, so a DN containing parentheses cannot change the filter's meaning.
  * @param parts the pieces to combine
@@ -71,7 +84,7 @@ export function memberFilter(dn: string, nested: boolean | undefined): string {
 export function buildLocationFilter(parts: FilterParts): string {
   const clauses = [normalizeFilter(parts.userFilter)];
   if (parts.filter !== undefined) clauses.push(normalizeFilter(parts.filter));
-  const member = (dn: string): string => memberFilter(dn, parts.nested);
+  const member = parts.member ?? ((dn: string): string => memberFilter(dn, parts.nested));
   if (parts.groups.length === 1) clauses.push(member(parts.groups[0] ?? ''));
   if (parts.groups.length > 1) clauses.push(`(|${parts.groups.map(member).join('')})`);
   return clauses.length === 1 ? (clauses[0] ?? '') : `(&${clauses.join('')})`;

@@ -70,7 +70,7 @@ export interface LocationConfig {
   groups: string[];
   /** Search scope. */
   scope: SearchScope;
-  /** Membership through nested groups (AD in-chain matching rule). */
+  /** Membership through nested groups (AD's in-chain rule; elsewhere the groups are walked). */
   nested: boolean;
 }
 
@@ -139,6 +139,14 @@ export interface LocationRead {
   entries(onReference: (uri: string) => void): AsyncIterable<SourceEntry>;
 }
 
+/** Something a location's selection leaves out that it may not mean to (shown by check and push). */
+export interface LocationWarning {
+  /** The location's slug. */
+  location: string;
+  /** What is left out and what to do. */
+  message: string;
+}
+
 /** How one read of a location treats one person (`adsync explain`). */
 export interface SearchCheck {
   /** The read, as a heading ("search of ou=hq,… (groups)"). */
@@ -181,16 +189,19 @@ export interface DirectorySource {
   schemaSyntaxes(): Promise<SchemaSyntaxes>;
   /**
    * Throw when something the locations name does not exist (a group): a mistyped or renamed
-   * one would match nobody and empty its location without an error.
+   * one would match nobody and empty its location without an error. Says what the locations
+   * leave out that they may not mean to (a group's member groups, not followed with
+   * `nested: false`).
    * @param locations the configured location entries
    */
-  verifyLocations(locations: readonly LocationConfig[]): Promise<void>;
+  verifyLocations(locations: readonly LocationConfig[]): Promise<LocationWarning[]>;
   /**
-   * The reads of the locations, in config order.
+   * The reads of the locations, in config order (what they select may have to be read first:
+   * the groups nested in a location's group).
    * @param locations the configured location entries
    * @param request the attributes the layout maps (the source adds the entry's identity)
    */
-  reads(locations: readonly LocationConfig[], request: AttributeRequest): LocationRead[];
+  reads(locations: readonly LocationConfig[], request: AttributeRequest): Promise<LocationRead[]>;
   /**
    * What a location's reads look at, for the warning when they return nobody ("ous …, groups …").
    * @param location one configured location entry

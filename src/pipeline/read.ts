@@ -96,17 +96,19 @@ export async function readDirectory(
     entriesRead: 0,
   };
   const connection = await directory.open();
+  let groupWarnings: ExportWarning[];
   try {
     emit({ type: 'connected', connection });
     await checkBinaryColumns(directory, config, connection.url, emit);
-    await directory.verifyLocations(config.locations);
-    for (const read of directory.reads(config.locations, config.layout)) await readLocation(state, read);
+    groupWarnings = await directory.verifyLocations(config.locations);
+    for (const read of await directory.reads(config.locations, config.layout))
+      await readLocation(state, read);
   } finally {
     await directory.close();
   }
   const { buckets, warnings, references, entriesRead, searches } = state;
   await state.extras?.addTo(buckets, warnings, watch);
-  warnings.kept.push(...emptyLocationWarnings(config, directory, state.foundBy));
+  warnings.kept.push(...groupWarnings, ...emptyLocationWarnings(config, directory, state.foundBy));
   emit({ type: 'entries', total: entriesRead });
   return { connection, buckets, rejects, warnings, references, entriesRead, searches };
 }

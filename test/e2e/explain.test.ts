@@ -189,7 +189,7 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     ]);
     expect(at(report, 'olga', 'hq').why).toEqual([`outside ${HQ} (not in its subtree)`]);
     expect(at(report, 'olga', 'lab').why).toEqual([
-      `not a member of ${STAFF} (direct membership only; member of: none)`,
+      `not a member of ${STAFF}, directly or through nested groups (groups checked: none)`,
     ]);
     // The row is still shown as it would be mapped.
     expect(cell(at(report, 'olga', 'hq').row, 'Last Name')).toBe('Outside');
@@ -262,7 +262,7 @@ describe.skipIf(skip !== '')(`adsync explain (CLI, slapd, LDIF)${skip ? ` (SKIPP
     expect(at(zoe, 'zoe', 'hq')).toMatchObject({ verdict: 'valid', action: 'unchanged' });
     expect(at(zoe, 'zoe', 'lab')).toMatchObject({ matched: false, verdict: 'not-matched', action: 'none' });
     expect(at(zoe, 'zoe', 'lab').why).toEqual([
-      `not a member of ${STAFF} (direct membership only; member of: none)`,
+      `not a member of ${STAFF}, directly or through nested groups (groups checked: none)`,
     ]);
   });
 

@@ -17,7 +17,7 @@ export const ldapSource: SourceDescriptor<LdapServerSettings> = {
   keys: { ...SERVER_KEYS, ...MODEL_KEYS },
   owns: (settings: SourceSettings): settings is LdapServerSettings => KINDS.includes(settings.kind),
   settings: serverSettings,
-  issues: (context) => [...serverIssues(context), ...modelIssues(context, 'kind')],
+  issues: (context) => [...serverIssues(context), ...modelIssues(context)],
   create: (settings, endpoint) =>
     new LdapModelSource(
       new LdapDirectory(directoryOptions(settings, endpoint === undefined ? settings.urls : [endpoint])),

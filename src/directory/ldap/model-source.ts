@@ -5,14 +5,23 @@ import type {
   DirectorySource,
   LocationConfig,
   LocationRead,
+  LocationWarning,
   PeopleQuery,
   SchemaSyntaxes,
   SearchCheck,
   SourceEntry,
 } from '../types.js';
 import type { EntryDirectory } from './entries.js';
-import { describeLocation, planSearches, searchKey } from './locations.js';
+import {
+  describeLocation,
+  groupKey,
+  planSearches,
+  searchKey,
+  walksGroups,
+  type GroupsInside,
+} from './locations.js';
 import type { LdapModelSettings } from './model.js';
+import { GroupNesting, type NestedGroup } from './nested.js';
 import { findPeople } from './people.js';
 import { explainSearches } from './why.js';
 
@@ -23,6 +32,8 @@ import { explainSearches } from './why.js';
  * the entries themselves.
  */
 export class LdapModelSource implements DirectorySource {
+  private readonly nesting: GroupNesting;
+
   /**
    * @param entries where the entries are
    * @param settings the source's settings
@@ -32,7 +43,9 @@ export class LdapModelSource implements DirectorySource {
     private readonly entries: EntryDirectory,
     private readonly settings: LdapModelSettings,
     private readonly fromFile: boolean,
-  ) {}
+  ) {
+    this.nesting = new GroupNesting(entries, settings.baseDN);
+  }
 
   /** See {@link DirectorySource.open}. */
   public open(): Promise<ConnectionInfo> {
@@ -45,10 +58,14 @@ export class LdapModelSource implements DirectorySource {
   }
 
   /**
-   * Every group named by a location must exist, each checked once.
+   * Every group named by a location must exist, each checked once. Then its nested groups are
+   * read: all of them where the location counts nested membership without AD's in-chain rule
+   * (failing now, before any location is read, when there are too many), and those it lists
+   * itself where the location counts direct membership only, which are told: their members are
+   * left out.
    * @param locations the configured location entries
    */
-  public async verifyLocations(locations: readonly LocationConfig[]): Promise<void> {
+  public async verifyLocations(locations: readonly LocationConfig[]): Promise<LocationWarning[]> {
     const checked = new Set<string>();
     for (const location of locations) {
       for (const group of location.groups) {
@@ -57,6 +74,25 @@ export class LdapModelSource implements DirectorySource {
         await this.entries.assertExists(group, location.slug);
       }
     }
+    await this.groupsInside(locations);
+    const warnings: LocationWarning[] = [];
+    for (const location of locations.filter((l) => !l.nested)) {
+      for (const group of location.groups) {
+        const listed = await this.nesting.listed(group, location.slug);
+        if (listed.length > 0) warnings.push(notFollowed(location.slug, group, listed));
+      }
+    }
+    return warnings;
+  }
+
+  /** The groups inside each group of the locations that walk theirs (see walksGroups). */
+  private async groupsInside(locations: readonly LocationConfig[]): Promise<GroupsInside> {
+    const inside = new Map<string, NestedGroup[]>();
+    for (const location of locations.filter((l) => walksGroups(this.settings, l))) {
+      for (const group of location.groups)
+        inside.set(groupKey(group), await this.nesting.all(group, location.slug));
+    }
+    return inside;
   }
 
   /**
@@ -65,17 +101,26 @@ export class LdapModelSource implements DirectorySource {
    * @param locations the configured location entries
    * @param request the attributes the layout maps
    */
-  public reads(locations: readonly LocationConfig[], request: AttributeRequest): LocationRead[] {
+  public async reads(
+    locations: readonly LocationConfig[],
+    request: AttributeRequest,
+  ): Promise<LocationRead[]> {
     const id = directoryIdAttributes(this.settings.flavor, this.fromFile);
     const attributes = [...new Set([...request.attributes, ...id.attributes])];
     const bufferAttributes = [...new Set([...request.bufferAttributes, ...id.bufferAttributes])];
-    return planSearches(this.settings, locations, { attributes, bufferAttributes }).map((search) => ({
-      slug: search.slug,
-      key: searchKey(search),
-      base: search.base,
-      filter: search.filter,
-      entries: (onReference) => this.entries.search(search, onReference),
-    }));
+    const inside = await this.groupsInside(locations);
+    return planSearches(this.settings, locations, { attributes, bufferAttributes }, inside).map((search) => {
+      // Only the request's data: a server's search is posted to its search thread.
+      const { base, scope, filter, location } = search;
+      const sent = { base, scope, filter, location, attributes, bufferAttributes };
+      return {
+        slug: search.slug,
+        key: searchKey(search),
+        base,
+        filter,
+        entries: (onReference) => this.entries.search(sent, onReference),
+      };
+    });
   }
 
   /** See {@link DirectorySource.describe}. */
@@ -97,15 +142,32 @@ export class LdapModelSource implements DirectorySource {
    * @param person the person's entry
    * @param locations the configured location entries
    */
-  public explain(
+  public async explain(
     person: SourceEntry,
     locations: readonly LocationConfig[],
   ): Promise<Map<string, SearchCheck[]>> {
-    return explainSearches(this.entries, this.settings, locations, person);
+    return explainSearches(
+      this.entries,
+      this.settings,
+      locations,
+      person,
+      await this.groupsInside(locations),
+    );
   }
 
   /** See {@link DirectorySource.close}. */
   public close(): Promise<void> {
     return this.entries.close();
   }
+}
+
+/** The warning for a location's group whose member groups are not followed (`nested: false`). */
+function notFollowed(slug: string, group: string, listed: readonly NestedGroup[]): LocationWarning {
+  const shown = listed.slice(0, 5).map((g) => g.dn);
+  const more = listed.length > shown.length ? ` and ${listed.length - shown.length} more` : '';
+  const name = slug ? `location ${slug}` : 'the location (all locations)';
+  return {
+    location: slug,
+    message: `${name}: group ${group} has member groups whose members are left out (nested: false counts direct members only): ${shown.join('; ')}${more}; remove nested: false to include them`,
+  };
 }

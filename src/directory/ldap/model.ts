@@ -42,8 +42,8 @@ export function modelSettings(
   const d = modelInput.parse(input);
   return {
     flavor,
-    // Only Active Directory has the in-chain rule that follows nested groups.
-    nestedGroups: flavor === 'ad',
+    // AD follows nested groups with its in-chain rule; elsewhere adsync walks them (nested.ts).
+    nestedGroups: true,
     baseDN: d.baseDN,
     userFilter: d.userFilter ?? DEFAULT_USER_FILTERS[flavor],
     filter: d.filter,
@@ -51,20 +51,24 @@ export function modelSettings(
 }
 
 /**
- * The model's rules: filters parse, each location searches somewhere, nested membership only
- * with AD's in-chain rule, no DN split by YAML.
- * @param context the section and the locations
- * @param flavorKey the key that sets the flavour (`kind` for a server, `flavor` for a file)
+ * Whether the directory counts nested group membership itself, with AD's in-chain rule
+ * (`memberOf:1.2.840.113556.1.4.1941:=`); without it adsync walks the nested groups.
+ * @param settings the source's settings
  */
-export function modelIssues(context: SourceRuleContext<LdapModelSettings>, flavorKey: string): SourceIssue[] {
-  return [...locationSearches(context, flavorKey), ...splitDns(context), ...directoryFilters(context)];
+export function hasInChain(settings: Pick<LdapModelSettings, 'flavor'>): boolean {
+  return settings.flavor === 'ad';
 }
 
-/** Each location searches somewhere, and nested groups need AD's in-chain rule. */
-function locationSearches(
-  { settings, locations, locationsInput }: SourceRuleContext<LdapModelSettings>,
-  flavorKey: string,
-): SourceIssue[] {
+/**
+ * The model's rules: filters parse, each location searches somewhere, no DN split by YAML.
+ * @param context the section and the locations
+ */
+export function modelIssues(context: SourceRuleContext<LdapModelSettings>): SourceIssue[] {
+  return [...locationSearches(context), ...splitDns(context), ...directoryFilters(context)];
+}
+
+/** Each location searches somewhere. */
+function locationSearches({ settings, locations }: SourceRuleContext<LdapModelSettings>): SourceIssue[] {
   const issues: SourceIssue[] = [];
   for (const l of locations) {
     if (l.ous.length === 0 && l.groups.length === 0) {
@@ -74,12 +78,6 @@ function locationSearches(
       issues.push({
         path: ['locations', l.index, 'groups'],
         message: 'a location with groups and no ous searches from directory.baseDN, which is not set',
-      });
-    }
-    if (locationsInput[l.index]?.nested === true && !settings.nestedGroups) {
-      issues.push({
-        path: ['locations', l.index, 'nested'],
-        message: `nested group membership uses the Active Directory in-chain rule; with ${flavorKey}: ${settings.flavor} only direct memberOf works`,
       });
     }
   }

@@ -64,7 +64,7 @@ function personFilter(query: string, emailAttributes: readonly string[]): string
  * namingContexts value. A file has no root DSE, and has none.
  * @param source the open directory
  */
-async function namingContexts(source: EntryDirectory): Promise<string[]> {
+export async function namingContexts(source: EntryDirectory): Promise<string[]> {
   const attributes = ['defaultNamingContext', 'namingContexts'];
   const [root] = await source.find({
     base: '',

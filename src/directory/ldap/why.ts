@@ -1,8 +1,8 @@
 import { inScope, normalizeDn, parseDn } from '../dn.js';
-import { memberFilter, normalizeFilter } from '../filter.js';
+import { normalizeFilter } from '../filter.js';
 import type { LocationConfig, SearchCheck, SourceEntry } from '../types.js';
 import type { EntryDirectory } from './entries.js';
-import { planSearches, type LocationSearch } from './locations.js';
+import { planSearches, type GroupsInside, type LocationSearch } from './locations.js';
 import type { LdapModelSettings } from './model.js';
 
 /** Groups read at most while walking a person's nested membership upward. */
@@ -103,6 +103,7 @@ function userFilterWhy(
  * @param settings the source's settings
  * @param locations the configured location entries
  * @param person the person's entry (with objectClass, userAccountControl and memberOf)
+ * @param inside the groups inside each location group that is walked (no in-chain rule)
  * @returns per location slug, its searches
  */
 export async function explainSearches(
@@ -110,9 +111,10 @@ export async function explainSearches(
   settings: LdapModelSettings,
   locations: readonly LocationConfig[],
   person: SourceEntry,
+  inside: GroupsInside,
 ): Promise<Map<string, SearchCheck[]>> {
   const d = settings;
-  const searches = planSearches(settings, locations, { attributes: [], bufferAttributes: [] });
+  const searches = planSearches(settings, locations, { attributes: [], bufferAttributes: [] }, inside);
   const filters = [normalizeFilter(d.userFilter)];
   const isAd = d.flavor === 'ad';
   if (isAd) filters.push(AD_PERSON);
@@ -120,7 +122,7 @@ export async function explainSearches(
   const memberIndex = new Map<string, number>();
   for (const s of searches) {
     for (const group of s.groups) {
-      const f = memberFilter(group, s.nested);
+      const f = s.member(group);
       if (!memberIndex.has(f)) memberIndex.set(f, filters.push(f) - 1);
     }
   }
@@ -167,9 +169,7 @@ function groupsWhy(
   person: string,
 ): { member: boolean; lines: string[] } {
   if (search.groups.length === 0) return { member: true, lines: [] };
-  const member = search.groups.filter(
-    (g) => answers[memberIndex.get(memberFilter(g, search.nested)) ?? -1] === true,
-  );
+  const member = search.groups.filter((g) => answers[memberIndex.get(search.member(g)) ?? -1] === true);
   if (member.length > 0) {
     return {
       member: true,

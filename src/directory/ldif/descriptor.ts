@@ -87,7 +87,7 @@ export const ldifSource: SourceDescriptor<LdifSettings> = {
           },
         ]
       : []),
-    ...modelIssues(context, 'flavor'),
+    ...modelIssues(context),
   ],
   create: (settings) =>
     new LdapModelSource(
