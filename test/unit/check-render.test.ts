@@ -19,13 +19,49 @@ describe("check's preview table", () => {
   it('leaves out columns empty in every row and keeps every line within the width', () => {
     for (const width of [40, 60, 80, 120]) {
       const lines = fitTable(table, width);
-      expect(lines).toHaveLength(3);
       expect(lines[0]).not.toContain('Pager');
       for (const line of lines) expect(line.length, `${width}: ${line}`).toBeLessThanOrEqual(width);
     }
     const wide = fitTable(table, 200);
+    expect(wide).toHaveLength(3);
     expect(wide[1]).toContain('Lovelace');
-    expect(wide[1]).toContain('ada.lovelace@analytical-engin…');
+    expect(wide[1]).toContain('ada.lovelace@analytical-engines.example.com');
+  });
+
+  it('with no width (a pipe or a file) shows every cell whole', () => {
+    const lines = fitTable(table, Number.POSITIVE_INFINITY);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain('ada.lovelace@analytical-engines.example.com');
+    expect(lines[1]).toContain('Countess and programmer of engines');
+    expect(lines[0]).not.toContain('Pager');
+  });
+
+  it('at 80 columns leaves out columns on the right, named, rather than cut every one short', () => {
+    const headers = ['First Name', 'Last Name', 'Email', 'SMS Phone', 'Business Title', 'Department'];
+    const wide = [...headers, 'Image', 'PIN', 'Location Slug', 'Identification', 'Slack'];
+    const row = [
+      'Ada',
+      'Lovelace',
+      'ada.lovelace@analytical-engines.example.com',
+      '+14165550101',
+      'Countess and programmer of engines',
+      'Research & Development',
+      'https://img.example.com/ada.png',
+      '1234',
+      'headquarters',
+      '9f1c2b7e-0000-4000-8000-000000000001',
+      'ada',
+    ];
+    const lines = fitTable([wide, row], 80);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    const cells = (lines[1] ?? '').trim().split(' │ ');
+    // No cell is cut below 12 characters (every one used to be cut to ~7).
+    const cut = cells.filter((c) => c.endsWith('…'));
+    expect(cut.length).toBeGreaterThan(0);
+    for (const cell of cut) expect(cell.length, cell).toBeGreaterThanOrEqual(12);
+    expect(cells[0]).toBe('Ada       ');
+    expect(cells.length).toBeLessThan(wide.length);
+    expect(lines.at(-1)).toMatch(/^ {2}\+ \d+ more columns: .*Identification, Slack$/);
   });
 
   it('on a very narrow terminal, leaves out columns on the right rather than overflow', () => {
@@ -61,3 +97,4 @@ describe("check's preview table", () => {
     expect(text).toContain('✘ b: refused\n    hint: grant it');
   });
 });
+
