@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { fitTable, renderCheck } from '../../src/commands/check/render.js';
+import { renderVendorCheck, type VendorCheck } from '../../src/commands/check/vendor.js';
+import { probeVerdict } from '../../src/upload/upload-probe.js';
 import { plainStyle } from '../../src/commands/output.js';
 
 describe("check's preview table", () => {
@@ -98,3 +100,62 @@ describe("check's preview table", () => {
   });
 });
 
+describe("check's upload URL line", () => {
+  const base = {
+    status: 'ok' as const,
+    auth: 'oauth2' as const,
+    endpoints: [{ key: 'uploadUrl' as const, url: 'https://v.example/contacts/import' }],
+  };
+  const probe = {
+    url: 'https://v.example/contacts/import',
+    method: 'OPTIONS' as const,
+    httpStatus: 200,
+  };
+  const text = (vendor: VendorCheck): string =>
+    renderVendorCheck(plainStyle, vendor)
+      .map((l) => l.text)
+      .join('\n');
+
+  it('shows ✔ only for a verified path; an https:// URL alone or an answer that proves nothing is not', () => {
+    const verified = text({
+      ...base,
+      upload: {
+        ...probe,
+        httpStatus: 405,
+        verdict: 'exists',
+        verified: true,
+        checked: 'OPTIONS answered 405',
+      },
+    });
+    expect(verified).toContain(
+      '✔ vendor: target.uploadUrl https://v.example/contacts/import exists: OPTIONS',
+    );
+    const unverified = text({
+      ...base,
+      upload: { ...probe, verdict: 'unverified', verified: false, checked: 'OPTIONS answered 200' },
+    });
+    expect(unverified).toContain('? vendor: target.uploadUrl https://v.example/contacts/import: OPTIONS');
+    expect(unverified).not.toContain('✔');
+    const notProbed = text({
+      ...base,
+      status: 'failed',
+      failedStep: 'token',
+      error: { code: 'UPLOAD_AUTH', message: 'refused' },
+    });
+    expect(notProbed).toContain('- vendor: target.uploadUrl https://v.example/contacts/import: not checked');
+    expect(notProbed).not.toContain('✔');
+  });
+
+  it('judges the answer to OPTIONS by HTTP alone', () => {
+    expect(probeVerdict(405, undefined)).toBe('exists');
+    expect(probeVerdict(204, 'OPTIONS, POST')).toBe('exists');
+    expect(probeVerdict(200, undefined)).toBe('unverified');
+    expect(probeVerdict(200, 'GET, HEAD')).toBe('unverified');
+    expect(probeVerdict(302, undefined)).toBe('unverified');
+    expect(probeVerdict(503, undefined)).toBe('unverified');
+    expect(probeVerdict(404, undefined)).toBe('not-found');
+    expect(probeVerdict(410, undefined)).toBe('not-found');
+    expect(probeVerdict(401, undefined)).toBe('refused');
+    expect(probeVerdict(403, undefined)).toBe('refused');
+  });
+});

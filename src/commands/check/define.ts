@@ -32,6 +32,7 @@ export function defineCheck(program: CommandUnknownOpts, host: CommandHost): voi
           onToken: (token) => {
             ctx.addSecret(token);
           },
+          signal,
         }),
         signal,
       );
