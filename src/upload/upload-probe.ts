@@ -81,7 +81,6 @@ function checkedText(
         ? `${asked} Method Not Allowed${allowed}: the server knows the path; nothing was uploaded`
         : `${asked}${allowed}: the path takes POST; nothing was uploaded`;
     case 'not-found':
-      return `${asked}${said}: the server has no such path`;
     case 'refused':
       return `${asked}${said}`;
     case 'unverified':

@@ -85,6 +85,16 @@ function failure(error: unknown, url: string, settings: UploadSettings): VendorC
     return { code: tlsError.code, message: tlsError.message, hint: tlsError.hint };
   }
   const code = errorCodeOf(error);
+  // The request's own limit (AbortSignal.timeout), or undici's timeouts set to the same value.
+  const late =
+    (error instanceof Error && error.name === 'TimeoutError') ||
+    (typeof code === 'string' && /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(code));
+  if (late)
+    return {
+      code: 'UPLOAD_FAILED',
+      message: `no answer from ${url} within ${settings.timeoutMs / 1000} s (target.timeoutSeconds)`,
+      hint: 'The vendor or the network is slow, or a firewall drops the connection: raise target.timeoutSeconds if it is only slow. Nothing was uploaded.',
+    };
   return {
     code: 'UPLOAD_FAILED',
     message: `cannot reach ${url}: ${typeof code === 'string' ? `${code}: ` : ''}${describeError(error)}`,
@@ -239,17 +249,18 @@ async function probeUpload(
   }
   const published = VENDORS[config.target.profile].delivery.uploadUrl;
   if (probe.verdict === 'not-found' && published === url) {
-    // The vendor's own URL cannot be a typo: its server answers 404 to what is not an upload.
+    // The vendor's own URL is no typo: its server must answer 404 to what is not an upload.
     result.upload = {
       ...probe,
       verdict: 'unverified',
-      checked: `${probe.checked}, yet it is ${VENDORS[config.target.profile].title}'s published upload URL: this server answers 404 to anything but an upload, so the path is not verified`,
+      checked: `${probe.checked}, yet it is ${VENDORS[config.target.profile].title}'s published upload URL: this server seems to answer ${probe.httpStatus} to anything but an upload, so the path is not verified`,
     };
     return result;
   }
   result.upload = probe;
   if (probe.verdict === 'not-found') {
-    const error = { code: 'UPLOAD_REJECTED', message: `target.uploadUrl ${url}: ${probe.checked}` };
+    const message = `target.uploadUrl ${url}: ${probe.checked}: the server has no such path`;
+    const error = { code: 'UPLOAD_REJECTED', message };
     return {
       ...result,
       status: 'failed',
@@ -287,5 +298,5 @@ function notFoundHint(config: ResolvedConfig): string {
     published === undefined
       ? `copy it from ${source ?? "the vendor's integration documentation"}`
       : `${vendor.title}'s published upload URL is ${published} (${source ?? 'its documentation'})`;
-  return `Check the path of target.uploadUrl for a typo: ${fix}. The host answered over TLS; it is the path it does not know. Nothing was uploaded.`;
+  return `Check the path of target.uploadUrl for a typo: ${fix}. The host answered; it is the path it does not know. Nothing was uploaded.`;
 }

@@ -4,6 +4,7 @@ import { runAdsync, type CliRun } from '../harness/cli.js';
 import { pushConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { hostileProject, startHostileVendor } from '../harness/hostile-vendor.js';
+import { startConnectProxy } from '../harness/proxy.js';
 import { useExampleServers } from '../harness/servers.js';
 
 const skip = inject('slapdSkip');
@@ -107,6 +108,38 @@ describe.skipIf(skip !== '')(
         "iLobby's published upload URL is https://partnerapi.goilobby.com/addressbook/uploadcsv",
       );
       expect(servers.mock.uploads()).toHaveLength(0);
+    });
+
+    it('the probe goes through the proxy, and keeps to target.timeoutSeconds', async () => {
+      const byKey = {
+        tokenUrl: undefined,
+        clientId: undefined,
+        clientSecret: undefined,
+        apiKey: '${env:ADSYNC_CLIENT_SECRET}',
+      };
+      const proxy = await startConnectProxy();
+      try {
+        // An API key: the probe is the one HTTP request, so the tunnel the proxy saw is its.
+        const { run, report } = await check({ ...byKey, proxy: proxy.url });
+        expect(run.code, run.stderr).toBe(0);
+        expect(report.vendor).toMatchObject({ upload: { verdict: 'exists', verified: true } });
+        expect(proxy.seen.map((s) => s.target)).toContain(new URL(servers.mock.url).host);
+      } finally {
+        await proxy.stop();
+      }
+      servers.mock.faults.delayMs = 5_000;
+      try {
+        const slow = await check({ ...byKey, timeoutSeconds: 1 });
+        expect(slow.run.code).toBe(1);
+        expect(slow.run.stderr).not.toMatch(/✔ vendor: target\.uploadUrl/);
+        expect(slow.run.stderr).toContain(
+          `✘ vendor: no answer from ${servers.mock.url}/contacts/import within 1 s (target.timeoutSeconds)`,
+        );
+        expect(slow.report.vendor).toMatchObject({ status: 'failed', failedStep: 'upload' });
+        expect(slow.report.vendor).not.toHaveProperty('upload');
+      } finally {
+        servers.mock.faults.delayMs = 0;
+      }
     });
   },
 );
