@@ -128,10 +128,10 @@ export class CliContext implements CommandContext {
   }
 
   /** @inheritdoc */
-  public get width(): number {
-    const columns = this.io.stderr.isTTY === true ? (this.io.stderr.columns ?? 0) : 0;
+  public get width(): number | undefined {
+    const columns = this.io.stderr.isTTY === true ? (this.io.stderr.columns ?? 0) : undefined;
     // `ssh -t`, `docker exec -t` from a non-terminal: a terminal that reports 0 columns.
-    return columns > 0 ? columns : 80;
+    return columns === undefined || columns > 0 ? columns : 80;
   }
 
   /** @inheritdoc */

@@ -34,8 +34,11 @@ export interface CommandContext {
   readonly runId: string;
   /** The terminal's emphasis. */
   readonly style: Style;
-  /** Columns a line on stderr may take: the terminal's width, 80 when not a terminal (or it says 0). */
-  readonly width: number;
+  /**
+   * Columns a line on stderr may take: the terminal's width (80 when it says 0); undefined when
+   * stderr is not a terminal (a pipe or a file has no width).
+   */
+  readonly width: number | undefined;
   /** Show lines (data on stdout, the rest on stderr; logged). */
   show(lines: readonly Line[]): void;
   /** End a progress display before results are shown. */

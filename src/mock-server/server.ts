@@ -112,6 +112,9 @@ export interface MockServer {
 
 const MAX_BODY = 512 * 1024 * 1024;
 
+/** The upload endpoints (The Receptionist's and iLobby's), which answer other methods with 405. */
+const UPLOAD_PATHS = new Set(['/contacts/import', '/addressbook/uploadcsv']);
+
 function send(
   res: ServerResponse,
   status: number,
@@ -290,6 +293,29 @@ class MockVendor {
     send(res, status, 'rows' in checked ? summary : checked.answer);
   }
 
+  /**
+   * Any method but POST on an upload path: 401 without live credentials, else 405 with
+   * `Allow: POST`, what `adsync check`'s OPTIONS probe takes as "the path exists". The vendors
+   * document only the upload (../shared/seeds), so this is what common frameworks answer (ASP.NET
+   * Core, which iLobby's /auth/connect/token suggests, answers 405 to a method a route lacks); the
+   * real vendors' answers are unknown, and whether they check credentials before the method too.
+   */
+  otherMethod(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.clientOf(req)) {
+      send(res, 401, {
+        error: 'invalid_token',
+        error_description: 'missing, unknown or expired credentials',
+      });
+      return;
+    }
+    send(
+      res,
+      405,
+      { error: 'method_not_allowed', error_description: `${req.method ?? ''} is not allowed here` },
+      { allow: 'POST' },
+    );
+  }
+
   /** Route one request, after the injected delay. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.seen++;
@@ -313,7 +339,9 @@ class MockVendor {
         send(res, 200, path === '/contacts' ? this.state.contacts : this.state.uploads);
         return;
       default:
-        send(res, 404, { error: `no route ${route}` });
+        // Only the upload paths exist for other methods; any other path is not found.
+        if (UPLOAD_PATHS.has(path)) this.otherMethod(req, res);
+        else send(res, 404, { error: `no route ${route}` });
     }
   }
 }

@@ -23,6 +23,7 @@ export const ILOBBY: VendorProfile = {
     kind: 'csv-upload',
     tokenUrl: 'https://partnerapi.goilobby.com/auth/connect/token',
     uploadUrl: 'https://partnerapi.goilobby.com/addressbook/uploadcsv',
+    uploadUrlSource: "iLobby's sample PowerShell script ($urlDest), or iLobby support",
   },
   columns: [
     { header: 'FIRSTNAME', role: 'firstName', defaults: name('givenName') },

@@ -26,7 +26,11 @@ export const RECEPTIONIST: VendorProfile = {
     maxLength: {},
     phoneFormat: 'phone',
   },
-  delivery: { kind: 'csv-upload' },
+  delivery: {
+    kind: 'csv-upload',
+    // The seed's guide: the "Contact Import Integration page" says how the file is transmitted.
+    uploadUrlSource: "the Contact Import Integration page of The Receptionist's web portal",
+  },
   columns: [
     { header: 'First Name', role: 'firstName', defaults: name('givenName') },
     { header: 'Last Name', role: 'lastName', defaults: name('sn') },

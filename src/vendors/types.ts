@@ -11,6 +11,11 @@ export interface DeliveryChoice {
   uploadUrl?: string;
   /** The vendor's published token endpoint, when it has one (`target.tokenUrl` wins). */
   tokenUrl?: string;
+  /**
+   * Where an admin finds this vendor's upload URL, for the hint when `adsync check` finds that
+   * `target.uploadUrl` does not exist (after "copy it from").
+   */
+  uploadUrlSource?: string;
 }
 
 /**

@@ -113,19 +113,39 @@ describe.skipIf(skip !== '')(`adsync check against slapd${skip ? ` (SKIPPED: ${s
     expect(checked.stderr).toContain('lobby: 0 rows');
   });
 
-  it("check's preview fits 80 columns when stderr is not a terminal", async () => {
+  it("check's preview: a pipe without COLUMNS shows cells whole; COLUMNS=80 shows readable columns, naming those left out; COLUMNS=200 uses the width", async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, {
       ...config,
       locations: [{ slug: 'hq', ous: ['ou=hq,ou=people,dc=example,dc=com'] }],
+      // 36 characters a cell: the default Identification of an LDAP directory.
+      columns: { Identification: { from: 'entryUUID', format: 'guid' } },
     });
-    const run = await adsync(['check'], { cwd, env: BIND_ENV });
-    expect(run.code).toBe(0);
-    const lines = run.stderr.split('\n');
-    const header = lines.find((l) => l.startsWith('  First')) ?? '';
-    expect(header).not.toBe('');
-    for (const line of lines.filter((l) => l.includes(' │ '))) expect(line.length).toBeLessThanOrEqual(80);
-    // Every column is cut, none left out: 80 columns hold them all, narrowed.
-    expect(header).toContain('│ Identif');
+    const table = (stderr: string): string[] => stderr.split('\n').filter((l) => l.includes(' │ '));
+    const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+    // stderr is a pipe and COLUMNS is unset: a log file has no width, nothing is cut.
+    const piped = await adsync(['check'], { cwd, env: BIND_ENV });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toContain('Head of "Quality", Europe');
+    expect(piped.stderr).toMatch(guid);
+    expect(table(piped.stderr)[0]).toContain('│ Identification');
+    expect(piped.stderr).not.toContain('…');
+
+    const narrow = await adsync(['check'], { cwd, env: { ...BIND_ENV, COLUMNS: '80' } });
+    const lines = table(narrow.stderr);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^ {2}First Name │ Last Name │ Email/);
+    // No column is cut to a few characters: one left out is named instead.
+    for (const cell of lines.flatMap((l) => l.trim().split(' │ ')).filter((c) => c.endsWith('…')))
+      expect(cell.length, cell).toBeGreaterThanOrEqual(12);
+    expect(narrow.stderr).toMatch(/^ {2}\+ \d+ more columns?: .*Identification$/m);
+
+    const wide = await adsync(['check'], { cwd, env: { ...BIND_ENV, COLUMNS: '200' } });
+    const wideLines = table(wide.stderr);
+    for (const line of wideLines) expect(line.length, line).toBeLessThanOrEqual(200);
+    expect(Math.max(...wideLines.map((l) => l.length))).toBeGreaterThan(80);
+    expect(wide.stderr).toContain('Head of "Quality", Europe');
+    expect(wideLines[0]).toContain('│ Identification');
   });
 });

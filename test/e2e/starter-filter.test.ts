@@ -46,10 +46,10 @@ describe.skipIf(skip !== '')(
 );
 
 describe.skipIf(skip !== '')(`check's preview width (slapd)${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
-  it('COLUMNS widens the preview when stderr is not a terminal', async () => {
+  it('COLUMNS sets the preview width when stderr is not a terminal', async () => {
     const cwd = await tempDir();
     await writeConfig(cwd, exampleConfig());
-    const narrow = await adsync(['check'], { cwd, env: BIND_ENV });
+    const narrow = await adsync(['check'], { cwd, env: { ...BIND_ENV, COLUMNS: '80' } });
     expect(narrow.stderr).not.toContain('Head of "Quality", Europe');
     const wide = await adsync(['check'], { cwd, env: { ...BIND_ENV, COLUMNS: '300' } });
     expect(wide.code, wide.stderr).toBe(0);

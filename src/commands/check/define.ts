@@ -32,6 +32,7 @@ export function defineCheck(program: CommandUnknownOpts, host: CommandHost): voi
           onToken: (token) => {
             ctx.addSecret(token);
           },
+          signal,
         }),
         signal,
       );
@@ -46,10 +47,11 @@ export function defineCheck(program: CommandUnknownOpts, host: CommandHost): voi
       );
       result.vendor = vendor;
       ctx.stopProgress();
-      // COLUMNS says how wide the reader is where stderr cannot (a pipe, a file, a CI log).
+      // COLUMNS says how wide the reader is where stderr cannot (a pipe, a file, a CI log); without
+      // it a pipe or a file has no width, and the preview's cells are shown whole.
       const columns = Number(ctx.env.COLUMNS);
       const width = Number.isInteger(columns) && columns > 0 ? columns : ctx.width;
-      ctx.show(renderCheck(ctx.style, result, width));
+      ctx.show(renderCheck(ctx.style, result, width ?? Number.POSITIVE_INFINITY));
       const failed =
         result.error !== undefined ||
         result.urls.some((u) => !u.ok) ||

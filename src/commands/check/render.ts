@@ -3,9 +3,12 @@ import { Lines, locationLabel, plural, type Line, type Style } from '../output.j
 import type { CheckResult } from './run.js';
 import { renderVendorCheck } from './vendor.js';
 
-/** The widest a preview column gets, however wide the terminal. */
-const MAX_COLUMN = 30;
-/** The narrowest a preview column is squeezed to before columns are left out on the right. */
+/**
+ * A column is not cut below this (or its own width): when the columns do not fit at it, the ones
+ * on the right are left out (and named) rather than every column cut to a few characters.
+ */
+const READABLE_COLUMN = 12;
+/** The narrowest the one column left is cut to on a very narrow terminal. */
 const MIN_COLUMN = 4;
 const INDENT = '  ';
 const SEPARATOR = ' │ ';
@@ -14,7 +17,8 @@ const SEPARATOR = ' │ ';
  * Human report of `adsync check`, on stderr.
  * @param style the terminal's emphasis
  * @param result what check found
- * @param width the columns a line may take (the terminal's, or 80)
+ * @param width the columns a line may take (the terminal's, or COLUMNS); `Infinity` for none (a pipe or a
+ *   file): the preview's cells are shown whole
  */
 export function renderCheck(style: Style, result: CheckResult, width = 80): Line[] {
   const out = new Lines(style);
@@ -58,32 +62,40 @@ export function renderCheck(style: Style, result: CheckResult, width = 80): Line
 }
 
 /**
- * A table (header row first) as lines of at most `width` characters: columns empty in every
- * row are left out, wide columns are cut with "…" (the widest first), and when even narrow
- * columns do not fit, the columns on the right are left out.
+ * A table (header row first) as lines. Columns empty in every row are left out. Cells are shown
+ * whole when they fit (always with no width, `Infinity`: stderr is a pipe or a file). Within a
+ * width, wide columns are cut with "…" (the widest first) but not below {@link READABLE_COLUMN}
+ * characters: when the columns do not fit at that, those on the right are left out, and a last
+ * line names them.
  * @param table the header row and the rows
- * @param width the columns a line may take
+ * @param width the columns a line may take (`Infinity`: no limit)
  */
 export function fitTable(table: readonly (readonly string[])[], width: number): string[] {
   const [header = [], ...rows] = table;
-  let keep = header.map((_, i) => i).filter((i) => rows.some((r) => (r[i] ?? '') !== ''));
-  const natural = (i: number): number =>
-    Math.min(MAX_COLUMN, Math.max(...table.map((r) => (r[i] ?? '').length)));
+  const shown = header.map((_, i) => i).filter((i) => rows.some((r) => (r[i] ?? '') !== ''));
+  const natural = (i: number): number => Math.max(...table.map((r) => (r[i] ?? '').length));
   const room = (n: number): number => width - INDENT.length - SEPARATOR.length * Math.max(0, n - 1);
+  let keep = shown;
   let widths = keep.map(natural);
-  const sum = (): number => widths.reduce((n, w) => n + w, 0);
-  const least = (): number => widths.reduce((n, w) => n + Math.min(w, MIN_COLUMN), 0);
-  while (keep.length > 1 && least() > room(keep.length)) {
+  const floors = widths.map((w) => Math.min(w, READABLE_COLUMN));
+  const total = (list: readonly number[]): number => list.reduce((n, w) => n + w, 0);
+  while (keep.length > 1 && total(floors.slice(0, keep.length)) > room(keep.length)) {
     keep = keep.slice(0, -1);
     widths = widths.slice(0, -1);
   }
-  while (sum() > room(keep.length)) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if ((widths[widest] ?? 0) <= MIN_COLUMN) break; // one column left, on a very narrow terminal
+  while (total(widths) > room(keep.length)) {
+    // The widest column still above its floor; the one column left may go below it.
+    const above = widths.map((w, k) => (w > (floors[k] ?? 0) || keep.length === 1 ? w : 0));
+    const widest = above.indexOf(Math.max(...above));
+    if ((widths[widest] ?? 0) <= MIN_COLUMN) break;
     widths[widest] = (widths[widest] ?? 0) - 1;
   }
   const cut = (v: string, w: number): string => (v.length > w ? `${v.slice(0, w - 1)}…` : v.padEnd(w));
-  return table.map((row) =>
+  const lines = table.map((row) =>
     `${INDENT}${keep.map((i, k) => cut(row[i] ?? '', widths[k] ?? 0)).join(SEPARATOR)}`.trimEnd(),
   );
+  const left = shown.slice(keep.length).map((i) => header[i] ?? '');
+  if (left.length === 0) return lines;
+  const note = `${INDENT}+ ${left.length} more column${left.length === 1 ? '' : 's'}: ${left.join(', ')}`;
+  return [...lines, note.length > width ? `${note.slice(0, width - 1)}…` : note];
 }

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { targetOf } from '../../targets/registry.js';
-import type { VendorCheck } from '../../upload/vendor-check.js';
+import type { VendorCheck, VendorCheckOptions } from '../../upload/vendor-check.js';
 import { Lines, type Line, type Style } from '../output.js';
 
 export type { VendorCheck } from '../../upload/vendor-check.js';
@@ -8,15 +8,9 @@ export type { VendorCheck } from '../../upload/vendor-check.js';
 /**
  * The vendor part of `adsync check` (its own section of the result and the output).
  * @param config the resolved config
- * @param options `--insecure-http`, the environment and token redaction
- * @param options.insecureHttp allow http:// endpoints on loopback
- * @param options.env environment (proxy variables)
- * @param options.onToken told each token issued
+ * @param options `--insecure-http`, the environment, token redaction and the run's limit
  */
-export function checkVendorSide(
-  config: ResolvedConfig,
-  options: { insecureHttp: boolean; env: NodeJS.ProcessEnv; onToken: (token: string) => void },
-): Promise<VendorCheck> {
+export function checkVendorSide(config: ResolvedConfig, options: VendorCheckOptions): Promise<VendorCheck> {
   return targetOf(config).check(options);
 }
 
@@ -36,7 +30,8 @@ export function renderVendorCheck(style: Style, vendor: VendorCheck): Line[] {
       );
     return out.lines;
   }
-  for (const e of vendor.endpoints ?? []) out.info(`${c.green('✔')} vendor: target.${e.key} ${e.url}`);
+  // An endpoint gets ✔ only for what was verified of it: the token URL by its TLS and token
+  // lines, the upload URL by the probe (an https:// URL proves nothing about its path).
   if (vendor.tls)
     out.info(`${c.green('✔')} vendor: ${vendor.tls.url}: ${vendor.tls.version}, certificate trusted`);
   else if (vendor.tlsNote) out.info(`${c.yellow('-')} vendor: TLS ${vendor.tlsNote}`);
@@ -44,10 +39,18 @@ export function renderVendorCheck(style: Style, vendor: VendorCheck): Line[] {
     out.info(
       `${c.green('✔')} vendor: ${vendor.token.url} issued a token for client ${vendor.token.clientId}`,
     );
+  const upload = vendor.endpoints?.find((e) => e.key === 'uploadUrl')?.url;
+  const probe = vendor.upload;
+  if (probe?.verified)
+    out.info(`${c.green('✔')} vendor: target.uploadUrl ${probe.url} exists: ${probe.checked}`);
+  else if (probe?.verdict === 'unverified')
+    out.info(`${c.yellow('?')} vendor: target.uploadUrl ${probe.url}: ${probe.checked}`);
   if (vendor.error) {
     out.info(`${c.red('✘')} vendor: ${vendor.error.message}`);
     if (vendor.error.hint) out.info(`    ${c.cyan('hint:')} ${vendor.error.hint}`);
   }
+  if (upload !== undefined && (vendor.failedStep === 'tls' || vendor.failedStep === 'token'))
+    out.info(`${c.yellow('-')} vendor: target.uploadUrl ${upload}: not checked (a step before it failed)`);
   if (vendor.note) out.info(`${c.yellow('-')} vendor: ${vendor.note}`);
   return out.lines;
 }
