@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { starterConfig, type StarterOptions } from '../../config/starter.js';
@@ -75,7 +75,8 @@ export function schemaReference(folder: string): string | undefined {
     return undefined;
   }
   const rel = relative(folder, schema);
-  return rel.startsWith('..') || resolve(folder, rel) !== schema
+  // On another Windows drive there is no relative path: relative() answers the absolute one.
+  return rel.startsWith('..') || isAbsolute(rel) || resolve(folder, rel) !== schema
     ? pathToFileURL(schema).href
     : `./${rel.split(sep).join('/')}`;
 }
