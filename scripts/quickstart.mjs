@@ -121,7 +121,7 @@ output:
     console.error(
       [
         `The directory and the mock vendor are stopped now: ${configArg} points to servers that are gone,`,
-        `so check and push with it cannot connect (history and diff still work). To run it again,`,
+        `so check and push with it cannot connect (history, and diff of the two runs by the ids history shows, still work). To run it again,`,
         'start the quick start with --keep, which keeps both servers up until Ctrl-C:',
         '  bash scripts/quickstart.sh --keep',
       ].join('\n'),
