@@ -18,9 +18,19 @@ export async function tempDir(prefix = 'adsync-test-'): Promise<string> {
   return dir;
 }
 
+/**
+ * Remove a directory tree. On Windows a child that has just exited may still hold its working
+ * directory for a moment (seen under Wine as EBUSY on rmdir), so Node's own retry for EBUSY,
+ * ENOTEMPTY and EPERM is used rather than failing the test file's clean-up.
+ * @param dir directory to remove; a missing one is fine
+ */
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
 /** Remove every directory {@link tempDir} made so far (run after each test file). */
 export async function removeTempDirs(): Promise<void> {
-  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(created.splice(0).map(removeDir));
 }
 
 /**

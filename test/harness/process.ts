@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { removeDir } from './files.js';
 
 /** A test server process whose output is kept for error messages. */
 export interface ServerProcess {
@@ -45,7 +45,7 @@ export function startServerProcess(
         });
       });
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   };
   return { child, output: () => output, stop };
 }

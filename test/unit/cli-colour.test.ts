@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
+import { removeDir } from '../harness/files.js';
 
 /** A stream that keeps what is written to it, as a terminal or not. */
 function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
@@ -21,7 +22,7 @@ function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string }
 
 const dirs: string[] = [];
 afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map(removeDir));
 });
 
 /** A push that fails at once (no config here): an `error:` line and a `hint:` line on stderr. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
 import { parseDuration } from '../../src/cli/program.js';
+import { removeDir } from '../harness/files.js';
 
 /** A stream that keeps what is written to it. */
 class Sink extends Writable {
@@ -19,7 +20,7 @@ class Sink extends Writable {
 
 const dirs: string[] = [];
 afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map(removeDir));
 });
 
 /** Run the CLI in this process, with in-memory streams, an empty environment and a fresh directory. */

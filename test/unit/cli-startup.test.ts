@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BIN } from '../harness/cli.js';
+import { removeDir } from '../harness/files.js';
 
 /**
  * `adsync --version` and `--help` load the CLI and commander, nothing of the packages a run
@@ -51,7 +52,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'hook.mjs'), HOOK);
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 /** The modules one CLI start resolves: packages by name, our own modules by path under dist. */
