@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'LDAP_CONNECT'
   | 'LDAP_TLS'
   | 'LDAP_BIND'
+  // Kerberos failed on this side (no ticket, clock skew, an SPN the KDC does not know…).
+  | 'LDAP_KERBEROS'
   | 'LDAP_SEARCH'
   | 'LDAP_NO_SUCH_OBJECT'
   | 'LDAP_SIZE_LIMIT'

@@ -152,7 +152,7 @@ export async function check(config: ResolvedConfig, options: CheckOptions): Prom
 }
 
 /** Failures of the directory as a whole, not of one location: said once, not per location. */
-const WHOLE_DIRECTORY = new Set(['LDAP_CONNECT', 'LDAP_TLS', 'LDAP_BIND']);
+const WHOLE_DIRECTORY = new Set(['LDAP_CONNECT', 'LDAP_TLS', 'LDAP_BIND', 'LDAP_KERBEROS']);
 
 function errorOf(error: AdsyncError): NonNullable<UrlCheck['error']> {
   return { code: error.code, message: error.message, hint: error.hint };

@@ -5,9 +5,9 @@ import { Client, ResultCodeError, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { DirectoryEntry } from '../entry.js';
-import type { ConnectionInfo, SchemaSyntaxes, SourceEntry, TlsVersion } from '../types.js';
+import type { ConnectionInfo, SchemaSyntaxes, SourceEntry } from '../types.js';
 import type { EntryDirectory, FindRequest, SearchRequest } from './entries.js';
-import type { LdapServerSettings } from './settings.js';
+import type { LdapDirectoryOptions } from './options.js';
 import { described } from './connection.js';
 import { connectError, isNoSuchObject, searchError, searchPlace } from './errors.js';
 import { inBaseCheck } from './in-base.js';
@@ -16,6 +16,7 @@ import { completeRanges } from './ranged-values.js';
 import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 import { builtModule } from '../../runtime/assets.js';
 import { binarySyntax, readAttributeTypes } from './schema.js';
+import { gssapiIdentity, gssapiOpen, handOver } from './sasl/gssapi-open.js';
 import { FirstBytes, notLdapError, notTlsError, schemeMismatch } from './scheme-probe.js';
 import { SearchThread, type SearchPage } from './search-thread.js';
 import { serverExcerpt } from '../../util/server-text.js';
@@ -31,57 +32,6 @@ const NOT_LISTENING = new Set([
   'ETIMEDOUT',
   'EAI_AGAIN',
 ]);
-
-/** Connection settings for {@link LdapDirectory}. */
-export interface LdapDirectoryOptions {
-  /** Server URLs, tried in order while a server cannot be reached. */
-  urls: readonly string[];
-  /** DN or UPN to bind as; undefined = anonymous. */
-  bindDN?: string | undefined;
-  /** Bind password. */
-  bindPassword?: string | undefined;
-  /** Upgrade ldap:// with StartTLS. */
-  startTLS: boolean;
-  /** PEM file with trusted CA certificates (added to Node's roots and the system store). */
-  caFile?: string | undefined;
-  /** Trust the operating system's certificate store (default yes). */
-  trustSystemStore?: boolean | undefined;
-  /** Lowest accepted TLS version. */
-  tlsMinVersion: TlsVersion;
-  /** Connect timeout in ms. */
-  connectTimeoutMs: number;
-  /** Per-operation timeout in ms. */
-  timeoutMs: number;
-  /** Page size of paged searches. */
-  pageSize: number;
-  /** Run paged searches in a worker thread (default: yes, where one can run; see search()). */
-  searchThread?: boolean | undefined;
-}
-
-/**
- * The connection settings of a resolved config's directory.
- * @param directory the config's directory section
- * @param urls the URLs to use (default: all configured ones)
- */
-export function directoryOptions(
-  directory: LdapServerSettings,
-  urls: readonly string[] = directory.urls,
-): LdapDirectoryOptions {
-  const { bindDN, bindPassword, startTLS, caFile, trustSystemStore, tlsMinVersion } = directory;
-  const { connectTimeoutMs, timeoutMs, pageSize } = directory;
-  return {
-    urls,
-    bindDN,
-    bindPassword,
-    startTLS,
-    caFile,
-    trustSystemStore,
-    tlsMinVersion,
-    connectTimeoutMs,
-    timeoutMs,
-    pageSize,
-  };
-}
 
 /**
  * A directory read through ldapts: connects (with failover across URLs), binds, and streams
@@ -185,14 +135,27 @@ export class LdapDirectory implements EntryDirectory {
       tlsSocket = firstBytes.watch((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
       return tlsSocket;
     }) as typeof tls.connect;
+    // auth: gssapi binds on a socket adsync opens and frames itself; ldapts gets it bound.
+    const kerberos = this.options.kerberos;
+    const gssapi =
+      kerberos &&
+      (await gssapiOpen({
+        ...this.options,
+        url,
+        host,
+        secure,
+        kerberos,
+        tls: this.tlsOptions(host),
+        firstBytes,
+      }));
+    if (gssapi) tlsSocket = gssapi.socket;
     // TLS options go to the constructor only for ldaps://: given for ldap:// they would make
     // ldapts open direct TLS on the plain port instead of StartTLS.
     const client = new Client({
       url,
       connectTimeout: this.options.connectTimeoutMs,
       timeout: this.options.timeoutMs,
-      createConnection,
-      createSecureConnection,
+      ...(gssapi ? handOver(gssapi.socket, url) : { createConnection, createSecureConnection }),
       ...(secure ? { tlsOptions: this.tlsOptions(host) } : {}),
     });
     const fail = async (error: unknown, phase: string): Promise<DirectoryError> => {
@@ -212,6 +175,10 @@ export class LdapDirectory implements EntryDirectory {
         !/time(d ?)?out/i.test(describeError(error));
       return (dropped && phase !== 'StartTLS' ? await schemeMismatch(url, error) : undefined) ?? failure;
     };
+    if (gssapi) {
+      this.client = client;
+      return { url, tlsVersion: gssapi.socket.getProtocol() ?? undefined, boundAs: gssapiIdentity(gssapi) };
+    }
     if (this.options.startTLS) {
       try {
         await client.startTLS(this.tlsOptions(host));

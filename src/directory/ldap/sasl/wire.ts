@@ -10,6 +10,7 @@ const TAG = {
   extendedResponse: 0x78,
   saslCredentials: 0xa3,
   serverSaslCreds: 0x87,
+  responseValue: 0x8b,
   requestName: 0x80,
 } as const;
 
@@ -19,6 +20,8 @@ export interface LdapResult {
   diagnosticMessage: string;
   /** `serverSaslCreds` of a bind response, as the bytes sent (ldapts decodes them as UTF-8). */
   serverSaslCreds: Buffer | undefined;
+  /** `responseValue` of an extended response. */
+  responseValue: Buffer | undefined;
 }
 
 /** Why the wire stopped: the socket closed, errored or stayed silent past the time limit. */
@@ -86,10 +89,14 @@ export class LdapWire {
     return readResult(answer, TAG.bindResponse);
   }
 
-  /** Send the StartTLS extended request (RFC 4511 4.14) and read its answer. */
-  public async startTls(): Promise<LdapResult> {
+  /**
+   * Send an extended request with no value (StartTLS, RFC 4511 4.14; Who am I?, RFC 4532) and
+   * read its answer.
+   * @param oid the request name
+   */
+  public async extended(oid: string): Promise<LdapResult> {
     const answer = await this.exchange(TAG.extendedRequest, (w) => {
-      w.writeString('1.3.6.1.4.1.1466.20037', TAG.requestName);
+      w.writeString(oid, TAG.requestName);
     });
     return readResult(answer, TAG.extendedResponse);
   }
@@ -169,12 +176,14 @@ function readResult(message: Buffer, expected: number): LdapResult {
   r.readString();
   const diagnosticMessage = r.readString() ?? '';
   let serverSaslCreds: Buffer | undefined;
+  let responseValue: Buffer | undefined;
   while (r.offset < end) {
-    const tag = r.peek();
-    if (tag === TAG.serverSaslCreds) serverSaslCreds = r.readString(TAG.serverSaslCreds, true) ?? undefined;
-    else skipElement(r, tag ?? 0);
+    const tag = r.peek() ?? 0;
+    if (tag === TAG.serverSaslCreds) serverSaslCreds = r.readString(tag, true) ?? undefined;
+    else if (tag === TAG.responseValue) responseValue = r.readString(tag, true) ?? undefined;
+    else skipElement(r, tag);
   }
-  return { resultCode, diagnosticMessage, serverSaslCreds };
+  return { resultCode, diagnosticMessage, serverSaslCreds, responseValue };
 }
 
 function skipElement(r: BerReader, tag: number): void {
