@@ -19,15 +19,20 @@ export interface ServerProcess {
  * @param args arguments
  * @param dir temporary directory removed on stop
  * @param graceMs how long SIGTERM gets before SIGKILL
+ * @param env variables added to this process's environment (a private KRB5_CONFIG, a keytab…)
  */
 export function startServerProcess(
   command: string,
   args: string[],
   dir: string,
   graceMs: number,
+  env: Record<string, string> = {},
 ): ServerProcess {
   let output = '';
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const stop = async (): Promise<void> => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import type { Kdc } from './kdc.ts';
 import { startServerProcess } from './process.ts';
 import { makeCa, makeServerCert } from './tls.ts';
 
@@ -73,8 +74,69 @@ export interface Slapd {
   rootPassword: string;
   /** Temporary directory holding everything. */
   dir: string;
+  /** Set when started with {@link SlapdOptions.gssapi}. */
+  gssapi?: {
+    /** The service principal slapd accepts, ldap/<host>@REALM (its key is in slapd's keytab). */
+    spn: string;
+    /** The host of {@link Slapd.url} and {@link Slapd.ldapsUrl}, slapd's sasl-host. */
+    host: string;
+  };
   /** Stop slapd and remove its files. */
   stop(): Promise<void>;
+}
+
+/** Options of {@link startSlapd}. */
+export interface SlapdOptions {
+  /**
+   * Accept Kerberos (SASL GSSAPI) binds from this realm: slapd gets a keytab of its own holding
+   * ldap/<host>@REALM (made in the KDC), `sasl-host <host>`, `sasl-realm` and one `authz-regexp`
+   * from `uid=<principal name>,cn=<realm lower case>,cn=gssapi,cn=auth` (the DN slapd gives a
+   * GSSAPI identity before mapping) to {@link SlapdGssapi.mapTo}.
+   */
+  gssapi?: SlapdGssapi;
+}
+
+/** How slapd accepts GSSAPI binds. */
+export interface SlapdGssapi {
+  /** The realm's KDC. */
+  kdc: Kdc;
+  /**
+   * The host of the URLs (and so of the SPN clients ask for, ldap/<host>): slapd listens on
+   * 127.0.0.1 either way and its certificate names both. Default 127.0.0.1.
+   */
+  host?: '127.0.0.1' | 'localhost';
+  /**
+   * authz-regexp replacement, `$1` being the principal's name without the realm: a DN
+   * (`uid=$1,ou=people,dc=example,dc=com`: every principal is mapped) or a search URL
+   * (`ldap:///ou=people,dc=example,dc=com??one?(uid=$1)`: a principal without an entry keeps
+   * its cn=gssapi,cn=auth DN).
+   */
+  mapTo: string;
+}
+
+/**
+ * Make slapd's service key and the slapd.conf lines and environment for GSSAPI binds. The
+ * replay cache goes into slapd's directory, not /var/tmp.
+ * @param dir slapd's temporary directory
+ * @param options the realm and the mapping
+ */
+async function gssapiSetup(
+  dir: string,
+  options: SlapdGssapi,
+): Promise<{ conf: string; env: Record<string, string>; spn: string; host: string }> {
+  const { kdc, mapTo } = options;
+  const host = options.host ?? '127.0.0.1';
+  if (/["\\\n]/.test(mapTo)) throw new Error(`mapTo cannot hold quotes or backslashes: ${mapTo}`);
+  const spn = await kdc.addPrincipal(`ldap/${host}`);
+  const keytab = await kdc.keytab([spn], join(dir, 'ldap.keytab'));
+  const rcache = join(dir, 'rcache');
+  await mkdir(rcache);
+  const conf = `sasl-host ${host}
+sasl-realm ${kdc.realm}
+authz-regexp "^uid=([^,]*),cn=${kdc.realm.toLowerCase()},cn=gssapi,cn=auth$" "${mapTo}"
+`;
+  const env = { ...kdc.env, KRB5_KTNAME: `FILE:${keytab}`, KRB5RCACHEDIR: rcache };
+  return { conf, env, spn, host };
 }
 
 /**
@@ -166,8 +228,9 @@ export async function waitForPort(port: number, child: ChildProcess, log: () => 
  * Start a slapd on free loopback ports with a CA of its own, the given databases (each with the
  * memberOf overlay) and their LDIF loaded.
  * @param databases the suffixes and their data
+ * @param options GSSAPI binds
  */
-export async function startSlapd(databases: DatabaseSpec[]): Promise<Slapd> {
+export async function startSlapd(databases: DatabaseSpec[], options: SlapdOptions = {}): Promise<Slapd> {
   const problem = slapdUnavailable();
   if (problem) throw new Error(problem);
   const dir = await mkdtemp(join(tmpdir(), 'adsync-slapd-'));
@@ -178,6 +241,7 @@ export async function startSlapd(databases: DatabaseSpec[]): Promise<Slapd> {
   const tlsPort = await freePort();
   const rootPassword = 'root-secret';
   await writeFile(join(dir, 'msad.schema'), MSAD_SCHEMA);
+  const gssapi = options.gssapi ? await gssapiSetup(dir, options.gssapi) : undefined;
 
   const dbSections: string[] = [];
   for (const [i, db] of databases.entries()) {
@@ -213,6 +277,7 @@ TLSCertificateFile ${server.cert}
 TLSCertificateKeyFile ${server.key}
 TLSProtocolMin 3.3
 sizelimit unlimited
+${gssapi?.conf ?? ''}
 ${dbSections.join('\n')}
 `;
   const confFile = join(dir, 'slapd.conf');
@@ -223,6 +288,7 @@ ${dbSections.join('\n')}
     ['-f', confFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', '0'],
     dir,
     3000,
+    gssapi?.env,
   );
   const { child, stop } = proc;
   try {
@@ -260,9 +326,11 @@ ${dbSections.join('\n')}
     await stop();
     throw error;
   }
+  const host = gssapi?.host ?? '127.0.0.1';
   return {
-    url: `ldap://127.0.0.1:${port}`,
-    ldapsUrl: `ldaps://127.0.0.1:${tlsPort}`,
+    url: `ldap://${host}:${port}`,
+    ldapsUrl: `ldaps://${host}:${tlsPort}`,
+    ...(gssapi && { gssapi: { spn: gssapi.spn, host } }),
     port,
     caFile: ca.cert,
     otherCaFile: other.cert,
