@@ -176,6 +176,8 @@ export class LdapDirectory implements EntryDirectory {
       return (dropped && phase !== 'StartTLS' ? await schemeMismatch(url, error) : undefined) ?? failure;
     };
     if (gssapi) {
+      // ldapts connects on its first operation: a root DSE read hands it the bound socket.
+      await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
       this.client = client;
       return { url, tlsVersion: gssapi.socket.getProtocol() ?? undefined, boundAs: gssapiIdentity(gssapi) };
     }
