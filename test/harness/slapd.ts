@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { removeDir } from './files.ts';
 import type { Kdc } from './kdc.ts';
 import { startServerProcess } from './process.ts';
 import { makeCa, makeServerCert } from './tls.ts';
@@ -127,7 +128,11 @@ async function gssapiSetup(
   const { kdc, mapTo } = options;
   const host = options.host ?? '127.0.0.1';
   if (/["\\\n]/.test(mapTo)) throw new Error(`mapTo cannot hold quotes or backslashes: ${mapTo}`);
-  const spn = await kdc.addPrincipal(`ldap/${host}`);
+  // A second slapd of the same host on one KDC shares the service principal (and its keys).
+  const spn = await kdc.addPrincipal(`ldap/${host}`).catch((error: unknown) => {
+    if (error instanceof Error && /already exists/.test(error.message)) return `ldap/${host}@${kdc.realm}`;
+    throw error;
+  });
   const keytab = await kdc.keytab([spn], join(dir, 'ldap.keytab'));
   const rcache = join(dir, 'rcache');
   await mkdir(rcache);
@@ -241,7 +246,13 @@ export async function startSlapd(databases: DatabaseSpec[], options: SlapdOption
   const tlsPort = await freePort();
   const rootPassword = 'root-secret';
   await writeFile(join(dir, 'msad.schema'), MSAD_SCHEMA);
-  const gssapi = options.gssapi ? await gssapiSetup(dir, options.gssapi) : undefined;
+  // A KDC that refuses the service principal must not leave slapd's directory behind.
+  const gssapi = options.gssapi
+    ? await gssapiSetup(dir, options.gssapi).catch(async (error: unknown) => {
+        await removeDir(dir);
+        throw error;
+      })
+    : undefined;
 
   const dbSections: string[] = [];
   for (const [i, db] of databases.entries()) {
