@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { removeDir } from './files.js';
+import { removeDir } from './files.ts';
 
 /** A test server process whose output is kept for error messages. */
 export interface ServerProcess {
