@@ -34,6 +34,12 @@ export interface HarnessValues {
   adOtherCaFile: string;
   /** The domain's sam.ldb, for samba-tool. */
   adSamLdb: string;
+  /** KRB5_CONFIG for the domain's KDC. */
+  adKrb5Conf: string;
+  /** svc-adsync's keytab. */
+  adKeytab: string;
+  /** The DC's DNS host name (its SPN is ldap/<this>). */
+  adDnsHostName: string;
 }
 
 declare module 'vitest' {
@@ -70,7 +76,16 @@ export async function setup(project: TestProject): Promise<void> {
 
 async function setupSamba(project: TestProject): Promise<void> {
   const missing = await sambaUnavailable();
-  const keys = ['adLdapUrl', 'adLdapsUrl', 'adCaFile', 'adOtherCaFile', 'adSamLdb'] as const;
+  const keys = [
+    'adLdapUrl',
+    'adLdapsUrl',
+    'adCaFile',
+    'adOtherCaFile',
+    'adSamLdb',
+    'adKrb5Conf',
+    'adKeytab',
+    'adDnsHostName',
+  ] as const;
   if (missing) {
     if (process.env.CI) throw new Error(`CI must run the Active Directory tests, but ${missing}`);
     banner(
@@ -89,6 +104,9 @@ async function setupSamba(project: TestProject): Promise<void> {
   project.provide('adCaFile', samba.caFile);
   project.provide('adOtherCaFile', samba.otherCaFile);
   project.provide('adSamLdb', samba.samLdb);
+  project.provide('adKrb5Conf', samba.krb5Conf);
+  project.provide('adKeytab', samba.keytab);
+  project.provide('adDnsHostName', samba.dnsHostName);
 }
 
 async function setupSlapd(project: TestProject): Promise<void> {

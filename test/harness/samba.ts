@@ -41,6 +41,15 @@ export interface SambaDc {
   otherCaFile: string;
   /** The domain's sam.ldb, for samba-tool. */
   samLdb: string;
+  /**
+   * A krb5.conf for clients of the domain's own KDC (127.0.0.1:88, no DNS): give it as
+   * KRB5_CONFIG.
+   */
+  krb5Conf: string;
+  /** A keytab of svc-adsync (samba-tool domain exportkeytab), for GSSAPI binds. */
+  keytab: string;
+  /** The DC's DNS host name (root DSE dnsHostName): its LDAP SPN is ldap/<this>. */
+  dnsHostName: string;
   /** Stop samba and remove the domain. */
   stop(): Promise<void>;
 }
@@ -75,7 +84,11 @@ export async function startSamba(): Promise<SambaDc> {
     text.replace(
       /^\s*server services = .*$/m,
       [
-        '\tserver services = ldap',
+        // The KDC serves the GSSAPI tests (port 88 on loopback). GSSAPI over TLS without a SASL
+        // security layer needs allow_sasl_over_tls (Samba 4.17's default, yes, wants signing
+        // even inside TLS, which Windows DCs do not); simple binds still need TLS.
+        '\tserver services = ldap, kdc',
+        '\tldap server require strong auth = allow_sasl_over_tls',
         `\tlog file = ${join(dir, 'log.%m')}`,
         '\ttls enabled = yes',
         `\ttls keyfile = ${server.key}`,
@@ -90,6 +103,7 @@ export async function startSamba(): Promise<SambaDc> {
   const proc = startServerProcess('samba', ['-i', '-M', 'single', '-s', conf], dir, 5000);
   const { child, stop } = proc;
   const samLdb = join(dir, 'private', 'sam.ldb');
+  let kerberos: { krb5Conf: string; keytab: string; dnsHostName: string } | undefined;
   try {
     await waitForPort(636, child, proc.output);
     const env = { ...process.env, LDAPTLS_CACERT: ca.cert };
@@ -143,6 +157,7 @@ export async function startSamba(): Promise<SambaDc> {
         { env },
       ).catch(() => undefined);
     }
+    kerberos = await kerberosSetup(dir, conf, admin, env);
   } catch (error) {
     await stop();
     throw new Error(`starting Samba AD failed: ${String(error)}\n${proc.output().slice(-2000)}`, {
@@ -155,6 +170,59 @@ export async function startSamba(): Promise<SambaDc> {
     caFile: ca.cert,
     otherCaFile: other.cert,
     samLdb,
+    ...kerberos,
     stop,
   };
+}
+
+/**
+ * The domain's Kerberos for clients: a krb5.conf naming its KDC on loopback (no DNS, no
+ * canonicalisation: the SPN is what the test asks for), svc-adsync's keys in a keytab, and the
+ * DC's host name, whose ldap/ SPN the DC account holds.
+ */
+async function kerberosSetup(
+  dir: string,
+  conf: string,
+  admin: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ krb5Conf: string; keytab: string; dnsHostName: string }> {
+  const realm = AD.realm.toUpperCase();
+  const krb5Conf = join(dir, 'client-krb5.conf');
+  await writeFile(
+    krb5Conf,
+    [
+      '[libdefaults]',
+      `  default_realm = ${realm}`,
+      '  dns_lookup_kdc = false',
+      '  dns_lookup_realm = false',
+      '  dns_canonicalize_hostname = false',
+      '  rdns = false',
+      '  udp_preference_limit = 1',
+      `  default_ccache_name = FILE:${join(dir, 'client-ccache')}`,
+      '[realms]',
+      `  ${realm} = {`,
+      '    kdc = 127.0.0.1:88',
+      '  }',
+      '',
+    ].join('\n'),
+  );
+  const keytab = join(dir, 'svc-adsync.keytab');
+  await run('samba-tool', [
+    'domain',
+    'exportkeytab',
+    keytab,
+    `--principal=${AD.svc.upn.split('@')[0]}@${realm}`,
+    '-s',
+    conf,
+  ]);
+  const { stdout } = await run('ldapsearch', [...admin, '-LLL', '-b', '', '-s', 'base', 'dnsHostName'], {
+    env,
+  });
+  const dnsHostName = /^dnsHostName: (.+)$/m.exec(stdout)?.[1]?.trim();
+  if (!dnsHostName) throw new Error(`the root DSE has no dnsHostName:\n${stdout}`);
+  // A provisioned Samba DC holds only HOST/ SPNs, and its KDC maps no ldap/ ones to them; a
+  // Windows DC registers ldap/<its DNS name>. Give the DC account that SPN, as Windows has it.
+  const account = `${dnsHostName.split('.')[0]?.toUpperCase() ?? ''}$`;
+  await run('samba-tool', ['spn', 'add', `ldap/${dnsHostName}`, account, '-s', conf]);
+  return { krb5Conf, keytab, dnsHostName };
 }

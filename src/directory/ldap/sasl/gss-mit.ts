@@ -96,6 +96,20 @@ interface Mit {
   releaseName: KoffiFunc<(minor: Minor, name: Handle) => number>;
   releaseCred: KoffiFunc<(minor: Minor, cred: Handle) => number>;
   deleteContext: KoffiFunc<(minor: Minor, ctx: Handle, out: null) => number>;
+  inquireContext: KoffiFunc<
+    (
+      minor: Minor,
+      ctx: unknown,
+      src: Handle,
+      targ: null,
+      life: null,
+      mech: null,
+      flags: null,
+      local: null,
+      open: null,
+    ) => number
+  >;
+  displayName: KoffiFunc<(minor: Minor, name: unknown, out: Buffer_, type: null) => number>;
   displayStatus: KoffiFunc<
     (minor: Minor, status: number, type: number, mech: null, more: [number], out: Buffer_) => number
   >;
@@ -159,6 +173,12 @@ async function mit(): Promise<Mit> {
     releaseCred: fn('uint32_t gss_release_cred(_Out_ uint32_t *minor, _Inout_ void **cred)'),
     deleteContext: fn(
       'uint32_t gss_delete_sec_context(_Out_ uint32_t *minor, _Inout_ void **ctx, void *out)',
+    ),
+    inquireContext: fn(
+      'uint32_t gss_inquire_context(_Out_ uint32_t *minor, void *ctx, _Out_ void **src, void *targ, void *life, void *mech, void *flags, void *local, void *open)',
+    ),
+    displayName: fn(
+      'uint32_t gss_display_name(_Out_ uint32_t *minor, void *name, _Out_ gss_buffer_desc *out, void *type)',
     ),
     displayStatus: fn(
       'uint32_t gss_display_status(_Out_ uint32_t *minor, uint32_t status, int type, void *mech, _Inout_ uint32_t *more, _Out_ gss_buffer_desc *out)',
@@ -319,6 +339,18 @@ export const mitProvider: GssProvider = {
         const bytes = take(lib, out);
         check(lib, 'the security-layer choice', major, minor);
         return bytes;
+      },
+      principal() {
+        const name: Handle = [null];
+        if (isError(lib.inquireContext([0], ctx[0], name, null, null, null, null, null, null)))
+          return undefined;
+        try {
+          const out: Buffer_ = { length: 0, value: null };
+          if (isError(lib.displayName([0], name[0], out, null))) return undefined;
+          return Buffer.from(take(lib, out)).toString('utf8');
+        } finally {
+          lib.releaseName([0], name);
+        }
       },
       close() {
         if (ctx[0] !== null) lib.deleteContext([0], ctx, null);

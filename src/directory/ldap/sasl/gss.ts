@@ -36,6 +36,8 @@ export interface GssSession {
   unwrap(message: Uint8Array): Uint8Array;
   /** Wrap a message with integrity only (no confidentiality: TLS already gives that). */
   wrap(message: Uint8Array): Uint8Array;
+  /** The client principal the established context speaks for (for messages), if known. */
+  principal?(): string | undefined;
   /** Free the context and credentials (never throws). */
   close(): void;
 }

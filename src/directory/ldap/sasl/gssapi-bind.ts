@@ -155,9 +155,11 @@ export async function gssapiConnect(
     });
     const answer = await exchange(wire, session);
     if (answer.resultCode !== 0) throw saslBindError(answer, { url: target.url, spn });
+    // Who am I? (RFC 4532) names the entry slapd mapped the principal to; a server without it
+    // (Samba) is named by the principal the ticket was for.
     const who = await wire.extended(WHO_AM_I);
-    const identity = who.resultCode === 0 ? who.responseValue?.toString('utf8') : undefined;
-    return { socket, identity, spn };
+    const mapped = who.resultCode === 0 ? who.responseValue?.toString('utf8') : undefined;
+    return { socket, identity: mapped || session.principal?.(), spn };
   } catch (error) {
     socket.destroy();
     if (error instanceof GssFailure)

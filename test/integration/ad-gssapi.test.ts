@@ -1,0 +1,71 @@
+// Kerberos binds against the Samba AD domain controller and its own KDC: a domain account's
+// keytab (samba-tool domain exportkeytab), the DC's SPN, channel bindings on LDAPS and StartTLS.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import type { LdapDirectoryOptions } from '../../src/directory/ldap/options.js';
+import { LdapDirectory } from '../../src/directory/ldap/source.js';
+import { DirectoryError } from '../../src/errors.js';
+import { AD } from '../harness/ad-data.js';
+
+const skip = inject('adSkip');
+
+describe.skipIf(skip !== '')('auth: gssapi against Samba AD', () => {
+  const saved = { ...process.env };
+  beforeAll(() => {
+    Object.assign(process.env, { KRB5_CONFIG: inject('adKrb5Conf'), KRB5CCNAME: 'MEMORY:' });
+  });
+  afterAll(() => {
+    for (const key of ['KRB5_CONFIG', 'KRB5CCNAME'])
+      if (saved[key] === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = saved[key];
+  });
+
+  const spn = (): string => `ldap/${inject('adDnsHostName')}`;
+  const options = (url: string, kerberos: LdapDirectoryOptions['kerberos']): LdapDirectoryOptions => ({
+    urls: [url],
+    startTLS: url.startsWith('ldap://'),
+    caFile: inject('adCaFile'),
+    tlsMinVersion: 'TLSv1.2',
+    connectTimeoutMs: 5000,
+    timeoutMs: 20000,
+    pageSize: 200,
+    searchThread: false,
+    kerberos,
+  });
+
+  it.each([
+    ['ldaps://', () => inject('adLdapsUrl')],
+    ['StartTLS', () => inject('adLdapUrl')],
+  ])('binds as svc-adsync from its keytab over %s, with no password anywhere', async (_, url) => {
+    const directory = new LdapDirectory(options(url(), { keytab: inject('adKeytab'), spn: spn() }));
+    try {
+      const info = await directory.open();
+      expect(info.boundAs).toBe(`svc-adsync@CORP.EXAMPLE.COM (Kerberos, ${spn()})`);
+      const found: string[] = [];
+      for await (const entry of directory.search({
+        base: AD.baseDN,
+        scope: 'sub',
+        filter: '(sAMAccountName=svc-adsync)',
+        attributes: ['sAMAccountName'],
+        bufferAttributes: [],
+        location: '',
+      }))
+        found.push(entry.dn);
+      expect(found).toEqual([AD.svc.dn]);
+    } finally {
+      await directory.close();
+    }
+  });
+
+  it('points to kerberos.spn when the URL host is not the DC name the KDC knows', async () => {
+    const directory = new LdapDirectory(options(inject('adLdapsUrl'), { keytab: inject('adKeytab') }));
+    const error: unknown = await directory.open().catch((e: unknown) => e);
+    await directory.close();
+    expect(error).toBeInstanceOf(DirectoryError);
+    expect(error).toMatchObject({
+      code: 'LDAP_KERBEROS',
+      details: { kind: 'unknown-service', spn: 'ldap/127.0.0.1' },
+    });
+    expect((error as DirectoryError).hint).toContain('directory.kerberos.spn');
+  });
+});
