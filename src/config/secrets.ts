@@ -283,7 +283,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       'CONFIG_SECRET',
       [`${options.filepath}:`, ...invalid.map((l) => `  - ${l}`)].join('\n'),
       {
-        hint: 'Write each secret on one line: a ${file:} secret may end with one line break (as `echo` writes it), nothing more.',
+        hint: 'Write each secret on one line: a ${file:} or ${credential:} secret may end with one line break (as `echo` writes it), nothing more.',
       },
     );
   }
