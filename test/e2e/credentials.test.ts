@@ -30,6 +30,8 @@ describe.skipIf(skip !== '')(
     const withCredential = {
       ...config,
       directory: { ...config.directory, bindPassword: '${credential:adsync-bind-password}' },
+      // Only an upload needs it: deferred as a ${env:} or ${file:} of the target is.
+      target: { ...config.target, clientId: 'adsync', clientSecret: '${credential:adsync-client-secret}' },
     };
 
     it('check and push --dry-run bind with the password from CREDENTIALS_DIRECTORY, never showing it', async () => {
@@ -44,6 +46,10 @@ describe.skipIf(skip !== '')(
         const run = await runAdsync(args, { cwd, env: { CREDENTIALS_DIRECTORY: credentials } });
         expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
         expect(`${run.stdout}${run.stderr}`).not.toContain(PASSWORD);
+        if (args[0] === 'check')
+          expect(run.stderr).toContain(
+            'set target.clientSecret (${credential:adsync-client-secret}) to check',
+          );
       }
       // A wrong password is the directory's refusal, not a config problem.
       await writeFile(join(credentials, 'adsync-bind-password'), 'not-the-password\n', { mode: 0o600 });
