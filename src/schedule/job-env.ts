@@ -91,7 +91,7 @@ export function cronEnvComment(lacks: readonly string[]): string[] {
  * say which variable is missing), else the same line commented out.
  * @param lacks what {@link jobLacks} found
  * @param envFile the EnvironmentFile= path, written as systemd reads it
- * @param unit the service's name, for the credentials folder
+ * @param unit the service's name
  */
 export function systemdEnvLines(lacks: readonly string[], envFile: string, unit: string): string {
   if (lacks.length === 0) {
@@ -101,7 +101,7 @@ export function systemdEnvLines(lacks: readonly string[], envFile: string, unit:
 #   ${lacks.join(', ')}
 # Put NAME=value lines for them in this file (chmod 600, owned by the account that runs the job):
 EnvironmentFile=-${envFile}
-# Or keep them encrypted: \${credential:NAME} in the config, and reinstall (${unit}: see docs/operations.md).
+# Or keep them encrypted: \${credential:NAME} in the config, and reinstall; systemd then gives them to ${unit}.service only (docs/operations.md, systemd credentials).
 `;
 }
 
