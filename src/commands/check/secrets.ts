@@ -89,7 +89,7 @@ export function secretKeepingWarnings(config: ResolvedConfig, secrets: readonly 
       }
       if (mode & 0o004)
         warnings.push(
-          `the secret file ${file} (a \${file:} secret of the config) can be read by every user of this machine: chmod 600 ${file}`,
+          `the secret file ${file} (a \${file:} or \${credential:} secret of the config) can be read by every user of this machine: chmod 600 ${file}`,
         );
     }
   return warnings;
