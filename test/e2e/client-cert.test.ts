@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -141,5 +141,19 @@ describe.skipIf(skip !== '')(
         }
       }
     });
+
+    it.skipIf(process.platform === 'win32')(
+      'check warns when every user may read the private key',
+      async () => {
+        const cwd = await project(certs.mapped, 'ldaps');
+        await chmod(certs.mapped.key, 0o644);
+        const open = await adsync(['check'], { cwd });
+        expect(open.stderr).toContain(
+          `the secret file ${certs.mapped.key} (the client certificate's private key, directory.keyFile) can be read by every user of this machine: chmod 600 ${certs.mapped.key}`,
+        );
+        await chmod(certs.mapped.key, 0o600);
+        expect((await adsync(['check'], { cwd })).stderr).not.toContain('can be read by every user');
+      },
+    );
   },
 );

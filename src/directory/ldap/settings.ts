@@ -173,9 +173,9 @@ export function serverSettings(input: DirectoryInput, baseDir: string): LdapServ
   const files = [
     { path: caFile, what: "the directory's CA file" },
     { path: certFile, what: "the directory's client certificate (directory.certFile)" },
-    { path: keyFile, what: "the client certificate's private key (directory.keyFile)" },
-    { path: kerberos?.keytab, what: "adsync's Kerberos keytab (directory.kerberos.keytab)" },
-  ].flatMap((f) => (f.path === undefined ? [] : [{ path: f.path, what: f.what }]));
+    { path: keyFile, what: "the client certificate's private key, directory.keyFile", secret: true },
+    { path: kerberos?.keytab, what: "adsync's Kerberos keytab, directory.kerberos.keytab", secret: true },
+  ].flatMap(({ path, ...file }) => (path === undefined ? [] : [{ path, ...file }]));
   return {
     kind: d.kind,
     ...modelSettings(input, d.kind),
