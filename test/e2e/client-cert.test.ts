@@ -1,53 +1,25 @@
 import { chmod, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { runAdsync as adsync } from '../harness/cli.js';
 import { exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
-import { makeCa, makeClientCert, type KeyPair } from '../harness/tls.js';
+import { CERT_SERVICE_DN, startClientCertSlapd, type ClientCertSlapd } from '../harness/client-cert-slapd.js';
+import type { Slapd } from '../harness/slapd.js';
+import type { KeyPair } from '../harness/tls.js';
 
 const skip = inject('slapdSkip');
-const SERVICE = 'cn=adsync,ou=services,dc=example,dc=com';
+const SERVICE = CERT_SERVICE_DN;
 
 describe.skipIf(skip !== '')(
   `auth: external (client certificate) against slapd${skip ? ` (SKIPPED: ${skip})` : ''}`,
   () => {
     let slapd: Slapd;
-    /** Certificates by name: mapped to the service entry, unmapped, mapped to no entry, from a CA slapd does not trust. */
-    let certs: Record<'mapped' | 'stranger' | 'ghost' | 'rogue', KeyPair>;
+    let certs: ClientCertSlapd['certs'];
 
     beforeAll(async () => {
-      slapd = await startSlapd(
-        [
-          {
-            suffix: 'dc=example,dc=com',
-            groupClass: 'groupOfNames',
-            ldif: [{ file: fileURLToPath(new URL('../fixtures/example.ldif', import.meta.url)) }],
-          },
-        ],
-        {
-          clientCerts: {
-            authz: [
-              { subject: '^cn=adsync,o=example$', dn: SERVICE },
-              { subject: '^cn=ghost,o=example$', dn: 'cn=ghost,ou=services,dc=example,dc=com' },
-            ],
-          },
-        },
-      );
-      const dir = await tempDir();
-      const clientCa = slapd.clientCa;
-      if (!clientCa) throw new Error('slapd started without client certificates');
-      const rogueCa = await makeCa(dir, 'rogue-ca');
-      certs = {
-        mapped: await makeClientCert(dir, clientCa, 'mapped', '/O=example/CN=adsync'),
-        stranger: await makeClientCert(dir, clientCa, 'stranger', '/O=example/CN=stranger'),
-        ghost: await makeClientCert(dir, clientCa, 'ghost', '/O=example/CN=ghost'),
-        // The same subject as the mapped one: only the CA tells them apart.
-        rogue: await makeClientCert(dir, rogueCa, 'rogue', '/O=example/CN=adsync'),
-      };
+      ({ slapd, certs } = await startClientCertSlapd());
     });
     afterAll(async () => {
       await slapd.stop();
