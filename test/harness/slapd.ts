@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { startServerProcess } from './process.ts';
-import { makeCa, makeServerCert } from './tls.ts';
+import { makeCa, makeServerCert, type KeyPair } from './tls.ts';
+import { clientCertLines, type ClientCertOptions } from './slapd-client-certs.ts';
 
 const run = promisify(execFile);
 
@@ -73,6 +74,8 @@ export interface Slapd {
   rootPassword: string;
   /** Temporary directory holding everything. */
   dir: string;
+  /** The CA whose client certificates slapd accepts (with the `clientCerts` option). */
+  clientCa?: KeyPair;
   /** Stop slapd and remove its files. */
   stop(): Promise<void>;
 }
@@ -166,8 +169,12 @@ export async function waitForPort(port: number, child: ChildProcess, log: () => 
  * Start a slapd on free loopback ports with a CA of its own, the given databases (each with the
  * memberOf overlay) and their LDIF loaded.
  * @param databases the suffixes and their data
+ * @param options.clientCerts demand TLS client certificates and map them (SASL EXTERNAL)
  */
-export async function startSlapd(databases: DatabaseSpec[]): Promise<Slapd> {
+export async function startSlapd(
+  databases: DatabaseSpec[],
+  options: { clientCerts?: ClientCertOptions } = {},
+): Promise<Slapd> {
   const problem = slapdUnavailable();
   if (problem) throw new Error(problem);
   const dir = await mkdtemp(join(tmpdir(), 'adsync-slapd-'));
@@ -178,6 +185,7 @@ export async function startSlapd(databases: DatabaseSpec[]): Promise<Slapd> {
   const tlsPort = await freePort();
   const rootPassword = 'root-secret';
   await writeFile(join(dir, 'msad.schema'), MSAD_SCHEMA);
+  const clientCerts = options.clientCerts && (await clientCertLines(dir, ca, options.clientCerts));
 
   const dbSections: string[] = [];
   for (const [i, db] of databases.entries()) {
@@ -212,6 +220,7 @@ TLSCACertificateFile ${ca.cert}
 TLSCertificateFile ${server.cert}
 TLSCertificateKeyFile ${server.key}
 TLSProtocolMin 3.3
+${clientCerts?.lines.join('\n') ?? ''}
 sizelimit unlimited
 ${dbSections.join('\n')}
 `;
@@ -270,6 +279,7 @@ ${dbSections.join('\n')}
     rootPassword,
     dir,
     stop,
+    ...(clientCerts ? { clientCa: clientCerts.clientCa } : {}),
   };
 }
 

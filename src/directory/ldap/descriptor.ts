@@ -3,7 +3,8 @@ import { DIRECTORY_FLAVORS, type SourceSettings } from '../types.js';
 import { LdapModelSource } from './model-source.js';
 import { MODEL_KEYS, modelIssues } from './model.js';
 import { SERVER_KEYS, serverIssues, serverSettings, type LdapServerSettings } from './settings.js';
-import { directoryOptions, LdapDirectory } from './source.js';
+import { directoryOptions } from './options.js';
+import { LdapDirectory } from './source.js';
 import { SERVER_STARTERS } from './starter.js';
 
 const KINDS: readonly string[] = DIRECTORY_FLAVORS;

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DirectoryError, describeError, type ErrorCode } from '../../errors.js';
 import type { SearchRequest } from './entries.js';
 import { PAGES_AHEAD, type ThreadCommand, type ThreadFailure, type ThreadReply } from './search-thread.js';
-import { LdapDirectory, type LdapDirectoryOptions } from './source.js';
+import type { LdapDirectoryOptions } from './options.js';
+import { LdapDirectory } from './source.js';
 
 const port = parentPort;
 if (!port) throw new Error('search-worker.js runs as a worker thread only');

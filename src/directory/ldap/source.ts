@@ -5,9 +5,11 @@ import { Client, ResultCodeError, type Entry } from 'ldapts';
 
 import { DirectoryError, describeError } from '../../errors.js';
 import { DirectoryEntry } from '../entry.js';
-import type { ConnectionInfo, SchemaSyntaxes, SourceEntry, TlsVersion } from '../types.js';
+import type { ConnectionInfo, SchemaSyntaxes, SourceEntry } from '../types.js';
 import type { EntryDirectory, FindRequest, SearchRequest } from './entries.js';
-import type { LdapServerSettings } from './settings.js';
+import type { LdapDirectoryOptions } from './options.js';
+import { bindConnection, bindsAsSomeone, clientCertificate } from './bind.js';
+import type { ClientCertificate } from './client-cert.js';
 import { described } from './connection.js';
 import { connectError, isNoSuchObject, searchError, searchPlace } from './errors.js';
 import { inBaseCheck } from './in-base.js';
@@ -32,57 +34,6 @@ const NOT_LISTENING = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Connection settings for {@link LdapDirectory}. */
-export interface LdapDirectoryOptions {
-  /** Server URLs, tried in order while a server cannot be reached. */
-  urls: readonly string[];
-  /** DN or UPN to bind as; undefined = anonymous. */
-  bindDN?: string | undefined;
-  /** Bind password. */
-  bindPassword?: string | undefined;
-  /** Upgrade ldap:// with StartTLS. */
-  startTLS: boolean;
-  /** PEM file with trusted CA certificates (added to Node's roots and the system store). */
-  caFile?: string | undefined;
-  /** Trust the operating system's certificate store (default yes). */
-  trustSystemStore?: boolean | undefined;
-  /** Lowest accepted TLS version. */
-  tlsMinVersion: TlsVersion;
-  /** Connect timeout in ms. */
-  connectTimeoutMs: number;
-  /** Per-operation timeout in ms. */
-  timeoutMs: number;
-  /** Page size of paged searches. */
-  pageSize: number;
-  /** Run paged searches in a worker thread (default: yes, where one can run; see search()). */
-  searchThread?: boolean | undefined;
-}
-
-/**
- * The connection settings of a resolved config's directory.
- * @param directory the config's directory section
- * @param urls the URLs to use (default: all configured ones)
- */
-export function directoryOptions(
-  directory: LdapServerSettings,
-  urls: readonly string[] = directory.urls,
-): LdapDirectoryOptions {
-  const { bindDN, bindPassword, startTLS, caFile, trustSystemStore, tlsMinVersion } = directory;
-  const { connectTimeoutMs, timeoutMs, pageSize } = directory;
-  return {
-    urls,
-    bindDN,
-    bindPassword,
-    startTLS,
-    caFile,
-    trustSystemStore,
-    tlsMinVersion,
-    connectTimeoutMs,
-    timeoutMs,
-    pageSize,
-  };
-}
-
 /**
  * A directory read through ldapts: connects (with failover across URLs), binds, and streams
  * paged search results entry by entry, so memory does not grow with the directory.
@@ -91,6 +42,7 @@ export class LdapDirectory implements EntryDirectory {
   private client: Client | undefined;
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
+  private readonly certificate: ClientCertificate | undefined;
   private thread: SearchThread | undefined;
   /** What the open connection's peer sent that was not LDAP, if anything. */
   private peer: FirstBytes | undefined;
@@ -112,6 +64,7 @@ export class LdapDirectory implements EntryDirectory {
         );
       }
     }
+    this.certificate = clientCertificate(options.auth);
   }
 
   private tlsOptions(host: string): tls.ConnectionOptions {
@@ -126,6 +79,7 @@ export class LdapDirectory implements EntryDirectory {
         systemStore: this.options.trustSystemStore ?? true,
         extra: this.ca?.toString('utf8'),
       }),
+      ...(this.certificate ? { cert: this.certificate.cert, key: this.certificate.key } : {}),
     };
   }
 
@@ -219,19 +173,18 @@ export class LdapDirectory implements EntryDirectory {
         throw await fail(error, 'StartTLS');
       }
     }
-    const bindDN = this.options.bindDN;
+    let boundAs: string;
     try {
-      if (bindDN !== undefined) {
-        await client.bind(bindDN, this.options.bindPassword ?? '');
-      } else {
-        // An anonymous session: read the root DSE so that an unreachable server fails here.
-        await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
-      }
+      const tlsUp = (): boolean => tlsSocket?.authorized === true;
+      boundAs = await bindConnection(client, this.options, { url, certificate: this.certificate, tlsUp });
     } catch (error) {
-      throw await fail(error, bindDN === undefined ? 'connect' : 'bind');
+      if (!(error instanceof DirectoryError))
+        throw await fail(error, bindsAsSomeone(this.options) ? 'bind' : 'connect');
+      void client.unbind().catch(() => undefined);
+      throw error;
     }
     this.client = client;
-    return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs: bindDN ?? 'anonymous' };
+    return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs };
   }
 
   /**
@@ -274,7 +227,7 @@ export class LdapDirectory implements EntryDirectory {
   private requireClient(): Client {
     const client = this.client;
     if (!client) throw new Error('LdapDirectory used before open()');
-    if (!client.isConnected || (this.options.bindDN !== undefined && !client.isBound)) {
+    if (!client.isConnected || (bindsAsSomeone(this.options) && !client.isBound)) {
       throw new DirectoryError(
         'LDAP_SEARCH',
         `the connection to ${this.info?.url ?? 'the directory'} was lost between searches`,
