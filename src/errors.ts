@@ -33,6 +33,11 @@ export type ErrorCode =
   | 'LDAP_BIND'
   // Kerberos failed on this side (no ticket, clock skew, an SPN the KDC does not know…).
   | 'LDAP_KERBEROS'
+  // The server does not offer the SASL mechanism `auth` asks for (EXTERNAL, GSSAPI).
+  | 'LDAP_AUTH_METHOD'
+  // The bind succeeded, but as an identity that is no entry of the directory (a client
+  // certificate the server did not map) or as nobody at all.
+  | 'LDAP_IDENTITY'
   | 'LDAP_SEARCH'
   | 'LDAP_NO_SUCH_OBJECT'
   | 'LDAP_SIZE_LIMIT'

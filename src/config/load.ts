@@ -31,8 +31,10 @@ export interface LoadConfigOptions {
   /** Environment for `${env:…}` references. */
   env: NodeJS.ProcessEnv;
   /**
-   * The command only reads adsync's own local files (history, diff): no secret reference may
-   * fail it, as it never connects to the directory, the vendor or the webhook.
+   * The command only reads adsync's own local files (history, diff) or writes a job that runs
+   * elsewhere (schedule install, whose `${credential:}` and `${env:}` secrets exist only in the
+   * job): no secret reference may fail it, as it never connects to the directory, the vendor or
+   * the webhook.
    */
   localOnly?: boolean | undefined;
 }

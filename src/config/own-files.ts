@@ -36,7 +36,7 @@ function ownPaths(config: ResolvedConfig, except: string | undefined): OwnPath[]
   };
   paths.push(...config.directory.files);
   for (const file of config.extraContacts.files) add(file, 'an extraContacts file');
-  for (const file of config.secretFiles) add(file, 'a ${file:} secret of the config');
+  for (const file of config.secretFiles) add(file, 'a ${file:} or ${credential:} secret of the config');
   add(config.target.caFile, "the vendor's CA file");
   add(config.notify?.caFile, "the webhook's CA file");
   add(config.schedule?.statusFile, "the scheduler's status file");

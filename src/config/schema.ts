@@ -112,7 +112,10 @@ const targetSchema = z.strictObject({
   tokenUrl: z.url().optional().describe('OAuth2 token endpoint (client credentials).'),
   uploadUrl: z.url().optional().describe('Upload endpoint for the CSV.'),
   clientId: z.string().optional().describe('OAuth2 client id.'),
-  clientSecret: z.string().optional().describe('OAuth2 client secret; use ${env:NAME} or ${file:PATH}.'),
+  clientSecret: z
+    .string()
+    .optional()
+    .describe('OAuth2 client secret; use ${env:NAME}, ${file:PATH} or ${credential:NAME}.'),
   scope: z.string().optional().describe('OAuth2 scope, when the vendor needs one.'),
   auth: z
     .enum(TOKEN_AUTH_METHODS)

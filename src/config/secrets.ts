@@ -2,52 +2,28 @@ import { resolve } from 'node:path';
 
 import { ConfigError, describeError } from '../errors.js';
 import { redactUrlQueries, urlCredentials } from '../util/url-secrets.js';
-import { FILE_LIMITS, readSmallFile } from '../io/small-file.js';
+import {
+  credentialFile,
+  credentialNameProblem,
+  MISSING_CREDENTIAL_HINT,
+  NO_CREDENTIALS_HINT,
+} from './credentials.js';
+import { readSecretFile, REFERENCE } from './references.js';
+
+export { decodeSecretFile, envReferenceNames, readSecretFile, referenceNames } from './references.js';
 
 /** Keys whose values are secrets even when written literally in the file. */
 const SECRET_KEYS = new Set(['bindPassword', 'clientSecret', 'apiKey']);
 
-/**
- * Text of a secret file as Windows tools write it too: a UTF-8 byte order mark is dropped, and
- * UTF-16 (PowerShell 5.1's `Out-File` and `>`) is decoded.
- * @param bytes the file
- */
-export function decodeSecretFile(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
-  if (bytes[0] === 0xfe && bytes[1] === 0xff)
-    return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
-  const text = bytes.toString('utf8');
-  return text.startsWith('\uFEFF') ? text.slice(1) : text;
-}
-
 // eslint-disable-next-line no-control-regex -- control characters are what is looked for
 const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** A reference such as `${env:NAME}` or `${file:./secret.txt}`; `$${` escapes a literal `${`. */
-const REFERENCE = /\$(\$?)\{(env|file):([^}]*)\}/g;
-
-/**
- * The variables a parsed config's `${env:NAME}` references name, each once, in the order they
- * appear (an escaped `$${env:…}` is text, not a reference). Nothing is resolved: for saying what
- * a job started elsewhere (cron, systemd, Task Scheduler) must be given, never what it is.
- * @param raw the parsed config
- */
-export function envReferenceNames(raw: unknown): string[] {
-  const names = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      for (const [, escape, kind, name] of value.matchAll(REFERENCE))
-        if (!escape && kind === 'env' && name !== undefined) names.add(name);
-    } else if (Array.isArray(value)) value.forEach(visit);
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(raw);
-  return [...names];
-}
+/** Every control character, replaced in a name shown in a message. */
+// eslint-disable-next-line no-control-regex -- control characters are what is replaced
+const CONTROL_ALL = /[\u0000-\u001f\u007f]/g;
 
 /** Options for {@link resolveSecretReferences}. */
 export interface ResolveSecretsOptions {
-  /** Where `${env:…}` values come from. */
+  /** Where `${env:…}` values, and the credentials folder of `${credential:…}`, come from. */
   env: NodeJS.ProcessEnv;
   /** Directory that relative `${file:…}` paths are resolved against (the config file's). */
   baseDir: string;
@@ -64,14 +40,16 @@ export interface ResolveSecretsOptions {
 export interface MissingSecret {
   /** Key path, e.g. `target.clientSecret`. */
   key: string;
-  /** `${env:}` or `${file:}`. */
-  kind: 'env' | 'file';
-  /** The variable's name, or the file's absolute path. */
+  /** `${env:}`, `${file:}` or `${credential:}`. */
+  kind: 'env' | 'file' | 'credential';
+  /** The variable's name, the file's absolute path, or the credential's name. */
   name: string;
-  /** What is wrong with it. */
-  problem: 'not set' | 'empty' | 'unreadable';
+  /** What is wrong with it (`no folder`: a credential without CREDENTIALS_DIRECTORY). */
+  problem: 'not set' | 'empty' | 'unreadable' | 'no folder';
   /** For a file: the system's reason (ENOENT …). */
   reason?: string | undefined;
+  /** For a credential: the folder it was looked for in. */
+  dir?: string | undefined;
 }
 
 /** Result of {@link resolveSecretReferences}. */
@@ -82,7 +60,7 @@ export interface ResolvedSecrets<T> {
   secrets: string[];
   /** References of the deferred sections that could not be resolved. */
   missing: MissingSecret[];
-  /** Every `${file:}` file read (absolute), so no output option may overwrite one. */
+  /** Every `${file:}` and `${credential:}` file read (absolute), so no output option may overwrite one. */
   files: string[];
 }
 
@@ -98,11 +76,15 @@ function keyPath(path: readonly (string | number)[]): string {
  * @param missing the references
  */
 export function describeMissing(missing: readonly MissingSecret[]): string[] {
-  return missing.map((m) =>
-    m.kind === 'env'
-      ? `${m.key}: environment variable ${m.name} is ${m.problem === 'empty' ? 'empty' : 'not set'}`
-      : `${m.key}: cannot read secret file ${m.name}${m.reason ? ` (${m.reason})` : ''}`,
-  );
+  return missing.map((m) => {
+    const reason = m.reason ? ` (${m.reason})` : '';
+    if (m.kind === 'env')
+      return `${m.key}: environment variable ${m.name} is ${m.problem === 'empty' ? 'empty' : 'not set'}`;
+    if (m.kind === 'file') return `${m.key}: cannot read secret file ${m.name}${reason}`;
+    return m.problem === 'no folder'
+      ? `${m.key}: \${credential:${m.name}} needs CREDENTIALS_DIRECTORY, which is not set (no service manager gave this run credentials)`
+      : `${m.key}: cannot read credential ${m.name} in ${m.dir ?? '?'}${reason}`;
+  });
 }
 
 /**
@@ -136,6 +118,9 @@ export function missingSecretsError(
       `Set ${variables.join(', ')} (not empty) in the environment that runs adsync (for a scheduled task: in the task's environment), or use \${file:PATH}.`,
     );
   if (files) hints.push('Check that each file exists and that the account running adsync may read it.');
+  if (all.some((m) => m.kind === 'credential' && m.problem === 'no folder')) hints.push(NO_CREDENTIALS_HINT);
+  if (all.some((m) => m.kind === 'credential' && m.problem === 'unreadable'))
+    hints.push(MISSING_CREDENTIAL_HINT);
   return new ConfigError('CONFIG_SECRET', [head, ...lines].join('\n'), {
     hint: hints.join(' '),
     details: { missing: all.length, variables: variables.join(',') },
@@ -171,6 +156,8 @@ class SecretResolver {
   readonly files: string[] = [];
   /** Values refused for a control character, one line each. */
   readonly invalid: string[] = [];
+  /** `${credential:}` references whose name is not a plain file name, one line each. */
+  readonly badNames: string[] = [];
   /** Unresolved references outside the deferred sections. */
   readonly required: MissingSecret[] = [];
   /** Unresolved references of the deferred sections. */
@@ -189,12 +176,35 @@ class SecretResolver {
       problems.push({ key, kind: 'env', name, problem: value === '' ? 'empty' : 'not set' });
       return '';
     }
+    if (kind === 'credential') return this.credential(name, key, problems);
     const file = resolve(this.options.baseDir, name);
     this.files.push(file);
     try {
-      return decodeSecretFile(readSmallFile(file, FILE_LIMITS.secret)).replace(/\r?\n$/, '');
+      return readSecretFile(file);
     } catch (error) {
       problems.push({ key, kind: 'file', name: file, problem: 'unreadable', reason: describeError(error) });
+      return '';
+    }
+  }
+
+  /** A `${credential:NAME}`: the file NAME in the folder the service manager gave (credentials.ts). */
+  private credential(name: string, key: string, problems: MissingSecret[]): string {
+    const bad = credentialNameProblem(name);
+    if (bad !== undefined) {
+      this.badNames.push(`${key}: \${credential:${name.replace(CONTROL_ALL, '?')}} is refused: ${bad}`);
+      return '';
+    }
+    const where = credentialFile(name, this.options.env);
+    if (where === undefined) {
+      problems.push({ key, kind: 'credential', name, problem: 'no folder' });
+      return '';
+    }
+    this.files.push(where.file);
+    try {
+      return readSecretFile(where.file);
+    } catch (error) {
+      const reason = describeError(error);
+      problems.push({ key, kind: 'credential', name, problem: 'unreadable', reason, dir: where.dir });
       return '';
     }
   }
@@ -205,7 +215,8 @@ class SecretResolver {
     const problems: MissingSecret[] = [];
     const out = text.replace(REFERENCE, (_match, escape: string, kind: string, name: string) => {
       if (escape) return `\${${kind}:${name}}`;
-      if (kind === 'file') fromFile = true;
+      // A value read from a file is a secret whatever key holds it.
+      if (kind !== 'env') fromFile = true;
       return this.lookup(kind, name, keyPath(path), problems);
     });
     if (problems.length > 0) {
@@ -243,8 +254,9 @@ class SecretResolver {
 }
 
 /**
- * Replace `${env:NAME}` and `${file:PATH}` in every string of a parsed config.
- * Every variable that is not set or empty, and every file that cannot be read, is collected:
+ * Replace `${env:NAME}`, `${file:PATH}` and `${credential:NAME}` in every string of a parsed
+ * config. Every variable that is not set or empty, every file or credential that cannot be read
+ * (a credential also without CREDENTIALS_DIRECTORY), is collected:
  * outside the deferred sections they fail together in one {@link ConfigError} naming each key,
  * variable or file — never a value. File contents lose one trailing newline.
  * @param raw the parsed YAML
@@ -253,7 +265,17 @@ class SecretResolver {
 export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOptions): ResolvedSecrets<T> {
   const resolver = new SecretResolver(options);
   const value = resolver.walk(raw, []) as T;
-  const { secrets, files, invalid, required, missing } = resolver;
+  const { secrets, files, invalid, required, missing, badNames } = resolver;
+  // A name that is not a plain file name is a mistake in the config, never a secret left for later.
+  if (badNames.length > 0) {
+    throw new ConfigError(
+      'CONFIG_SECRET',
+      [`${options.filepath}:`, ...badNames.map((l) => `  - ${l}`)].join('\n'),
+      {
+        hint: 'Write the name the unit gives the credential (LoadCredentialEncrypted=NAME:PATH), a plain file name, e.g. ${credential:adsync-bind-password}.',
+      },
+    );
+  }
   // Every unresolved reference at once, the deferred ones too: one round of fixing, not one each.
   if (required.length > 0) throw missingSecretsError(options.filepath, required, undefined, missing);
   if (invalid.length > 0) {
@@ -261,7 +283,7 @@ export function resolveSecretReferences<T>(raw: T, options: ResolveSecretsOption
       'CONFIG_SECRET',
       [`${options.filepath}:`, ...invalid.map((l) => `  - ${l}`)].join('\n'),
       {
-        hint: 'Write each secret on one line: a ${file:} secret may end with one line break (as `echo` writes it), nothing more.',
+        hint: 'Write each secret on one line: a ${file:} or ${credential:} secret may end with one line break (as `echo` writes it), nothing more.',
       },
     );
   }

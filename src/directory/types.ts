@@ -46,6 +46,8 @@ export interface SourceFile {
   what: string;
   /** A directory whose every file counts. */
   inside?: boolean;
+  /** It holds a secret (a private key, a keytab): `adsync check` warns when every user may read it. */
+  secret?: boolean;
 }
 
 /** A secret a source's settings hold. */

@@ -1,3 +1,5 @@
+import { shellQuote } from '../util/shell-quote.js';
+
 /**
  * What a scheduled job must be given of the config's `${env:NAME}` references: a job started by
  * cron, systemd or Task Scheduler does not inherit the shell that installed it, so a variable
@@ -54,7 +56,7 @@ export function jobLacks(platform: Platform, names: readonly string[]): string[]
 const HOW: Record<Platform, string> = {
   cron: 'give them as NAME=value lines above the adsync lines in the crontab (it is readable by you and root only), or use ${file:…} references',
   systemd:
-    'put NAME=value lines in the EnvironmentFile= the service names (chmod 600, owned by the account that runs it), or, in a system unit, LoadCredential=NAME:PATH with ${file:/run/credentials/UNIT.service/NAME} in the config',
+    'put NAME=value lines in the EnvironmentFile= the service names (chmod 600, owned by the account that runs it), or keep them encrypted as systemd credentials: ${credential:NAME} in the config, and reinstall (docs/operations.md)',
   windows:
     'set them as user environment variables of the account the task runs as (setx NAME value, run as that account), or use ${file:…} references to files only that account can read; system variables (setx /M) are readable by every user of the machine',
 };
@@ -89,7 +91,7 @@ export function cronEnvComment(lacks: readonly string[]): string[] {
  * say which variable is missing), else the same line commented out.
  * @param lacks what {@link jobLacks} found
  * @param envFile the EnvironmentFile= path, written as systemd reads it
- * @param unit the service's name, for the credentials folder
+ * @param unit the service's name
  */
 export function systemdEnvLines(lacks: readonly string[], envFile: string, unit: string): string {
   if (lacks.length === 0) {
@@ -99,8 +101,47 @@ export function systemdEnvLines(lacks: readonly string[], envFile: string, unit:
 #   ${lacks.join(', ')}
 # Put NAME=value lines for them in this file (chmod 600, owned by the account that runs the job):
 EnvironmentFile=-${envFile}
-# Or, in a system unit: LoadCredential=NAME:/etc/adsync/NAME, and \${file:/run/credentials/${unit}.service/NAME} in the config.
+# Or keep them encrypted: \${credential:NAME} in the config, and reinstall; systemd then gives them to ${unit}.service only (docs/operations.md, systemd credentials).
 `;
+}
+
+/** A path in a systemd setting that takes it raw (no quotes): only `%` specifiers are escaped. */
+export const systemdPath = (s: string): string => s.replace(/%/g, '%%');
+
+/**
+ * The service's `LoadCredentialEncrypted=` lines, one per credential the config's
+ * `${credential:}` references name (none: nothing). systemd decrypts each into the service's
+ * CREDENTIALS_DIRECTORY when it starts, and nowhere else.
+ * @param names the credentials, each once (credential names are plain file names: see config/credentials.ts)
+ */
+export function systemdCredentialLines(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  // %E is $XDG_CONFIG_HOME (~/.config) in a user unit, which `schedule install` writes, and /etc
+  // in a system unit: the same line finds the file in either, where systemd itself looks
+  // (/etc/credstore.encrypted) and where a user's own files belong.
+  return `# The config's \${credential:} references, decrypted for the service (create each with systemd-creds encrypt):
+${names.map((name) => `LoadCredentialEncrypted=${systemdPath(name)}:%E/credstore.encrypted/${systemdPath(name)}`).join('\n')}
+`;
+}
+
+/**
+ * How to create the encrypted credentials the service loads: one command per name.
+ * @param names the credentials
+ */
+export function systemdCredentialNote(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const commands = names.map((name) => {
+    const quoted = shellQuote(name, 'linux');
+    return `  systemd-creds --user encrypt --name=${quoted} - ~/.config/credstore.encrypted/${quoted}   # type the value, then Ctrl-D`;
+  });
+  return [
+    [
+      `the config's \${credential:} references need ${names.join(', ')}: the service loads each with LoadCredentialEncrypted= from ~/.config/credstore.encrypted/ (%E: /etc/credstore.encrypted/ in a system unit). Create them once:`,
+      '  mkdir -p ~/.config/credstore.encrypted',
+      ...commands,
+      '`systemd-creds --user` needs systemd 256 or later (`systemd-creds --help` lists --user); before that a user unit cannot decrypt a credential made with the host key, which only root may read: install the units as system units and create each with `sudo systemd-creds encrypt --name=NAME - /etc/credstore.encrypted/NAME`, or use ${file:…}.',
+    ].join('\n'),
+  ];
 }
 
 /**

@@ -9,7 +9,16 @@ import {
   type CronParts,
   type TaskTrigger,
 } from './cron-convert.js';
-import { cronEnvComment, jobEnvNote, jobLacks, systemdEnvLines, windowsEnvComment } from './job-env.js';
+import {
+  cronEnvComment,
+  jobEnvNote,
+  jobLacks,
+  systemdCredentialLines,
+  systemdCredentialNote,
+  systemdEnvLines,
+  systemdPath,
+  windowsEnvComment,
+} from './job-env.js';
 
 /** Where a scheduled push can be installed. */
 export type SchedulePlatform = 'windows' | 'cron' | 'systemd';
@@ -38,6 +47,8 @@ export interface ScheduleSpec {
   user?: string | undefined;
   /** The variables the config's `${env:}` references name (none when not given). */
   envNames?: readonly string[] | undefined;
+  /** The credentials the config's `${credential:}` references name (none when not given). */
+  credentialNames?: readonly string[] | undefined;
 }
 
 /** A file the platform needs. */
@@ -75,9 +86,6 @@ const systemdQuote = (s: string): string => {
   const escaped = s.replace(/%/g, '%%').replace(/\$/g, '$$$$');
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
 };
-
-/** A path in a systemd setting that takes it raw (no quotes): only `%` specifiers are escaped. */
-const systemdPath = (s: string): string => s.replace(/%/g, '%%');
 
 /**
  * Windows command-line quoting (the rules of CommandLineToArgvW / the C runtime).
@@ -209,7 +217,7 @@ WorkingDirectory=${systemdPath(spec.workingDir)}
 ExecStart=${exec}
 # A run still going after this is killed (adsync stops itself ${HARD_LIMIT_GRACE_MS / 60_000} min earlier).
 TimeoutStartSec=${hardLimit}
-${systemdEnvLines(jobLacks('systemd', spec.envNames ?? []), systemdPath(`${spec.workingDir}/adsync.env`), spec.name)}`;
+${systemdEnvLines(jobLacks('systemd', spec.envNames ?? []), systemdPath(`${spec.workingDir}/adsync.env`), spec.name)}${systemdCredentialLines(spec.credentialNames ?? [])}`;
   const timer = `[Unit]
 Description=Run adsync push on "${spec.cron.expression}"${spec.timezone ? ` (${spec.timezone})` : ''}
 
@@ -241,6 +249,7 @@ WantedBy=timers.target
         'put ${env:…} secrets in the EnvironmentFile= commented in the service (a file only the service account can read)',
       ),
       `See runs with: journalctl --user -u ${spec.name}.service; next run: systemctl --user list-timers ${spec.name}.timer`,
+      ...systemdCredentialNote(spec.credentialNames ?? []),
     ],
   };
 }

@@ -123,6 +123,10 @@ function stepFailure(
   return failure(error, url, settings);
 }
 
+/** How check names a secret it lacks: a variable by its name, a file or credential with its key. */
+const needed = (m: ResolvedConfig['target']['missing'][number]): string =>
+  m.kind === 'env' ? m.name : `${m.key} (${m.kind === 'credential' ? `\${credential:${m.name}}` : m.name})`;
+
 /**
  * The vendor side of `adsync check`: the TLS version the token endpoint negotiates, that it
  * issues a token for the client, and that the upload URL exists (an OPTIONS request with the
@@ -137,7 +141,7 @@ export async function checkVendor(config: ResolvedConfig, options: VendorCheckOp
     return {
       status: 'skipped',
       skipped: "the target's secrets are not available",
-      needs: [...new Set(t.missing.map((m) => (m.kind === 'env' ? m.name : `${m.key} (${m.name})`)))],
+      needs: [...new Set(t.missing.map(needed))],
     };
   }
   if (t.uploadUrl === undefined) {

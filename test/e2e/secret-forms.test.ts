@@ -179,7 +179,7 @@ describe('secrets in every form never reach output or files (hostile vendor and 
     );
     const file = join(cwd, 'client-secret.txt');
     expect(run.stderr).toContain(
-      `warning: the secret file ${file} (a \${file:} secret of the config) can be read by every user of this machine: chmod 600 ${file}`,
+      `warning: the secret file ${file} (a \${file:} or \${credential:} secret of the config) can be read by every user of this machine: chmod 600 ${file}`,
     );
     const shown = (await outputs(run, cwd)).filter(([name]) => name !== file);
     expect(findLeaks([{ value: SHORT, clientId: 'adsync' }], shown)).toEqual([]);

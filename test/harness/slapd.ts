@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { removeDir } from './files.ts';
 import type { Kdc } from './kdc.ts';
 import { startServerProcess } from './process.ts';
-import { makeCa, makeServerCert } from './tls.ts';
+import { makeCa, makeServerCert, type KeyPair } from './tls.ts';
+import { clientCertLines, type ClientCertOptions } from './slapd-client-certs.ts';
 
 const run = promisify(execFile);
 
@@ -82,6 +83,8 @@ export interface Slapd {
     /** The host of {@link Slapd.url} and {@link Slapd.ldapsUrl}, slapd's sasl-host. */
     host: string;
   };
+  /** The CA whose client certificates slapd accepts (with the `clientCerts` option). */
+  clientCa?: KeyPair;
   /** Stop slapd and remove its files. */
   stop(): Promise<void>;
 }
@@ -95,6 +98,8 @@ export interface SlapdOptions {
    * GSSAPI identity before mapping) to {@link SlapdGssapi.mapTo}.
    */
   gssapi?: SlapdGssapi;
+  /** Demand TLS client certificates and map them (SASL EXTERNAL). */
+  clientCerts?: ClientCertOptions;
 }
 
 /** How slapd accepts GSSAPI binds. */
@@ -233,7 +238,7 @@ export async function waitForPort(port: number, child: ChildProcess, log: () => 
  * Start a slapd on free loopback ports with a CA of its own, the given databases (each with the
  * memberOf overlay) and their LDIF loaded.
  * @param databases the suffixes and their data
- * @param options GSSAPI binds
+ * @param options GSSAPI binds; clientCerts: demand TLS client certificates and map them (SASL EXTERNAL)
  */
 export async function startSlapd(databases: DatabaseSpec[], options: SlapdOptions = {}): Promise<Slapd> {
   const problem = slapdUnavailable();
@@ -253,6 +258,7 @@ export async function startSlapd(databases: DatabaseSpec[], options: SlapdOption
         throw error;
       })
     : undefined;
+  const clientCerts = options.clientCerts && (await clientCertLines(dir, ca, options.clientCerts));
 
   const dbSections: string[] = [];
   for (const [i, db] of databases.entries()) {
@@ -287,6 +293,7 @@ TLSCACertificateFile ${ca.cert}
 TLSCertificateFile ${server.cert}
 TLSCertificateKeyFile ${server.key}
 TLSProtocolMin 3.3
+${clientCerts?.lines.join('\n') ?? ''}
 sizelimit unlimited
 ${gssapi?.conf ?? ''}
 ${dbSections.join('\n')}
@@ -349,6 +356,7 @@ ${dbSections.join('\n')}
     rootPassword,
     dir,
     stop,
+    ...(clientCerts ? { clientCa: clientCerts.clientCa } : {}),
   };
 }
 

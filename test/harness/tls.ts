@@ -81,3 +81,53 @@ export async function makeServerCert(dir: string, ca: KeyPair): Promise<KeyPair>
   ]);
   return { key, cert };
 }
+
+/**
+ * A TLS client certificate (extendedKeyUsage clientAuth) signed by a CA, for SASL EXTERNAL.
+ * @param dir where to write it
+ * @param ca the issuing CA
+ * @param name file name
+ * @param subject its subject in OpenSSL's form, e.g. `/O=example/CN=adsync`
+ */
+export async function makeClientCert(
+  dir: string,
+  ca: KeyPair,
+  name: string,
+  subject: string,
+): Promise<KeyPair> {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const cert = join(dir, `${name}.pem`);
+  const ext = join(dir, `${name}.ext`);
+  await writeFile(ext, 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    subject,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
+  return { key, cert };
+}

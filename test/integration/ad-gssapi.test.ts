@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import type { LdapDirectoryOptions } from '../../src/directory/ldap/options.js';
+import type { KerberosSettings } from '../../src/directory/ldap/settings.js';
 import { LdapDirectory } from '../../src/directory/ldap/source.js';
 import { DirectoryError } from '../../src/errors.js';
 import { AD } from '../harness/ad-data.js';
@@ -21,7 +22,7 @@ describe.skipIf(skip !== '')('auth: gssapi against Samba AD', () => {
   });
 
   const spn = (): string => `ldap/${inject('adDnsHostName')}`;
-  const options = (url: string, kerberos: LdapDirectoryOptions['kerberos']): LdapDirectoryOptions => ({
+  const options = (url: string, kerberos: KerberosSettings): LdapDirectoryOptions => ({
     urls: [url],
     startTLS: url.startsWith('ldap://'),
     caFile: inject('adCaFile'),
@@ -30,7 +31,7 @@ describe.skipIf(skip !== '')('auth: gssapi against Samba AD', () => {
     timeoutMs: 20000,
     pageSize: 200,
     searchThread: false,
-    kerberos,
+    auth: { kind: 'gssapi', ...kerberos },
   });
 
   it.each([

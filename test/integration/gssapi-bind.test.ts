@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DirectoryError } from '../../src/errors.js';
 import type { LdapDirectoryOptions } from '../../src/directory/ldap/options.js';
+import type { KerberosSettings } from '../../src/directory/ldap/settings.js';
 import { LdapDirectory } from '../../src/directory/ldap/source.js';
 import { kerberosSkip, startKdc, type Kdc } from '../harness/kdc.js';
 import { slapdUnavailable, startSlapd, type Slapd } from '../harness/slapd.js';
@@ -42,11 +43,7 @@ describe.skipIf(skip)('auth: gssapi against slapd and an MIT KDC', () => {
     await kdc.stop();
   });
 
-  const options = (
-    url: string,
-    kerberos: LdapDirectoryOptions['kerberos'],
-    more = {},
-  ): LdapDirectoryOptions => ({
+  const options = (url: string, kerberos: KerberosSettings, more = {}): LdapDirectoryOptions => ({
     urls: [url],
     startTLS: url.startsWith('ldap://'),
     caFile: slapd.caFile,
@@ -54,7 +51,7 @@ describe.skipIf(skip)('auth: gssapi against slapd and an MIT KDC', () => {
     connectTimeoutMs: 5000,
     timeoutMs: 10000,
     pageSize: 2,
-    kerberos,
+    auth: { kind: 'gssapi', ...kerberos },
     ...more,
   });
 

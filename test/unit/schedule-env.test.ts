@@ -19,7 +19,7 @@ import { expectBalancedXml } from '../harness/xml.js';
 const hasPython =
   process.platform !== 'win32' && spawnSync('python3', ['-c', 'import xml.dom.minidom']).status === 0;
 
-const spec = (envNames: string[]): ScheduleSpec => ({
+const spec = (envNames: string[], credentialNames: string[] = []): ScheduleSpec => ({
   name: 'adsync',
   program: '/usr/bin/node',
   programArgs: ['/opt/adsync/bin/adsync.js'],
@@ -30,7 +30,20 @@ const spec = (envNames: string[]): ScheduleSpec => ({
   randomDelayMs: 0,
   timeoutMs: 30 * 60_000,
   envNames,
+  credentialNames,
 });
+
+/** What systemd-analyze verify says about the units, leaving out the spec's program (not here). */
+async function verifyUnits(files: readonly { name: string; content: string }[]): Promise<string[]> {
+  const dir = await tempDir();
+  for (const file of files) await writeFile(join(dir, file.name), file.content);
+  const verify = spawnSync(
+    'systemd-analyze',
+    ['verify', '--man=no', ...files.map((f) => join(dir, f.name))],
+    { encoding: 'utf8' },
+  );
+  return verify.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('/usr/bin/node'));
+}
 
 describe('the ${env:} variables a scheduled job needs', () => {
   it('lists each referenced name once, in order, never an escaped one or a ${file:}', () => {
@@ -68,26 +81,37 @@ describe('the ${env:} variables a scheduled job needs', () => {
     const service = artifacts.files[0]?.content ?? '';
     expect(service).toContain('#   BIND_PW, VENDOR_SECRET\n');
     expect(service).toContain('\nEnvironmentFile=-/etc/adsync/adsync.env\n');
-    expect(service).toContain('${file:/run/credentials/adsync.service/NAME}');
+    expect(service).toContain('# Or keep them encrypted: ${credential:NAME} in the config');
     expect(artifacts.notes.join('\n')).toContain(
       "the config's ${env:} references need BIND_PW, VENDOR_SECRET",
     );
     // No references: the line stays a comment.
     expect(systemdUnits(spec([])).files[0]?.content).toContain('\n#EnvironmentFile=/etc/adsync/adsync.env\n');
-    if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE)) {
-      const dir = await tempDir();
-      for (const file of artifacts.files) await writeFile(join(dir, file.name), file.content);
-      const verify = spawnSync(
-        'systemd-analyze',
-        ['verify', '--man=no', join(dir, 'adsync.service'), join(dir, 'adsync.timer')],
-        { encoding: 'utf8' },
-      );
-      // The program of the spec need not exist here; anything else is a real complaint.
-      const complaints = verify.stderr
-        .split('\n')
-        .filter((l) => l.trim() !== '' && !l.includes('/usr/bin/node'));
-      expect(complaints).toEqual([]);
-    }
+    // The program of the spec need not exist here; anything else is a real complaint.
+    if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE))
+      expect(await verifyUnits(artifacts.files)).toEqual([]);
+  });
+
+  it('systemd: one LoadCredentialEncrypted= line per ${credential:} name, and how to create each', async () => {
+    const artifacts = systemdUnits(spec([], ['bind-pw', 'vendor%secret']));
+    const service = artifacts.files[0]?.content ?? '';
+    const lines = service.split('\n').filter((l) => l.startsWith('LoadCredentialEncrypted='));
+    // %E: the user's config folder in a user unit, /etc in a system one; a `%` in a name is escaped.
+    expect(lines).toEqual([
+      'LoadCredentialEncrypted=bind-pw:%E/credstore.encrypted/bind-pw',
+      'LoadCredentialEncrypted=vendor%%secret:%E/credstore.encrypted/vendor%%secret',
+    ]);
+    const note = artifacts.notes.join('\n');
+    expect(note).toContain("the config's ${credential:} references need bind-pw, vendor%secret");
+    expect(note).toContain(
+      'systemd-creds --user encrypt --name=bind-pw - ~/.config/credstore.encrypted/bind-pw',
+    );
+    expect(note).toContain('sudo systemd-creds encrypt --name=NAME - /etc/credstore.encrypted/NAME');
+    // Without references: no line, no note.
+    expect(systemdUnits(spec([])).files[0]?.content).not.toContain('LoadCredential');
+    expect(systemdUnits(spec([])).notes.join('\n')).not.toContain('credential');
+    if (systemTool('systemd-analyze', ['--version'], SYSTEMD_ANALYZE))
+      expect(await verifyUnits(artifacts.files)).toEqual([]);
   });
 
   it('Windows: says to set them for the account the task runs as, and that system variables are not private', () => {

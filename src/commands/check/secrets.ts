@@ -68,7 +68,7 @@ export class SecretsInData {
 
 /**
  * Warnings about how the config keeps its secrets: one too short to be hidden in output, a
- * `${file:}` secret every user of the machine may read.
+ * `${file:}` secret or a private key every user of the machine may read.
  * @param config the resolved config
  * @param secrets its secrets ({@link configSecrets})
  */
@@ -79,8 +79,11 @@ export function secretKeepingWarnings(config: ResolvedConfig, secrets: readonly 
       warnings.push(
         `${s.label} is shorter than ${SHORT_SECRET} characters: too short to be hidden wherever a server or vendor echoes it; choose a long random secret`,
       );
+  const files = new Map<string, string>();
+  for (const file of config.secretFiles) files.set(file, 'a ${file:} or ${credential:} secret of the config');
+  for (const file of config.directory.files) if (file.secret === true) files.set(file.path, file.what);
   if (process.platform !== 'win32')
-    for (const file of new Set(config.secretFiles)) {
+    for (const [file, what] of files) {
       let mode: number;
       try {
         mode = statSync(file).mode;
@@ -89,7 +92,7 @@ export function secretKeepingWarnings(config: ResolvedConfig, secrets: readonly 
       }
       if (mode & 0o004)
         warnings.push(
-          `the secret file ${file} (a \${file:} secret of the config) can be read by every user of this machine: chmod 600 ${file}`,
+          `the secret file ${file} (${what}) can be read by every user of this machine: chmod 600 ${file}`,
         );
     }
   return warnings;

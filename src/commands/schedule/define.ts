@@ -101,7 +101,8 @@ Examples:
   install.action(
     host.action(install, async (ctx) => {
       const options = install.opts();
-      const config = await ctx.loadConfig();
+      // The job's secrets exist where it runs (its credentials, its environment), not here.
+      const config = await ctx.loadConfig({ localOnly: true });
       const [{ scheduleInstall, writeScheduleOutput }, { renderScheduleInstall }] = await Promise.all([
         import('./run.js'),
         import('./render.js'),

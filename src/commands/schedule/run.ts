@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../../config/types.js';
 import { ConfigError, describeError, OutputError, UsageError } from '../../errors.js';
 import { findConfig } from '../../config/find.js';
 import { ownFileAt } from '../../config/own-files.js';
-import { envReferenceNames } from '../../config/secrets.js';
+import { referenceNames } from '../../config/secrets.js';
 import { notReplaceable, writeFileAtomic } from '../../io/atomic-file.js';
 import { parseCron } from '../../schedule/cron-convert.js';
 import { installSchedule, type InstallOutcome } from '../../schedule/install.js';
@@ -100,7 +100,7 @@ export function scheduleInstall(
     randomDelayMs: schedule.randomDelayMs,
     timeoutMs: config.runTimeoutMs,
     user: options.user,
-    envNames: configEnvNames(config.filepath),
+    ...configReferenceNames(config.filepath),
   };
   const toFile = options.output !== undefined;
   const artifacts = scheduleArtifacts(options.platform, spec, {
@@ -111,6 +111,12 @@ export function scheduleInstall(
   });
   const warnings = foreignPaths(options, configPath);
   artifacts.notes.push(...shellOnlyNote(jobLacks(options.platform, spec.envNames), options.env));
+  if (options.platform !== 'systemd' && spec.credentialNames.length > 0) {
+    // Only systemd gives a job its credentials; elsewhere the run would stop on each of them.
+    artifacts.notes.push(
+      `the config's \${credential:} references (${spec.credentialNames.join(', ')}) are read from CREDENTIALS_DIRECTORY, which only systemd sets for a service: give this job CREDENTIALS_DIRECTORY=<a folder only its account can read> holding one file per name, use --platform systemd, or use \${file:…}`,
+    );
+  }
   if (options.print || toFile) return { artifacts, warnings };
   const installed = installSchedule(artifacts, {
     configPath,
@@ -122,12 +128,13 @@ export function scheduleInstall(
 }
 
 /**
- * The variables the config's `${env:}` references name, read from the file as written (the
- * loaded config holds their values, which are not wanted here).
+ * The variables and credentials the config's `${env:}` and `${credential:}` references name,
+ * read from the file as written (the loaded config holds their values, which are not wanted here).
  * @param filepath the config file
  */
-function configEnvNames(filepath: string): string[] {
-  return envReferenceNames(findConfig({ configPath: filepath, cwd: dirname(filepath) }).value);
+function configReferenceNames(filepath: string): { envNames: string[]; credentialNames: string[] } {
+  const raw = findConfig({ configPath: filepath, cwd: dirname(filepath) }).value;
+  return { envNames: referenceNames(raw, 'env'), credentialNames: referenceNames(raw, 'credential') };
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { TlsVersion } from '../types.js';
-import type { KerberosSettings } from './sasl/gssapi-bind.js';
-import type { LdapServerSettings } from './settings.js';
+import { ldapAuth, type LdapAuth, type LdapServerSettings } from './settings.js';
 
-/** Connection settings for {@link LdapDirectory}. */
+/** Connection settings of the LDAP directory (source.ts) and of its search thread. */
 export interface LdapDirectoryOptions {
   /** Server URLs, tried in order while a server cannot be reached. */
   urls: readonly string[];
@@ -10,6 +9,8 @@ export interface LdapDirectoryOptions {
   bindDN?: string | undefined;
   /** Bind password. */
   bindPassword?: string | undefined;
+  /** How to bind (absent: simple, with bindDN and bindPassword above). Plain data: it goes to the search thread. */
+  auth?: LdapAuth | undefined;
   /** Upgrade ldap:// with StartTLS. */
   startTLS: boolean;
   /** PEM file with trusted CA certificates (added to Node's roots and the system store). */
@@ -24,8 +25,6 @@ export interface LdapDirectoryOptions {
   timeoutMs: number;
   /** Page size of paged searches. */
   pageSize: number;
-  /** `auth: gssapi`: bind with Kerberos, with these settings (absent: a simple or anonymous bind). */
-  kerberos?: KerberosSettings | undefined;
   /** Run paged searches in a worker thread (default: yes, where one can run; see search()). */
   searchThread?: boolean | undefined;
 }
@@ -45,6 +44,7 @@ export function directoryOptions(
     urls,
     bindDN,
     bindPassword,
+    auth: ldapAuth(directory),
     startTLS,
     caFile,
     trustSystemStore,

@@ -270,3 +270,32 @@ export async function schemeMismatch(url: string, cause: unknown): Promise<Direc
   if (!secure && (await speaksTls(host, port))) return tlsPortError(url, cause);
   return undefined;
 }
+
+/**
+ * ldapts's connection factories, watched by `firstBytes`; `onTls` sees the TLS socket (for the
+ * negotiated protocol) of ldaps:// and StartTLS alike.
+ * @param firstBytes the watcher
+ * @param onTls called with each TLS socket made
+ */
+export function watchedConnections(
+  firstBytes: FirstBytes,
+  onTls: (socket: tls.TLSSocket) => void,
+): { createConnection: typeof net.connect; createSecureConnection: typeof tls.connect } {
+  const createConnection = ((...args: unknown[]) =>
+    firstBytes.watch((net.connect as (...a: unknown[]) => net.Socket)(...args))) as typeof net.connect;
+  const createSecureConnection = ((...args: unknown[]) => {
+    // StartTLS passes the plain socket: TLS records follow on it, the TLS socket is watched.
+    const options: unknown = args[0];
+    if (
+      typeof options === 'object' &&
+      options !== null &&
+      'socket' in options &&
+      options.socket instanceof net.Socket
+    )
+      firstBytes.unwatch(options.socket);
+    const socket = firstBytes.watch((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
+    onTls(socket);
+    return socket;
+  }) as typeof tls.connect;
+  return { createConnection, createSecureConnection };
+}

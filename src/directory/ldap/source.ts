@@ -1,4 +1,4 @@
-import net, { isIP } from 'node:net';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 
 import { Client, ResultCodeError, type Entry } from 'ldapts';
@@ -8,6 +8,8 @@ import { DirectoryEntry } from '../entry.js';
 import type { ConnectionInfo, SchemaSyntaxes, SourceEntry } from '../types.js';
 import type { EntryDirectory, FindRequest, SearchRequest } from './entries.js';
 import type { LdapDirectoryOptions } from './options.js';
+import { bindConnection, bindsAsSomeone, clientCertificate } from './bind.js';
+import type { ClientCertificate } from './client-cert.js';
 import { described } from './connection.js';
 import { connectError, isNoSuchObject, searchError, searchPlace } from './errors.js';
 import { inBaseCheck } from './in-base.js';
@@ -17,7 +19,7 @@ import { FILE_LIMITS, readSmallFile } from '../../io/small-file.js';
 import { builtModule } from '../../runtime/assets.js';
 import { binarySyntax, readAttributeTypes } from './schema.js';
 import { gssapiIdentity, gssapiOpen, handOver } from './sasl/gssapi-open.js';
-import { FirstBytes, notLdapError, notTlsError, schemeMismatch } from './scheme-probe.js';
+import { FirstBytes, notLdapError, notTlsError, schemeMismatch, watchedConnections } from './scheme-probe.js';
 import { SearchThread, type SearchPage } from './search-thread.js';
 import { serverExcerpt } from '../../util/server-text.js';
 import { trustedCas } from '../../util/trusted-cas.js';
@@ -41,6 +43,7 @@ export class LdapDirectory implements EntryDirectory {
   private client: Client | undefined;
   private info: ConnectionInfo | undefined;
   private readonly ca: Buffer | undefined;
+  private readonly certificate: ClientCertificate | undefined;
   private thread: SearchThread | undefined;
   /** What the open connection's peer sent that was not LDAP, if anything. */
   private peer: FirstBytes | undefined;
@@ -62,6 +65,7 @@ export class LdapDirectory implements EntryDirectory {
         );
       }
     }
+    this.certificate = clientCertificate(options.auth);
   }
 
   private tlsOptions(host: string): tls.ConnectionOptions {
@@ -76,6 +80,7 @@ export class LdapDirectory implements EntryDirectory {
         systemStore: this.options.trustSystemStore ?? true,
         extra: this.ca?.toString('utf8'),
       }),
+      ...(this.certificate ? { cert: this.certificate.cert, key: this.certificate.key } : {}),
     };
   }
 
@@ -119,35 +124,23 @@ export class LdapDirectory implements EntryDirectory {
     // The peer's first bytes tell a web server or another service from an LDAP server at once.
     const firstBytes = new FirstBytes();
     this.peer = firstBytes;
-    const createConnection = ((...args: unknown[]) =>
-      firstBytes.watch((net.connect as (...a: unknown[]) => net.Socket)(...args))) as typeof net.connect;
-    // Wrap tls.connect to see the negotiated protocol; ldapts uses it for ldaps:// and StartTLS.
-    const createSecureConnection = ((...args: unknown[]) => {
-      // StartTLS passes the plain socket: TLS records follow on it, the TLS socket is watched.
-      const options: unknown = args[0];
-      if (
-        typeof options === 'object' &&
-        options !== null &&
-        'socket' in options &&
-        options.socket instanceof net.Socket
-      )
-        firstBytes.unwatch(options.socket);
-      tlsSocket = firstBytes.watch((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
-      return tlsSocket;
-    }) as typeof tls.connect;
+    const { createConnection, createSecureConnection } = watchedConnections(firstBytes, (socket) => {
+      tlsSocket = socket;
+    });
     // auth: gssapi binds on a socket adsync opens and frames itself; ldapts gets it bound.
-    const kerberos = this.options.kerberos;
+    const auth = this.options.auth;
     const gssapi =
-      kerberos &&
-      (await gssapiOpen({
-        ...this.options,
-        url,
-        host,
-        secure,
-        kerberos,
-        tls: this.tlsOptions(host),
-        firstBytes,
-      }));
+      auth?.kind === 'gssapi'
+        ? await gssapiOpen({
+            ...this.options,
+            url,
+            host,
+            secure,
+            kerberos: auth,
+            tls: this.tlsOptions(host),
+            firstBytes,
+          })
+        : undefined;
     if (gssapi) tlsSocket = gssapi.socket;
     // TLS options go to the constructor only for ldaps://: given for ldap:// they would make
     // ldapts open direct TLS on the plain port instead of StartTLS.
@@ -175,32 +168,28 @@ export class LdapDirectory implements EntryDirectory {
         !/time(d ?)?out/i.test(describeError(error));
       return (dropped && phase !== 'StartTLS' ? await schemeMismatch(url, error) : undefined) ?? failure;
     };
-    if (gssapi) {
-      // ldapts connects on its first operation: a root DSE read hands it the bound socket.
-      await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
-      this.client = client;
-      return { url, tlsVersion: gssapi.socket.getProtocol() ?? undefined, boundAs: gssapiIdentity(gssapi) };
-    }
-    if (this.options.startTLS) {
+    if (this.options.startTLS && !gssapi) {
       try {
         await client.startTLS(this.tlsOptions(host));
       } catch (error) {
         throw await fail(error, 'StartTLS');
       }
     }
-    const bindDN = this.options.bindDN;
+    let boundAs: string;
     try {
-      if (bindDN !== undefined) {
-        await client.bind(bindDN, this.options.bindPassword ?? '');
-      } else {
-        // An anonymous session: read the root DSE so that an unreachable server fails here.
-        await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
-      }
+      const tlsUp = (): boolean => tlsSocket?.authorized === true;
+      boundAs = await bindConnection(client, this.options, {
+        ...{ url, certificate: this.certificate, tlsUp },
+        kerberosIdentity: gssapi && gssapiIdentity(gssapi),
+      });
     } catch (error) {
-      throw await fail(error, bindDN === undefined ? 'connect' : 'bind');
+      if (!(error instanceof DirectoryError))
+        throw await fail(error, bindsAsSomeone(this.options) ? 'bind' : 'connect');
+      void client.unbind().catch(() => undefined);
+      throw error;
     }
     this.client = client;
-    return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs: bindDN ?? 'anonymous' };
+    return { url, tlsVersion: tlsSocket?.getProtocol() ?? undefined, boundAs };
   }
 
   /**
@@ -243,7 +232,9 @@ export class LdapDirectory implements EntryDirectory {
   private requireClient(): Client {
     const client = this.client;
     if (!client) throw new Error('LdapDirectory used before open()');
-    if (!client.isConnected || (this.options.bindDN !== undefined && !client.isBound)) {
+    // A Kerberos-bound socket was never bound through ldapts, which cannot reconnect it either.
+    const rebindable = this.options.auth?.kind !== 'gssapi';
+    if (!client.isConnected || (rebindable && bindsAsSomeone(this.options) && !client.isBound)) {
       throw new DirectoryError(
         'LDAP_SEARCH',
         `the connection to ${this.info?.url ?? 'the directory'} was lost between searches`,

@@ -2,20 +2,11 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 
 import { DirectoryError } from '../../../errors.js';
+import type { KerberosSettings } from '../settings.js';
 import { tlsServerEndPoint } from './channel-binding.js';
 import { GssFailure, type GssProvider, type GssSession } from './gss.js';
 import { kerberosError, saslBindError } from './gssapi-errors.js';
 import { LdapWire, WireClosedError, type LdapResult } from './wire.js';
-
-/** The `directory.kerberos` settings: all optional. */
-export interface KerberosSettings {
-  /** Service principal (default `ldap/<host of the URL>`). */
-  spn?: string | undefined;
-  /** Client principal (default: the credentials' own). */
-  principal?: string | undefined;
-  /** Client keytab (default: KRB5_CLIENT_KTNAME, then the ticket cache). */
-  keytab?: string | undefined;
-}
 
 /** Where and how to open a GSSAPI-bound connection. */
 export interface GssapiTarget {

@@ -76,7 +76,7 @@ export function saslBindError(answer: LdapResult, place: BindPlace): DirectoryEr
     });
   }
   if (answer.resultCode === 7) {
-    return new DirectoryError('LDAP_BIND', message, {
+    return new DirectoryError('LDAP_AUTH_METHOD', message, {
       hint: 'The server does not offer SASL GSSAPI: check its supportedSASLMechanisms (root DSE); OpenLDAP needs the Cyrus SASL GSSAPI module (libsasl2-modules-gssapi-mit) and a keytab for its ldap/ principal.',
       details,
     });

@@ -5,7 +5,8 @@ import { DirectoryError } from '../../../errors.js';
 import type { TlsVersion } from '../../types.js';
 import { connectError } from '../errors.js';
 import { notLdapError, type FirstBytes } from '../scheme-probe.js';
-import { gssapiConnect, type GssapiConnection, type KerberosSettings } from './gssapi-bind.js';
+import type { KerberosSettings } from '../settings.js';
+import { gssapiConnect, type GssapiConnection } from './gssapi-bind.js';
 import { gssProvider } from './gss-provider.js';
 
 /** What {@link gssapiOpen} needs of the directory's settings and of the URL being tried. */
