@@ -21,3 +21,19 @@ export async function koffiModule(): Promise<typeof Koffi> {
     );
   }
 }
+
+/**
+ * Run a foreign function on koffi's worker thread and resolve with its result: Kerberos calls may
+ * wait for a KDC, and the event loop must not wait with them.
+ * @param f a function declared with koffi (its `async` form is used)
+ * @param args its arguments
+ */
+export function asyncCall(f: { async: (...args: never[]) => void }, args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (error: unknown, result: number): void => {
+      if (error === null || error === undefined) resolve(result);
+      else reject(error instanceof Error ? error : new Error('a foreign call failed'));
+    };
+    (f.async as (...all: unknown[]) => void)(...args, done);
+  });
+}
