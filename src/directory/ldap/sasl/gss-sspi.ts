@@ -168,10 +168,14 @@ class Scratch {
     return block;
   }
 
-  /** A copy of the bytes, in a block of at least `size`. */
+  /** A copy of the bytes, in a block of at least `size`, the rest zeroed (never stale heap). */
   public bytes(data: Uint8Array, size = data.length): Pointer {
     const block = this.alloc('uint8_t', size);
-    if (data.length > 0) new Uint8Array(this.koffi.view(block, data.length)).set(data);
+    if (size > 0) {
+      const view = new Uint8Array(this.koffi.view(block, size));
+      view.fill(0);
+      view.set(data);
+    }
     return block;
   }
 
