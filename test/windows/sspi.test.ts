@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 
@@ -5,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { GssFailure, type GssSession } from '../../src/directory/ldap/sasl/gss.js';
 import { sspiProvider } from '../../src/directory/ldap/sasl/gss-sspi.js';
-import { ccacheWithServiceTicket } from './krb5-ccache.js';
+import { ccacheWithServiceTicket, keytab } from './krb5-ccache.js';
+import { kerberosAcceptor, type Acceptor } from './sspi-acceptor.js';
 
 /**
  * The Windows SSPI provider's foreign calls on real Windows-ABI code: secur32.dll under Wine,
@@ -19,6 +21,8 @@ import { ccacheWithServiceTicket } from './krb5-ccache.js';
 
 const underWine = process.platform === 'win32' && process.env.WINEPREFIX !== undefined;
 const CCACHE = 'Z:\\tmp\\krb5cc_0';
+/** The acceptor's keytab: KRB5_KTNAME in scripts/windows/test.sh. */
+const KEYTAB = 'Z:\\tmp\\adsync-test-service.keytab';
 const REALM = 'TEST.INVALID';
 const BINDING = Buffer.concat([Buffer.from('tls-server-end-point:'), Buffer.alloc(32, 0xab)]);
 /** The Kerberos V5 mechanism OID (DER) and the AP-REQ token id, RFC 1964 1.1. */
@@ -26,9 +30,12 @@ const KRB5_OID = Buffer.from('06092a864886f712010202', 'hex');
 const AP_REQ = Buffer.from([0x01, 0x00]);
 
 const sessions: GssSession[] = [];
+const acceptors: Acceptor[] = [];
 afterEach(async () => {
   for (const session of sessions.splice(0)) session.close();
+  for (const acceptor of acceptors.splice(0)) acceptor.close();
   await rm(CCACHE, { force: true });
+  await rm(KEYTAB, { force: true });
 });
 
 /** The failure a promise or function ends in. */
@@ -93,6 +100,36 @@ describe.skipIf(!underWine)('Windows SSPI through koffi (under Wine)', () => {
     expect(error.kind).toBe('other');
     expect(error.message).toBe(
       `a Kerberos ticket for ldap/elsewhere@${REALM}: SEC_E_INTERNAL_ERROR (0x80090304)`,
+    );
+  });
+
+  it('completes a mutual exchange with a Kerberos acceptor: the AP-REP in, the context established', async () => {
+    const serviceKey = randomBytes(32);
+    await writeFile(CCACHE, ccacheWithServiceTicket(REALM, 'adsync', ['ldap', '127.0.0.1'], serviceKey));
+    await writeFile(KEYTAB, keytab(REALM, ['ldap', '127.0.0.1'], serviceKey));
+    const session = await sspiProvider.start({ spn: `ldap/127.0.0.1@${REALM}`, channelBinding: BINDING });
+    sessions.push(session);
+    const acceptor = kerberosAcceptor();
+    acceptors.push(acceptor);
+
+    const first = await session.step(undefined);
+    expect(first.complete).toBe(false);
+    const reply = acceptor.step(first.token);
+    expect(reply.status).toBe(0); // SEC_E_OK: the acceptor is done, its AP-REP proves it
+    expect(reply.attributes & 0x2).toBe(0x2); // ASC_RET_MUTUAL_AUTH
+    const second = await session.step(reply.token);
+    // SEC_E_OK with ISC_RET_MUTUAL_AUTH and ISC_RET_INTEGRITY (the provider checks both).
+    expect(second).toEqual({ token: new Uint8Array(0), complete: true });
+  });
+
+  it('classifies an AP-REP that is not one', async () => {
+    await writeFile(CCACHE, ccacheWithServiceTicket(REALM, 'adsync', ['ldap', '127.0.0.1']));
+    const session = await sspiProvider.start({ spn: `ldap/127.0.0.1@${REALM}`, channelBinding: BINDING });
+    sessions.push(session);
+    await session.step(undefined);
+    const error = await failure(() => session.step(new Uint8Array([0x6f, 0x03, 0x02, 0x01, 0x05])));
+    expect(error.message).toMatch(
+      /^a Kerberos ticket for ldap\/127\.0\.0\.1@TEST\.INVALID: SEC_E_\w+ \(0x8009\w{4}\)$/,
     );
   });
 });
