@@ -57,7 +57,11 @@ for major in 22 24; do
   rm -f "$out" "$json"
   echo "windows: vitest under Wine with Windows Node $major ($(grep -m1 '"version"' "$WINE_CACHE/node$major/package.json" | tr -dc '0-9.'))"
   start=$(date +%s)
+  # Wine's Kerberos package is the chroot's MIT libkrb5, which reads only the Unix environment
+  # (set here, never by a Windows process): test/windows/sspi.test.ts writes its acceptor's
+  # keytab at this path in the chroot's per-run /tmp; no replay cache is kept.
   WINE_BINDS="" in_root env -i PATH=/usr/bin:/bin HOME=/root XDG_RUNTIME_DIR=/tmp WINEPREFIX="$WINEPREFIX" \
+    KRB5_KTNAME=FILE:/tmp/adsync-test-service.keytab KRB5RCACHETYPE=none \
     WINEDEBUG=-all NO_COLOR=1 bash -c '
       cd "$1" && wine "$2" node_modules/vitest/vitest.mjs run --config vitest.windows.config.ts \
         --reporter=default --reporter=json --outputFile.json="$3" "${@:5}" >"$4" 2>&1

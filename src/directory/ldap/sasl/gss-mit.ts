@@ -14,7 +14,7 @@ import {
   type GssRequest,
   type GssSession,
 } from './gss.js';
-import { koffiModule } from './koffi.js';
+import { asyncCall, koffiModule } from './koffi.js';
 
 /** A gss_buffer_desc as koffi reads and writes it. */
 interface Buffer_ {
@@ -266,23 +266,22 @@ async function acquire(lib: Mit, request: GssRequest): Promise<unknown> {
     const store = elements.length === 0 ? null : { count: elements.length, elements };
     const minor: Minor = [0];
     const out: Handle = [null];
-    const major = await call(lib.acquireFrom, [minor, name, 0xffffffff, null, 1, store, out, null, null]);
+    const major = await asyncCall(lib.acquireFrom, [
+      minor,
+      name,
+      0xffffffff,
+      null,
+      1,
+      store,
+      out,
+      null,
+      null,
+    ]);
     check(lib, 'acquiring Kerberos credentials', major, minor);
     return out[0];
   } finally {
     if (name !== null) lib.releaseName([0], [name]);
   }
-}
-
-/** Run a foreign call on koffi's worker thread: it may wait for the KDC. */
-function call(f: { async: (...args: never[]) => void }, args: unknown[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = (error: unknown, result: number): void => {
-      if (error === null || error === undefined) resolve(result);
-      else reject(error instanceof Error ? error : new Error('a foreign call failed'));
-    };
-    (f.async as (...all: unknown[]) => void)(...args, done);
-  });
 }
 
 /** MIT Kerberos through libgssapi_krb5. */
@@ -319,7 +318,7 @@ export const mitProvider: GssProvider = {
           [0],
           null,
         ];
-        const major = await call(lib.initSec, args);
+        const major = await asyncCall(lib.initSec, args);
         const token = take(lib, output);
         check(lib, `a Kerberos ticket for ${request.spn}`, major, minor);
         return { token, complete: (major & GSS_S_CONTINUE_NEEDED) === 0 };

@@ -12,7 +12,10 @@ const CREDENTIALS_HINT =
   'On Linux and macOS set directory.kerberos.keytab (or KRB5_CLIENT_KTNAME) to a keytab of the service account, or get a ticket with kinit into the cache KRB5CCNAME names; on Windows run adsync as a domain account, or as the group Managed Service Account of its scheduled task.';
 
 /** What to do about each kind of failure. */
-function kerberosHint(kind: GssFailureKind, place: BindPlace & { keytab: string | undefined }): string {
+function kerberosHint(
+  kind: GssFailureKind,
+  place: BindPlace & { keytab: string | undefined; text: string },
+): string {
   switch (kind) {
     case 'no-credentials':
       return place.keytab === undefined
@@ -31,7 +34,9 @@ function kerberosHint(kind: GssFailureKind, place: BindPlace & { keytab: string 
     case 'bad-key':
       return "The KDC refused the client's key: the keytab is older than the account's last password change (kvno); export a new one.";
     case 'no-library':
-      return 'auth: gssapi needs MIT Kerberos: on Debian and Ubuntu install libgssapi-krb5-2, on RHEL krb5-libs, on macOS brew install krb5. Or bind with auth: simple or auth: external.';
+      return process.platform === 'win32' || /single-file/.test(place.text)
+        ? 'Run adsync from the npm package (Node 22.19+ with `npm install -g adsync-<version>.tgz`, or scripts/install.sh) for auth: gssapi, or bind with auth: simple or auth: external.'
+        : 'auth: gssapi needs MIT Kerberos: on Debian and Ubuntu install libgssapi-krb5-2, on RHEL krb5-libs, on macOS brew install krb5. Or bind with auth: simple or auth: external.';
     case 'other':
       return "The text above is the Kerberos library's own; klist shows the tickets and keytab entries adsync can use.";
   }
@@ -50,7 +55,7 @@ export function kerberosError(
     'LDAP_KERBEROS',
     `the Kerberos (GSSAPI) bind to ${place.url} failed before the server was asked: ${failure.message}`,
     {
-      hint: kerberosHint(failure.kind, place),
+      hint: kerberosHint(failure.kind, { ...place, text: failure.message }),
       cause: failure,
       details: { kind: failure.kind, spn: place.spn, provider: place.provider },
     },
