@@ -43,6 +43,7 @@ const HEAVY = [
   'selfsigned',
   'ora',
   'chalk',
+  'koffi',
 ];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,7 +57,7 @@ afterAll(async () => {
 });
 
 /** The modules one CLI start resolves: packages by name, our own modules by path under dist. */
-function loaded(args: string[]): { packages: string[]; own: string[]; stdout: string } {
+function loaded(args: string[], status = 0): { packages: string[]; own: string[]; stdout: string } {
   const run = spawnSync(
     process.execPath,
     ['--import', pathToFileURL(join(dir, 'hook.mjs')).href, BIN, ...args],
@@ -66,7 +67,7 @@ function loaded(args: string[]): { packages: string[]; own: string[]; stdout: st
       encoding: 'utf8',
     },
   );
-  expect(run.status).toBe(0);
+  expect(run.status).toBe(status);
   const line = run.stderr.split('\n').find((l) => l.startsWith('LOADED '));
   const urls = JSON.parse(line?.slice('LOADED '.length) ?? '[]') as string[];
   const packages = new Set<string>();
@@ -95,4 +96,24 @@ describe('start-up loads only what the command needs', () => {
       ).toEqual([]);
     },
   );
+});
+
+describe('the Kerberos provider loads only for auth: gssapi', () => {
+  it('a simple bind reads the directory without loading koffi or a GSS provider', async () => {
+    // A server that refuses the connection: the LDAP source runs (and fails, exit 1) all the same.
+    await writeFile(
+      join(dir, 'adsync.yaml'),
+      [
+        'directory: { kind: ldap, url: "ldap://127.0.0.1:1", baseDN: "dc=example,dc=com" }',
+        'locations: [{ slug: hq, ous: ["ou=people,dc=example,dc=com"] }]',
+        'target: { profile: receptionist }',
+        '',
+      ].join('\n'),
+    );
+    const { packages, own } = loaded(['push', '--dry-run'], 1);
+    expect(packages).toContain('ldapts');
+    expect(own).toContain('directory/ldap/source.js');
+    expect(packages).not.toContain('koffi');
+    expect(own.filter((f) => /sasl\/(gss-mit|gss-sspi|koffi)\.js/.test(f))).toEqual([]);
+  });
 });
