@@ -16,6 +16,9 @@ const absent = {
   adCaFile: '',
   adOtherCaFile: '',
   adSamLdb: '',
+  adKrb5Conf: '',
+  adKeytab: '',
+  adDnsHostName: '',
 };
 
 export default defineConfig({
