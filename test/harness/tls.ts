@@ -40,66 +40,25 @@ export async function makeCa(dir: string, name: string): Promise<KeyPair> {
 }
 
 /**
- * A server certificate for localhost and 127.0.0.1, signed by a test CA.
- * @param dir where to write it
- * @param ca the issuing CA
- */
-export async function makeServerCert(dir: string, ca: KeyPair): Promise<KeyPair> {
-  const key = join(dir, 'server.key');
-  const csr = join(dir, 'server.csr');
-  const cert = join(dir, 'server.pem');
-  const ext = join(dir, 'server.ext');
-  await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    '/CN=localhost',
-  ]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    ca.cert,
-    '-CAkey',
-    ca.key,
-    '-CAcreateserial',
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-extfile',
-    ext,
-  ]);
-  return { key, cert };
-}
-
-/**
- * A TLS client certificate (extendedKeyUsage clientAuth) signed by a CA, for SASL EXTERNAL.
- * @param dir where to write it
+ * A key and a certificate signed by a test CA, with the given subject and extensions.
+ * @param dir where to write them
  * @param ca the issuing CA
  * @param name file name
- * @param subject its subject in OpenSSL's form, e.g. `/O=example/CN=adsync`
+ * @param subject the subject in OpenSSL's form
+ * @param extensions the certificate's extensions, one per line (OpenSSL's extfile)
  */
-export async function makeClientCert(
+async function signedCert(
   dir: string,
   ca: KeyPair,
   name: string,
   subject: string,
+  extensions: string,
 ): Promise<KeyPair> {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.pem`);
   const ext = join(dir, `${name}.ext`);
-  await writeFile(ext, 'extendedKeyUsage=clientAuth\n');
+  await writeFile(ext, extensions);
   await run('openssl', [
     'req',
     '-newkey',
@@ -113,21 +72,34 @@ export async function makeClientCert(
     subject,
   ]);
   await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    ca.cert,
-    '-CAkey',
-    ca.key,
-    '-CAcreateserial',
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-extfile',
-    ext,
+    ...['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial'],
+    ...['-out', cert, '-days', '2', '-extfile', ext],
   ]);
   return { key, cert };
+}
+
+/**
+ * A server certificate for localhost and 127.0.0.1, signed by a test CA.
+ * @param dir where to write it
+ * @param ca the issuing CA
+ */
+export function makeServerCert(dir: string, ca: KeyPair): Promise<KeyPair> {
+  return signedCert(
+    dir,
+    ca,
+    'server',
+    '/CN=localhost',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
+  );
+}
+
+/**
+ * A TLS client certificate (extendedKeyUsage clientAuth) signed by a CA, for SASL EXTERNAL.
+ * @param dir where to write it
+ * @param ca the issuing CA
+ * @param name file name
+ * @param subject its subject in OpenSSL's form, e.g. `/O=example/CN=adsync`
+ */
+export function makeClientCert(dir: string, ca: KeyPair, name: string, subject: string): Promise<KeyPair> {
+  return signedCert(dir, ca, name, subject, 'extendedKeyUsage=clientAuth\n');
 }
