@@ -12,12 +12,14 @@ type Platform = 'windows' | 'cron' | 'systemd';
 
 /**
  * Variables each scheduler gives a job by itself: a reference to one of these resolves there.
- * cron sets HOME, LOGNAME, SHELL and PATH; a systemd user manager passes its own few; Task
- * Scheduler loads the account's profile (Windows names ignore case).
+ * cron sets HOME, LOGNAME, SHELL and PATH; a systemd user manager passes its own few, and
+ * CREDENTIALS_DIRECTORY to a service with credentials (a keytab from LoadCredentialEncrypted=
+ * is named `${env:CREDENTIALS_DIRECTORY}/NAME`); Task Scheduler loads the account's profile
+ * (Windows names ignore case).
  */
 const GIVEN: Record<Platform, readonly string[]> = {
   cron: ['HOME', 'LOGNAME', 'SHELL', 'PATH'],
-  systemd: ['HOME', 'USER', 'LOGNAME', 'SHELL', 'PATH', 'XDG_RUNTIME_DIR'],
+  systemd: ['HOME', 'USER', 'LOGNAME', 'SHELL', 'PATH', 'XDG_RUNTIME_DIR', 'CREDENTIALS_DIRECTORY'],
   windows: [
     'APPDATA',
     'COMPUTERNAME',

@@ -61,6 +61,9 @@ describe('the ${env:} variables a scheduled job needs', () => {
     expect(jobLacks('cron', ['HOME', 'BIND_PW', 'USER'])).toEqual(['BIND_PW', 'USER']);
     expect(jobLacks('systemd', ['HOME', 'BIND_PW', 'USER'])).toEqual(['BIND_PW']);
     expect(jobLacks('windows', ['UserProfile', 'BIND_PW'])).toEqual(['BIND_PW']);
+    // A keytab delivered as a systemd credential: ${env:CREDENTIALS_DIRECTORY}/adsync.keytab.
+    expect(jobLacks('systemd', ['CREDENTIALS_DIRECTORY'])).toEqual([]);
+    expect(jobLacks('cron', ['CREDENTIALS_DIRECTORY'])).toEqual(['CREDENTIALS_DIRECTORY']);
   });
 
   it('cron: names them in comment lines of the block (each marked, so a reinstall replaces them)', () => {
