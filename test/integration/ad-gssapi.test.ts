@@ -1,6 +1,6 @@
 // Kerberos binds against the Samba AD domain controller and its own KDC: a domain account's
 // keytab (samba-tool domain exportkeytab), the DC's SPN, channel bindings on LDAPS and StartTLS.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -113,7 +113,12 @@ describe.skipIf(skip !== '')('auth: gssapi against Samba AD', () => {
       expect(out).not.toContain('password');
     });
 
-    it('explains a nested-group member, and pushes to the vendor', async () => {
+    it('exports (push --dry-run), explains a nested-group member, and pushes to the vendor', async () => {
+      const exported = await runAdsync(['push', '--dry-run', '--json'], { cwd, env: env() });
+      expect(exported.code, exported.stderr).toBe(0);
+      const { csvPath } = JSON.parse(exported.stdout) as { csvPath: string };
+      const csv = await readFile(csvPath, 'utf8');
+      expect(csv.trim().split('\n')).toHaveLength(9);
       const explained = await runAdsync(['explain', 'hank'], { cwd, env: env() });
       expect(explained.code).toBe(0);
       expect(explained.stdout).toContain(AD.forkliftOperators);
