@@ -292,4 +292,25 @@ describe.skipIf(skip)('auth: gssapi through the CLI (slapd, an MIT KDC, no passw
     const all = outputs.join('\n');
     for (const form of forms) expect(all).not.toContain(form);
   });
+  it('a server that does not offer GSSAPI (none in its root DSE): exit 1, LDAP_AUTH_METHOD', async () => {
+    // sasl-secprops forwardsec: GSSAPI does not provide forward secrecy, so slapd offers no
+    // mechanism at all (an empty supportedSASLMechanisms), as a server without the module.
+    const other = await startSlapd(
+      [{ suffix: SUFFIX, groupClass: 'groupOfNames', ldif: [{ file: EXAMPLE_LDIF }] }],
+      { gssapi: { kdc, mapTo: MAP_TO }, global: ['sasl-secprops noanonymous,forwardsec'] },
+    );
+    try {
+      const cwd = await tempDir();
+      const server = { url: other.url, startTLS: true, caFile: other.caFile };
+      await writeConfig(cwd, exampleConfig({ directory: { ...directory('ldaps', { keytab }), ...server } }));
+      const failed = await failedCheck(cwd);
+      expect(failed).toMatchObject({ exit: 1, code: 'LDAP_AUTH_METHOD' });
+      expect(failed.message).toContain(`the Kerberos (GSSAPI) bind to ${other.url} was refused (result 7:`);
+      expect(failed.hint).toContain(
+        'The server does not offer SASL GSSAPI: check its supportedSASLMechanisms',
+      );
+    } finally {
+      await other.stop();
+    }
+  });
 });
