@@ -2,6 +2,7 @@
 // holds no password anywhere. Every run gets only the KDC's Kerberos environment (its own
 // KRB5_CONFIG, a MEMORY: or FILE: cache), never this machine's.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,9 @@ const MAP_TO = `ldap:///${SUFFIX}??sub?(|(uid=$1)(cn=$1))`;
 const SERVICE = `cn=adsync,ou=services,${SUFFIX}`;
 const SECRET = 'kerberos-e2e-client-secret-5Tq9';
 const skip = kerberosSkip(slapdUnavailable());
+/** kadmin.local, to change principals the harness has made (present when skip is unset). */
+const KADMIN_LOCAL =
+  ['/usr/sbin/kadmin.local', '/usr/local/sbin/kadmin.local'].find((p) => existsSync(p)) ?? '';
 
 describe.skipIf(skip)('auth: gssapi through the CLI (slapd, an MIT KDC, no password)', () => {
   let kdc: Kdc;
@@ -311,6 +315,24 @@ describe.skipIf(skip)('auth: gssapi through the CLI (slapd, an MIT KDC, no passw
       );
     } finally {
       await other.stop();
+    }
+  });
+  it('an account the KDC refuses (password or account expired, disabled): exit 1, fix the account', async () => {
+    const admin = { env: { ...process.env, ...kdc.env, KRB5_KDC_PROFILE: join(kdc.dir, 'kdc.conf') } };
+    const cases = [
+      ['pwexpired', 'modprinc -pwexpire now', 'Password has expired'],
+      ['expired', 'modprinc -expire now', "Client's entry in database has expired"],
+      ['disabled', 'modprinc -allow_tix', "Client's credentials have been revoked"],
+    ];
+    for (const [name = '', query = '', said = ''] of cases) {
+      await kdc.addPrincipal(name);
+      const tab = await kdc.keytab([name]);
+      execFileSync(KADMIN_LOCAL, ['-q', `${query} ${name}`], admin);
+      const failed = await failedCheck(await project('ldaps', { keytab: tab }));
+      expect(failed).toMatchObject({ exit: 1, code: 'LDAP_KERBEROS' });
+      expect(failed.message).toContain(said);
+      // Not "the ticket in the cache has expired … use a keytab": it is using one.
+      expect(failed.hint).toContain('The KDC refuses the client account itself');
     }
   });
 });
