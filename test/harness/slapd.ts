@@ -100,6 +100,8 @@ export interface SlapdOptions {
   gssapi?: SlapdGssapi;
   /** Demand TLS client certificates and map them (SASL EXTERNAL). */
   clientCerts?: ClientCertOptions;
+  /** More global slapd.conf lines (e.g. `sasl-secprops`), before the databases. */
+  global?: string[];
 }
 
 /** How slapd accepts GSSAPI binds. */
@@ -296,6 +298,7 @@ TLSProtocolMin 3.3
 ${clientCerts?.lines.join('\n') ?? ''}
 sizelimit unlimited
 ${gssapi?.conf ?? ''}
+${(options.global ?? []).join('\n')}
 ${dbSections.join('\n')}
 `;
   const confFile = join(dir, 'slapd.conf');

@@ -215,6 +215,9 @@ function statusText(lib: Mit, status: number, type: number): string {
 export function classifyMit(text: string): GssFailureKind {
   const rules: [RegExp, GssFailureKind][] = [
     [/clock skew/i, 'clock-skew'],
+    // Before 'expired': "Password has expired" is the account's, not a ticket's, and a keytab does
+    // not help (KDC_ERR_KEY_EXPIRED, KDC_ERR_NAME_EXP, KDC_ERR_CLIENT_REVOKED).
+    [/password has expired|entry in database has expired|credentials have been revoked/i, 'account'],
     [/ticket expired|credentials have expired|expired/i, 'expired'],
     [/server .*not found in kerberos database|server not found/i, 'unknown-service'],
     [/client .*not found in kerberos database/i, 'unknown-client'],

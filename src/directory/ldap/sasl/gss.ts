@@ -60,6 +60,8 @@ export type GssFailureKind =
   | 'clock-skew'
   | 'unknown-service'
   | 'unknown-client'
+  /** The KDC refuses the client account itself: password or account expired, disabled, locked out. */
+  | 'account'
   | 'kdc-unreachable'
   | 'bad-key'
   | 'no-library'

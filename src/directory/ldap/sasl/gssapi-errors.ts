@@ -29,6 +29,8 @@ function kerberosHint(
       return `The KDC knows no service principal ${place.spn}. If the URL names a DNS alias or a load balancer, set directory.kerberos.spn to the server's own (ldap/<its host name>); on Active Directory, setspn -Q ${place.spn} shows which account holds it.`;
     case 'unknown-client':
       return 'The KDC does not know the client principal: check directory.kerberos.principal (user@REALM, the realm in capitals) and the keytab it comes from.';
+    case 'account':
+      return "The KDC refuses the client account itself: its password or the account has expired, or it is disabled or locked out. Fix the account (Active Directory: Get-ADUser <name> -Properties PasswordExpired,AccountExpirationDate,Enabled,LockedOut; a service account's password should not expire, or use a group Managed Service Account; MIT: kadmin getprinc), and export a new keytab if its password changes.";
     case 'kdc-unreachable':
       return "No KDC of the realm answered: check the realm's kdc lines in krb5.conf (KRB5_CONFIG) or its DNS SRV records (_kerberos._tcp), and that TCP and UDP port 88 are open to it.";
     case 'bad-key':
