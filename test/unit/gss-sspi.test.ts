@@ -87,7 +87,7 @@ describe('SSPI status classification', () => {
     [0x80090324, 'SEC_E_TIME_SKEW', 'clock-skew'],
     [0x80090317, 'SEC_E_CONTEXT_EXPIRED', 'expired'],
     [0x80090328, 'SEC_E_CERT_EXPIRED', 'expired'],
-    [0x8009030c, 'SEC_E_LOGON_DENIED', 'bad-key'],
+    [0x8009030c, 'SEC_E_LOGON_DENIED', 'account'],
     [0x80090305, 'SEC_E_SECPKG_NOT_FOUND', 'no-library'],
     [0x80090346, 'SEC_E_BAD_BINDINGS', 'other'],
     [0x80090304, 'SEC_E_INTERNAL_ERROR', 'other'],

@@ -23,7 +23,7 @@ const STATUSES: Readonly<Record<number, readonly [string, GssFailureKind]>> = {
   0x8009030a: ['SEC_E_QOP_NOT_SUPPORTED', 'other'],
   // The KDC refused the account's own key (a password changed under a running session, a
   // disabled account): the account is what to look at.
-  0x8009030c: ['SEC_E_LOGON_DENIED', 'bad-key'],
+  0x8009030c: ['SEC_E_LOGON_DENIED', 'account'],
   0x8009030d: ['SEC_E_UNKNOWN_CREDENTIALS', 'no-credentials'],
   // The account has no Kerberos credentials: a local account, a machine not in the domain.
   0x8009030e: ['SEC_E_NO_CREDENTIALS', 'no-credentials'],
