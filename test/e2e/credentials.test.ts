@@ -2,7 +2,7 @@
 // CREDENTIALS_DIRECTORY systemd gives a service, and `schedule install --platform systemd`
 // writes the LoadCredentialEncrypted= lines without needing the credentials itself.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, inject, it } from 'vitest';
@@ -11,6 +11,7 @@ import { runAdsync } from '../harness/cli.js';
 import { BIND_ENV, exampleConfig } from '../harness/example-config.js';
 import { tempDir, writeConfig } from '../harness/files.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
+import { systemdInstall } from '../harness/systemd-install.js';
 
 const skip = inject('slapdSkip');
 const PASSWORD = BIND_ENV.TEST_BIND_PASSWORD;
@@ -100,16 +101,8 @@ describe('schedule install with ${credential:} references (no directory needed)'
   it.skipIf(process.platform === 'win32')(
     'systemd: installs without the credentials, one LoadCredentialEncrypted= line each, that systemd accepts',
     async () => {
-      const cwd = await tempDir();
-      await writeConfig(cwd, config);
-      const home = join(cwd, 'home');
-      const run = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
-        cwd,
-        env: { HOME: home },
-      });
+      const { run, units, service } = await systemdInstall(config);
       expect(run.code, run.stderr).toBe(0);
-      const units = join(home, '.config', 'systemd', 'user');
-      const service = await readFile(join(units, 'adsync.service'), 'utf8');
       expect(service.split('\n').filter((l) => l.startsWith('LoadCredential'))).toEqual([
         'LoadCredentialEncrypted=adsync-bind-password:%E/credstore.encrypted/adsync-bind-password',
         'LoadCredentialEncrypted=vendor-secret:%E/credstore.encrypted/vendor-secret',

@@ -12,6 +12,7 @@ import { startCuttingProxy } from '../harness/slapd.js';
 import { SYSTEMD_ANALYZE, systemTool } from '../harness/tools.js';
 import { HOOK_TOKEN, startWebhook } from '../harness/webhook.js';
 import { expectBalancedXml } from '../harness/xml.js';
+import { systemdInstall } from '../harness/systemd-install.js';
 
 const skip = inject('slapdSkip');
 /** Python's expat, an XML parser that checks the declared encoding against the bytes (not on Windows). */
@@ -54,17 +55,9 @@ describe('schedule install (no directory needed)', () => {
   it.skipIf(process.platform === 'win32')(
     'systemd: writes the service and timer into the user unit folder and says what is left to do',
     async () => {
-      const cwd = await tempDir();
-      await writeConfig(cwd, config);
-      const home = join(cwd, 'home');
-      const run = await runAdsync(['schedule', 'install', '--platform', 'systemd'], {
-        cwd,
-        env: { HOME: home },
-      });
+      const { cwd, home, run, units, service } = await systemdInstall(config);
       expect(run.code, run.stderr).toBe(0);
-      const units = join(home, '.config', 'systemd', 'user');
       expect((await readdir(units)).sort()).toEqual(['adsync.service', 'adsync.timer']);
-      const service = await readFile(join(units, 'adsync.service'), 'utf8');
       expect(service).toContain(`--config ${join(cwd, 'adsync.yaml')} --quiet`);
       expect(service).toContain(`WorkingDirectory=${cwd}`);
       expect(service).toContain('TimeoutStartSec=1500');
