@@ -9,6 +9,13 @@ import { afterAll, beforeAll } from 'vitest';
 import { startMockServer, type MockServer } from '../../src/mock-server/server.js';
 import { BIN, runProgram, startAdsync, type CliProcess, type CliRun } from './cli.js';
 import { tempDir } from './files.js';
+import { systemTool } from './tools.js';
+
+/**
+ * Whether libfaketime's `faketime` runs here (.ci/run installs it; on CI a missing one fails).
+ */
+export const hasFaketime = (): boolean =>
+  systemTool('faketime', ['-f', '+0', 'true'], 'Debian: apt-get install faketime');
 
 /**
  * Run the real CLI with its clock moved by libfaketime (`faketime -f`), as after an NTP step or
