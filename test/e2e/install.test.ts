@@ -31,7 +31,7 @@ async function stubNode(version: string): Promise<string> {
 
 /**
  * A checkout of its own: the scripts, bin/, package files and sources are copied or linked from
- * this one, node_modules and the fetched Node in .tools are shared (so no network is needed), and
+ * this one, node_modules is shared and the fetched Node is the test's own (so no network is needed), and
  * dist/ is its own, built by install.sh.
  */
 async function checkout(): Promise<string> {
@@ -44,8 +44,13 @@ async function checkout(): Promise<string> {
     await copyFile(join(ROOT, 'bin', name), join(dir, 'bin', name));
   for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
     await copyFile(join(ROOT, name), join(dir, name));
-  for (const name of ['src', 'examples', 'node_modules', '.tools'])
-    await symlink(join(ROOT, name), join(dir, name));
+  for (const name of ['src', 'examples', 'node_modules']) await symlink(join(ROOT, name), join(dir, name));
+  // The fetched Node is this test's own (22.19 or newer) where ensure-node.sh puts Node 24: no
+  // network, and no dependence on whether this checkout had to fetch one (a machine whose own
+  // node is new enough has no .tools/node24).
+  const fetched = join(dir, '.tools', 'node24', 'node_modules', '.bin');
+  await mkdir(fetched, { recursive: true });
+  await symlink(process.execPath, join(fetched, 'node'));
   // install.sh runs `npm ci` when the lock file is newer than node_modules' record of it; that
   // would reinstall the shared node_modules, so the copy keeps the older time.
   const installed = await stat(join(ROOT, 'node_modules', '.package-lock.json'));

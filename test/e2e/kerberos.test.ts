@@ -322,8 +322,8 @@ describe.skipIf(skip)('auth: gssapi through the CLI (slapd, an MIT KDC, no passw
   it('an account the KDC refuses (password or account expired, disabled): exit 1, fix the account', async () => {
     const admin = { env: { ...process.env, ...kdc.env, KRB5_KDC_PROFILE: join(kdc.dir, 'kdc.conf') } };
     const cases = [
-      ['pwexpired', 'modprinc -pwexpire now', 'Password has expired'],
-      ['expired', 'modprinc -expire now', "Client's entry in database has expired"],
+      ['pwexpired', 'modprinc -pwexpire yesterday', 'Password has expired'],
+      ['expired', 'modprinc -expire yesterday', "Client's entry in database has expired"],
       ['disabled', 'modprinc -allow_tix', "Client's credentials have been revoked"],
     ];
     for (const [name = '', query = '', said = ''] of cases) {
